@@ -1,0 +1,50 @@
+# A thin driver over CMake + CTest. `make test` is what CI runs.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 5
+
+.PHONY: all deps test test-release test-asan fuzz fuzz-smoke bench demo clean
+
+all:
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build build -j $(JOBS)
+
+deps:
+	@scripts/deps.sh
+
+# Every test twice: a normal build with -Werror, then the whole suite again
+# under AddressSanitizer + UndefinedBehaviorSanitizer; then each fuzz
+# harness for a few seconds over its corpus.
+test: deps test-release test-asan fuzz-smoke
+
+test-release:
+	cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPADLOCK_WERROR=ON >/dev/null
+	cmake --build build-test -j $(JOBS)
+	cd build-test && ctest --output-on-failure -j $(JOBS)
+
+test-asan:
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPADLOCK_WERROR=ON -DPADLOCK_SANITIZE=ON -DPADLOCK_BENCH=OFF >/dev/null
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ctest --output-on-failure -j $(JOBS)
+
+build-fuzz/.built: FORCE
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPADLOCK_FUZZ=ON >/dev/null
+	cmake --build build-fuzz -j $(JOBS)
+	touch $@
+
+fuzz-smoke: build-fuzz/.built
+	scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
+# A longer run: make fuzz FUZZ_SECONDS=600
+fuzz: FUZZ_SECONDS = 120
+fuzz: build-fuzz/.built
+	scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
+bench: all
+	cmake --build build --target bench_handshake -j $(JOBS)
+	taskset -c 0 build/bench_handshake
+
+clean:
+	rm -rf build build-test build-asan build-fuzz
+
+.PHONY: FORCE
+FORCE:

@@ -1,0 +1,218 @@
+/*
+ * padlock crypto: the only layer that calls libcrypto (OpenSSL 3).
+ *
+ * Every algorithm is fetched once, by pl_crypto_init(), and reused: OpenSSL
+ * 3.0 is slow when it looks algorithms up per call. Contexts returned here
+ * (pl_hash_t, pl_aead_t, pl_kex_t, pl_pkey_t) are owned by the caller and
+ * freed with their _free function; freeing wipes any secret they hold.
+ *
+ * Algorithms are named by their TLS code points where TLS has one:
+ * groups (RFC 8446 4.2.7) and signature schemes (RFC 8446 4.2.3).
+ * No OpenSSL type appears in this header.
+ */
+#ifndef PADLOCK_CRYPTO_H
+#define PADLOCK_CRYPTO_H
+
+#include "padlock/common.h"
+
+/* Fetches every algorithm padlock uses. Idempotent and thread-safe; every
+ * other function here calls it implicitly, so calling it is optional, but
+ * a server calls it before forking. Returns PL_OK or PL_ERR_CRYPTO. */
+int pl_crypto_init(void);
+
+/* True when the CPU has AES instructions (x86 AES-NI, ARMv8 AES), the
+ * condition under which servers prefer AES-GCM over ChaCha20-Poly1305. */
+bool pl_crypto_has_aes_hw(void);
+
+/* ---- utilities ---------------------------------------------------------- */
+
+/* Overwrites len bytes at p with zeros in a way the compiler keeps. */
+void pl_cleanse(void *p, size_t len);
+
+/* Constant-time comparison: true when the len bytes at a and b are equal. */
+bool pl_ct_equal(const void *a, const void *b, size_t len);
+
+/* Fills out with len bytes from the CSPRNG. PL_OK or PL_ERR_CRYPTO. */
+int pl_random(uint8_t *out, size_t len);
+
+/* ---- hashes ------------------------------------------------------------- */
+
+typedef enum { PL_HASH_SHA256 = 1, PL_HASH_SHA384 = 2 } pl_hash_alg_t;
+
+#define PL_HASH_MAX 48 /* the largest digest, SHA-384 */
+
+/* Digest length in bytes: 32 or 48. */
+size_t pl_hash_len(pl_hash_alg_t alg);
+
+/* An incremental hash (the TLS transcript). */
+typedef struct pl_hash pl_hash_t;
+
+pl_hash_t *pl_hash_new(pl_hash_alg_t alg);
+/* A copy of h with the same state (a new object the caller frees). */
+pl_hash_t *pl_hash_dup(const pl_hash_t *h);
+int pl_hash_update(pl_hash_t *h, const uint8_t *data, size_t len);
+/* Writes the digest of everything hashed so far into out (pl_hash_len
+ * bytes) without ending h: more data can follow. */
+int pl_hash_peek(const pl_hash_t *h, uint8_t *out);
+void pl_hash_free(pl_hash_t *h);
+
+/* out = hash(data). */
+int pl_hash_once(pl_hash_alg_t alg, const uint8_t *data, size_t len, uint8_t *out);
+
+/* ---- HMAC and HKDF (RFC 2104, RFC 5869) --------------------------------- */
+
+/* out (pl_hash_len bytes) = HMAC-hash(key, data). */
+int pl_hmac(pl_hash_alg_t alg, const uint8_t *key, size_t key_len,
+	    const uint8_t *data, size_t data_len, uint8_t *out);
+
+/* prk (pl_hash_len bytes) = HKDF-Extract(salt, ikm). A NULL salt or a
+ * salt_len of 0 means a string of hash-length zeros (RFC 5869 2.2). */
+int pl_hkdf_extract(pl_hash_alg_t alg, const uint8_t *salt, size_t salt_len,
+		    const uint8_t *ikm, size_t ikm_len, uint8_t *prk);
+
+/* out (out_len bytes, at most 255 * hash length) = HKDF-Expand(prk, info). */
+int pl_hkdf_expand(pl_hash_alg_t alg, const uint8_t *prk, size_t prk_len,
+		   const uint8_t *info, size_t info_len, uint8_t *out,
+		   size_t out_len);
+
+/* ---- AEAD ---------------------------------------------------------------- */
+
+typedef enum {
+	PL_AEAD_AES_128_GCM = 1,
+	PL_AEAD_AES_256_GCM = 2,
+	PL_AEAD_CHACHA20_POLY1305 = 3,
+} pl_aead_alg_t;
+
+#define PL_AEAD_TAG_LEN 16
+#define PL_AEAD_NONCE_LEN 12
+#define PL_AEAD_KEY_MAX 32
+
+/* Key length in bytes: 16 or 32. */
+size_t pl_aead_key_len(pl_aead_alg_t alg);
+
+/* An AEAD context bound to one key, reused for every record. */
+typedef struct pl_aead pl_aead_t;
+
+/* A new context for alg with the given key (pl_aead_key_len bytes, copied).
+ * NULL when out of memory or libcrypto fails. */
+pl_aead_t *pl_aead_new(pl_aead_alg_t alg, const uint8_t *key);
+
+/* Encrypts len bytes of in into out and appends the 16-byte tag: out must
+ * hold len + PL_AEAD_TAG_LEN bytes. out may equal in (in place). */
+int pl_aead_seal(pl_aead_t *a, const uint8_t nonce[PL_AEAD_NONCE_LEN],
+		 const uint8_t *aad, size_t aad_len, const uint8_t *in,
+		 size_t len, uint8_t *out);
+
+/* Decrypts in (len bytes: ciphertext followed by the tag) into out
+ * (len - 16 bytes; out may equal in). Returns PL_ERR_DECRYPT when the tag
+ * does not verify (out's contents are then unspecified), PL_ERR_DECODE when
+ * len < 16. */
+int pl_aead_open(pl_aead_t *a, const uint8_t nonce[PL_AEAD_NONCE_LEN],
+		 const uint8_t *aad, size_t aad_len, const uint8_t *in,
+		 size_t len, uint8_t *out);
+
+/* Wipes the key and frees the context. NULL is ignored. */
+void pl_aead_free(pl_aead_t *a);
+
+/* ---- (EC)DHE key exchange ------------------------------------------------ */
+
+#define PL_GROUP_SECP256R1 0x0017
+#define PL_GROUP_SECP384R1 0x0018
+#define PL_GROUP_X25519 0x001d
+
+#define PL_KEX_PUBLIC_MAX 97 /* uncompressed P-384 point */
+#define PL_KEX_SECRET_MAX 48
+
+/* True for the groups padlock implements (x25519, secp256r1, secp384r1). */
+bool pl_kex_supported(uint16_t group);
+
+/* One ephemeral key pair. */
+typedef struct pl_kex pl_kex_t;
+
+/* Generates a fresh key pair in group. NULL if unsupported or on failure. */
+pl_kex_t *pl_kex_new(uint16_t group);
+
+/* A key pair from a given private key (raw 32 bytes for x25519; the
+ * big-endian scalar for the NIST curves). Used by tests that replay
+ * published traces (RFC 8448). */
+pl_kex_t *pl_kex_new_from_private(uint16_t group, const uint8_t *priv,
+				  size_t len);
+
+uint16_t pl_kex_group(const pl_kex_t *k);
+
+/* Writes the public key in its TLS key_share encoding (RFC 8446 4.2.8.2:
+ * raw 32 bytes for x25519, uncompressed point 0x04||X||Y otherwise). */
+int pl_kex_public(const pl_kex_t *k, uint8_t *out, size_t cap, size_t *len);
+
+/* Computes the shared secret with the peer's public key (same encoding).
+ * Returns PL_ERR_DECODE when the peer's key is malformed, off the curve or
+ * gives an all-zero x25519 result (the TLS alert is illegal_parameter). */
+int pl_kex_derive(pl_kex_t *k, const uint8_t *peer, size_t peer_len,
+		  uint8_t *secret, size_t cap, size_t *len);
+
+/* Wipes and frees. NULL is ignored. */
+void pl_kex_free(pl_kex_t *k);
+
+/* ---- signatures ---------------------------------------------------------- */
+
+/* TLS SignatureScheme code points (RFC 8446 4.2.3). */
+#define PL_SIG_RSA_PKCS1_SHA256 0x0401
+#define PL_SIG_RSA_PKCS1_SHA384 0x0501
+#define PL_SIG_RSA_PKCS1_SHA512 0x0601
+#define PL_SIG_ECDSA_SECP256R1_SHA256 0x0403
+#define PL_SIG_ECDSA_SECP384R1_SHA384 0x0503
+#define PL_SIG_ECDSA_SECP521R1_SHA512 0x0603
+#define PL_SIG_RSA_PSS_RSAE_SHA256 0x0804
+#define PL_SIG_RSA_PSS_RSAE_SHA384 0x0805
+#define PL_SIG_RSA_PSS_RSAE_SHA512 0x0806
+#define PL_SIG_ED25519 0x0807
+#define PL_SIG_RSA_PSS_PSS_SHA256 0x0809
+#define PL_SIG_RSA_PSS_PSS_SHA384 0x080a
+#define PL_SIG_RSA_PSS_PSS_SHA512 0x080b
+
+#define PL_SIG_MAX 512 /* an RSA-4096 signature */
+
+typedef enum {
+	PL_PKEY_OTHER = 0,
+	PL_PKEY_RSA,
+	PL_PKEY_EC_P256,
+	PL_PKEY_EC_P384,
+	PL_PKEY_ED25519,
+} pl_pkey_kind_t;
+
+/* A public key, or a key pair (private + public). Reference counted. */
+typedef struct pl_pkey pl_pkey_t;
+
+pl_pkey_kind_t pl_pkey_kind(const pl_pkey_t *k);
+/* Key size in bits (2048 for RSA-2048, 256 for P-256 and Ed25519). */
+int pl_pkey_bits(const pl_pkey_t *k);
+bool pl_pkey_is_private(const pl_pkey_t *k);
+/* "RSA 2048", "ECDSA P-256", "Ed25519": for humans. */
+const char *pl_pkey_describe(const pl_pkey_t *k, char *buf, size_t cap);
+
+/* True when k's type and size can make (or check) signatures of scheme:
+ * RSA keys for rsa_pss_rsae_* and rsa_pkcs1_*, a P-256 key for
+ * ecdsa_secp256r1_sha256, a P-384 key for ecdsa_secp384r1_sha384, an
+ * Ed25519 key for ed25519. */
+bool pl_pkey_supports(const pl_pkey_t *k, uint16_t scheme);
+
+/* Signs msg with scheme. k must hold a private key. Writes at most cap
+ * bytes (PL_SIG_MAX is always enough). rsa_pkcs1_* is refused
+ * (PL_ERR_UNSUPPORTED): RFC 8446 4.2.3 allows it only for certificates. */
+int pl_pkey_sign(const pl_pkey_t *k, uint16_t scheme, const uint8_t *msg,
+		 size_t len, uint8_t *sig, size_t cap, size_t *sig_len);
+
+/* Verifies sig over msg with scheme. PL_OK, PL_ERR_DECRYPT when the
+ * signature is wrong, PL_ERR_UNSUPPORTED when the key cannot do scheme. */
+int pl_pkey_verify(const pl_pkey_t *k, uint16_t scheme, const uint8_t *msg,
+		   size_t len, const uint8_t *sig, size_t sig_len);
+
+/* Generates a new key pair (tests and benchmarks; the CA has its own). */
+pl_pkey_t *pl_pkey_generate(pl_pkey_kind_t kind, int rsa_bits);
+
+/* Adds a reference and returns k. */
+pl_pkey_t *pl_pkey_ref(pl_pkey_t *k);
+/* Drops a reference; the last one frees (and wipes a private key). */
+void pl_pkey_free(pl_pkey_t *k);
+
+#endif

@@ -1,0 +1,241 @@
+/*
+ * padlock tls: the TLS 1.3 protocol engine (RFC 8446), client and server,
+ * sans-I/O.
+ *
+ * The engine never touches a socket, a file or a clock. The caller moves
+ * bytes: what arrives from the peer goes in with pl_tls_feed(); what the
+ * engine wants sent comes out of pl_tls_output(). Application data goes
+ * through pl_tls_write() and pl_tls_read(). The time used to check
+ * certificates is passed in with pl_tls_conn_set_time().
+ *
+ * A pl_tls_config_t is built once, then shared read-only by any number of
+ * connections (and threads). A pl_tls_conn_t is one connection; it is not
+ * thread-safe. Freeing a connection wipes every secret it held.
+ */
+#ifndef PADLOCK_TLS_H
+#define PADLOCK_TLS_H
+
+#include <time.h>
+
+#include "padlock/common.h"
+#include "padlock/crypto.h"
+#include "padlock/x509.h"
+
+/* ---- code points ---------------------------------------------------------- */
+
+#define PL_TLS_VERSION_12 0x0303
+#define PL_TLS_VERSION_13 0x0304
+
+#define PL_TLS_AES_128_GCM_SHA256 0x1301
+#define PL_TLS_AES_256_GCM_SHA384 0x1302
+#define PL_TLS_CHACHA20_POLY1305_SHA256 0x1303
+
+/* Alert descriptions (RFC 8446 6). */
+enum pl_tls_alert {
+	PL_ALERT_CLOSE_NOTIFY = 0,
+	PL_ALERT_UNEXPECTED_MESSAGE = 10,
+	PL_ALERT_BAD_RECORD_MAC = 20,
+	PL_ALERT_RECORD_OVERFLOW = 22,
+	PL_ALERT_HANDSHAKE_FAILURE = 40,
+	PL_ALERT_BAD_CERTIFICATE = 42,
+	PL_ALERT_UNSUPPORTED_CERTIFICATE = 43,
+	PL_ALERT_CERTIFICATE_REVOKED = 44,
+	PL_ALERT_CERTIFICATE_EXPIRED = 45,
+	PL_ALERT_CERTIFICATE_UNKNOWN = 46,
+	PL_ALERT_ILLEGAL_PARAMETER = 47,
+	PL_ALERT_UNKNOWN_CA = 48,
+	PL_ALERT_ACCESS_DENIED = 49,
+	PL_ALERT_DECODE_ERROR = 50,
+	PL_ALERT_DECRYPT_ERROR = 51,
+	PL_ALERT_PROTOCOL_VERSION = 70,
+	PL_ALERT_INSUFFICIENT_SECURITY = 71,
+	PL_ALERT_INTERNAL_ERROR = 80,
+	PL_ALERT_INAPPROPRIATE_FALLBACK = 86,
+	PL_ALERT_USER_CANCELED = 90,
+	PL_ALERT_MISSING_EXTENSION = 109,
+	PL_ALERT_UNSUPPORTED_EXTENSION = 110,
+	PL_ALERT_UNRECOGNIZED_NAME = 112,
+	PL_ALERT_BAD_CERTIFICATE_STATUS_RESPONSE = 113,
+	PL_ALERT_UNKNOWN_PSK_IDENTITY = 115,
+	PL_ALERT_CERTIFICATE_REQUIRED = 116,
+	PL_ALERT_NO_APPLICATION_PROTOCOL = 120,
+};
+
+/* Names as the RFCs spell them ("handshake_failure", "TLS_AES_128_GCM_SHA256",
+ * "x25519", "ecdsa_secp256r1_sha256"); "unknown(0x1234)"-style text, in a
+ * static buffer per function, for values they do not know. */
+const char *pl_tls_alert_name(int alert);
+const char *pl_tls_suite_name(uint16_t suite);
+const char *pl_tls_group_name(uint16_t group);
+const char *pl_tls_sigscheme_name(uint16_t scheme);
+
+/* ---- configuration -------------------------------------------------------- */
+
+typedef struct pl_tls_config pl_tls_config_t;
+typedef struct pl_tls_conn pl_tls_conn_t;
+
+/* The steps of a handshake, reported to a trace callback as they happen. */
+typedef enum {
+	PL_STEP_CLIENT_HELLO,         /* sent (client) / received (server) */
+	PL_STEP_HELLO_RETRY,          /* HelloRetryRequest sent / received */
+	PL_STEP_SERVER_HELLO,         /* version, suite and group chosen */
+	PL_STEP_KEY_EXCHANGE,         /* shared secret computed, handshake keys */
+	PL_STEP_ENCRYPTED_EXTENSIONS, /* ALPN and other negotiated extensions */
+	PL_STEP_CERTIFICATE,          /* the certificate chain, sent/received */
+	PL_STEP_CERT_TRUSTED,         /* chain verified to a trusted root */
+	PL_STEP_CERTIFICATE_VERIFY,   /* proof of the private key */
+	PL_STEP_SERVER_FINISHED,
+	PL_STEP_CLIENT_FINISHED,
+	PL_STEP_APPLICATION_KEYS,     /* session keys in use */
+	PL_STEP_SESSION_TICKET,
+	PL_STEP_KEY_UPDATE,
+	PL_STEP_ALERT,                /* an alert sent or received */
+} pl_tls_step_t;
+
+/* Called by the engine at each step with one line of text that describes it
+ * in plain words. conn is the connection; text is valid during the call. */
+typedef void (*pl_tls_trace_fn)(void *arg, const pl_tls_conn_t *conn,
+				pl_tls_step_t step, const char *text);
+
+/* Called with one NSS key-log line (without newline) per secret, for
+ * SSLKEYLOGFILE. The caller writes it where it wants. */
+typedef void (*pl_tls_keylog_fn)(void *arg, const char *line);
+
+/* A new configuration with secure defaults: all three TLS 1.3 suites
+ * (AES-GCM first when the CPU has AES instructions, else ChaCha20 first),
+ * groups x25519, secp256r1, secp384r1, and every signature scheme padlock
+ * implements. NULL when out of memory. */
+pl_tls_config_t *pl_tls_config_new(bool is_server);
+void pl_tls_config_free(pl_tls_config_t *cfg);
+
+/* Server: adds a certificate chain (leaf first) and its private key. The
+ * config takes ownership of both, also on failure. Several chains may be
+ * added (an ECDSA and an RSA one, or one per site); each connection gets
+ * the first chain that covers the client's SNI and that it can verify
+ * (signature_algorithms), preferring the order of addition. Returns
+ * PL_ERR_ARG when the key does not match the leaf. */
+int pl_tls_config_add_chain(pl_tls_config_t *cfg, pl_x509_chain_t *chain,
+			    pl_pkey_t *key);
+
+/* Client: the trust anchors to verify servers with (the config takes
+ * ownership). Without a store, and with verification on, handshakes fail
+ * with unknown_ca. */
+void pl_tls_config_set_trust(pl_tls_config_t *cfg, pl_x509_store_t *store);
+
+/* Client: verify the server's chain and name (default true). false is
+ * --insecure: CertificateVerify is still checked, the chain is not. */
+void pl_tls_config_set_verify(pl_tls_config_t *cfg, bool verify);
+
+/* ALPN protocols in preference order, comma-separated ("h2,http/1.1").
+ * A client offers them; a server picks the first of its list the client
+ * offered, and answers no_application_protocol if none matches.
+ * PL_ERR_ARG on an empty or over-long name. */
+int pl_tls_config_set_alpn(pl_tls_config_t *cfg, const char *list);
+
+/* Cipher suites / groups / signature schemes in preference order (a server
+ * uses its own order). PL_ERR_UNSUPPORTED if one is not implemented. A
+ * client sends a key share for the first group only. */
+int pl_tls_config_set_suites(pl_tls_config_t *cfg, const uint16_t *suites,
+			     size_t n);
+int pl_tls_config_set_groups(pl_tls_config_t *cfg, const uint16_t *groups,
+			     size_t n);
+int pl_tls_config_set_sigschemes(pl_tls_config_t *cfg,
+				 const uint16_t *schemes, size_t n);
+
+/* Server: demand a cookie round trip (a HelloRetryRequest) from every client
+ * that has not sent one. Off by default; used by tests and by a server
+ * under attack. */
+void pl_tls_config_set_require_cookie(pl_tls_config_t *cfg, bool on);
+
+/* The record size limit advertised (RFC 8449), 64..16385. Default 16385. */
+int pl_tls_config_set_record_size_limit(pl_tls_config_t *cfg, uint16_t limit);
+
+/* Server: how many NewSessionTickets to send after the handshake (0-8,
+ * default 0 until resumption is implemented). */
+int pl_tls_config_set_tickets(pl_tls_config_t *cfg, unsigned n);
+
+void pl_tls_config_set_trace(pl_tls_config_t *cfg, pl_tls_trace_fn fn,
+			     void *arg);
+void pl_tls_config_set_keylog(pl_tls_config_t *cfg, pl_tls_keylog_fn fn,
+			      void *arg);
+
+/* ---- connections ---------------------------------------------------------- */
+
+/* A new connection using cfg (which must outlive it). A client passes the
+ * server's name: sent as SNI when it is a DNS name, and verified against
+ * the certificate (DNS name or IP literal). NULL when out of memory. */
+pl_tls_conn_t *pl_tls_conn_new(const pl_tls_config_t *cfg,
+			       const char *server_name);
+
+/* Wipes every secret and frees the connection. NULL is ignored. */
+void pl_tls_conn_free(pl_tls_conn_t *c);
+
+/* The time (seconds since the epoch) certificates are checked against.
+ * Until it is called, the current time as libcrypto reads it is used. */
+void pl_tls_conn_set_time(pl_tls_conn_t *c, time_t now);
+
+/* Gives the engine bytes received from the peer. All len bytes are taken
+ * (a partial record is kept until the rest arrives). Returns PL_OK, or
+ * PL_ERR_TLS once the connection has failed: the alert to send is then
+ * queued in the output, and pl_tls_alert()/pl_tls_reason() say why. */
+int pl_tls_feed(pl_tls_conn_t *c, const uint8_t *data, size_t len);
+
+/* Bytes the engine wants sent to the peer, or NULL with *len = 0. A client
+ * produces its ClientHello on the first call. The pointer is valid until
+ * the next call into the engine. */
+const uint8_t *pl_tls_output(pl_tls_conn_t *c, size_t *len);
+
+/* Marks n bytes of the output as sent. */
+void pl_tls_output_consumed(pl_tls_conn_t *c, size_t n);
+
+/* Reads up to cap bytes of application data into buf; *n = 0 when none is
+ * waiting. Returns PL_ERR_CLOSED once the peer's close_notify has been read
+ * and all data before it delivered, PL_ERR_TLS after a failure. */
+int pl_tls_read(pl_tls_conn_t *c, uint8_t *buf, size_t cap, size_t *n);
+
+/* Encrypts len bytes of application data into the output. Allowed once the
+ * handshake is done; PL_ERR_STATE before or after close. */
+int pl_tls_write(pl_tls_conn_t *c, const uint8_t *buf, size_t len);
+
+/* Queues a close_notify alert. Further writes are refused. */
+int pl_tls_close(pl_tls_conn_t *c);
+
+/* Sends a KeyUpdate (RFC 8446 4.6.3) and switches to new sending keys;
+ * with request_peer, asks the peer to update its keys too. */
+int pl_tls_key_update(pl_tls_conn_t *c, bool request_peer);
+
+/* ---- state ---------------------------------------------------------------- */
+
+bool pl_tls_handshake_done(const pl_tls_conn_t *c);
+bool pl_tls_failed(const pl_tls_conn_t *c);
+bool pl_tls_peer_closed(const pl_tls_conn_t *c);
+bool pl_tls_is_server(const pl_tls_conn_t *c);
+
+uint16_t pl_tls_version(const pl_tls_conn_t *c);   /* 0 before ServerHello */
+uint16_t pl_tls_suite(const pl_tls_conn_t *c);
+uint16_t pl_tls_group(const pl_tls_conn_t *c);
+uint16_t pl_tls_sigscheme(const pl_tls_conn_t *c); /* of CertificateVerify */
+bool pl_tls_did_hello_retry(const pl_tls_conn_t *c);
+const char *pl_tls_alpn(const pl_tls_conn_t *c);   /* "" if none */
+const char *pl_tls_sni(const pl_tls_conn_t *c);    /* server: "" if none */
+/* Client: the server's chain as received; server: the chain it sent. */
+const pl_x509_chain_t *pl_tls_peer_chain(const pl_tls_conn_t *c);
+/* Client, after a verified handshake: the trusted root's subject. */
+const char *pl_tls_trusted_root(const pl_tls_conn_t *c);
+/* Client: NewSessionTickets received and kept (for resumption). */
+size_t pl_tls_ticket_count(const pl_tls_conn_t *c);
+
+/* After a failure: the alert sent (or received, see pl_tls_alert_received)
+ * and one sentence that says what went wrong. "" / -1 while all is well. */
+int pl_tls_alert(const pl_tls_conn_t *c);
+bool pl_tls_alert_received(const pl_tls_conn_t *c);
+const char *pl_tls_reason(const pl_tls_conn_t *c);
+
+/* Bytes of heap this connection holds now (engine state, buffers, crypto
+ * contexts as far as they are known). */
+size_t pl_tls_conn_memory(const pl_tls_conn_t *c);
+
+/* Frees buffers that hold nothing; call when a connection goes idle. */
+void pl_tls_conn_shrink(pl_tls_conn_t *c);
+
+#endif
