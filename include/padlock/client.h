@@ -1,0 +1,164 @@
+/*
+ * padlock client: the layer between the command line and the TLS engine.
+ *
+ * It does what the engine never does: name resolution, TCP connects with a
+ * timeout, moving bytes between a socket and a pl_tls_conn_t, and a small
+ * HTTP/1.1 GET. Every function that can fail leaves one English sentence
+ * that names the cause in an err buffer the caller passes in (or in
+ * pl_client_io_t.err), ready to print after "padlock: HOST:PORT: ".
+ *
+ * Nothing here allocates memory that outlives a call: every object is the
+ * caller's, on its stack or wherever it likes.
+ */
+#ifndef PADLOCK_CLIENT_H
+#define PADLOCK_CLIENT_H
+
+#include "padlock/common.h"
+#include "padlock/tls.h"
+
+#define PL_CLIENT_ERR_MAX 512
+
+/* ---- URLs ---------------------------------------------------------------- */
+
+/* The parts of an https:// URL that a GET needs. */
+typedef struct {
+	char host[256];       /* "example.com", "127.0.0.1", "::1" (no brackets) */
+	uint16_t port;        /* 443 unless the URL names one */
+	char authority[272];  /* Host header: "example.com", "[::1]:4433" */
+	char path[4096];      /* request target: "/", "/a/b?q=1" (never empty) */
+	bool host_is_ip;      /* host is an IPv4 or IPv6 literal */
+} pl_client_url_t;
+
+/* Parses url ("https://host[:port][/path][?query][#fragment]"; a URL
+ * without a scheme is taken as https://) into out. IPv6 literals are
+ * written in brackets ("https://[::1]:4433/"). The fragment is dropped.
+ * Returns PL_OK, or PL_ERR_ARG with one sentence in err (an http:// URL,
+ * credentials in the URL, a bad port, spaces or control characters). */
+int pl_client_parse_url(const char *url, pl_client_url_t *out, char *err,
+			size_t err_len);
+
+/* ---- names of TLS parameters --------------------------------------------- */
+
+/* Parses a comma-separated list of cipher suite names
+ * ("TLS_AES_128_GCM_SHA256,TLS_CHACHA20_POLY1305_SHA256") into code points.
+ * Writes at most cap entries to out and their number to *n. Returns PL_OK,
+ * or PL_ERR_ARG with a sentence in err that names the unknown entry and the
+ * known ones. */
+int pl_client_parse_suites(const char *list, uint16_t *out, size_t cap,
+			   size_t *n, char *err, size_t err_len);
+
+/* The same for key exchange groups: "x25519", "secp256r1" (alias "P-256"),
+ * "secp384r1" (alias "P-384"). */
+int pl_client_parse_groups(const char *list, uint16_t *out, size_t cap,
+			   size_t *n, char *err, size_t err_len);
+
+/* "TLS 1.3", "TLS 1.2", or "unknown (0x0301)" in a static buffer. */
+const char *pl_client_version_name(uint16_t version);
+
+/* ---- TCP connect ---------------------------------------------------------- */
+
+/* Called with one line of progress ("trying 127.0.0.1 port 4433"). The text
+ * is valid during the call only. */
+typedef void (*pl_client_note_fn)(void *arg, const char *text);
+
+typedef struct {
+	int timeout_ms;          /* for the whole connect, every address; > 0 */
+	pl_client_note_fn note;  /* optional progress lines, or NULL */
+	void *note_arg;
+} pl_client_connect_opts_t;
+
+/* Resolves host (a DNS name, or an IPv4/IPv6 literal without brackets) and
+ * connects to port over TCP, trying each address (IPv6 and IPv4) in the
+ * order the resolver gives until one answers, all within opts->timeout_ms.
+ * On success *fd is a connected, non-blocking socket the caller closes, and
+ * peer (if not NULL) holds the address used ("127.0.0.1:4433",
+ * "[::1]:4433"). Returns PL_OK, or PL_ERR_IO with one sentence in err that
+ * tells apart "name not found", "connection refused (nothing listens on
+ * ADDR:PORT)" and "timed out (a firewall may drop packets to port N)". */
+int pl_client_connect(const char *host, uint16_t port,
+		      const pl_client_connect_opts_t *opts, int *fd,
+		      char *peer, size_t peer_len, char *err, size_t err_len);
+
+/* ---- a TLS connection over a socket ------------------------------------- */
+
+/* Moves bytes between a connected socket and a TLS connection. The caller
+ * fills fd, tls and timeout_ms; both fd and tls stay the caller's (it
+ * closes and frees them). err holds the sentence of the last failure. */
+typedef struct {
+	int fd;                  /* connected socket (non-blocking or not) */
+	pl_tls_conn_t *tls;      /* a client connection from pl_tls_conn_new */
+	int timeout_ms;          /* the longest wait for the peer; <= 0: none */
+	bool tcp_closed;         /* the peer closed TCP (read side) */
+	char err[PL_CLIENT_ERR_MAX];
+} pl_client_io_t;
+
+/* Runs the handshake: sends what the engine has to send, waits for the
+ * peer, feeds what arrives, until the handshake is done or fails. When the
+ * engine fails, the alert it queued is sent before returning. Returns
+ * PL_OK, PL_ERR_TLS (io->err: the engine's reason and the alert name),
+ * or PL_ERR_IO (timeout, reset, the peer closing TCP). */
+int pl_client_handshake(pl_client_io_t *io);
+
+/* Encrypts and sends all len bytes of buf, waiting for the socket as
+ * needed. Returns PL_OK, PL_ERR_TLS or PL_ERR_IO with io->err set. */
+int pl_client_write(pl_client_io_t *io, const uint8_t *buf, size_t len);
+
+/* Reads application data into buf (at most cap bytes), waiting up to
+ * io->timeout_ms for some to arrive. On PL_OK, *n > 0. Returns
+ * PL_ERR_CLOSED once the peer's close_notify has been read (the end of the
+ * data, proven); PL_ERR_IO with io->err set when the peer closed TCP
+ * without close_notify (the data may be truncated: io->tcp_closed is then
+ * true), on a timeout or a socket error; PL_ERR_TLS on a TLS failure. */
+int pl_client_read(pl_client_io_t *io, uint8_t *buf, size_t cap, size_t *n);
+
+/* Sends close_notify (RFC 8446 6.1) and flushes it. It does not wait for
+ * the peer's. Returns PL_OK or the error of the flush, io->err set. */
+int pl_client_close(pl_client_io_t *io);
+
+/* ---- HTTP/1.1 GET ----------------------------------------------------------- */
+
+#define PL_CLIENT_HEAD_MAX 16384  /* status line + headers, bytes */
+#define PL_CLIENT_HEADERS_MAX 128 /* header fields */
+
+typedef struct {
+	const char *name;   /* as received ("Content-Type") */
+	const char *value;  /* without surrounding spaces */
+} pl_client_header_t;
+
+/* A response: status and headers. Pointers point into head, so the struct
+ * is self-contained (it may be large: keep it off small stacks). */
+typedef struct {
+	int status;                        /* 200 */
+	const char *version;               /* "HTTP/1.1" */
+	const char *reason;                /* "OK" (may be "") */
+	size_t header_count;
+	pl_client_header_t headers[PL_CLIENT_HEADERS_MAX];
+	uint64_t body_bytes;               /* body bytes delivered so far */
+	char head[PL_CLIENT_HEAD_MAX + 1]; /* storage for the strings above */
+} pl_client_response_t;
+
+/* Called once when the status line and headers have been read. */
+typedef void (*pl_client_head_fn)(void *arg, const pl_client_response_t *r);
+
+/* Called with each piece of the body, in order. Returns PL_OK to go on, or
+ * a negative PL_ERR_ code with one sentence in err to stop the transfer. */
+typedef int (*pl_client_body_fn)(void *arg, const uint8_t *data, size_t len,
+				 char *err, size_t err_len);
+
+/* Sends "GET url->path HTTP/1.1" with Host, User-Agent padlock/0.1,
+ * Accept (any type) and Connection: close over io (handshake done), reads the
+ * response (interim 1xx responses skipped), calls on_head, then passes the
+ * body to on_body as it arrives, framed by Transfer-Encoding: chunked, by
+ * Content-Length, or by the end of the connection (which must then be a
+ * close_notify). Both callbacks may be NULL. resp is the caller's and is
+ * filled in. Returns PL_OK when a complete response was read; otherwise a
+ * negative code with io->err set (PL_ERR_DECODE for a malformed response).
+ * Does not close the connection. */
+int pl_client_get(pl_client_io_t *io, const pl_client_url_t *url,
+		  pl_client_response_t *resp, pl_client_head_fn on_head,
+		  pl_client_body_fn on_body, void *arg);
+
+/* The value of the first header named name (case-insensitive), or NULL. */
+const char *pl_client_header(const pl_client_response_t *r, const char *name);
+
+#endif

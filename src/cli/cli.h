@@ -1,0 +1,57 @@
+/* The padlock command line: what the subcommands share. */
+#ifndef PADLOCK_CLI_H
+#define PADLOCK_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "padlock/client.h"
+#include "padlock/tls.h"
+
+#define PL_CLI_VERSION "0.1.0"
+
+/* Exit codes of every subcommand. */
+enum {
+	PL_CLI_EXIT_OK = 0,     /* done (for get: a response was received) */
+	PL_CLI_EXIT_FAILED = 1, /* the operation failed; stderr says why */
+	PL_CLI_EXIT_USAGE = 2,  /* bad command line; stderr says what */
+};
+
+/* `padlock get [options] URL`; argv[0] is "get". Returns an exit code. */
+int pl_cli_get(int argc, char **argv);
+
+/* ---- verbose output (verbose.c) ------------------------------------------ */
+
+/* The clock and switches of -v output, which goes to stderr. */
+typedef struct {
+	bool on;
+	struct timespec start; /* when the connect began */
+} pl_cli_verbose_t;
+
+/* Starts the elapsed-time clock every verbose line is prefixed with. */
+void pl_cli_verbose_start(pl_cli_verbose_t *v);
+
+/* Prints "  12.3 ms  HEAD  TEXT" on stderr when v->on. head may be "". */
+void pl_cli_verbose_line(pl_cli_verbose_t *v, const char *head,
+			 const char *text);
+
+/* A pl_tls_trace_fn: arg is a pl_cli_verbose_t. Prints the step with a
+ * header saying what it is and which way it went ("ClientHello →"). */
+void pl_cli_trace(void *arg, const pl_tls_conn_t *conn, pl_tls_step_t step,
+		  const char *text);
+
+/* After the handshake: version, suite, group, signature scheme, ALPN, the
+ * chain as received with validity, the trusted root (trust_source says
+ * where the roots came from), and what became of the premaster secret. */
+void pl_cli_print_summary(pl_cli_verbose_t *v, const pl_tls_conn_t *conn,
+			  const char *trust_source, bool insecure);
+
+/* The status line and headers of a response. */
+void pl_cli_print_head(pl_cli_verbose_t *v, const pl_client_response_t *r);
+
+/* Writes text from the network to f with control characters and invalid
+ * UTF-8 escaped as \xNN, so a server cannot drive the terminal. */
+void pl_cli_print_safe(FILE *f, const char *text);
+
+#endif

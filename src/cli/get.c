@@ -1,0 +1,547 @@
+/*
+ * padlock get [options] URL: fetch one HTTPS URL, print the body on stdout,
+ * and on failure say in one sentence on stderr why. With -v, show the
+ * handshake step by step and what was negotiated (verbose.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+#define DEFAULT_CONNECT_TIMEOUT_MS 10000
+#define DEFAULT_TIMEOUT_MS 30000
+#define LIST_MAX 16
+
+struct get_options {
+	const char *url;
+	const char *cacert, *capath, *output;
+	const char *alpn;
+	bool verbose, insecure, help;
+	int connect_timeout_ms, timeout_ms;
+	uint16_t suites[LIST_MAX], groups[LIST_MAX];
+	size_t suite_count, group_count;
+};
+
+/* Everything one run holds; freed in one place. */
+struct get_run {
+	struct get_options opt;
+	pl_client_url_t url;
+	char target[300];        /* "localhost:4433", for error messages */
+	pl_cli_verbose_t verbose;
+	pl_tls_config_t *cfg;
+	pl_tls_conn_t *conn;
+	pl_client_io_t io;
+	FILE *out;
+	int keylog_fd;
+	bool keylog_failed;
+	pl_client_response_t resp;
+};
+
+static const char short_usage[] =
+	"usage: padlock get [options] https://HOST[:PORT][/PATH]  "
+	"(padlock get --help lists the options)\n";
+
+static void print_help(void)
+{
+	printf("usage: padlock get [options] https://HOST[:PORT][/PATH]\n\n"
+	       "Fetches the URL over HTTPS and writes the response body to "
+	       "stdout.\n\n"
+	       "  -v, --verbose            show the handshake step by step, "
+	       "the certificates\n"
+	       "                           and the response headers (on "
+	       "stderr)\n"
+	       "  -o, --output FILE        write the body to FILE instead of "
+	       "stdout\n"
+	       "      --cacert FILE        trust only the CA certificates in "
+	       "FILE\n"
+	       "      --capath DIR         trust the CA certificates in DIR "
+	       "(hashed names)\n"
+	       "  -k, --insecure           do not verify the server's "
+	       "certificate (dangerous)\n"
+	       "      --alpn LIST          application protocols to offer "
+	       "(default http/1.1)\n"
+	       "      --tls-suites LIST    cipher suites, e.g. "
+	       "TLS_AES_128_GCM_SHA256\n"
+	       "      --tls-groups LIST    key exchange groups: x25519, "
+	       "secp256r1, secp384r1\n"
+	       "      --connect-timeout S  give up connecting after S seconds "
+	       "(default 10)\n"
+	       "      --timeout S          give up when the server is silent "
+	       "for S seconds\n"
+	       "                           (default 30)\n"
+	       "  -h, --help               show this help\n\n"
+	       "Exit status: 0 when a response was received (whatever its "
+	       "status), 1 on\nany failure, 2 on a bad command line. "
+	       "SSLKEYLOGFILE=FILE appends the\nsession secrets to FILE "
+	       "(for Wireshark).\n");
+}
+
+static int usage_error(const char *sentence, const char *detail)
+{
+	fprintf(stderr, "padlock get: %s%s%s\n", sentence,
+		detail != NULL ? ": " : "", detail != NULL ? detail : "");
+	fputs(short_usage, stderr);
+	return PL_CLI_EXIT_USAGE;
+}
+
+/* ---- options --------------------------------------------------------------- */
+
+enum option_id {
+	OPT_VERBOSE, OPT_OUTPUT, OPT_CACERT, OPT_CAPATH, OPT_INSECURE,
+	OPT_ALPN, OPT_SUITES, OPT_GROUPS, OPT_CONNECT_TIMEOUT, OPT_TIMEOUT,
+	OPT_HELP,
+};
+
+struct option_spec {
+	const char *long_name;
+	char short_name;
+	bool has_value;
+	enum option_id id;
+};
+
+static const struct option_spec option_specs[] = {
+	{ "verbose", 'v', false, OPT_VERBOSE },
+	{ "output", 'o', true, OPT_OUTPUT },
+	{ "cacert", 0, true, OPT_CACERT },
+	{ "capath", 0, true, OPT_CAPATH },
+	{ "insecure", 'k', false, OPT_INSECURE },
+	{ "alpn", 0, true, OPT_ALPN },
+	{ "tls-suites", 0, true, OPT_SUITES },
+	{ "tls-groups", 0, true, OPT_GROUPS },
+	{ "connect-timeout", 0, true, OPT_CONNECT_TIMEOUT },
+	{ "timeout", 0, true, OPT_TIMEOUT },
+	{ "help", 'h', false, OPT_HELP },
+};
+
+#define OPTION_COUNT (sizeof option_specs / sizeof option_specs[0])
+
+/* "--name" or "--name=value" (len: the length of name) or "-x". */
+static const struct option_spec *find_option(const char *arg, size_t len)
+{
+	for (size_t i = 0; i < OPTION_COUNT; i++) {
+		const struct option_spec *o = &option_specs[i];
+		if (arg[1] == '-' && strlen(o->long_name) == len &&
+		    strncmp(arg + 2, o->long_name, len) == 0)
+			return o;
+		if (arg[1] != '-' && o->short_name != 0 &&
+		    arg[1] == o->short_name && arg[2] == '\0')
+			return o;
+	}
+	return NULL;
+}
+
+/* Seconds (may have decimals) into milliseconds: 0.001 to 86400. */
+static bool parse_seconds(const char *s, int *ms)
+{
+	char *end = NULL;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) ||
+	    v < 0.001 || v > 86400)
+		return false;
+	*ms = (int)(v * 1000.0 + 0.5);
+	return true;
+}
+
+static int apply_option(struct get_options *o, enum option_id id,
+			const char *value)
+{
+	char err[PL_CLIENT_ERR_MAX];
+
+	switch (id) {
+	case OPT_VERBOSE: o->verbose = true; break;
+	case OPT_INSECURE: o->insecure = true; break;
+	case OPT_HELP: o->help = true; break;
+	case OPT_OUTPUT: o->output = value; break;
+	case OPT_CACERT: o->cacert = value; break;
+	case OPT_CAPATH: o->capath = value; break;
+	case OPT_ALPN: o->alpn = value; break;
+	case OPT_SUITES:
+		if (pl_client_parse_suites(value, o->suites, LIST_MAX,
+					   &o->suite_count, err,
+					   sizeof err) != PL_OK)
+			return usage_error("--tls-suites", err);
+		break;
+	case OPT_GROUPS:
+		if (pl_client_parse_groups(value, o->groups, LIST_MAX,
+					   &o->group_count, err,
+					   sizeof err) != PL_OK)
+			return usage_error("--tls-groups", err);
+		break;
+	case OPT_CONNECT_TIMEOUT:
+		if (!parse_seconds(value, &o->connect_timeout_ms))
+			return usage_error("--connect-timeout wants a number of "
+					   "seconds from 0.001 to 86400", NULL);
+		break;
+	case OPT_TIMEOUT:
+		if (!parse_seconds(value, &o->timeout_ms))
+			return usage_error("--timeout wants a number of seconds "
+					   "from 0.001 to 86400", NULL);
+		break;
+	}
+	return PL_CLI_EXIT_OK;
+}
+
+/* One option at argv[*i]; its value may be the next argument. */
+static int parse_option(int argc, char **argv, int *i, struct get_options *o)
+{
+	const char *arg = argv[*i];
+	const char *eq = arg[1] == '-' ? strchr(arg, '=') : NULL;
+	size_t name_len = eq != NULL ? (size_t)(eq - arg - 2) : strlen(arg) - 2;
+	const struct option_spec *spec = find_option(arg, name_len);
+	const char *value = eq != NULL ? eq + 1 : NULL;
+	char what[300];
+
+	snprintf(what, sizeof what, "'%.*s'",
+		 (int)(eq != NULL ? (size_t)(eq - arg) : strlen(arg)), arg);
+	if (spec == NULL)
+		return usage_error("unknown option", what);
+	if (!spec->has_value && value != NULL)
+		return usage_error("this option takes no value", what);
+	if (spec->has_value && value == NULL) {
+		if (*i + 1 >= argc)
+			return usage_error("this option needs a value", what);
+		value = argv[++*i];
+	}
+	return apply_option(o, spec->id, value);
+}
+
+static int parse_arguments(int argc, char **argv, struct get_options *o)
+{
+	bool options_done = false;
+
+	memset(o, 0, sizeof *o);
+	o->alpn = "http/1.1";
+	o->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
+	o->timeout_ms = DEFAULT_TIMEOUT_MS;
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		int rc;
+
+		if (!options_done && strcmp(arg, "--") == 0) {
+			options_done = true;
+		} else if (!options_done && arg[0] == '-' && arg[1] != '\0') {
+			rc = parse_option(argc, argv, &i, o);
+			if (rc != PL_CLI_EXIT_OK)
+				return rc;
+		} else if (o->url != NULL) {
+			return usage_error("give exactly one URL", NULL);
+		} else {
+			o->url = arg;
+		}
+	}
+	if (o->help)
+		return PL_CLI_EXIT_OK;
+	if (o->url == NULL)
+		return usage_error("no URL given", NULL);
+	return PL_CLI_EXIT_OK;
+}
+
+/* ---- SSLKEYLOGFILE ----------------------------------------------------------- */
+
+/* A pl_tls_keylog_fn: appends one line to the key log, at once, so that a
+ * capture tool reading the file sees every secret as soon as it exists. */
+static void write_keylog(void *arg, const char *line)
+{
+	struct get_run *run = arg;
+	char buf[512];
+	int len = snprintf(buf, sizeof buf, "%s\n", line);
+	size_t off = 0;
+
+	if (len < 0 || (size_t)len >= sizeof buf || run->keylog_failed)
+		return;
+	while (off < (size_t)len) {
+		ssize_t n = write(run->keylog_fd, buf + off, (size_t)len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fprintf(stderr, "padlock: warning: SSLKEYLOGFILE: cannot "
+				"write: %s\n", strerror(errno));
+			run->keylog_failed = true;
+			return;
+		}
+		off += (size_t)n;
+	}
+}
+
+/* Off unless SSLKEYLOGFILE is set; a file that cannot be opened is a
+ * warning, not a failure: the fetch itself does not need it. */
+static void open_keylog(struct get_run *run)
+{
+	const char *path = getenv("SSLKEYLOGFILE");
+
+	if (path == NULL || path[0] == '\0')
+		return;
+	run->keylog_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+			      0600);
+	if (run->keylog_fd < 0) {
+		fprintf(stderr, "padlock: warning: SSLKEYLOGFILE=%s: cannot "
+			"open: %s; no secrets will be logged\n", path,
+			strerror(errno));
+		return;
+	}
+	pl_tls_config_set_keylog(run->cfg, write_keylog, run);
+}
+
+/* ---- the TLS configuration ------------------------------------------------- */
+
+static const char *trust_source(const struct get_options *o)
+{
+	if (o->cacert != NULL && o->capath != NULL)
+		return "--cacert and --capath";
+	if (o->cacert != NULL)
+		return o->cacert;
+	if (o->capath != NULL)
+		return o->capath;
+	return "the system trust store";
+}
+
+static int configure_trust(struct get_run *run)
+{
+	const struct get_options *o = &run->opt;
+	char err[PL_CLIENT_ERR_MAX] = "";
+	pl_x509_store_t *store;
+
+	if (o->insecure) {
+		fprintf(stderr, "padlock: WARNING: certificate verification "
+			"disabled (--insecure): anyone on the path can pose as "
+			"%s\n", run->url.host);
+		pl_tls_config_set_verify(run->cfg, false);
+		return PL_CLI_EXIT_OK;
+	}
+	store = pl_x509_store_new(o->cacert, o->capath, err, sizeof err);
+	if (store == NULL) {
+		fprintf(stderr, "padlock: %s\n",
+			err[0] != '\0' ? err : "cannot load the trust store");
+		return PL_CLI_EXIT_FAILED;
+	}
+	pl_tls_config_set_trust(run->cfg, store);
+	return PL_CLI_EXIT_OK;
+}
+
+/* ALPN, suites and groups: a refusal is a bad command line. */
+static int configure_lists(struct get_run *run)
+{
+	const struct get_options *o = &run->opt;
+	int rc;
+
+	rc = pl_tls_config_set_alpn(run->cfg, o->alpn);
+	if (rc != PL_OK)
+		return usage_error("--alpn wants names separated by commas, "
+				   "each 1 to 255 characters", NULL);
+	if (o->suite_count > 0) {
+		rc = pl_tls_config_set_suites(run->cfg, o->suites,
+					      o->suite_count);
+		if (rc != PL_OK)
+			return usage_error("--tls-suites", pl_strerror(rc));
+	}
+	if (o->group_count > 0) {
+		rc = pl_tls_config_set_groups(run->cfg, o->groups,
+					      o->group_count);
+		if (rc != PL_OK)
+			return usage_error("--tls-groups", pl_strerror(rc));
+	}
+	return PL_CLI_EXIT_OK;
+}
+
+static int configure(struct get_run *run)
+{
+	int rc;
+
+	run->cfg = pl_tls_config_new(false);
+	if (run->cfg == NULL) {
+		fprintf(stderr, "padlock: out of memory\n");
+		return PL_CLI_EXIT_FAILED;
+	}
+	rc = configure_lists(run);
+	if (rc != PL_CLI_EXIT_OK)
+		return rc;
+	rc = configure_trust(run);
+	if (rc != PL_CLI_EXIT_OK)
+		return rc;
+	if (run->opt.verbose)
+		pl_tls_config_set_trace(run->cfg, pl_cli_trace, &run->verbose);
+	open_keylog(run);
+	return PL_CLI_EXIT_OK;
+}
+
+/* ---- the fetch ---------------------------------------------------------------- */
+
+static int fail(struct get_run *run, const char *sentence)
+{
+	fprintf(stderr, "padlock: %s: %s\n", run->target, sentence);
+	return PL_CLI_EXIT_FAILED;
+}
+
+static void connect_note(void *arg, const char *text)
+{
+	pl_cli_verbose_line(arg, text, "");
+}
+
+static int open_connection(struct get_run *run)
+{
+	pl_client_connect_opts_t copts = {
+		.timeout_ms = run->opt.connect_timeout_ms,
+		.note = run->opt.verbose ? connect_note : NULL,
+		.note_arg = &run->verbose,
+	};
+	char err[PL_CLIENT_ERR_MAX] = "";
+	int fd = -1;
+
+	pl_cli_verbose_start(&run->verbose);
+	if (pl_client_connect(run->url.host, run->url.port, &copts, &fd, NULL,
+			      0, err, sizeof err) != PL_OK)
+		return fail(run, err);
+	run->io.fd = fd;
+	run->io.timeout_ms = run->opt.timeout_ms;
+	run->conn = pl_tls_conn_new(run->cfg, run->url.host);
+	if (run->conn == NULL)
+		return fail(run, "out of memory");
+	pl_tls_conn_set_time(run->conn, time(NULL));
+	run->io.tls = run->conn;
+	return PL_CLI_EXIT_OK;
+}
+
+static void on_head(void *arg, const pl_client_response_t *resp)
+{
+	struct get_run *run = arg;
+
+	pl_cli_print_head(&run->verbose, resp);
+}
+
+static int on_body(void *arg, const uint8_t *data, size_t len, char *err,
+		   size_t err_len)
+{
+	struct get_run *run = arg;
+
+	if (fwrite(data, 1, len, run->out) != len) {
+		snprintf(err, err_len, "cannot write the body to %s: %s",
+			 run->opt.output != NULL ? run->opt.output : "stdout",
+			 strerror(errno));
+		return PL_ERR_IO;
+	}
+	return PL_OK;
+}
+
+static int fetch(struct get_run *run)
+{
+	char request[sizeof run->url.path + 32];
+	int rc;
+
+	rc = pl_client_handshake(&run->io);
+	if (rc != PL_OK)
+		return fail(run, run->io.err);
+	pl_cli_print_summary(&run->verbose, run->conn, trust_source(&run->opt),
+			     run->opt.insecure);
+	snprintf(request, sizeof request, "GET %s HTTP/1.1", run->url.path);
+	pl_cli_verbose_line(&run->verbose, "HTTP request →", request);
+	rc = pl_client_get(&run->io, &run->url, &run->resp, on_head, on_body,
+			   run);
+	if (rc != PL_OK)
+		return fail(run, run->io.err);
+	if (pl_client_close(&run->io) != PL_OK)
+		/* The response is complete; a close that fails costs nothing. */
+		pl_cli_verbose_line(&run->verbose, "close_notify →",
+				    run->io.err);
+	else
+		pl_cli_verbose_line(&run->verbose, "close_notify →",
+				    "the connection is closed");
+	return PL_CLI_EXIT_OK;
+}
+
+static int open_output(struct get_run *run)
+{
+	if (run->opt.output == NULL) {
+		run->out = stdout;
+		return PL_CLI_EXIT_OK;
+	}
+	run->out = fopen(run->opt.output, "wb");
+	if (run->out == NULL) {
+		fprintf(stderr, "padlock: %s: cannot open for writing: %s\n",
+			run->opt.output, strerror(errno));
+		return PL_CLI_EXIT_FAILED;
+	}
+	return PL_CLI_EXIT_OK;
+}
+
+static int close_output(struct get_run *run)
+{
+	const char *name = run->opt.output != NULL ? run->opt.output : "stdout";
+	int rc = run->out == stdout ? fflush(stdout) : fclose(run->out);
+
+	run->out = NULL;
+	if (rc != 0) {
+		fprintf(stderr, "padlock: cannot write the body to %s: %s\n",
+			name, strerror(errno));
+		return PL_CLI_EXIT_FAILED;
+	}
+	return PL_CLI_EXIT_OK;
+}
+
+static void format_target(struct get_run *run)
+{
+	bool v6 = strchr(run->url.host, ':') != NULL;
+
+	snprintf(run->target, sizeof run->target, "%s%s%s:%u", v6 ? "[" : "",
+		 run->url.host, v6 ? "]" : "", (unsigned)run->url.port);
+}
+
+static int prepare(struct get_run *run, int argc, char **argv)
+{
+	char err[PL_CLIENT_ERR_MAX];
+	int rc;
+
+	rc = parse_arguments(argc, argv, &run->opt);
+	if (rc != PL_CLI_EXIT_OK || run->opt.help)
+		return rc;
+	if (pl_client_parse_url(run->opt.url, &run->url, err, sizeof err) !=
+	    PL_OK)
+		return usage_error(err, NULL);
+	format_target(run);
+	run->verbose.on = run->opt.verbose;
+	rc = configure(run);
+	if (rc != PL_CLI_EXIT_OK)
+		return rc;
+	return open_output(run);
+}
+
+int pl_cli_get(int argc, char **argv)
+{
+	struct get_run *run = calloc(1, sizeof *run);
+	int rc;
+
+	if (run == NULL) {
+		fprintf(stderr, "padlock: out of memory\n");
+		return PL_CLI_EXIT_FAILED;
+	}
+	run->keylog_fd = -1;
+	run->io.fd = -1;
+	rc = prepare(run, argc, argv);
+	if (rc != PL_CLI_EXIT_OK || run->opt.help) {
+		if (rc == PL_CLI_EXIT_OK)
+			print_help();
+		goto out;
+	}
+	rc = open_connection(run);
+	if (rc == PL_CLI_EXIT_OK)
+		rc = fetch(run);
+	if (run->out != NULL && close_output(run) != PL_CLI_EXIT_OK)
+		rc = PL_CLI_EXIT_FAILED;
+out:
+	if (run->out != NULL && run->out != stdout && fclose(run->out) != 0)
+		rc = PL_CLI_EXIT_FAILED;
+	pl_tls_conn_free(run->conn);
+	pl_tls_config_free(run->cfg);
+	if (run->io.fd >= 0)
+		close(run->io.fd);
+	if (run->keylog_fd >= 0)
+		close(run->keylog_fd);
+	free(run);
+	return rc;
+}

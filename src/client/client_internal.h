@@ -1,0 +1,27 @@
+/* Helpers shared by the files of src/client; not part of the public API. */
+#ifndef PADLOCK_CLIENT_INTERNAL_H
+#define PADLOCK_CLIENT_INTERNAL_H
+
+#include <stddef.h>
+#include <time.h>
+
+/* Writes one sentence (printf format) into err, truncating if needed, and
+ * returns code, so that a failure reads "return pl_client_fail(...)". */
+int pl_client_fail(char *err, size_t err_len, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Copies up to len bytes of untrusted text from in into out (cap bytes,
+ * always NUL-terminated), escaping anything that is not printable ASCII as
+ * \xNN and ending with "..." when it does not fit: safe to show a person. */
+void pl_client_quote(const char *in, size_t len, char *out, size_t cap);
+
+/* Milliseconds on the monotonic clock, for deadlines. */
+static inline long long pl_client_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#endif

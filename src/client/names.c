@@ -1,0 +1,114 @@
+/*
+ * Names of TLS parameters as a user types them on a command line, mapped
+ * to their code points (RFC 8446 B.4 for suites, 4.2.7 for groups).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "client/client_internal.h"
+#include "padlock/client.h"
+
+struct name_entry {
+	const char *name;
+	uint16_t value;
+};
+
+static const struct name_entry suite_names[] = {
+	{ "TLS_AES_128_GCM_SHA256", PL_TLS_AES_128_GCM_SHA256 },
+	{ "TLS_AES_256_GCM_SHA384", PL_TLS_AES_256_GCM_SHA384 },
+	{ "TLS_CHACHA20_POLY1305_SHA256", PL_TLS_CHACHA20_POLY1305_SHA256 },
+	{ NULL, 0 },
+};
+
+static const struct name_entry group_names[] = {
+	{ "x25519", PL_GROUP_X25519 },
+	{ "secp256r1", PL_GROUP_SECP256R1 },
+	{ "P-256", PL_GROUP_SECP256R1 },
+	{ "prime256v1", PL_GROUP_SECP256R1 },
+	{ "secp384r1", PL_GROUP_SECP384R1 },
+	{ "P-384", PL_GROUP_SECP384R1 },
+	{ NULL, 0 },
+};
+
+static bool lookup(const struct name_entry *table, const char *name,
+		   size_t len, uint16_t *value)
+{
+	for (; table->name != NULL; table++) {
+		if (strlen(table->name) == len &&
+		    strncasecmp(table->name, name, len) == 0) {
+			*value = table->value;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void list_known(const struct name_entry *table, char *out, size_t cap)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (; table->name != NULL && used < cap; table++) {
+		int n = snprintf(out + used, cap - used, "%s%s",
+				 used > 0 ? ", " : "", table->name);
+		if (n < 0)
+			return;
+		used += (size_t)n;
+	}
+}
+
+static int parse_list(const struct name_entry *table, const char *what,
+		      const char *list, uint16_t *out, size_t cap, size_t *n,
+		      char *err, size_t err_len)
+{
+	const char *p = list;
+	char known[256], quoted[64];
+
+	*n = 0;
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		uint16_t value = 0;
+
+		if (!lookup(table, p, len, &value)) {
+			pl_client_quote(p, len, quoted, sizeof quoted);
+			list_known(table, known, sizeof known);
+			return pl_client_fail(err, err_len, PL_ERR_ARG,
+				"unknown %s '%s' (known: %s)", what, quoted,
+				known);
+		}
+		if (*n == cap)
+			return pl_client_fail(err, err_len, PL_ERR_ARG,
+				"too many %ss (at most %zu)", what, cap);
+		out[(*n)++] = value;
+		if (p[len] == '\0')
+			return PL_OK;
+		p += len + 1;
+	}
+}
+
+int pl_client_parse_suites(const char *list, uint16_t *out, size_t cap,
+			   size_t *n, char *err, size_t err_len)
+{
+	return parse_list(suite_names, "cipher suite", list, out, cap, n, err,
+			  err_len);
+}
+
+int pl_client_parse_groups(const char *list, uint16_t *out, size_t cap,
+			   size_t *n, char *err, size_t err_len)
+{
+	return parse_list(group_names, "group", list, out, cap, n, err, err_len);
+}
+
+const char *pl_client_version_name(uint16_t version)
+{
+	static char unknown[32];
+
+	switch (version) {
+	case PL_TLS_VERSION_13: return "TLS 1.3";
+	case PL_TLS_VERSION_12: return "TLS 1.2";
+	default:
+		snprintf(unknown, sizeof unknown, "unknown (0x%04x)", version);
+		return unknown;
+	}
+}

@@ -1,0 +1,209 @@
+/*
+ * Runs a sans-I/O TLS connection over a socket: what the engine wants sent
+ * goes out with send(), what arrives goes in with pl_tls_feed(), with a
+ * poll() timeout on every wait for the peer.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "client/client_internal.h"
+#include "padlock/client.h"
+
+/* A TLS record is at most 2^14 bytes of plaintext plus 256 of overhead
+ * (RFC 8446 5.2); reading one whole record at a time is enough. */
+#define RECEIVE_CHUNK (16384 + 256)
+#define WRITE_CHUNK 16384
+
+static const char *phase(const pl_client_io_t *io)
+{
+	return pl_tls_handshake_done(io->tls) ? "after the handshake"
+					      : "during the handshake";
+}
+
+/* The engine's reason and alert as one sentence. */
+static int tls_error(pl_client_io_t *io, int rc)
+{
+	const char *reason = pl_tls_reason(io->tls);
+	int alert = pl_tls_alert(io->tls);
+
+	if (reason == NULL || reason[0] == '\0')
+		reason = pl_strerror(rc);
+	if (rc == PL_OK || rc == PL_ERR_CLOSED)
+		rc = PL_ERR_TLS;
+	if (alert < 0)
+		return pl_client_fail(io->err, sizeof io->err, rc, "%s", reason);
+	return pl_client_fail(io->err, sizeof io->err, rc, "%s (alert %s%s)",
+			      reason, pl_tls_alert_name(alert),
+			      pl_tls_alert_received(io->tls) ? " from the server"
+							     : "");
+}
+
+static int socket_error(pl_client_io_t *io, int e)
+{
+	if (e == ECONNRESET || e == EPIPE)
+		return pl_client_fail(io->err, sizeof io->err, PL_ERR_IO,
+			"the server reset the TCP connection %s", phase(io));
+	return pl_client_fail(io->err, sizeof io->err, PL_ERR_IO,
+		"socket error %s: %s", phase(io), strerror(e));
+}
+
+/* The peer closed TCP: before the handshake ended, or without the
+ * close_notify that proves the data is complete (RFC 8446 6.1). */
+static int eof_error(pl_client_io_t *io)
+{
+	io->tcp_closed = true;
+	if (!pl_tls_handshake_done(io->tls))
+		return pl_client_fail(io->err, sizeof io->err, PL_ERR_IO,
+			"the server closed the TCP connection during the "
+			"handshake without sending an alert");
+	return pl_client_fail(io->err, sizeof io->err, PL_ERR_IO,
+		"the server closed the TCP connection without close_notify, "
+		"so the data may be truncated");
+}
+
+/* Waits until fd is ready for events, at most io->timeout_ms. */
+static int wait_for(pl_client_io_t *io, short events)
+{
+	struct pollfd pfd = { .fd = io->fd, .events = events };
+	int timeout = io->timeout_ms > 0 ? io->timeout_ms : -1;
+
+	for (;;) {
+		int rc = poll(&pfd, 1, timeout);
+		if (rc > 0)
+			return PL_OK;
+		if (rc == 0)
+			return pl_client_fail(io->err, sizeof io->err, PL_ERR_IO,
+				"timed out after %g s waiting for the server %s",
+				io->timeout_ms / 1000.0, phase(io));
+		if (errno != EINTR)
+			return socket_error(io, errno);
+	}
+}
+
+/* Sends everything the engine has queued. */
+static int flush(pl_client_io_t *io)
+{
+	for (;;) {
+		size_t len = 0;
+		const uint8_t *p = pl_tls_output(io->tls, &len);
+		if (p == NULL || len == 0)
+			return PL_OK;
+		ssize_t n = send(io->fd, p, len, MSG_NOSIGNAL);
+		if (n > 0) {
+			pl_tls_output_consumed(io->tls, (size_t)n);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			int rc = wait_for(io, POLLOUT);
+			if (rc != PL_OK)
+				return rc;
+			continue;
+		}
+		return socket_error(io, n < 0 ? errno : EPIPE);
+	}
+}
+
+/* The engine failed on received bytes: it queued an alert that tells the
+ * peer why (RFC 8446 6.2). Send it, then report the failure itself. */
+static int feed_failed(pl_client_io_t *io, int rc)
+{
+	if (flush(io) != PL_OK) {
+		/* The alert could not be sent; the TLS failure is still the
+		 * cause the user needs to read, so it replaces io->err. */
+	}
+	return tls_error(io, rc);
+}
+
+/* Waits for bytes from the peer and feeds them to the engine. */
+static int receive(pl_client_io_t *io)
+{
+	uint8_t buf[RECEIVE_CHUNK];
+
+	if (io->tcp_closed)
+		return eof_error(io);
+	for (;;) {
+		int rc = wait_for(io, POLLIN);
+		if (rc != PL_OK)
+			return rc;
+		ssize_t n = recv(io->fd, buf, sizeof buf, 0);
+		if (n > 0) {
+			rc = pl_tls_feed(io->tls, buf, (size_t)n);
+			return rc == PL_OK ? PL_OK : feed_failed(io, rc);
+		}
+		if (n == 0)
+			return eof_error(io);
+		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
+			return socket_error(io, errno);
+	}
+}
+
+int pl_client_handshake(pl_client_io_t *io)
+{
+	int rc;
+
+	io->err[0] = '\0';
+	for (;;) {
+		rc = flush(io);
+		if (rc != PL_OK)
+			return rc;
+		if (pl_tls_failed(io->tls))
+			return tls_error(io, PL_ERR_TLS);
+		if (pl_tls_handshake_done(io->tls))
+			return PL_OK;
+		rc = receive(io);
+		if (rc != PL_OK)
+			return rc;
+	}
+}
+
+int pl_client_write(pl_client_io_t *io, const uint8_t *buf, size_t len)
+{
+	while (len > 0) {
+		size_t chunk = len < WRITE_CHUNK ? len : WRITE_CHUNK;
+		int rc = pl_tls_write(io->tls, buf, chunk);
+		if (rc != PL_OK)
+			return tls_error(io, rc);
+		rc = flush(io);
+		if (rc != PL_OK)
+			return rc;
+		buf += chunk;
+		len -= chunk;
+	}
+	return PL_OK;
+}
+
+int pl_client_read(pl_client_io_t *io, uint8_t *buf, size_t cap, size_t *n)
+{
+	*n = 0;
+	for (;;) {
+		int rc = pl_tls_read(io->tls, buf, cap, n);
+		if (rc == PL_ERR_CLOSED)
+			return pl_client_fail(io->err, sizeof io->err,
+				PL_ERR_CLOSED, "the server closed the connection");
+		if (rc != PL_OK)
+			return tls_error(io, rc);
+		if (*n > 0)
+			return PL_OK;
+		/* The engine may owe the peer a reply (a KeyUpdate). */
+		rc = flush(io);
+		if (rc != PL_OK)
+			return rc;
+		rc = receive(io);
+		if (rc != PL_OK)
+			return rc;
+	}
+}
+
+int pl_client_close(pl_client_io_t *io)
+{
+	int rc = pl_tls_close(io->tls);
+
+	if (rc != PL_OK)
+		return tls_error(io, rc);
+	return flush(io);
+}
