@@ -1,0 +1,335 @@
+/*
+ * Ephemeral (EC)DHE for TLS key_share (RFC 8446 4.2.8): X25519 (RFC 7748)
+ * and ECDH on P-256 / P-384 (SEC 1, shared secret = x-coordinate).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/obj_mac.h>
+#include <openssl/param_build.h>
+
+#include "crypto/crypto_internal.h"
+
+struct pl_kex {
+	uint16_t group;
+	EVP_PKEY *pkey;
+	size_t public_len;
+	uint8_t public_key[PL_KEX_PUBLIC_MAX]; /* key_share encoding */
+};
+
+/* Sizes per group: the key_share encoding and the shared secret. */
+struct group_info {
+	uint16_t group;
+	size_t public_len;
+	size_t secret_len;
+	int nid;
+};
+
+static const struct group_info groups[] = {
+	{ PL_GROUP_X25519, 32, 32, NID_X25519 },
+	{ PL_GROUP_SECP256R1, 65, 32, NID_X9_62_prime256v1 },
+	{ PL_GROUP_SECP384R1, 97, 48, NID_secp384r1 },
+};
+
+static const struct group_info *group_info(uint16_t group)
+{
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		if (groups[i].group == group)
+			return &groups[i];
+	return NULL;
+}
+
+/* The template key of init.c for group; NULL if init failed. */
+static EVP_PKEY *group_template(uint16_t group)
+{
+	const struct pl_crypto_algs *a = pl_crypto_algs();
+
+	if (a == NULL)
+		return NULL;
+	switch (group) {
+	case PL_GROUP_X25519: return a->x25519;
+	case PL_GROUP_SECP256R1: return a->p256;
+	case PL_GROUP_SECP384R1: return a->p384;
+	default: return NULL;
+	}
+}
+
+bool pl_kex_supported(uint16_t group)
+{
+	return group_info(group) != NULL;
+}
+
+uint16_t pl_kex_group(const pl_kex_t *k)
+{
+	return k->group;
+}
+
+/* Wraps pkey (taking it) into a pl_kex_t and caches its public encoding.
+ * NULL on failure, pkey then freed. */
+static pl_kex_t *kex_wrap(uint16_t group, EVP_PKEY *pkey)
+{
+	const struct group_info *info = group_info(group);
+	pl_kex_t *k = NULL;
+	size_t len = 0;
+	int ok;
+
+	if (pkey == NULL || info == NULL)
+		goto fail;
+	k = calloc(1, sizeof(*k));
+	if (k == NULL)
+		goto fail;
+	k->group = group;
+	k->pkey = pkey;
+	pkey = NULL;
+	if (group == PL_GROUP_X25519) {
+		len = sizeof(k->public_key);
+		ok = EVP_PKEY_get_raw_public_key(k->pkey, k->public_key, &len);
+	} else {
+		/* The provider encodes points uncompressed by default, which is
+		 * what RFC 8446 4.2.8.2 requires. */
+		ok = EVP_PKEY_get_octet_string_param(
+			k->pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
+			k->public_key, sizeof(k->public_key), &len);
+	}
+	if (ok != 1 || len != info->public_len || (group != PL_GROUP_X25519 &&
+						    k->public_key[0] != 0x04))
+		goto fail;
+	k->public_len = len;
+	return k;
+fail:
+	ERR_clear_error();
+	EVP_PKEY_free(pkey);
+	pl_kex_free(k);
+	return NULL;
+}
+
+pl_kex_t *pl_kex_new(uint16_t group)
+{
+	EVP_PKEY *tmpl = group_template(group);
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pkey = NULL;
+	pl_kex_t *k = NULL;
+
+	if (tmpl == NULL)
+		goto out;
+	/* A context made from the template reuses its key manager (no
+	 * lookup by name) and, for EC, its curve. */
+	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, tmpl, NULL);
+	if (ctx == NULL || EVP_PKEY_keygen_init(ctx) != 1 ||
+	    EVP_PKEY_keygen(ctx, &pkey) != 1) {
+		ERR_clear_error();
+		goto out;
+	}
+	k = kex_wrap(group, pkey);
+	pkey = NULL;
+out:
+	EVP_PKEY_free(pkey);
+	EVP_PKEY_CTX_free(ctx);
+	return k;
+}
+
+/* An EC key pair from the big-endian scalar priv: Q = priv * G computed
+ * here, then both imported. NULL on failure or a scalar out of [1, n-1]. */
+static EVP_PKEY *ec_from_private(const struct group_info *info,
+				 EVP_PKEY *tmpl, const uint8_t *priv,
+				 size_t len)
+{
+	uint8_t point[PL_KEX_PUBLIC_MAX];
+	const char *name = OBJ_nid2sn(info->nid);
+	EC_GROUP *group = NULL;
+	BN_CTX *bn_ctx = NULL;
+	BIGNUM *scalar = NULL;
+	EC_POINT *q = NULL;
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pkey = NULL;
+	size_t point_len;
+
+	if (len != info->secret_len || name == NULL)
+		goto out;
+	group = EC_GROUP_new_by_curve_name_ex(NULL, NULL, info->nid);
+	bn_ctx = BN_CTX_secure_new();
+	scalar = BN_secure_new();
+	q = group != NULL ? EC_POINT_new(group) : NULL;
+	if (group == NULL || bn_ctx == NULL || scalar == NULL || q == NULL ||
+	    BN_bin2bn(priv, (int)len, scalar) == NULL)
+		goto out;
+	if (BN_is_zero(scalar) ||
+	    BN_cmp(scalar, EC_GROUP_get0_order(group)) >= 0)
+		goto out;
+	if (EC_POINT_mul(group, q, scalar, NULL, NULL, bn_ctx) != 1)
+		goto out;
+	point_len = EC_POINT_point2oct(group, q, POINT_CONVERSION_UNCOMPRESSED,
+				       point, sizeof(point), bn_ctx);
+	if (point_len != info->public_len)
+		goto out;
+
+	bld = OSSL_PARAM_BLD_new();
+	if (bld == NULL ||
+	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+					    name, 0) != 1 ||
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, scalar) != 1 ||
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
+					     point, point_len) != 1)
+		goto out;
+	params = OSSL_PARAM_BLD_to_param(bld);
+	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, tmpl, NULL);
+	if (params == NULL || ctx == NULL || EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_KEYPAIR, params) != 1) {
+		EVP_PKEY_free(pkey);
+		pkey = NULL;
+	}
+out:
+	EVP_PKEY_CTX_free(ctx);
+	/* The scalar came from secure memory, so the builder copied it into
+	 * the secure block that OSSL_PARAM_free wipes. */
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	EC_POINT_free(q);
+	BN_clear_free(scalar);
+	BN_CTX_free(bn_ctx);
+	EC_GROUP_free(group);
+	return pkey;
+}
+
+pl_kex_t *pl_kex_new_from_private(uint16_t group, const uint8_t *priv,
+				  size_t len)
+{
+	const struct group_info *info = group_info(group);
+	EVP_PKEY *tmpl = group_template(group);
+	EVP_PKEY *pkey = NULL;
+
+	if (info == NULL || tmpl == NULL)
+		return NULL;
+	if (group == PL_GROUP_X25519) {
+		if (len == 32)
+			pkey = EVP_PKEY_new_raw_private_key_ex(NULL, "X25519",
+							       NULL, priv, len);
+	} else {
+		pkey = ec_from_private(info, tmpl, priv, len);
+	}
+	if (pkey == NULL) {
+		ERR_clear_error();
+		return NULL;
+	}
+	return kex_wrap(group, pkey);
+}
+
+int pl_kex_public(const pl_kex_t *k, uint8_t *out, size_t cap, size_t *len)
+{
+	if (cap < k->public_len)
+		return PL_ERR_ARG;
+	memcpy(out, k->public_key, k->public_len);
+	*len = k->public_len;
+	return PL_OK;
+}
+
+/* The peer's key_share as a key, checked to be a valid point; NULL when it
+ * is not (the error queue is then cleared). */
+static EVP_PKEY *peer_key(const pl_kex_t *k, const struct group_info *info,
+			  const uint8_t *peer, size_t peer_len)
+{
+	EVP_PKEY_CTX *check = NULL;
+	EVP_PKEY *pkey = NULL;
+	int ok = 0;
+
+	if (peer_len != info->public_len)
+		goto out;
+	/* RFC 8446 4.2.8.2: NIST points are sent uncompressed, nothing else. */
+	if (k->group != PL_GROUP_X25519 && peer[0] != 0x04)
+		goto out;
+	/* A copy of the group's template takes the peer's public key; for EC,
+	 * decoding the point already checks that it lies on the curve. */
+	pkey = EVP_PKEY_dup(group_template(k->group));
+	if (pkey == NULL ||
+	    EVP_PKEY_set1_encoded_public_key(pkey, peer, peer_len) != 1)
+		goto out;
+	if (k->group != PL_GROUP_X25519) {
+		/* SP 800-56A 5.6.2.3.4 partial validation (on the curve, not
+		 * the point at infinity, coordinates in range) is enough on
+		 * these cofactor-1 curves. */
+		check = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+		if (check == NULL || EVP_PKEY_public_check_quick(check) != 1)
+			goto out;
+	}
+	ok = 1;
+out:
+	EVP_PKEY_CTX_free(check);
+	if (!ok) {
+		EVP_PKEY_free(pkey);
+		pkey = NULL;
+		ERR_clear_error();
+	}
+	return pkey;
+}
+
+/* True when the len bytes at p are all zero, in constant time. */
+static bool all_zero(const uint8_t *p, size_t len)
+{
+	uint8_t acc = 0;
+
+	for (size_t i = 0; i < len; i++)
+		acc |= p[i];
+	return acc == 0;
+}
+
+int pl_kex_derive(pl_kex_t *k, const uint8_t *peer, size_t peer_len,
+		  uint8_t *secret, size_t cap, size_t *len)
+{
+	const struct group_info *info = group_info(k->group);
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *peer_pkey = NULL;
+	size_t secret_len;
+	int err = PL_ERR_ARG;
+
+	if (info == NULL || cap < info->secret_len)
+		goto out;
+	err = PL_ERR_DECODE;
+	peer_pkey = peer_key(k, info, peer, peer_len);
+	if (peer_pkey == NULL)
+		goto out;
+	err = PL_ERR_CRYPTO;
+	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
+	/* The peer was validated above: no second check in set_peer. */
+	if (ctx == NULL || EVP_PKEY_derive_init(ctx) != 1 ||
+	    EVP_PKEY_derive_set_peer_ex(ctx, peer_pkey, 0) != 1)
+		goto out;
+	secret_len = info->secret_len;
+	if (EVP_PKEY_derive(ctx, secret, &secret_len) != 1) {
+		/* RFC 7748 6.1: libcrypto refuses an all-zero X25519 result
+		 * (a small-order peer key); that is the peer's fault. */
+		if (k->group == PL_GROUP_X25519)
+			err = PL_ERR_DECODE;
+		goto out;
+	}
+	if (secret_len != info->secret_len)
+		goto out;
+	if (k->group == PL_GROUP_X25519 && all_zero(secret, secret_len)) {
+		err = PL_ERR_DECODE;
+		goto out;
+	}
+	*len = secret_len;
+	err = PL_OK;
+out:
+	if (err != PL_OK && err != PL_ERR_ARG)
+		pl_cleanse(secret, info->secret_len);
+	if (err != PL_OK)
+		ERR_clear_error();
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(peer_pkey);
+	return err;
+}
+
+void pl_kex_free(pl_kex_t *k)
+{
+	if (k == NULL)
+		return;
+	/* libcrypto wipes the private key when the key is freed. */
+	EVP_PKEY_free(k->pkey);
+	pl_cleanse(k, sizeof(*k));
+	free(k);
+}
