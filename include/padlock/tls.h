@@ -150,10 +150,6 @@ void pl_tls_config_set_require_cookie(pl_tls_config_t *cfg, bool on);
 /* The record size limit advertised (RFC 8449), 64..16385. Default 16385. */
 int pl_tls_config_set_record_size_limit(pl_tls_config_t *cfg, uint16_t limit);
 
-/* Server: how many NewSessionTickets to send after the handshake (0-8,
- * default 0 until resumption is implemented). */
-int pl_tls_config_set_tickets(pl_tls_config_t *cfg, unsigned n);
-
 void pl_tls_config_set_trace(pl_tls_config_t *cfg, pl_tls_trace_fn fn,
 			     void *arg);
 void pl_tls_config_set_keylog(pl_tls_config_t *cfg, pl_tls_keylog_fn fn,

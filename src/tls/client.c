@@ -1,0 +1,833 @@
+/*
+ * The client state machine (RFC 8446 A.1):
+ *
+ *   START --ClientHello--> WAIT_SH --HelloRetryRequest--> (ClientHello2) WAIT_SH
+ *   WAIT_SH --ServerHello--> WAIT_EE --EncryptedExtensions--> WAIT_CERT_CR
+ *   WAIT_CERT_CR --CertificateRequest--> WAIT_CERT --Certificate--> WAIT_CV
+ *   WAIT_CERT_CR --Certificate--> WAIT_CV --CertificateVerify--> WAIT_FINISHED
+ *   WAIT_FINISHED --Finished--> (Certificate?, Finished) CONNECTED
+ *
+ * Each state accepts the messages named above; anything else is
+ * unexpected_message.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tls/tls_int.h"
+
+/* RFC 8446 4.1.3: SHA-256("HelloRetryRequest") as ServerHello.random. */
+static const uint8_t hrr_random[32] = {
+	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
+	0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
+	0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
+
+/* RFC 8446 4.1.3: the last 8 bytes of ServerHello.random of a TLS 1.3
+ * server that negotiated TLS 1.2 or below. */
+static const uint8_t downgrade_12[8] = {0x44, 0x4f, 0x57, 0x4e,
+					0x47, 0x52, 0x44, 0x01};
+static const uint8_t downgrade_11[8] = {0x44, 0x4f, 0x57, 0x4e,
+					0x47, 0x52, 0x44, 0x00};
+
+static bool is_ip_literal(const char *name)
+{
+	uint8_t tmp[16];
+	return inet_pton(AF_INET, name, tmp) == 1 ||
+	       inet_pton(AF_INET6, name, tmp) == 1;
+}
+
+static void push_u16_list(pl_buf_t *b, const uint16_t *v, size_t n)
+{
+	pl_push_open(b, 2);
+	for (size_t i = 0; i < n; i++)
+		pl_push_u16(b, v[i]);
+	pl_push_close(b);
+}
+
+static void push_extensions(pl_tls_conn_t *c, pl_buf_t *b)
+{
+	const pl_tls_config_t *cfg = c->cfg;
+	uint8_t pub[PL_KEX_PUBLIC_MAX];
+	size_t pub_len = 0;
+	pl_push_open(b, 2);
+	if (c->send_sni) { /* RFC 6066 3 */
+		pl_push_u16(b, PL_EXT_SERVER_NAME);
+		pl_push_open(b, 2);
+		pl_push_open(b, 2);
+		pl_push_u8(b, 0); /* host_name */
+		pl_push_open(b, 2);
+		pl_push_bytes(b, c->server_name, strlen(c->server_name));
+		pl_push_close(b);
+		pl_push_close(b);
+		pl_push_close(b);
+	}
+	pl_push_u16(b, PL_EXT_SUPPORTED_VERSIONS);
+	pl_push_open(b, 2);
+	pl_push_open(b, 1);
+	pl_push_u16(b, PL_TLS_VERSION_13);
+	pl_push_close(b);
+	pl_push_close(b);
+	pl_push_u16(b, PL_EXT_SUPPORTED_GROUPS);
+	pl_push_open(b, 2);
+	push_u16_list(b, cfg->groups, cfg->n_groups);
+	pl_push_close(b);
+	if (pl_kex_public(c->kex, pub, sizeof(pub), &pub_len) != PL_OK)
+		b->err = PL_ERR_CRYPTO;
+	pl_push_u16(b, PL_EXT_KEY_SHARE);
+	pl_push_open(b, 2);
+	pl_push_open(b, 2);
+	pl_push_u16(b, pl_kex_group(c->kex));
+	pl_push_open(b, 2);
+	pl_push_bytes(b, pub, pub_len);
+	pl_push_close(b);
+	pl_push_close(b);
+	pl_push_close(b);
+	pl_push_u16(b, PL_EXT_SIGNATURE_ALGORITHMS);
+	pl_push_open(b, 2);
+	push_u16_list(b, cfg->schemes, cfg->n_schemes);
+	pl_push_close(b);
+	if (cfg->alpn_len) {
+		pl_push_u16(b, PL_EXT_ALPN);
+		pl_push_open(b, 2);
+		pl_push_open(b, 2);
+		pl_push_bytes(b, cfg->alpn_wire, cfg->alpn_len);
+		pl_push_close(b);
+		pl_push_close(b);
+	}
+	pl_push_u16(b, PL_EXT_RECORD_SIZE_LIMIT); /* RFC 8449 4 */
+	pl_push_open(b, 2);
+	pl_push_u16(b, cfg->record_size_limit);
+	pl_push_close(b);
+	/* psk_dhe_ke, so servers send tickets for a later resumption. */
+	pl_push_u16(b, PL_EXT_PSK_KEY_EXCHANGE_MODES);
+	pl_push_open(b, 2);
+	pl_push_open(b, 1);
+	pl_push_u8(b, 1);
+	pl_push_close(b);
+	pl_push_close(b);
+	if (c->cookie_len) { /* RFC 8446 4.2.2: echo the HRR's cookie */
+		pl_push_u16(b, PL_EXT_COOKIE);
+		pl_push_open(b, 2);
+		pl_push_open(b, 2);
+		pl_push_bytes(b, c->cookie, c->cookie_len);
+		pl_push_close(b);
+		pl_push_close(b);
+	}
+	pl_push_close(b);
+}
+
+/* A ClientHello given by a test replaces ours: take its random and
+ * session id so the rest of the handshake matches it. */
+static int use_test_hello(pl_tls_conn_t *c, const uint8_t *ch, size_t len)
+{
+	pl_reader_t r, sid;
+	const uint8_t *random;
+	uint32_t body_len;
+	uint8_t type;
+	uint16_t version;
+	pl_reader_init(&r, ch, len);
+	if (pl_read_u8(&r, &type) || pl_read_u24(&r, &body_len) ||
+	    pl_read_u16(&r, &version) || pl_read_bytes(&r, 32, &random) ||
+	    pl_read_vec8(&r, &sid) || pl_reader_left(&sid) > 32)
+		return PL_ERR_ARG;
+	memcpy(c->client_random, random, 32);
+	c->session_id_len = (uint8_t)pl_reader_left(&sid);
+	memcpy(c->session_id, sid.p, c->session_id_len);
+	c->hs_msg_start = c->hs_out.len;
+	pl_push_bytes(&c->hs_out, ch, len);
+	if (pl_buf_error(&c->hs_out))
+		return PL_ERR_NOMEM;
+	return pl_tls_transcript_add(c, ch, len);
+}
+
+static int send_client_hello(pl_tls_conn_t *c)
+{
+	int i = c->test.hellos_used;
+	if (i < 2 && c->test.client_hello[i] != NULL) {
+		c->test.hellos_used++;
+		return use_test_hello(c, c->test.client_hello[i],
+				      c->test.client_hello_len[i]);
+	}
+	pl_buf_t *b = &c->hs_out;
+	pl_tls_hs_begin(c, PL_HS_CLIENT_HELLO);
+	pl_push_u16(b, 0x0303); /* RFC 8446 4.1.2: legacy_version */
+	pl_push_bytes(b, c->client_random, 32);
+	pl_push_u8(b, c->session_id_len);
+	pl_push_bytes(b, c->session_id, c->session_id_len);
+	push_u16_list(b, c->cfg->suites, c->cfg->n_suites);
+	pl_push_u8(b, 1); /* legacy_compression_methods: null only */
+	pl_push_u8(b, 0);
+	push_extensions(c, b);
+	return pl_tls_hs_end(c);
+}
+
+static void trace_client_hello(pl_tls_conn_t *c)
+{
+	char suites[160] = "", groups[80] = "", hex[80];
+	for (size_t i = 0; i < c->cfg->n_suites; i++)
+		snprintf(suites + strlen(suites), sizeof(suites) - strlen(suites),
+			 "%s%s", i ? ", " : "", pl_tls_suite_name(c->cfg->suites[i]));
+	for (size_t i = 0; i < c->cfg->n_groups; i++)
+		snprintf(groups + strlen(groups), sizeof(groups) - strlen(groups),
+			 "%s%s", i ? ", " : "", pl_tls_group_name(c->cfg->groups[i]));
+	pl_tls_trace(c, PL_STEP_CLIENT_HELLO,
+		     "ClientHello sent: TLS 1.3; suites %s; groups %s, with a "
+		     "%s key share; %zu signature schemes; %s%s%s; client "
+		     "random %s",
+		     suites, groups, pl_tls_group_name(pl_kex_group(c->kex)),
+		     c->cfg->n_schemes, c->send_sni ? "server name " : "no SNI",
+		     c->send_sni ? c->server_name : "",
+		     c->cfg->alpn_len ? ", ALPN offered" : "",
+		     pl_tls_hex(c->client_random, 32, 8, hex, sizeof(hex)));
+}
+
+int pl_tls_client_start(pl_tls_conn_t *c)
+{
+	int ret;
+	if (c->state != ST_CLIENT_START)
+		return PL_OK;
+	c->send_sni = c->server_name[0] != 0 && !is_ip_literal(c->server_name);
+	c->session_id_len = 32; /* RFC 8446 D.4: middlebox compatibility */
+	if ((ret = pl_tls_random(c, c->client_random, 32)) ||
+	    (ret = pl_random(c->session_id, 32)))
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "no randomness");
+	c->kex = pl_tls_new_kex(c, c->cfg->groups[0]);
+	if (c->kex == NULL)
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+				   "could not make a %s key share",
+				   pl_tls_group_name(c->cfg->groups[0]));
+	if ((ret = send_client_hello(c)) || (ret = pl_tls_hs_flush(c)))
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+				   "could not build the ClientHello");
+	c->state = ST_CLIENT_WAIT_SH;
+	c->ccs_allowed = true;
+	trace_client_hello(c);
+	return PL_OK;
+}
+
+static bool offered(const uint16_t *list, size_t n, uint16_t v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i] == v)
+			return true;
+	return false;
+}
+
+static int handle_hrr(pl_tls_conn_t *c, pl_tls_exts_t *exts,
+		      const uint8_t *msg, size_t len)
+{
+	static const uint16_t allowed[] = {PL_EXT_SUPPORTED_VERSIONS,
+					   PL_EXT_KEY_SHARE, PL_EXT_COOKIE};
+	pl_reader_t *ks = pl_tls_exts_find(exts, PL_EXT_KEY_SHARE);
+	pl_reader_t *ck = pl_tls_exts_find(exts, PL_EXT_COOKIE);
+	uint16_t group = 0;
+	int ret;
+	if (c->hrr)
+		return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
+				   "second HelloRetryRequest");
+	if ((ret = pl_tls_exts_check(c, exts, allowed, 3, "HelloRetryRequest")))
+		return ret;
+	if (ks) {
+		if (pl_read_u16(ks, &group) || pl_reader_done(ks))
+			return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
+					   "HelloRetryRequest: malformed "
+					   "key_share");
+		/* RFC 8446 4.2.8: a group we offered, but not the one whose
+		 * share we sent. */
+		if (!offered(c->cfg->groups, c->cfg->n_groups, group) ||
+		    group == pl_kex_group(c->kex))
+			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
+					   "HelloRetryRequest asks for group "
+					   "%s, which %s",
+					   pl_tls_group_name(group),
+					   group == pl_kex_group(c->kex)
+						   ? "already had a key share"
+						   : "was not offered");
+	}
+	if (ck) {
+		pl_reader_t cookie;
+		if (pl_read_vec16(ck, &cookie) || pl_reader_done(ck) ||
+		    pl_reader_left(&cookie) == 0 ||
+		    pl_reader_left(&cookie) > sizeof(c->cookie))
+			return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
+					   "HelloRetryRequest: malformed cookie");
+		c->cookie_len = pl_reader_left(&cookie);
+		memcpy(c->cookie, cookie.p, c->cookie_len);
+	}
+	if (!ks && !ck)
+		/* RFC 8446 4.1.4: an HRR that changes nothing */
+		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
+				   "HelloRetryRequest asks for no change");
+	c->hrr = true;
+	if ((ret = pl_tls_transcript_start(c, true)) ||
+	    (ret = pl_tls_transcript_add(c, msg, len)))
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+				   "transcript hash failed");
+	if (ks) {
+		pl_kex_free(c->kex);
+		c->kex = pl_tls_new_kex(c, group);
+		if (c->kex == NULL)
+			return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+					   "could not make a %s key share",
+					   pl_tls_group_name(group));
+	}
+	pl_tls_trace(c, PL_STEP_HELLO_RETRY,
+		     "HelloRetryRequest received: the server chose %s and asks "
+		     "for %s%s; sending a second ClientHello",
+		     pl_tls_suite_name(c->suite),
+		     ks ? "a key share in " : "",
+		     ks ? pl_tls_group_name(group) : "a cookie round trip");
+	/* RFC 8446 D.4: the dummy change_cipher_spec goes before the second
+	 * flight. */
+	static const uint8_t ccs = 1;
+	if ((ret = pl_tls_record_write(c, PL_CT_CHANGE_CIPHER_SPEC, &ccs, 1)))
+		return ret;
+	c->ccs_sent = true;
+	if ((ret = send_client_hello(c)) || (ret = pl_tls_hs_flush(c)))
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+				   "could not build the second ClientHello");
+	return PL_OK;
+}
+
+static int check_version(pl_tls_conn_t *c, pl_tls_exts_t *exts,
+			 uint16_t legacy_version, const uint8_t *random)
+{
+	pl_reader_t *sv = pl_tls_exts_find(exts, PL_EXT_SUPPORTED_VERSIONS);
+	uint16_t version;
+	if (sv == NULL) {
+		/* RFC 8446 4.1.3: a TLS 1.3 server that negotiates an
+		 * older version marks its random; seeing the mark is an
+		 * attack. */
+		if (memcmp(random + 24, downgrade_12, 8) == 0 ||
+		    memcmp(random + 24, downgrade_11, 8) == 0)
+			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
+					   "ServerHello carries the TLS 1.3 "
+					   "downgrade sentinel: a downgrade "
+					   "attack or a broken middlebox");
+		return pl_tls_fail(c, PL_ALERT_PROTOCOL_VERSION,
+				   "the server chose %s; padlock speaks TLS "
+				   "1.3 only",
+				   legacy_version == 0x0303 ? "TLS 1.2"
+							    : "an older TLS");
+	}
+	if (pl_read_u16(sv, &version) || pl_reader_done(sv))
+		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
+				   "ServerHello: malformed supported_versions");
+	if (version != PL_TLS_VERSION_13)
+		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
+				   "ServerHello selected version 0x%04x, which "
+				   "was not offered",
+				   version);
+	if (legacy_version != 0x0303)
+		return pl_tls_fail(c, PL_ALERT_PROTOCOL_VERSION,
+				   "ServerHello legacy_version is 0x%04x (must "
+				   "be 0x0303)",
+				   legacy_version);
+	return PL_OK;
+}
+
+static int server_key_share(pl_tls_conn_t *c, pl_tls_exts_t *exts)
+{
+	pl_reader_t *ks = pl_tls_exts_find(exts, PL_EXT_KEY_SHARE);
+	pl_reader_t key;
+	uint16_t group;
+	uint8_t secret[PL_KEX_SECRET_MAX];
+	size_t secret_len;
+	int ret;
+	if (ks == NULL)
+		return pl_tls_fail(c, PL_ALERT_MISSING_EXTENSION,
+				   "ServerHello has no key_share");
+	if (pl_read_u16(ks, &group) || pl_read_vec16(ks, &key) ||
+	    pl_reader_done(ks))
+		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
+				   "ServerHello: malformed key_share");
+	if (group != pl_kex_group(c->kex))
+		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
+				   "ServerHello key share is for %s, but the "
+				   "client sent %s",
+				   pl_tls_group_name(group),
+				   pl_tls_group_name(pl_kex_group(c->kex)));
+	c->group = group;
+	if (pl_kex_derive(c->kex, key.p, pl_reader_left(&key), secret,
+			  sizeof(secret), &secret_len))
+		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
+				   "the server's %s key share is not a valid "
+				   "public key",
+				   pl_tls_group_name(group));
+	ret = pl_tls_ks_handshake(c, secret, secret_len);
+	pl_cleanse(secret, sizeof(secret));
+	pl_kex_free(c->kex);
+	c->kex = NULL;
+	if (ret)
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+				   "key schedule failed");
+	return PL_OK;
+}
+
+static int handle_server_hello(pl_tls_conn_t *c, pl_reader_t *body,
+			       const uint8_t *msg, size_t len)
+{
+	static const uint16_t allowed[] = {PL_EXT_SUPPORTED_VERSIONS,
+					   PL_EXT_KEY_SHARE};
+	uint16_t legacy_version, suite;
+	const uint8_t *random;
+	pl_reader_t sid, ext_block;
+	uint8_t compression;
+	pl_tls_exts_t exts;
+	int ret;
+	char hex[80];
+	if (pl_read_u16(body, &legacy_version) ||
+	    pl_read_bytes(body, 32, &random) || pl_read_vec8(body, &sid) ||
+	    pl_read_u16(body, &suite) || pl_read_u8(body, &compression) ||
+	    pl_read_vec16(body, &ext_block) || pl_reader_done(body))
+		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
+				   "ServerHello is malformed");
+	if ((ret = pl_tls_exts_parse(c, &ext_block, &exts, "ServerHello")) ||
+	    (ret = check_version(c, &exts, legacy_version, random)))
+		return ret;
+	if (pl_reader_left(&sid) != c->session_id_len ||
+	    memcmp(sid.p, c->session_id, c->session_id_len) != 0)
+		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
+				   "ServerHello does not echo the session id");
+	if (compression != 0)
+		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
+				   "ServerHello selects compression %u",
+				   compression);
+	if (!offered(c->cfg->suites, c->cfg->n_suites, suite))
+		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
+				   "ServerHello selects cipher suite %s, which "
+				   "was not offered",
+				   pl_tls_suite_name(suite));
+	if (c->hrr && suite != c->suite)
+		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
+				   "ServerHello changes the cipher suite chosen "
+				   "in HelloRetryRequest");
+	c->suite = suite;
+	c->version = PL_TLS_VERSION_13;
+	pl_tls_suite_params(suite, &c->hash, &c->aead);
+	c->hash_len = pl_hash_len(c->hash);
+	if (memcmp(random, hrr_random, 32) == 0)
+		return handle_hrr(c, &exts, msg, len);
+	if ((ret = pl_tls_exts_check(c, &exts, allowed, 2, "ServerHello")))
+		return ret;
+	memcpy(c->server_random, random, 32);
+	if ((!c->hrr && (ret = pl_tls_transcript_start(c, false))) ||
+	    (ret = pl_tls_transcript_add(c, msg, len)))
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+				   "transcript hash failed");
+	pl_tls_trace(c, PL_STEP_SERVER_HELLO,
+		     "ServerHello received: the server chose TLS 1.3, %s, key "
+		     "exchange %s; server random %s",
+		     pl_tls_suite_name(suite),
+		     pl_tls_group_name(pl_kex_group(c->kex)),
+		     pl_tls_hex(random, 32, 8, hex, sizeof(hex)));
+	if ((ret = server_key_share(c, &exts)))
+		return ret;
+	if ((ret = pl_tls_set_keys(c, &c->rd, c->server_hs, false)))
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "key setup failed");
+	if (!c->ccs_sent) {
+		static const uint8_t ccs = 1;
+		if ((ret = pl_tls_record_write(c, PL_CT_CHANGE_CIPHER_SPEC,
+					       &ccs, 1)))
+			return ret;
+		c->ccs_sent = true;
+	}
+	if ((ret = pl_tls_set_keys(c, &c->wr, c->client_hs, false)))
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "key setup failed");
+	pl_tls_trace(c, PL_STEP_KEY_EXCHANGE,
+		     "Key exchange: ephemeral %s shared secret computed from "
+		     "both key shares (TLS 1.3's form of the premaster secret: "
+		     "never sent, forward secret); handshake keys derived from "
+		     "it and the hellos with both randoms; the rest of the "
+		     "handshake is encrypted",
+		     pl_tls_group_name(c->group));
+	c->state = ST_CLIENT_WAIT_EE;
+	return PL_OK;
+}
+
+static int ee_alpn(pl_tls_conn_t *c, pl_reader_t *ext)
+{
+	pl_reader_t list, name;
+	if (c->cfg->alpn_len == 0)
+		return pl_tls_fail(c, PL_ALERT_UNSUPPORTED_EXTENSION,
+				   "EncryptedExtensions: ALPN was not offered");
+	if (pl_read_vec16(ext, &list) || pl_reader_done(ext) ||
+	    pl_read_vec8(&list, &name) || pl_reader_done(&list) ||
+	    pl_reader_left(&name) == 0)
+		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
+				   "EncryptedExtensions: ALPN must name exactly "
+				   "one protocol");
+	/* RFC 7301 3.2: the protocol must be one the client offered. */
+	pl_reader_t ours;
+	pl_reader_init(&ours, c->cfg->alpn_wire, c->cfg->alpn_len);
+	while (pl_reader_left(&ours) > 0) {
+		pl_reader_t p;
+		(void)pl_read_vec8(&ours, &p);
+		if (pl_reader_left(&p) == pl_reader_left(&name) &&
+		    memcmp(p.p, name.p, pl_reader_left(&p)) == 0) {
+			memcpy(c->alpn, name.p, pl_reader_left(&name));
+			c->alpn[pl_reader_left(&name)] = 0;
+			return PL_OK;
+		}
+	}
+	return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
+			   "the server selected an ALPN protocol that was not "
+			   "offered");
+}
+
+static int handle_encrypted_extensions(pl_tls_conn_t *c, pl_reader_t *body)
+{
+	static const uint16_t allowed[] = {
+		PL_EXT_SERVER_NAME, PL_EXT_SUPPORTED_GROUPS, PL_EXT_ALPN,
+		PL_EXT_RECORD_SIZE_LIMIT};
+	pl_reader_t block, *ext;
+	pl_tls_exts_t exts;
+	int ret;
+	if (pl_read_vec16(body, &block) || pl_reader_done(body))
+		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
+				   "EncryptedExtensions is malformed");
+	if ((ret = pl_tls_exts_parse(c, &block, &exts, "EncryptedExtensions")) ||
+	    (ret = pl_tls_exts_check(c, &exts, allowed, 4,
+				     "EncryptedExtensions")))
+		return ret;
+	if ((ext = pl_tls_exts_find(&exts, PL_EXT_SERVER_NAME))) {
+		if (!c->send_sni)
+			return pl_tls_fail(c, PL_ALERT_UNSUPPORTED_EXTENSION,
+					   "EncryptedExtensions: server_name "
+					   "was not offered");
+		if (pl_reader_left(ext) != 0)
+			return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
+					   "EncryptedExtensions: server_name "
+					   "must be empty");
+	}
+	if ((ext = pl_tls_exts_find(&exts, PL_EXT_ALPN)) &&
+	    (ret = ee_alpn(c, ext)))
+		return ret;
+	if ((ext = pl_tls_exts_find(&exts, PL_EXT_RECORD_SIZE_LIMIT))) {
+		uint16_t limit;
+		if (pl_read_u16(ext, &limit) || pl_reader_done(ext))
+			return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
+					   "EncryptedExtensions: malformed "
+					   "record_size_limit");
+		if (limit < 64) /* RFC 8449 4 */
+			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
+					   "record_size_limit %u is below 64",
+					   limit);
+		c->peer_record_limit = limit < PL_TLS_MAX_PLAINTEXT + 1
+					       ? limit
+					       : PL_TLS_MAX_PLAINTEXT + 1;
+		c->own_record_limit = c->cfg->record_size_limit;
+	}
+	pl_tls_trace(c, PL_STEP_ENCRYPTED_EXTENSIONS,
+		     "EncryptedExtensions: ALPN %s; record size limit %u%s",
+		     c->alpn[0] ? c->alpn : "none", c->peer_record_limit,
+		     pl_tls_exts_find(&exts, PL_EXT_SERVER_NAME)
+			     ? "; the server used our server name"
+			     : "");
+	c->state = ST_CLIENT_WAIT_CERT_CR;
+	return PL_OK;
+}
+
+static int handle_certificate_request(pl_tls_conn_t *c, pl_reader_t *body)
+{
+	pl_reader_t ctx, block;
+	pl_tls_exts_t exts;
+	int ret;
+	if (pl_read_vec8(body, &ctx) || pl_read_vec16(body, &block) ||
+	    pl_reader_done(body))
+		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
+				   "CertificateRequest is malformed");
+	if ((ret = pl_tls_exts_parse(c, &block, &exts, "CertificateRequest")))
+		return ret;
+	if (!pl_tls_exts_find(&exts, PL_EXT_SIGNATURE_ALGORITHMS))
+		return pl_tls_fail(c, PL_ALERT_MISSING_EXTENSION,
+				   "CertificateRequest has no "
+				   "signature_algorithms");
+	c->cert_request_context_len = pl_reader_left(&ctx);
+	if (c->cert_request_context_len) {
+		c->cert_request_context = malloc(c->cert_request_context_len);
+		if (c->cert_request_context == NULL)
+			return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+					   "out of memory");
+		memcpy(c->cert_request_context, ctx.p,
+		       c->cert_request_context_len);
+	}
+	c->cert_requested = true;
+	c->state = ST_CLIENT_WAIT_CERT;
+	return PL_OK;
+}
+
+#define MAX_CHAIN 10
+
+static int verify_chain(pl_tls_conn_t *c)
+{
+	pl_x509_verdict_t v;
+	memset(&v, 0, sizeof(v));
+	if (!c->cfg->verify) {
+		pl_tls_trace(c, PL_STEP_CERT_TRUSTED,
+			     "Certificate chain NOT verified (verification "
+			     "disabled): anyone could be on the other end");
+		return PL_OK;
+	}
+	if (c->cfg->store == NULL)
+		return pl_tls_fail(c, PL_ALERT_UNKNOWN_CA,
+				   "no trusted CA certificates are configured");
+	if (pl_x509_verify(c->cfg->store, c->peer_chain,
+			   c->server_name[0] ? c->server_name : NULL, c->now,
+			   &v) != PL_OK)
+		return pl_tls_fail(c, v.alert ? v.alert : PL_ALERT_BAD_CERTIFICATE,
+				   "%s", v.reason);
+	snprintf(c->trusted_root, sizeof(c->trusted_root), "%s",
+		 v.trusted_root);
+	pl_tls_trace(c, PL_STEP_CERT_TRUSTED,
+		     "Certificate chain verified: valid now, issued for '%s', "
+		     "and it leads to the trusted root '%s'",
+		     c->server_name, c->trusted_root);
+	return PL_OK;
+}
+
+static int handle_certificate(pl_tls_conn_t *c, pl_reader_t *body)
+{
+	pl_reader_t ctx, list;
+	const uint8_t *der[MAX_CHAIN];
+	size_t lens[MAX_CHAIN], n = 0;
+	char err[256];
+	if (pl_read_vec8(body, &ctx) || pl_read_vec24(body, &list) ||
+	    pl_reader_done(body))
+		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
+				   "Certificate is malformed");
+	if (pl_reader_left(&ctx) != 0) /* RFC 8446 4.4.2 */
+		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
+				   "server Certificate has a request context");
+	while (pl_reader_left(&list) > 0) {
+		pl_reader_t cert, exts;
+		if (pl_read_vec24(&list, &cert) || pl_read_vec16(&list, &exts) ||
+		    pl_reader_left(&cert) == 0)
+			return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
+					   "Certificate entry is malformed");
+		/* We request neither OCSP nor SCTs (RFC 8446 4.4.2). */
+		if (pl_reader_left(&exts) != 0)
+			return pl_tls_fail(c, PL_ALERT_UNSUPPORTED_EXTENSION,
+					   "Certificate entry carries an "
+					   "extension that was not requested");
+		if (n == MAX_CHAIN)
+			return pl_tls_fail(c, PL_ALERT_BAD_CERTIFICATE,
+					   "certificate chain longer than %d",
+					   MAX_CHAIN);
+		der[n] = cert.p;
+		lens[n++] = pl_reader_left(&cert);
+	}
+	if (n == 0) /* RFC 8446 4.4.2.4 */
+		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
+				   "the server sent no certificate");
+	if (pl_x509_chain_from_der(der, lens, n, &c->peer_chain, err,
+				   sizeof(err)))
+		return pl_tls_fail(c, PL_ALERT_BAD_CERTIFICATE,
+				   "server certificate does not parse: %s", err);
+	pl_x509_info_t info;
+	if (pl_x509_chain_info(c->peer_chain, 0, &info) == PL_OK)
+		pl_tls_trace(c, PL_STEP_CERTIFICATE,
+			     "Certificate received: %zu certificate%s; the "
+			     "server's is '%s' for %s, issued by '%s'",
+			     n, n == 1 ? "" : "s", info.subject, info.names,
+			     info.issuer);
+	c->state = ST_CLIENT_WAIT_CV;
+	return verify_chain(c);
+}
+
+static bool scheme_allowed(const pl_tls_conn_t *c, uint16_t scheme)
+{
+	/* RFC 8446 4.4.3: never PKCS#1 v1.5 in CertificateVerify. */
+	if (scheme == PL_SIG_RSA_PKCS1_SHA256 ||
+	    scheme == PL_SIG_RSA_PKCS1_SHA384 ||
+	    scheme == PL_SIG_RSA_PKCS1_SHA512)
+		return false;
+	return offered(c->cfg->schemes, c->cfg->n_schemes, scheme);
+}
+
+static int handle_certificate_verify(pl_tls_conn_t *c, pl_reader_t *body)
+{
+	uint16_t scheme;
+	pl_reader_t sig;
+	uint8_t content[PL_TLS_CV_CONTENT_MAX];
+	size_t content_len;
+	char desc[64];
+	if (pl_read_u16(body, &scheme) || pl_read_vec16(body, &sig) ||
+	    pl_reader_done(body))
+		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
+				   "CertificateVerify is malformed");
+	const pl_pkey_t *key = pl_x509_chain_leaf_key(c->peer_chain);
+	if (!scheme_allowed(c, scheme) || key == NULL ||
+	    !pl_pkey_supports(key, scheme))
+		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
+				   "CertificateVerify uses %s, which was not "
+				   "offered or does not fit the certificate's "
+				   "key",
+				   pl_tls_sigscheme_name(scheme));
+	pl_tls_cv_content(c, true, c->pre_hash, content, &content_len);
+	int ret = pl_pkey_verify(key, scheme, content, content_len, sig.p,
+				 pl_reader_left(&sig));
+	if (ret == PL_ERR_DECRYPT)
+		return pl_tls_fail(c, PL_ALERT_DECRYPT_ERROR,
+				   "the server's CertificateVerify signature "
+				   "does not verify: it does not hold the "
+				   "certificate's private key");
+	if (ret)
+		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
+				   "CertificateVerify signature could not be "
+				   "checked (%s)",
+				   pl_strerror(ret));
+	c->scheme = scheme;
+	pl_tls_trace(c, PL_STEP_CERTIFICATE_VERIFY,
+		     "CertificateVerify checked: the server proved it holds the "
+		     "private key of its certificate (%s, %s signature over the "
+		     "handshake so far)",
+		     pl_pkey_describe(key, desc, sizeof(desc)),
+		     pl_tls_sigscheme_name(scheme));
+	c->state = ST_CLIENT_WAIT_FINISHED;
+	return PL_OK;
+}
+
+static int send_second_flight(pl_tls_conn_t *c)
+{
+	int ret;
+	if (c->cert_requested) {
+		/* No client certificates: an empty Certificate (4.4.2). */
+		pl_tls_hs_begin(c, PL_HS_CERTIFICATE);
+		pl_push_open(&c->hs_out, 1);
+		pl_push_bytes(&c->hs_out, c->cert_request_context,
+			      c->cert_request_context_len);
+		pl_push_close(&c->hs_out);
+		pl_push_u24(&c->hs_out, 0);
+		if ((ret = pl_tls_hs_end(c)))
+			return ret;
+	}
+	if ((ret = pl_tls_send_finished(c, c->client_hs)) ||
+	    (ret = pl_tls_hs_flush(c)))
+		return ret;
+	return PL_OK;
+}
+
+static int handle_finished(pl_tls_conn_t *c, pl_reader_t *body)
+{
+	uint8_t client_ap[PL_HASH_MAX], server_ap[PL_HASH_MAX];
+	int ret;
+	if ((ret = pl_tls_recv_finished(c, c->server_hs, body)))
+		return ret;
+	pl_tls_trace(c, PL_STEP_SERVER_FINISHED,
+		     "Finished received and verified: the server saw exactly "
+		     "the handshake we saw");
+	if ((ret = pl_tls_ks_application(c, client_ap, server_ap)) ||
+	    (ret = pl_tls_set_keys(c, &c->rd, server_ap, true))) {
+		ret = pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+				  "key schedule failed");
+		goto out;
+	}
+	c->ccs_allowed = false;
+	if ((ret = send_second_flight(c)))
+		goto out;
+	if ((ret = pl_tls_set_keys(c, &c->wr, client_ap, true)) ||
+	    (ret = pl_tls_ks_resumption(c))) {
+		ret = pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+				  "key schedule failed");
+		goto out;
+	}
+	pl_tls_trace(c, PL_STEP_CLIENT_FINISHED,
+		     "Finished sent: our proof that we saw the same handshake");
+	pl_tls_handshake_cleanup(c);
+	c->state = ST_CONNECTED;
+	pl_tls_trace(c, PL_STEP_APPLICATION_KEYS,
+		     "Session keys: application traffic keys (%s) derived from "
+		     "the master secret; the connection is ready",
+		     pl_tls_suite_name(c->suite));
+out:
+	pl_cleanse(client_ap, sizeof(client_ap));
+	pl_cleanse(server_ap, sizeof(server_ap));
+	return ret;
+}
+
+static int handle_ticket(pl_tls_conn_t *c, pl_reader_t *body)
+{
+	uint32_t lifetime, age_add;
+	pl_reader_t nonce, ticket, block;
+	pl_tls_exts_t exts;
+	int ret;
+	if (pl_read_u32(body, &lifetime) || pl_read_u32(body, &age_add) ||
+	    pl_read_vec8(body, &nonce) || pl_read_vec16(body, &ticket) ||
+	    pl_read_vec16(body, &block) || pl_reader_done(body) ||
+	    pl_reader_left(&ticket) == 0)
+		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
+				   "NewSessionTicket is malformed");
+	if ((ret = pl_tls_exts_parse(c, &block, &exts, "NewSessionTicket")))
+		return ret;
+	if (lifetime > 604800) /* RFC 8446 4.6.1: at most seven days */
+		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
+				   "NewSessionTicket lifetime %u s exceeds "
+				   "seven days",
+				   lifetime);
+	/* Keep the newest PL_TLS_MAX_TICKETS. */
+	pl_tls_ticket_t *t = &c->tickets[c->tickets_seen % PL_TLS_MAX_TICKETS];
+	if (c->n_tickets < PL_TLS_MAX_TICKETS)
+		c->n_tickets++;
+	free(t->ticket);
+	pl_cleanse(t, sizeof(*t));
+	t->ticket = malloc(pl_reader_left(&ticket));
+	if (t->ticket == NULL)
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "out of memory");
+	t->ticket_len = pl_reader_left(&ticket);
+	memcpy(t->ticket, ticket.p, t->ticket_len);
+	t->lifetime = lifetime;
+	t->age_add = age_add;
+	if (pl_tls_expand_label(c->hash, c->resumption_secret, "resumption",
+				nonce.p, pl_reader_left(&nonce), t->psk,
+				c->hash_len))
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+				   "key schedule failed");
+	c->tickets_seen++;
+	pl_tls_trace(c, PL_STEP_SESSION_TICKET,
+		     "NewSessionTicket received (valid %u s) and kept for "
+		     "resumption",
+		     lifetime);
+	return PL_OK;
+}
+
+int pl_tls_client_handle(pl_tls_conn_t *c, uint8_t type, pl_reader_t *body,
+			 const uint8_t *msg, size_t msg_len)
+{
+	switch (c->state) {
+	case ST_CLIENT_WAIT_SH:
+		if (type == PL_HS_SERVER_HELLO)
+			return handle_server_hello(c, body, msg, msg_len);
+		break;
+	case ST_CLIENT_WAIT_EE:
+		if (type == PL_HS_ENCRYPTED_EXTENSIONS)
+			return handle_encrypted_extensions(c, body);
+		break;
+	case ST_CLIENT_WAIT_CERT_CR:
+		if (type == PL_HS_CERTIFICATE_REQUEST)
+			return handle_certificate_request(c, body);
+		/* fall through */
+	case ST_CLIENT_WAIT_CERT:
+		if (type == PL_HS_CERTIFICATE)
+			return handle_certificate(c, body);
+		break;
+	case ST_CLIENT_WAIT_CV:
+		if (type == PL_HS_CERTIFICATE_VERIFY)
+			return handle_certificate_verify(c, body);
+		break;
+	case ST_CLIENT_WAIT_FINISHED:
+		if (type == PL_HS_FINISHED)
+			return handle_finished(c, body);
+		break;
+	case ST_CONNECTED:
+		if (type == PL_HS_NEW_SESSION_TICKET)
+			return handle_ticket(c, body);
+		break;
+	default:
+		break;
+	}
+	return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
+			   "unexpected handshake message %u in client state %d",
+			   type, (int)c->state);
+}

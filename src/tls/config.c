@@ -1,0 +1,194 @@
+/* pl_tls_config_t: built once, then shared read-only by connections. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tls/tls_int.h"
+
+/* Signature schemes offered by a client and accepted in CertificateVerify,
+ * in preference order. rsa_pkcs1_* is offered for certificate signatures
+ * only (RFC 8446 4.2.3) and never accepted in CertificateVerify. */
+static const uint16_t default_schemes[] = {
+	PL_SIG_ECDSA_SECP256R1_SHA256, PL_SIG_RSA_PSS_RSAE_SHA256,
+	PL_SIG_ED25519,                PL_SIG_ECDSA_SECP384R1_SHA384,
+	PL_SIG_RSA_PSS_RSAE_SHA384,    PL_SIG_RSA_PSS_RSAE_SHA512,
+	PL_SIG_RSA_PKCS1_SHA256,       PL_SIG_RSA_PKCS1_SHA384,
+	PL_SIG_RSA_PKCS1_SHA512,
+};
+
+pl_tls_config_t *pl_tls_config_new(bool is_server)
+{
+	if (pl_crypto_init() != PL_OK)
+		return NULL;
+	pl_tls_config_t *cfg = calloc(1, sizeof(*cfg));
+	if (cfg == NULL)
+		return NULL;
+	cfg->is_server = is_server;
+	/* Prefer AES-GCM where the CPU accelerates it, ChaCha20 otherwise. */
+	if (pl_crypto_has_aes_hw()) {
+		cfg->suites[0] = PL_TLS_AES_128_GCM_SHA256;
+		cfg->suites[1] = PL_TLS_AES_256_GCM_SHA384;
+		cfg->suites[2] = PL_TLS_CHACHA20_POLY1305_SHA256;
+	} else {
+		cfg->suites[0] = PL_TLS_CHACHA20_POLY1305_SHA256;
+		cfg->suites[1] = PL_TLS_AES_128_GCM_SHA256;
+		cfg->suites[2] = PL_TLS_AES_256_GCM_SHA384;
+	}
+	cfg->n_suites = 3;
+	cfg->groups[0] = PL_GROUP_X25519;
+	cfg->groups[1] = PL_GROUP_SECP256R1;
+	cfg->groups[2] = PL_GROUP_SECP384R1;
+	cfg->n_groups = 3;
+	memcpy(cfg->schemes, default_schemes, sizeof(default_schemes));
+	cfg->n_schemes = sizeof(default_schemes) / sizeof(default_schemes[0]);
+	cfg->verify = true;
+	cfg->record_size_limit = PL_TLS_MAX_PLAINTEXT + 1;
+	return cfg;
+}
+
+void pl_tls_config_free(pl_tls_config_t *cfg)
+{
+	if (cfg == NULL)
+		return;
+	for (size_t i = 0; i < cfg->n_chains; i++) {
+		pl_x509_chain_free(cfg->chains[i].chain);
+		pl_pkey_free(cfg->chains[i].key);
+	}
+	pl_x509_store_free(cfg->store);
+	free(cfg);
+}
+
+int pl_tls_config_add_chain(pl_tls_config_t *cfg, pl_x509_chain_t *chain,
+			    pl_pkey_t *key)
+{
+	if (cfg == NULL || chain == NULL || key == NULL ||
+	    cfg->n_chains == PL_TLS_MAX_CHAINS ||
+	    pl_x509_chain_count(chain) == 0 || !pl_pkey_is_private(key) ||
+	    !pl_x509_key_matches(chain, key)) {
+		pl_x509_chain_free(chain);
+		pl_pkey_free(key);
+		return PL_ERR_ARG;
+	}
+	cfg->chains[cfg->n_chains].chain = chain;
+	cfg->chains[cfg->n_chains].key = key;
+	cfg->n_chains++;
+	return PL_OK;
+}
+
+void pl_tls_config_set_trust(pl_tls_config_t *cfg, pl_x509_store_t *store)
+{
+	pl_x509_store_free(cfg->store);
+	cfg->store = store;
+}
+
+void pl_tls_config_set_verify(pl_tls_config_t *cfg, bool verify)
+{
+	cfg->verify = verify;
+}
+
+int pl_tls_config_set_alpn(pl_tls_config_t *cfg, const char *list)
+{
+	pl_buf_t b = PL_BUF_INIT;
+	const char *p = list;
+	int ret = PL_ERR_ARG;
+	if (list == NULL || *list == 0) {
+		cfg->alpn_len = 0;
+		return PL_OK;
+	}
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		if (n == 0 || n > 255)
+			goto out;
+		pl_push_u8(&b, (uint8_t)n);
+		pl_push_bytes(&b, p, n);
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (pl_buf_error(&b) || pl_buf_size(&b) > sizeof(cfg->alpn_wire))
+		goto out;
+	memcpy(cfg->alpn_wire, pl_buf_head(&b), pl_buf_size(&b));
+	cfg->alpn_len = pl_buf_size(&b);
+	ret = PL_OK;
+out:
+	pl_buf_free(&b);
+	return ret;
+}
+
+static bool suite_ok(uint16_t v)
+{
+	return pl_tls_suite_params(v, NULL, NULL);
+}
+
+static bool scheme_ok(uint16_t v)
+{
+	for (size_t i = 0; i < sizeof(default_schemes) / sizeof(default_schemes[0]); i++)
+		if (default_schemes[i] == v)
+			return true;
+	return false;
+}
+
+static int set_list(uint16_t *dst, size_t *n_dst, size_t max,
+		    const uint16_t *src, size_t n, bool (*ok)(uint16_t))
+{
+	if (n == 0 || n > max)
+		return PL_ERR_ARG;
+	for (size_t i = 0; i < n; i++) {
+		if (!ok(src[i]))
+			return PL_ERR_UNSUPPORTED;
+		for (size_t j = 0; j < i; j++)
+			if (src[j] == src[i])
+				return PL_ERR_ARG;
+	}
+	memcpy(dst, src, n * sizeof(*src));
+	*n_dst = n;
+	return PL_OK;
+}
+
+int pl_tls_config_set_suites(pl_tls_config_t *cfg, const uint16_t *suites,
+			     size_t n)
+{
+	return set_list(cfg->suites, &cfg->n_suites, PL_TLS_MAX_SUITES, suites,
+			n, suite_ok);
+}
+
+int pl_tls_config_set_groups(pl_tls_config_t *cfg, const uint16_t *groups,
+			     size_t n)
+{
+	return set_list(cfg->groups, &cfg->n_groups, PL_TLS_MAX_GROUPS, groups,
+			n, pl_kex_supported);
+}
+
+int pl_tls_config_set_sigschemes(pl_tls_config_t *cfg,
+				 const uint16_t *schemes, size_t n)
+{
+	return set_list(cfg->schemes, &cfg->n_schemes, PL_TLS_MAX_SCHEMES,
+			schemes, n, scheme_ok);
+}
+
+void pl_tls_config_set_require_cookie(pl_tls_config_t *cfg, bool on)
+{
+	cfg->require_cookie = on;
+}
+
+int pl_tls_config_set_record_size_limit(pl_tls_config_t *cfg, uint16_t limit)
+{
+	if (limit < 64 || limit > PL_TLS_MAX_PLAINTEXT + 1)
+		return PL_ERR_ARG;
+	cfg->record_size_limit = limit;
+	return PL_OK;
+}
+
+void pl_tls_config_set_trace(pl_tls_config_t *cfg, pl_tls_trace_fn fn,
+			     void *arg)
+{
+	cfg->trace = fn;
+	cfg->trace_arg = arg;
+}
+
+void pl_tls_config_set_keylog(pl_tls_config_t *cfg, pl_tls_keylog_fn fn,
+			      void *arg)
+{
+	cfg->keylog = fn;
+	cfg->keylog_arg = arg;
+}

@@ -1,0 +1,406 @@
+/*
+ * The public connection API: creation, input (record framing and
+ * dispatch), output, application data, failure and state queries.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tls/test_hooks.h"
+#include "tls/tls_int.h"
+
+pl_tls_conn_t *pl_tls_conn_new(const pl_tls_config_t *cfg,
+			       const char *server_name)
+{
+	if (cfg == NULL)
+		return NULL;
+	pl_tls_conn_t *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->cfg = cfg;
+	c->is_server = cfg->is_server;
+	c->state = cfg->is_server ? ST_SERVER_WAIT_CH : ST_CLIENT_START;
+	c->alert = -1;
+	c->peer_record_limit = PL_TLS_MAX_PLAINTEXT + 1;
+	if (!c->is_server && server_name != NULL) {
+		size_t n = strlen(server_name);
+		if (n >= sizeof(c->server_name)) {
+			free(c);
+			return NULL;
+		}
+		memcpy(c->server_name, server_name, n + 1);
+	}
+	return c;
+}
+
+void pl_tls_handshake_cleanup(pl_tls_conn_t *c)
+{
+	pl_hash_free(c->transcript);
+	c->transcript = NULL;
+	pl_buf_free(&c->transcript_raw);
+	pl_kex_free(c->kex);
+	c->kex = NULL;
+	free(c->cert_request_context);
+	c->cert_request_context = NULL;
+}
+
+void pl_tls_conn_free(pl_tls_conn_t *c)
+{
+	if (c == NULL)
+		return;
+	pl_tls_handshake_cleanup(c);
+	pl_buf_free(&c->in);
+	pl_buf_free(&c->out);
+	pl_buf_free(&c->app_in);
+	pl_buf_free(&c->hs_in);
+	pl_buf_free(&c->hs_out);
+	pl_aead_free(c->rd.aead);
+	pl_aead_free(c->wr.aead);
+	pl_x509_chain_free(c->peer_chain);
+	for (size_t i = 0; i < c->n_tickets; i++)
+		free(c->tickets[i].ticket);
+	for (int i = 0; i < 2; i++)
+		pl_kex_free(c->test.kex[i]);
+	pl_cleanse(c, sizeof(*c));
+	free(c);
+}
+
+void pl_tls_conn_set_time(pl_tls_conn_t *c, time_t now)
+{
+	c->now = now;
+}
+
+int pl_tls_fail(pl_tls_conn_t *c, int alert, const char *fmt, ...)
+{
+	if (c->state == ST_FAILED)
+		return PL_ERR_TLS;
+	c->alert = alert;
+	c->alert_received = false;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->reason, sizeof(c->reason), fmt, ap);
+	va_end(ap);
+	c->state = ST_FAILED;
+	/* The alert goes out under the current keys. Output already queued
+	 * stays: it was valid when it was made. */
+	c->out.err = PL_OK;
+	if (pl_tls_send_alert(c, (uint8_t)alert) != PL_OK)
+		c->out.err = PL_OK;
+	pl_tls_trace(c, PL_STEP_ALERT, "sent alert %s: %s",
+		     pl_tls_alert_name(alert), c->reason);
+	return PL_ERR_TLS;
+}
+
+void pl_tls_trace(pl_tls_conn_t *c, pl_tls_step_t step, const char *fmt, ...)
+{
+	char text[1024];
+	if (c->cfg->trace == NULL)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	c->cfg->trace(c->cfg->trace_arg, c, step, text);
+}
+
+int pl_tls_random(pl_tls_conn_t *c, uint8_t *buf, size_t len)
+{
+	if (c->test.has_random && len == 32) {
+		memcpy(buf, c->test.random, 32);
+		return PL_OK;
+	}
+	return pl_random(buf, len);
+}
+
+pl_kex_t *pl_tls_new_kex(pl_tls_conn_t *c, uint16_t group)
+{
+	if (c->test.kex_used < 2 && c->test.kex[c->test.kex_used] != NULL &&
+	    pl_kex_group(c->test.kex[c->test.kex_used]) == group) {
+		pl_kex_t *k = c->test.kex[c->test.kex_used];
+		c->test.kex[c->test.kex_used++] = NULL;
+		return k;
+	}
+	return pl_kex_new(group);
+}
+
+/* Which content types may start a record now (checked on the header, so a
+ * stream of garbage is refused before 16 KiB of it is buffered). */
+static int check_header(pl_tls_conn_t *c, const uint8_t *h)
+{
+	size_t len = (size_t)h[3] << 8 | h[4];
+	uint8_t type = h[0];
+	if (type < PL_CT_CHANGE_CIPHER_SPEC || type > PL_CT_APPLICATION_DATA)
+		return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
+				   "not a TLS record (first bytes %02x %02x %02x)",
+				   h[0], h[1], h[2]);
+	if (h[1] != 0x03)
+		return pl_tls_fail(c, PL_ALERT_PROTOCOL_VERSION,
+				   "record version %02x%02x is not TLS", h[1],
+				   h[2]);
+	if (c->rd.aead != NULL && type == PL_CT_APPLICATION_DATA) {
+		if (len > PL_TLS_MAX_CIPHERTEXT)
+			return pl_tls_fail(c, PL_ALERT_RECORD_OVERFLOW,
+					   "protected record of %zu bytes "
+					   "(limit 16640)",
+					   len);
+	} else if (len > PL_TLS_MAX_PLAINTEXT) {
+		return pl_tls_fail(c, PL_ALERT_RECORD_OVERFLOW,
+				   "plaintext record of %zu bytes (limit 16384)",
+				   len);
+	}
+	return PL_OK;
+}
+
+int pl_tls_feed(pl_tls_conn_t *c, const uint8_t *data, size_t len)
+{
+	int ret;
+	if (c->state == ST_FAILED)
+		return PL_ERR_TLS;
+	if (c->state == ST_CLIENT_START && (ret = pl_tls_client_start(c)))
+		return ret;
+	while (len > 0) {
+		if (pl_buf_size(&c->in) < PL_TLS_RECORD_HEADER) {
+			size_t take = PL_TLS_RECORD_HEADER - pl_buf_size(&c->in);
+			take = take < len ? take : len;
+			pl_push_bytes(&c->in, data, take);
+			data += take;
+			len -= take;
+			if (pl_buf_size(&c->in) < PL_TLS_RECORD_HEADER)
+				break;
+			if ((ret = check_header(c, pl_buf_head(&c->in))))
+				return ret;
+		}
+		const uint8_t *h = pl_buf_head(&c->in);
+		size_t need = PL_TLS_RECORD_HEADER + ((size_t)h[3] << 8 | h[4]);
+		if (pl_buf_size(&c->in) < need) {
+			size_t take = need - pl_buf_size(&c->in);
+			take = take < len ? take : len;
+			pl_push_bytes(&c->in, data, take);
+			data += take;
+			len -= take;
+			if (pl_buf_error(&c->in))
+				return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+						   "out of memory");
+			if (pl_buf_size(&c->in) < need)
+				break;
+		}
+		ret = pl_tls_record_read(c);
+		pl_buf_reset(&c->in);
+		if (ret)
+			return ret;
+		if (c->state == ST_FAILED)
+			return PL_ERR_TLS;
+	}
+	return PL_OK;
+}
+
+const uint8_t *pl_tls_output(pl_tls_conn_t *c, size_t *len)
+{
+	if (c->state == ST_CLIENT_START)
+		(void)pl_tls_client_start(c);
+	*len = pl_buf_size(&c->out);
+	return *len ? pl_buf_head(&c->out) : NULL;
+}
+
+void pl_tls_output_consumed(pl_tls_conn_t *c, size_t n)
+{
+	pl_buf_consume(&c->out, n);
+}
+
+int pl_tls_read(pl_tls_conn_t *c, uint8_t *buf, size_t cap, size_t *n)
+{
+	size_t have = pl_buf_size(&c->app_in);
+	*n = 0;
+	if (have > 0) {
+		size_t take = have < cap ? have : cap;
+		memcpy(buf, pl_buf_head(&c->app_in), take);
+		pl_buf_consume(&c->app_in, take);
+		*n = take;
+		return PL_OK;
+	}
+	if (c->state == ST_FAILED)
+		return PL_ERR_TLS;
+	if (c->peer_closed)
+		return PL_ERR_CLOSED;
+	return PL_OK;
+}
+
+int pl_tls_write(pl_tls_conn_t *c, const uint8_t *buf, size_t len)
+{
+	if (c->state == ST_FAILED)
+		return PL_ERR_TLS;
+	if (c->state != ST_CONNECTED || c->sent_close)
+		return PL_ERR_STATE;
+	if (len == 0)
+		return PL_OK;
+	return pl_tls_record_write(c, PL_CT_APPLICATION_DATA, buf, len);
+}
+
+int pl_tls_close(pl_tls_conn_t *c)
+{
+	if (c->state == ST_FAILED)
+		return PL_ERR_TLS;
+	if (c->sent_close)
+		return PL_OK;
+	c->sent_close = true;
+	return pl_tls_send_alert(c, PL_ALERT_CLOSE_NOTIFY);
+}
+
+int pl_tls_key_update(pl_tls_conn_t *c, bool request_peer)
+{
+	if (c->state == ST_FAILED)
+		return PL_ERR_TLS;
+	if (c->state != ST_CONNECTED || c->sent_close)
+		return PL_ERR_STATE;
+	return pl_tls_send_key_update(c, request_peer);
+}
+
+bool pl_tls_handshake_done(const pl_tls_conn_t *c)
+{
+	return c->state == ST_CONNECTED;
+}
+
+bool pl_tls_failed(const pl_tls_conn_t *c)
+{
+	return c->state == ST_FAILED;
+}
+
+bool pl_tls_peer_closed(const pl_tls_conn_t *c)
+{
+	return c->peer_closed;
+}
+
+bool pl_tls_is_server(const pl_tls_conn_t *c)
+{
+	return c->is_server;
+}
+
+uint16_t pl_tls_version(const pl_tls_conn_t *c)
+{
+	return c->version;
+}
+
+uint16_t pl_tls_suite(const pl_tls_conn_t *c)
+{
+	return c->suite;
+}
+
+uint16_t pl_tls_group(const pl_tls_conn_t *c)
+{
+	return c->group;
+}
+
+uint16_t pl_tls_sigscheme(const pl_tls_conn_t *c)
+{
+	return c->scheme;
+}
+
+bool pl_tls_did_hello_retry(const pl_tls_conn_t *c)
+{
+	return c->hrr;
+}
+
+const char *pl_tls_alpn(const pl_tls_conn_t *c)
+{
+	return c->alpn;
+}
+
+const char *pl_tls_sni(const pl_tls_conn_t *c)
+{
+	return c->is_server ? c->server_name : "";
+}
+
+const pl_x509_chain_t *pl_tls_peer_chain(const pl_tls_conn_t *c)
+{
+	if (c->is_server)
+		return c->own ? c->own->chain : NULL;
+	return c->peer_chain;
+}
+
+const char *pl_tls_trusted_root(const pl_tls_conn_t *c)
+{
+	return c->trusted_root;
+}
+
+size_t pl_tls_ticket_count(const pl_tls_conn_t *c)
+{
+	return c->tickets_seen;
+}
+
+int pl_tls_alert(const pl_tls_conn_t *c)
+{
+	return c->alert;
+}
+
+bool pl_tls_alert_received(const pl_tls_conn_t *c)
+{
+	return c->alert_received;
+}
+
+const char *pl_tls_reason(const pl_tls_conn_t *c)
+{
+	return c->reason;
+}
+
+size_t pl_tls_conn_memory(const pl_tls_conn_t *c)
+{
+	size_t n = sizeof(*c);
+	n += c->in.cap + c->out.cap + c->app_in.cap + c->hs_in.cap +
+	     c->hs_out.cap + c->transcript_raw.cap;
+	for (size_t i = 0; i < c->n_tickets; i++)
+		n += c->tickets[i].ticket_len;
+	return n;
+}
+
+void pl_tls_conn_shrink(pl_tls_conn_t *c)
+{
+	pl_buf_t *bufs[] = {&c->in, &c->out, &c->app_in, &c->hs_in, &c->hs_out};
+	for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
+		if (pl_buf_size(bufs[i]) == 0)
+			pl_buf_free(bufs[i]);
+}
+
+/* ---- test hooks ------------------------------------------------------------ */
+
+void pl_tls_test_set_random(pl_tls_conn_t *c, const uint8_t random[32])
+{
+	memcpy(c->test.random, random, 32);
+	c->test.has_random = true;
+}
+
+int pl_tls_test_add_kex(pl_tls_conn_t *c, pl_kex_t *kex)
+{
+	for (int i = 0; i < 2; i++)
+		if (c->test.kex[i] == NULL) {
+			c->test.kex[i] = kex;
+			return PL_OK;
+		}
+	pl_kex_free(kex);
+	return PL_ERR_ARG;
+}
+
+void pl_tls_test_set_client_hellos(pl_tls_conn_t *c, const uint8_t *ch1,
+				   size_t ch1_len, const uint8_t *ch2,
+				   size_t ch2_len)
+{
+	c->test.client_hello[0] = ch1;
+	c->test.client_hello_len[0] = ch1_len;
+	c->test.client_hello[1] = ch2;
+	c->test.client_hello_len[1] = ch2_len;
+}
+
+const uint8_t *pl_tls_test_secret(const pl_tls_conn_t *c, const char *which)
+{
+	if (strcmp(which, "c hs") == 0)
+		return c->client_hs;
+	if (strcmp(which, "s hs") == 0)
+		return c->server_hs;
+	if (strcmp(which, "c ap") == 0)
+		return c->is_server ? c->rd.secret : c->wr.secret;
+	if (strcmp(which, "s ap") == 0)
+		return c->is_server ? c->wr.secret : c->rd.secret;
+	if (strcmp(which, "res") == 0)
+		return c->resumption_secret;
+	return NULL;
+}

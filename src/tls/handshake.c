@@ -1,0 +1,287 @@
+/*
+ * Handshake framing (RFC 8446 4): messages reassembled from records and
+ * dispatched by state; messages written and put into records; the
+ * transcript hash; and the messages both sides share: Certificate,
+ * CertificateVerify, Finished and KeyUpdate.
+ */
+#include <string.h>
+
+#include "tls/tls_int.h"
+
+int pl_tls_transcript_add(pl_tls_conn_t *c, const uint8_t *msg, size_t len)
+{
+	if (c->transcript)
+		return pl_hash_update(c->transcript, msg, len);
+	pl_push_bytes(&c->transcript_raw, msg, len);
+	return pl_buf_error(&c->transcript_raw);
+}
+
+int pl_tls_transcript_start(pl_tls_conn_t *c, bool hrr)
+{
+	uint8_t mh[4 + PL_HASH_MAX];
+	int ret = PL_OK;
+	c->transcript = pl_hash_new(c->hash);
+	if (c->transcript == NULL)
+		return PL_ERR_NOMEM;
+	const uint8_t *raw = pl_buf_head(&c->transcript_raw);
+	size_t raw_len = pl_buf_size(&c->transcript_raw);
+	if (hrr) {
+		/* RFC 8446 4.4.1: ClientHello1 is replaced by
+		 * message_hash(254) || 00 00 Hash.length || Hash(ClientHello1). */
+		mh[0] = PL_HS_MESSAGE_HASH;
+		mh[1] = 0;
+		mh[2] = 0;
+		mh[3] = (uint8_t)c->hash_len;
+		if ((ret = pl_hash_once(c->hash, raw, raw_len, mh + 4)) == PL_OK)
+			ret = pl_hash_update(c->transcript, mh, 4 + c->hash_len);
+	} else if (raw_len > 0) {
+		ret = pl_hash_update(c->transcript, raw, raw_len);
+	}
+	pl_buf_free(&c->transcript_raw);
+	return ret;
+}
+
+int pl_tls_transcript_hash(pl_tls_conn_t *c, uint8_t *out)
+{
+	if (c->transcript == NULL)
+		return PL_ERR_STATE;
+	return pl_hash_peek(c->transcript, out);
+}
+
+void pl_tls_hs_begin(pl_tls_conn_t *c, uint8_t type)
+{
+	c->hs_msg_start = c->hs_out.len;
+	pl_push_u8(&c->hs_out, type);
+	pl_push_open(&c->hs_out, 3);
+}
+
+int pl_tls_hs_end(pl_tls_conn_t *c)
+{
+	pl_push_close(&c->hs_out);
+	int ret = pl_buf_error(&c->hs_out);
+	if (ret)
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+				   "could not build a handshake message");
+	/* Post-handshake messages are not part of the transcript. */
+	if (c->state == ST_CONNECTED)
+		return PL_OK;
+	return pl_tls_transcript_add(c, c->hs_out.data + c->hs_msg_start,
+				     c->hs_out.len - c->hs_msg_start);
+}
+
+int pl_tls_hs_flush(pl_tls_conn_t *c)
+{
+	int ret = PL_OK;
+	if (pl_buf_size(&c->hs_out) > 0)
+		ret = pl_tls_record_write(c, PL_CT_HANDSHAKE,
+					  pl_buf_head(&c->hs_out),
+					  pl_buf_size(&c->hs_out));
+	pl_buf_reset(&c->hs_out);
+	return ret;
+}
+
+static int post_handshake(pl_tls_conn_t *c, uint8_t type, pl_reader_t *body,
+			  const uint8_t *msg, size_t len)
+{
+	if (type == PL_HS_KEY_UPDATE)
+		return pl_tls_recv_key_update(c, body);
+	if (!c->is_server)
+		return pl_tls_client_handle(c, type, body, msg, len);
+	return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
+			   "handshake message %u after the handshake", type);
+}
+
+static int dispatch(pl_tls_conn_t *c, const uint8_t *msg, size_t len)
+{
+	uint8_t type = msg[0];
+	pl_reader_t body;
+	int ret;
+	pl_reader_init(&body, msg + 4, len - 4);
+	if (c->state == ST_CONNECTED)
+		return post_handshake(c, type, &body, msg, len);
+	if (type == PL_HS_CERTIFICATE_VERIFY || type == PL_HS_FINISHED) {
+		if ((ret = pl_tls_transcript_hash(c, c->pre_hash)))
+			return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
+					   "handshake message %u out of order",
+					   type);
+	}
+	/* The hellos add themselves: the transcript's hash is known only
+	 * once a suite is chosen, and a HelloRetryRequest rewrites it. */
+	if (type != PL_HS_CLIENT_HELLO && type != PL_HS_SERVER_HELLO &&
+	    (ret = pl_tls_transcript_add(c, msg, len)))
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+				   "transcript hash failed");
+	if (c->is_server)
+		return pl_tls_server_handle(c, type, &body, msg, len);
+	return pl_tls_client_handle(c, type, &body, msg, len);
+}
+
+int pl_tls_handshake_input(pl_tls_conn_t *c, const uint8_t *data, size_t len)
+{
+	int ret;
+	pl_push_bytes(&c->hs_in, data, len);
+	if (pl_buf_error(&c->hs_in))
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "out of memory");
+	while (pl_buf_size(&c->hs_in) >= 4) {
+		const uint8_t *h = pl_buf_head(&c->hs_in);
+		size_t body_len = (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3];
+		if (body_len > PL_TLS_MAX_HANDSHAKE)
+			return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
+					   "handshake message of %zu bytes "
+					   "(limit %d)",
+					   body_len, PL_TLS_MAX_HANDSHAKE);
+		if (pl_buf_size(&c->hs_in) < 4 + body_len)
+			break;
+		uint32_t epoch = c->rd.epoch;
+		ret = dispatch(c, h, 4 + body_len);
+		pl_buf_consume(&c->hs_in, 4 + body_len);
+		if (ret)
+			return ret;
+		if (c->state == ST_FAILED)
+			return PL_ERR_TLS;
+		/* RFC 8446 5.1: handshake messages must not span a key
+		 * change. */
+		if (c->rd.epoch != epoch && pl_buf_size(&c->hs_in) > 0)
+			return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
+					   "handshake data after a key change "
+					   "in the same record");
+	}
+	if (pl_buf_size(&c->hs_in) == 0)
+		pl_buf_reset(&c->hs_in);
+	return PL_OK;
+}
+
+int pl_tls_send_certificate(pl_tls_conn_t *c)
+{
+	const pl_x509_chain_t *chain = c->own->chain;
+	size_t n = pl_x509_chain_count(chain);
+	pl_tls_hs_begin(c, PL_HS_CERTIFICATE);
+	pl_push_u8(&c->hs_out, 0); /* certificate_request_context */
+	pl_push_open(&c->hs_out, 3);
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		const uint8_t *der = pl_x509_chain_der(chain, i, &len);
+		pl_push_open(&c->hs_out, 3);
+		pl_push_bytes(&c->hs_out, der, len);
+		pl_push_close(&c->hs_out);
+		pl_push_u16(&c->hs_out, 0); /* no CertificateEntry extensions */
+	}
+	pl_push_close(&c->hs_out);
+	return pl_tls_hs_end(c);
+}
+
+int pl_tls_cv_content(pl_tls_conn_t *c, bool server, const uint8_t *th,
+		      uint8_t *out, size_t *len)
+{
+	/* RFC 8446 4.4.3: 64 spaces, the context string, a zero byte, and
+	 * the transcript hash. */
+	static const char server_ctx[] = "TLS 1.3, server CertificateVerify";
+	static const char client_ctx[] = "TLS 1.3, client CertificateVerify";
+	const char *ctx = server ? server_ctx : client_ctx;
+	size_t n = 0;
+	memset(out, 0x20, 64);
+	n += 64;
+	memcpy(out + n, ctx, sizeof(server_ctx)); /* with its NUL */
+	n += sizeof(server_ctx);
+	memcpy(out + n, th, c->hash_len);
+	n += c->hash_len;
+	*len = n;
+	return PL_OK;
+}
+
+int pl_tls_send_certificate_verify(pl_tls_conn_t *c)
+{
+	uint8_t th[PL_HASH_MAX], content[PL_TLS_CV_CONTENT_MAX], sig[PL_SIG_MAX];
+	size_t content_len, sig_len;
+	int ret;
+	if ((ret = pl_tls_transcript_hash(c, th)) ||
+	    (ret = pl_tls_cv_content(c, c->is_server, th, content,
+				     &content_len)) ||
+	    (ret = pl_pkey_sign(c->own->key, c->scheme, content, content_len,
+				sig, sizeof(sig), &sig_len)))
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+				   "signing CertificateVerify with %s failed",
+				   pl_tls_sigscheme_name(c->scheme));
+	pl_tls_hs_begin(c, PL_HS_CERTIFICATE_VERIFY);
+	pl_push_u16(&c->hs_out, c->scheme);
+	pl_push_open(&c->hs_out, 2);
+	pl_push_bytes(&c->hs_out, sig, sig_len);
+	pl_push_close(&c->hs_out);
+	return pl_tls_hs_end(c);
+}
+
+int pl_tls_send_finished(pl_tls_conn_t *c, const uint8_t *base_key)
+{
+	uint8_t mac[PL_HASH_MAX];
+	int ret;
+	if ((ret = pl_tls_transcript_hash(c, c->pre_hash)) ||
+	    (ret = pl_tls_finished_mac(c, base_key, mac)))
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+				   "computing Finished failed");
+	pl_tls_hs_begin(c, PL_HS_FINISHED);
+	pl_push_bytes(&c->hs_out, mac, c->hash_len);
+	pl_cleanse(mac, sizeof(mac));
+	return pl_tls_hs_end(c);
+}
+
+int pl_tls_recv_finished(pl_tls_conn_t *c, const uint8_t *base_key,
+			 pl_reader_t *body)
+{
+	uint8_t mac[PL_HASH_MAX];
+	const uint8_t *got;
+	int ret;
+	if (pl_read_bytes(body, c->hash_len, &got) || pl_reader_done(body))
+		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
+				   "Finished is not %zu bytes long", c->hash_len);
+	if ((ret = pl_tls_finished_mac(c, base_key, mac)))
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+				   "computing Finished failed");
+	bool ok = pl_ct_equal(mac, got, c->hash_len);
+	pl_cleanse(mac, sizeof(mac));
+	if (!ok)
+		return pl_tls_fail(c, PL_ALERT_DECRYPT_ERROR,
+				   "the %s's Finished does not match the "
+				   "handshake (verify_data differs)",
+				   c->is_server ? "client" : "server");
+	return PL_OK;
+}
+
+int pl_tls_send_key_update(pl_tls_conn_t *c, bool request)
+{
+	int ret;
+	pl_tls_hs_begin(c, PL_HS_KEY_UPDATE);
+	pl_push_u8(&c->hs_out, request ? 1 : 0);
+	if ((ret = pl_tls_hs_end(c)) || (ret = pl_tls_hs_flush(c)))
+		return ret;
+	/* RFC 8446 4.6.3: the KeyUpdate goes out under the old key. */
+	if ((ret = pl_tls_update_keys(c, &c->wr)))
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+				   "key update failed");
+	pl_tls_trace(c, PL_STEP_KEY_UPDATE, "sent KeyUpdate%s; new sending keys",
+		     request ? " (update_requested)" : "");
+	return PL_OK;
+}
+
+int pl_tls_recv_key_update(pl_tls_conn_t *c, pl_reader_t *body)
+{
+	uint8_t request;
+	int ret;
+	if (pl_read_u8(body, &request) || pl_reader_done(body))
+		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
+				   "KeyUpdate is not one byte");
+	if (request > 1)
+		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
+				   "KeyUpdate request_update is %u (must be 0 "
+				   "or 1)",
+				   request);
+	if ((ret = pl_tls_update_keys(c, &c->rd)))
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+				   "key update failed");
+	pl_tls_trace(c, PL_STEP_KEY_UPDATE, "peer sent KeyUpdate%s; new "
+		     "receiving keys", request ? " (update_requested)" : "");
+	/* RFC 8446 4.6.3: answer update_requested with our own update,
+	 * unless we have already closed our side. */
+	if (request && !c->sent_close)
+		return pl_tls_send_key_update(c, false);
+	return PL_OK;
+}

@@ -1,0 +1,139 @@
+/* Names of TLS code points, as the RFCs spell them. */
+#include <stdio.h>
+
+#include "tls/tls_int.h"
+
+bool pl_tls_suite_params(uint16_t suite, pl_hash_alg_t *hash,
+			 pl_aead_alg_t *aead)
+{
+	pl_hash_alg_t h;
+	pl_aead_alg_t a;
+	switch (suite) {
+	case PL_TLS_AES_128_GCM_SHA256:
+		h = PL_HASH_SHA256, a = PL_AEAD_AES_128_GCM;
+		break;
+	case PL_TLS_AES_256_GCM_SHA384:
+		h = PL_HASH_SHA384, a = PL_AEAD_AES_256_GCM;
+		break;
+	case PL_TLS_CHACHA20_POLY1305_SHA256:
+		h = PL_HASH_SHA256, a = PL_AEAD_CHACHA20_POLY1305;
+		break;
+	default:
+		return false;
+	}
+	if (hash)
+		*hash = h;
+	if (aead)
+		*aead = a;
+	return true;
+}
+
+static const char *unknown(char *buf, size_t cap, unsigned v)
+{
+	snprintf(buf, cap, "unknown(0x%04x)", v);
+	return buf;
+}
+
+const char *pl_tls_alert_name(int alert)
+{
+	static _Thread_local char buf[32];
+	switch (alert) {
+	case 0: return "close_notify";
+	case 10: return "unexpected_message";
+	case 20: return "bad_record_mac";
+	case 22: return "record_overflow";
+	case 40: return "handshake_failure";
+	case 42: return "bad_certificate";
+	case 43: return "unsupported_certificate";
+	case 44: return "certificate_revoked";
+	case 45: return "certificate_expired";
+	case 46: return "certificate_unknown";
+	case 47: return "illegal_parameter";
+	case 48: return "unknown_ca";
+	case 49: return "access_denied";
+	case 50: return "decode_error";
+	case 51: return "decrypt_error";
+	case 70: return "protocol_version";
+	case 71: return "insufficient_security";
+	case 80: return "internal_error";
+	case 86: return "inappropriate_fallback";
+	case 90: return "user_canceled";
+	case 109: return "missing_extension";
+	case 110: return "unsupported_extension";
+	case 112: return "unrecognized_name";
+	case 113: return "bad_certificate_status_response";
+	case 115: return "unknown_psk_identity";
+	case 116: return "certificate_required";
+	case 120: return "no_application_protocol";
+	default: return unknown(buf, sizeof(buf), (unsigned)alert);
+	}
+}
+
+const char *pl_tls_suite_name(uint16_t suite)
+{
+	static _Thread_local char buf[32];
+	switch (suite) {
+	case PL_TLS_AES_128_GCM_SHA256: return "TLS_AES_128_GCM_SHA256";
+	case PL_TLS_AES_256_GCM_SHA384: return "TLS_AES_256_GCM_SHA384";
+	case PL_TLS_CHACHA20_POLY1305_SHA256:
+		return "TLS_CHACHA20_POLY1305_SHA256";
+	default: return unknown(buf, sizeof(buf), suite);
+	}
+}
+
+const char *pl_tls_group_name(uint16_t group)
+{
+	static _Thread_local char buf[32];
+	switch (group) {
+	case PL_GROUP_SECP256R1: return "secp256r1";
+	case PL_GROUP_SECP384R1: return "secp384r1";
+	case 0x0019: return "secp521r1";
+	case PL_GROUP_X25519: return "x25519";
+	case 0x001e: return "x448";
+	case 0x0100: return "ffdhe2048";
+	case 0x0101: return "ffdhe3072";
+	default: return unknown(buf, sizeof(buf), group);
+	}
+}
+
+const char *pl_tls_sigscheme_name(uint16_t scheme)
+{
+	static _Thread_local char buf[32];
+	switch (scheme) {
+	case PL_SIG_RSA_PKCS1_SHA256: return "rsa_pkcs1_sha256";
+	case PL_SIG_RSA_PKCS1_SHA384: return "rsa_pkcs1_sha384";
+	case PL_SIG_RSA_PKCS1_SHA512: return "rsa_pkcs1_sha512";
+	case PL_SIG_ECDSA_SECP256R1_SHA256: return "ecdsa_secp256r1_sha256";
+	case PL_SIG_ECDSA_SECP384R1_SHA384: return "ecdsa_secp384r1_sha384";
+	case PL_SIG_ECDSA_SECP521R1_SHA512: return "ecdsa_secp521r1_sha512";
+	case PL_SIG_RSA_PSS_RSAE_SHA256: return "rsa_pss_rsae_sha256";
+	case PL_SIG_RSA_PSS_RSAE_SHA384: return "rsa_pss_rsae_sha384";
+	case PL_SIG_RSA_PSS_RSAE_SHA512: return "rsa_pss_rsae_sha512";
+	case PL_SIG_ED25519: return "ed25519";
+	case PL_SIG_RSA_PSS_PSS_SHA256: return "rsa_pss_pss_sha256";
+	case PL_SIG_RSA_PSS_PSS_SHA384: return "rsa_pss_pss_sha384";
+	case PL_SIG_RSA_PSS_PSS_SHA512: return "rsa_pss_pss_sha512";
+	case 0x0201: return "rsa_pkcs1_sha1";
+	case 0x0203: return "ecdsa_sha1";
+	default: return unknown(buf, sizeof(buf), scheme);
+	}
+}
+
+const char *pl_tls_hex(const uint8_t *p, size_t len, size_t max, char *buf,
+		       size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+	size_t show = len < max ? len : max;
+	for (size_t i = 0; i < show && n + 3 < cap; i++) {
+		buf[n++] = hex[p[i] >> 4];
+		buf[n++] = hex[p[i] & 15];
+	}
+	if (show < len && n + 4 < cap) {
+		buf[n++] = '.';
+		buf[n++] = '.';
+		buf[n++] = '.';
+	}
+	buf[n] = 0;
+	return buf;
+}

@@ -1,0 +1,259 @@
+/*
+ * The record layer (RFC 8446 5): records out (fragmented, protected with
+ * the current traffic key) and records in (limits, unprotection, padding,
+ * content-type rules), and alerts.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "tls/tls_int.h"
+
+/* RFC 8446 5.3: the nonce is the IV XORed with the 64-bit sequence number,
+ * left-padded to the IV length. */
+static void make_nonce(const pl_tls_dir_t *d, uint8_t nonce[PL_AEAD_NONCE_LEN])
+{
+	memcpy(nonce, d->iv, PL_AEAD_NONCE_LEN);
+	for (int i = 0; i < 8; i++)
+		nonce[PL_AEAD_NONCE_LEN - 1 - i] ^= (uint8_t)(d->seq >> (8 * i));
+}
+
+static size_t max_fragment(const pl_tls_conn_t *c)
+{
+	if (c->wr.aead == NULL)
+		return PL_TLS_MAX_PLAINTEXT;
+	/* RFC 8449 4: the limit counts the content type byte in TLS 1.3. */
+	size_t limit = (size_t)c->peer_record_limit - 1;
+	return limit < PL_TLS_MAX_PLAINTEXT ? limit : PL_TLS_MAX_PLAINTEXT;
+}
+
+static int write_plain(pl_tls_conn_t *c, uint8_t type, const uint8_t *data,
+		       size_t len)
+{
+	/* RFC 8446 5.1: legacy_record_version 0x0301 is allowed for the
+	 * first ClientHello; 0x0303 everywhere else. */
+	uint16_t version = (type == PL_CT_HANDSHAKE && !c->is_server &&
+			    c->state == ST_CLIENT_START)
+				   ? 0x0301
+				   : 0x0303;
+	pl_push_u8(&c->out, type);
+	pl_push_u16(&c->out, version);
+	pl_push_u16(&c->out, (uint16_t)len);
+	pl_push_bytes(&c->out, data, len);
+	return pl_buf_error(&c->out);
+}
+
+static int write_protected(pl_tls_conn_t *c, uint8_t type, const uint8_t *data,
+			   size_t len)
+{
+	pl_tls_dir_t *d = &c->wr;
+	uint8_t nonce[PL_AEAD_NONCE_LEN];
+	size_t inner = len + 1; /* no padding: content || type */
+	size_t total = inner + PL_AEAD_TAG_LEN;
+	int ret;
+	if (d->seq == UINT64_MAX)
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+				   "sending sequence number exhausted");
+	if ((ret = pl_buf_reserve(&c->out, PL_TLS_RECORD_HEADER + total)))
+		return ret;
+	uint8_t *rec = c->out.data + c->out.len;
+	rec[0] = PL_CT_APPLICATION_DATA;
+	rec[1] = 0x03;
+	rec[2] = 0x03;
+	rec[3] = (uint8_t)(total >> 8);
+	rec[4] = (uint8_t)total;
+	uint8_t *body = rec + PL_TLS_RECORD_HEADER;
+	memmove(body, data, len);
+	body[len] = type;
+	make_nonce(d, nonce);
+	ret = pl_aead_seal(d->aead, nonce, rec, PL_TLS_RECORD_HEADER, body,
+			   inner, body);
+	if (ret)
+		return ret;
+	d->seq++;
+	c->out.len += PL_TLS_RECORD_HEADER + total;
+	return PL_OK;
+}
+
+int pl_tls_record_write(pl_tls_conn_t *c, uint8_t type, const uint8_t *data,
+			size_t len)
+{
+	int ret = PL_OK;
+	if (type == PL_CT_CHANGE_CIPHER_SPEC || c->wr.aead == NULL)
+		do {
+			size_t n = len < PL_TLS_MAX_PLAINTEXT ? len
+							      : PL_TLS_MAX_PLAINTEXT;
+			if ((ret = write_plain(c, type, data, n)))
+				return ret;
+			data += n;
+			len -= n;
+		} while (len > 0);
+	else {
+		size_t max = max_fragment(c);
+		do {
+			size_t n = len < max ? len : max;
+			if ((ret = write_protected(c, type, data, n)))
+				return ret;
+			data += n;
+			len -= n;
+		} while (len > 0);
+	}
+	return ret;
+}
+
+int pl_tls_send_alert(pl_tls_conn_t *c, uint8_t alert)
+{
+	/* RFC 8446 6: every alert but close_notify and user_canceled is
+	 * fatal (level 2). */
+	uint8_t body[2] = {
+		(uint8_t)(alert == PL_ALERT_CLOSE_NOTIFY ||
+					  alert == PL_ALERT_USER_CANCELED
+				  ? 1
+				  : 2),
+		alert};
+	return pl_tls_record_write(c, PL_CT_ALERT, body, sizeof(body));
+}
+
+static int read_alert(pl_tls_conn_t *c, const uint8_t *p, size_t len)
+{
+	if (len != 2)
+		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
+				   "alert record of %zu bytes (must be 2)", len);
+	if (p[1] == PL_ALERT_CLOSE_NOTIFY) {
+		c->peer_closed = true;
+		pl_tls_trace(c, PL_STEP_ALERT, "peer sent close_notify");
+		return PL_OK;
+	}
+	if (p[1] == PL_ALERT_USER_CANCELED) {
+		pl_tls_trace(c, PL_STEP_ALERT, "peer sent user_canceled");
+		return PL_OK;
+	}
+	/* RFC 8446 6.2: any other alert ends the connection. */
+	c->alert = p[1];
+	c->alert_received = true;
+	snprintf(c->reason, sizeof(c->reason), "the %s sent alert %s",
+		 c->is_server ? "client" : "server", pl_tls_alert_name(p[1]));
+	c->state = ST_FAILED;
+	pl_tls_trace(c, PL_STEP_ALERT, "%s", c->reason);
+	return PL_ERR_TLS;
+}
+
+static int read_ccs(pl_tls_conn_t *c, const uint8_t *p, size_t len)
+{
+	/* RFC 8446 5: a single 0x01 byte, unprotected, between the first
+	 * ClientHello and the peer's Finished, is dropped; anything else is
+	 * unexpected_message. */
+	if (!c->ccs_allowed)
+		return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
+				   "change_cipher_spec record outside the "
+				   "handshake");
+	if (len != 1 || p[0] != 0x01)
+		return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
+				   "change_cipher_spec record is not the "
+				   "single byte 0x01");
+	return PL_OK;
+}
+
+static int read_content(pl_tls_conn_t *c, uint8_t type, const uint8_t *p,
+			size_t len)
+{
+	switch (type) {
+	case PL_CT_ALERT:
+		return read_alert(c, p, len);
+	case PL_CT_HANDSHAKE:
+		if (len == 0)
+			return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
+					   "empty handshake record");
+		return pl_tls_handshake_input(c, p, len);
+	case PL_CT_APPLICATION_DATA:
+		if (!c->rd.application)
+			return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
+					   "application data before the "
+					   "handshake finished");
+		if (c->peer_closed)
+			return PL_OK;
+		pl_push_bytes(&c->app_in, p, len);
+		return pl_buf_error(&c->app_in);
+	default:
+		return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
+				   "record of unknown content type %u", type);
+	}
+}
+
+static int read_protected(pl_tls_conn_t *c, uint8_t *rec, size_t len)
+{
+	pl_tls_dir_t *d = &c->rd;
+	uint8_t nonce[PL_AEAD_NONCE_LEN];
+	uint8_t *body = rec + PL_TLS_RECORD_HEADER;
+	if (d->seq == UINT64_MAX)
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+				   "receiving sequence number exhausted");
+	make_nonce(d, nonce);
+	int ret = pl_aead_open(d->aead, nonce, rec, PL_TLS_RECORD_HEADER, body,
+			       len, body);
+	if (ret != PL_OK) {
+		/* RFC 8446 4.2.10: a server that rejected 0-RTT skips the
+		 * client's early data records. */
+		if (c->early_skip >= len) {
+			c->early_skip -= len;
+			return PL_OK;
+		}
+		return pl_tls_fail(c, PL_ALERT_BAD_RECORD_MAC,
+				   "record failed authentication (bad_record_mac)");
+	}
+	c->early_skip = 0;
+	d->seq++;
+	/* RFC 8446 5.4: the content type is the last non-zero byte. */
+	size_t n = len - PL_AEAD_TAG_LEN;
+	while (n > 0 && body[n - 1] == 0)
+		n--;
+	if (n == 0)
+		return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
+				   "protected record has no content type");
+	uint8_t type = body[n - 1];
+	n--;
+	if (n > PL_TLS_MAX_PLAINTEXT ||
+	    (c->own_record_limit && n + 1 > c->own_record_limit))
+		return pl_tls_fail(c, PL_ALERT_RECORD_OVERFLOW,
+				   "record plaintext of %zu bytes exceeds the "
+				   "limit",
+				   n);
+	if (type == PL_CT_CHANGE_CIPHER_SPEC)
+		return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
+				   "protected change_cipher_spec record");
+	return read_content(c, type, body, n);
+}
+
+int pl_tls_record_read(pl_tls_conn_t *c)
+{
+	uint8_t *rec = c->in.data + c->in.start;
+	uint8_t type = rec[0];
+	size_t len = (size_t)rec[3] << 8 | rec[4];
+	uint8_t *body = rec + PL_TLS_RECORD_HEADER;
+
+	if (c->peer_closed)
+		return PL_OK; /* RFC 8446 6.1: data after close_notify is ignored */
+	if (type == PL_CT_CHANGE_CIPHER_SPEC)
+		return read_ccs(c, body, len);
+	if (c->rd.aead != NULL) {
+		if (type == PL_CT_APPLICATION_DATA)
+			return read_protected(c, rec, len);
+		/* A peer that failed before it installed its keys may send
+		 * a plaintext alert; keep what it says. */
+		if (type == PL_CT_ALERT && !c->rd.application &&
+		    len <= PL_TLS_MAX_PLAINTEXT)
+			return read_alert(c, body, len);
+		return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
+				   "unprotected record of type %u after keys "
+				   "were established",
+				   type);
+	}
+	if (len > PL_TLS_MAX_PLAINTEXT)
+		return pl_tls_fail(c, PL_ALERT_RECORD_OVERFLOW,
+				   "plaintext record of %zu bytes (limit 16384)",
+				   len);
+	if (type == PL_CT_APPLICATION_DATA)
+		return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
+				   "application data before the handshake "
+				   "finished");
+	return read_content(c, type, body, len);
+}

@@ -1,0 +1,370 @@
+/*
+ * The engine's private header: the connection and configuration objects
+ * and the functions the engine's files share.
+ *
+ *   buf.c        reader and writer
+ *   names.c      code points to names
+ *   config.c     pl_tls_config_t
+ *   keysched.c   RFC 8446 7: HKDF-Expand-Label, the secrets, traffic keys
+ *   record.c     RFC 8446 5: records in and out, protection, alerts
+ *   conn.c       the public connection API, input dispatch, failures
+ *   handshake.c  handshake framing, transcript, shared messages
+ *                (Certificate, CertificateVerify, Finished, KeyUpdate)
+ *   extensions.c extension blocks: duplicates, lookup
+ *   client.c     the client state machine
+ *   server.c     the server state machine
+ */
+#ifndef PL_TLS_INT_H
+#define PL_TLS_INT_H
+
+#include <stdarg.h>
+
+#include "padlock/tls.h"
+#include "tls/buf.h"
+
+/* Content types (RFC 8446 5.1). */
+#define PL_CT_CHANGE_CIPHER_SPEC 20
+#define PL_CT_ALERT 21
+#define PL_CT_HANDSHAKE 22
+#define PL_CT_APPLICATION_DATA 23
+
+/* Handshake types (RFC 8446 4). */
+#define PL_HS_CLIENT_HELLO 1
+#define PL_HS_SERVER_HELLO 2
+#define PL_HS_NEW_SESSION_TICKET 4
+#define PL_HS_END_OF_EARLY_DATA 5
+#define PL_HS_ENCRYPTED_EXTENSIONS 8
+#define PL_HS_CERTIFICATE 11
+#define PL_HS_CERTIFICATE_REQUEST 13
+#define PL_HS_CERTIFICATE_VERIFY 15
+#define PL_HS_FINISHED 20
+#define PL_HS_KEY_UPDATE 24
+#define PL_HS_MESSAGE_HASH 254
+
+/* Extension types (RFC 8446 4.2, RFC 6066, 7301, 8449). */
+#define PL_EXT_SERVER_NAME 0
+#define PL_EXT_MAX_FRAGMENT_LENGTH 1
+#define PL_EXT_STATUS_REQUEST 5
+#define PL_EXT_SUPPORTED_GROUPS 10
+#define PL_EXT_EC_POINT_FORMATS 11
+#define PL_EXT_SIGNATURE_ALGORITHMS 13
+#define PL_EXT_USE_SRTP 14
+#define PL_EXT_HEARTBEAT 15
+#define PL_EXT_ALPN 16
+#define PL_EXT_SCT 18
+#define PL_EXT_CLIENT_CERT_TYPE 19
+#define PL_EXT_SERVER_CERT_TYPE 20
+#define PL_EXT_PADDING 21
+#define PL_EXT_EXTENDED_MASTER_SECRET 23
+#define PL_EXT_RECORD_SIZE_LIMIT 28
+#define PL_EXT_SESSION_TICKET 35
+#define PL_EXT_PRE_SHARED_KEY 41
+#define PL_EXT_EARLY_DATA 42
+#define PL_EXT_SUPPORTED_VERSIONS 43
+#define PL_EXT_COOKIE 44
+#define PL_EXT_PSK_KEY_EXCHANGE_MODES 45
+#define PL_EXT_CERTIFICATE_AUTHORITIES 47
+#define PL_EXT_OID_FILTERS 48
+#define PL_EXT_POST_HANDSHAKE_AUTH 49
+#define PL_EXT_SIGNATURE_ALGORITHMS_CERT 50
+#define PL_EXT_KEY_SHARE 51
+#define PL_EXT_RENEGOTIATION_INFO 0xff01
+
+#define PL_TLS_MAX_PLAINTEXT 16384            /* 2^14 */
+#define PL_TLS_MAX_CIPHERTEXT (16384 + 256)   /* RFC 8446 5.2 */
+#define PL_TLS_RECORD_HEADER 5
+#define PL_TLS_MAX_HANDSHAKE (64 * 1024)      /* any one handshake message */
+#define PL_TLS_MAX_SUITES 4
+#define PL_TLS_MAX_GROUPS 4
+#define PL_TLS_MAX_SCHEMES 16
+#define PL_TLS_MAX_CHAINS 8
+#define PL_TLS_MAX_TICKETS 2
+#define PL_TLS_COOKIE_LEN 32
+
+/* ---- configuration ------------------------------------------------------ */
+
+typedef struct {
+	pl_x509_chain_t *chain;
+	pl_pkey_t *key;
+} pl_tls_chain_entry_t;
+
+struct pl_tls_config {
+	bool is_server;
+	uint16_t suites[PL_TLS_MAX_SUITES];
+	size_t n_suites;
+	uint16_t groups[PL_TLS_MAX_GROUPS];
+	size_t n_groups;
+	uint16_t schemes[PL_TLS_MAX_SCHEMES];
+	size_t n_schemes;
+	pl_tls_chain_entry_t chains[PL_TLS_MAX_CHAINS];
+	size_t n_chains;
+	pl_x509_store_t *store;
+	bool verify;
+	bool require_cookie;
+	uint8_t alpn_wire[256]; /* ProtocolNameList body (RFC 7301 3.1) */
+	size_t alpn_len;
+	uint16_t record_size_limit;
+	pl_tls_trace_fn trace;
+	void *trace_arg;
+	pl_tls_keylog_fn keylog;
+	void *keylog_arg;
+};
+
+/* ---- connection --------------------------------------------------------- */
+
+typedef enum {
+	ST_CLIENT_START,
+	ST_CLIENT_WAIT_SH,
+	ST_CLIENT_WAIT_EE,
+	ST_CLIENT_WAIT_CERT_CR,
+	ST_CLIENT_WAIT_CERT,
+	ST_CLIENT_WAIT_CV,
+	ST_CLIENT_WAIT_FINISHED,
+	ST_SERVER_WAIT_CH,
+	ST_SERVER_WAIT_CH2,
+	ST_SERVER_WAIT_FINISHED,
+	ST_CONNECTED,
+	ST_FAILED,
+} pl_tls_state_t;
+
+/* Protection of one direction. */
+typedef struct {
+	pl_aead_t *aead; /* NULL: records are plaintext */
+	uint8_t iv[PL_AEAD_NONCE_LEN];
+	uint64_t seq;
+	uint8_t secret[PL_HASH_MAX]; /* the current traffic secret */
+	bool application;            /* application (not handshake) keys */
+	uint32_t epoch;              /* counts key changes */
+} pl_tls_dir_t;
+
+typedef struct {
+	uint8_t *ticket;
+	size_t ticket_len;
+	uint32_t lifetime;
+	uint32_t age_add;
+	uint8_t psk[PL_HASH_MAX];
+} pl_tls_ticket_t;
+
+/* Test-only overrides (tls/test_hooks.h). */
+typedef struct {
+	bool has_random;
+	uint8_t random[32];
+	pl_kex_t *kex[2]; /* used in order instead of fresh key pairs */
+	const uint8_t *client_hello[2];
+	size_t client_hello_len[2];
+	int hellos_used;
+	int kex_used;
+} pl_tls_test_t;
+
+struct pl_tls_conn {
+	const pl_tls_config_t *cfg;
+	pl_tls_state_t state;
+	bool is_server;
+	time_t now;
+
+	/* I/O */
+	pl_buf_t in;      /* the record being received */
+	pl_buf_t out;     /* records to send */
+	pl_buf_t app_in;  /* decrypted application data not yet read */
+	pl_buf_t hs_in;   /* handshake bytes not yet a whole message */
+	pl_buf_t hs_out;  /* handshake messages not yet put in records */
+	pl_tls_dir_t rd;
+	pl_tls_dir_t wr;
+	uint16_t peer_record_limit; /* the largest plaintext the peer accepts */
+	uint16_t own_record_limit;  /* the largest we accept (after EE) */
+	bool peer_closed;
+	bool sent_close;
+	bool ccs_sent;
+	bool ccs_allowed; /* a dummy CCS may arrive (RFC 8446 5) */
+	size_t early_skip; /* bytes of rejected 0-RTT data we may drop */
+
+	/* transcript: raw bytes until the suite (and so the hash) is known */
+	pl_buf_t transcript_raw;
+	pl_hash_t *transcript;
+	size_t hs_msg_start; /* where the message being written begins */
+	/* transcript hash before the CertificateVerify or Finished being read */
+	uint8_t pre_hash[PL_HASH_MAX];
+
+	/* negotiation */
+	uint16_t version;
+	uint16_t suite;
+	pl_hash_alg_t hash;
+	size_t hash_len;
+	pl_aead_alg_t aead;
+	uint16_t group;
+	uint16_t scheme;
+	bool hrr;
+	uint8_t client_random[32];
+	uint8_t server_random[32];
+	uint8_t session_id[32];
+	uint8_t session_id_len;
+	pl_kex_t *kex;
+	uint8_t cookie[PL_TLS_COOKIE_LEN + 256];
+	size_t cookie_len;
+	char server_name[256]; /* client: the name asked for; server: SNI */
+	bool send_sni;
+	char alpn[256];
+	const pl_tls_chain_entry_t *own;   /* server: the chain sent */
+	pl_x509_chain_t *peer_chain;       /* client: the chain received */
+	char trusted_root[256];
+	bool cert_requested;
+	uint8_t *cert_request_context;
+	size_t cert_request_context_len;
+	bool early_data_offered;
+
+	/* the key schedule */
+	uint8_t handshake_secret[PL_HASH_MAX];
+	uint8_t master_secret[PL_HASH_MAX];
+	uint8_t client_hs[PL_HASH_MAX];
+	uint8_t server_hs[PL_HASH_MAX];
+	uint8_t resumption_secret[PL_HASH_MAX];
+	uint8_t client_ap_pending[PL_HASH_MAX]; /* server: until client Finished */
+
+	pl_tls_ticket_t tickets[PL_TLS_MAX_TICKETS];
+	size_t n_tickets;
+	size_t tickets_seen;
+
+	/* failure */
+	int alert;
+	bool alert_received;
+	char reason[320];
+
+	pl_tls_test_t test;
+};
+
+/* ---- conn.c ---------------------------------------------------------------- */
+
+/* Fails the connection: keeps alert and the reason, queues the alert
+ * (protected if keys are in use) and returns PL_ERR_TLS. Only the first
+ * failure is kept. */
+int pl_tls_fail(pl_tls_conn_t *c, int alert, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Reports a step to the trace callback, formatting its text. */
+void pl_tls_trace(pl_tls_conn_t *c, pl_tls_step_t step, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Frees what only the handshake needed (transcript, key share, buffers). */
+void pl_tls_handshake_cleanup(pl_tls_conn_t *c);
+/* Fills buf with len random bytes (the test hook's if one is set). */
+int pl_tls_random(pl_tls_conn_t *c, uint8_t *buf, size_t len);
+/* A new ephemeral key pair in group (or the test hook's next one). */
+pl_kex_t *pl_tls_new_kex(pl_tls_conn_t *c, uint16_t group);
+
+/* ---- keysched.c ------------------------------------------------------------ */
+
+/* HKDF-Expand-Label(secret, label, context, length) (RFC 8446 7.1);
+ * label without the "tls13 " prefix. */
+int pl_tls_expand_label(pl_hash_alg_t hash, const uint8_t *secret,
+			const char *label, const uint8_t *context,
+			size_t context_len, uint8_t *out, size_t out_len);
+/* Derive-Secret(secret, label, transcript hash) (RFC 8446 7.1). */
+int pl_tls_derive_secret(pl_hash_alg_t hash, const uint8_t *secret,
+			 const char *label, const uint8_t *transcript_hash,
+			 uint8_t *out);
+/* Handshake Secret from the (EC)DHE shared secret; then the client and
+ * server handshake traffic secrets from the transcript so far. */
+int pl_tls_ks_handshake(pl_tls_conn_t *c, const uint8_t *dhe, size_t dhe_len);
+/* Master Secret and both application traffic secrets (transcript through
+ * the server Finished). Results in out_client / out_server. */
+int pl_tls_ks_application(pl_tls_conn_t *c, uint8_t *client_ap,
+			  uint8_t *server_ap);
+/* The resumption master secret (transcript through the client Finished). */
+int pl_tls_ks_resumption(pl_tls_conn_t *c);
+/* Installs traffic keys for secret in dir (RFC 8446 7.3). */
+int pl_tls_set_keys(pl_tls_conn_t *c, pl_tls_dir_t *dir,
+		    const uint8_t *secret, bool application);
+/* Next generation application secret for dir (RFC 8446 7.2). */
+int pl_tls_update_keys(pl_tls_conn_t *c, pl_tls_dir_t *dir);
+/* verify_data for a Finished message from base_key (RFC 8446 4.4.4). */
+int pl_tls_finished_mac(pl_tls_conn_t *c, const uint8_t *base_key,
+			uint8_t *out);
+/* Emits an NSS key-log line when a key-log callback is set. */
+void pl_tls_keylog(pl_tls_conn_t *c, const char *label,
+		   const uint8_t *secret);
+
+/* ---- record.c -------------------------------------------------------------- */
+
+/* Writes data as records of type (fragmented, protected when a key is
+ * installed; change_cipher_spec is never protected). */
+int pl_tls_record_write(pl_tls_conn_t *c, uint8_t type, const uint8_t *data,
+			size_t len);
+/* Processes the complete record in c->in (header included): unprotects it
+ * and hands its content to conn.c. */
+int pl_tls_record_read(pl_tls_conn_t *c);
+/* Queues an alert record. */
+int pl_tls_send_alert(pl_tls_conn_t *c, uint8_t alert);
+
+/* ---- handshake.c ----------------------------------------------------------- */
+
+/* Adds handshake bytes to the transcript. */
+int pl_tls_transcript_add(pl_tls_conn_t *c, const uint8_t *msg, size_t len);
+/* The suite is known: start hashing (turning a HelloRetryRequest's first
+ * ClientHello into message_hash when hrr is set, RFC 8446 4.4.1). */
+int pl_tls_transcript_start(pl_tls_conn_t *c, bool hrr);
+/* Transcript-Hash of everything so far into out (hash_len bytes). */
+int pl_tls_transcript_hash(pl_tls_conn_t *c, uint8_t *out);
+/* Starts a handshake message of type in c->hs_out; finish with
+ * pl_tls_hs_end, which adds it to the transcript. */
+void pl_tls_hs_begin(pl_tls_conn_t *c, uint8_t type);
+int pl_tls_hs_end(pl_tls_conn_t *c);
+/* Moves queued handshake messages into records. */
+int pl_tls_hs_flush(pl_tls_conn_t *c);
+/* Handles handshake bytes (content of a handshake record). */
+int pl_tls_handshake_input(pl_tls_conn_t *c, const uint8_t *data, size_t len);
+/* Shared message writers and readers. */
+int pl_tls_send_certificate(pl_tls_conn_t *c);
+int pl_tls_send_certificate_verify(pl_tls_conn_t *c);
+int pl_tls_send_finished(pl_tls_conn_t *c, const uint8_t *base_key);
+/* Checks a received Finished against c->pre_hash (the transcript before
+ * it); decrypt_error when it does not match. */
+int pl_tls_recv_finished(pl_tls_conn_t *c, const uint8_t *base_key,
+			 pl_reader_t *body);
+int pl_tls_recv_key_update(pl_tls_conn_t *c, pl_reader_t *body);
+int pl_tls_send_key_update(pl_tls_conn_t *c, bool request);
+/* The content signed in CertificateVerify (RFC 8446 4.4.3). */
+int pl_tls_cv_content(pl_tls_conn_t *c, bool server, const uint8_t *th,
+		      uint8_t *out, size_t *len);
+#define PL_TLS_CV_CONTENT_MAX (64 + 34 + PL_HASH_MAX)
+
+/* ---- extensions.c ---------------------------------------------------------- */
+
+#define PL_EXT_MAX_SEEN 64
+
+/* The extensions of one message, parsed once: duplicates rejected. */
+typedef struct {
+	size_t n;
+	uint16_t type[PL_EXT_MAX_SEEN];
+	pl_reader_t body[PL_EXT_MAX_SEEN];
+} pl_tls_exts_t;
+
+/* Splits an extension block. Fails the connection on a duplicate
+ * (illegal_parameter) or a malformed block (decode_error). what names the
+ * message for the reason text. */
+int pl_tls_exts_parse(pl_tls_conn_t *c, pl_reader_t *block,
+		      pl_tls_exts_t *exts, const char *what);
+/* The body of extension type, or NULL. */
+pl_reader_t *pl_tls_exts_find(pl_tls_exts_t *exts, uint16_t type);
+/* Fails (illegal_parameter / unsupported_extension) if exts holds a type
+ * outside allowed[]; offered[] are the types this side sent (a response to
+ * something never offered is unsupported_extension, RFC 8446 4.2). */
+int pl_tls_exts_check(pl_tls_conn_t *c, const pl_tls_exts_t *exts,
+		      const uint16_t *allowed, size_t n_allowed,
+		      const char *what);
+
+/* ---- client.c / server.c --------------------------------------------------- */
+
+int pl_tls_client_start(pl_tls_conn_t *c);
+int pl_tls_client_handle(pl_tls_conn_t *c, uint8_t type, pl_reader_t *body,
+			 const uint8_t *msg, size_t msg_len);
+int pl_tls_server_handle(pl_tls_conn_t *c, uint8_t type, pl_reader_t *body,
+			 const uint8_t *msg, size_t msg_len);
+
+/* ---- names.c ---------------------------------------------------------------- */
+
+/* Suite parameters; false for a suite padlock does not implement. */
+bool pl_tls_suite_params(uint16_t suite, pl_hash_alg_t *hash,
+			 pl_aead_alg_t *aead);
+/* "hex" of len bytes, shortened with "..." past max bytes, into buf. */
+const char *pl_tls_hex(const uint8_t *p, size_t len, size_t max, char *buf,
+		       size_t cap);
+
+#endif
