@@ -95,7 +95,8 @@ static int aead_body(pl_aead_t *a, const uint8_t *in, size_t len,
 		return pl_crypto_fail();
 	if ((size_t)n != len)
 		return pl_crypto_fail();
-	if (EVP_CipherFinal_ex(a->ctx, out + n, &fin) != 1)
+	/* Both modes write nothing at the end; out may be NULL when len is 0. */
+	if (EVP_CipherFinal_ex(a->ctx, len > 0 ? out + len : out, &fin) != 1)
 		return PL_ERR_DECRYPT; /* the caller maps it per direction */
 	return fin == 0 ? PL_OK : pl_crypto_fail();
 }
@@ -140,8 +141,8 @@ int pl_aead_open(pl_aead_t *a, const uint8_t nonce[PL_AEAD_NONCE_LEN],
 	if (len > INT_MAX)
 		return PL_ERR_ARG;
 	body_len = len - PL_AEAD_TAG_LEN;
-	/* Copy the tag out first: decrypting in place may not overwrite it
-	 * today, but the tag must not depend on that. */
+	/* The expected tag is handed over before decrypting, from a copy:
+	 * the parameter API wants a mutable buffer and in is const. */
 	memcpy(tag, in + body_len, PL_AEAD_TAG_LEN);
 	err = aead_start(a, 0, nonce, aad, aad_len);
 	if (err != PL_OK)

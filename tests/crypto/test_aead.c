@@ -196,6 +196,22 @@ static void aead_many_records_between_two_contexts(void)
 	}
 }
 
+/* An empty record (only a tag) needs no plaintext buffer at all. */
+static void aead_empty_message_needs_no_buffers(void)
+{
+	uint8_t key[32] = { 7 }, nonce[12] = { 1 }, tag[16];
+	pl_aead_t *a = pl_aead_new(PL_AEAD_CHACHA20_POLY1305, key);
+
+	CHECK(a != NULL);
+	if (a == NULL)
+		return;
+	CHECK_EQ_INT(pl_aead_seal(a, nonce, NULL, 0, NULL, 0, tag), PL_OK);
+	CHECK_EQ_INT(pl_aead_open(a, nonce, NULL, 0, tag, 16, NULL), PL_OK);
+	tag[0] ^= 1;
+	CHECK_EQ_INT(pl_aead_open(a, nonce, NULL, 0, tag, 16, NULL), PL_ERR_DECRYPT);
+	pl_aead_free(a);
+}
+
 static void aead_rejects_unknown_algorithm(void)
 {
 	uint8_t key[32] = { 0 };
@@ -211,6 +227,7 @@ int main(void)
 	RUN(aead_works_in_place);
 	RUN(aead_rejects_forgeries);
 	RUN(aead_many_records_between_two_contexts);
+	RUN(aead_empty_message_needs_no_buffers);
 	RUN(aead_rejects_unknown_algorithm);
 	return test_finish();
 }
