@@ -166,6 +166,9 @@ int pl_tls_feed(pl_tls_conn_t *c, const uint8_t *data, size_t len)
 			pl_push_bytes(&c->in, data, take);
 			data += take;
 			len -= take;
+			if (pl_buf_error(&c->in))
+				return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+						   "out of memory");
 			if (pl_buf_size(&c->in) < PL_TLS_RECORD_HEADER)
 				break;
 			if ((ret = check_header(c, pl_buf_head(&c->in))))

@@ -202,8 +202,15 @@ static int read_protected(pl_tls_conn_t *c, uint8_t *rec, size_t len)
 	}
 	c->early_skip = 0;
 	d->seq++;
-	/* RFC 8446 5.4: the content type is the last non-zero byte. */
+	/* RFC 8449 4: the limit we advertised bounds the whole
+	 * TLSInnerPlaintext (content, type and padding). */
 	size_t n = len - PL_AEAD_TAG_LEN;
+	if (c->own_record_limit && n > c->own_record_limit)
+		return pl_tls_fail(c, PL_ALERT_RECORD_OVERFLOW,
+				   "record of %zu bytes exceeds our "
+				   "record_size_limit %u",
+				   n, c->own_record_limit);
+	/* RFC 8446 5.4: the content type is the last non-zero byte. */
 	while (n > 0 && body[n - 1] == 0)
 		n--;
 	if (n == 0)
@@ -211,8 +218,7 @@ static int read_protected(pl_tls_conn_t *c, uint8_t *rec, size_t len)
 				   "protected record has no content type");
 	uint8_t type = body[n - 1];
 	n--;
-	if (n > PL_TLS_MAX_PLAINTEXT ||
-	    (c->own_record_limit && n + 1 > c->own_record_limit))
+	if (n > PL_TLS_MAX_PLAINTEXT)
 		return pl_tls_fail(c, PL_ALERT_RECORD_OVERFLOW,
 				   "record plaintext of %zu bytes exceeds the "
 				   "limit",

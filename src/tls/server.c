@@ -419,6 +419,7 @@ static int send_hrr(pl_tls_conn_t *c, bool want_share)
 	    (ret = send_ccs_once(c)))
 		return ret;
 	c->hrr = true;
+	c->hrr_asked_share = want_share;
 	c->state = ST_SERVER_WAIT_CH2;
 	pl_tls_trace(c, PL_STEP_HELLO_RETRY,
 		     "HelloRetryRequest sent: %s%s%s", pl_tls_suite_name(c->suite),
@@ -566,7 +567,14 @@ static int handle_client_hello(pl_tls_conn_t *c, pl_reader_t *body,
 			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 					   "second ClientHello changes the "
 					   "random or the session id");
-		if (h.n_shares != 1 || h.share_group[0] != c->group)
+		/* After a key_share request, exactly that one share
+		 * (RFC 8446 4.2.8); after a cookie-only HRR, the same
+		 * shares as before. */
+		share = -1;
+		for (size_t i = 0; i < h.n_shares; i++)
+			if (h.share_group[i] == c->group)
+				share = (int)i;
+		if (share < 0 || (c->hrr_asked_share && h.n_shares != 1))
 			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 					   "second ClientHello lacks the single "
 					   "%s key share that was asked for",
@@ -575,7 +583,6 @@ static int handle_client_hello(pl_tls_conn_t *c, pl_reader_t *body,
 			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 					   "second ClientHello drops the cipher "
 					   "suite chosen");
-		share = 0;
 		if ((ret = pl_tls_transcript_add(c, msg, len)))
 			return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 					   "transcript hash failed");

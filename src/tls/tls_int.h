@@ -194,6 +194,7 @@ struct pl_tls_conn {
 	uint16_t group;
 	uint16_t scheme;
 	bool hrr;
+	bool hrr_asked_share; /* server: the HRR named a group */
 	uint8_t client_random[32];
 	uint8_t server_random[32];
 	uint8_t session_id[32];
