@@ -190,7 +190,7 @@ int pl_x509_chain_from_der(const uint8_t *const *der, const size_t *len,
 		goto out;
 	for (i = 0; i < count; i++) {
 		rc = PL_ERR_DECODE;
-		if (len[i] == 0 || len[i] > LONG_MAX) {
+		if (der[i] == NULL || len[i] == 0 || len[i] > LONG_MAX) {
 			pl_x509_set_err(err, err_len,
 					"certificate %zu of %zu is empty or "
 					"too large", i + 1, count);

@@ -25,13 +25,16 @@ static bool is_ip_literal(const char *s)
 bool pl_x509_host_prepare(const char *host, char *buf, size_t cap,
 			  bool *is_ip)
 {
+	unsigned char addr[16];
+	bool bracketed;
 	size_t n, i;
 
 	if (host == NULL)
 		return false;
 	n = strlen(host);
 	/* "[::1]", as a URL writes an IPv6 address. */
-	if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+	bracketed = n >= 2 && host[0] == '[' && host[n - 1] == ']';
+	if (bracketed) {
 		host++;
 		n -= 2;
 	}
@@ -39,6 +42,11 @@ bool pl_x509_host_prepare(const char *host, char *buf, size_t cap,
 		return false;
 	memcpy(buf, host, n);
 	buf[n] = '\0';
+	if (bracketed) {
+		/* Brackets hold an IPv6 address and nothing else. */
+		*is_ip = true;
+		return inet_pton(AF_INET6, buf, addr) == 1;
+	}
 	if (is_ip_literal(buf)) {
 		*is_ip = true;
 		return true;

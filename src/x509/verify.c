@@ -46,11 +46,9 @@ static void cert_label(X509 *x, int depth, char *buf, size_t cap)
 {
 	char name[128];
 
-	if (depth == 0 || x == NULL) {
-		if (x != NULL)
-			pl_x509_short_name(x, name, sizeof(name));
-		snprintf(buf, cap, "server certificate for '%s'",
-			 x != NULL ? name : "(unknown)");
+	if (depth == 0) {
+		pl_x509_short_name(x, name, sizeof(name));
+		snprintf(buf, cap, "server certificate for '%s'", name);
 		return;
 	}
 	pl_x509_name_text(X509_get_subject_name(x), name, sizeof(name));
@@ -186,8 +184,8 @@ static bool explain_cert(int err, X509 *x, int depth, const char *label,
 				 OBJ_nid2ln(X509_get_signature_nid(x)) :
 				 "an unknown algorithm");
 		fail(v, ALERT_BAD_CERTIFICATE,
-		     "%s is signed with %s, a hash too weak to be trusted",
-		     label, text);
+		     "%s is signed with %s, an algorithm too weak to be "
+		     "trusted", label, text);
 		return true;
 	default:
 		return false;

@@ -17,6 +17,7 @@
  *   cnonly_chain.pem             CN=cnonly.example.test, no SAN
  *   client_chain.pem             extendedKeyUsage clientAuth only
  *   weak_chain.pem               RSA 1024
+ *   sha1_chain.pem               leaf signed with ECDSA over SHA-1
  *   notca_chain.pem              a leaf signed by leaf.pem (not a CA)
  *   expired_chain.pem            valid 2020-01-01 .. 2020-02-01
  *   notyet_chain.pem             valid 2099-01-01 .. 2099-12-31
@@ -146,6 +147,11 @@ static const char fx_script[] =
 	"leaf cnonly P-256 /CN=cnonly.example.test cnonly\n"
 	"leaf client P-256 /CN=localhost client\n"
 	"leaf weak rsa1024 /CN=localhost leaf\n"
+	"key sha1 P-256\n"
+	"csr sha1 /CN=localhost\n"
+	"openssl x509 -req -in sha1.csr -CA int.pem -CAkey int.key -days 825"
+	" -sha1 -extfile openssl.cnf -extensions leaf -out sha1.pem\n"
+	"cat sha1.pem int.pem > sha1_chain.pem\n"
 	"leaf notca P-256 /CN=notca.example.test leaf leaf\n"
 	"cat notca.pem leaf.pem int.pem > notca_chain.pem\n"
 	"dated expired /CN=localhost leaf int 20200101000000Z 20200201000000Z\n"

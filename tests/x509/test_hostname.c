@@ -62,6 +62,8 @@ static void odd_hosts_are_refused(void)
 	CHECK(!pl_x509_chain_covers(c, ""));
 	CHECK(!pl_x509_chain_covers(c, NULL));
 	CHECK(!pl_x509_chain_covers(c, "[]"));
+	CHECK(!pl_x509_chain_covers(c, "[localhost]"));
+	CHECK(!pl_x509_chain_covers(c, "[127.0.0.1]"));
 	CHECK(!pl_x509_chain_covers(c, "local host"));
 	CHECK(!pl_x509_chain_covers(c, "localhost\n"));
 	CHECK(!pl_x509_chain_covers(c, "."));

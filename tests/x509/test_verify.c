@@ -190,6 +190,13 @@ static void weak_key_is_refused(void)
 		      "is needed)");
 }
 
+static void sha1_signature_is_refused(void)
+{
+	CHECK_VERDICT(verify("sha1_chain.pem", "localhost"), 42,
+		      "server certificate for 'localhost' is signed with "
+		      "ecdsa-with-SHA1, an algorithm too weak to be trusted");
+}
+
 static void leaf_signing_a_leaf_is_not_a_ca(void)
 {
 	CHECK_VERDICT(verify("notca_chain.pem", "notca.example.test"), 42,
@@ -234,6 +241,7 @@ int main(void)
 	RUN(intermediate_as_anchor_without_root_is_unknown_ca);
 	RUN(client_only_certificate_is_unsupported);
 	RUN(weak_key_is_refused);
+	RUN(sha1_signature_is_refused);
 	RUN(leaf_signing_a_leaf_is_not_a_ca);
 	RUN(bad_arguments_are_refused);
 	pl_x509_store_free(store);
