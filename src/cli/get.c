@@ -537,7 +537,8 @@ out:
 	if (run->out != NULL && run->out != stdout && fclose(run->out) != 0)
 		rc = PL_CLI_EXIT_FAILED;
 	pl_tls_conn_free(run->conn);
-	pl_tls_config_free(run->cfg);
+	if (run->cfg != NULL)
+		pl_tls_config_free(run->cfg);
 	if (run->io.fd >= 0)
 		close(run->io.fd);
 	if (run->keylog_fd >= 0)

@@ -37,6 +37,9 @@ static int malformed(pl_client_io_t *io, const char *what, const char *text,
 {
 	char quoted[100];
 
+	if (len == 0)
+		return pl_client_fail(io->err, sizeof io->err, PL_ERR_DECODE,
+				      "malformed HTTP response: %s", what);
 	pl_client_quote(text, len, quoted, sizeof quoted);
 	return pl_client_fail(io->err, sizeof io->err, PL_ERR_DECODE,
 			      "malformed HTTP response: %s: '%s'", what, quoted);
@@ -248,7 +251,7 @@ static int read_head(struct reader *r, pl_client_response_t *resp)
 	memcpy(resp->head, r->buf + r->start, head_len);
 	resp->head[head_len] = '\0';
 	if (memchr(resp->head, '\0', head_len) != NULL)
-		return malformed(r->io, "NUL byte in the headers", "", 0);
+		return malformed(r->io, "a NUL byte in the headers", "", 0);
 	r->start += head_len;
 	return parse_head(r->io, resp);
 }
@@ -301,10 +304,16 @@ static int content_length(pl_client_io_t *io, const pl_client_response_t *resp,
 				v++;
 			size_t len = strcspn(v, ", \t");
 			uint64_t n = 0;
-			if (!parse_length(v, len, &n) || (*found && n != *length))
+			if (!parse_length(v, len, &n))
 				return malformed(io, "invalid Content-Length",
 						 resp->headers[i].value,
 						 strlen(resp->headers[i].value));
+			if (*found && n != *length)
+				return pl_client_fail(io->err, sizeof io->err,
+					PL_ERR_DECODE, "malformed HTTP response: "
+					"Content-Length is both %llu and %llu",
+					(unsigned long long)*length,
+					(unsigned long long)n);
 			*found = true;
 			*length = n;
 			v += len;

@@ -64,6 +64,13 @@ static int eof_error(pl_client_io_t *io)
 		"so the data may be truncated");
 }
 
+static const char *waiting_for(const pl_client_io_t *io, short events)
+{
+	if (!pl_tls_handshake_done(io->tls))
+		return "during the handshake";
+	return events == POLLOUT ? "to accept more data" : "to send data";
+}
+
 /* Waits until fd is ready for events, at most io->timeout_ms. */
 static int wait_for(pl_client_io_t *io, short events)
 {
@@ -77,7 +84,7 @@ static int wait_for(pl_client_io_t *io, short events)
 		if (rc == 0)
 			return pl_client_fail(io->err, sizeof io->err, PL_ERR_IO,
 				"timed out after %g s waiting for the server %s",
-				io->timeout_ms / 1000.0, phase(io));
+				io->timeout_ms / 1000.0, waiting_for(io, events));
 		if (errno != EINTR)
 			return socket_error(io, errno);
 	}
