@@ -72,12 +72,12 @@ static void push_extensions(pl_tls_conn_t *c, pl_buf_t *b)
 	pl_push_open(b, 2);
 	push_u16_list(b, cfg->groups, cfg->n_groups);
 	pl_push_close(b);
-	if (pl_kex_public(c->kex, pub, sizeof(pub), &pub_len) != PL_OK)
+	if (pl_kex_public(c->hs->kex, pub, sizeof(pub), &pub_len) != PL_OK)
 		b->err = PL_ERR_CRYPTO;
 	pl_push_u16(b, PL_EXT_KEY_SHARE);
 	pl_push_open(b, 2);
 	pl_push_open(b, 2);
-	pl_push_u16(b, pl_kex_group(c->kex));
+	pl_push_u16(b, pl_kex_group(c->hs->kex));
 	pl_push_open(b, 2);
 	pl_push_bytes(b, pub, pub_len);
 	pl_push_close(b);
@@ -106,11 +106,11 @@ static void push_extensions(pl_tls_conn_t *c, pl_buf_t *b)
 	pl_push_u8(b, 1);
 	pl_push_close(b);
 	pl_push_close(b);
-	if (c->cookie_len) { /* RFC 8446 4.2.2: echo the HRR's cookie */
+	if (c->hs->cookie_len) { /* RFC 8446 4.2.2: echo the HRR's cookie */
 		pl_push_u16(b, PL_EXT_COOKIE);
 		pl_push_open(b, 2);
 		pl_push_open(b, 2);
-		pl_push_bytes(b, c->cookie, c->cookie_len);
+		pl_push_bytes(b, c->hs->cookie, c->hs->cookie_len);
 		pl_push_close(b);
 		pl_push_close(b);
 	}
@@ -132,8 +132,8 @@ static int use_test_hello(pl_tls_conn_t *c, const uint8_t *ch, size_t len)
 	    pl_read_vec8(&r, &sid) || pl_reader_left(&sid) > 32)
 		return PL_ERR_ARG;
 	memcpy(c->client_random, random, 32);
-	c->session_id_len = (uint8_t)pl_reader_left(&sid);
-	memcpy(c->session_id, sid.p, c->session_id_len);
+	c->hs->session_id_len = (uint8_t)pl_reader_left(&sid);
+	memcpy(c->hs->session_id, sid.p, c->hs->session_id_len);
 	c->hs_msg_start = c->hs_out.len;
 	pl_push_bytes(&c->hs_out, ch, len);
 	if (pl_buf_error(&c->hs_out))
@@ -143,18 +143,18 @@ static int use_test_hello(pl_tls_conn_t *c, const uint8_t *ch, size_t len)
 
 static int send_client_hello(pl_tls_conn_t *c)
 {
-	int i = c->test.hellos_used;
-	if (i < 2 && c->test.client_hello[i] != NULL) {
-		c->test.hellos_used++;
-		return use_test_hello(c, c->test.client_hello[i],
-				      c->test.client_hello_len[i]);
+	int i = c->hs->test.hellos_used;
+	if (i < 2 && c->hs->test.client_hello[i] != NULL) {
+		c->hs->test.hellos_used++;
+		return use_test_hello(c, c->hs->test.client_hello[i],
+				      c->hs->test.client_hello_len[i]);
 	}
 	pl_buf_t *b = &c->hs_out;
 	pl_tls_hs_begin(c, PL_HS_CLIENT_HELLO);
 	pl_push_u16(b, 0x0303); /* RFC 8446 4.1.2: legacy_version */
 	pl_push_bytes(b, c->client_random, 32);
-	pl_push_u8(b, c->session_id_len);
-	pl_push_bytes(b, c->session_id, c->session_id_len);
+	pl_push_u8(b, c->hs->session_id_len);
+	pl_push_bytes(b, c->hs->session_id, c->hs->session_id_len);
 	push_u16_list(b, c->cfg->suites, c->cfg->n_suites);
 	pl_push_u8(b, 1); /* legacy_compression_methods: null only */
 	pl_push_u8(b, 0);
@@ -175,7 +175,7 @@ static void trace_client_hello(pl_tls_conn_t *c)
 		     "ClientHello sent: TLS 1.3; suites %s; groups %s, with a "
 		     "%s key share; %zu signature schemes; %s%s%s; client "
 		     "random %s",
-		     suites, groups, pl_tls_group_name(pl_kex_group(c->kex)),
+		     suites, groups, pl_tls_group_name(pl_kex_group(c->hs->kex)),
 		     c->cfg->n_schemes, c->send_sni ? "server name " : "no SNI",
 		     c->send_sni ? c->server_name : "",
 		     c->cfg->alpn_len ? ", ALPN offered" : "",
@@ -187,13 +187,13 @@ int pl_tls_client_start(pl_tls_conn_t *c)
 	int ret;
 	if (c->state != ST_CLIENT_START)
 		return PL_OK;
-	c->send_sni = c->server_name[0] != 0 && !is_ip_literal(c->server_name);
-	c->session_id_len = 32; /* RFC 8446 D.4: middlebox compatibility */
+	c->send_sni = c->server_name != NULL && !is_ip_literal(c->server_name);
+	c->hs->session_id_len = 32; /* RFC 8446 D.4: middlebox compatibility */
 	if ((ret = pl_tls_random(c, c->client_random, 32)) ||
-	    (ret = pl_random(c->session_id, 32)))
+	    (ret = pl_random(c->hs->session_id, 32)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "no randomness");
-	c->kex = pl_tls_new_kex(c, c->cfg->groups[0]);
-	if (c->kex == NULL)
+	c->hs->kex = pl_tls_new_kex(c, c->cfg->groups[0]);
+	if (c->hs->kex == NULL)
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				   "could not make a %s key share",
 				   pl_tls_group_name(c->cfg->groups[0]));
@@ -236,12 +236,12 @@ static int handle_hrr(pl_tls_conn_t *c, pl_tls_exts_t *exts,
 		/* RFC 8446 4.2.8: a group we offered, but not the one whose
 		 * share we sent. */
 		if (!offered(c->cfg->groups, c->cfg->n_groups, group) ||
-		    group == pl_kex_group(c->kex))
+		    group == pl_kex_group(c->hs->kex))
 			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 					   "HelloRetryRequest asks for group "
 					   "%s, which %s",
 					   pl_tls_group_name(group),
-					   group == pl_kex_group(c->kex)
+					   group == pl_kex_group(c->hs->kex)
 						   ? "already had a key share"
 						   : "was not offered");
 	}
@@ -249,11 +249,11 @@ static int handle_hrr(pl_tls_conn_t *c, pl_tls_exts_t *exts,
 		pl_reader_t cookie;
 		if (pl_read_vec16(ck, &cookie) || pl_reader_done(ck) ||
 		    pl_reader_left(&cookie) == 0 ||
-		    pl_reader_left(&cookie) > sizeof(c->cookie))
+		    pl_reader_left(&cookie) > sizeof(c->hs->cookie))
 			return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
 					   "HelloRetryRequest: malformed cookie");
-		c->cookie_len = pl_reader_left(&cookie);
-		memcpy(c->cookie, cookie.p, c->cookie_len);
+		c->hs->cookie_len = pl_reader_left(&cookie);
+		memcpy(c->hs->cookie, cookie.p, c->hs->cookie_len);
 	}
 	if (!ks && !ck)
 		/* RFC 8446 4.1.4: an HRR that changes nothing */
@@ -265,9 +265,9 @@ static int handle_hrr(pl_tls_conn_t *c, pl_tls_exts_t *exts,
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				   "transcript hash failed");
 	if (ks) {
-		pl_kex_free(c->kex);
-		c->kex = pl_tls_new_kex(c, group);
-		if (c->kex == NULL)
+		pl_kex_free(c->hs->kex);
+		c->hs->kex = pl_tls_new_kex(c, group);
+		if (c->hs->kex == NULL)
 			return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 					   "could not make a %s key share",
 					   pl_tls_group_name(group));
@@ -342,14 +342,14 @@ static int server_key_share(pl_tls_conn_t *c, pl_tls_exts_t *exts)
 	    pl_reader_done(ks))
 		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
 				   "ServerHello: malformed key_share");
-	if (group != pl_kex_group(c->kex))
+	if (group != pl_kex_group(c->hs->kex))
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 				   "ServerHello key share is for %s, but the "
 				   "client sent %s",
 				   pl_tls_group_name(group),
-				   pl_tls_group_name(pl_kex_group(c->kex)));
+				   pl_tls_group_name(pl_kex_group(c->hs->kex)));
 	c->group = group;
-	if (pl_kex_derive(c->kex, key.p, pl_reader_left(&key), secret,
+	if (pl_kex_derive(c->hs->kex, key.p, pl_reader_left(&key), secret,
 			  sizeof(secret), &secret_len))
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 				   "the server's %s key share is not a valid "
@@ -357,8 +357,8 @@ static int server_key_share(pl_tls_conn_t *c, pl_tls_exts_t *exts)
 				   pl_tls_group_name(group));
 	ret = pl_tls_ks_handshake(c, secret, secret_len);
 	pl_cleanse(secret, sizeof(secret));
-	pl_kex_free(c->kex);
-	c->kex = NULL;
+	pl_kex_free(c->hs->kex);
+	c->hs->kex = NULL;
 	if (ret)
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				   "key schedule failed");
@@ -386,8 +386,8 @@ static int handle_server_hello(pl_tls_conn_t *c, pl_reader_t *body,
 	if ((ret = pl_tls_exts_parse(c, &ext_block, &exts, "ServerHello")) ||
 	    (ret = check_version(c, &exts, legacy_version, random)))
 		return ret;
-	if (pl_reader_left(&sid) != c->session_id_len ||
-	    memcmp(sid.p, c->session_id, c->session_id_len) != 0)
+	if (pl_reader_left(&sid) != c->hs->session_id_len ||
+	    memcmp(sid.p, c->hs->session_id, c->hs->session_id_len) != 0)
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 				   "ServerHello does not echo the session id");
 	if (compression != 0)
@@ -411,7 +411,7 @@ static int handle_server_hello(pl_tls_conn_t *c, pl_reader_t *body,
 		return handle_hrr(c, &exts, msg, len);
 	if ((ret = pl_tls_exts_check(c, &exts, allowed, 2, "ServerHello")))
 		return ret;
-	memcpy(c->server_random, random, 32);
+	memcpy(c->hs->server_random, random, 32);
 	if ((!c->hrr && (ret = pl_tls_transcript_start(c, false))) ||
 	    (ret = pl_tls_transcript_add(c, msg, len)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
@@ -420,11 +420,11 @@ static int handle_server_hello(pl_tls_conn_t *c, pl_reader_t *body,
 		     "ServerHello received: the server chose TLS 1.3, %s, key "
 		     "exchange %s; server random %s",
 		     pl_tls_suite_name(suite),
-		     pl_tls_group_name(pl_kex_group(c->kex)),
+		     pl_tls_group_name(pl_kex_group(c->hs->kex)),
 		     pl_tls_hex(random, 32, 8, hex, sizeof(hex)));
 	if ((ret = server_key_share(c, &exts)))
 		return ret;
-	if ((ret = pl_tls_set_keys(c, &c->rd, c->server_hs, false)))
+	if ((ret = pl_tls_set_keys(c, &c->rd, c->hs->server_hs, false)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "key setup failed");
 	if (!c->ccs_sent) {
 		static const uint8_t ccs = 1;
@@ -433,7 +433,7 @@ static int handle_server_hello(pl_tls_conn_t *c, pl_reader_t *body,
 			return ret;
 		c->ccs_sent = true;
 	}
-	if ((ret = pl_tls_set_keys(c, &c->wr, c->client_hs, false)))
+	if ((ret = pl_tls_set_keys(c, &c->wr, c->hs->client_hs, false)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "key setup failed");
 	pl_tls_trace(c, PL_STEP_KEY_EXCHANGE,
 		     "Key exchange: ephemeral %s shared secret computed from "
@@ -466,8 +466,10 @@ static int ee_alpn(pl_tls_conn_t *c, pl_reader_t *ext)
 		(void)pl_read_vec8(&ours, &p);
 		if (pl_reader_left(&p) == pl_reader_left(&name) &&
 		    memcmp(p.p, name.p, pl_reader_left(&p)) == 0) {
-			memcpy(c->alpn, name.p, pl_reader_left(&name));
-			c->alpn[pl_reader_left(&name)] = 0;
+			if (pl_tls_set_string(&c->alpn, name.p,
+					      pl_reader_left(&name)))
+				return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+						   "out of memory");
 			return PL_OK;
 		}
 	}
@@ -521,7 +523,7 @@ static int handle_encrypted_extensions(pl_tls_conn_t *c, pl_reader_t *body)
 	}
 	pl_tls_trace(c, PL_STEP_ENCRYPTED_EXTENSIONS,
 		     "EncryptedExtensions: ALPN %s; record size limit %u%s",
-		     c->alpn[0] ? c->alpn : "none", c->peer_record_limit,
+		     c->alpn ? c->alpn : "none", c->peer_record_limit,
 		     pl_tls_exts_find(&exts, PL_EXT_SERVER_NAME)
 			     ? "; the server used our server name"
 			     : "");
@@ -544,14 +546,14 @@ static int handle_certificate_request(pl_tls_conn_t *c, pl_reader_t *body)
 		return pl_tls_fail(c, PL_ALERT_MISSING_EXTENSION,
 				   "CertificateRequest has no "
 				   "signature_algorithms");
-	c->cert_request_context_len = pl_reader_left(&ctx);
-	if (c->cert_request_context_len) {
-		c->cert_request_context = malloc(c->cert_request_context_len);
-		if (c->cert_request_context == NULL)
+	c->hs->cert_request_context_len = pl_reader_left(&ctx);
+	if (c->hs->cert_request_context_len) {
+		c->hs->cert_request_context = malloc(c->hs->cert_request_context_len);
+		if (c->hs->cert_request_context == NULL)
 			return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 					   "out of memory");
-		memcpy(c->cert_request_context, ctx.p,
-		       c->cert_request_context_len);
+		memcpy(c->hs->cert_request_context, ctx.p,
+		       c->hs->cert_request_context_len);
 	}
 	c->cert_requested = true;
 	c->state = ST_CLIENT_WAIT_CERT;
@@ -574,16 +576,17 @@ static int verify_chain(pl_tls_conn_t *c)
 		return pl_tls_fail(c, PL_ALERT_UNKNOWN_CA,
 				   "no trusted CA certificates are configured");
 	if (pl_x509_verify(c->cfg->store, c->peer_chain,
-			   c->server_name[0] ? c->server_name : NULL, c->now,
+			   c->server_name, c->now,
 			   &v) != PL_OK)
 		return pl_tls_fail(c, v.alert ? v.alert : PL_ALERT_BAD_CERTIFICATE,
 				   "%s", v.reason);
-	snprintf(c->trusted_root, sizeof(c->trusted_root), "%s",
-		 v.trusted_root);
+	if (pl_tls_set_string(&c->trusted_root, v.trusted_root,
+			      strlen(v.trusted_root)))
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "out of memory");
 	pl_tls_trace(c, PL_STEP_CERT_TRUSTED,
 		     "Certificate chain verified: valid now, issued for '%s', "
 		     "and it leads to the trusted root '%s'",
-		     c->server_name, c->trusted_root);
+		     c->server_name ? c->server_name : "", c->trusted_root);
 	return PL_OK;
 }
 
@@ -665,7 +668,7 @@ static int handle_certificate_verify(pl_tls_conn_t *c, pl_reader_t *body)
 				   "offered or does not fit the certificate's "
 				   "key",
 				   pl_tls_sigscheme_name(scheme));
-	pl_tls_cv_content(c, true, c->pre_hash, content, &content_len);
+	pl_tls_cv_content(c, true, c->hs->pre_hash, content, &content_len);
 	int ret = pl_pkey_verify(key, scheme, content, content_len, sig.p,
 				 pl_reader_left(&sig));
 	if (ret == PL_ERR_DECRYPT)
@@ -696,14 +699,14 @@ static int send_second_flight(pl_tls_conn_t *c)
 		/* No client certificates: an empty Certificate (4.4.2). */
 		pl_tls_hs_begin(c, PL_HS_CERTIFICATE);
 		pl_push_open(&c->hs_out, 1);
-		pl_push_bytes(&c->hs_out, c->cert_request_context,
-			      c->cert_request_context_len);
+		pl_push_bytes(&c->hs_out, c->hs->cert_request_context,
+			      c->hs->cert_request_context_len);
 		pl_push_close(&c->hs_out);
 		pl_push_u24(&c->hs_out, 0);
 		if ((ret = pl_tls_hs_end(c)))
 			return ret;
 	}
-	if ((ret = pl_tls_send_finished(c, c->client_hs)) ||
+	if ((ret = pl_tls_send_finished(c, c->hs->client_hs)) ||
 	    (ret = pl_tls_hs_flush(c)))
 		return ret;
 	return PL_OK;
@@ -713,7 +716,7 @@ static int handle_finished(pl_tls_conn_t *c, pl_reader_t *body)
 {
 	uint8_t client_ap[PL_HASH_MAX], server_ap[PL_HASH_MAX];
 	int ret;
-	if ((ret = pl_tls_recv_finished(c, c->server_hs, body)))
+	if ((ret = pl_tls_recv_finished(c, c->hs->server_hs, body)))
 		return ret;
 	pl_tls_trace(c, PL_STEP_SERVER_FINISHED,
 		     "Finished received and verified: the server saw exactly "

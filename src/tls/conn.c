@@ -10,6 +10,18 @@
 #include "tls/test_hooks.h"
 #include "tls/tls_int.h"
 
+int pl_tls_set_string(char **dst, const void *src, size_t n)
+{
+	char *p = malloc(n + 1);
+	if (p == NULL)
+		return PL_ERR_NOMEM;
+	memcpy(p, src, n);
+	p[n] = 0;
+	free(*dst);
+	*dst = p;
+	return PL_OK;
+}
+
 pl_tls_conn_t *pl_tls_conn_new(const pl_tls_config_t *cfg,
 			       const char *server_name)
 {
@@ -18,31 +30,37 @@ pl_tls_conn_t *pl_tls_conn_new(const pl_tls_config_t *cfg,
 	pl_tls_conn_t *c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return NULL;
+	c->hs = calloc(1, sizeof(*c->hs));
 	c->cfg = cfg;
 	c->is_server = cfg->is_server;
 	c->state = cfg->is_server ? ST_SERVER_WAIT_CH : ST_CLIENT_START;
 	c->alert = -1;
 	c->peer_record_limit = PL_TLS_MAX_PLAINTEXT + 1;
-	if (!c->is_server && server_name != NULL) {
-		size_t n = strlen(server_name);
-		if (n >= sizeof(c->server_name)) {
-			free(c);
-			return NULL;
-		}
-		memcpy(c->server_name, server_name, n + 1);
+	if (c->hs == NULL ||
+	    (!c->is_server && server_name != NULL && server_name[0] &&
+	     (strlen(server_name) > 255 ||
+	      pl_tls_set_string(&c->server_name, server_name,
+				strlen(server_name))))) {
+		pl_tls_conn_free(c);
+		return NULL;
 	}
 	return c;
 }
 
 void pl_tls_handshake_cleanup(pl_tls_conn_t *c)
 {
-	pl_hash_free(c->transcript);
-	c->transcript = NULL;
-	pl_buf_free(&c->transcript_raw);
-	pl_kex_free(c->kex);
-	c->kex = NULL;
-	free(c->cert_request_context);
-	c->cert_request_context = NULL;
+	pl_tls_hs_t *hs = c->hs;
+	if (hs == NULL)
+		return;
+	pl_hash_free(hs->transcript);
+	pl_buf_free(&hs->transcript_raw);
+	pl_kex_free(hs->kex);
+	free(hs->cert_request_context);
+	for (int i = 0; i < 2; i++)
+		pl_kex_free(hs->test.kex[i]);
+	pl_cleanse(hs, sizeof(*hs));
+	free(hs);
+	c->hs = NULL;
 }
 
 void pl_tls_conn_free(pl_tls_conn_t *c)
@@ -60,8 +78,10 @@ void pl_tls_conn_free(pl_tls_conn_t *c)
 	pl_x509_chain_free(c->peer_chain);
 	for (size_t i = 0; i < c->n_tickets; i++)
 		free(c->tickets[i].ticket);
-	for (int i = 0; i < 2; i++)
-		pl_kex_free(c->test.kex[i]);
+	free(c->server_name);
+	free(c->alpn);
+	free(c->trusted_root);
+	free(c->reason);
 	pl_cleanse(c, sizeof(*c));
 	free(c);
 }
@@ -79,7 +99,7 @@ int pl_tls_fail(pl_tls_conn_t *c, int alert, const char *fmt, ...)
 	c->alert_received = false;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(c->reason, sizeof(c->reason), fmt, ap);
+	pl_tls_set_reason(c, fmt, ap);
 	va_end(ap);
 	c->state = ST_FAILED;
 	/* The alert goes out under the current keys. Output already queued
@@ -90,6 +110,14 @@ int pl_tls_fail(pl_tls_conn_t *c, int alert, const char *fmt, ...)
 	pl_tls_trace(c, PL_STEP_ALERT, "sent alert %s: %s",
 		     pl_tls_alert_name(alert), c->reason);
 	return PL_ERR_TLS;
+}
+
+void pl_tls_set_reason(pl_tls_conn_t *c, const char *fmt, va_list ap)
+{
+	char text[320];
+	vsnprintf(text, sizeof(text), fmt, ap);
+	/* Without memory, the alert alone must do. */
+	(void)pl_tls_set_string(&c->reason, text, strlen(text));
 }
 
 void pl_tls_trace(pl_tls_conn_t *c, pl_tls_step_t step, const char *fmt, ...)
@@ -106,8 +134,8 @@ void pl_tls_trace(pl_tls_conn_t *c, pl_tls_step_t step, const char *fmt, ...)
 
 int pl_tls_random(pl_tls_conn_t *c, uint8_t *buf, size_t len)
 {
-	if (c->test.has_random && len == 32) {
-		memcpy(buf, c->test.random, 32);
+	if (c->hs && c->hs->test.has_random && len == 32) {
+		memcpy(buf, c->hs->test.random, 32);
 		return PL_OK;
 	}
 	return pl_random(buf, len);
@@ -115,10 +143,10 @@ int pl_tls_random(pl_tls_conn_t *c, uint8_t *buf, size_t len)
 
 pl_kex_t *pl_tls_new_kex(pl_tls_conn_t *c, uint16_t group)
 {
-	if (c->test.kex_used < 2 && c->test.kex[c->test.kex_used] != NULL &&
-	    pl_kex_group(c->test.kex[c->test.kex_used]) == group) {
-		pl_kex_t *k = c->test.kex[c->test.kex_used];
-		c->test.kex[c->test.kex_used++] = NULL;
+	if (c->hs && c->hs->test.kex_used < 2 && c->hs->test.kex[c->hs->test.kex_used] != NULL &&
+	    pl_kex_group(c->hs->test.kex[c->hs->test.kex_used]) == group) {
+		pl_kex_t *k = c->hs->test.kex[c->hs->test.kex_used];
+		c->hs->test.kex[c->hs->test.kex_used++] = NULL;
 		return k;
 	}
 	return pl_kex_new(group);
@@ -306,12 +334,12 @@ bool pl_tls_did_hello_retry(const pl_tls_conn_t *c)
 
 const char *pl_tls_alpn(const pl_tls_conn_t *c)
 {
-	return c->alpn;
+	return c->alpn ? c->alpn : "";
 }
 
 const char *pl_tls_sni(const pl_tls_conn_t *c)
 {
-	return c->is_server ? c->server_name : "";
+	return c->is_server && c->server_name ? c->server_name : "";
 }
 
 const pl_x509_chain_t *pl_tls_peer_chain(const pl_tls_conn_t *c)
@@ -323,7 +351,7 @@ const pl_x509_chain_t *pl_tls_peer_chain(const pl_tls_conn_t *c)
 
 const char *pl_tls_trusted_root(const pl_tls_conn_t *c)
 {
-	return c->trusted_root;
+	return c->trusted_root ? c->trusted_root : "";
 }
 
 size_t pl_tls_ticket_count(const pl_tls_conn_t *c)
@@ -343,14 +371,21 @@ bool pl_tls_alert_received(const pl_tls_conn_t *c)
 
 const char *pl_tls_reason(const pl_tls_conn_t *c)
 {
-	return c->reason;
+	return c->reason ? c->reason : "";
 }
 
 size_t pl_tls_conn_memory(const pl_tls_conn_t *c)
 {
 	size_t n = sizeof(*c);
 	n += c->in.cap + c->out.cap + c->app_in.cap + c->hs_in.cap +
-	     c->hs_out.cap + c->transcript_raw.cap;
+	     c->hs_out.cap;
+	if (c->hs)
+		n += sizeof(*c->hs) + c->hs->transcript_raw.cap;
+	const char *strings[] = {c->server_name, c->alpn, c->trusted_root,
+				 c->reason};
+	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
+		if (strings[i])
+			n += strlen(strings[i]) + 1;
 	for (size_t i = 0; i < c->n_tickets; i++)
 		n += c->tickets[i].ticket_len;
 	return n;
@@ -364,19 +399,22 @@ void pl_tls_conn_shrink(pl_tls_conn_t *c)
 			pl_buf_free(bufs[i]);
 }
 
-/* ---- test hooks ------------------------------------------------------------ */
+/* ---- test hooks ------------------------------------------------------------
+ * They act on the handshake state, so they are no-ops once it is over. */
 
 void pl_tls_test_set_random(pl_tls_conn_t *c, const uint8_t random[32])
 {
-	memcpy(c->test.random, random, 32);
-	c->test.has_random = true;
+	if (c->hs == NULL)
+		return;
+	memcpy(c->hs->test.random, random, 32);
+	c->hs->test.has_random = true;
 }
 
 int pl_tls_test_add_kex(pl_tls_conn_t *c, pl_kex_t *kex)
 {
-	for (int i = 0; i < 2; i++)
-		if (c->test.kex[i] == NULL) {
-			c->test.kex[i] = kex;
+	for (int i = 0; c->hs && i < 2; i++)
+		if (c->hs->test.kex[i] == NULL) {
+			c->hs->test.kex[i] = kex;
 			return PL_OK;
 		}
 	pl_kex_free(kex);
@@ -387,23 +425,27 @@ void pl_tls_test_set_client_hellos(pl_tls_conn_t *c, const uint8_t *ch1,
 				   size_t ch1_len, const uint8_t *ch2,
 				   size_t ch2_len)
 {
-	c->test.client_hello[0] = ch1;
-	c->test.client_hello_len[0] = ch1_len;
-	c->test.client_hello[1] = ch2;
-	c->test.client_hello_len[1] = ch2_len;
+	if (c->hs == NULL)
+		return;
+	c->hs->test.client_hello[0] = ch1;
+	c->hs->test.client_hello_len[0] = ch1_len;
+	c->hs->test.client_hello[1] = ch2;
+	c->hs->test.client_hello_len[1] = ch2_len;
 }
 
 const uint8_t *pl_tls_test_secret(const pl_tls_conn_t *c, const char *which)
 {
-	if (strcmp(which, "c hs") == 0)
-		return c->client_hs;
-	if (strcmp(which, "s hs") == 0)
-		return c->server_hs;
 	if (strcmp(which, "c ap") == 0)
 		return c->is_server ? c->rd.secret : c->wr.secret;
 	if (strcmp(which, "s ap") == 0)
 		return c->is_server ? c->wr.secret : c->rd.secret;
 	if (strcmp(which, "res") == 0)
 		return c->resumption_secret;
+	if (c->hs == NULL)
+		return NULL;
+	if (strcmp(which, "c hs") == 0)
+		return c->hs->client_hs;
+	if (strcmp(which, "s hs") == 0)
+		return c->hs->server_hs;
 	return NULL;
 }

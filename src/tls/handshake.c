@@ -10,21 +10,21 @@
 
 int pl_tls_transcript_add(pl_tls_conn_t *c, const uint8_t *msg, size_t len)
 {
-	if (c->transcript)
-		return pl_hash_update(c->transcript, msg, len);
-	pl_push_bytes(&c->transcript_raw, msg, len);
-	return pl_buf_error(&c->transcript_raw);
+	if (c->hs->transcript)
+		return pl_hash_update(c->hs->transcript, msg, len);
+	pl_push_bytes(&c->hs->transcript_raw, msg, len);
+	return pl_buf_error(&c->hs->transcript_raw);
 }
 
 int pl_tls_transcript_start(pl_tls_conn_t *c, bool hrr)
 {
 	uint8_t mh[4 + PL_HASH_MAX];
 	int ret = PL_OK;
-	c->transcript = pl_hash_new(c->hash);
-	if (c->transcript == NULL)
+	c->hs->transcript = pl_hash_new(c->hash);
+	if (c->hs->transcript == NULL)
 		return PL_ERR_NOMEM;
-	const uint8_t *raw = pl_buf_head(&c->transcript_raw);
-	size_t raw_len = pl_buf_size(&c->transcript_raw);
+	const uint8_t *raw = pl_buf_head(&c->hs->transcript_raw);
+	size_t raw_len = pl_buf_size(&c->hs->transcript_raw);
 	if (hrr) {
 		/* RFC 8446 4.4.1: ClientHello1 is replaced by
 		 * message_hash(254) || 00 00 Hash.length || Hash(ClientHello1). */
@@ -33,19 +33,19 @@ int pl_tls_transcript_start(pl_tls_conn_t *c, bool hrr)
 		mh[2] = 0;
 		mh[3] = (uint8_t)c->hash_len;
 		if ((ret = pl_hash_once(c->hash, raw, raw_len, mh + 4)) == PL_OK)
-			ret = pl_hash_update(c->transcript, mh, 4 + c->hash_len);
+			ret = pl_hash_update(c->hs->transcript, mh, 4 + c->hash_len);
 	} else if (raw_len > 0) {
-		ret = pl_hash_update(c->transcript, raw, raw_len);
+		ret = pl_hash_update(c->hs->transcript, raw, raw_len);
 	}
-	pl_buf_free(&c->transcript_raw);
+	pl_buf_free(&c->hs->transcript_raw);
 	return ret;
 }
 
 int pl_tls_transcript_hash(pl_tls_conn_t *c, uint8_t *out)
 {
-	if (c->transcript == NULL)
+	if (c->hs->transcript == NULL)
 		return PL_ERR_STATE;
-	return pl_hash_peek(c->transcript, out);
+	return pl_hash_peek(c->hs->transcript, out);
 }
 
 void pl_tls_hs_begin(pl_tls_conn_t *c, uint8_t type)
@@ -100,7 +100,7 @@ static int dispatch(pl_tls_conn_t *c, const uint8_t *msg, size_t len)
 	if (c->state == ST_CONNECTED)
 		return post_handshake(c, type, &body, msg, len);
 	if (type == PL_HS_CERTIFICATE_VERIFY || type == PL_HS_FINISHED) {
-		if ((ret = pl_tls_transcript_hash(c, c->pre_hash)))
+		if ((ret = pl_tls_transcript_hash(c, c->hs->pre_hash)))
 			return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
 					   "handshake message %u out of order",
 					   type);
@@ -214,7 +214,7 @@ int pl_tls_send_finished(pl_tls_conn_t *c, const uint8_t *base_key)
 {
 	uint8_t mac[PL_HASH_MAX];
 	int ret;
-	if ((ret = pl_tls_transcript_hash(c, c->pre_hash)) ||
+	if ((ret = pl_tls_transcript_hash(c, c->hs->pre_hash)) ||
 	    (ret = pl_tls_finished_mac(c, base_key, mac)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				   "computing Finished failed");

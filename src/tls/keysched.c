@@ -64,15 +64,15 @@ int pl_tls_ks_handshake(pl_tls_conn_t *c, const uint8_t *dhe, size_t dhe_len)
 	if ((ret = pl_hkdf_extract(c->hash, NULL, 0, zeros, hl, early)) ||
 	    (ret = derive_empty(c->hash, early, derived)) ||
 	    (ret = pl_hkdf_extract(c->hash, derived, hl, dhe, dhe_len,
-				   c->handshake_secret)) ||
+				   c->hs->handshake_secret)) ||
 	    (ret = pl_tls_transcript_hash(c, th)) ||
-	    (ret = pl_tls_derive_secret(c->hash, c->handshake_secret,
-					"c hs traffic", th, c->client_hs)) ||
-	    (ret = pl_tls_derive_secret(c->hash, c->handshake_secret,
-					"s hs traffic", th, c->server_hs)))
+	    (ret = pl_tls_derive_secret(c->hash, c->hs->handshake_secret,
+					"c hs traffic", th, c->hs->client_hs)) ||
+	    (ret = pl_tls_derive_secret(c->hash, c->hs->handshake_secret,
+					"s hs traffic", th, c->hs->server_hs)))
 		goto out;
-	pl_tls_keylog(c, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", c->client_hs);
-	pl_tls_keylog(c, "SERVER_HANDSHAKE_TRAFFIC_SECRET", c->server_hs);
+	pl_tls_keylog(c, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", c->hs->client_hs);
+	pl_tls_keylog(c, "SERVER_HANDSHAKE_TRAFFIC_SECRET", c->hs->server_hs);
 out:
 	pl_cleanse(early, sizeof(early));
 	pl_cleanse(derived, sizeof(derived));
@@ -85,23 +85,23 @@ int pl_tls_ks_application(pl_tls_conn_t *c, uint8_t *client_ap,
 	uint8_t zeros[PL_HASH_MAX] = {0};
 	uint8_t derived[PL_HASH_MAX], th[PL_HASH_MAX], exporter[PL_HASH_MAX];
 	int ret;
-	if ((ret = derive_empty(c->hash, c->handshake_secret, derived)) ||
+	if ((ret = derive_empty(c->hash, c->hs->handshake_secret, derived)) ||
 	    (ret = pl_hkdf_extract(c->hash, derived, c->hash_len, zeros,
-				   c->hash_len, c->master_secret)) ||
+				   c->hash_len, c->hs->master_secret)) ||
 	    (ret = pl_tls_transcript_hash(c, th)) ||
-	    (ret = pl_tls_derive_secret(c->hash, c->master_secret,
+	    (ret = pl_tls_derive_secret(c->hash, c->hs->master_secret,
 					"c ap traffic", th, client_ap)) ||
-	    (ret = pl_tls_derive_secret(c->hash, c->master_secret,
+	    (ret = pl_tls_derive_secret(c->hash, c->hs->master_secret,
 					"s ap traffic", th, server_ap)))
 		goto out;
 	pl_tls_keylog(c, "CLIENT_TRAFFIC_SECRET_0", client_ap);
 	pl_tls_keylog(c, "SERVER_TRAFFIC_SECRET_0", server_ap);
 	if (c->cfg->keylog &&
-	    (ret = pl_tls_derive_secret(c->hash, c->master_secret,
+	    (ret = pl_tls_derive_secret(c->hash, c->hs->master_secret,
 					"exp master", th, exporter)) == PL_OK)
 		pl_tls_keylog(c, "EXPORTER_SECRET", exporter);
 	/* The handshake secret is no longer needed. */
-	pl_cleanse(c->handshake_secret, sizeof(c->handshake_secret));
+	pl_cleanse(c->hs->handshake_secret, sizeof(c->hs->handshake_secret));
 out:
 	pl_cleanse(derived, sizeof(derived));
 	pl_cleanse(exporter, sizeof(exporter));
@@ -113,10 +113,10 @@ int pl_tls_ks_resumption(pl_tls_conn_t *c)
 	uint8_t th[PL_HASH_MAX];
 	int ret = pl_tls_transcript_hash(c, th);
 	if (ret == PL_OK)
-		ret = pl_tls_derive_secret(c->hash, c->master_secret,
+		ret = pl_tls_derive_secret(c->hash, c->hs->master_secret,
 					   "res master", th,
 					   c->resumption_secret);
-	pl_cleanse(c->master_secret, sizeof(c->master_secret));
+	pl_cleanse(c->hs->master_secret, sizeof(c->hs->master_secret));
 	return ret;
 }
 
@@ -165,7 +165,7 @@ int pl_tls_finished_mac(pl_tls_conn_t *c, const uint8_t *base_key,
 	int ret = pl_tls_expand_label(c->hash, base_key, "finished", NULL, 0,
 				      finished_key, c->hash_len);
 	if (ret == PL_OK)
-		ret = pl_hmac(c->hash, finished_key, c->hash_len, c->pre_hash,
+		ret = pl_hmac(c->hash, finished_key, c->hash_len, c->hs->pre_hash,
 			      c->hash_len, out);
 	pl_cleanse(finished_key, sizeof(finished_key));
 	return ret;

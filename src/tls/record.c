@@ -130,10 +130,12 @@ static int read_alert(pl_tls_conn_t *c, const uint8_t *p, size_t len)
 	/* RFC 8446 6.2: any other alert ends the connection. */
 	c->alert = p[1];
 	c->alert_received = true;
-	snprintf(c->reason, sizeof(c->reason), "the %s sent alert %s",
+	char text[64];
+	snprintf(text, sizeof(text), "the %s sent alert %s",
 		 c->is_server ? "client" : "server", pl_tls_alert_name(p[1]));
+	(void)pl_tls_set_string(&c->reason, text, strlen(text));
 	c->state = ST_FAILED;
-	pl_tls_trace(c, PL_STEP_ALERT, "%s", c->reason);
+	pl_tls_trace(c, PL_STEP_ALERT, "%s", text);
 	return PL_ERR_TLS;
 }
 

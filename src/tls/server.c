@@ -193,9 +193,11 @@ static int parse_sni(pl_tls_conn_t *c, hello_t *h)
 					   "ClientHello: server_name holds a "
 					   "byte 0x%02x that no host name has",
 					   ch);
-		c->server_name[i] = (char)tolower(ch);
 	}
-	c->server_name[n] = 0;
+	if (pl_tls_set_string(&c->server_name, name.p, n))
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "out of memory");
+	for (char *p = c->server_name; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
 	return PL_OK;
 }
 
@@ -229,8 +231,11 @@ static int choose_alpn(pl_tls_conn_t *c, hello_t *h)
 			(void)pl_read_vec8(&theirs, &name);
 			if (pl_reader_left(&name) == pl_reader_left(&mine) &&
 			    memcmp(name.p, mine.p, pl_reader_left(&mine)) == 0) {
-				memcpy(c->alpn, mine.p, pl_reader_left(&mine));
-				c->alpn[pl_reader_left(&mine)] = 0;
+				if (pl_tls_set_string(&c->alpn, mine.p,
+						      pl_reader_left(&mine)))
+					return pl_tls_fail(
+						c, PL_ALERT_INTERNAL_ERROR,
+						"out of memory");
 				return PL_OK;
 			}
 		}
@@ -270,18 +275,18 @@ static int parse_small_exts(pl_tls_conn_t *c, hello_t *h)
 		if (pl_read_vec16(ext, &cookie) || pl_reader_done(ext))
 			return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
 					   "ClientHello: malformed cookie");
-		if (c->cookie_len == 0 ||
-		    pl_reader_left(&cookie) != c->cookie_len ||
-		    !pl_ct_equal(cookie.p, c->cookie, c->cookie_len))
+		if (c->hs->cookie_len == 0 ||
+		    pl_reader_left(&cookie) != c->hs->cookie_len ||
+		    !pl_ct_equal(cookie.p, c->hs->cookie, c->hs->cookie_len))
 			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 					   "ClientHello: cookie was not issued "
 					   "by this server");
-	} else if (c->cookie_len) {
+	} else if (c->hs->cookie_len) {
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 				   "second ClientHello does not echo the cookie");
 	}
 	if (pl_tls_exts_find(&h->exts, PL_EXT_EARLY_DATA))
-		c->early_data_offered = true;
+		c->hs->early_data_offered = true;
 	return PL_OK;
 }
 
@@ -297,7 +302,7 @@ static bool is_pkcs1(uint16_t scheme)
 static int choose_chain(pl_tls_conn_t *c, hello_t *h)
 {
 	const pl_tls_config_t *cfg = c->cfg;
-	for (int pass = c->server_name[0] ? 0 : 1; pass < 2; pass++)
+	for (int pass = c->server_name ? 0 : 1; pass < 2; pass++)
 		for (size_t i = 0; i < cfg->n_chains; i++) {
 			const pl_tls_chain_entry_t *e = &cfg->chains[i];
 			if (pass == 0 &&
@@ -363,7 +368,7 @@ static int send_ccs_once(pl_tls_conn_t *c)
 	/* RFC 8446 D.4: in middlebox compatibility mode (the client sent a
 	 * session id) a dummy change_cipher_spec follows our first
 	 * handshake message. */
-	if (c->ccs_sent || c->session_id_len == 0)
+	if (c->ccs_sent || c->hs->session_id_len == 0)
 		return PL_OK;
 	c->ccs_sent = true;
 	return pl_tls_record_write(c, PL_CT_CHANGE_CIPHER_SPEC, &ccs, 1);
@@ -375,8 +380,8 @@ static void push_hello_start(pl_tls_conn_t *c, const uint8_t *random)
 	pl_tls_hs_begin(c, PL_HS_SERVER_HELLO);
 	pl_push_u16(b, 0x0303);
 	pl_push_bytes(b, random, 32);
-	pl_push_u8(b, c->session_id_len);
-	pl_push_bytes(b, c->session_id, c->session_id_len);
+	pl_push_u8(b, c->hs->session_id_len);
+	pl_push_bytes(b, c->hs->session_id, c->hs->session_id_len);
 	pl_push_u16(b, c->suite);
 	pl_push_u8(b, 0);
 }
@@ -386,10 +391,10 @@ static int send_hrr(pl_tls_conn_t *c, bool want_share)
 	pl_buf_t *b = &c->hs_out;
 	int ret;
 	if (c->cfg->require_cookie) {
-		if ((ret = pl_random(c->cookie, PL_TLS_COOKIE_LEN)))
+		if ((ret = pl_random(c->hs->cookie, PL_TLS_COOKIE_LEN)))
 			return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 					   "no randomness");
-		c->cookie_len = PL_TLS_COOKIE_LEN;
+		c->hs->cookie_len = PL_TLS_COOKIE_LEN;
 	}
 	if ((ret = pl_tls_transcript_start(c, true)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
@@ -406,11 +411,11 @@ static int send_hrr(pl_tls_conn_t *c, bool want_share)
 		pl_push_u16(b, c->group);
 		pl_push_close(b);
 	}
-	if (c->cookie_len) {
+	if (c->hs->cookie_len) {
 		pl_push_u16(b, PL_EXT_COOKIE);
 		pl_push_open(b, 2);
 		pl_push_open(b, 2);
-		pl_push_bytes(b, c->cookie, c->cookie_len);
+		pl_push_bytes(b, c->hs->cookie, c->hs->cookie_len);
 		pl_push_close(b);
 		pl_push_close(b);
 	}
@@ -419,7 +424,7 @@ static int send_hrr(pl_tls_conn_t *c, bool want_share)
 	    (ret = send_ccs_once(c)))
 		return ret;
 	c->hrr = true;
-	c->hrr_asked_share = want_share;
+	c->hs->hrr_asked_share = want_share;
 	c->state = ST_SERVER_WAIT_CH2;
 	pl_tls_trace(c, PL_STEP_HELLO_RETRY,
 		     "HelloRetryRequest sent: %s%s%s", pl_tls_suite_name(c->suite),
@@ -434,22 +439,22 @@ static int send_server_hello(pl_tls_conn_t *c, hello_t *h, int share)
 	uint8_t pub[PL_KEX_PUBLIC_MAX], secret[PL_KEX_SECRET_MAX];
 	size_t pub_len, secret_len;
 	int ret;
-	if ((ret = pl_tls_random(c, c->server_random, 32)))
+	if ((ret = pl_tls_random(c, c->hs->server_random, 32)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "no randomness");
-	c->kex = pl_tls_new_kex(c, c->group);
-	if (c->kex == NULL ||
-	    pl_kex_public(c->kex, pub, sizeof(pub), &pub_len) != PL_OK)
+	c->hs->kex = pl_tls_new_kex(c, c->group);
+	if (c->hs->kex == NULL ||
+	    pl_kex_public(c->hs->kex, pub, sizeof(pub), &pub_len) != PL_OK)
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				   "could not make a %s key share",
 				   pl_tls_group_name(c->group));
 	pl_reader_t *key = &h->share_key[share];
-	if (pl_kex_derive(c->kex, key->p, pl_reader_left(key), secret,
+	if (pl_kex_derive(c->hs->kex, key->p, pl_reader_left(key), secret,
 			  sizeof(secret), &secret_len))
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 				   "the client's %s key share is not a valid "
 				   "public key",
 				   pl_tls_group_name(c->group));
-	push_hello_start(c, c->server_random);
+	push_hello_start(c, c->hs->server_random);
 	pl_push_open(b, 2);
 	pl_push_u16(b, PL_EXT_KEY_SHARE);
 	pl_push_open(b, 2);
@@ -467,14 +472,14 @@ static int send_server_hello(pl_tls_conn_t *c, hello_t *h, int share)
 	    (ret = send_ccs_once(c)))
 		goto out;
 	if ((ret = pl_tls_ks_handshake(c, secret, secret_len)) ||
-	    (ret = pl_tls_set_keys(c, &c->wr, c->server_hs, false)) ||
-	    (ret = pl_tls_set_keys(c, &c->rd, c->client_hs, false)))
+	    (ret = pl_tls_set_keys(c, &c->wr, c->hs->server_hs, false)) ||
+	    (ret = pl_tls_set_keys(c, &c->rd, c->hs->client_hs, false)))
 		ret = pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				  "key schedule failed");
 out:
 	pl_cleanse(secret, sizeof(secret));
-	pl_kex_free(c->kex);
-	c->kex = NULL;
+	pl_kex_free(c->hs->kex);
+	c->hs->kex = NULL;
 	return ret;
 }
 
@@ -483,11 +488,11 @@ static int send_encrypted_extensions(pl_tls_conn_t *c, hello_t *h)
 	pl_buf_t *b = &c->hs_out;
 	pl_tls_hs_begin(c, PL_HS_ENCRYPTED_EXTENSIONS);
 	pl_push_open(b, 2);
-	if (c->server_name[0]) { /* RFC 6066 3: the name was used */
+	if (c->server_name) { /* RFC 6066 3: the name was used */
 		pl_push_u16(b, PL_EXT_SERVER_NAME);
 		pl_push_u16(b, 0);
 	}
-	if (c->alpn[0]) {
+	if (c->alpn) {
 		size_t n = strlen(c->alpn);
 		pl_push_u16(b, PL_EXT_ALPN);
 		pl_push_open(b, 2);
@@ -518,9 +523,9 @@ static int send_server_flight(pl_tls_conn_t *c, hello_t *h)
 	if ((ret = send_encrypted_extensions(c, h)) ||
 	    (ret = pl_tls_send_certificate(c)) ||
 	    (ret = pl_tls_send_certificate_verify(c)) ||
-	    (ret = pl_tls_send_finished(c, c->server_hs)))
+	    (ret = pl_tls_send_finished(c, c->hs->server_hs)))
 		return ret;
-	if ((ret = pl_tls_ks_application(c, c->client_ap_pending, server_ap))) {
+	if ((ret = pl_tls_ks_application(c, c->hs->client_ap_pending, server_ap))) {
 		ret = pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				  "key schedule failed");
 		goto out;
@@ -544,7 +549,8 @@ static void trace_hello(pl_tls_conn_t *c, hello_t *h)
 	pl_tls_trace(c, PL_STEP_CLIENT_HELLO,
 		     "ClientHello received: TLS 1.3 offered, %zu cipher "
 		     "suites, key shares [%s], server name '%s'",
-		     pl_reader_left(&h->suites) / 2, shares, c->server_name);
+		     pl_reader_left(&h->suites) / 2, shares,
+		     c->server_name ? c->server_name : "");
 }
 
 static int handle_client_hello(pl_tls_conn_t *c, pl_reader_t *body,
@@ -562,8 +568,8 @@ static int handle_client_hello(pl_tls_conn_t *c, pl_reader_t *body,
 		/* RFC 8446 4.1.2: the same random and session id, a share
 		 * for the group asked for, the same suite still offered. */
 		if (memcmp(h.random, c->client_random, 32) != 0 ||
-		    pl_reader_left(&h.session_id) != c->session_id_len ||
-		    memcmp(h.session_id.p, c->session_id, c->session_id_len))
+		    pl_reader_left(&h.session_id) != c->hs->session_id_len ||
+		    memcmp(h.session_id.p, c->hs->session_id, c->hs->session_id_len))
 			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 					   "second ClientHello changes the "
 					   "random or the session id");
@@ -574,7 +580,7 @@ static int handle_client_hello(pl_tls_conn_t *c, pl_reader_t *body,
 		for (size_t i = 0; i < h.n_shares; i++)
 			if (h.share_group[i] == c->group)
 				share = (int)i;
-		if (share < 0 || (c->hrr_asked_share && h.n_shares != 1))
+		if (share < 0 || (c->hs->hrr_asked_share && h.n_shares != 1))
 			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 					   "second ClientHello lacks the single "
 					   "%s key share that was asked for",
@@ -588,8 +594,8 @@ static int handle_client_hello(pl_tls_conn_t *c, pl_reader_t *body,
 					   "transcript hash failed");
 	} else {
 		memcpy(c->client_random, h.random, 32);
-		c->session_id_len = (uint8_t)pl_reader_left(&h.session_id);
-		memcpy(c->session_id, h.session_id.p, c->session_id_len);
+		c->hs->session_id_len = (uint8_t)pl_reader_left(&h.session_id);
+		memcpy(c->hs->session_id, h.session_id.p, c->hs->session_id_len);
 		trace_hello(c, &h);
 		if ((ret = choose_suite(c, &h)) ||
 		    (ret = choose_group(c, &h, &share)) ||
@@ -619,7 +625,7 @@ static int handle_client_hello(pl_tls_conn_t *c, pl_reader_t *body,
 		     pl_tls_sigscheme_name(c->scheme));
 	/* RFC 8446 4.2.10: 0-RTT is never accepted; skip the client's
 	 * early data records (bounded). */
-	if (c->early_data_offered && !c->hrr)
+	if (c->hs->early_data_offered && !c->hrr)
 		c->early_skip = 4 * PL_TLS_MAX_CIPHERTEXT;
 	c->state = ST_SERVER_WAIT_FINISHED;
 	return PL_OK;
@@ -628,13 +634,13 @@ static int handle_client_hello(pl_tls_conn_t *c, pl_reader_t *body,
 static int handle_client_finished(pl_tls_conn_t *c, pl_reader_t *body)
 {
 	int ret;
-	if ((ret = pl_tls_recv_finished(c, c->client_hs, body)))
+	if ((ret = pl_tls_recv_finished(c, c->hs->client_hs, body)))
 		return ret;
-	if ((ret = pl_tls_set_keys(c, &c->rd, c->client_ap_pending, true)) ||
+	if ((ret = pl_tls_set_keys(c, &c->rd, c->hs->client_ap_pending, true)) ||
 	    (ret = pl_tls_ks_resumption(c)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				   "key schedule failed");
-	pl_cleanse(c->client_ap_pending, sizeof(c->client_ap_pending));
+	pl_cleanse(c->hs->client_ap_pending, sizeof(c->hs->client_ap_pending));
 	c->ccs_allowed = false;
 	c->early_skip = 0;
 	pl_tls_handshake_cleanup(c);

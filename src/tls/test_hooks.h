@@ -22,7 +22,9 @@ void pl_tls_test_set_client_hellos(pl_tls_conn_t *c, const uint8_t *ch1,
 				   size_t ch1_len, const uint8_t *ch2,
 				   size_t ch2_len);
 
-/* Secrets, for key-schedule checks: "c hs", "s hs", "master". */
+/* Secrets, for key-schedule checks: "c hs" and "s hs" (until the
+ * handshake completes), "c ap" and "s ap" (the current traffic secrets),
+ * "res" (resumption master secret). NULL for anything else. */
 const uint8_t *pl_tls_test_secret(const pl_tls_conn_t *c, const char *which);
 
 #endif

@@ -156,11 +156,39 @@ typedef struct {
 	int kex_used;
 } pl_tls_test_t;
 
+/* What only the handshake needs: allocated with the connection, wiped and
+ * freed when the handshake completes, so an idle connection stays small. */
+typedef struct {
+	/* transcript: raw bytes until the suite (and so the hash) is known */
+	pl_buf_t transcript_raw;
+	pl_hash_t *transcript;
+	/* transcript hash before the CertificateVerify or Finished being read */
+	uint8_t pre_hash[PL_HASH_MAX];
+	uint8_t server_random[32];
+	uint8_t session_id[32];
+	uint8_t session_id_len;
+	bool hrr_asked_share; /* server: the HRR named a group */
+	bool early_data_offered;
+	pl_kex_t *kex;
+	uint8_t cookie[PL_TLS_COOKIE_LEN + 256];
+	size_t cookie_len;
+	uint8_t *cert_request_context;
+	size_t cert_request_context_len;
+	/* the key schedule */
+	uint8_t handshake_secret[PL_HASH_MAX];
+	uint8_t master_secret[PL_HASH_MAX];
+	uint8_t client_hs[PL_HASH_MAX];
+	uint8_t server_hs[PL_HASH_MAX];
+	uint8_t client_ap_pending[PL_HASH_MAX]; /* server: until client Finished */
+	pl_tls_test_t test;
+} pl_tls_hs_t;
+
 struct pl_tls_conn {
 	const pl_tls_config_t *cfg;
 	pl_tls_state_t state;
 	bool is_server;
 	time_t now;
+	pl_tls_hs_t *hs; /* NULL once the handshake is over */
 
 	/* I/O */
 	pl_buf_t in;      /* the record being received */
@@ -168,6 +196,7 @@ struct pl_tls_conn {
 	pl_buf_t app_in;  /* decrypted application data not yet read */
 	pl_buf_t hs_in;   /* handshake bytes not yet a whole message */
 	pl_buf_t hs_out;  /* handshake messages not yet put in records */
+	size_t hs_msg_start; /* where the message being written begins */
 	pl_tls_dir_t rd;
 	pl_tls_dir_t wr;
 	uint16_t peer_record_limit; /* the largest plaintext the peer accepts */
@@ -176,14 +205,10 @@ struct pl_tls_conn {
 	bool sent_close;
 	bool ccs_sent;
 	bool ccs_allowed; /* a dummy CCS may arrive (RFC 8446 5) */
+	bool hrr;
+	bool send_sni;
+	bool cert_requested;
 	size_t early_skip; /* bytes of rejected 0-RTT data we may drop */
-
-	/* transcript: raw bytes until the suite (and so the hash) is known */
-	pl_buf_t transcript_raw;
-	pl_hash_t *transcript;
-	size_t hs_msg_start; /* where the message being written begins */
-	/* transcript hash before the CertificateVerify or Finished being read */
-	uint8_t pre_hash[PL_HASH_MAX];
 
 	/* negotiation */
 	uint16_t version;
@@ -193,34 +218,14 @@ struct pl_tls_conn {
 	pl_aead_alg_t aead;
 	uint16_t group;
 	uint16_t scheme;
-	bool hrr;
-	bool hrr_asked_share; /* server: the HRR named a group */
-	uint8_t client_random[32];
-	uint8_t server_random[32];
-	uint8_t session_id[32];
-	uint8_t session_id_len;
-	pl_kex_t *kex;
-	uint8_t cookie[PL_TLS_COOKIE_LEN + 256];
-	size_t cookie_len;
-	char server_name[256]; /* client: the name asked for; server: SNI */
-	bool send_sni;
-	char alpn[256];
+	uint8_t client_random[32]; /* kept for the key log */
+	char *server_name; /* client: the name asked for; server: SNI */
+	char *alpn;
+	char *trusted_root;
 	const pl_tls_chain_entry_t *own;   /* server: the chain sent */
 	pl_x509_chain_t *peer_chain;       /* client: the chain received */
-	char trusted_root[256];
-	bool cert_requested;
-	uint8_t *cert_request_context;
-	size_t cert_request_context_len;
-	bool early_data_offered;
 
-	/* the key schedule */
-	uint8_t handshake_secret[PL_HASH_MAX];
-	uint8_t master_secret[PL_HASH_MAX];
-	uint8_t client_hs[PL_HASH_MAX];
-	uint8_t server_hs[PL_HASH_MAX];
 	uint8_t resumption_secret[PL_HASH_MAX];
-	uint8_t client_ap_pending[PL_HASH_MAX]; /* server: until client Finished */
-
 	pl_tls_ticket_t tickets[PL_TLS_MAX_TICKETS];
 	size_t n_tickets;
 	size_t tickets_seen;
@@ -228,10 +233,11 @@ struct pl_tls_conn {
 	/* failure */
 	int alert;
 	bool alert_received;
-	char reason[320];
-
-	pl_tls_test_t test;
+	char *reason; /* allocated on failure */
 };
+
+/* Sets *dst to a copy of n bytes of src plus a NUL. PL_ERR_NOMEM. */
+int pl_tls_set_string(char **dst, const void *src, size_t n);
 
 /* ---- conn.c ---------------------------------------------------------------- */
 
@@ -240,6 +246,8 @@ struct pl_tls_conn {
  * failure is kept. */
 int pl_tls_fail(pl_tls_conn_t *c, int alert, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Keeps the reason text of a failure (allocated). */
+void pl_tls_set_reason(pl_tls_conn_t *c, const char *fmt, va_list ap);
 /* Reports a step to the trace callback, formatting its text. */
 void pl_tls_trace(pl_tls_conn_t *c, pl_tls_step_t step, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
