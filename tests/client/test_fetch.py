@@ -1,0 +1,184 @@
+"""padlock get against a TLS peer padlock did not write (Python's ssl, on
+OpenSSL's libssl) that sends hand-made HTTP responses: every framing of
+the body, truncation with and without close_notify, and malformed input.
+Each case checks the exit code, stdout, and the one sentence on stderr."""
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+
+PADLOCK = os.environ.get("PADLOCK", "padlock")
+
+CASES = [
+    # name, response bytes, how the server ends, exit, stdout, stderr part
+    ("content_length", b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+     "notify", 0, b"hello", ""),
+    ("chunked_with_extension_and_trailer",
+     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+     b"5;ext=1\r\nhello\r\n7\r\n world\n\r\n0\r\nX-Trailer: 1\r\n\r\n",
+     "notify", 0, b"hello world\n", ""),
+    ("body_until_close_notify", b"HTTP/1.0 200 OK\r\n\r\nuntil close\n",
+     "notify", 0, b"until close\n", ""),
+    ("body_until_tcp_close_is_truncation",
+     b"HTTP/1.0 200 OK\r\n\r\nuntil close\n", "tcp", 1, b"until close\n",
+     "without close_notify after 12 body bytes"),
+    ("short_content_length", b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"
+     b"only this", "notify", 1, b"only this", "after 9 of 100 bytes"),
+    ("status_404_is_still_a_response",
+     b"HTTP/1.1 404 Not Found\r\nContent-Length: 4\r\n\r\nnope", "notify", 0,
+     b"nope", ""),
+    ("interim_responses_are_skipped",
+     b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n"
+     b"\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", "notify", 0, b"ok",
+     ""),
+    ("no_body_for_204", b"HTTP/1.1 204 No Content\r\nContent-Length: 9\r\n\r\n",
+     "notify", 0, b"", ""),
+    ("bare_lf_lines", b"HTTP/1.1 200 OK\nContent-Length: 2\n\nok", "notify",
+     0, b"ok", ""),
+    ("same_content_length_twice",
+     b"HTTP/1.1 200 OK\r\nContent-Length: 3, 3\r\n\r\nabc", "notify", 0,
+     b"abc", ""),
+    ("conflicting_content_length",
+     b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+     "notify", 1, b"", "Content-Length is both 3 and 4"),
+    ("not_http_1", b"HTTP/2 200 OK\r\n\r\n", "notify", 1, b"",
+     "status line is not HTTP/1.x"),
+    ("headers_too_large",
+     b"HTTP/1.1 200 OK\r\nX: " + b"a" * 20000 + b"\r\n\r\n", "notify", 1, b"",
+     "exceed 16384 bytes"),
+    ("obsolete_line_folding", b"HTTP/1.1 200 OK\r\nA: b\r\n  c\r\n\r\n",
+     "notify", 1, b"", "obsolete header line folding"),
+    ("bad_chunk_size",
+     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "notify",
+     1, b"", "invalid chunk size"),
+    ("chunk_longer_than_its_size",
+     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcdef\r\n"
+     b"0\r\n\r\n", "notify", 1, b"abc", "chunk data longer than its size"),
+    ("no_response_at_all", b"", "notify", 1, b"",
+     "closed the connection without sending a response"),
+    ("silent_server_times_out", b"", "silent", 1, b"",
+     "timed out after 1 s waiting for the server to send data"),
+]
+
+failures = 0
+
+
+def check(cond, what):
+    global failures
+    if not cond:
+        failures += 1
+        print("CHECK failed:", what)
+
+
+def serve_one(listener, ctx, response, ending, done):
+    conn = None
+    try:
+        raw, _ = listener.accept()
+        raw.settimeout(10)
+        conn = ctx.wrap_socket(raw, server_side=True)
+        request = b""
+        while b"\r\n\r\n" not in request:
+            data = conn.recv(4096)
+            if not data:
+                break
+            request += data
+        conn.sendall(response)
+        if ending == "silent":
+            done.wait(10)
+        elif ending == "notify":
+            conn.unwrap()
+    except (OSError, ssl.SSLError):
+        pass
+    finally:
+        if conn is not None:
+            conn.close()
+
+
+def run_case(tmp, ctx, case):
+    name, response, ending, want_exit, want_out, want_err = case
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(10)
+    port = listener.getsockname()[1]
+    done = threading.Event()
+    server = threading.Thread(target=serve_one,
+                              args=(listener, ctx, response, ending, done))
+    server.start()
+    proc = subprocess.run([PADLOCK, "get", "--timeout", "1", "--cacert",
+                           os.path.join(tmp, "c.pem"),
+                           "https://localhost:%d/" % port],
+                          capture_output=True, timeout=30)
+    done.set()
+    server.join()
+    listener.close()
+    err = proc.stderr.decode(errors="replace")
+    ok = (proc.returncode == want_exit and proc.stdout == want_out and
+          want_err in err and (want_exit == 0) == (err == ""))
+    if want_exit != 0:
+        ok = ok and err.count("\n") == 1 and err.startswith(
+            "padlock: localhost:%d: " % port)
+    check(ok, "%s: exit %d, stdout %r, stderr %r" %
+          (name, proc.returncode, proc.stdout[:80], err))
+    print("ok  " if ok else "FAIL", name)
+
+
+def command_line_cases():
+    usage = [
+        (["get"], "no URL given"),
+        (["get", "--bogus", "https://x/"], "unknown option"),
+        (["get", "http://localhost/"], "http:// URLs are not supported"),
+        (["get", "--tls-groups", "x25519,nope", "https://x/"],
+         "unknown group 'nope'"),
+        (["get", "--tls-suites", "TLS_RSA_WITH_RC4", "https://x/"],
+         "unknown cipher suite"),
+        (["get", "--connect-timeout", "soon", "https://x/"],
+         "--connect-timeout"),
+        (["get", "https://a/", "https://b/"], "exactly one URL"),
+        (["frobnicate"], "'frobnicate' is not a padlock command"),
+    ]
+    for args, part in usage:
+        proc = subprocess.run([PADLOCK] + args, capture_output=True, timeout=30)
+        err = proc.stderr.decode()
+        ok = proc.returncode == 2 and part in err and "usage:" in err
+        check(ok, "%s: exit %d, %r" % (args, proc.returncode, err))
+    for args in (["--version"], ["--help"], ["get", "--help"]):
+        proc = subprocess.run([PADLOCK] + args, capture_output=True, timeout=30)
+        check(proc.returncode == 0 and proc.stdout and not proc.stderr,
+              "%s: exit %d" % (args, proc.returncode))
+    # A port nobody listens on: bound, then closed.
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    proc = subprocess.run([PADLOCK, "get", "https://127.0.0.1:%d/" % port],
+                          capture_output=True, timeout=30)
+    check(proc.returncode == 1 and b"connection refused (nothing listens on "
+          b"127.0.0.1:%d)" % port in proc.stderr, "refused: %r" % proc.stderr)
+    print("ok  " if failures == 0 else "FAIL", "command_line")
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+             "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=localhost",
+             "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+             "-keyout", os.path.join(tmp, "k.pem"), "-out",
+             os.path.join(tmp, "c.pem"), "-days", "30"],
+            check=True, capture_output=True)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(os.path.join(tmp, "c.pem"),
+                            os.path.join(tmp, "k.pem"))
+        for case in CASES:
+            run_case(tmp, ctx, case)
+        command_line_cases()
+    print("%d failed" % failures)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
