@@ -39,6 +39,10 @@ fuzz: FUZZ_SECONDS = 120
 fuzz: build-fuzz/.built
 	scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
 
+# Sets up (deps, build) and shows the engine working against real peers.
+demo: deps all
+	scripts/demo.sh
+
 bench: all
 	cmake --build build --target bench_handshake -j $(JOBS)
 	taskset -c 0 build/bench_handshake
