@@ -142,7 +142,7 @@ void pl_cli_trace(void *arg, const pl_tls_conn_t *conn, pl_tls_step_t step,
 
 static void field(const char *name, const char *value)
 {
-	fprintf(stderr, "    %-16s ", name);
+	fprintf(stderr, "    %-17s ", name);
 	pl_cli_print_safe(stderr, value);
 	fputc('\n', stderr);
 }
@@ -154,6 +154,14 @@ static void format_time(time_t t, char *out, size_t cap)
 	if (gmtime_r(&t, &tm) == NULL ||
 	    strftime(out, cap, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
 		snprintf(out, cap, "(time %lld)", (long long)t);
+}
+
+/* A field of certificate i, indented under its "[i]". */
+static void cert_field(const char *name, const char *value)
+{
+	fprintf(stderr, "        %-13s ", name);
+	pl_cli_print_safe(stderr, value);
+	fputc('\n', stderr);
 }
 
 /* "2025-01-01 ... UTC to 2025-03-01 ... UTC (59 days left)". */
@@ -181,24 +189,24 @@ static void print_certificate(const pl_x509_chain_t *chain, size_t i,
 	char line[600];
 
 	if (pl_x509_chain_info(chain, i, &info) != PL_OK) {
-		fprintf(stderr, "  [%zu] (this certificate cannot be decoded)\n",
+		fprintf(stderr, "    [%zu] (this certificate cannot be decoded)\n",
 			i);
 		return;
 	}
-	fprintf(stderr, "  [%zu]%s\n", i,
+	fprintf(stderr, "    [%zu]%s\n", i,
 		i == 0 ? " the server's own certificate (leaf)"
 		       : info.is_ca ? " a CA certificate" : "");
-	field("subject", info.subject);
+	cert_field("subject", info.subject);
 	snprintf(line, sizeof line, "%s%s", info.issuer,
 		 info.self_signed ? " (self-signed)" : "");
-	field("issuer", line);
+	cert_field("issuer", line);
 	if (info.names[0] != '\0')
-		field("names", info.names);
+		cert_field("names", info.names);
 	snprintf(line, sizeof line, "%s, signed with %s", info.key,
 		 info.sig_alg);
-	field("key", line);
+	cert_field("key", line);
 	validity(&info, now, line, sizeof line);
-	field("valid", line);
+	cert_field("valid", line);
 }
 
 static void print_chain(const pl_tls_conn_t *conn, const char *trust_source,
