@@ -35,10 +35,20 @@ static int tls_error(pl_client_io_t *io, int rc)
 		rc = PL_ERR_TLS;
 	if (alert < 0)
 		return pl_client_fail(io->err, sizeof io->err, rc, "%s", reason);
-	return pl_client_fail(io->err, sizeof io->err, rc, "%s (alert %s%s)",
-			      reason, pl_tls_alert_name(alert),
-			      pl_tls_alert_received(io->tls) ? " from the server"
-							     : "");
+	if (!pl_tls_alert_received(io->tls))
+		return pl_client_fail(io->err, sizeof io->err, rc,
+				      "%s (alert %s)", reason,
+				      pl_tls_alert_name(alert));
+	/* The engine's reason for a received alert usually names it. */
+	const char *name = pl_tls_alert_name(alert);
+	const char *hint = alert == PL_ALERT_NO_APPLICATION_PROTOCOL
+		? "; it serves none of the application protocols (ALPN) offered" : "";
+	if (strstr(reason, name) != NULL)
+		return pl_client_fail(io->err, sizeof io->err, rc, "%s%s",
+				      reason, hint);
+	return pl_client_fail(io->err, sizeof io->err, rc,
+			      "%s (alert %s from the server)%s", reason, name,
+			      hint);
 }
 
 static int socket_error(pl_client_io_t *io, int e)

@@ -8,6 +8,21 @@
  *
  * It runs under ASan with leak detection in tests: SIGTERM and SIGINT stop
  * the loop and everything is freed.
+ *
+ * Contract for the tests that drive it:
+ * - stderr, once listening: "padlock_testserver: listening on HOST port N"
+ *   (plus " (echo mode)"); --port-file gets "N\n", written atomically.
+ * - stderr, one line per connection when it ends:
+ *     padlock_testserver: conn=ID peer=ADDR:PORT result=ok version=TLSv1.3
+ *       suite=NAME group=NAME sigscheme=NAME alpn=NAME|- sni=NAME|-
+ *       hrr=yes|no in=BYTES out=BYTES end=HOW
+ *     padlock_testserver: conn=ID peer=ADDR:PORT result=failed|error
+ *       alert=NAME|none [direction=sent|received] reason=FREE TEXT
+ *   (each on one line). result=failed: the handshake did not complete;
+ *   error: it did, then TLS failed. HOW: served, close_notify, eof, reset,
+ *   timeout, request_too_large, server stopped, ...
+ * - exit 0 after a signal or --max-conns connections; 1 when it cannot
+ *   start (certificate, key, bind); 2 on a bad command line.
  */
 #include <arpa/inet.h>
 #include <errno.h>
