@@ -197,6 +197,9 @@ int pl_client_write(pl_client_io_t *io, const uint8_t *buf, size_t len)
 int pl_client_read(pl_client_io_t *io, uint8_t *buf, size_t cap, size_t *n)
 {
 	*n = 0;
+	if (cap == 0)
+		return pl_client_fail(io->err, sizeof io->err, PL_ERR_ARG,
+				      "read: no room in the buffer");
 	for (;;) {
 		int rc = pl_tls_read(io->tls, buf, cap, n);
 		if (rc == PL_ERR_CLOSED)
