@@ -131,11 +131,19 @@ void pl_cli_trace(void *arg, const pl_tls_conn_t *conn, pl_tls_step_t step,
 	const char *head = "step";
 	size_t i = (size_t)step;
 
+	if (text == NULL)
+		text = "";
 	if (i < sizeof step_heads / sizeof step_heads[0] &&
 	    step_heads[i].client != NULL)
 		head = pl_tls_is_server(conn) ? step_heads[i].server
 					      : step_heads[i].client;
-	pl_cli_verbose_line(v, head, text != NULL ? text : "");
+	/* The step does not say which way an alert went; the engine's text
+	 * does ("sent alert ...", "peer sent ..."). */
+	if (step == PL_STEP_ALERT && strncmp(text, "sent ", 5) == 0)
+		head = "alert →";
+	else if (step == PL_STEP_ALERT && strncmp(text, "peer sent", 9) == 0)
+		head = "← alert";
+	pl_cli_verbose_line(v, head, text);
 }
 
 /* ---- summary ---------------------------------------------------------------- */
