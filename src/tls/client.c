@@ -214,6 +214,19 @@ static bool offered(const uint16_t *list, size_t n, uint16_t v)
 	return false;
 }
 
+/* RFC 8446 D.4: the dummy change_cipher_spec before our second flight
+ * (the second ClientHello, or else the Finished) is part of middlebox
+ * compatibility mode, which a non-empty legacy_session_id announces. A
+ * client with an empty session id (as in the RFC 8448 traces) sends none. */
+static int send_compat_ccs(pl_tls_conn_t *c)
+{
+	static const uint8_t ccs = 1;
+	if (c->ccs_sent || c->hs->session_id_len == 0)
+		return PL_OK;
+	c->ccs_sent = true;
+	return pl_tls_record_write(c, PL_CT_CHANGE_CIPHER_SPEC, &ccs, 1);
+}
+
 static int handle_hrr(pl_tls_conn_t *c, pl_tls_exts_t *exts,
 		      const uint8_t *msg, size_t len)
 {
@@ -278,12 +291,8 @@ static int handle_hrr(pl_tls_conn_t *c, pl_tls_exts_t *exts,
 		     pl_tls_suite_name(c->suite),
 		     ks ? "a key share in " : "",
 		     ks ? pl_tls_group_name(group) : "a cookie round trip");
-	/* RFC 8446 D.4: the dummy change_cipher_spec goes before the second
-	 * flight. */
-	static const uint8_t ccs = 1;
-	if ((ret = pl_tls_record_write(c, PL_CT_CHANGE_CIPHER_SPEC, &ccs, 1)))
+	if ((ret = send_compat_ccs(c)))
 		return ret;
-	c->ccs_sent = true;
 	if ((ret = send_client_hello(c)) || (ret = pl_tls_hs_flush(c)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				   "could not build the second ClientHello");
@@ -426,13 +435,8 @@ static int handle_server_hello(pl_tls_conn_t *c, pl_reader_t *body,
 		return ret;
 	if ((ret = pl_tls_set_keys(c, &c->rd, c->hs->server_hs, false)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "key setup failed");
-	if (!c->ccs_sent) {
-		static const uint8_t ccs = 1;
-		if ((ret = pl_tls_record_write(c, PL_CT_CHANGE_CIPHER_SPEC,
-					       &ccs, 1)))
-			return ret;
-		c->ccs_sent = true;
-	}
+	if ((ret = send_compat_ccs(c)))
+		return ret;
 	if ((ret = pl_tls_set_keys(c, &c->wr, c->hs->client_hs, false)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "key setup failed");
 	pl_tls_trace(c, PL_STEP_KEY_EXCHANGE,
