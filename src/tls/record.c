@@ -171,6 +171,12 @@ static int read_content(pl_tls_conn_t *c, uint8_t type, const uint8_t *p,
 			return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
 					   "application data before the "
 					   "handshake finished");
+		/* RFC 8446 5.1: no other record between the fragments of
+		 * a handshake message. */
+		if (pl_buf_size(&c->hs_in) > 0)
+			return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
+					   "application data inside a handshake "
+					   "message split over records");
 		if (c->peer_closed)
 			return PL_OK;
 		pl_push_bytes(&c->app_in, p, len);
