@@ -20,12 +20,6 @@ struct pl_crypto_algs {
 	EVP_CIPHER *aes_128_gcm;
 	EVP_CIPHER *aes_256_gcm;
 	EVP_CIPHER *chacha20_poly1305;
-	EVP_MAC *hmac;
-	/* HMAC contexts with their digest set and keyed with the empty key:
-	 * duplicating one and re-keying the copy skips the digest lookup that
-	 * EVP_MAC_init() with a "digest" parameter would do on every call. */
-	EVP_MAC_CTX *hmac_sha256;
-	EVP_MAC_CTX *hmac_sha384;
 	/* Key templates. The EC ones hold only the group: a context made from
 	 * one generates keys on that curve, and a copy of one takes a peer's
 	 * public point. The X25519 one is a public key (the base point) whose

@@ -5,9 +5,6 @@
  */
 #include <pthread.h>
 
-#include <openssl/core_names.h>
-#include <openssl/params.h>
-
 #include "crypto/crypto_internal.h"
 
 #if defined(__aarch64__) && defined(__linux__)
@@ -18,25 +15,6 @@
 static struct pl_crypto_algs algs;
 static int init_status = PL_ERR_CRYPTO;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-
-/* An HMAC context for digest, keyed with the empty key (see the header). */
-static EVP_MAC_CTX *new_hmac_template(const char *digest)
-{
-	static const uint8_t no_key[1];
-	OSSL_PARAM params[2];
-	EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(algs.hmac);
-
-	if (ctx == NULL)
-		return NULL;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-						     (char *)digest, 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if (EVP_MAC_init(ctx, no_key, 0, params) != 1) {
-		EVP_MAC_CTX_free(ctx);
-		return NULL;
-	}
-	return ctx;
-}
 
 /* A key holding only the parameters of the named EC group. */
 static EVP_PKEY *new_ec_group(const char *group)
@@ -75,19 +53,15 @@ static void init_once_fn(void)
 	algs.aes_128_gcm = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
 	algs.aes_256_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
 	algs.chacha20_poly1305 = EVP_CIPHER_fetch(NULL, "ChaCha20-Poly1305", NULL);
-	algs.hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	if (algs.sha256 == NULL || algs.sha384 == NULL || algs.sha512 == NULL ||
 	    algs.aes_128_gcm == NULL || algs.aes_256_gcm == NULL ||
-	    algs.chacha20_poly1305 == NULL || algs.hmac == NULL)
+	    algs.chacha20_poly1305 == NULL)
 		goto out;
 
-	algs.hmac_sha256 = new_hmac_template("SHA2-256");
-	algs.hmac_sha384 = new_hmac_template("SHA2-384");
 	algs.x25519 = new_x25519_template();
 	algs.p256 = new_ec_group("P-256");
 	algs.p384 = new_ec_group("P-384");
-	if (algs.hmac_sha256 == NULL || algs.hmac_sha384 == NULL ||
-	    algs.x25519 == NULL || algs.p256 == NULL || algs.p384 == NULL)
+	if (algs.x25519 == NULL || algs.p256 == NULL || algs.p384 == NULL)
 		goto out;
 
 	init_status = PL_OK;
