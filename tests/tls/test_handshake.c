@@ -321,6 +321,69 @@ out:
 	pl_tls_config_free(ccfg);
 }
 
+/* ---- record_size_limit ----------------------------------------------- */
+
+/* The largest record in the bytes a side queued: content + type + tag. */
+static size_t largest_record(pl_tls_conn_t *c)
+{
+	size_t n, len, max = 0;
+	const uint8_t *p = pl_tls_output(c, &n);
+	while ((len = ep_record_len(p, n)) > 0) {
+		if (len - PL_TLS_RECORD_HEADER > max)
+			max = len - PL_TLS_RECORD_HEADER;
+		p += len;
+		n -= len;
+	}
+	return max;
+}
+
+/* RFC 8449 4: each side keeps under the limit the other advertised (the
+ * limit counts the content type byte in TLS 1.3), through the handshake,
+ * data and KeyUpdate. */
+static void record_size_limit_is_honoured(void)
+{
+	static uint8_t data[4000];
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 31);
+	for (int i = 0; i < 4; i++) {
+		uint16_t client_limit = i & 1 ? 64 : 16385;
+		uint16_t server_limit = i & 2 ? 100 : 16385;
+		pl_tls_config_t *ccfg = ep_client_config();
+		pl_tls_config_t *scfg = ep_server_config(all_chains);
+		ep_pair_t p;
+		CHECK(pl_tls_config_set_record_size_limit(ccfg, client_limit) ==
+		      PL_OK);
+		CHECK(pl_tls_config_set_record_size_limit(scfg, server_limit) ==
+		      PL_OK);
+		ep_pair_new(&p, ccfg, scfg, "localhost");
+		CHECK_MSG(ep_handshake(&p), "limits %u/%u", client_limit,
+			  server_limit);
+		CHECK(pl_tls_write(p.client, data, sizeof(data)) == PL_OK);
+		CHECK(pl_tls_write(p.server, data, sizeof(data)) == PL_OK);
+		CHECK(largest_record(p.client) <= server_limit + 16u);
+		CHECK(largest_record(p.server) <= client_limit + 16u);
+		ep_pump(&p);
+		for (int side = 0; side < 2; side++) {
+			uint8_t got[sizeof(data)];
+			size_t n, have = 0;
+			pl_tls_conn_t *c = side ? p.client : p.server;
+			while (have < sizeof(got) &&
+			       pl_tls_read(c, got + have, sizeof(got) - have,
+					   &n) == PL_OK &&
+			       n > 0)
+				have += n;
+			CHECK(have == sizeof(data) &&
+			      memcmp(got, data, sizeof(data)) == 0);
+		}
+		CHECK(pl_tls_key_update(p.client, true) == PL_OK);
+		ep_pump(&p);
+		CHECK(talk(&p));
+		ep_pair_free(&p);
+		pl_tls_config_free(ccfg);
+		pl_tls_config_free(scfg);
+	}
+}
+
 /* ---- bulk data ----------------------------------------------------------- */
 
 #define BULK (4u << 20)
@@ -402,8 +465,15 @@ static void bulk_data_both_ways_in_random_records(void)
 		up.src[i] = (uint8_t)next_random();
 		down.src[i] = (uint8_t)(i * 7 + (i >> 13));
 	}
+	int rounds = 0;
 	while ((up.received < BULK || down.received < BULK) && !up.broken &&
 	       !down.broken) {
+		/* About BULK / 20000 rounds are needed; far more means the
+		 * data stopped moving. */
+		if (++rounds == 100000) {
+			CHECK_MSG(false, "the transfer stalled");
+			break;
+		}
 		stream_write(&up);
 		stream_write(&down);
 		/* Leave part of a record behind now and then. */
@@ -624,6 +694,7 @@ int main(void)
 	RUN(two_chains_default_client_gets_ecdsa);
 	RUN(sni_selects_the_chain);
 	RUN(key_update_changes_both_directions);
+	RUN(record_size_limit_is_honoured);
 	RUN(bulk_data_both_ways_in_random_records);
 	RUN(zero_length_writes_and_records);
 	RUN(close_notify_ends_the_stream);

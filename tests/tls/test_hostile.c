@@ -936,6 +936,26 @@ static void server_rejects_second_client_hello_after_handshake(void)
 	session_free(&s);
 }
 
+/* RFC 8446 5 and 5.2: after the handshake every record is protected; a
+ * plaintext handshake record is an unexpected record. */
+static void server_rejects_plaintext_client_hello_after_handshake(void)
+{
+	session_t s;
+	client_hello_t h;
+	pl_buf_t rec = PL_BUF_INIT;
+	if (session_connected(&s)) {
+		client_hello_default(&h);
+		client_hello_records(&h, &rec);
+		(void)pl_tls_feed(s.p.server, pl_buf_head(&rec),
+				  pl_buf_size(&rec));
+		expect_alert_reaches(s.p.server, s.p.client,
+				     PL_ALERT_UNEXPECTED_MESSAGE);
+		exts_free(&h.exts);
+	}
+	pl_buf_free(&rec);
+	session_free(&s);
+}
+
 /* RFC 8446 5.2: a record that fails authentication is bad_record_mac. */
 static void server_rejects_flipped_bit_in_record(void)
 {
@@ -1024,6 +1044,19 @@ static void server_rejects_record_without_content_type(void)
 	if (session_connected(&s)) {
 		client_record_to_server(&s, "CLIENT_TRAFFIC_SECRET_0", 0, 0,
 					NULL, 0, 12);
+		expect_alert_reaches(s.p.server, s.p.client,
+				     PL_ALERT_UNEXPECTED_MESSAGE);
+	}
+	session_free(&s);
+}
+
+/* RFC 8446 5: an unknown inner content type is an unexpected record. */
+static void server_rejects_protected_record_of_unknown_type(void)
+{
+	session_t s;
+	if (session_connected(&s)) {
+		client_record_to_server(&s, "CLIENT_TRAFFIC_SECRET_0", 0, 99,
+					(const uint8_t *)"?", 1, 0);
 		expect_alert_reaches(s.p.server, s.p.client,
 				     PL_ALERT_UNEXPECTED_MESSAGE);
 	}
@@ -1944,12 +1977,14 @@ int main(void)
 	RUN(server_rejects_bad_client_finished);
 	RUN(server_rejects_application_data_before_finished);
 	RUN(server_rejects_second_client_hello_after_handshake);
+	RUN(server_rejects_plaintext_client_hello_after_handshake);
 	RUN(server_rejects_flipped_bit_in_record);
 	RUN(server_rejects_oversized_protected_record);
 	RUN(server_rejects_protected_plaintext_over_16k);
 	RUN(server_rejects_ccs_after_handshake);
 	RUN(server_rejects_protected_ccs);
 	RUN(server_rejects_record_without_content_type);
+	RUN(server_rejects_protected_record_of_unknown_type);
 	RUN(server_rejects_key_update_with_bad_request);
 	RUN(server_rejects_new_session_ticket);
 	RUN(server_rejects_key_update_before_finished);
