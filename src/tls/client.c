@@ -328,11 +328,8 @@ static int check_version(pl_tls_conn_t *c, pl_tls_exts_t *exts,
 				   "ServerHello selected version 0x%04x, which "
 				   "was not offered",
 				   version);
-	if (legacy_version != 0x0303)
-		return pl_tls_fail(c, PL_ALERT_PROTOCOL_VERSION,
-				   "ServerHello legacy_version is 0x%04x (must "
-				   "be 0x0303)",
-				   legacy_version);
+	/* RFC 8446 4.2.1: with supported_versions present, legacy_version
+	 * is ignored. */
 	return PL_OK;
 }
 
