@@ -147,6 +147,11 @@ int pl_tls_config_set_sigschemes(pl_tls_config_t *cfg,
  * under attack. */
 void pl_tls_config_set_require_cookie(pl_tls_config_t *cfg, bool on);
 
+/* Server: when the client names a server (SNI) that no chain covers,
+ * refuse with unrecognized_name (RFC 6066 3) instead of answering with the
+ * first chain. Off by default. */
+void pl_tls_config_set_strict_sni(pl_tls_config_t *cfg, bool on);
+
 /* The record size limit advertised (RFC 8449), 64..16385. Default 16385. */
 int pl_tls_config_set_record_size_limit(pl_tls_config_t *cfg, uint16_t limit);
 
@@ -169,6 +174,11 @@ void pl_tls_conn_free(pl_tls_conn_t *c);
 /* The time (seconds since the epoch) certificates are checked against.
  * Until it is called, the current time as libcrypto reads it is used. */
 void pl_tls_conn_set_time(pl_tls_conn_t *c, time_t now);
+
+/* A pointer the caller keeps with the connection (for trace callbacks,
+ * which receive the connection). NULL until set. */
+void pl_tls_conn_set_user(pl_tls_conn_t *c, void *user);
+void *pl_tls_conn_user(const pl_tls_conn_t *c);
 
 /* Gives the engine bytes received from the peer. All len bytes are taken
  * (a partial record is kept until the rest arrives). Returns PL_OK, or

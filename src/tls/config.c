@@ -166,6 +166,11 @@ int pl_tls_config_set_sigschemes(pl_tls_config_t *cfg,
 			schemes, n, scheme_ok);
 }
 
+void pl_tls_config_set_strict_sni(pl_tls_config_t *cfg, bool on)
+{
+	cfg->strict_sni = on;
+}
+
 void pl_tls_config_set_require_cookie(pl_tls_config_t *cfg, bool on)
 {
 	cfg->require_cookie = on;

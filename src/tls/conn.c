@@ -86,6 +86,16 @@ void pl_tls_conn_free(pl_tls_conn_t *c)
 	free(c);
 }
 
+void pl_tls_conn_set_user(pl_tls_conn_t *c, void *user)
+{
+	c->user = user;
+}
+
+void *pl_tls_conn_user(const pl_tls_conn_t *c)
+{
+	return c->user;
+}
+
 void pl_tls_conn_set_time(pl_tls_conn_t *c, time_t now)
 {
 	c->now = now;

@@ -155,6 +155,27 @@ static int read_ccs(pl_tls_conn_t *c, const uint8_t *p, size_t len)
 	return PL_OK;
 }
 
+/* Queues len bytes of application data at p for pl_tls_read. p points
+ * into c->in, where read_protected decrypted it (application data never
+ * arrives unprotected). When nothing is queued yet, the record buffer
+ * itself becomes app_in, the plaintext left where it is, and app_in's
+ * empty memory takes the next record: a 16 KiB record is then not copied
+ * a second time. */
+static int queue_app_data(pl_tls_conn_t *c, const uint8_t *p, size_t len)
+{
+	if (pl_buf_size(&c->app_in) == 0 && len > 0) {
+		pl_buf_t spare = c->app_in;
+		c->app_in = c->in;
+		c->app_in.start = (size_t)(p - c->in.data);
+		c->app_in.len = c->app_in.start + len;
+		c->in = spare;
+		pl_buf_reset(&c->in);
+		return PL_OK;
+	}
+	pl_push_bytes(&c->app_in, p, len);
+	return pl_buf_error(&c->app_in);
+}
+
 static int read_content(pl_tls_conn_t *c, uint8_t type, const uint8_t *p,
 			size_t len)
 {
@@ -179,8 +200,7 @@ static int read_content(pl_tls_conn_t *c, uint8_t type, const uint8_t *p,
 					   "message split over records");
 		if (c->peer_closed)
 			return PL_OK;
-		pl_push_bytes(&c->app_in, p, len);
-		return pl_buf_error(&c->app_in);
+		return queue_app_data(c, p, len);
 	default:
 		return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
 				   "record of unknown content type %u", type);

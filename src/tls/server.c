@@ -302,6 +302,17 @@ static bool is_pkcs1(uint16_t scheme)
 static int choose_chain(pl_tls_conn_t *c, hello_t *h)
 {
 	const pl_tls_config_t *cfg = c->cfg;
+	if (cfg->strict_sni && c->server_name) {
+		bool covered = false;
+		for (size_t i = 0; i < cfg->n_chains; i++)
+			if (pl_x509_chain_covers(cfg->chains[i].chain,
+						 c->server_name))
+				covered = true;
+		if (!covered) /* RFC 6066 3 */
+			return pl_tls_fail(c, PL_ALERT_UNRECOGNIZED_NAME,
+					   "no site here is named '%s'",
+					   c->server_name);
+	}
 	for (int pass = c->server_name ? 0 : 1; pass < 2; pass++)
 		for (size_t i = 0; i < cfg->n_chains; i++) {
 			const pl_tls_chain_entry_t *e = &cfg->chains[i];

@@ -101,6 +101,7 @@ struct pl_tls_config {
 	pl_x509_store_t *store;
 	bool verify;
 	bool require_cookie;
+	bool strict_sni;
 	uint8_t alpn_wire[256]; /* ProtocolNameList body (RFC 7301 3.1) */
 	size_t alpn_len;
 	uint16_t record_size_limit;
@@ -188,6 +189,7 @@ struct pl_tls_conn {
 	pl_tls_state_t state;
 	bool is_server;
 	time_t now;
+	void *user;
 	pl_tls_hs_t *hs; /* NULL once the handshake is over */
 
 	/* I/O */
