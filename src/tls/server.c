@@ -69,9 +69,11 @@ static int parse_fixed(pl_tls_conn_t *c, pl_reader_t *body, hello_t *h)
 	    pl_read_vec8(body, &h->compression))
 		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
 				   "ClientHello is truncated");
-	/* Extensions are optional in the syntax (pre-TLS 1.2 clients). */
+	/* Extensions are optional in the syntax (pre-TLS 1.2 clients).
+	 * The empty block points into the body: NULL + 0 is undefined
+	 * behaviour in C (found by fuzz_server under UBSan). */
 	if (pl_reader_left(body) == 0)
-		pl_reader_init(&block, NULL, 0);
+		pl_reader_init(&block, body->p, 0);
 	else if (pl_read_vec16(body, &block) || pl_reader_done(body))
 		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
 				   "ClientHello: malformed extensions");
