@@ -1,0 +1,306 @@
+"""padlock's client (`padlock get`) -> OpenSSL's `openssl s_server -tls1_3`.
+
+s_server -www answers with a page describing the session it negotiated
+("New, TLSv1.3, Cipher is ...", "Protocol  : TLSv1.3", "Cipher    : ...",
+the groups and signature algorithms the client offered); s_server -WWW
+serves files byte for byte. s_server -trace prints every handshake message
+it sent and received, so each case also asserts, from the peer's side, the
+group in its ServerHello, the scheme of its CertificateVerify, whether it
+sent a HelloRetryRequest, which extensions our ClientHello carried and
+which alert our client sent when it refused a certificate.
+"""
+
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import (SIGSCHEME, SUITES, Failure, Suite, expect, expect_equal,  # noqa: E402
+                    expect_in, expect_ok, expect_re, have_ipv6_loopback,
+                    padlock_bin, padlock_get, pick, pki, require_tools,
+                    start_openssl_server, tmp_path, trace_messages, wait_until)
+
+suite = Suite("padlock get -> openssl s_server -tls1_3")
+
+OPENSSL_GROUP = {"x25519": "X25519", "secp256r1": "P-256", "secp384r1": "P-384"}
+TRACE_GROUP = {"x25519": "ecdh_x25519", "secp256r1": "secp256r1",
+               "secp384r1": "secp384r1"}
+
+
+def s_server(kind="ecdsa_p256", *extra, mode="-www", leaf=None, host="127.0.0.1",
+             cwd=None):
+    leaf = leaf or pki().leaf(kind)
+    args = ["-tls1_3", "-cert", leaf.cert, "-key", leaf.key, mode, "-trace"]
+    if leaf.chain != leaf.cert:
+        args += ["-cert_chain", pki().intermediate]
+    return start_openssl_server(args + list(extra), host=host, cwd=cwd)
+
+
+def get(server, *options, url=None):
+    return padlock_get(url or server.url("/"), "--cacert", pki().root, *options)
+
+
+def server_trace(server):
+    return trace_messages(server.proc.out())
+
+
+def check_page(result, suite_name=None):
+    """The s_server -www page our client fetched describes a TLS 1.3 session."""
+    expect_ok(result, "padlock get")
+    page = result.out
+    expect_in("<HTML><BODY", page, "the body padlock get printed")
+    m = expect_re(r"New, (\S+), Cipher is (\S+)", page, "the s_server -www page")
+    expect_equal(m.group(1), "TLSv1.3", "protocol s_server negotiated")
+    expect_re(r"Protocol\s+: TLSv1\.3", page, "the s_server -www page")
+    if suite_name:
+        expect_equal(m.group(2), suite_name, "suite s_server negotiated")
+        expect_re(r"Cipher\s+: %s" % suite_name, page, "the s_server -www page")
+    expect(page.rstrip().endswith("</BODY></HTML>"),
+           "the page is cut short: ...%r" % page[-80:])
+
+
+def check_handshake(server, hello_retry=False, group=None, scheme=None):
+    """What s_server's trace says it negotiated (hello_retry None: either)."""
+    trace = wait_until(lambda: (lambda t: t if pick(t, "received", "Finished") else None)(
+        server_trace(server)), "s_server to receive our Finished", timeout=5)
+    hellos = pick(trace, "received", "ClientHello")
+    retries = [m for m in pick(trace, "sent", "ServerHello")
+               if m.is_hello_retry_request()]
+    if hello_retry is None:
+        pass
+    elif hello_retry:
+        expect(len(hellos) == 2 and len(retries) == 1,
+               "expected a HelloRetryRequest: s_server received %d ClientHello "
+               "and sent %d HRR" % (len(hellos), len(retries)))
+    else:
+        expect(len(hellos) == 1 and not retries,
+               "expected a 1-RTT handshake: s_server received %d ClientHello "
+               "and sent %d HRR" % (len(hellos), len(retries)))
+    if group:
+        final = [m for m in pick(trace, "sent", "ServerHello")
+                 if not m.is_hello_retry_request()]
+        expect_equal(final[-1].group(), [TRACE_GROUP[group]],
+                     "key_share group in s_server's ServerHello")
+    if scheme:
+        verify = pick(trace, "sent", "CertificateVerify")
+        expect(verify, "s_server sent no CertificateVerify")
+        expect_equal(verify[-1].signature_scheme(), scheme,
+                     "scheme of s_server's CertificateVerify")
+    return trace
+
+
+def check_refused(result, server, alert_code, words):
+    """Our client refused: exit 1, one message naming the cause, the alert on
+    the wire (as s_server reports it), and no body."""
+    expect(result.rc == 1, "padlock get exited with %s, expected 1" % result.rc)
+    expect_equal(result.out, "", "stdout of a refused fetch")
+    lines = [line for line in result.err.splitlines() if line.strip()]
+    expect(len(lines) == 1, "padlock get printed %d lines on stderr, expected "
+           "one sentence" % len(lines))
+    for word in words:
+        expect(word.lower() in result.err.lower(),
+               "%r not in padlock get's message: %s" % (word, result.err.strip()))
+    wait_until(lambda: "SSL alert number" in server.proc.err(),
+               "s_server to report the alert it received", timeout=5)
+    m = re.search(r"SSL alert number (\d+)", server.proc.err())
+    expect_equal(int(m.group(1)), alert_code, "alert s_server received")
+
+
+# --- suites, groups, signature schemes ----------------------------------------
+
+def case_suite(name):
+    server = s_server("ecdsa_p256", "-ciphersuites", name)
+    check_page(get(server), suite_name=name)
+    check_handshake(server)
+
+
+for _name in SUITES:
+    suite.add("suite_" + _name, case_suite, _name)
+
+
+def case_group_forced(group):
+    # The server allows only this group; the default client must get there,
+    # by a HelloRetryRequest if its first key share is another group.
+    server = s_server("ecdsa_p256", "-groups", OPENSSL_GROUP[group])
+    check_page(get(server))
+    trace = check_handshake(server, hello_retry=None, group=group)
+    first = pick(trace, "received", "ClientHello")[0].group()
+    check_handshake(server, hello_retry=TRACE_GROUP[group] not in first)
+
+
+def case_group_offered(group):
+    # --tls-groups GROUP: the first ClientHello carries that share: no HRR.
+    server = s_server("ecdsa_p256", "-groups", OPENSSL_GROUP[group])
+    check_page(get(server, "--tls-groups", group))
+    trace = check_handshake(server, hello_retry=False, group=group)
+    expect_equal(pick(trace, "received", "ClientHello")[0].group(),
+                 [TRACE_GROUP[group]], "key shares in our ClientHello")
+
+
+for _group in OPENSSL_GROUP:
+    suite.add("group_server_only_" + _group, case_group_forced, _group)
+    suite.add("group_client_offers_" + _group, case_group_offered, _group)
+
+
+def case_certificate(kind, scheme):
+    server = s_server(kind, "-sigalgs", scheme)
+    result = get(server)
+    check_page(result)
+    check_handshake(server, scheme=scheme)
+
+
+for _kind, _scheme in sorted(SIGSCHEME.items()):
+    suite.add("cert_%s_%s" % (_kind, _scheme), case_certificate, _kind, _scheme)
+for _scheme in ("rsa_pss_rsae_sha384", "rsa_pss_rsae_sha512"):
+    suite.add("cert_rsa2048_" + _scheme, case_certificate, "rsa2048", _scheme)
+
+
+@suite.case("hello_retry_request_to_p384_shown_by_v")
+def hello_retry():
+    server = s_server("ecdsa_p256", "-groups", "P-384")
+    result = get(server, "-v")
+    check_page(result)
+    trace = check_handshake(server, hello_retry=True, group="secp384r1")
+    second = pick(trace, "received", "ClientHello")[1]
+    expect_equal(second.group(), ["secp384r1"], "key share of our second ClientHello")
+    expect_re(r"hello\s*retry\s*request", result.err, "padlock get -v", re.I)
+
+
+# --- what the ClientHello carries -----------------------------------------------
+
+@suite.case("sni_sent_for_name_not_for_ip")
+def sni():
+    # RFC 6066 3: server_name carries host names only, never an IP literal.
+    server = s_server()
+    check_page(get(server))
+    first = pick(server_trace(server), "received", "ClientHello")[0]
+    expect(first.has_extension(0), "no server_name in our ClientHello to localhost")
+    server = s_server()
+    check_page(get(server, url=server.url("/", host="127.0.0.1")))
+    first = pick(server_trace(server), "received", "ClientHello")[0]
+    expect(not first.has_extension(0),
+           "server_name sent for https://127.0.0.1 (an IP literal)")
+
+
+@suite.case("alpn_http11_accepted")
+def alpn():
+    server = s_server("ecdsa_p256", "-alpn", "http/1.1")
+    check_page(get(server, "--alpn", "http/1.1"))
+    expect_in("ALPN protocols advertised by the client: http/1.1",
+              server.proc.out(), "s_server's output")
+    ee = pick(server_trace(server), "sent", "EncryptedExtensions")
+    expect(ee and ee[0].has_extension(16),
+           "s_server's EncryptedExtensions carries no ALPN")
+
+
+@suite.case("ipv6_literal_url")
+def ipv6():
+    if not have_ipv6_loopback():
+        raise Failure("this machine has no ::1 on its loopback interface")
+    server = s_server(host="::1")
+    check_page(get(server, url=server.url("/", host="::1")))
+
+
+# --- bodies: exact bytes, -o ------------------------------------------------------
+
+def docroot_with(name, data):
+    root = tmp_path("docroot")
+    os.makedirs(root)
+    with open(os.path.join(root, name), "wb") as f:
+        f.write(data)
+    return root
+
+
+@suite.case("www_file_1_MiB_byte_exact")
+def www_file():
+    # HTTP/1.0 without Content-Length: the body ends at close_notify.
+    data = os.urandom(1024 * 1024)
+    root = docroot_with("blob.bin", data)
+    server = s_server("ecdsa_p256", mode="-WWW", cwd=root)
+    result = get(server, url=server.url("/blob.bin"))
+    expect_ok(result, "padlock get")
+    expect(result.out_bytes == data, "body differs from the file: got %d bytes, "
+           "expected %d" % (len(result.out_bytes), len(data)))
+
+
+@suite.case("output_file_option")
+def output_file():
+    data = b"padlock interop: -o writes the body here\n" * 100
+    root = docroot_with("page.txt", data)
+    server = s_server("ecdsa_p256", mode="-WWW", cwd=root)
+    target = tmp_path("body.out")
+    result = get(server, "-o", target, url=server.url("/page.txt"))
+    expect_ok(result, "padlock get -o")
+    with open(target, "rb") as f:
+        expect(f.read() == data, "the -o file differs from the served file")
+    expect_equal(result.out, "", "stdout with -o")
+
+
+# --- certificates our client must refuse ------------------------------------------
+
+@suite.case("expired_certificate_refused")
+def expired():
+    server = s_server(leaf=pki().expired_leaf())
+    check_refused(get(server), server, 45, ["expired"])
+
+
+@suite.case("wrong_host_refused")
+def wrong_host():
+    server = s_server(leaf=pki().wrong_host_leaf())
+    result = get(server)
+    # RFC 8446 names no single alert for this; bad_certificate (42) is what
+    # a name mismatch earns in practice. Any fatal alert is accepted.
+    expect(result.rc == 1, "padlock get exited with %s, expected 1" % result.rc)
+    for name in ("localhost", "www.example.com"):
+        expect_in(name, result.err, "padlock get's message")
+    wait_until(lambda: "SSL alert number" in server.proc.err(),
+               "s_server to report the alert it received", timeout=5)
+
+
+@suite.case("untrusted_root_refused_with_unknown_ca")
+def untrusted():
+    server = s_server(leaf=pki().untrusted_leaf())
+    check_refused(get(server), server, 48, ["unknown_ca"])
+
+
+@suite.case("test_root_not_in_system_store")
+def system_store():
+    # Without --cacert the system store is used, which does not know the test
+    # root: the negative control for every --cacert case above.
+    server = s_server()
+    result = padlock_get(server.url("/"))
+    check_refused(result, server, 48, ["unknown_ca"])
+
+
+def case_insecure(which):
+    leaf = {"expired": pki().expired_leaf, "wrong_host": pki().wrong_host_leaf,
+            "untrusted": pki().untrusted_leaf}[which]()
+    server = s_server(leaf=leaf)
+    check_page(get(server, "--insecure"))
+    check_handshake(server)
+
+
+for _which in ("expired", "wrong_host", "untrusted"):
+    suite.add("insecure_accepts_" + _which, case_insecure, _which)
+
+
+@suite.case("tls12_only_server_refused")
+def tls12_server():
+    leaf = pki().leaf("ecdsa_p256")
+    server = start_openssl_server(["-tls1_2", "-cert", leaf.cert, "-key", leaf.key,
+                                   "-cert_chain", pki().intermediate, "-www"])
+    result = get(server)
+    expect(result.rc == 1, "padlock get exited with %s against a TLS 1.2-only "
+           "server, expected 1" % result.rc)
+    expect_in("protocol_version", result.err, "padlock get's message")
+
+
+def setup():
+    require_tools("openssl")
+    padlock_bin()
+
+
+suite.setup = setup
+
+if __name__ == "__main__":
+    suite.run()
