@@ -95,7 +95,8 @@ for _name in GNUTLS_SUITE:
 
 
 def case_group(group):
-    server = gnutls_serv("ecdsa_p256", TLS13 + ":-GROUP-ALL:+GROUP-" + GNUTLS_GROUP[group])
+    priority = TLS13 + ":-GROUP-ALL:+GROUP-" + GNUTLS_GROUP[group]
+    server = gnutls_serv("ecdsa_p256", priority)
     check_page(get(server, "--tls-groups", group), group=group)
     expect(not hello_retry_sent(server), "gnutls-serv sent a HelloRetryRequest "
            "although our only key share was %s" % group)

@@ -13,11 +13,14 @@ which alert our client sent when it refused a certificate.
 import os
 import re
 import sys
+import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import (SIGSCHEME, SUITES, Failure, Suite, expect, expect_equal,  # noqa: E402
-                    expect_in, expect_ok, expect_re, have_ipv6_loopback,
-                    padlock_bin, padlock_get, pick, pki, require_tools,
+from common import (SIGSCHEME, SUITES, WAIT, Failure, Suite, expect,  # noqa: E402
+                    expect_equal, expect_in, expect_ok, expect_re,
+                    have_ipv6_loopback, msg_messages, padlock_bin,
+                    padlock_get, pick, pki, require_tools,
                     start_openssl_server, tmp_path, trace_messages, wait_until)
 
 suite = Suite("padlock get -> openssl s_server -tls1_3")
@@ -199,6 +202,79 @@ def ipv6():
         raise Failure("this machine has no ::1 on its loopback interface")
     server = s_server(host="::1")
     check_page(get(server, url=server.url("/", host="::1")))
+
+
+# --- post-handshake: KeyUpdate from the server ------------------------------------
+
+@suite.case("key_update_requested_by_server")
+def key_update():
+    # s_server without -www: what we type on its stdin goes to the client, and
+    # "K" alone on a line sends KeyUpdate(update_requested). Our client must
+    # answer with its own KeyUpdate (RFC 8446 4.6.3) and read the response
+    # sent under the server's new keys.
+    leaf = pki().leaf("ecdsa_p256")
+    server = start_openssl_server(["-tls1_3", "-cert", leaf.cert, "-key", leaf.key,
+                                   "-cert_chain", pki().intermediate, "-msg"])
+    done = {}
+    fetch = threading.Thread(target=lambda: done.update(result=get(server)),
+                             daemon=True)
+    fetch.start()
+    wait_until(lambda: "GET / HTTP/1.1" in server.proc.out() or not fetch.is_alive(),
+               "our request to reach s_server")
+    typed = server.proc.popen.stdin
+    typed.write(b"K\n")
+    typed.flush()
+    wait_until(lambda: (">>> TLS 1.3, Handshake [length 0005], KeyUpdate"
+                        in server.proc.out()), "s_server to send KeyUpdate", timeout=5)
+    time.sleep(0.2)
+    typed.write(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nhello\n")
+    typed.flush()
+    fetch.join(WAIT)
+    expect("result" in done, "padlock get did not finish (or raised)")
+    result = done["result"]
+    expect_ok(result, "padlock get")
+    expect_equal(result.out, "hello\n", "body sent after the KeyUpdate")
+    wait_until(lambda: ("received", "KeyUpdate") in msg_messages(server.proc.out()),
+               "s_server to receive our KeyUpdate", timeout=5)
+
+
+# --- record layer as OpenSSL sends it ---------------------------------------------
+
+@suite.case("padded_records_from_server")
+def padded_records():
+    # RFC 8446 5.4: the client must strip the zero padding of each record.
+    server = s_server("ecdsa_p256", "-record_padding", "1024")
+    check_page(get(server))
+    check_handshake(server)
+
+
+@suite.case("handshake_messages_split_across_records")
+def split_handshake():
+    # 512-byte records: the ~900-byte Certificate message arrives in pieces
+    # the client must reassemble.
+    server = s_server("ecdsa_p256", "-max_send_frag", "512")
+    check_page(get(server))
+    check_handshake(server)
+    m = expect_re(r"^    Certificate, Length=(\d+)$", server.proc.out(),
+                  "s_server's trace", re.M)
+    expect(int(m.group(1)) > 512, "the Certificate message (%s bytes) fits in "
+           "one record; nothing was split" % m.group(1))
+
+
+@suite.case("client_certificate_required_reported")
+def client_auth():
+    # s_server -Verify insists on a client certificate; we have none, it
+    # aborts with certificate_required (RFC 8446 4.4.2.4) and padlock get
+    # must say so.
+    leaf = pki().leaf("ecdsa_p256")
+    server = start_openssl_server(["-tls1_3", "-cert", leaf.cert, "-key", leaf.key,
+                                   "-cert_chain", pki().intermediate, "-www",
+                                   "-Verify", "1"])
+    result = get(server)
+    expect(result.rc == 1, "padlock get exited with %s, expected 1" % result.rc)
+    expect_in("certificate_required", result.err, "padlock get's message")
+    wait_until(lambda: "peer did not return a certificate" in server.proc.err(),
+               "s_server to report the missing client certificate", timeout=5)
 
 
 # --- bodies: exact bytes, -o ------------------------------------------------------

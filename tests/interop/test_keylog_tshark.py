@@ -172,8 +172,10 @@ def agree():
             missing = set(TRAFFIC_LABELS) - labels
             expect(not missing, "%s key log lacks %s for one connection"
                    % (who, ", ".join(sorted(missing))))
-    pick = lambda lines: sorted(tuple(l) for l in lines if l[0] in TRAFFIC_LABELS)  # noqa: E731
-    expect(pick(client) == pick(server),
+    def traffic(lines):
+        return sorted(tuple(line) for line in lines if line[0] in TRAFFIC_LABELS)
+
+    expect(traffic(client) == traffic(server),
            "the client's and the servers' traffic secrets differ")
 
 

@@ -14,8 +14,9 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import (BODY, REQUEST, SIGSCHEME, SUITES, Failure, Suite, alerts,  # noqa: E402
-                    converse, expect, expect_equal, expect_in, expect_re, msg_messages, pick,
+from common import (BODY, REQUEST, SIGSCHEME, SUITES, Suite, alerts,  # noqa: E402
+                    converse, expect, expect_equal, expect_in, expect_re,
+                    msg_messages, pick,
                     pki, require_tools, start_testserver, testserver_bin,
                     trace_messages, wait_until)
 
@@ -245,6 +246,49 @@ def key_update():
     expect(("sent", "KeyUpdate") in messages, "s_client did not send KeyUpdate")
     expect(("received", "KeyUpdate") in messages, "the server did not answer "
            "KeyUpdate(update_requested) with its own KeyUpdate")
+
+
+# --- record layer and extensions as OpenSSL sends them ----------------------------
+
+@suite.case("padded_records_from_client")
+def padded_records():
+    # RFC 8446 5.4: the server must strip the zero padding of each record.
+    server = server_with()
+    result, trace = fetch(server, "-record_padding", "512")
+    check_session(result, trace)
+
+
+@suite.case("request_split_across_records")
+def split_request():
+    # A 3 KiB request head sent in 512-byte records: the server reads the
+    # request across records.
+    server = server_with()
+    big = REQUEST.replace(b"Connection: close\r\n",
+                          b"X-Filler: " + b"f" * 3000 + b"\r\nConnection: close\r\n")
+    result, trace = fetch(server, "-max_send_frag", "512", "-split_send_frag", "512",
+                          steps=[big])
+    check_session(result, trace)
+    records = result.out.count("Sent Record")
+    expect(records >= 8, "s_client sent only %d records; the request was not "
+           "split" % records)
+
+
+@suite.case("unknown_extensions_ignored")
+def unknown_extensions():
+    # Extensions the server does not implement (status_request,
+    # post_handshake_auth) and unassigned ones (1234, 65000) are ignored
+    # (RFC 8446 4.2) and never echoed back.
+    server = server_with()
+    result, trace = fetch(server, "-status", "-enable_pha",
+                          "-serverinfo", "1234,65000")
+    check_session(result, trace)
+    hello = pick(trace, "sent", "ClientHello")[0]
+    expect(hello.has_extension(65000) and hello.has_extension(49),
+           "s_client did not send the extensions this case is about")
+    ee = pick(trace, "received", "EncryptedExtensions")[0]
+    for code in (5, 49, 1234, 65000):
+        expect(not ee.has_extension(code), "the server answered extension %d "
+               "in EncryptedExtensions" % code)
 
 
 # --- refusals -----------------------------------------------------------------
