@@ -58,6 +58,13 @@ class Failure(Exception):
     """A case failed; the message says why in one line."""
 
 
+class Skip(Exception):
+    """A case cannot run on this machine (e.g. no IPv6 loopback); says why.
+
+    Only for properties of the machine, never for something padlock lacks.
+    """
+
+
 # ---------------------------------------------------------------------------
 # The run's temporary directory and process bookkeeping
 
@@ -832,7 +839,7 @@ class Suite:
         print("# %s" % self.title)
         sys.stdout.flush()
         wanted = sys.argv[1:]
-        passed = failed = 0
+        passed = failed = skipped = 0
         if self.setup:
             try:
                 self.setup()
@@ -843,13 +850,18 @@ class Suite:
         for name, fn in self.cases:
             if wanted and not any(w in name for w in wanted):
                 continue
-            if self._run_case(name, fn):
+            outcome = self._run_case(name, fn)
+            if outcome == "ok":
                 passed += 1
+            elif outcome == "skip":
+                skipped += 1
             else:
                 failed += 1
-        if passed + failed == 0:
+        if passed + failed + skipped == 0:
             print("FAIL select: no case matches %s" % " ".join(wanted))
             failed = 1
+        if skipped:
+            print("# %d skipped" % skipped)
         print("%d passed, %d failed" % (passed, failed))
         sys.stdout.flush()
         sys.exit(1 if failed else 0)
@@ -857,9 +869,11 @@ class Suite:
     def _run_case(self, name, fn):
         first_proc = len(_live)
         del _transcript[:]
-        why, trace = None, ""
+        why, trace, skip = None, "", None
         try:
             fn()
+        except Skip as e:
+            skip = str(e)
         except Failure as e:
             why = str(e)
         except AssertionError as e:
@@ -874,10 +888,14 @@ class Suite:
             problems += proc.stop()
         if why is None and problems:
             why = problems.pop(0)
+        if why is None and skip is not None:
+            print("skip %s: %s" % (name, skip))
+            sys.stdout.flush()
+            return "skip"
         if why is None:
             print("ok %s" % name)
             sys.stdout.flush()
-            return True
+            return "ok"
         print("FAIL %s: %s" % (name, why.splitlines()[0] if why else why))
         details = why.splitlines()[1:] + problems
         if details:
@@ -887,4 +905,4 @@ class Suite:
         for item in _transcript + procs:
             print(item.describe().rstrip())
         sys.stdout.flush()
-        return False
+        return "fail"

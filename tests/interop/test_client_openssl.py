@@ -17,7 +17,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import (SIGSCHEME, SUITES, WAIT, Failure, Suite, expect,  # noqa: E402
+from common import (SIGSCHEME, SUITES, WAIT, Skip, Suite, expect,  # noqa: E402
                     expect_equal, expect_in, expect_ok, expect_re,
                     have_ipv6_loopback, msg_messages, padlock_bin,
                     padlock_get, pick, pki, require_tools,
@@ -199,7 +199,7 @@ def alpn():
 @suite.case("ipv6_literal_url")
 def ipv6():
     if not have_ipv6_loopback():
-        raise Failure("this machine has no ::1 on its loopback interface")
+        raise Skip("this machine has no ::1 on its loopback interface")
     server = s_server(host="::1")
     check_page(get(server, url=server.url("/", host="::1")))
 
