@@ -644,6 +644,12 @@ class Pki:
                           self.intermediate, self.intermediate_key,
                           [self.intermediate])
 
+    def named_leaf(self, name, kind="ecdsa_p256"):
+        """A valid leaf for the DNS name `name` only."""
+        return self._leaf("named-" + name, kind, "padlock test %s" % name,
+                          "DNS:" + name, self.intermediate,
+                          self.intermediate_key, [self.intermediate])
+
     def expired_leaf(self):
         """A localhost leaf valid for 30 days from 2020-01-01."""
         return self._leaf("expired", "ecdsa_p256", "padlock test expired",
@@ -803,6 +809,21 @@ def expect_re(pattern, text, where, flags=0):
 def expect_equal(got, want, what):
     if got != want:
         raise Failure("%s: expected %r, got %r" % (what, want, got))
+
+
+def expect_same_secrets(log_a, log_b):
+    """Two NSS key logs of one connection hold the same TLS 1.3 secrets."""
+    def secrets(path):
+        with open(path) as f:
+            rows = [line.split() for line in f if line.strip() and line[0] != "#"]
+        return {(r[0], r[1]): r[2] for r in rows
+                if len(r) == 3 and r[0] != "EXPORTER_SECRET"}
+    a, b = secrets(log_a), secrets(log_b)
+    expect(len(a) >= 4, "the first key log holds %d secrets: %s" % (len(a), sorted(a)))
+    expect_equal(sorted(b), sorted(a), "labels and client randoms in both key logs")
+    differ = [label for (label, random), value in a.items()
+              if b[(label, random)] != value]
+    expect(not differ, "secrets differ between the key logs: %s" % ", ".join(differ))
 
 
 def expect_ok(result, what):

@@ -20,6 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (SIGSCHEME, SUITES, WAIT, Skip, Suite, expect,  # noqa: E402
                     expect_equal, expect_in, expect_ok, expect_re,
                     have_ipv6_loopback, msg_messages, padlock_bin,
+                    expect_same_secrets,
                     padlock_get, pick, pki, require_tools,
                     start_openssl_server, tmp_path, trace_messages, wait_until)
 
@@ -121,6 +122,19 @@ for _name in SUITES:
     suite.add("suite_" + _name, case_suite, _name)
 
 
+def case_client_suite(name):
+    # --tls-suites: the client offers this suite only.
+    server = s_server("ecdsa_p256")
+    result = get(server, "--tls-suites", name)
+    check_page(result, suite_name=name)
+    expect_re(r"Ciphers common between both SSL end points:\n%s\n" % name,
+              result.out, "the s_server -www page (what we offered)")
+
+
+for _name in SUITES:
+    suite.add("client_suite_option_" + _name, case_client_suite, _name)
+
+
 def case_group_forced(group):
     # The server allows only this group; the default client must get there,
     # by a HelloRetryRequest if its first key share is another group.
@@ -167,6 +181,20 @@ def hello_retry():
     second = pick(trace, "received", "ClientHello")[1]
     expect_equal(second.group(), ["secp384r1"], "key share of our second ClientHello")
     expect_re(r"hello\s*retry\s*request", result.err, "padlock get -v", re.I)
+
+
+@suite.case("keylog_matches_openssl_server")
+def keylog():
+    # Our SSLKEYLOGFILE and s_server's -keylogfile must hold the same secrets
+    # (after a HelloRetryRequest and with SHA-384, the harder schedule).
+    ours, theirs = tmp_path("padlock.keylog"), tmp_path("s_server.keylog")
+    server = s_server("ecdsa_p256", "-groups", "P-384", "-ciphersuites",
+                      "TLS_AES_256_GCM_SHA384", "-keylogfile", theirs)
+    result = padlock_get(server.url("/"), "--cacert", pki().root,
+                         env=dict(os.environ, SSLKEYLOGFILE=ours))
+    check_page(result, suite_name="TLS_AES_256_GCM_SHA384")
+    check_handshake(server, hello_retry=True, group="secp384r1")
+    expect_same_secrets(ours, theirs)
 
 
 # --- what the ClientHello carries -----------------------------------------------

@@ -16,9 +16,10 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (BODY, REQUEST, SIGSCHEME, SUITES, Suite, alerts,  # noqa: E402
                     converse, expect, expect_equal, expect_in, expect_re,
+                    expect_same_secrets,
                     msg_messages, pick,
                     pki, require_tools, start_testserver, testserver_bin,
-                    trace_messages, wait_until)
+                    tmp_path, trace_messages, wait_until)
 
 suite = Suite("padlock_testserver <- openssl s_client -tls1_3")
 
@@ -227,6 +228,23 @@ suite.add("two_chains_ecdsa_client_gets_ecdsa", case_two_chains,
           "ecdsa_secp256r1_sha256", "ecdsa_p256")
 
 
+@suite.case("sni_selects_chain")
+def sni_selects():
+    # Two chains for different names: the one for the name in server_name
+    # is sent, whichever order they were configured in.
+    other = pki().named_leaf("other.test")
+    server = start_testserver(pki().leaf("ecdsa_p256").server_args()
+                              + other.server_args())
+    for name, cn in (("other.test", other.cn), ("localhost", "padlock test ecdsa_p256")):
+        argv = s_client(server)
+        argv[argv.index("-servername") + 1] = name
+        argv[argv.index("-verify_hostname") + 1] = name
+        result = converse(argv, [REQUEST], re.escape(BODY))
+        check_session(result, trace_messages(result.out))
+        expect_in("subject=CN = %s" % cn, result.out,
+                  "s_client's output (certificate for server_name %s)" % name)
+
+
 # --- post-handshake: KeyUpdate --------------------------------------------------
 
 @suite.case("key_update_requested_by_client")
@@ -291,7 +309,61 @@ def unknown_extensions():
                "in EncryptedExtensions" % code)
 
 
+@suite.case("no_middlebox_compatibility")
+def no_middlebox():
+    # -no_middlebox: an empty legacy_session_id; the server must echo it
+    # empty (RFC 8446 4.1.3) and the handshake must still complete.
+    server = server_with()
+    result, trace = fetch(server, "-no_middlebox")
+    check_session(result, trace)
+    hello = pick(trace, "received", "ServerHello")[0]
+    expect_in("session_id (len=0)", hello.text, "the server's ServerHello")
+
+
+@suite.case("keylog_matches_openssl_client")
+def keylog():
+    # s_client's own key log and the server's --keylog must hold the same
+    # secrets: OpenSSL's key schedule and ours agree on every one of them.
+    client_log, server_log = tmp_path("s_client.keylog"), tmp_path("server.keylog")
+    server = server_with("ecdsa_p256", "--keylog", server_log)
+    result, trace = fetch(server, "-keylogfile", client_log)
+    check_session(result, trace)
+    expect_same_secrets(client_log, server_log)
+
+
 # --- refusals -----------------------------------------------------------------
+
+def expect_refused(result, trace, codes, what):
+    expect(BODY not in result.out, "the handshake succeeded: " + what)
+    got = [a for a in alerts(trace, "received") if a.level == "fatal"]
+    expect(got, "s_client received no fatal alert (%s)" % what)
+    expect(got[0].code in codes, "s_client received alert %s(%d), expected %s"
+           % (got[0].description, got[0].code, " or ".join(map(str, codes))))
+
+
+@suite.case("no_common_suite_refused_with_handshake_failure")
+def no_common_suite():
+    server = server_with("ecdsa_p256", "--suites", "TLS_AES_256_GCM_SHA384")
+    result, trace = fetch(server, "-ciphersuites", "TLS_AES_128_GCM_SHA256")
+    expect_refused(result, trace, (40,), "no cipher suite in common")
+
+
+@suite.case("no_common_group_refused")
+def no_common_group():
+    # RFC 8446 4.1.1: handshake_failure or insufficient_security.
+    server = server_with("ecdsa_p256", "--groups", "x25519")
+    result, trace = fetch(server, "-groups", "P-384")
+    expect_refused(result, trace, (40, 71), "no group in common")
+
+
+@suite.case("no_usable_signature_scheme_refused")
+def no_common_sigalg():
+    # Only an ECDSA key, and the client accepts only RSA-PSS signatures: the
+    # server cannot sign CertificateVerify (handshake_failure).
+    server = server_with("ecdsa_p256")
+    result, trace = fetch(server, "-sigalgs", "rsa_pss_rsae_sha256")
+    expect_refused(result, trace, (40,), "no signature scheme in common")
+
 
 @suite.case("tls12_only_client_refused_with_protocol_version")
 def tls12_refused():
