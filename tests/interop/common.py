@@ -650,6 +650,15 @@ class Pki:
                           "DNS:" + name, self.intermediate,
                           self.intermediate_key, [self.intermediate])
 
+    def big_leaf(self):
+        """A localhost leaf with 800 more names: its Certificate message
+        (about 20 KiB) cannot fit in one 16 KiB record."""
+        names = LOCAL_NAMES + "".join(",DNS:host%04d.padlock.test" % i
+                                      for i in range(800))
+        return self._leaf("big", "ecdsa_p256", "padlock test big", names,
+                          self.intermediate, self.intermediate_key,
+                          [self.intermediate])
+
     def expired_leaf(self):
         """A localhost leaf valid for 30 days from 2020-01-01."""
         return self._leaf("expired", "ecdsa_p256", "padlock test expired",

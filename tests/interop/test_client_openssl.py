@@ -289,6 +289,19 @@ def split_handshake():
            "one record; nothing was split" % m.group(1))
 
 
+@suite.case("certificate_message_larger_than_a_record")
+def big_certificate():
+    # A ~19 KiB Certificate message spans two records; the client reassembles
+    # it and checks the name among 803.
+    server = s_server(leaf=pki().big_leaf())
+    check_page(get(server))
+    check_handshake(server)
+    m = expect_re(r"^    Certificate, Length=(\d+)$", server.proc.out(),
+                  "s_server's trace", re.M)
+    expect(int(m.group(1)) > 16384, "the Certificate message is only %s bytes"
+           % m.group(1))
+
+
 @suite.case("client_certificate_required_reported")
 def client_auth():
     # s_server -Verify insists on a client certificate; we have none, it

@@ -228,6 +228,17 @@ suite.add("two_chains_ecdsa_client_gets_ecdsa", case_two_chains,
           "ecdsa_secp256r1_sha256", "ecdsa_p256")
 
 
+@suite.case("certificate_message_larger_than_a_record")
+def big_certificate():
+    # A ~19 KiB Certificate message: the server must split it over records.
+    server = start_testserver(pki().big_leaf().server_args())
+    result, trace = fetch(server)
+    check_session(result, trace)
+    m = expect_re(r"^    Certificate, Length=(\d+)$", result.out, "s_client's trace", re.M)
+    expect(int(m.group(1)) > 16384, "the Certificate message is only %s bytes"
+           % m.group(1))
+
+
 @suite.case("sni_selects_chain")
 def sni_selects():
     # Two chains for different names: the one for the name in server_name
