@@ -167,8 +167,13 @@ class Proc:
     def err(self):
         return _read_text(self.err_path)
 
-    def stop(self, timeout=5.0):
-        """Terminate by PID, wait, kill after timeout. Returns problems found."""
+    def stop(self, timeout=None):
+        """Terminate by PID, wait, kill after timeout. Returns problems found.
+
+        Our own binaries get 10 s: under ASan, leak checking at exit is slow.
+        """
+        if timeout is None:
+            timeout = 10.0 if self.ours else 5.0
         if self in _live:
             _live.remove(self)
         if self.popen.poll() is None:
