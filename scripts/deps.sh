@@ -10,6 +10,7 @@ packages=(
   clang libclang-rt-14-dev llvm
   gnutls-bin curl python3 tshark faketime
   ca-certificates iproute2
+  libnss3-tools chromium
 )
 
 missing=()

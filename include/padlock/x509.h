@@ -100,4 +100,101 @@ typedef struct {
 int pl_x509_verify(const pl_x509_store_t *s, const pl_x509_chain_t *c,
 		   const char *host, time_t now, pl_x509_verdict_t *v);
 
+/* ---- the local development CA (padlock cert) ----------------------------
+ *
+ * A certificate authority of one's own for development, like mkcert. It
+ * lives in one directory (mode 0700) holding ca.pem, its certificate
+ * (ECDSA P-256, ten years, "CN=padlock development CA USER@HOST,
+ * O=padlock local CA", CA:TRUE with pathLen 0), and ca-key.pem, its key
+ * (PKCS#8, mode 0600). It issues leaf certificates for development
+ * servers: ECDSA P-256, 397 days, serverAuth, the names given as
+ * subjectAltNames. Files are written to a temporary name and renamed into
+ * place, so they appear whole or not at all; keys are never readable by
+ * others, not even while being written.
+ * (src/x509/ca.c, ca_names.c, ca_issue.c)
+ */
+
+/* Writes into buf the directory of the local CA: $PADLOCK_CA_DIR when set,
+ * else $XDG_DATA_HOME/padlock/ca, else ~/.local/share/padlock/ca.
+ * PL_ERR_ARG with err set when there is no home directory or the path
+ * does not fit cap. */
+int pl_x509_ca_default_dir(char *buf, size_t cap, char *err, size_t err_len);
+
+/* True when dir holds a local CA certificate (ca.pem). */
+bool pl_x509_ca_exists(const char *dir);
+
+typedef struct pl_x509_ca pl_x509_ca_t;
+
+/* Loads the local CA in dir. When dir holds none and create is true, makes
+ * one first (with its missing parent directories, mode 0700), valid from
+ * an hour before now for ten years, and sets *created (created may be
+ * NULL). Refuses, with a sentence in err, half a CA (a key without its
+ * certificate or the reverse), a key that is not the certificate's, and a
+ * certificate that is not a CA. On failure, nothing this call made is
+ * left behind. The caller frees *out with pl_x509_ca_free. */
+int pl_x509_ca_open(const char *dir, bool create, time_t now,
+		    pl_x509_ca_t **out, bool *created, char *err,
+		    size_t err_len);
+
+/* The CA's directory, and the path of its certificate (DIR/ca.pem), which
+ * is what trust stores are given. Valid while ca lives. */
+const char *pl_x509_ca_dir(const pl_x509_ca_t *ca);
+const char *pl_x509_ca_cert_path(const pl_x509_ca_t *ca);
+
+/* The CA certificate as a one-certificate chain, for pl_x509_chain_info
+ * and pl_x509_chain_der. Borrowed: valid while ca lives. */
+const pl_x509_chain_t *pl_x509_ca_chain(const pl_x509_ca_t *ca);
+
+/* The SHA-256 fingerprint of the CA certificate as 64 lower-case hex
+ * digits and a NUL (cap at least 65). */
+int pl_x509_ca_fingerprint(const pl_x509_ca_t *ca, char *hex, size_t cap);
+
+void pl_x509_ca_free(pl_x509_ca_t *ca);
+
+/* Frees ca and, when pl_x509_ca_open created it, deletes it again (its
+ * files and the directories made for it): for a caller whose next step
+ * failed, so that a failed command leaves nothing behind. A CA that
+ * existed before is only freed. */
+void pl_x509_ca_discard(pl_x509_ca_t *ca);
+
+/* One name a certificate is issued for, checked and normalized. */
+typedef struct {
+	bool is_ip;
+	char text[256]; /* a DNS name in lower case, without a trailing dot,
+			   or an IP address as inet_ntop writes it */
+} pl_x509_san_t;
+
+/* The most names one certificate is issued for. */
+#define PL_X509_SAN_MAX 100
+
+/* Reads one name as a person types it: an IPv4 address, an IPv6 address
+ * (brackets allowed: "[::1]"), or a DNS name (labels of 1 to 63 letters,
+ * digits, '-' and '_', at most 253 characters, one trailing dot ignored,
+ * a wildcard only as the whole left-most label and not directly over a
+ * top-level domain). PL_ERR_ARG with one sentence in err that quotes the
+ * name and says what is wrong with it. */
+int pl_x509_san_parse(const char *name, pl_x509_san_t *san, char *err,
+		      size_t err_len);
+
+/* What pl_x509_ca_issue made. */
+typedef struct {
+	time_t not_before, not_after;
+	char serial[48]; /* hex, as openssl x509 -serial prints it */
+	bool replaced;   /* files of the same names were there and were
+			    replaced */
+} pl_x509_issued_t;
+
+/* Issues a leaf certificate for sans (1 to PL_X509_SAN_MAX names from
+ * pl_x509_san_parse; the first is also the subject CN when it fits),
+ * valid from an hour before now for 397 days but never past the CA, and
+ * writes cert_path (the leaf, then the CA certificate: the full chain a
+ * server sends; mode 0644) and key_path (the leaf's key, PKCS#8 PEM, mode
+ * 0600). Both files are written or neither is: on failure, files that
+ * were at those paths are unchanged and nothing new is left. Refuses an
+ * expired CA. PL_OK with *out filled in, or an error with err set. */
+int pl_x509_ca_issue(const pl_x509_ca_t *ca, const pl_x509_san_t *sans,
+		     size_t count, time_t now, const char *cert_path,
+		     const char *key_path, pl_x509_issued_t *out, char *err,
+		     size_t err_len);
+
 #endif

@@ -21,6 +21,12 @@ enum {
 /* `padlock get [options] URL`; argv[0] is "get". Returns an exit code. */
 int pl_cli_get(int argc, char **argv);
 
+/* `padlock cert [options] NAME...`, --install, --uninstall, --where: the
+ * local development CA (cert.c, cert_install.c); argv[0] is "cert".
+ * `padlock cert check ...` is passed on to the certificate checker: the
+ * first argument "check" is reserved and never taken as a name. */
+int pl_cli_cert(int argc, char **argv);
+
 /* ---- verbose output (verbose.c) ------------------------------------------ */
 
 /* The clock and switches of -v output, which goes to stderr. */

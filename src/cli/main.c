@@ -13,6 +13,8 @@ struct command {
 static const struct command commands[] = {
 	{ "get", pl_cli_get,
 	  "fetch an HTTPS URL; with -v, explain the connection step by step" },
+	{ "cert", pl_cli_cert,
+	  "a local CA for development: issue certificates, --install it" },
 };
 
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
