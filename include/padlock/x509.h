@@ -197,4 +197,132 @@ int pl_x509_ca_issue(const pl_x509_ca_t *ca, const pl_x509_san_t *sans,
 		     const char *key_path, pl_x509_issued_t *out, char *err,
 		     size_t err_len);
 
+/* ==== certificate diagnostics (issue 3: loading, chain diagnostics) =======
+ *
+ * Everything wrong with a certificate chain as a server would present it,
+ * found before a visitor finds it: each finding has a severity, a stable
+ * code (docs/certificate-diagnostics.md lists them all), one sentence a
+ * site owner understands, and the fix. The server refuses to start on an
+ * error-level finding; `padlock cert check` prints them.
+ * (src/x509/diagnose.c, diag_*.c, findings.c; passphrases in key.c)
+ */
+#include <stdio.h>
+
+/* Like pl_x509_key_load_pem, for a key that may be encrypted (PKCS#8
+ * "ENCRYPTED PRIVATE KEY" or traditional "Proc-Type: 4,ENCRYPTED"): the
+ * passphrase is the first line of the file at passphrase_path, without
+ * its line end (LF or CR LF); the rest of that file is ignored. The
+ * passphrase is wiped from memory before this returns. A wrong one fails
+ * with "KEY: the passphrase in FILE does not decrypt the private key
+ * (wrong passphrase?)"; an empty first line is refused. A key that is not
+ * encrypted loads as it is. With passphrase_path NULL this is
+ * pl_x509_key_load_pem. (--key-passphrase-file) */
+pl_pkey_t *pl_x509_key_load_pem_with_passphrase(const char *path,
+						const char *passphrase_path,
+						char *err, size_t err_len);
+
+typedef enum {
+	PL_X509_SEVERITY_INFO = 0,    /* worth knowing; nothing is wrong */
+	PL_X509_SEVERITY_WARNING = 1, /* works, but should be fixed */
+	PL_X509_SEVERITY_ERROR = 2,   /* clients fail, or soon will */
+} pl_x509_severity_t;
+
+/* "error", "warning", "info". */
+const char *pl_x509_severity_name(pl_x509_severity_t severity);
+
+/* One finding. The strings belong to the list that holds it. */
+typedef struct {
+	pl_x509_severity_t severity;
+	const char *code;    /* stable: "chain.missing-intermediate" */
+	int cert;            /* the certificate concerned, by its position
+				in the chain as given (0: the first one);
+				-1 when it concerns none of them (a key
+				file, an intermediate found elsewhere) */
+	const char *message; /* one sentence, no final period: "the server
+				certificate 'www.example.com' expired on
+				2030-01-01 (151 days ago)" */
+	const char *fix;     /* what to do, often a command: "chmod 600
+				site.key"; "" when there is nothing to do */
+} pl_x509_finding_t;
+
+/* A list of findings, in the order they were found. */
+typedef struct pl_x509_findings pl_x509_findings_t;
+
+/* An empty list; NULL when out of memory. Freed with
+ * pl_x509_findings_free. */
+pl_x509_findings_t *pl_x509_findings_new(void);
+void pl_x509_findings_free(pl_x509_findings_t *f);
+
+size_t pl_x509_findings_count(const pl_x509_findings_t *f);
+
+/* Finding i (0 <= i < count), borrowed from f; NULL when out of range. */
+const pl_x509_finding_t *pl_x509_findings_get(const pl_x509_findings_t *f,
+					      size_t i);
+
+/* The first finding with code, or NULL. */
+const pl_x509_finding_t *pl_x509_findings_find(const pl_x509_findings_t *f,
+					       const char *code);
+
+/* How many findings have severity. */
+size_t pl_x509_findings_count_severity(const pl_x509_findings_t *f,
+				       pl_x509_severity_t severity);
+
+/* True when any finding is an error: a server must not start with this
+ * chain. */
+bool pl_x509_findings_has_errors(const pl_x509_findings_t *f);
+
+/* Writes the findings as text, grouped by severity (errors, then
+ * warnings, then info), each as "  CODE: MESSAGE" and "    fix: FIX".
+ * colour adds ANSI colours (for a terminal). Prints nothing for an empty
+ * list. */
+void pl_x509_findings_print(FILE *out, const pl_x509_findings_t *f,
+			    bool colour);
+
+/* Appends key.permissions (a warning) to out when the file at path can be
+ * read by its group or by others, naming the file and the fix
+ * ("chmod 600 PATH"). PL_OK whether or not it found something; PL_ERR_IO
+ * with err set when the file cannot be examined. */
+int pl_x509_key_check_permissions(const char *path, pl_x509_findings_t *out,
+				  char *err, size_t err_len);
+
+/* What pl_x509_diagnose looks at besides the chain. Only store is
+ * required; zero every field you do not set. */
+typedef struct {
+	const pl_x509_store_t *store; /* the trust store clients are assumed
+					 to have (system, --ca-file,
+					 --ca-path) */
+	time_t now;                   /* the time to judge validity at;
+					 0: the current time */
+	const char *host;             /* a host name or IP address the leaf
+					 must cover; NULL: no such check */
+	const pl_pkey_t *key;         /* the private key served with the
+					 chain; NULL: no key.mismatch check */
+	const char *key_path;         /* its file; NULL: no key.permissions
+					 check */
+	const char *chain_path;       /* the chain's file, as fixes name it
+					 (default "chain.pem") */
+	const char *intermediates_dir; /* a directory of certificate files
+					 where a missing intermediate may be
+					 found; NULL: none */
+} pl_x509_diagnose_opts_t;
+
+/* Diagnoses chain c (leaf first, as a server presents it) and appends the
+ * findings to out: dates (cert.expired, cert.not-yet-valid,
+ * cert.expires-soon), names (name.list, name.none, name.mismatch), the
+ * chain's shape (chain.order, chain.duplicate, chain.unrelated,
+ * chain.missing-intermediate, chain.root-included, cert.self-signed,
+ * chain.untrusted-root), strength (key.weak, sig.weak), purpose
+ * (cert.no-server-auth, cert.ca-as-leaf), the key (key.mismatch,
+ * key.permissions), and chain.invalid for a failure of libcrypto's path
+ * validation that none of these explains. A broken chain is not a failure
+ * of this call: PL_OK means the diagnosis ran. PL_ERR_ARG (a missing
+ * argument, a host that is no host name), PL_ERR_IO (the intermediates
+ * directory or key file cannot be read) or PL_ERR_NOMEM, with err set;
+ * out may then hold part of the findings. */
+int pl_x509_diagnose(const pl_x509_chain_t *c,
+		     const pl_x509_diagnose_opts_t *opts,
+		     pl_x509_findings_t *out, char *err, size_t err_len);
+
+/* ==== end of certificate diagnostics ====================================== */
+
 #endif

@@ -138,7 +138,14 @@ pl_x509_store_t *pl_x509_store_new(const char *ca_file, const char *ca_path,
 		rc = PL_ERR_NOMEM;
 		goto out;
 	}
-	if (ca_file == NULL && ca_path == NULL)
+	s->system = ca_file == NULL && ca_path == NULL;
+	if ((ca_file != NULL && (s->ca_file = strdup(ca_file)) == NULL) ||
+	    (ca_path != NULL && (s->ca_path = strdup(ca_path)) == NULL)) {
+		pl_x509_set_err(err, err_len, "out of memory");
+		rc = PL_ERR_NOMEM;
+		goto out;
+	}
+	if (s->system)
 		rc = add_system_cas(s->store, err, err_len);
 	if (rc == PL_OK && ca_file != NULL)
 		rc = add_ca_file(s->store, ca_file, err, err_len);
@@ -158,5 +165,7 @@ void pl_x509_store_free(pl_x509_store_t *s)
 	if (s == NULL)
 		return;
 	X509_STORE_free(s->store);
+	free(s->ca_file);
+	free(s->ca_path);
 	free(s);
 }

@@ -29,6 +29,11 @@ struct pl_x509_chain {
 
 struct pl_x509_store {
 	X509_STORE *store;
+	/* Where the CAs came from, so that diagnostics can name the file a
+	 * certificate of the store is in. */
+	char *ca_file;   /* NULL when none was given */
+	char *ca_path;   /* NULL when none was given */
+	bool system;     /* the system's store (neither was given) */
 };
 
 /* ---- chain.c ------------------------------------------------------------ */

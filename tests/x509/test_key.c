@@ -86,6 +86,91 @@ static void encrypted_keys_are_refused_without_prompting(void)
 		"the private key is encrypted; give a passphrase file");
 }
 
+/* Writes text into fixture file name. */
+static void write_fixture(const char *name, const char *text)
+{
+	FILE *f = fopen(fx(name), "w");
+
+	CHECK(f != NULL && fputs(text, f) >= 0 && fclose(f) == 0);
+}
+
+static void encrypted_keys_load_with_the_passphrase_file(void)
+{
+	pl_x509_chain_t *c = load_chain("fullchain.pem");
+	pl_pkey_t *k;
+
+	/* The fixtures' passphrase is "x". */
+	write_fixture("pass.txt", "x\n");
+	write_fixture("pass_crlf.txt", "x\r\nthe second line is ignored\n");
+	write_fixture("pass_bare.txt", "x");
+	k = pl_x509_key_load_pem_with_passphrase(fx("enc.key"), fx("pass.txt"),
+						 err, sizeof(err));
+	CHECK_MSG(k != NULL, "%s", err);
+	CHECK(k != NULL && pl_pkey_kind(k) == PL_PKEY_EC_P256 &&
+	      pl_pkey_is_private(k));
+	pl_pkey_free(k);
+	k = pl_x509_key_load_pem_with_passphrase(fx("enc_trad.key"),
+						 fx("pass_crlf.txt"), err,
+						 sizeof(err));
+	CHECK_MSG(k != NULL, "%s", err);
+	CHECK(pl_x509_key_matches(c, k)); /* enc_trad.key is leaf.key */
+	pl_pkey_free(k);
+	k = pl_x509_key_load_pem_with_passphrase(fx("enc.key"),
+						 fx("pass_bare.txt"), err,
+						 sizeof(err));
+	CHECK_MSG(k != NULL, "%s", err);
+	pl_pkey_free(k);
+	/* A key that is not encrypted needs none, and ignores one. */
+	k = pl_x509_key_load_pem_with_passphrase(fx("leaf.key"), fx("pass.txt"),
+						 err, sizeof(err));
+	CHECK_MSG(k != NULL && pl_x509_key_matches(c, k), "%s", err);
+	pl_pkey_free(k);
+	pl_x509_chain_free(c);
+}
+
+/* Checks that loading key with the passphrase file fails with err
+ * starting "FILE: " then what. */
+static void passphrase_failure(const char *key, const char *pass,
+			       const char *file, const char *what)
+{
+	char want[512];
+	pl_pkey_t *k;
+
+	snprintf(want, sizeof(want), "%s: %s", fx(file), what);
+	err[0] = '\0';
+	k = pl_x509_key_load_pem_with_passphrase(fx(key), pass ? fx(pass) : NULL,
+						 err, sizeof(err));
+	CHECK_MSG(k == NULL, "%s loaded", key);
+	CHECK_MSG(strncmp(err, want, strlen(want)) == 0, "got '%s', want '%s'",
+		  err, want);
+	pl_pkey_free(k);
+}
+
+static void wrong_or_empty_passphrase_is_a_clear_error(void)
+{
+	char what[256];
+
+	write_fixture("wrong.txt", "y\n");
+	write_fixture("empty.txt", "");
+	write_fixture("newline.txt", "\nx\n");
+	snprintf(what, sizeof(what), "the passphrase in %s does not decrypt "
+		 "the private key (wrong passphrase?)", fx("wrong.txt"));
+	passphrase_failure("enc.key", "wrong.txt", "enc.key", what);
+	snprintf(what, sizeof(what), "the passphrase in %s does not decrypt "
+		 "the private key (wrong passphrase?)", fx("wrong.txt"));
+	passphrase_failure("enc_trad.key", "wrong.txt", "enc_trad.key", what);
+	passphrase_failure("enc.key", "empty.txt", "empty.txt",
+			   "the first line is empty; write the passphrase on it");
+	passphrase_failure("enc.key", "newline.txt", "newline.txt",
+			   "the first line is empty");
+	passphrase_failure("enc.key", "nothere.txt", "nothere.txt",
+			   "No such file or directory");
+	/* No passphrase file: as pl_x509_key_load_pem. */
+	passphrase_failure("enc.key", NULL, "enc.key",
+			   "the private key is encrypted; give a passphrase "
+			   "file");
+}
+
 static void load_failures_name_the_file_and_the_cause(void)
 {
 	failure("missing.key", "No such file or directory");
@@ -111,6 +196,8 @@ int main(void)
 	RUN(loads_pkcs8_and_traditional_keys_that_match);
 	RUN(other_keys_do_not_match);
 	RUN(encrypted_keys_are_refused_without_prompting);
+	RUN(encrypted_keys_load_with_the_passphrase_file);
+	RUN(wrong_or_empty_passphrase_is_a_clear_error);
 	RUN(load_failures_name_the_file_and_the_cause);
 	RUN(keys_padlock_cannot_sign_with_are_refused);
 	fx_teardown();

@@ -1,0 +1,101 @@
+/*
+ * Validity periods (RFC 5280 4.1.2.5) of the server certificate and of
+ * every intermediate on its path, judged at the caller's time: expired,
+ * not yet valid, or expiring soon (7 days: an error, since a server that
+ * starts now would break within the week; 30 days: a warning, the window
+ * in which ACME clients renew).
+ */
+#include <stdio.h>
+
+#include "x509/diagnose_internal.h"
+
+#define DAY (24 * 60 * 60)
+#define SOON_ERROR_DAYS 7
+#define SOON_WARNING_DAYS 30
+
+/* "less than a day", "1 day", "12 days" for a span of seconds. */
+static void days_text(time_t seconds, char *buf, size_t cap)
+{
+	time_t days = seconds / DAY;
+
+	if (days == 0)
+		snprintf(buf, cap, "less than a day");
+	else
+		snprintf(buf, cap, "%lld day%s", (long long)days,
+			 days == 1 ? "" : "s");
+}
+
+/* What to do about a certificate whose dates are wrong. */
+static void renew_fix(const pl_x509_diag_t *d, const pl_x509_diag_node_t *n,
+		      char *buf, size_t cap)
+{
+	if (n->index >= 0 && (size_t)n->index == d->leaf)
+		snprintf(buf, cap,
+			 "renew the certificate with your CA (for Let's "
+			 "Encrypt: certbot renew), install the new one and "
+			 "restart or reload the server");
+	else if (n->index >= 0)
+		snprintf(buf, cap,
+			 "replace it in %s with the current intermediate from "
+			 "the CA that issued your certificate (renewing the "
+			 "certificate gives both)", pl_x509_diag_chain_file(d));
+	else
+		snprintf(buf, cap,
+			 "do not append this one: get the current intermediate "
+			 "from the CA that issued your certificate");
+}
+
+static void check_node(pl_x509_diag_t *d, const pl_x509_diag_node_t *n)
+{
+	char label[200], date[32], span[32], fix[PL_X509_DIAG_TEXT_MAX];
+	time_t now = d->opts->now, not_before, not_after;
+
+	if (pl_x509_time_to_epoch(X509_get0_notBefore(n->x509), &not_before) !=
+		    PL_OK ||
+	    pl_x509_time_to_epoch(X509_get0_notAfter(n->x509), &not_after) !=
+		    PL_OK)
+		return; /* verification refuses it: chain.invalid */
+	pl_x509_diag_label(d, n->x509, n->index, label, sizeof(label));
+	renew_fix(d, n, fix, sizeof(fix));
+	if (now < not_before) {
+		pl_x509_date_text(X509_get0_notBefore(n->x509), date,
+				  sizeof(date));
+		days_text(not_before - now, span, sizeof(span));
+		snprintf(fix, sizeof(fix),
+			 "check this machine's clock ('date -u'); if it is "
+			 "right, keep serving the previous certificate until "
+			 "%s", date);
+		pl_x509_diag_add(d, PL_X509_SEVERITY_ERROR,
+				 "cert.not-yet-valid", n->index, fix,
+				 "%s is not valid until %s (in %s)", label,
+				 date, span);
+		return;
+	}
+	pl_x509_date_text(X509_get0_notAfter(n->x509), date, sizeof(date));
+	if (now >= not_after) {
+		days_text(now - not_after, span, sizeof(span));
+		pl_x509_diag_add(d, PL_X509_SEVERITY_ERROR, "cert.expired",
+				 n->index, fix, "%s expired on %s (%s ago)",
+				 label, date, span);
+		return;
+	}
+	if (not_after - now > (time_t)SOON_WARNING_DAYS * DAY)
+		return;
+	days_text(not_after - now, span, sizeof(span));
+	pl_x509_diag_add(d, not_after - now <= (time_t)SOON_ERROR_DAYS * DAY ?
+				    PL_X509_SEVERITY_ERROR :
+				    PL_X509_SEVERITY_WARNING,
+			 "cert.expires-soon", n->index, fix,
+			 "%s expires on %s, in %s", label, date, span);
+}
+
+void pl_x509_diag_check_dates(pl_x509_diag_t *d)
+{
+	size_t i;
+
+	/* Roots are left out: a client judges its own copy of a root, not
+	 * the one a server sends. */
+	for (i = 0; i < d->path_len; i++)
+		if (i == 0 || !d->path[i].self_signed)
+			check_node(d, &d->path[i]);
+}
