@@ -476,12 +476,7 @@ out:
  * sections 1-2, certcheck.c): "check" is reserved, never a name. */
 static int run_check(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "padlock cert: 'padlock cert check' is not "
-		"available in this build ('check' is reserved and is never "
-		"taken as a host name)\n");
-	return PL_CLI_EXIT_USAGE;
+	return pl_cli_cert_check(argc, argv);
 }
 
 static int where(void)

@@ -27,6 +27,12 @@ int pl_cli_get(int argc, char **argv);
  * first argument "check" is reserved and never taken as a name. */
 int pl_cli_cert(int argc, char **argv);
 
+/* `padlock cert check CHAIN.pem [options]`: the chain diagnostics as text
+ * (certcheck.c); argv[0] is "check". Returns 0 when no finding is an
+ * error, 1 when one is (or a file cannot be read), 2 on a bad command
+ * line. */
+int pl_cli_cert_check(int argc, char **argv);
+
 /* ---- verbose output (verbose.c) ------------------------------------------ */
 
 /* The clock and switches of -v output, which goes to stderr. */
