@@ -1244,7 +1244,7 @@ static void ratio_line(const char *name, double value, const char *goal,
 {
 	char line[160];
 	size_t n = (size_t)snprintf(line, sizeof(line),
-				    "    %-40s %7.2f  %-13s %-8s %s", name,
+				    "    %-40s %7.3f  %-13s %-8s %s", name,
 				    value, goal, met < 0 ? "" : verdict(met),
 				    note);
 	while (n > 0 && n < sizeof(line) && line[n - 1] == ' ')
@@ -1260,7 +1260,7 @@ static void print_ratios(void)
 	       "this run\n");
 	if (R.have_hs && R.have_floor) {
 		double r = R.pl_hs[0].per_op[SERVER] / R.floor;
-		snprintf(note, sizeof(note), "(one at a time: %.2f)",
+		snprintf(note, sizeof(note), "(one at a time: %.3f)",
 			 R.pl_hs[1].per_op[SERVER] / R.floor);
 		ratio_line("server handshake / crypto floor", r,
 			   "goal <= 1.15", r <= 1.15, note);
@@ -1268,7 +1268,7 @@ static void print_ratios(void)
 	if (R.have_hs && R.have_ssl) {
 		for (int s = SERVER; s <= CLIENT; s++) {
 			double r = R.pl_hs[0].per_op[s] / R.ssl_hs[0].per_op[s];
-			snprintf(note, sizeof(note), "(one at a time: %.2f)",
+			snprintf(note, sizeof(note), "(one at a time: %.3f)",
 				 R.pl_hs[1].per_op[s] / R.ssl_hs[1].per_op[s]);
 			ratio_line(s == SERVER ? "padlock server / libssl server"
 					       : "padlock client / libssl client",
