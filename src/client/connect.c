@@ -37,10 +37,11 @@ static void format_address(const struct addrinfo *ai, char *out, size_t cap)
 		snprintf(out, cap, "(unprintable address)");
 		return;
 	}
-	if (ai->ai_family == AF_INET6)
-		snprintf(out, cap, "[%s]:%s", host, port);
-	else
-		snprintf(out, cap, "%s:%s", host, port);
+	int n = ai->ai_family == AF_INET6
+			? snprintf(out, cap, "[%s]:%s", host, port)
+			: snprintf(out, cap, "%s:%s", host, port);
+	if (n < 0 || (size_t)n >= cap)
+		snprintf(out, cap, "(address too long to print)");
 }
 
 static int resolve(const char *host, uint16_t port, struct addrinfo **list,
