@@ -224,7 +224,8 @@ uint16_t pl_tls_sigscheme(const pl_tls_conn_t *c); /* of CertificateVerify */
 bool pl_tls_did_hello_retry(const pl_tls_conn_t *c);
 const char *pl_tls_alpn(const pl_tls_conn_t *c);   /* "" if none */
 const char *pl_tls_sni(const pl_tls_conn_t *c);    /* server: "" if none */
-/* Client: the server's chain as received; server: the chain it sent. */
+/* Client: the server's chain as received (until pl_tls_conn_shrink);
+ * server: the chain it sent. */
 const pl_x509_chain_t *pl_tls_peer_chain(const pl_tls_conn_t *c);
 /* Client, after a verified handshake: the trusted root's subject. */
 const char *pl_tls_trusted_root(const pl_tls_conn_t *c);
@@ -241,7 +242,9 @@ const char *pl_tls_reason(const pl_tls_conn_t *c);
  * contexts as far as they are known). */
 size_t pl_tls_conn_memory(const pl_tls_conn_t *c);
 
-/* Frees buffers that hold nothing; call when a connection goes idle. */
+/* Frees buffers that hold nothing, and (client, after the handshake) the
+ * server's parsed chain, so pl_tls_peer_chain() is NULL afterwards; call
+ * when a connection goes idle. */
 void pl_tls_conn_shrink(pl_tls_conn_t *c);
 
 #endif

@@ -403,6 +403,12 @@ size_t pl_tls_conn_memory(const pl_tls_conn_t *c)
 
 void pl_tls_conn_shrink(pl_tls_conn_t *c)
 {
+	/* The parsed server chain is most of an idle client's memory; it is
+	 * for inspection right after the handshake. */
+	if (c->state == ST_CONNECTED && !c->is_server) {
+		pl_x509_chain_free(c->peer_chain);
+		c->peer_chain = NULL;
+	}
 	pl_buf_t *bufs[] = {&c->in, &c->out, &c->app_in, &c->hs_in, &c->hs_out};
 	for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
 		if (pl_buf_size(bufs[i]) == 0)
