@@ -288,12 +288,20 @@ pl_tls_conn_t *fuzz_client_new(const pl_tls_config_t *cfg, int variant)
 	return c;
 }
 
-void fuzz_client_hellos_free(void)
+void fuzz_client_config_free(pl_tls_config_t *cfg)
 {
-	for (size_t i = 0; i < 16; i++) {
-		free(hellos[i].msg);
-		memset(&hellos[i], 0, sizeof(hellos[i]));
-	}
+	for (size_t i = 0; i < 16; i++)
+		if (hellos[i].cfg == cfg) {
+			free(hellos[i].msg);
+			/* Keep the table without holes: move the last in. */
+			size_t last = i;
+			while (last + 1 < 16 && hellos[last + 1].cfg != NULL)
+				last++;
+			hellos[i] = hellos[last];
+			memset(&hellos[last], 0, sizeof(hellos[last]));
+			break;
+		}
+	pl_tls_config_free(cfg);
 }
 
 /* ---- moving bytes --------------------------------------------------------- */

@@ -62,7 +62,8 @@ void fuzz_bytes_free(fuzz_bytes_t *b);
 void fuzz_set_fixture_dir(const char *dir);
 
 /* New configurations; abort() on failure (a broken fixture is not a
- * finding). The caller frees them. */
+ * finding). The caller frees them (client ones with
+ * fuzz_client_config_free). */
 pl_tls_config_t *fuzz_server_config(int variant);
 pl_tls_config_t *fuzz_client_config(int variant, bool verify);
 /* A client config of variant with verification off that offers only
@@ -89,8 +90,9 @@ pl_tls_conn_t *fuzz_server_new(const pl_tls_config_t *cfg, uint16_t group);
  * made for variant (its ClientHello is built once per cfg and kept). */
 pl_tls_conn_t *fuzz_client_new(const pl_tls_config_t *cfg, int variant);
 
-/* Frees the ClientHellos fuzz_client_new keeps (make_corpus, at exit). */
-void fuzz_client_hellos_free(void);
+/* Frees a client config and the ClientHello fuzz_client_new keeps for it
+ * (a later config at the same address must not find it). */
+void fuzz_client_config_free(pl_tls_config_t *cfg);
 
 /* Callbacks that read their arguments but keep nothing: set on every
  * config so that the trace and key-log code runs too. */

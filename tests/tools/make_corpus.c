@@ -353,9 +353,9 @@ static void server_seeds(void)
 
 	fuzz_bytes_free(&items);
 	fuzz_bytes_free(&b);
-	pl_tls_config_free(ed[0]);
-	pl_tls_config_free(ed[1]);
-	pl_tls_config_free(ecdsa);
+	fuzz_client_config_free(ed[0]);
+	fuzz_client_config_free(ed[1]);
+	fuzz_client_config_free(ecdsa);
 }
 
 /* A CertificateRequest (RFC 8446 4.3.2) asking for ed25519 signatures. */
@@ -448,8 +448,8 @@ static void client_seeds(void)
 
 	fuzz_bytes_free(&items);
 	fuzz_bytes_free(&b);
-	pl_tls_config_free(cfg[0]);
-	pl_tls_config_free(cfg[1]);
+	fuzz_client_config_free(cfg[0]);
+	fuzz_client_config_free(cfg[1]);
 }
 
 /* fuzz_record's control byte: receiver, suite index, items. */
@@ -562,6 +562,5 @@ int main(int argc, char **argv)
 	record_seeds();
 	for (int i = 0; i < FUZZ_SERVER_VARIANTS; i++)
 		pl_tls_config_free(server_cfgs[i]);
-	fuzz_client_hellos_free();
 	return 0;
 }
