@@ -1,0 +1,330 @@
+/*
+ * padlock http: the HTTP/1.1 request parser and response writer (RFC 9112
+ * message syntax, RFC 9110 semantics), sans-I/O like the TLS engine.
+ *
+ * Nothing here touches a socket or a clock. The server reads bytes from
+ * the TLS engine and gives them to pl_http_parse(); the parser answers with
+ * one event per call: the request head is complete, here are body bytes,
+ * the message is complete, or it needs more input. Responses are written
+ * into a growable buffer the server then passes to pl_tls_write().
+ *
+ * The parser is strict where leniency has let requests be smuggled past a
+ * front end (RFC 9112 11.2): it accepts the RFC 9112 grammar and nothing
+ * looser (no bare LF, no obs-fold, one SP between request-line parts), and
+ * every failure carries the status code to answer with and one sentence
+ * that says why. After any failure the connection must be closed.
+ *
+ * Memory. The parser copies the request line and header section (at most
+ * the limits below) into a buffer of its own and hands out slices of it:
+ * the caller's input buffer can be reused as soon as a call returns, except
+ * for body bytes, which are never copied (PL_HTTP_BODY points into the
+ * caller's input). pl_http_parser_shrink() releases the parser's buffers
+ * while the connection idles between requests.
+ */
+#ifndef PADLOCK_HTTP_H
+#define PADLOCK_HTTP_H
+
+#include <time.h>
+
+#include "padlock/common.h"
+
+/* ---- strings and fields --------------------------------------------------- */
+
+/* A slice of text. Slices the parser hands out are also NUL-terminated (the
+ * parser rejects NUL inside them), so ptr works as a C string too. */
+typedef struct {
+	const char *ptr;
+	size_t len;
+} pl_http_str_t;
+
+/* One field line: the name as received (compare it case-insensitively),
+ * the value with the optional whitespace around it removed (RFC 9112 5.1). */
+typedef struct {
+	pl_http_str_t name;
+	pl_http_str_t value;
+} pl_http_field_t;
+
+/* ---- limits ---------------------------------------------------------------- */
+
+#define PL_HTTP_DEFAULT_MAX_REQUEST_LINE 8192
+#define PL_HTTP_DEFAULT_MAX_HEADER_BYTES 16384
+#define PL_HTTP_DEFAULT_MAX_HEADER_COUNT 100
+#define PL_HTTP_DEFAULT_MAX_BODY (1024 * 1024)
+/* The largest value pl_http_parser_new() accepts for the first three
+ * limits. */
+#define PL_HTTP_LIMIT_MAX ((size_t)1 << 28)
+/* Fixed bounds on chunked framing (not settable): one chunk-size line with
+ * its extensions, and all chunk extensions of one message (RFC 9112 7.1.1
+ * asks servers to limit them). Beyond either: 400. */
+#define PL_HTTP_CHUNK_LINE_MAX 4096
+#define PL_HTTP_CHUNK_EXT_TOTAL_MAX 16384
+/* Empty lines (CRLF) ignored before a request line (RFC 9112 2.2); one more
+ * is a 400. */
+#define PL_HTTP_EMPTY_LINES_MAX 8
+
+typedef struct {
+	/* Bytes of the request line, CRLF excluded. Over it: 414. */
+	size_t max_request_line;
+	/* Bytes of all field lines, CRLFs included, request line excluded;
+	 * trailer fields count too. Over it: 431. */
+	size_t max_header_bytes;
+	/* Field lines, trailer fields included. Over it: 431. */
+	size_t max_header_count;
+	/* Body bytes after the chunked coding is removed. Over it: 413, as
+	 * soon as Content-Length or a chunk size announces it. */
+	uint64_t max_body;
+} pl_http_limits_t;
+
+/* Fills limits with the defaults above. */
+void pl_http_limits_default(pl_http_limits_t *limits);
+
+/* ---- requests --------------------------------------------------------------- */
+
+#define PL_HTTP_10 10
+#define PL_HTTP_11 11
+
+/* The four forms of a request-target (RFC 9112 3.2). */
+typedef enum {
+	PL_HTTP_TARGET_ORIGIN,    /* "/path?query" */
+	PL_HTTP_TARGET_ABSOLUTE,  /* "http://host/path?query" */
+	PL_HTTP_TARGET_AUTHORITY, /* "host:port", CONNECT only */
+	PL_HTTP_TARGET_ASTERISK,  /* "*", OPTIONS only */
+} pl_http_target_form_t;
+
+/* How a message body is framed (RFC 9112 6.3). */
+typedef enum {
+	PL_HTTP_BODY_NONE,    /* no body */
+	PL_HTTP_BODY_LENGTH,  /* Content-Length bytes */
+	PL_HTTP_BODY_CHUNKED, /* Transfer-Encoding: chunked */
+} pl_http_framing_t;
+
+/* A parsed request head. Every slice points into the parser's buffer. */
+typedef struct {
+	pl_http_str_t method;  /* a token, case-sensitive ("GET") */
+	pl_http_str_t target;  /* the request-target as received */
+	pl_http_target_form_t target_form;
+	/* PL_HTTP_10 or PL_HTTP_11. HTTP/1.2 to 1.9 are read as 1.1 (RFC 9110
+	 * 6.2: the highest minor version we conform to). */
+	int version;
+	const pl_http_field_t *fields;  /* the header section, in order */
+	size_t field_count;
+	/* The trailer section of a chunked body, kept apart from the header
+	 * fields (RFC 9112 7.1.2); valid from PL_HTTP_DONE. */
+	const pl_http_field_t *trailers;
+	size_t trailer_count;
+	/* The Host field's value (empty when absent, which only HTTP/1.0
+	 * allows). Checked against RFC 3986's uri-host [":" port]: no '/',
+	 * '?', '#', '@', '\', whitespace or controls, so it can go into a
+	 * Location URL as it is (but sub-delims such as ' and ( remain: escape
+	 * it for HTML). With an absolute-form target the target's authority is
+	 * the one to use (RFC 9112 3.2.2). */
+	pl_http_str_t host;
+	pl_http_framing_t framing;
+	uint64_t content_length;  /* PL_HTTP_BODY_LENGTH */
+	uint64_t body_received;   /* body bytes delivered so far */
+	/* Whether the connection may carry another request after this one
+	 * (RFC 9112 9.3): HTTP/1.1 unless "Connection: close", HTTP/1.0 only
+	 * with "Connection: keep-alive". A 1.0 response that keeps the
+	 * connection says "Connection: keep-alive" (the writer does). */
+	bool keep_alive;
+	/* "Expect: 100-continue" in an HTTP/1.1 request (ignored in 1.0, RFC
+	 * 9110 10.1.1). The server decides: send "100 Continue" before reading
+	 * the body, or a final status (and then close, or read the body). */
+	bool expect_continue;
+	/* Expect in an HTTP/1.1 request named something other than
+	 * 100-continue; a server MAY answer 417 (RFC 9110 10.1.1). */
+	bool expect_unknown;
+} pl_http_request_t;
+
+/* The first field at index >= *pos named name (compared case-insensitively)
+ * among fields[0..count), or NULL; *pos is then set past it, so repeated
+ * calls walk every line of a repeated field. pos may be NULL (start at 0). */
+const pl_http_field_t *pl_http_fields_find(const pl_http_field_t *fields,
+					   size_t count, const char *name,
+					   size_t *pos);
+
+/* The value of the first header field named name, or NULL. */
+const pl_http_str_t *pl_http_header(const pl_http_request_t *req,
+				    const char *name);
+
+/* ---- the parser ----------------------------------------------------------- */
+
+typedef struct pl_http_parser pl_http_parser_t;
+
+typedef enum {
+	/* All input was taken; call again when more arrives. */
+	PL_HTTP_NEED_MORE,
+	/* The request head is complete: pl_http_parser_request(). */
+	PL_HTTP_HEAD,
+	/* Body bytes: step.body, step.body_len (inside the caller's input). */
+	PL_HTTP_BODY,
+	/* The request is complete (trailers too). The next call starts on the
+	 * next request, from whatever input follows. */
+	PL_HTTP_DONE,
+} pl_http_event_t;
+
+typedef struct {
+	pl_http_event_t event;
+	size_t consumed;      /* bytes of the input this call used */
+	const uint8_t *body;  /* PL_HTTP_BODY */
+	size_t body_len;
+} pl_http_step_t;
+
+/* A new parser with limits (copied; NULL for the defaults). NULL when out
+ * of memory or when a limit is 0 or above PL_HTTP_LIMIT_MAX (max_body may
+ * be anything, 0 included). */
+pl_http_parser_t *pl_http_parser_new(const pl_http_limits_t *limits);
+
+/* Frees the parser and everything it handed out. NULL is ignored. */
+void pl_http_parser_free(pl_http_parser_t *p);
+
+/* Parses input in[0..len). Returns one event in *step and how much input
+ * it used; the caller advances by step->consumed and calls again with the
+ * rest. Input may be split anywhere, down to one byte per call; len 0 is
+ * allowed (a request without a body reports PL_HTTP_DONE right after
+ * PL_HTTP_HEAD, without input). Every request gives HEAD, any number of
+ * BODY, then DONE.
+ *
+ * After DONE the remaining input is the next (pipelined) request: to
+ * answer requests in order, stop calling until the response is written,
+ * keeping the unused bytes. The request of pl_http_parser_request() stays
+ * valid until the next call after DONE.
+ *
+ * Returns PL_OK; PL_ERR_DECODE when the request is invalid or over a limit
+ * (answer pl_http_parser_status() if no response has begun, then close);
+ * PL_ERR_NOMEM (status 500); PL_ERR_STATE when called after the DONE of a
+ * request that does not keep the connection alive. Once failed, every call
+ * fails the same way. */
+int pl_http_parse(pl_http_parser_t *p, const uint8_t *in, size_t len,
+		  pl_http_step_t *step);
+
+/* The current request: from PL_HTTP_HEAD until the next call after DONE.
+ * After a failure it holds what was parsed before the failure (for the
+ * access log), or is NULL when the request line itself was not parsed. */
+const pl_http_request_t *pl_http_parser_request(const pl_http_parser_t *p);
+
+/* After a failure: the status code to answer (400, 413, 414, 431, 500,
+ * 501, 505) and one sentence without a final period that says why. 0 and
+ * NULL while the parser has not failed. */
+int pl_http_parser_status(const pl_http_parser_t *p);
+const char *pl_http_parser_reason(const pl_http_parser_t *p);
+
+/* Whether the connection must be closed: after a failure, or after the
+ * DONE of a request without keep_alive. */
+bool pl_http_parser_must_close(const pl_http_parser_t *p);
+
+/* Releases the parser's buffers when no request is in progress (before
+ * the first byte of a request, or after DONE: the request is then gone).
+ * Does nothing otherwise. For connections that idle between requests. */
+void pl_http_parser_shrink(pl_http_parser_t *p);
+
+/* ---- request-target helpers ------------------------------------------------ */
+
+/* Splits a request-target into its path and query (RFC 9112 3.2), without
+ * decoding. origin-form: path before the first '?', query after it (empty
+ * when there is no '?'). absolute-form: the same after "scheme://authority"
+ * (an empty path means "/"); *authority is set to the authority.
+ * authority-form and "*": path is the whole target. authority may be NULL;
+ * it is empty except for absolute-form. The slices point into target. */
+void pl_http_target_split(pl_http_str_t target, pl_http_target_form_t form,
+			  pl_http_str_t *path, pl_http_str_t *query,
+			  pl_http_str_t *authority);
+
+/* What pl_http_percent_decode() met on the way, for the static-file module
+ * to refuse what it must (none of them is an error here). */
+#define PL_HTTP_PCT_SLASH 0x01     /* %2F: a '/' that is not a separator */
+#define PL_HTTP_PCT_DOT 0x02       /* %2E: an encoded '.' */
+#define PL_HTTP_PCT_PERCENT 0x04   /* %25: the output holds a '%' (double
+				    * encoding if decoded again) */
+#define PL_HTTP_PCT_BACKSLASH 0x08 /* '\' in the output, raw or %5C */
+#define PL_HTTP_PCT_NONASCII 0x10  /* a decoded byte >= 0x80 */
+#define PL_HTTP_PCT_CONTROL 0x20   /* a decoded control byte (%01-%1F, %7F) */
+
+/* Strictly percent-decodes in[0..in_len) (RFC 3986 2.1) into out, which
+ * must hold in_len + 1 bytes (out may be in: decoding only shrinks). Writes
+ * a terminating NUL and the decoded length to *out_len. '+' stays '+'.
+ * flags (may be NULL) gets the PL_HTTP_PCT_ bits of what was seen.
+ * Returns PL_OK; PL_ERR_DECODE on a '%' not followed by two hex digits, on
+ * %00 or a raw NUL (the output would end early as a C string); PL_ERR_ARG
+ * when out_cap < in_len + 1. On error *out_len is the offset in in where
+ * the bad escape or NUL starts. */
+int pl_http_percent_decode(const char *in, size_t in_len, char *out,
+			   size_t out_cap, size_t *out_len, unsigned *flags);
+
+/* ---- the writer -------------------------------------------------------------- */
+
+/* A growable output buffer. Initialise with PL_HTTP_BUF_INIT; writers
+ * append to data[0..len). Free with pl_http_buf_free(). */
+typedef struct {
+	uint8_t *data;
+	size_t len;
+	size_t cap;
+} pl_http_buf_t;
+
+#define PL_HTTP_BUF_INIT {0}
+
+/* Empties the buffer (keeps its memory); frees it. */
+void pl_http_buf_reset(pl_http_buf_t *b);
+void pl_http_buf_free(pl_http_buf_t *b);
+
+/* The reason phrase of a status code ("Not Found"), or "" for a code this
+ * table does not know (RFC 9112 4: the reason phrase may be empty). */
+const char *pl_http_reason_phrase(int status);
+
+/* IMF-fixdate (RFC 9110 5.6.7): "Sun, 06 Nov 1994 08:49:37 GMT", 29
+ * characters and a NUL. PL_ERR_ARG for a time outside years 0-9999. */
+#define PL_HTTP_DATE_LEN 29
+int pl_http_format_date(time_t t, char out[PL_HTTP_DATE_LEN + 1]);
+
+/* A response head to write. */
+typedef struct {
+	int status;          /* 100-599 */
+	const char *reason;  /* NULL: pl_http_reason_phrase(status) */
+	/* The request's version (PL_HTTP_10 or PL_HTTP_11): a 1.0 client gets
+	 * "Connection: keep-alive" when kept, and never chunked. */
+	int version;
+	bool keep_alive;     /* false: "Connection: close" */
+	/* Date header from this time (RFC 9110 6.6.1), or (time_t)-1 for
+	 * none. */
+	time_t date;
+	const char *server;  /* Server header, or NULL for none */
+	/* LENGTH: "Content-Length: content_length" (also right for HEAD and
+	 * 304, with the length a GET would have had). CHUNKED:
+	 * "Transfer-Encoding: chunked" (HTTP/1.1 only). NONE: no framing
+	 * header, only for 1xx, 204 and 304, which never have a body;
+	 * close-delimited responses are not offered. */
+	pl_http_framing_t framing;
+	uint64_t content_length;
+	/* More header fields, written in order. Names must be tokens, values
+	 * visible characters, SP and HTAB (no CR, LF, NUL or other controls:
+	 * header injection), without leading or trailing whitespace. The
+	 * fields the writer owns are refused here: Content-Length,
+	 * Transfer-Encoding, Connection, Date, Server. */
+	const pl_http_field_t *fields;
+	size_t field_count;
+} pl_http_response_t;
+
+/* Appends the status line and header section of resp, ending with the
+ * empty line, to out. 1xx heads get the status line and resp->fields
+ * only. Returns PL_OK; PL_ERR_ARG for a bad status, reason, field or
+ * framing (out is then unchanged); PL_ERR_NOMEM. */
+int pl_http_write_head(pl_http_buf_t *out, const pl_http_response_t *resp);
+
+/* Appends one chunk of a chunked body (RFC 9112 7.1): size line, data,
+ * CRLF. len 0 appends the last chunk and the empty trailer section
+ * ("0\r\n\r\n"). PL_ERR_NOMEM on failure (out unchanged). */
+int pl_http_write_chunk(pl_http_buf_t *out, const void *data, size_t len);
+
+/* Appends a whole error response for a parser failure, or for any other
+ * final status with a body (200-599 except 204 and 304): the head
+ * (Content-Type: text/plain; charset=utf-8, X-Content-Type-Options:
+ * nosniff, Content-Length, Connection: close, Date unless date is
+ * (time_t)-1, Server unless NULL) and the body "STATUS PHRASE: detail\n".
+ * detail may be NULL; it is the parser's reason, written as plain text,
+ * with CR, LF and other control bytes turned into spaces. Answering HEAD,
+ * the server drops the body itself. Returns PL_OK; PL_ERR_ARG for another
+ * status or an invalid server value; PL_ERR_NOMEM (out unchanged). */
+int pl_http_write_error(pl_http_buf_t *out, int status, const char *detail,
+			time_t date, const char *server);
+
+#endif
