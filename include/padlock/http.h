@@ -327,4 +327,113 @@ int pl_http_write_chunk(pl_http_buf_t *out, const void *data, size_t len);
 int pl_http_write_error(pl_http_buf_t *out, int status, const char *detail,
 			time_t date, const char *server);
 
+
+/* ---- serving: static files, redirects, the welcome page -------------------
+ * What the server's event loop calls once a request head is parsed. The
+ * answer is a pl_http_reply_t: bytes to send, then (for a file) a range of
+ * an open file the server streams through TLS without reading it whole. */
+
+/* What the welcome page shows of the visitor's own connection, and what
+ * the access log uses. Strings are never NULL ("" when unknown). */
+typedef struct {
+	const char *peer;        /* "203.0.113.7" */
+	const char *tls_version; /* "TLS 1.3" */
+	const char *suite;       /* "TLS_AES_128_GCM_SHA256" */
+	const char *group;       /* "x25519" */
+	const char *sigscheme;   /* "ecdsa_secp256r1_sha256" */
+	const char *sni;         /* "" without SNI */
+	const char *alpn;        /* "" without ALPN */
+	bool hello_retry;
+	/* The chain the server presented, one entry per certificate, leaf
+	 * first: a few lines of text each (subject, issuer, names, key,
+	 * validity). */
+	const char *const *chain_text;
+	size_t chain_len;
+	/* The handshake as the server saw it: one line per step, with the
+	 * microseconds since the connection was accepted. */
+	const char *const *step_text;
+	const uint32_t *step_us;
+	size_t n_steps;
+} pl_http_conninfo_t;
+
+/* A site as the http layer serves it. */
+typedef struct {
+	const char *root;       /* directory of files; NULL: the welcome page */
+	bool follow_symlinks;   /* symlinks leaving root are refused unless set */
+	long hsts_max_age;      /* Strict-Transport-Security max-age; < 0: none */
+	const char *server;     /* Server header value, or NULL */
+} pl_http_site_t;
+
+/* A response ready to send: out[0..len) first (head and any small body),
+ * then, when file_fd >= 0, file_len bytes of that file from file_offset. */
+typedef struct {
+	pl_http_buf_t out;
+	int file_fd;           /* -1: no file; owned by the reply */
+	uint64_t file_offset;
+	uint64_t file_len;
+	int status;            /* for the access log */
+	uint64_t body_bytes;   /* body bytes in all, for the access log */
+	bool close;            /* close the connection after this response */
+	/* For an error status (4xx, 5xx): why, in a few words, for the
+	 * error log ("open: a symbolic link leaves the root"); a static
+	 * string, never sent to the client. NULL otherwise. */
+	const char *why;
+} pl_http_reply_t;
+
+/* An empty reply (file_fd -1). pl_http_serve() and pl_http_redirect()
+ * empty a reply before filling it (keeping out's memory, closing any file
+ * it still holds), so one reply can serve every request of a connection. */
+void pl_http_reply_init(pl_http_reply_t *r);
+/* Frees the buffer and closes the file; the reply can be used again. */
+void pl_http_reply_free(pl_http_reply_t *r);
+
+/* Answers over HTTPS a request that never reached pl_http_serve(): one
+ * the parser refused (400, 413, 414, 431, 501, 505, with its reason as
+ * detail), or any other error found before a site answers. Like
+ * pl_http_write_error() (text/plain "STATUS PHRASE: detail", control
+ * bytes in detail made spaces, Connection: close), plus
+ * Strict-Transport-Security: max-age=hsts_max_age when it is >= 0 (RFC
+ * 6797 8.1: on every response over TLS, errors included). reply is
+ * emptied first; reply->status, body_bytes, close (true) and why (NULL)
+ * are set. head_only leaves the body out (the answer to a HEAD). Returns
+ * PL_OK, PL_ERR_ARG (a status without content: 1xx, 204, 304, or an
+ * invalid server value), PL_ERR_NOMEM. */
+int pl_http_reply_error(pl_http_reply_t *reply, int status, const char *detail,
+			long hsts_max_age, bool head_only, time_t now,
+			const char *server);
+
+/* Answers req for site (RFC 9110): GET and HEAD of files under root, with
+ * index.html for directories, MIME types, ETag/Last-Modified and
+ * If-None-Match/If-Modified-Since (304), If-Match/If-Unmodified-Since
+ * (412), a single byte range with If-Range (206, or 416 when
+ * unsatisfiable); 405 with Allow for other methods; 404 for dotfiles
+ * and anything outside root whatever its encoding; the welcome page (from
+ * info, which may then be NULL) at "/" when root is NULL. Every answer
+ * carries HSTS when configured; reply->close follows req->keep_alive (the
+ * server still reads or discards a request body before the next
+ * request). now is the time for Date and conditionals. The root is opened
+ * for each request. docs/padlock-serve-files.md has the rules. Returns
+ * PL_OK with the reply filled (an error status is still PL_OK),
+ * PL_ERR_NOMEM, PL_ERR_ARG (NULL arguments, or a site->server value the
+ * writer refuses). */
+int pl_http_serve(const pl_http_site_t *site, const pl_http_request_t *req,
+		  const pl_http_conninfo_t *info, time_t now,
+		  pl_http_reply_t *reply);
+
+/* Answers a request that came over plain HTTP with a redirect to
+ * https://HOST[:https_port]/same/path?query (the port only when it is not
+ * 443; path and query exactly as received): 301 for GET and HEAD, 308 for
+ * other methods (a form POST stays a POST). HOST is the request's Host
+ * (an absolute-form target's authority first), its port dropped, or,
+ * without one, default_host (a name or an IP address; a bare IPv6 address
+ * is bracketed); 400 when neither is usable, and for "*" and
+ * authority-form targets. A tiny HTML body; no HSTS (RFC 6797 7.2); the
+ * connection is closed after it (reply->close). The path
+ * /.well-known/acme-challenge/ is answered 404 (reserved for ACME).
+ * Returns PL_OK, PL_ERR_NOMEM, PL_ERR_ARG (NULL req or reply, a port
+ * outside 1-65535, an invalid server value). */
+int pl_http_redirect(const pl_http_request_t *req, const char *default_host,
+		     int https_port, time_t now, const char *server,
+		     pl_http_reply_t *reply);
+
 #endif

@@ -1,0 +1,238 @@
+/*
+ * Replies: what pl_http_serve() and pl_http_redirect() hand the server,
+ * and the answer they build on the way (head fields, HSTS, error bodies).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "http/serve_int.h"
+
+void pl_http_reply_init(pl_http_reply_t *r)
+{
+	memset(r, 0, sizeof *r);
+	r->file_fd = -1;
+}
+
+void pl_http_reply_free(pl_http_reply_t *r)
+{
+	pl_http_buf_free(&r->out);
+	if (r->file_fd >= 0)
+		close(r->file_fd);
+	pl_http_reply_init(r);
+}
+
+/* ---- appending ---------------------------------------------------------- */
+
+pl_http_out_t pl_http_out_begin(pl_http_buf_t *b)
+{
+	pl_http_out_t o = {b, b->len, PL_OK};
+	return o;
+}
+
+static int out_reserve(pl_http_buf_t *b, size_t n)
+{
+	size_t cap = b->cap ? b->cap : 512;
+	uint8_t *data;
+
+	if (b->cap - b->len >= n)
+		return PL_OK;
+	if (n > SIZE_MAX / 2 - b->len)
+		return PL_ERR_NOMEM;
+	while (cap - b->len < n)
+		cap *= 2;
+	data = realloc(b->data, cap);
+	if (data == NULL)
+		return PL_ERR_NOMEM;
+	b->data = data;
+	b->cap = cap;
+	return PL_OK;
+}
+
+void pl_http_out_put(pl_http_out_t *o, const void *p, size_t n)
+{
+	if (o->err != PL_OK || n == 0)
+		return;
+	if (out_reserve(o->b, n) != PL_OK) {
+		o->err = PL_ERR_NOMEM;
+		return;
+	}
+	memcpy(o->b->data + o->b->len, p, n);
+	o->b->len += n;
+}
+
+void pl_http_out_str(pl_http_out_t *o, const char *s)
+{
+	pl_http_out_put(o, s, strlen(s));
+}
+
+void pl_http_out_dec(pl_http_out_t *o, uint64_t v)
+{
+	char digits[20];
+	size_t n = 0;
+
+	do {
+		digits[sizeof digits - ++n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	pl_http_out_put(o, digits + sizeof digits - n, n);
+}
+
+int pl_http_out_end(pl_http_out_t *o)
+{
+	if (o->err != PL_OK)
+		o->b->len = o->start;
+	return o->err;
+}
+
+/* ---- the answer --------------------------------------------------------- */
+
+bool pl_http_method_is(const pl_http_request_t *req, const char *method)
+{
+	size_t n = strlen(method);
+
+	return req->method.len == n && memcmp(req->method.ptr, method, n) == 0;
+}
+
+void pl_http_answer_start(pl_http_answer_t *a, const pl_http_request_t *req,
+			  time_t now, const char *server, long hsts_max_age,
+			  bool keep_alive, pl_http_reply_t *reply)
+{
+	memset(a, 0, sizeof *a);
+	a->req = req;
+	a->now = now;
+	a->server = server;
+	a->head = req != NULL && pl_http_method_is(req, "HEAD");
+	a->keep_alive = keep_alive;
+	a->reply = reply;
+	/* RFC 6797 6.1.1: max-age is delta-seconds; includeSubDomains is
+	 * left out: it would bind names this server does not answer for */
+	if (hsts_max_age >= 0)
+		snprintf(a->hsts, sizeof a->hsts, "max-age=%ld", hsts_max_age);
+
+	pl_http_buf_reset(&reply->out);
+	if (reply->file_fd >= 0)
+		close(reply->file_fd);
+	reply->file_fd = -1;
+	reply->file_offset = 0;
+	reply->file_len = 0;
+	reply->status = 0;
+	reply->body_bytes = 0;
+	reply->close = !keep_alive;
+	reply->why = NULL;
+}
+
+void pl_http_answer_field(pl_http_answer_t *a, const char *name,
+			  const char *value)
+{
+	pl_http_field_t *f;
+
+	/* one past the end marks the overflow, which send refuses */
+	if (a->field_count > PL_HTTP_ANSWER_MAX_FIELDS - 1) {
+		a->field_count = PL_HTTP_ANSWER_MAX_FIELDS + 1;
+		return;
+	}
+	f = &a->fields[a->field_count++];
+	f->name = (pl_http_str_t){name, strlen(name)};
+	f->value = (pl_http_str_t){value, strlen(value)};
+}
+
+int pl_http_answer_send(pl_http_answer_t *a, int status,
+			uint64_t content_length, const void *body,
+			size_t body_len)
+{
+	pl_http_reply_t *r = a->reply;
+	pl_http_response_t resp = {0};
+	pl_http_out_t o;
+	int ret;
+
+	/* RFC 6797 8.1: on every response over the secure transport */
+	if (a->hsts[0] != '\0')
+		pl_http_answer_field(a, "Strict-Transport-Security", a->hsts);
+	if (a->field_count > PL_HTTP_ANSWER_MAX_FIELDS)
+		return PL_ERR_ARG;
+	resp.status = status;
+	resp.version = a->req != NULL && a->req->version == PL_HTTP_10
+			       ? PL_HTTP_10
+			       : PL_HTTP_11;
+	resp.keep_alive = a->keep_alive;
+	resp.date = a->now;
+	resp.server = a->server;
+	/* RFC 9110 15.4.5: a 304 has no content; leaving Content-Length out
+	 * is always right for it */
+	resp.framing = status == 304 ? PL_HTTP_BODY_NONE : PL_HTTP_BODY_LENGTH;
+	resp.content_length = content_length;
+	resp.fields = a->fields;
+	resp.field_count = a->field_count;
+
+	o = pl_http_out_begin(&r->out);
+	ret = pl_http_write_head(&r->out, &resp);
+	if (ret != PL_OK)
+		return ret;
+	if (!a->head && body_len > 0)
+		pl_http_out_put(&o, body, body_len);
+	ret = pl_http_out_end(&o);
+	if (ret != PL_OK)
+		return ret;
+	r->status = status;
+	r->body_bytes = a->head ? 0 : body_len;
+	r->close = !a->keep_alive;
+	return PL_OK;
+}
+
+int pl_http_answer_error(pl_http_answer_t *a, int status, const char *why)
+{
+	const char *phrase = pl_http_reason_phrase(status);
+	char body[64];
+	int n;
+
+	/* "404 Not Found\n": the status alone, nothing an attacker can use */
+	n = snprintf(body, sizeof body, "%d %s\n", status, phrase);
+	if (n < 0 || (size_t)n >= sizeof body)
+		return PL_ERR_ARG;
+	pl_http_answer_field(a, "Content-Type", "text/plain; charset=utf-8");
+	pl_http_answer_field(a, "X-Content-Type-Options", "nosniff");
+	a->reply->why = why;
+	return pl_http_answer_send(a, status, (uint64_t)n, body, (size_t)n);
+}
+
+int pl_http_reply_error(pl_http_reply_t *reply, int status, const char *detail,
+			long hsts_max_age, bool head_only, time_t now,
+			const char *server)
+{
+	pl_http_buf_t body = PL_HTTP_BUF_INIT;
+	pl_http_out_t o = pl_http_out_begin(&body);
+	const char *phrase = pl_http_reason_phrase(status);
+	pl_http_answer_t a;
+	int ret;
+
+	if (reply == NULL || status < 200 || status > 599 || status == 204 ||
+	    status == 304)
+		return PL_ERR_ARG;
+	pl_http_answer_start(&a, NULL, now, server, hsts_max_age, false, reply);
+	a.head = head_only;
+	/* "400 Bad Request: detail\n", as pl_http_write_error() has it */
+	pl_http_out_dec(&o, (uint64_t)status);
+	if (*phrase) {
+		pl_http_out_str(&o, " ");
+		pl_http_out_str(&o, phrase);
+	}
+	if (detail != NULL) {
+		pl_http_out_str(&o, ": ");
+		for (; *detail; detail++) {
+			uint8_t c = (uint8_t)*detail;
+			char text = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+			pl_http_out_put(&o, &text, 1);
+		}
+	}
+	pl_http_out_str(&o, "\n");
+	ret = pl_http_out_end(&o);
+	if (ret == PL_OK) {
+		pl_http_answer_field(&a, "Content-Type", "text/plain; charset=utf-8");
+		pl_http_answer_field(&a, "X-Content-Type-Options", "nosniff");
+		ret = pl_http_answer_send(&a, status, body.len, body.data, body.len);
+	}
+	pl_http_buf_free(&body);
+	return ret;
+}
