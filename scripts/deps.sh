@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libssl-dev openssl
+  libjansson-dev libsystemd-dev libconfuse-dev
   clang libclang-rt-14-dev llvm
   gnutls-bin curl python3 tshark faketime
   ca-certificates iproute2

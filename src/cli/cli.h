@@ -21,6 +21,9 @@ enum {
 /* `padlock get [options] URL`; argv[0] is "get". Returns an exit code. */
 int pl_cli_get(int argc, char **argv);
 
+/* `padlock serve [options]`: the HTTPS server; argv[0] is "serve". */
+int pl_cli_serve(int argc, char **argv);
+
 /* `padlock cert [options] NAME...`, --install, --uninstall, --where: the
  * local development CA (cert.c, cert_install.c); argv[0] is "cert".
  * `padlock cert check ...` is passed on to the certificate checker: the

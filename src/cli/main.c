@@ -13,6 +13,8 @@ struct command {
 static const struct command commands[] = {
 	{ "get", pl_cli_get,
 	  "fetch an HTTPS URL; with -v, explain the connection step by step" },
+	{ "serve", pl_cli_serve,
+	  "the HTTPS server on 443 that redirects 80 (no options: a demo site)" },
 	{ "cert", pl_cli_cert,
 	  "a local CA for development: issue certificates, --install it" },
 };

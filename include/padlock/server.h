@@ -1,0 +1,96 @@
+/*
+ * padlock server: `padlock serve`, the HTTPS server on port 443 that sends
+ * port 80 to HTTPS.
+ *
+ * A master process reads the options, checks the certificates, binds the
+ * listeners and forks one worker per core. Workers share the listening
+ * sockets and each runs an edge-triggered epoll loop that drives the TLS
+ * engine and the HTTP parser, non-blocking, with timers. SIGHUP reloads
+ * (new workers take new connections while old ones finish theirs), SIGTERM
+ * and SIGINT stop gracefully, SIGUSR1 reopens the log files.
+ */
+#ifndef PADLOCK_SERVER_H
+#define PADLOCK_SERVER_H
+
+#include <stdio.h>
+
+#include "padlock/common.h"
+#include "padlock/http.h"
+
+#define PL_SRV_MAX_SITES 32
+#define PL_SRV_MAX_NAMES 32
+
+/* One site: its names, its files, its certificate. */
+typedef struct {
+	char *names[PL_SRV_MAX_NAMES]; /* DNS names; the first is canonical */
+	size_t n_names;
+	char *root;      /* static files; NULL: the built-in welcome page */
+	char *cert_file; /* full chain, leaf first */
+	char *key_file;
+	char *key_passphrase_file;
+} pl_srv_site_t;
+
+typedef enum {
+	PL_SRV_LOG_COMBINED = 0,
+	PL_SRV_LOG_JSON = 1,
+} pl_srv_log_format_t;
+
+typedef enum {
+	PL_SRV_LOG_ERROR = 0,
+	PL_SRV_LOG_WARN = 1,
+	PL_SRV_LOG_INFO = 2,
+	PL_SRV_LOG_DEBUG = 3,
+} pl_srv_log_level_t;
+
+/* Everything `padlock serve` can be told, from flags or a config file. */
+typedef struct {
+	pl_srv_site_t sites[PL_SRV_MAX_SITES];
+	size_t n_sites;
+	size_t default_site;     /* for a request whose host no site names */
+	bool strict_sni;         /* unknown SNI: unrecognized_name */
+	char *listen;            /* address to bind; NULL: every address */
+	int https_port;          /* 443 */
+	int http_port;           /* 80; 0: no redirect listener */
+	bool ports_given;        /* false: fall back to 8443/8080 if needed */
+	int workers;             /* 0: one per core */
+	char *user;              /* drop privileges to this user */
+	pl_http_limits_t limits;
+	unsigned handshake_timeout_ms; /* 10 s */
+	unsigned header_timeout_ms;    /* 10 s */
+	unsigned idle_timeout_ms;      /* 60 s, between keep-alive requests */
+	unsigned shutdown_timeout_ms;  /* 10 s, graceful stop bound */
+	unsigned max_conns;            /* per worker */
+	long hsts_max_age;             /* seconds; < 0: no HSTS header */
+	bool follow_symlinks;
+	bool allow_invalid_cert;       /* tests only */
+	char *access_log;              /* NULL: stderr; "off": none */
+	char *error_log;               /* NULL: stderr */
+	pl_srv_log_format_t log_format;
+	pl_srv_log_level_t log_level;
+	char *pid_file;
+	char *config_file;             /* re-read on SIGHUP */
+} pl_srv_options_t;
+
+/* Fills o with the defaults (no sites yet). */
+void pl_srv_options_default(pl_srv_options_t *o);
+
+/* Frees the strings o holds; o can be filled again. */
+void pl_srv_options_free(pl_srv_options_t *o);
+
+/* Reads a configuration file into o (adding its sites and settings to what
+ * is there). On error writes "FILE:LINE: what is wrong" into err and
+ * returns PL_ERR_DECODE (PL_ERR_IO when the file cannot be read). */
+int pl_srv_options_load_file(pl_srv_options_t *o, const char *path,
+			     char *err, size_t err_len);
+
+/* Checks the options and every site's certificate and key, printing what
+ * it finds to out (one line each). Returns PL_OK when the server can
+ * start, PL_ERR_ARG otherwise (`padlock serve --check-config`). */
+int pl_srv_check(const pl_srv_options_t *o, FILE *out);
+
+/* Runs the server until it is stopped. Returns the process exit status:
+ * 0 after a graceful stop, 1 when it cannot start (the reason is on
+ * stderr). */
+int pl_srv_run(const pl_srv_options_t *o);
+
+#endif

@@ -1,0 +1,50 @@
+/* `padlock serve --check-config`: everything the server checks before it
+ * starts, without binding or forking. */
+#include <string.h>
+#include <time.h>
+
+#include "padlock/x509.h"
+#include "server/server_int.h"
+
+static void print_site(FILE *out, const pl_srv_site_t *s)
+{
+	char err[320];
+	pl_x509_chain_t *chain = pl_x509_chain_load_pem(s->cert_file, err,
+							sizeof(err));
+	pl_x509_info_t info;
+	if (chain == NULL || pl_x509_chain_info(chain, 0, &info) != PL_OK) {
+		pl_x509_chain_free(chain);
+		return;
+	}
+	long days = (long)((info.not_after - time(NULL)) / 86400);
+	fprintf(out, "ok: site %s: %s, %zu certificate(s), for %s, %ld days left\n",
+		s->n_names ? s->names[0] : "(no name)", s->cert_file,
+		pl_x509_chain_count(chain), info.names, days);
+	pl_x509_chain_free(chain);
+}
+
+int pl_srv_check(const pl_srv_options_t *o, FILE *out)
+{
+	pl_srv_options_t resolved;
+	pl_srv_runtime_t rt;
+	char err[512];
+	if (pl_srv_options_resolve(&resolved, o, err, sizeof(err)) != PL_OK) {
+		fprintf(out, "error: %s\n", err);
+		return PL_ERR_ARG;
+	}
+	if (pl_srv_runtime_load(&rt, &resolved, err, sizeof(err)) != PL_OK) {
+		fprintf(out, "error: %s\n", err);
+		pl_srv_options_free(&resolved);
+		return PL_ERR_ARG;
+	}
+	for (size_t i = 0; i < resolved.n_sites; i++)
+		print_site(out, &resolved.sites[i]);
+	fprintf(out, "ok: the configuration is valid (%zu site%s, HTTPS port "
+		"%d, %s)\n",
+		resolved.n_sites, resolved.n_sites == 1 ? "" : "s",
+		resolved.https_port,
+		resolved.http_port ? "HTTP redirect on" : "no HTTP redirect");
+	pl_srv_runtime_free(&rt);
+	pl_srv_options_free(&resolved);
+	return PL_OK;
+}

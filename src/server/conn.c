@@ -1,0 +1,738 @@
+/*
+ * One connection of a worker. The TLS port's connections start by looking
+ * at the first byte: a TLS handshake record (0x16) goes to the engine; an
+ * ASCII letter is plain HTTP sent to the TLS port and gets a redirect. The
+ * HTTP port's connections are plain HTTP and get redirects only.
+ *
+ * progress() is the pump: parse requests (one at a time, so pipelined
+ * requests are answered in order), stream the reply's file through the
+ * engine while its output is small, flush to the socket until it would
+ * block, and close gracefully (close_notify, then a lingering close so a
+ * client's unread bytes do not turn our last response into a reset).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "padlock/x509.h"
+#include "server/conn.h"
+
+#define FILE_CHUNK 16384
+#define OUTPUT_HIGH_WATER (64 * 1024)
+#define LINGER_MS 2000
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static const pl_srv_options_t *opts(pl_srv_conn_t *c)
+{
+	return pl_srv_worker_runtime(c->w)->opts;
+}
+
+static void deadline(pl_srv_conn_t *c, unsigned ms)
+{
+	(void)pl_srv_timer_set(pl_srv_worker_timers(c->w), &c->timer,
+			       pl_srv_now_ms() + ms);
+}
+
+pl_srv_conn_t *pl_srv_conn_new(pl_srv_worker_t *w, int fd,
+			       pl_srv_listen_kind_t kind, int port,
+			       const char *peer)
+{
+	pl_srv_conn_t *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->tag.kind = PL_SRV_TAG_CONN;
+	c->w = w;
+	c->fd = fd;
+	c->kind = kind;
+	c->port = port;
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	c->mode = kind == PL_LISTEN_HTTPS ? CONN_SNIFF : CONN_PLAIN;
+	c->accepted_us = now_us();
+	pl_http_reply_init(&c->reply);
+	struct epoll_event ev = {
+		.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+		.data.ptr = &c->tag};
+	if (epoll_ctl(pl_srv_worker_epoll(w), EPOLL_CTL_ADD, fd, &ev) < 0) {
+		free(c);
+		return NULL;
+	}
+	pl_srv_worker_link(w, c);
+	deadline(c, kind == PL_LISTEN_HTTPS ? opts(c)->handshake_timeout_ms
+					    : opts(c)->header_timeout_ms);
+	if (pl_srv_worker_draining(w))
+		pl_srv_conn_drain(c);
+	return c;
+}
+
+void pl_srv_conn_free(pl_srv_conn_t *c)
+{
+	if (!c->dead)
+		close(c->fd);
+	pl_tls_conn_free(c->tls);
+	pl_http_parser_free(c->http);
+	free(c->in);
+	pl_http_buf_free(&c->out);
+	pl_http_reply_free(&c->reply);
+	for (size_t i = 0; c->steps && i < c->steps->n; i++)
+		free(c->steps->text[i]);
+	free(c->steps);
+	free(c);
+}
+
+static void close_now(pl_srv_conn_t *c)
+{
+	if (c->dead)
+		return;
+	c->dead = true;
+	epoll_ctl(pl_srv_worker_epoll(c->w), EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	pl_srv_worker_release(c->w, c);
+}
+
+void pl_srv_trace_step(void *arg, const pl_tls_conn_t *tls,
+		       pl_tls_step_t step, const char *text)
+{
+	pl_srv_conn_t *c = pl_tls_conn_user(tls);
+	if (c == NULL)
+		return;
+	if (c->steps == NULL &&
+	    (c->steps = calloc(1, sizeof(*c->steps))) == NULL)
+		return;
+	pl_srv_steps_t *st = c->steps;
+	if (st->n == PL_SRV_MAX_STEPS)
+		return;
+	char *copy = strdup(text);
+	if (copy == NULL)
+		return;
+	st->text[st->n] = copy;
+	st->us[st->n] = (uint32_t)(now_us() - c->accepted_us);
+	st->n++;
+}
+
+/* ---- output ------------------------------------------------------------------ */
+
+/* Sends what is queued. 0: all sent; 1: the socket is full (EPOLLOUT will
+ * call again); -1: the connection is gone. */
+static int flush(pl_srv_conn_t *c)
+{
+	for (;;) {
+		const uint8_t *p;
+		size_t len;
+		if (c->mode == CONN_PLAIN || (c->mode == CONN_LINGER && !c->tls)) {
+			p = c->out.data + c->out_sent;
+			len = c->out.len - c->out_sent;
+		} else if (c->tls) {
+			p = pl_tls_output(c->tls, &len);
+		} else {
+			return 0;
+		}
+		if (len == 0)
+			return 0;
+		ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 1;
+			close_now(c);
+			return -1;
+		}
+		if (c->tls && c->mode != CONN_PLAIN)
+			pl_tls_output_consumed(c->tls, (size_t)n);
+		else
+			c->out_sent += (size_t)n;
+		if (c->replying)
+			deadline(c, opts(c)->idle_timeout_ms);
+	}
+}
+
+static size_t pending_output(pl_srv_conn_t *c)
+{
+	size_t len = 0;
+	if (c->tls && c->mode != CONN_PLAIN)
+		(void)pl_tls_output(c->tls, &len);
+	else
+		len = c->out.len - c->out_sent;
+	return len;
+}
+
+/* Half-closes our side, once: shutdown() of a socket already shut down
+ * wakes its waiters again, which edge-triggered epoll reports as a new
+ * event on this connection, whose handling would shut it down again: a
+ * busy loop until the peer closes. */
+static void shut_wr(pl_srv_conn_t *c)
+{
+	if (c->wr_shut)
+		return;
+	c->wr_shut = true;
+	shutdown(c->fd, SHUT_WR);
+}
+
+/* Our side is done: close_notify, then half-close and read until the
+ * peer closes (bounded), so unread request bytes cannot reset the
+ * connection before the client has read our last response. */
+static void begin_close(pl_srv_conn_t *c)
+{
+	if (c->mode == CONN_LINGER)
+		return;
+	if (c->tls && pl_tls_handshake_done(c->tls))
+		(void)pl_tls_close(c->tls);
+	c->close_after = true;
+	c->replying = false;
+	if (flush(c) < 0)
+		return;
+	if (pending_output(c) > 0)
+		return; /* progress() comes back when the socket drains */
+	shut_wr(c);
+	c->mode = CONN_LINGER;
+	deadline(c, LINGER_MS);
+}
+
+/* ---- requests ------------------------------------------------------------------ */
+
+static void append_in(pl_srv_conn_t *c, const uint8_t *p, size_t n)
+{
+	if (c->in_cap - c->in_len < n) {
+		size_t cap = c->in_cap ? c->in_cap : 4096;
+		while (cap - c->in_len < n)
+			cap *= 2;
+		uint8_t *q = realloc(c->in, cap);
+		if (q == NULL) {
+			close_now(c);
+			return;
+		}
+		c->in = q;
+		c->in_cap = cap;
+	}
+	memcpy(c->in + c->in_len, p, n);
+	c->in_len += n;
+}
+
+static void format_chain(const pl_x509_chain_t *chain, char **text, size_t *n)
+{
+	*n = 0;
+	for (size_t i = 0; chain && i < pl_x509_chain_count(chain) && i < 8; i++) {
+		pl_x509_info_t info;
+		char nb[32], na[32];
+		if (pl_x509_chain_info(chain, i, &info) != PL_OK)
+			break;
+		struct tm tm;
+		gmtime_r(&info.not_before, &tm);
+		strftime(nb, sizeof(nb), "%Y-%m-%d", &tm);
+		gmtime_r(&info.not_after, &tm);
+		strftime(na, sizeof(na), "%Y-%m-%d", &tm);
+		if (asprintf(&text[*n],
+			     "subject: %s\nissuer: %s\nnames: %s\nkey: %s, "
+			     "signed with %s\nvalid: %s to %s",
+			     info.subject, info.issuer,
+			     info.names[0] ? info.names : "(none)", info.key,
+			     info.sig_alg, nb, na) < 0)
+			break;
+		(*n)++;
+	}
+}
+
+static const char *tls_version_name(uint16_t v)
+{
+	return v == PL_TLS_VERSION_13 ? "TLS 1.3" : v == PL_TLS_VERSION_12 ? "TLS 1.2" : "";
+}
+
+static void log_request(pl_srv_conn_t *c, const pl_http_request_t *req)
+{
+	pl_srv_access_t a;
+	memset(&a, 0, sizeof(a));
+	a.peer = c->peer;
+	if (req) {
+		const pl_http_str_t *ref = pl_http_header(req, "Referer");
+		const pl_http_str_t *ua = pl_http_header(req, "User-Agent");
+		a.method = req->method.ptr;
+		a.target = req->target.ptr;
+		a.version = req->version;
+		a.host = req->host.len ? req->host.ptr : NULL;
+		a.referer = ref ? ref->ptr : NULL;
+		a.user_agent = ua ? ua->ptr : NULL;
+	}
+	a.status = c->reply.status;
+	a.bytes = c->reply.body_bytes;
+	if (c->tls && c->mode == CONN_TLS) {
+		a.tls_version = tls_version_name(pl_tls_version(c->tls));
+		a.suite = pl_tls_suite_name(pl_tls_suite(c->tls));
+	}
+	a.duration_us = (uint32_t)(now_us() - c->request_us);
+	pl_srv_log_access(&a);
+}
+
+static void start_reply(pl_srv_conn_t *c)
+{
+	c->replying = true;
+	if (c->reply.close || c->draining)
+		c->close_after = true;
+	if (c->mode == CONN_TLS) {
+		if (c->reply.out.len &&
+		    pl_tls_write(c->tls, c->reply.out.data, c->reply.out.len)) {
+			close_now(c);
+			return;
+		}
+	} else {
+		pl_http_buf_reset(&c->out);
+		c->out_sent = 0;
+		/* The reply's buffer becomes the plain output. */
+		pl_http_buf_t tmp = c->out;
+		c->out = c->reply.out;
+		c->reply.out = tmp;
+	}
+	deadline(c, opts(c)->idle_timeout_ms);
+}
+
+static void answer(pl_srv_conn_t *c, const pl_http_request_t *req)
+{
+	const pl_srv_runtime_t *rt = pl_srv_worker_runtime(c->w);
+	time_t now = time(NULL);
+	int ret;
+	/* We do not read request bodies, so we close after answering one;
+	 * the answer says so (Connection: close, RFC 9112 9.6), or a client
+	 * would send its next request into a closing connection. */
+	pl_http_request_t no_reuse;
+	if (req->framing != PL_HTTP_BODY_NONE) {
+		no_reuse = *req;
+		no_reuse.keep_alive = false;
+		req = &no_reuse;
+	}
+	pl_http_reply_free(&c->reply);
+	if (c->mode == CONN_PLAIN) {
+		const pl_srv_rsite_t *def = pl_srv_site_for(rt, NULL, 0);
+		int port = c->kind == PL_LISTEN_HTTPS ? c->port
+						      : rt->opts->https_port;
+		ret = pl_http_redirect(req, def->n_names ? def->names[0] : NULL,
+				       port, now, "padlock", &c->reply);
+	} else {
+		const char *host = req->host.ptr;
+		size_t host_len = req->host.len;
+		const char *colon = host_len && host[0] != '[' ? memchr(host, ':', host_len) : NULL;
+		if (host_len && host[0] == '[') {
+			const char *end = memchr(host, ']', host_len);
+			host_len = end ? (size_t)(end - host) + 1 : host_len;
+		} else if (colon) {
+			host_len = (size_t)(colon - host);
+		}
+		if (host_len == 0) {
+			host = pl_tls_sni(c->tls);
+			host_len = strlen(host);
+		}
+		const pl_srv_rsite_t *site = pl_srv_site_for(rt, host, host_len);
+		char *chain_text[8];
+		size_t chain_len = 0;
+		pl_http_conninfo_t info = {
+			.peer = c->peer,
+			.tls_version = tls_version_name(pl_tls_version(c->tls)),
+			.suite = pl_tls_suite_name(pl_tls_suite(c->tls)),
+			.group = pl_tls_group_name(pl_tls_group(c->tls)),
+			.sigscheme = pl_tls_sigscheme_name(pl_tls_sigscheme(c->tls)),
+			.sni = pl_tls_sni(c->tls),
+			.alpn = pl_tls_alpn(c->tls),
+			.hello_retry = pl_tls_did_hello_retry(c->tls),
+			.step_text = c->steps ? (const char *const *)c->steps->text
+					      : NULL,
+			.step_us = c->steps ? c->steps->us : NULL,
+			.n_steps = c->steps ? c->steps->n : 0,
+		};
+		if (site->http.root == NULL)
+			format_chain(pl_tls_peer_chain(c->tls), chain_text,
+				     &chain_len);
+		info.chain_text = (const char *const *)chain_text;
+		info.chain_len = chain_len;
+		ret = pl_http_serve(&site->http, req, &info, now, &c->reply);
+		for (size_t i = 0; i < chain_len; i++)
+			free(chain_text[i]);
+	}
+	if (ret != PL_OK) {
+		pl_srv_log(PL_SRV_LOG_ERROR, "%s: cannot build a response: %s",
+			   c->peer, pl_strerror(ret));
+		close_now(c);
+		return;
+	}
+	if (c->reply.why)
+		pl_srv_log(PL_SRV_LOG_INFO, "%s: %d for %s: %s", c->peer,
+			   c->reply.status, req->target.ptr, c->reply.why);
+	/* We do not read request bodies: close after answering. */
+	if (req->framing != PL_HTTP_BODY_NONE)
+		c->reply.close = true;
+	log_request(c, req);
+	start_reply(c);
+}
+
+static void answer_error(pl_srv_conn_t *c, int status, const char *reason)
+{
+	const pl_http_request_t *req = c->http ? pl_http_parser_request(c->http)
+					       : NULL;
+	bool head = req && req->method.len == 4 &&
+		    memcmp(req->method.ptr, "HEAD", 4) == 0;
+	int ret;
+	if (c->mode == CONN_TLS) {
+		/* HSTS on every HTTPS response, errors included. */
+		const pl_srv_rsite_t *site =
+			pl_srv_site_for(pl_srv_worker_runtime(c->w), NULL, 0);
+		ret = pl_http_reply_error(&c->reply, status, reason,
+					  site->http.hsts_max_age, head,
+					  time(NULL), "padlock");
+	} else {
+		pl_http_reply_free(&c->reply);
+		ret = pl_http_write_error(&c->reply.out, status, reason,
+					  time(NULL), "padlock");
+		c->reply.status = status;
+		c->reply.close = true;
+	}
+	if (ret != PL_OK) {
+		close_now(c);
+		return;
+	}
+	pl_srv_log(PL_SRV_LOG_INFO, "%s: %d: %s", c->peer, status, reason);
+	log_request(c, req);
+	start_reply(c);
+}
+
+static void handle_requests(pl_srv_conn_t *c)
+{
+	/* Called with nothing received yet too (c->in NULL): NULL + 0 and
+	 * memmove(NULL, ...) are undefined behaviour, so point at a byte. */
+	static const uint8_t nothing[1];
+	const uint8_t *in = c->in ? c->in : nothing;
+	size_t off = 0;
+	if (c->http == NULL &&
+	    (c->http = pl_http_parser_new(&opts(c)->limits)) == NULL) {
+		close_now(c);
+		return;
+	}
+	while (!c->replying && !c->dead && !c->close_after) {
+		pl_http_step_t step;
+		int ret = pl_http_parse(c->http, in + off, c->in_len - off,
+					&step);
+		off += step.consumed;
+		if (ret != PL_OK) {
+			int status = pl_http_parser_status(c->http);
+			const char *why = pl_http_parser_reason(c->http);
+			answer_error(c, status ? status : 500, why);
+			break;
+		}
+		if (step.event == PL_HTTP_NEED_MORE) {
+			if (!c->in_request && c->in_len > 0) {
+				c->in_request = true;
+				c->request_us = now_us();
+				deadline(c, opts(c)->header_timeout_ms);
+			}
+			break;
+		}
+		if (step.event == PL_HTTP_HEAD) {
+			if (!c->in_request)
+				c->request_us = now_us();
+			c->in_request = false;
+			answer(c, pl_http_parser_request(c->http));
+		}
+		/* BODY is discarded; DONE moves on to the next request. */
+	}
+	if (c->dead)
+		return;
+	if (off > 0)
+		memmove(c->in, c->in + off, c->in_len - off);
+	c->in_len -= off;
+	if (c->in_len == 0 && !c->in_request && !c->replying) {
+		free(c->in);
+		c->in = NULL;
+		c->in_cap = 0;
+		/* Between requests the parser holds nothing worth its
+		 * 464 bytes; the next request gets a new one. The engine
+		 * drops its empty record buffers: an idle connection keeps
+		 * its keys and little else. */
+		if (c->close_after) {
+			pl_http_parser_shrink(c->http);
+		} else {
+			pl_http_parser_free(c->http);
+			c->http = NULL;
+		}
+		if (c->tls)
+			pl_tls_conn_shrink(c->tls);
+	}
+}
+
+static void stream_file(pl_srv_conn_t *c)
+{
+	uint8_t buf[FILE_CHUNK];
+	pl_http_reply_t *r = &c->reply;
+	while (r->file_fd >= 0 && r->file_len > 0 &&
+	       pending_output(c) < OUTPUT_HIGH_WATER) {
+		size_t want = r->file_len < sizeof(buf) ? (size_t)r->file_len
+							 : sizeof(buf);
+		ssize_t n = pread(r->file_fd, buf, want, (off_t)r->file_offset);
+		if (n <= 0) {
+			/* The length is promised; a short file cannot be
+			 * finished, only cut. */
+			pl_srv_log(PL_SRV_LOG_ERROR,
+				   "%s: file read failed mid-response: %s",
+				   c->peer, n < 0 ? strerror(errno) : "file shrank");
+			close_now(c);
+			return;
+		}
+		if (pl_tls_write(c->tls, buf, (size_t)n) != PL_OK) {
+			close_now(c);
+			return;
+		}
+		r->file_offset += (uint64_t)n;
+		r->file_len -= (uint64_t)n;
+	}
+}
+
+static bool reply_done(pl_srv_conn_t *c)
+{
+	return c->replying &&
+	       (c->reply.file_fd < 0 || c->reply.file_len == 0) &&
+	       pending_output(c) == 0;
+}
+
+/* More to do, but the other connections get their turn first. With
+ * edge-triggered epoll no new event would come for a socket that never
+ * filled up; EPOLL_CTL_MOD re-evaluates readiness, so a socket that is
+ * still writable is reported again by the next epoll_wait. */
+static void yield(pl_srv_conn_t *c)
+{
+	struct epoll_event ev = {
+		.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+		.data.ptr = &c->tag};
+	if (epoll_ctl(pl_srv_worker_epoll(c->w), EPOLL_CTL_MOD, c->fd, &ev) < 0)
+		close_now(c);
+}
+
+static void progress(pl_srv_conn_t *c)
+{
+	for (int rounds = 0; !c->dead; rounds++) {
+		if (rounds == 64) {
+			yield(c);
+			return;
+		}
+		if (c->mode == CONN_LINGER) {
+			if (flush(c) == 0 && pending_output(c) == 0)
+				shut_wr(c);
+			return;
+		}
+		bool ready = c->mode == CONN_PLAIN ||
+			     (c->mode == CONN_TLS && pl_tls_handshake_done(c->tls));
+		if (ready && !c->replying && !c->close_after)
+			handle_requests(c);
+		if (c->dead)
+			return;
+		if (c->replying && c->mode == CONN_TLS)
+			stream_file(c);
+		if (c->dead)
+			return;
+		int f = flush(c);
+		if (f < 0)
+			return;
+		if (reply_done(c)) {
+			c->replying = false;
+			pl_http_reply_free(&c->reply);
+			if (!c->close_after) {
+				deadline(c, opts(c)->idle_timeout_ms);
+				continue; /* pipelined requests may wait */
+			}
+		}
+		if (f == 1)
+			return;
+		if (c->close_after && !c->replying) {
+			begin_close(c);
+			return;
+		}
+		if (!c->replying || pending_output(c) > 0)
+			return;
+	}
+}
+
+/* ---- input ----------------------------------------------------------------------- */
+
+static void handshake_failed(pl_srv_conn_t *c)
+{
+	int alert = pl_tls_alert(c->tls);
+	pl_srv_log(PL_SRV_LOG_INFO, "%s: TLS %s: %s (alert %s %s)", c->peer,
+		   pl_tls_handshake_done(c->tls) ? "error" : "handshake failed",
+		   pl_tls_reason(c->tls), pl_tls_alert_name(alert),
+		   pl_tls_alert_received(c->tls) ? "received" : "sent");
+	if (flush(c) < 0) /* the alert */
+		return;
+	c->mode = CONN_LINGER;
+	c->replying = false;
+	deadline(c, LINGER_MS);
+	if (pending_output(c) == 0)
+		shut_wr(c);
+}
+
+static void input_tls(pl_srv_conn_t *c, const uint8_t *p, size_t n)
+{
+	uint8_t buf[16384];
+	size_t got;
+	if (pl_tls_feed(c->tls, p, n) != PL_OK) {
+		handshake_failed(c);
+		return;
+	}
+	if (!c->handshake_logged && pl_tls_handshake_done(c->tls)) {
+		c->handshake_logged = true;
+		deadline(c, opts(c)->header_timeout_ms);
+	}
+	for (;;) {
+		int ret = pl_tls_read(c->tls, buf, sizeof(buf), &got);
+		if (ret == PL_ERR_CLOSED) {
+			c->close_after = true; /* close_notify: no more requests */
+			break;
+		}
+		if (ret != PL_OK) {
+			handshake_failed(c);
+			return;
+		}
+		if (got == 0)
+			break;
+		append_in(c, buf, got);
+		if (c->dead)
+			return;
+	}
+}
+
+static void input(pl_srv_conn_t *c, const uint8_t *p, size_t n)
+{
+	if (c->mode == CONN_LINGER)
+		return; /* discarded */
+	if (c->mode == CONN_SNIFF) {
+		if (p[0] == 0x16) {
+			const pl_srv_runtime_t *rt = pl_srv_worker_runtime(c->w);
+			c->tls = pl_tls_conn_new(rt->tls, NULL);
+			if (c->tls == NULL) {
+				close_now(c);
+				return;
+			}
+			pl_tls_conn_set_user(c->tls, c);
+			pl_tls_conn_set_time(c->tls, time(NULL));
+			c->mode = CONN_TLS;
+		} else if (p[0] >= 'A' && p[0] <= 'Z') {
+			c->mode = CONN_PLAIN; /* HTTP sent to the TLS port */
+			deadline(c, opts(c)->header_timeout_ms);
+		} else {
+			pl_srv_log(PL_SRV_LOG_INFO,
+				   "%s: neither TLS nor HTTP (first byte 0x%02x)",
+				   c->peer, p[0]);
+			close_now(c);
+			return;
+		}
+	}
+	if (c->mode == CONN_TLS)
+		input_tls(c, p, n);
+	else
+		append_in(c, p, n);
+}
+
+static void on_eof(pl_srv_conn_t *c)
+{
+	if (c->mode == CONN_SNIFF || (c->mode == CONN_TLS && c->tls &&
+				      !pl_tls_handshake_done(c->tls))) {
+		pl_srv_log(PL_SRV_LOG_DEBUG, "%s: closed before the handshake "
+			   "finished", c->peer);
+		close_now(c);
+		return;
+	}
+	if (c->mode == CONN_LINGER || !c->replying) {
+		close_now(c);
+		return;
+	}
+	c->close_after = true; /* finish the reply, then close */
+}
+
+static bool reading_paused(pl_srv_conn_t *c)
+{
+	/* Busy with a reply: leave further requests in the kernel's buffer
+	 * (pipelined requests are answered in order; memory stays bounded). */
+	return c->mode != CONN_LINGER && (c->replying || c->close_after);
+}
+
+void pl_srv_conn_event(pl_srv_conn_t *c, uint32_t events)
+{
+	uint8_t buf[16384];
+	if (c->dead)
+		return;
+	if (events & EPOLLERR) {
+		close_now(c);
+		return;
+	}
+	while (!c->dead && !reading_paused(c)) {
+		ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
+		if (n > 0) {
+			input(c, buf, (size_t)n);
+			if (!c->dead && c->mode != CONN_LINGER)
+				progress(c);
+			continue;
+		}
+		if (n == 0) {
+			on_eof(c);
+			break;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			close_now(c);
+		break;
+	}
+	if (!c->dead)
+		progress(c);
+	/* A reply finished: requests may already wait in the kernel, and
+	 * with edge-triggered epoll nobody will tell us again. */
+	if (!c->dead && !reading_paused(c) && c->mode != CONN_LINGER &&
+	    (events & EPOLLOUT))
+		pl_srv_conn_event(c, EPOLLIN);
+}
+
+void pl_srv_conn_timeout(pl_srv_conn_t *c)
+{
+	if (c->dead)
+		return;
+	if (c->mode == CONN_LINGER || c->mode == CONN_SNIFF || c->replying) {
+		close_now(c);
+		return;
+	}
+	if (c->mode == CONN_TLS && !pl_tls_handshake_done(c->tls)) {
+		pl_srv_log(PL_SRV_LOG_DEBUG, "%s: handshake timed out", c->peer);
+		close_now(c);
+		return;
+	}
+	if (c->in_request) {
+		answer_error(c, 408, "the request headers did not arrive in time");
+		if (!c->dead)
+			progress(c);
+		return;
+	}
+	begin_close(c); /* idle keep-alive */
+}
+
+void pl_srv_conn_drain(pl_srv_conn_t *c)
+{
+	c->draining = true;
+	if (c->dead)
+		return;
+	if (c->mode == CONN_LINGER)
+		return;
+	if (!c->replying && !c->in_request &&
+	    (c->mode == CONN_PLAIN ||
+	     (c->mode == CONN_TLS && pl_tls_handshake_done(c->tls)))) {
+		begin_close(c);
+		return;
+	}
+	/* Mid-response: finish it, then close (not wait for another request
+	 * until the shutdown bound). Mid-handshake or mid-request: the reply
+	 * will say close. */
+	if (c->replying)
+		c->close_after = true;
+}

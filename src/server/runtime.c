@@ -1,0 +1,198 @@
+/* The runtime a worker serves with: one TLS configuration holding every
+ * site's chain (the engine picks by SNI), and the sites by name. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "padlock/x509.h"
+#include "server/server_int.h"
+
+/* Issue 3, section 3: these findings stop the server (unless
+ * --allow-invalid-cert); every other one is logged and it starts. */
+static bool refuses(const char *code)
+{
+	static const char *const codes[] = {
+		"cert.expired", "cert.not-yet-valid", "key.mismatch",
+		"chain.missing-intermediate", "name.none"};
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (strcmp(code, codes[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Runs the certificate diagnostics on one site's chain. */
+static int diagnose(const pl_srv_options_t *o, const pl_srv_site_t *s,
+		    const pl_x509_chain_t *chain, const pl_pkey_t *key,
+		    const pl_x509_store_t *store, char *err, size_t err_len)
+{
+	pl_x509_findings_t *f = pl_x509_findings_new();
+	pl_x509_diagnose_opts_t d = {.store = store, .key = key,
+				     .key_path = s->key_file,
+				     .chain_path = s->cert_file};
+	const char *name = s->n_names ? s->names[0] : s->cert_file;
+	int ret = PL_OK;
+	if (f == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return PL_ERR_NOMEM;
+	}
+	if ((ret = pl_x509_diagnose(chain, &d, f, err, err_len)))
+		goto out;
+	for (size_t i = 0; i < pl_x509_findings_count(f); i++) {
+		const pl_x509_finding_t *x = pl_x509_findings_get(f, i);
+		if (x->severity == PL_X509_SEVERITY_INFO)
+			continue;
+		if (refuses(x->code) && !o->allow_invalid_cert) {
+			if (ret == PL_OK)
+				snprintf(err, err_len,
+					 "site %s: %s (%s). Fix: %s", name,
+					 x->message, x->code, x->fix);
+			ret = PL_ERR_CERT;
+			continue;
+		}
+		pl_srv_log(refuses(x->code) ? PL_SRV_LOG_ERROR : PL_SRV_LOG_WARN,
+			   "site %s: %s (%s). Fix: %s%s", name, x->message,
+			   x->code, x->fix,
+			   refuses(x->code) ? " [served anyway: --allow-invalid-cert]"
+					    : "");
+	}
+	/* Each name the site answers to must be on the certificate. */
+	for (size_t i = 0; i < s->n_names; i++)
+		if (!pl_x509_chain_covers(chain, s->names[i]))
+			pl_srv_log(PL_SRV_LOG_WARN,
+				   "site %s: the certificate in %s does not "
+				   "cover the name %s; browsers will warn "
+				   "visitors who use it",
+				   name, s->cert_file, s->names[i]);
+out:
+	pl_x509_findings_free(f);
+	return ret;
+}
+
+/* A certificate or key that cannot be read: the reason (in err) becomes one
+ * sentence with the site, and the way out (issue 4, section 7). */
+static int cannot_load(const pl_srv_site_t *s, const char *what, char *err,
+		       size_t err_len)
+{
+	char why[512], site[300] = "";
+	snprintf(why, sizeof(why), "%s", err);
+	if (s->n_names)
+		snprintf(site, sizeof(site), "site %s: ", s->names[0]);
+	snprintf(err, err_len,
+		 "%scannot load the %s: %s. Fix: give the site its chain in "
+		 "PEM, leaf first (--cert), and the key of that leaf (--key); "
+		 "for development, 'padlock cert NAME' makes both",
+		 site, what, why);
+	return PL_ERR_IO;
+}
+
+static int load_site(pl_srv_runtime_t *rt, const pl_srv_site_t *s,
+		     const pl_x509_store_t *store, char *err, size_t err_len)
+{
+	int ret;
+	pl_x509_chain_t *chain = pl_x509_chain_load_pem(s->cert_file, err,
+							err_len);
+	if (chain == NULL)
+		return cannot_load(s, "certificate chain", err, err_len);
+	pl_pkey_t *key = s->key_passphrase_file
+				 ? pl_x509_key_load_pem_with_passphrase(
+					   s->key_file, s->key_passphrase_file,
+					   err, err_len)
+				 : pl_x509_key_load_pem(s->key_file, err, err_len);
+	if (key == NULL) {
+		pl_x509_chain_free(chain);
+		return cannot_load(s, "private key", err, err_len);
+	}
+	if ((ret = diagnose(rt->opts, s, chain, key, store, err, err_len))) {
+		pl_x509_chain_free(chain);
+		pl_pkey_free(key);
+		return ret;
+	}
+	/* The config takes both, also on failure. */
+	if (pl_tls_config_add_chain(rt->tls, chain, key) != PL_OK) {
+		snprintf(err, err_len, "%s does not hold the private key of "
+			 "the certificate in %s", s->key_file, s->cert_file);
+		return PL_ERR_ARG;
+	}
+	return PL_OK;
+}
+
+int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
+			char *err, size_t err_len)
+{
+	int ret;
+	memset(rt, 0, sizeof(*rt));
+	rt->opts = o;
+	if (o->n_sites == 0) {
+		snprintf(err, err_len, "no site is configured");
+		return PL_ERR_ARG;
+	}
+	rt->tls = pl_tls_config_new(true);
+	if (rt->tls == NULL ||
+	    pl_tls_config_set_alpn(rt->tls, "http/1.1") != PL_OK) {
+		snprintf(err, err_len, "out of memory");
+		pl_srv_runtime_free(rt);
+		return PL_ERR_NOMEM;
+	}
+	pl_tls_config_set_strict_sni(rt->tls, o->strict_sni);
+	/* Chains are judged against the trust store visitors have. */
+	pl_x509_store_t *store = pl_x509_store_new(NULL, NULL, err, err_len);
+	if (store == NULL) {
+		pl_srv_runtime_free(rt);
+		return PL_ERR_IO;
+	}
+	for (size_t i = 0; i < o->n_sites; i++) {
+		const pl_srv_site_t *s = &o->sites[i];
+		pl_srv_rsite_t *r = &rt->sites[i];
+		if ((ret = load_site(rt, s, store, err, err_len))) {
+			pl_x509_store_free(store);
+			pl_srv_runtime_free(rt);
+			return ret;
+		}
+		r->http.root = s->root;
+		r->http.follow_symlinks = o->follow_symlinks;
+		r->http.hsts_max_age = o->hsts_max_age;
+		r->http.server = "padlock";
+		for (size_t j = 0; j < s->n_names; j++)
+			r->names[j] = s->names[j];
+		r->n_names = s->n_names;
+		if (s->root == NULL)
+			rt->capture_steps = true;
+	}
+	pl_x509_store_free(store);
+	rt->n_sites = o->n_sites;
+	return PL_OK;
+}
+
+void pl_srv_runtime_free(pl_srv_runtime_t *rt)
+{
+	pl_tls_config_free(rt->tls);
+	memset(rt, 0, sizeof(*rt));
+}
+
+/* RFC 6125 6.4.3-style: "*.example.com" matches exactly one label. */
+static bool name_matches(const char *name, const char *host, size_t len)
+{
+	if (name[0] == '*' && name[1] == '.') {
+		const char *dot = memchr(host, '.', len);
+		if (dot == NULL || dot == host)
+			return false;
+		size_t rest = len - (size_t)(dot - host);
+		return strlen(name + 1) == rest &&
+		       strncasecmp(name + 1, dot, rest) == 0;
+	}
+	return strlen(name) == len && strncasecmp(name, host, len) == 0;
+}
+
+const pl_srv_rsite_t *pl_srv_site_for(const pl_srv_runtime_t *rt,
+				      const char *host, size_t len)
+{
+	if (len > 0 && host[len - 1] == '.') /* absolute form "example.com." */
+		len--;
+	for (size_t i = 0; host && len && i < rt->n_sites; i++)
+		for (size_t j = 0; j < rt->sites[i].n_names; j++)
+			if (name_matches(rt->sites[i].names[j], host, len))
+				return &rt->sites[i];
+	return &rt->sites[rt->opts->default_site < rt->n_sites
+				  ? rt->opts->default_site
+				  : 0];
+}
