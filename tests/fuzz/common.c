@@ -144,6 +144,7 @@ pl_tls_config_t *fuzz_server_config(int variant)
 	case 3:
 		check(pl_tls_config_set_suites(cfg, suites, 2), "suites");
 		check(pl_tls_config_set_record_size_limit(cfg, 256), "limit");
+		pl_tls_config_set_strict_sni(cfg, true);
 		break;
 	default:
 		break;

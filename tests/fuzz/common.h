@@ -45,7 +45,8 @@ void fuzz_bytes_free(fuzz_bytes_t *b);
  *      HelloRetryRequest)
  *   2  require_cookie (every client gets a HelloRetryRequest; the cookie
  *      is random, so a recorded second ClientHello does not replay)
- *   3  suites AES-256-GCM and ChaCha20 only, record_size_limit 256 */
+ *   3  suites AES-256-GCM and ChaCha20 only, record_size_limit 256,
+ *      strict SNI (a name no chain covers is refused) */
 #define FUZZ_SERVER_VARIANTS 4
 /* Client variants (fuzz_client's control byte, bit 3):
  *   0  groups x25519 (shared) then secp256r1
