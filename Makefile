@@ -2,7 +2,7 @@
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 5
 
-.PHONY: all deps test test-release test-asan fuzz fuzz-smoke bench demo clean
+.PHONY: all deps test test-release test-asan fuzz fuzz-smoke bench demo tour clean
 
 all:
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -39,9 +39,14 @@ fuzz: FUZZ_SECONDS = 120
 fuzz: build-fuzz/.built
 	scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
 
-# Sets up (deps, build) and shows the engine working against real peers.
+# Sets up (deps, build) and runs padlock serve with no arguments, showing
+# it answer curl and padlock get; from a terminal it keeps serving.
 demo: deps all
 	scripts/demo.sh
+
+# The engine against OpenSSL's server, and curl against padlock's test server.
+tour: deps all
+	scripts/tour.sh
 
 bench: all
 	cmake --build build --target bench_handshake -j $(JOBS)
