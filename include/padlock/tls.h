@@ -147,6 +147,11 @@ int pl_tls_config_set_sigschemes(pl_tls_config_t *cfg,
  * under attack. */
 void pl_tls_config_set_require_cookie(pl_tls_config_t *cfg, bool on);
 
+/* Client: ask for the server's OCSP response (status_request, RFC 6066
+ * 8); a stapled response is then kept (pl_tls_ocsp_response). Off by
+ * default; when off, a stapled response is an unsupported_extension. */
+void pl_tls_config_set_status_request(pl_tls_config_t *cfg, bool on);
+
 /* Server: when the client names a server (SNI) that no chain covers,
  * refuse with unrecognized_name (RFC 6066 3) instead of answering with the
  * first chain. Off by default. */
@@ -227,6 +232,9 @@ const char *pl_tls_sni(const pl_tls_conn_t *c);    /* server: "" if none */
 /* Client: the server's chain as received (until pl_tls_conn_shrink);
  * server: the chain it sent. */
 const pl_x509_chain_t *pl_tls_peer_chain(const pl_tls_conn_t *c);
+/* Client: the OCSP response the server stapled (DER), or NULL with *len
+ * 0. Valid while the connection lives. */
+const uint8_t *pl_tls_ocsp_response(const pl_tls_conn_t *c, size_t *len);
 /* Client, after a verified handshake: the trusted root's subject. */
 const char *pl_tls_trusted_root(const pl_tls_conn_t *c);
 /* Client: NewSessionTickets received and kept (for resumption). */

@@ -106,6 +106,14 @@ static void push_extensions(pl_tls_conn_t *c, pl_buf_t *b)
 	pl_push_u8(b, 1);
 	pl_push_close(b);
 	pl_push_close(b);
+	if (cfg->status_request) { /* RFC 6066 8: OCSP, no responder ids */
+		pl_push_u16(b, PL_EXT_STATUS_REQUEST);
+		pl_push_open(b, 2);
+		pl_push_u8(b, 1);
+		pl_push_u16(b, 0);
+		pl_push_u16(b, 0);
+		pl_push_close(b);
+	}
 	if (c->hs->cookie_len) { /* RFC 8446 4.2.2: echo the HRR's cookie */
 		pl_push_u16(b, PL_EXT_COOKIE);
 		pl_push_open(b, 2);
@@ -591,6 +599,38 @@ static int verify_chain(pl_tls_conn_t *c)
 	return PL_OK;
 }
 
+/* CertificateEntry extensions (RFC 8446 4.4.2): only an OCSP response
+ * for the leaf (RFC 8446 4.4.2.1, RFC 6066 8), and only when requested. */
+static int entry_extensions(pl_tls_conn_t *c, pl_reader_t *block, bool leaf)
+{
+	pl_tls_exts_t exts;
+	pl_reader_t *ext, status;
+	uint8_t type;
+	static const uint16_t allowed[] = {PL_EXT_STATUS_REQUEST};
+	int ret;
+	if (pl_reader_left(block) == 0)
+		return PL_OK;
+	if ((ret = pl_tls_exts_parse(c, block, &exts, "CertificateEntry")))
+		return ret;
+	if (!c->cfg->status_request || !leaf)
+		return pl_tls_fail(c, PL_ALERT_UNSUPPORTED_EXTENSION,
+				   "Certificate entry carries an extension "
+				   "that was not requested");
+	if ((ret = pl_tls_exts_check(c, &exts, allowed, 1, "CertificateEntry")))
+		return ret;
+	ext = pl_tls_exts_find(&exts, PL_EXT_STATUS_REQUEST);
+	if (pl_read_u8(ext, &type) || pl_read_vec24(ext, &status) ||
+	    pl_reader_done(ext) || type != 1 || pl_reader_left(&status) == 0)
+		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
+				   "CertificateEntry: malformed OCSP status");
+	free(c->ocsp);
+	c->ocsp_len = pl_reader_left(&status);
+	if ((c->ocsp = malloc(c->ocsp_len)) == NULL)
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "out of memory");
+	memcpy(c->ocsp, status.p, c->ocsp_len);
+	return PL_OK;
+}
+
 static int handle_certificate(pl_tls_conn_t *c, pl_reader_t *body)
 {
 	pl_reader_t ctx, list;
@@ -610,11 +650,9 @@ static int handle_certificate(pl_tls_conn_t *c, pl_reader_t *body)
 		    pl_reader_left(&cert) == 0)
 			return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
 					   "Certificate entry is malformed");
-		/* We request neither OCSP nor SCTs (RFC 8446 4.4.2). */
-		if (pl_reader_left(&exts) != 0)
-			return pl_tls_fail(c, PL_ALERT_UNSUPPORTED_EXTENSION,
-					   "Certificate entry carries an "
-					   "extension that was not requested");
+		int ret = entry_extensions(c, &exts, n == 0);
+		if (ret)
+			return ret;
 		if (n == MAX_CHAIN)
 			return pl_tls_fail(c, PL_ALERT_BAD_CERTIFICATE,
 					   "certificate chain longer than %d",

@@ -166,6 +166,11 @@ int pl_tls_config_set_sigschemes(pl_tls_config_t *cfg,
 			schemes, n, scheme_ok);
 }
 
+void pl_tls_config_set_status_request(pl_tls_config_t *cfg, bool on)
+{
+	cfg->status_request = on;
+}
+
 void pl_tls_config_set_strict_sni(pl_tls_config_t *cfg, bool on)
 {
 	cfg->strict_sni = on;

@@ -81,6 +81,7 @@ void pl_tls_conn_free(pl_tls_conn_t *c)
 	free(c->server_name);
 	free(c->alpn);
 	free(c->trusted_root);
+	free(c->ocsp);
 	free(c->reason);
 	pl_cleanse(c, sizeof(*c));
 	free(c);
@@ -357,6 +358,12 @@ const pl_x509_chain_t *pl_tls_peer_chain(const pl_tls_conn_t *c)
 	if (c->is_server)
 		return c->own ? c->own->chain : NULL;
 	return c->peer_chain;
+}
+
+const uint8_t *pl_tls_ocsp_response(const pl_tls_conn_t *c, size_t *len)
+{
+	*len = c->ocsp_len;
+	return c->ocsp;
 }
 
 const char *pl_tls_trusted_root(const pl_tls_conn_t *c)

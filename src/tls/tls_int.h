@@ -102,6 +102,7 @@ struct pl_tls_config {
 	bool verify;
 	bool require_cookie;
 	bool strict_sni;
+	bool status_request;
 	uint8_t alpn_wire[256]; /* ProtocolNameList body (RFC 7301 3.1) */
 	size_t alpn_len;
 	uint16_t record_size_limit;
@@ -224,6 +225,8 @@ struct pl_tls_conn {
 	char *server_name; /* client: the name asked for; server: SNI */
 	char *alpn;
 	char *trusted_root;
+	uint8_t *ocsp; /* client: the stapled OCSP response */
+	size_t ocsp_len;
 	const pl_tls_chain_entry_t *own;   /* server: the chain sent */
 	pl_x509_chain_t *peer_chain;       /* client: the chain received */
 
