@@ -161,4 +161,123 @@ int pl_client_get(pl_client_io_t *io, const pl_client_url_t *url,
 /* The value of the first header named name (case-insensitive), or NULL. */
 const char *pl_client_header(const pl_client_response_t *r, const char *name);
 
+/* ---- probes ---------------------------------------------------------------
+ * One ClientHello, one answer: what `padlock check` needs to learn which
+ * versions, suites and groups a server accepts without ever completing a
+ * handshake (no keys are derived, nothing is encrypted). A probe can offer
+ * what padlock's engine never speaks (SSL 3.0, TLS 1.0/1.1, RSA key
+ * transport, CBC, RC4, EXPORT...) because it only reads the server's
+ * plaintext answer. */
+
+/* What a probe offers: exactly one protocol version. The arrays stay the
+ * caller's. */
+typedef struct {
+	uint16_t version;   /* 0x0300 SSL 3.0, 0x0301 TLS 1.0, 0x0302 TLS 1.1,
+			     * 0x0303 TLS 1.2, 0x0304 TLS 1.3 */
+	const uint16_t *suites;     /* offered in this order */
+	size_t n_suites;
+	const uint16_t *groups;     /* supported_groups (TLS 1.0-1.3); for
+				     * 0 groups, no supported_groups and no
+				     * ec_point_formats are sent */
+	size_t n_groups;
+	const uint16_t *key_shares; /* TLS 1.3: groups to send a key share
+				     * for (x25519, secp256r1, secp384r1:
+				     * real public keys); may be 0 to
+				     * provoke a HelloRetryRequest */
+	size_t n_key_shares;
+	const char *sni;            /* NULL: no server_name */
+	bool status_request;        /* ask for OCSP stapling */
+} pl_probe_offer_t;
+
+typedef enum {
+	PL_PROBE_ACCEPTED,       /* a ServerHello (or HelloRetryRequest) came */
+	PL_PROBE_ALERT,          /* the server answered with an alert */
+	PL_PROBE_CLOSED,         /* it closed (or reset) TCP without a word */
+	PL_PROBE_TIMEOUT,        /* no complete answer within timeout_ms */
+	PL_PROBE_MALFORMED,      /* the answer is not TLS as offered */
+	PL_PROBE_CONNECT_FAILED, /* the TCP connect failed (refused, timeout) */
+} pl_probe_outcome_t;
+
+/* The answer. Strings and arrays are owned by the result: release them with
+ * pl_probe_result_free(). */
+typedef struct {
+	pl_probe_outcome_t outcome;
+	uint16_t version;  /* ACCEPTED: the version the server chose
+			    * (supported_versions for TLS 1.3) */
+	uint16_t suite;    /* ACCEPTED: the suite chosen */
+	uint16_t group;    /* TLS 1.3: the key_share group of ServerHello or
+			    * the group a HelloRetryRequest asks for;
+			    * TLS 1.2: the ECDHE curve of ServerKeyExchange,
+			    * 0 for RSA and DHE key exchange */
+	bool hrr;          /* TLS 1.3: the answer was a HelloRetryRequest */
+	int alert;         /* ALERT: its description (70 protocol_version,
+			    * 40 handshake_failure, ...); -1 otherwise */
+	int alert_level;   /* ALERT: 1 warning, 2 fatal */
+	bool secure_renegotiation; /* TLS <= 1.2: renegotiation_info in
+				    * ServerHello */
+	bool ocsp_stapled; /* TLS <= 1.2: a CertificateStatus came (only when
+			    * asked) */
+	uint8_t *ocsp;     /* its OCSPResponse DER, or NULL */
+	size_t ocsp_len;
+	uint8_t **certs;   /* TLS <= 1.2: the plaintext Certificate message,
+			    * leaf first, each a DER certificate */
+	size_t *cert_lens;
+	size_t n_certs;
+	bool extended_master_secret; /* TLS <= 1.2: the server echoed it */
+	bool downgrade_sentinel;     /* RFC 8446 4.1.3: ServerHello.random
+				      * ends with "DOWNGRD" 01 or 00 (a TLS
+				      * 1.3 server answering an older offer) */
+	uint16_t dhe_bits; /* TLS <= 1.2, DHE suites: the size in bits of the
+			    * server's prime p; 0 otherwise */
+	char detail[200];  /* one sentence: what happened ("ServerHello: TLS
+			    * 1.2, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256") */
+} pl_probe_result_t;
+
+/* Connects to ip (a numeric IPv4 or IPv6 address, no brackets) port, sends
+ * one ClientHello built from offer, and reads the server's answer up to
+ * ServerHelloDone (TLS <= 1.2) or ServerHello/HelloRetryRequest (TLS 1.3),
+ * an alert, a close or timeout_ms (for the connect and the answer each) -
+ * never completing the handshake; closes the socket. Returns PL_OK with
+ * *out filled (whatever the outcome; call pl_probe_result_free() after),
+ * PL_ERR_ARG (bad arguments: *out then needs no free) or PL_ERR_NOMEM. */
+int pl_probe_hello(const char *ip, uint16_t port, const pl_probe_offer_t *offer,
+		   int timeout_ms, pl_probe_result_t *out);
+
+/* Frees what r owns and leaves it zeroed. Safe on a zeroed result. */
+void pl_probe_result_free(pl_probe_result_t *r);
+
+/* "accepted", "alert", "closed", "timeout", "malformed", "connect failed". */
+const char *pl_probe_outcome_name(pl_probe_outcome_t o);
+
+/* Cipher suite facts, for grading. */
+#define PL_SUITE_TLS13 0x001
+#define PL_SUITE_FS 0x002      /* ECDHE or DHE key exchange (forward secrecy) */
+#define PL_SUITE_RSA_KX 0x004  /* RSA key transport */
+#define PL_SUITE_CBC 0x008
+#define PL_SUITE_3DES 0x010
+#define PL_SUITE_RC4 0x020
+#define PL_SUITE_NULL 0x040    /* no encryption */
+#define PL_SUITE_EXPORT 0x080
+#define PL_SUITE_ANON 0x100    /* no authentication (DH_anon, ECDH_anon) */
+#define PL_SUITE_AEAD 0x200
+#define PL_SUITE_SHA1 0x400    /* HMAC-SHA1 record MAC */
+#define PL_SUITE_MD5 0x800     /* HMAC-MD5 record MAC */
+#define PL_SUITE_SCSV 0x1000   /* a signalling value, not a suite */
+#define PL_SUITE_ECDHE 0x2000  /* ECDHE key exchange (FS is also set) */
+#define PL_SUITE_DHE 0x4000    /* finite-field DHE key exchange (FS too) */
+
+typedef struct {
+	uint16_t id;
+	const char *name;  /* IANA name: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" */
+	unsigned flags;    /* PL_SUITE_ */
+} pl_suite_info_t;
+
+/* Every suite padlock check knows (the IANA names of RFC 5246, 4492, 5288,
+ * 5289, 7905, 8446 and the legacy ones), in a static table; *n gets its
+ * length. */
+const pl_suite_info_t *pl_suite_table(size_t *n);
+
+/* The entry for id, or NULL when padlock check does not know it. */
+const pl_suite_info_t *pl_suite_lookup(uint16_t id);
+
 #endif
