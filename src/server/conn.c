@@ -25,6 +25,9 @@
 #define FILE_CHUNK 16384
 #define OUTPUT_HIGH_WATER (64 * 1024)
 #define LINGER_MS 2000
+/* How long a stopping worker still takes a request on a connection that
+ * is between requests (or has not sent its first). */
+#define DRAIN_GRACE_MS 1000
 
 static uint64_t now_us(void)
 {
@@ -300,11 +303,12 @@ static void answer(pl_srv_conn_t *c, const pl_http_request_t *req)
 	const pl_srv_runtime_t *rt = pl_srv_worker_runtime(c->w);
 	time_t now = time(NULL);
 	int ret;
-	/* We do not read request bodies, so we close after answering one;
-	 * the answer says so (Connection: close, RFC 9112 9.6), or a client
-	 * would send its next request into a closing connection. */
+	/* We do not read request bodies, so we close after answering one,
+	 * and a stopping worker closes after this answer; the answer says so
+	 * (Connection: close, RFC 9112 9.6), or a client would send its next
+	 * request into a closing connection. */
 	pl_http_request_t no_reuse;
-	if (req->framing != PL_HTTP_BODY_NONE) {
+	if (req->framing != PL_HTTP_BODY_NONE || c->draining) {
 		no_reuse = *req;
 		no_reuse.keep_alive = false;
 		req = &no_reuse;
@@ -727,7 +731,12 @@ void pl_srv_conn_drain(pl_srv_conn_t *c)
 	if (!c->replying && !c->in_request &&
 	    (c->mode == CONN_PLAIN ||
 	     (c->mode == CONN_TLS && pl_tls_handshake_done(c->tls)))) {
-		begin_close(c);
+		/* Between requests, or before the first on a connection just
+		 * made: the client may have sent one already, or be about to.
+		 * Closing now would lose it; one that comes within the grace
+		 * is answered with Connection: close, then the timer closes. */
+		unsigned idle = opts(c)->idle_timeout_ms;
+		deadline(c, idle < DRAIN_GRACE_MS ? idle : DRAIN_GRACE_MS);
 		return;
 	}
 	/* Mid-response: finish it, then close (not wait for another request

@@ -383,8 +383,11 @@ int pl_srv_run(const pl_srv_options_t *o)
 		struct signalfd_siginfo si;
 		bool stopping = false;
 		while (read(m->sigfd, &si, sizeof(si)) == sizeof(si)) {
+			/* A stop signal sent to the whole process group (systemd's
+			 * default KillMode) also stops the workers: after it, a
+			 * worker's exit is no death to replace. */
 			if (si.ssi_signo == SIGCHLD)
-				reap(m, false);
+				reap(m, stopping);
 			else if (si.ssi_signo == SIGHUP)
 				reload(m);
 			else if (si.ssi_signo == SIGUSR1) {
