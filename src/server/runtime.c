@@ -9,7 +9,7 @@
 
 /* Issue 3, section 3: these findings stop the server (unless
  * --allow-invalid-cert); every other one is logged and it starts. */
-static bool refuses(const char *code)
+static bool refuses_code(const char *code)
 {
 	static const char *const codes[] = {
 		"cert.expired", "cert.not-yet-valid", "key.mismatch",
@@ -18,6 +18,16 @@ static bool refuses(const char *code)
 		if (strcmp(code, codes[i]) == 0)
 			return true;
 	return false;
+}
+
+/* A missing intermediate refuses only when the leaf's own issuer is
+ * missing: an intermediate whose issuer is a private root (not in the
+ * system store) is a complete chain for that root's clients. */
+static bool refuses(const pl_x509_finding_t *x)
+{
+	if (strcmp(x->code, "chain.missing-intermediate") == 0)
+		return x->cert <= 0;
+	return refuses_code(x->code);
 }
 
 /* Runs the certificate diagnostics on one site's chain. */
@@ -41,7 +51,7 @@ static int diagnose(const pl_srv_options_t *o, const pl_srv_site_t *s,
 		const pl_x509_finding_t *x = pl_x509_findings_get(f, i);
 		if (x->severity == PL_X509_SEVERITY_INFO)
 			continue;
-		if (refuses(x->code) && !o->allow_invalid_cert) {
+		if (refuses(x) && !o->allow_invalid_cert) {
 			if (ret == PL_OK)
 				snprintf(err, err_len,
 					 "site %s: %s (%s). Fix: %s", name,
@@ -49,10 +59,10 @@ static int diagnose(const pl_srv_options_t *o, const pl_srv_site_t *s,
 			ret = PL_ERR_CERT;
 			continue;
 		}
-		pl_srv_log(refuses(x->code) ? PL_SRV_LOG_ERROR : PL_SRV_LOG_WARN,
+		pl_srv_log(refuses(x) ? PL_SRV_LOG_ERROR : PL_SRV_LOG_WARN,
 			   "site %s: %s (%s). Fix: %s%s", name, x->message,
 			   x->code, x->fix,
-			   refuses(x->code) ? " [served anyway: --allow-invalid-cert]"
+			   refuses(x) ? " [served anyway: --allow-invalid-cert]"
 					    : "");
 	}
 	/* Each name the site answers to must be on the certificate. */
