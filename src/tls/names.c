@@ -92,7 +92,13 @@ const char *pl_tls_group_name(uint16_t group)
 	case 0x001e: return "x448";
 	case 0x0100: return "ffdhe2048";
 	case 0x0101: return "ffdhe3072";
-	default: return unknown(buf, sizeof(buf), group);
+	case 0x11ec: return "X25519MLKEM768";
+	case 0x6399: return "X25519Kyber768Draft00";
+	default:
+		/* RFC 8701: 0x0A0A, 0x1A1A, ... 0xFAFA */
+		if ((group & 0x0f0f) == 0x0a0a && (group >> 8) == (group & 0xff))
+			return "GREASE";
+		return unknown(buf, sizeof(buf), group);
 	}
 }
 
