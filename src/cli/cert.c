@@ -69,12 +69,11 @@ static void print_help(void)
 	       "line or name.\n");
 }
 
+static const pl_cli_command_t command = { "padlock cert", short_usage };
+
 static int usage_error(const char *sentence, const char *detail)
 {
-	fprintf(stderr, "padlock cert: %s%s%s\n", sentence,
-		detail != NULL ? ": " : "", detail != NULL ? detail : "");
-	fputs(short_usage, stderr);
-	return PL_CLI_EXIT_USAGE;
+	return pl_cli_usage_error(&command, sentence, detail);
 }
 
 /* A failure after the command line was read: one sentence, exit 1. */
@@ -91,14 +90,7 @@ enum option_id {
 	OPT_NSS_ONLY, OPT_HELP,
 };
 
-struct option_spec {
-	const char *long_name;
-	char short_name;
-	bool has_value;
-	enum option_id id;
-};
-
-static const struct option_spec option_specs[] = {
+static const pl_cli_option_t option_specs[] = {
 	{ "out", 'o', true, OPT_OUT },
 	{ "install", 0, false, OPT_INSTALL },
 	{ "uninstall", 0, false, OPT_UNINSTALL },
@@ -108,27 +100,13 @@ static const struct option_spec option_specs[] = {
 	{ "help", 'h', false, OPT_HELP },
 };
 
-#define OPTION_COUNT (sizeof option_specs / sizeof option_specs[0])
-
-/* "--name" or "--name=value" (len: the length of name) or "-x". */
-static const struct option_spec *find_option(const char *arg, size_t len)
+/* A pl_cli_parser_t on_option; ctx is the struct cert_options. */
+static int apply_option(void *ctx, const pl_cli_option_t *option,
+			const char *value)
 {
-	for (size_t i = 0; i < OPTION_COUNT; i++) {
-		const struct option_spec *o = &option_specs[i];
-		if (arg[1] == '-' && strlen(o->long_name) == len &&
-		    strncmp(arg + 2, o->long_name, len) == 0)
-			return o;
-		if (arg[1] != '-' && o->short_name != 0 &&
-		    arg[1] == o->short_name && arg[2] == '\0')
-			return o;
-	}
-	return NULL;
-}
+	struct cert_options *o = ctx;
 
-static void apply_option(struct cert_options *o, enum option_id id,
-			 const char *value)
-{
-	switch (id) {
+	switch ((enum option_id)option->id) {
 	case OPT_OUT: o->out_dir = value; break;
 	case OPT_INSTALL: o->install = true; break;
 	case OPT_UNINSTALL: o->uninstall = true; break;
@@ -137,32 +115,31 @@ static void apply_option(struct cert_options *o, enum option_id id,
 	case OPT_NSS_ONLY: o->nss_only = true; break;
 	case OPT_HELP: o->help = true; break;
 	}
-}
-
-/* One option at argv[*i]; its value may be the next argument. */
-static int parse_option(int argc, char **argv, int *i, struct cert_options *o)
-{
-	const char *arg = argv[*i];
-	const char *eq = arg[1] == '-' ? strchr(arg, '=') : NULL;
-	size_t name_len = eq != NULL ? (size_t)(eq - arg - 2) : strlen(arg) - 2;
-	const struct option_spec *spec = find_option(arg, name_len);
-	const char *value = eq != NULL ? eq + 1 : NULL;
-	char what[300];
-
-	snprintf(what, sizeof what, "'%.*s'",
-		 (int)(eq != NULL ? (size_t)(eq - arg) : strlen(arg)), arg);
-	if (spec == NULL)
-		return usage_error("unknown option", what);
-	if (!spec->has_value && value != NULL)
-		return usage_error("this option takes no value", what);
-	if (spec->has_value && value == NULL) {
-		if (*i + 1 >= argc)
-			return usage_error("this option needs a value", what);
-		value = argv[++*i];
-	}
-	apply_option(o, spec->id, value);
 	return PL_CLI_EXIT_OK;
 }
+
+/* A pl_cli_parser_t on_argument: a name to issue a certificate for. */
+static int take_name(void *ctx, const char *arg)
+{
+	struct cert_options *o = ctx;
+	char most[64];
+
+	if (o->name_count == PL_X509_SAN_MAX) {
+		snprintf(most, sizeof most, "at most %d names",
+			 PL_X509_SAN_MAX);
+		return usage_error("too many names", most);
+	}
+	o->names[o->name_count++] = arg;
+	return PL_CLI_EXIT_OK;
+}
+
+static const pl_cli_parser_t parser = {
+	.command = &command,
+	.options = option_specs,
+	.option_count = sizeof option_specs / sizeof option_specs[0],
+	.on_option = apply_option,
+	.on_argument = take_name,
+};
 
 /* The combinations that make sense: names (with --install first, if
  * wanted), or one of --install, --uninstall, --where. */
@@ -197,31 +174,12 @@ static int check_combination(const struct cert_options *o)
 
 static int parse_arguments(int argc, char **argv, struct cert_options *o)
 {
-	bool options_done = false;
+	int rc;
 
 	memset(o, 0, sizeof *o);
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-		int rc;
-
-		if (!options_done && strcmp(arg, "--") == 0) {
-			options_done = true;
-		} else if (!options_done && arg[0] == '-' && arg[1] != '\0') {
-			rc = parse_option(argc, argv, &i, o);
-			if (rc != PL_CLI_EXIT_OK)
-				return rc;
-		} else if (o->name_count == PL_X509_SAN_MAX) {
-			char most[64];
-
-			snprintf(most, sizeof most, "at most %d names",
-				 PL_X509_SAN_MAX);
-			return usage_error("too many names", most);
-		} else {
-			o->names[o->name_count++] = arg;
-		}
-	}
-	if (o->help)
-		return PL_CLI_EXIT_OK;
+	rc = pl_cli_parse_args(&parser, argc, argv, o);
+	if (rc != PL_CLI_EXIT_OK || o->help)
+		return rc;
 	return check_combination(o);
 }
 

@@ -64,12 +64,12 @@ static void print_help(void)
 	      stdout);
 }
 
+static const pl_cli_command_t command = { "padlock cert check",
+					  short_usage };
+
 static int usage_error(const char *sentence, const char *detail)
 {
-	fprintf(stderr, "padlock cert check: %s%s%s\n", sentence,
-		detail != NULL ? ": " : "", detail != NULL ? detail : "");
-	fputs(short_usage, stderr);
-	return PL_CLI_EXIT_USAGE;
+	return pl_cli_usage_error(&command, sentence, detail);
 }
 
 static int failure(const char *sentence)
@@ -105,73 +105,74 @@ static bool parse_time(const char *s, time_t *out)
 	return true;
 }
 
-/* One option at argv[*i] ("--host NAME" or "--host=NAME"); every option
- * but --help takes a value. */
-static int parse_option(int argc, char **argv, int *i, struct check_options *o)
+enum option_id {
+	OPT_KEY, OPT_PASSPHRASE, OPT_HOST, OPT_CA_FILE, OPT_CA_PATH,
+	OPT_INTERMEDIATES, OPT_AT, OPT_HELP,
+};
+
+static const pl_cli_option_t option_specs[] = {
+	{ "key", 0, true, OPT_KEY },
+	{ "key-passphrase-file", 0, true, OPT_PASSPHRASE },
+	{ "host", 0, true, OPT_HOST },
+	{ "ca-file", 0, true, OPT_CA_FILE },
+	{ "ca-path", 0, true, OPT_CA_PATH },
+	{ "intermediates", 0, true, OPT_INTERMEDIATES },
+	{ "at", 0, true, OPT_AT },
+	{ "help", 'h', false, OPT_HELP },
+};
+
+/* A pl_cli_parser_t on_option; ctx is the struct check_options. Every
+ * value names a file, a host or a time: an empty one is missing. */
+static int apply_option(void *ctx, const pl_cli_option_t *option,
+			const char *value)
 {
-	const struct {
-		const char *name;
-		const char **value;
-	} specs[] = {
-		{ "key", &o->key },
-		{ "key-passphrase-file", &o->passphrase },
-		{ "host", &o->host },
-		{ "ca-file", &o->ca_file },
-		{ "ca-path", &o->ca_path },
-		{ "intermediates", &o->intermediates },
-		{ "at", &o->at_text },
-	};
-	const char *arg = argv[*i], *eq = strchr(arg, '=');
-	size_t len = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
+	struct check_options *o = ctx;
+	char what[64];
 
-	if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-		o->help = true;
-		return PL_CLI_EXIT_OK;
+	if (value != NULL && value[0] == '\0') {
+		snprintf(what, sizeof what, "'--%s'", option->name);
+		return usage_error("this option needs a value", what);
 	}
-	for (size_t k = 0; k < sizeof specs / sizeof specs[0]; k++) {
-		const char *value;
-
-		if (strncmp(arg, "--", 2) != 0 ||
-		    len - 2 != strlen(specs[k].name) ||
-		    strncmp(arg + 2, specs[k].name, len - 2) != 0)
-			continue;
-		if (eq != NULL)
-			value = eq + 1;
-		else if (*i + 1 < argc)
-			value = argv[++*i];
-		else
-			return usage_error("this option needs a value", arg);
-		if (value[0] == '\0')
-			return usage_error("this option needs a value", arg);
-		*specs[k].value = value;
-		return PL_CLI_EXIT_OK;
+	switch ((enum option_id)option->id) {
+	case OPT_KEY: o->key = value; break;
+	case OPT_PASSPHRASE: o->passphrase = value; break;
+	case OPT_HOST: o->host = value; break;
+	case OPT_CA_FILE: o->ca_file = value; break;
+	case OPT_CA_PATH: o->ca_path = value; break;
+	case OPT_INTERMEDIATES: o->intermediates = value; break;
+	case OPT_AT: o->at_text = value; break;
+	case OPT_HELP: o->help = true; break;
 	}
-	return usage_error("unknown option", arg);
+	return PL_CLI_EXIT_OK;
 }
+
+/* A pl_cli_parser_t on_argument: the chain file. */
+static int take_chain(void *ctx, const char *arg)
+{
+	struct check_options *o = ctx;
+
+	if (o->chain != NULL)
+		return usage_error("give exactly one chain file", arg);
+	o->chain = arg;
+	return PL_CLI_EXIT_OK;
+}
+
+static const pl_cli_parser_t parser = {
+	.command = &command,
+	.options = option_specs,
+	.option_count = sizeof option_specs / sizeof option_specs[0],
+	.on_option = apply_option,
+	.on_argument = take_chain,
+};
 
 static int parse_arguments(int argc, char **argv, struct check_options *o)
 {
-	bool options_done = false;
 	int rc;
 
 	memset(o, 0, sizeof *o);
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-
-		if (!options_done && strcmp(arg, "--") == 0) {
-			options_done = true;
-		} else if (!options_done && arg[0] == '-' && arg[1] != '\0') {
-			rc = parse_option(argc, argv, &i, o);
-			if (rc != PL_CLI_EXIT_OK)
-				return rc;
-		} else if (o->chain != NULL) {
-			return usage_error("give exactly one chain file", arg);
-		} else {
-			o->chain = arg;
-		}
-	}
-	if (o->help)
-		return PL_CLI_EXIT_OK;
+	rc = pl_cli_parse_args(&parser, argc, argv, o);
+	if (rc != PL_CLI_EXIT_OK || o->help)
+		return rc;
 	if (o->chain == NULL)
 		return usage_error("no chain file given", NULL);
 	if (o->passphrase != NULL && o->key == NULL)

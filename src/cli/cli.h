@@ -36,6 +36,54 @@ int pl_cli_cert(int argc, char **argv);
  * line. */
 int pl_cli_cert_check(int argc, char **argv);
 
+/* ---- the command line (args.c) ------------------------------------------- */
+
+/* Who speaks in a usage error, and the usage that follows it. */
+typedef struct {
+	const char *name;        /* "padlock get": the start of each message */
+	const char *short_usage; /* one or two lines, each ending in '\n' */
+} pl_cli_command_t;
+
+/* One option of a subcommand, named in full on the command line: no
+ * prefixes ("--verb"), no bundled letters ("-vk"). */
+typedef struct {
+	const char *name; /* "output" for --output */
+	char letter;      /* 'o' for -o; 0 when it has no short form */
+	bool has_value;   /* "--output FILE", "--output=FILE", "-o FILE" */
+	int id;           /* the subcommand's own number for it */
+} pl_cli_option_t;
+
+/* A subcommand's options and what to do with what the command line holds.
+ * Each callback gets the ctx given to pl_cli_parse_args and returns
+ * PL_CLI_EXIT_OK to go on, or the exit code that ends the reading (having
+ * said why, as with pl_cli_usage_error). */
+typedef struct {
+	const pl_cli_command_t *command;
+	const pl_cli_option_t *options;
+	size_t option_count;
+	/* An option, in command-line order. value is NULL for an option
+	 * without one, else it points into argv (and may be ""). */
+	int (*on_option)(void *ctx, const pl_cli_option_t *option,
+			 const char *value);
+	/* An argument that is not an option, in order: one that does not
+	 * start with '-', "-" itself, and each one after "--". */
+	int (*on_argument)(void *ctx, const char *arg);
+} pl_cli_parser_t;
+
+/* Reads argv[1] to argv[argc - 1]: options and arguments may come in any
+ * order; "--" ends the options. An unknown option, a value given to an
+ * option without one, or a missing value is a usage error that names the
+ * option as typed ("padlock get: unknown option: '--bogus'"). Returns
+ * PL_CLI_EXIT_OK, or the first exit code that is not (PL_CLI_EXIT_USAGE
+ * for those errors, else what a callback returned). */
+int pl_cli_parse_args(const pl_cli_parser_t *p, int argc, char **argv,
+		      void *ctx);
+
+/* Prints "NAME: SENTENCE: DETAIL" (detail may be NULL: "NAME: SENTENCE")
+ * and the short usage on stderr; returns PL_CLI_EXIT_USAGE. */
+int pl_cli_usage_error(const pl_cli_command_t *command, const char *sentence,
+		       const char *detail);
+
 /* ---- verbose output (verbose.c) ------------------------------------------ */
 
 /* The clock and switches of -v output, which goes to stderr. */

@@ -80,12 +80,11 @@ static void print_help(void)
 	       "(for Wireshark).\n");
 }
 
+static const pl_cli_command_t command = { "padlock get", short_usage };
+
 static int usage_error(const char *sentence, const char *detail)
 {
-	fprintf(stderr, "padlock get: %s%s%s\n", sentence,
-		detail != NULL ? ": " : "", detail != NULL ? detail : "");
-	fputs(short_usage, stderr);
-	return PL_CLI_EXIT_USAGE;
+	return pl_cli_usage_error(&command, sentence, detail);
 }
 
 /* ---- options --------------------------------------------------------------- */
@@ -96,14 +95,7 @@ enum option_id {
 	OPT_HELP,
 };
 
-struct option_spec {
-	const char *long_name;
-	char short_name;
-	bool has_value;
-	enum option_id id;
-};
-
-static const struct option_spec option_specs[] = {
+static const pl_cli_option_t option_specs[] = {
 	{ "verbose", 'v', false, OPT_VERBOSE },
 	{ "output", 'o', true, OPT_OUTPUT },
 	{ "cacert", 0, true, OPT_CACERT },
@@ -116,23 +108,6 @@ static const struct option_spec option_specs[] = {
 	{ "timeout", 0, true, OPT_TIMEOUT },
 	{ "help", 'h', false, OPT_HELP },
 };
-
-#define OPTION_COUNT (sizeof option_specs / sizeof option_specs[0])
-
-/* "--name" or "--name=value" (len: the length of name) or "-x". */
-static const struct option_spec *find_option(const char *arg, size_t len)
-{
-	for (size_t i = 0; i < OPTION_COUNT; i++) {
-		const struct option_spec *o = &option_specs[i];
-		if (arg[1] == '-' && strlen(o->long_name) == len &&
-		    strncmp(arg + 2, o->long_name, len) == 0)
-			return o;
-		if (arg[1] != '-' && o->short_name != 0 &&
-		    arg[1] == o->short_name && arg[2] == '\0')
-			return o;
-	}
-	return NULL;
-}
 
 /* Seconds (may have decimals) into milliseconds: 0.001 to 86400. */
 static bool parse_seconds(const char *s, int *ms)
@@ -149,12 +124,14 @@ static bool parse_seconds(const char *s, int *ms)
 	return true;
 }
 
-static int apply_option(struct get_options *o, enum option_id id,
+/* A pl_cli_parser_t on_option; ctx is the struct get_options. */
+static int apply_option(void *ctx, const pl_cli_option_t *option,
 			const char *value)
 {
+	struct get_options *o = ctx;
 	char err[PL_CLIENT_ERR_MAX];
 
-	switch (id) {
+	switch ((enum option_id)option->id) {
 	case OPT_VERBOSE: o->verbose = true; break;
 	case OPT_INSECURE: o->insecure = true; break;
 	case OPT_HELP: o->help = true; break;
@@ -188,56 +165,36 @@ static int apply_option(struct get_options *o, enum option_id id,
 	return PL_CLI_EXIT_OK;
 }
 
-/* One option at argv[*i]; its value may be the next argument. */
-static int parse_option(int argc, char **argv, int *i, struct get_options *o)
+/* A pl_cli_parser_t on_argument: the URL. */
+static int take_url(void *ctx, const char *arg)
 {
-	const char *arg = argv[*i];
-	const char *eq = arg[1] == '-' ? strchr(arg, '=') : NULL;
-	size_t name_len = eq != NULL ? (size_t)(eq - arg - 2) : strlen(arg) - 2;
-	const struct option_spec *spec = find_option(arg, name_len);
-	const char *value = eq != NULL ? eq + 1 : NULL;
-	char what[300];
+	struct get_options *o = ctx;
 
-	snprintf(what, sizeof what, "'%.*s'",
-		 (int)(eq != NULL ? (size_t)(eq - arg) : strlen(arg)), arg);
-	if (spec == NULL)
-		return usage_error("unknown option", what);
-	if (!spec->has_value && value != NULL)
-		return usage_error("this option takes no value", what);
-	if (spec->has_value && value == NULL) {
-		if (*i + 1 >= argc)
-			return usage_error("this option needs a value", what);
-		value = argv[++*i];
-	}
-	return apply_option(o, spec->id, value);
+	if (o->url != NULL)
+		return usage_error("give exactly one URL", NULL);
+	o->url = arg;
+	return PL_CLI_EXIT_OK;
 }
+
+static const pl_cli_parser_t parser = {
+	.command = &command,
+	.options = option_specs,
+	.option_count = sizeof option_specs / sizeof option_specs[0],
+	.on_option = apply_option,
+	.on_argument = take_url,
+};
 
 static int parse_arguments(int argc, char **argv, struct get_options *o)
 {
-	bool options_done = false;
+	int rc;
 
 	memset(o, 0, sizeof *o);
 	o->alpn = "http/1.1";
 	o->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
 	o->timeout_ms = DEFAULT_TIMEOUT_MS;
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-		int rc;
-
-		if (!options_done && strcmp(arg, "--") == 0) {
-			options_done = true;
-		} else if (!options_done && arg[0] == '-' && arg[1] != '\0') {
-			rc = parse_option(argc, argv, &i, o);
-			if (rc != PL_CLI_EXIT_OK)
-				return rc;
-		} else if (o->url != NULL) {
-			return usage_error("give exactly one URL", NULL);
-		} else {
-			o->url = arg;
-		}
-	}
-	if (o->help)
-		return PL_CLI_EXIT_OK;
+	rc = pl_cli_parse_args(&parser, argc, argv, o);
+	if (rc != PL_CLI_EXIT_OK || o->help)
+		return rc;
 	if (o->url == NULL)
 		return usage_error("no URL given", NULL);
 	return PL_CLI_EXIT_OK;
