@@ -695,31 +695,46 @@ void pl_srv_conn_event(pl_srv_conn_t *c, uint32_t events)
 		close_now(c);
 		return;
 	}
-	while (!c->dead && !reading_paused(c)) {
-		ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
-		if (n > 0) {
-			input(c, buf, (size_t)n);
-			if (!c->dead && c->mode != CONN_LINGER)
-				progress(c);
-			continue;
-		}
-		if (n == 0) {
-			on_eof(c);
+	/* Edge-triggered epoll reports input once: remember it until it has
+	 * been read (it waits in the kernel while a reply is going out). */
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
+		c->input_pending = true;
+	bool peer_shut = events & (EPOLLRDHUP | EPOLLHUP);
+	for (;;) {
+		while (!c->dead && c->input_pending && !reading_paused(c)) {
+			ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
+			if (n > 0) {
+				/* A short read emptied the socket: what comes
+				 * next is a new event, so no recv() just to
+				 * hear EAGAIN. Not so for the EOF of a peer
+				 * that has shut down its side. */
+				if ((size_t)n < sizeof(buf) && !peer_shut)
+					c->input_pending = false;
+				input(c, buf, (size_t)n);
+				if (!c->dead && c->mode != CONN_LINGER)
+					progress(c);
+				continue;
+			}
+			if (n == 0) {
+				c->input_pending = false;
+				on_eof(c);
+				break;
+			}
+			if (errno == EINTR)
+				continue;
+			c->input_pending = false;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				close_now(c);
 			break;
 		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			close_now(c);
-		break;
-	}
-	if (!c->dead)
+		if (c->dead)
+			return;
 		progress(c);
-	/* A reply finished: requests may already wait in the kernel, and
-	 * with edge-triggered epoll nobody will tell us again. */
-	if (!c->dead && !reading_paused(c) && c->mode != CONN_LINGER &&
-	    (events & EPOLLOUT))
-		pl_srv_conn_event(c, EPOLLIN);
+		/* A reply finished while input waited: read it now, nobody
+		 * will tell us again. */
+		if (c->dead || !c->input_pending || reading_paused(c))
+			return;
+	}
 }
 
 void pl_srv_conn_timeout(pl_srv_conn_t *c)

@@ -64,6 +64,7 @@ struct pl_srv_conn {
 	bool draining;
 	bool handshake_logged;
 	bool wr_shut;      /* shutdown(SHUT_WR) done */
+	bool input_pending; /* the socket may hold unread bytes */
 	uint64_t accepted_us;
 	uint64_t request_us;
 	/* handshake steps for the welcome page; NULL until the first one
