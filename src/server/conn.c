@@ -561,6 +561,11 @@ static void progress(pl_srv_conn_t *c)
 			stream_file(c);
 		if (c->dead)
 			return;
+		/* The last reply of a closing connection is all queued: its
+		 * close_notify goes out with it, in the same send(). */
+		if (c->close_after && c->replying && c->mode == CONN_TLS &&
+		    (c->reply.file_fd < 0 || c->reply.file_len == 0))
+			(void)pl_tls_close(c->tls);
 		int f = flush(c);
 		if (f < 0)
 			return;
