@@ -98,7 +98,9 @@ static void close_now(pl_srv_conn_t *c)
 	if (c->dead)
 		return;
 	c->dead = true;
-	epoll_ctl(pl_srv_worker_epoll(c->w), EPOLL_CTL_DEL, c->fd, NULL);
+	/* No EPOLL_CTL_DEL: closing the only descriptor of a socket takes
+	 * it out of the epoll set (workers never fork, so none is shared),
+	 * and events already fetched for it find it dead. */
 	close(c->fd);
 	pl_srv_worker_release(c->w, c);
 }
