@@ -194,7 +194,9 @@ typedef enum {
 	PL_PROBE_ALERT,          /* the server answered with an alert */
 	PL_PROBE_CLOSED,         /* it closed (or reset) TCP without a word */
 	PL_PROBE_TIMEOUT,        /* no complete answer within timeout_ms */
-	PL_PROBE_MALFORMED,      /* the answer is not TLS as offered */
+	PL_PROBE_MALFORMED,      /* the answer is not TLS as offered; after
+				  * a ServerHello, version and suite stay
+				  * filled in */
 	PL_PROBE_CONNECT_FAILED, /* the TCP connect failed (refused, timeout) */
 } pl_probe_outcome_t;
 
@@ -211,8 +213,14 @@ typedef struct {
 			    * 0 for RSA and DHE key exchange */
 	bool hrr;          /* TLS 1.3: the answer was a HelloRetryRequest */
 	int alert;         /* ALERT: its description (70 protocol_version,
-			    * 40 handshake_failure, ...); -1 otherwise */
-	int alert_level;   /* ALERT: 1 warning, 2 fatal */
+			    * 40 handshake_failure, ...); otherwise the
+			    * last alert seen (a warning before ServerHello,
+			    * an alert that cut the flight short) or -1 */
+	int alert_level;   /* 1 warning, 2 fatal, with alert */
+	bool complete;     /* ACCEPTED: the whole answer came (TLS <= 1.2:
+			    * up to ServerHelloDone); false when the server
+			    * closed, timed out or sent an alert after its
+			    * ServerHello (detail says which) */
 	bool secure_renegotiation; /* TLS <= 1.2: renegotiation_info in
 				    * ServerHello */
 	bool ocsp_stapled; /* TLS <= 1.2: a CertificateStatus came (only when
@@ -224,6 +232,7 @@ typedef struct {
 	size_t *cert_lens;
 	size_t n_certs;
 	bool extended_master_secret; /* TLS <= 1.2: the server echoed it */
+	bool cert_requested;         /* TLS <= 1.2: a CertificateRequest came */
 	bool downgrade_sentinel;     /* RFC 8446 4.1.3: ServerHello.random
 				      * ends with "DOWNGRD" 01 or 00 (a TLS
 				      * 1.3 server answering an older offer) */
@@ -251,7 +260,8 @@ const char *pl_probe_outcome_name(pl_probe_outcome_t o);
 
 /* Cipher suite facts, for grading. */
 #define PL_SUITE_TLS13 0x001
-#define PL_SUITE_FS 0x002      /* ECDHE or DHE key exchange (forward secrecy) */
+#define PL_SUITE_FS 0x002      /* ECDHE or DHE key exchange (forward secrecy);
+				* every TLS 1.3 suite; not the anonymous ones */
 #define PL_SUITE_RSA_KX 0x004  /* RSA key transport */
 #define PL_SUITE_CBC 0x008
 #define PL_SUITE_3DES 0x010
