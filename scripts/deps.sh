@@ -12,6 +12,7 @@ packages=(
   gnutls-bin curl python3 tshark faketime
   ca-certificates iproute2
   libnss3-tools chromium
+  testssl.sh nftables iptables
 )
 
 missing=()

@@ -36,6 +36,17 @@ int pl_cli_cert(int argc, char **argv);
  * line. */
 int pl_cli_cert_check(int argc, char **argv);
 
+/* `padlock check [options] TARGET`: a site's HTTPS in seven steps and a
+ * grade (check.c); argv[0] is "check". Returns 0 when the grade meets
+ * --min-grade, 1 when not, 2 on a bad command line or an unreachable
+ * site. */
+int pl_cli_check(int argc, char **argv);
+
+/* Prints a check's result for a person, grouped by step (check_print.c);
+ * colour adds ANSI colours. */
+void pl_cli_check_print(FILE *f, const pl_check_result_t *r,
+			const char *min_grade, bool colour);
+
 /* ---- the command line (args.c) ------------------------------------------- */
 
 /* Who speaks in a usage error, and the usage that follows it. */

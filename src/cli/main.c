@@ -17,6 +17,8 @@ static const struct command commands[] = {
 	  "the HTTPS server on 443 that redirects 80 (no options: a demo site)" },
 	{ "cert", pl_cli_cert,
 	  "a local CA for development: issue certificates, --install it" },
+	{ "check", pl_cli_check,
+	  "diagnose a site's HTTPS (port, TLS, chain, redirect, HSTS): a grade" },
 };
 
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])

@@ -1,0 +1,212 @@
+/*
+ * The real handshake of padlock check: padlock's own engine connects as a
+ * browser would (TLS 1.3, SNI, OCSP stapling asked for), keeps what was
+ * negotiated and the chain as served, then sends one GET and reads the
+ * head of the answer for step 6 (Strict-Transport-Security). The chain is
+ * not verified here: step 5 judges it with the diagnostics, which say much
+ * more than a handshake failing with unknown_ca.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client/check_internal.h"
+#include "client/client_internal.h"
+
+/* pl_client_get callbacks: the head is all step 6 needs. */
+static void on_head(void *arg, const pl_client_response_t *resp)
+{
+	struct check_run *run = arg;
+	const char *hsts = pl_client_header(resp, "Strict-Transport-Security");
+
+	run->https_answered = true;
+	run->https_status = resp->status;
+	if (hsts != NULL) {
+		run->hsts_seen = true;
+		snprintf(run->hsts, sizeof run->hsts, "%s", hsts);
+	}
+}
+
+/* Stops the transfer after the head: the body does not matter, and a big
+ * one would only cost time. */
+static int on_body(void *arg, const uint8_t *data, size_t len, char *err,
+		   size_t err_len)
+{
+	snprintf(err, err_len, "body not needed");
+	return PL_ERR_STATE;
+}
+
+/* A copy of the server's chain that outlives the connection. */
+static void keep_chain(struct check_run *run, const pl_tls_conn_t *conn)
+{
+	const pl_x509_chain_t *c = pl_tls_peer_chain(conn);
+	size_t n = c != NULL ? pl_x509_chain_count(c) : 0;
+	const uint8_t **der;
+	size_t *lens;
+	char err[256];
+
+	if (n == 0)
+		return;
+	der = calloc(n, sizeof *der);
+	lens = calloc(n, sizeof *lens);
+	if (der == NULL || lens == NULL) {
+		run->nomem = true;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		der[i] = pl_x509_chain_der(c, i, &lens[i]);
+	if (pl_x509_chain_from_der(der, lens, n, &run->engine_chain, err,
+				   sizeof err) != PL_OK)
+		run->engine_chain = NULL;
+out:
+	free(der);
+	free(lens);
+}
+
+static void keep_negotiated(struct check_run *run, const pl_tls_conn_t *conn)
+{
+	pl_check_result_t *r = run->r;
+	size_t ocsp_len = 0;
+
+	r->engine_handshake = true;
+	r->engine_suite = pl_tls_suite(conn);
+	r->engine_group = pl_tls_group(conn);
+	r->engine_sigscheme = pl_tls_sigscheme(conn);
+	pl_tls_ocsp_response(conn, &ocsp_len);
+	run->engine_ocsp = ocsp_len > 0;
+	snprintf(r->engine_detail, sizeof r->engine_detail,
+		 "%s, %s, key exchange %s%s, signature %s",
+		 pl_client_version_name(pl_tls_version(conn)),
+		 pl_tls_suite_name(r->engine_suite),
+		 pl_tls_group_name(r->engine_group),
+		 pl_tls_did_hello_retry(conn) ? " (after a HelloRetryRequest)"
+					      : "",
+		 pl_tls_sigscheme_name(r->engine_sigscheme));
+	keep_chain(run, conn);
+}
+
+/* The URL of the GET: the name verified, the port, opt.path. */
+static void make_url(struct check_run *run, pl_client_url_t *url)
+{
+	const pl_check_result_t *r = run->r;
+	bool v6 = check_is_ipv6(run->verify_name);
+
+	memset(url, 0, sizeof *url);
+	snprintf(url->host, sizeof url->host, "%s", run->verify_name);
+	url->port = r->port;
+	if (r->port == 443)
+		snprintf(url->authority, sizeof url->authority, "%s%s%s",
+			 v6 ? "[" : "", run->verify_name, v6 ? "]" : "");
+	else
+		snprintf(url->authority, sizeof url->authority, "%s%s%s:%u",
+			 v6 ? "[" : "", run->verify_name, v6 ? "]" : "",
+			 (unsigned)r->port);
+	snprintf(url->path, sizeof url->path, "%s", run->opt.path);
+	url->host_is_ip = v6 || r->sni[0] == '\0';
+}
+
+/* The GET after the handshake; only its head is read. */
+static void fetch_head(struct check_run *run, pl_client_io_t *io)
+{
+	pl_client_response_t *resp = malloc(sizeof *resp);
+	pl_client_url_t url;
+
+	if (resp == NULL) {
+		run->nomem = true;
+		return;
+	}
+	make_url(run, &url);
+	io->timeout_ms = check_timeout(run);
+	if (io->timeout_ms > 0) {
+		check_progress(run, PL_CHECK_STEP_PROTOCOLS, "GET %s over TLS 1.3",
+			       url.path);
+		(void)pl_client_get(io, &url, resp, on_head, on_body, run);
+		(void)pl_client_close(io);
+	}
+	free(resp);
+}
+
+static int make_config(pl_tls_config_t **out)
+{
+	pl_tls_config_t *cfg = pl_tls_config_new(false);
+
+	*out = cfg;
+	if (cfg == NULL)
+		return PL_ERR_NOMEM;
+	/* Step 5 judges the chain; here it is only received. */
+	pl_tls_config_set_verify(cfg, false);
+	pl_tls_config_set_status_request(cfg, true);
+	return pl_tls_config_set_alpn(cfg, "http/1.1");
+}
+
+static void report(struct check_run *run)
+{
+	pl_check_result_t *r = run->r;
+	bool tls13 = r->protocols[4].accepted == PL_CHECK_YES;
+
+	if (r->engine_handshake)
+		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_OK,
+			  "protocol.engine-handshake", -1, "",
+			  "a full handshake with padlock's engine completed: %s",
+			  r->engine_detail);
+	else if (tls13)
+		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_FAILURE,
+			  "protocol.engine-failed", -1,
+			  "run 'padlock get -v https://HOST:PORT/' to see the "
+			  "handshake step by step",
+			  "the server answers a TLS 1.3 ClientHello, but a full "
+			  "handshake with padlock's engine failed: %s",
+			  r->engine_detail);
+	else
+		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_INFO,
+			  "protocol.engine-failed", -1, "",
+			  "padlock's engine speaks TLS 1.3 only, so it could not "
+			  "complete a handshake: %s", r->engine_detail);
+}
+
+void check_engine_handshake(struct check_run *run)
+{
+	pl_check_result_t *r = run->r;
+	pl_tls_config_t *cfg = NULL;
+	pl_tls_conn_t *conn = NULL;
+	pl_client_io_t io;
+	int fd = -1;
+
+	memset(&io, 0, sizeof io);
+	if (make_config(&cfg) != PL_OK) {
+		run->nomem = true;
+		goto out;
+	}
+	check_progress(run, PL_CHECK_STEP_PROTOCOLS,
+		       "TLS 1.3 handshake with padlock's engine");
+	if (check_connect(r->tested_ip, r->port, check_timeout(run), &fd,
+			  NULL) != PL_CHECK_PORT_OPEN) {
+		snprintf(r->engine_detail, sizeof r->engine_detail,
+			 "the TCP connect failed this time");
+		goto report;
+	}
+	conn = pl_tls_conn_new(cfg, run->verify_name);
+	if (conn == NULL) {
+		run->nomem = true;
+		goto out;
+	}
+	pl_tls_conn_set_time(conn, run->opt.now);
+	io.fd = fd;
+	io.tls = conn;
+	io.timeout_ms = check_timeout(run);
+	if (io.timeout_ms > 0 && pl_client_handshake(&io) == PL_OK) {
+		keep_negotiated(run, conn);
+		fetch_head(run, &io);
+	} else {
+		snprintf(r->engine_detail, sizeof r->engine_detail, "%.300s",
+			 io.err[0] != '\0' ? io.err : "the run's time ran out");
+	}
+report:
+	report(run);
+out:
+	pl_tls_conn_free(conn);
+	if (cfg != NULL)
+		pl_tls_config_free(cfg);
+	if (fd >= 0)
+		close(fd);
+}

@@ -1,0 +1,254 @@
+/*
+ * Step 3 of padlock check: which protocol versions the server accepts.
+ * SSL 3.0 to TLS 1.2 by probes (one ClientHello offering exactly that
+ * version and every suite of it; the ServerHello or the alert tells), TLS
+ * 1.3 by a probe and by a real handshake with padlock's engine
+ * (check_engine.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/check_internal.h"
+
+/* What every version probe offers besides its suites: the groups a probe
+ * can make key shares for first, then the others a server may know. */
+static const uint16_t offer_groups[] = {
+	PL_GROUP_X25519, PL_GROUP_SECP256R1, PL_GROUP_SECP384R1, 0x0019,
+};
+
+size_t check_legacy_suites(uint16_t *out, size_t cap)
+{
+	size_t n, count = 0;
+	const pl_suite_info_t *t = pl_suite_table(&n);
+
+	for (size_t i = 0; i < n && count < cap; i++)
+		if ((t[i].flags & (PL_SUITE_TLS13 | PL_SUITE_SCSV)) == 0)
+			out[count++] = t[i].id;
+	return count;
+}
+
+static const char *version_code(uint16_t v)
+{
+	switch (v) {
+	case 0x0300: return "ssl3";
+	case 0x0301: return "tls10";
+	case 0x0302: return "tls11";
+	case 0x0303: return "tls12";
+	default: return "tls13";
+	}
+}
+
+const char *check_version_name(uint16_t v)
+{
+	switch (v) {
+	case 0x0300: return "SSL 3.0";
+	case 0x0301: return "TLS 1.0";
+	case 0x0302: return "TLS 1.1";
+	case 0x0303: return "TLS 1.2";
+	default: return "TLS 1.3";
+	}
+}
+
+/* ---- the legacy chain, kept for step 5 ---------------------------------------- */
+
+/* Keeps the chain of the highest version accepted: the one most clients
+ * of that server get. */
+static void keep_certs(struct check_run *run, const pl_probe_result_t *res)
+{
+	if (res->n_certs == 0 || res->version <= run->legacy_cert_version)
+		return;
+	check_free_legacy_certs(run);
+	run->legacy_certs = calloc(res->n_certs, sizeof *run->legacy_certs);
+	run->legacy_cert_lens = calloc(res->n_certs,
+				       sizeof *run->legacy_cert_lens);
+	if (run->legacy_certs == NULL || run->legacy_cert_lens == NULL) {
+		run->nomem = true;
+		return;
+	}
+	for (size_t i = 0; i < res->n_certs; i++) {
+		run->legacy_certs[i] = malloc(res->cert_lens[i]);
+		if (run->legacy_certs[i] == NULL) {
+			run->nomem = true;
+			return;
+		}
+		memcpy(run->legacy_certs[i], res->certs[i], res->cert_lens[i]);
+		run->legacy_cert_lens[i] = res->cert_lens[i];
+		run->legacy_cert_count = i + 1;
+	}
+	run->legacy_cert_version = res->version;
+	run->legacy_ocsp_stapled = res->ocsp_stapled;
+}
+
+/* ---- one probe per version -------------------------------------------------- */
+
+static pl_check_answer_t judge(uint16_t offered, const pl_probe_result_t *res)
+{
+	switch (res->outcome) {
+	case PL_PROBE_ACCEPTED:
+		/* A server that does not speak the version offered answers
+		 * with a lower one (RFC 5246 E.1) or an alert: either way the
+		 * version is refused. A higher one breaks the protocol. */
+		if (res->version == offered)
+			return PL_CHECK_YES;
+		return res->version < offered ? PL_CHECK_NO : PL_CHECK_UNCLEAR;
+	case PL_PROBE_ALERT:
+	case PL_PROBE_CLOSED:
+		return PL_CHECK_NO;
+	default:
+		return PL_CHECK_UNCLEAR;
+	}
+}
+
+static void probe_version(struct check_run *run, pl_check_protocol_t *p,
+			  const uint16_t *suites, size_t n_suites)
+{
+	static const uint16_t tls13_share[] = { PL_GROUP_X25519 };
+	pl_check_result_t *r = run->r;
+	pl_probe_offer_t offer = {
+		.version = p->version,
+		.suites = suites,
+		.n_suites = n_suites,
+		.groups = offer_groups,
+		.n_groups = sizeof offer_groups / sizeof offer_groups[0],
+		.sni = r->sni[0] != '\0' ? r->sni : NULL,
+		.status_request = true,
+	};
+	pl_probe_result_t res;
+	int timeout = check_timeout(run);
+
+	if (timeout == 0)
+		return;
+	if (p->version == PL_TLS_VERSION_13) {
+		offer.key_shares = tls13_share;
+		offer.n_key_shares = 1;
+	}
+	check_progress(run, PL_CHECK_STEP_PROTOCOLS, "%s probe",
+		       check_version_name(p->version));
+	memset(&res, 0, sizeof res);
+	if (pl_probe_hello(r->tested_ip, r->port, &offer, timeout, &res) !=
+	    PL_OK) {
+		run->nomem = true;
+		return;
+	}
+	p->accepted = judge(p->version, &res);
+	snprintf(p->detail, sizeof p->detail, "%s", res.detail);
+	if (p->accepted == PL_CHECK_YES && p->version < PL_TLS_VERSION_13) {
+		keep_certs(run, &res);
+		if (r->legacy_version < p->version) {
+			r->legacy_version = p->version;
+			r->secure_renegotiation = res.secure_renegotiation;
+		}
+	}
+	pl_probe_result_free(&res);
+}
+
+/* ---- findings ------------------------------------------------------------------- */
+
+#define OLD_PROTOCOLS_FIX \
+	"accept only TLS 1.2 and 1.3: nginx 'ssl_protocols TLSv1.2 " \
+	"TLSv1.3;', Apache 'SSLProtocol -all +TLSv1.2 +TLSv1.3', HAProxy " \
+	"'ssl-min-ver TLSv1.2' (padlock serve never accepts them)"
+
+static void report_version(struct check_run *run, const pl_check_protocol_t *p)
+{
+	const char *name = check_version_name(p->version);
+	char code[48];
+	bool old = p->version < PL_TLS_VERSION_12;
+
+	if (p->accepted == PL_CHECK_NOT_TESTED)
+		return;
+	if (p->accepted == PL_CHECK_UNCLEAR) {
+		snprintf(code, sizeof code, "protocol.%s-unclear",
+			 version_code(p->version));
+		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_WARNING, code,
+			  -1, "", "%s: no clear answer (%s)", name, p->detail);
+		return;
+	}
+	snprintf(code, sizeof code, "protocol.%s-%s", version_code(p->version),
+		 p->accepted == PL_CHECK_YES ? "accepted" : "refused");
+	if (old && p->accepted == PL_CHECK_YES)
+		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_FAILURE, code,
+			  -1, OLD_PROTOCOLS_FIX, "%s is accepted: %s", name,
+			  p->version == 0x0300
+				  ? "it is broken (POODLE) and forbidden by "
+				    "RFC 7568"
+				  : "it is deprecated by RFC 8996 and lacks "
+				    "modern cipher suites");
+	else if (old)
+		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_OK, code, -1, "",
+			  "%s is refused", name);
+	else if (p->accepted == PL_CHECK_YES)
+		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_OK, code, -1, "",
+			  "%s is accepted", name);
+	else if (p->version == PL_TLS_VERSION_12)
+		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_INFO, code, -1,
+			  "", "TLS 1.2 is refused: clients without TLS 1.3 "
+			  "(older Android, Java 8, Windows 7 and 8) cannot "
+			  "connect");
+	else
+		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_WARNING, code,
+			  -1, "turn TLS 1.3 on: nginx 'ssl_protocols TLSv1.2 "
+			  "TLSv1.3;' with OpenSSL 1.1.1 or later, Apache "
+			  "'SSLProtocol -all +TLSv1.2 +TLSv1.3'",
+			  "TLS 1.3 is refused: it is faster (one round trip) "
+			  "and safer (only forward-secret AEAD suites)");
+}
+
+static void report_summary(struct check_run *run)
+{
+	pl_check_result_t *r = run->r;
+	bool any = false;
+
+	for (size_t i = 0; i < 5; i++)
+		any = any || r->protocols[i].accepted == PL_CHECK_YES;
+	if (!any && !run->out_of_time)
+		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_FAILURE,
+			  "protocol.none", -1,
+			  "check that the port serves TLS (not plain HTTP or "
+			  "another protocol) and that the server has a "
+			  "certificate for this name",
+			  "the server accepted no version of TLS or SSL on port "
+			  "%u", (unsigned)r->port);
+	if (r->legacy_version != 0 && !r->secure_renegotiation)
+		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_WARNING,
+			  "protocol.no-secure-renegotiation", -1,
+			  "update the TLS library: every maintained one "
+			  "supports RFC 5746",
+			  "the %s answer has no renegotiation_info (RFC 5746): "
+			  "the server may be open to renegotiation attacks",
+			  check_version_name(r->legacy_version));
+}
+
+void check_step_protocols(struct check_run *run)
+{
+	pl_check_result_t *r = run->r;
+	uint16_t *legacy = calloc(LEGACY_SUITES_MAX, sizeof *legacy);
+	size_t n_legacy, n_table;
+	uint16_t tls13[8];
+	size_t n_tls13 = 0;
+	const pl_suite_info_t *t = pl_suite_table(&n_table);
+
+	if (legacy == NULL) {
+		run->nomem = true;
+		return;
+	}
+	n_legacy = check_legacy_suites(legacy, LEGACY_SUITES_MAX);
+	for (size_t i = 0; i < n_table && n_tls13 < 8; i++)
+		if (t[i].flags & PL_SUITE_TLS13)
+			tls13[n_tls13++] = t[i].id;
+	for (size_t i = 0; i < 5; i++) {
+		pl_check_protocol_t *p = &r->protocols[i];
+
+		p->version = (uint16_t)(0x0300 + i);
+		if (p->version == PL_TLS_VERSION_13)
+			probe_version(run, p, tls13, n_tls13);
+		else
+			probe_version(run, p, legacy, n_legacy);
+	}
+	free(legacy);
+	for (size_t i = 0; i < 5; i++)
+		report_version(run, &r->protocols[i]);
+	if (check_timeout(run) > 0)
+		check_engine_handshake(run);
+	report_summary(run);
+}

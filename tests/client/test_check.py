@@ -1,0 +1,480 @@
+"""padlock check against local targets this test starts on loopback, each
+with a known problem: padlock serve with a good chain (A+), with HSTS off
+and too short, with a port-80 listener that does not redirect or that
+redirects elsewhere; openssl s_server with TLS 1.2 only and RSA key
+transport with CBC, with TLS 1.0/1.1 only, with an expired leaf, a
+missing intermediate, a wrong host name, an untrusted root; a closed port.
+Each case asserts the findings (by their stable codes), the grade and the
+exit status, mostly through --json; one case reads the human output, on a
+pipe and on a terminal (colours, NO_COLOR, the progress line)."""
+
+import http.server
+import json
+import os
+import pty
+import select
+import subprocess
+import sys
+import threading
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "server"))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "interop"))
+
+import common  # noqa: E402
+from common import (Failure, Suite, expect, expect_equal, expect_in,  # noqa: E402
+                    padlock_bin, pki, run, sanitizer_report,
+                    start_openssl_server, tmp_path)
+import serve_common  # noqa: E402
+
+suite = Suite("padlock check: local targets, findings, grades, exit codes")
+
+
+# ---------------------------------------------------------------------------
+# Running padlock check
+
+class Check:
+    """One run of padlock check: exit status, JSON (with --json), output."""
+
+    def __init__(self, result, data):
+        self.rc = result.rc
+        self.out = result.out
+        self.err = result.err
+        self.json = data
+
+    def codes(self, *levels):
+        return {f["code"] for f in self.json["findings"]
+                if not levels or f["level"] in levels}
+
+    def finding(self, code):
+        for f in self.json["findings"]:
+            if f["code"] == code:
+                return f
+        raise Failure("no finding %s; found: %s"
+                      % (code, ", ".join(sorted(self.codes()))))
+
+    def expect_codes(self, *codes, level=None):
+        for code in codes:
+            f = self.finding(code)
+            if level is not None:
+                expect_equal(f["level"], level, "level of %s" % code)
+
+    def expect_no_codes(self, *codes):
+        found = self.codes() & set(codes)
+        expect(not found, "unexpected findings: %s" % ", ".join(sorted(found)))
+
+    def expect_grade(self, grade, rc=None):
+        expect_equal(self.json["grade"], grade, "grade")
+        if rc is not None:
+            expect_equal(self.rc, rc, "exit status (grade %s)" % grade)
+
+    def accepted(self):
+        """The protocol versions accepted, by name."""
+        return [p["name"] for p in self.json["protocols"] if p["accepted"]]
+
+
+def check(target, *args, json_output=True, ca=True, ip="127.0.0.1",
+          env=None, timeout=60):
+    argv = [padlock_bin(), "check", target, "--timeout", "5"]
+    if ip:
+        argv += ["--ip", ip]
+    if ca:
+        argv += ["--ca-file", pki().root]
+    if json_output:
+        argv.append("--json")
+    result = run(argv + list(args), timeout=timeout, env=env)
+    report = sanitizer_report(result.err)
+    expect(not report, "padlock check: sanitizer report: %s" % report)
+    expect(not result.timed_out, "padlock check did not finish in %d s"
+           % timeout)
+    data = None
+    if json_output:
+        try:
+            data = json.loads(result.out)
+        except ValueError as e:
+            raise Failure("--json printed no JSON (%s): %r"
+                          % (e, result.out[:300]))
+    return Check(result, data)
+
+
+# ---------------------------------------------------------------------------
+# Targets
+
+def serve(*args, http_port=None):
+    """padlock serve with the test PKI's localhost leaf + intermediate."""
+    leaf = pki().leaf("ecdsa_p256")
+    return serve_common.Serve(["--cert", leaf.chain, "--key", leaf.key]
+                              + list(args), http_port=http_port, workers=1)
+
+
+def s_server(leaf, *args, chain="intermediate"):
+    """openssl s_server -www sending leaf.cert and, after it, the test
+    intermediate (chain="intermediate"), nothing (None) or a file."""
+    argv = ["-cert", leaf.cert, "-key", leaf.key, "-www"]
+    if chain == "intermediate":
+        chain = pki().intermediate
+    if chain is not None:
+        argv += ["-cert_chain", chain]
+    return start_openssl_server(argv + list(args))
+
+
+class PlainHttp:
+    """A tiny HTTP server on 127.0.0.1 answering every GET with status and
+    headers (a port-80 listener that redirects or not)."""
+
+    def __init__(self, status, headers=()):
+        answer = (status, list(headers))
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(answer[0])
+                for name, value in answer[1]:
+                    self.send_header(name, value)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"hi")
+
+            def log_message(self, *a):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever,
+                                       daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+# ---------------------------------------------------------------------------
+# padlock serve: A+, then one HTTP problem at a time
+
+@suite.case("serve_good_chain_is_a_plus")
+def _():
+    srv = serve()
+    c = check("localhost:%d" % srv.https_port, "--http-port", srv.http_port,
+              "--min-grade", "A+")
+    c.expect_grade("A+", rc=0)
+    expect_equal(c.accepted(), ["TLS 1.3"], "protocols accepted")
+    c.expect_codes("protocol.ssl3-refused", "protocol.tls10-refused",
+                   "protocol.tls11-refused", "protocol.tls13-accepted",
+                   "protocol.engine-handshake", "tls13.hrr", "cert.trusted",
+                   "cert.valid", "http.redirect", "hsts.ok", level="ok")
+    c.expect_codes("name.list", "cert.no-ocsp-stapling", level="info")
+    expect_equal(c.json["counts"]["warning"] + c.json["counts"]["failure"], 0,
+                 "warnings and failures")
+    expect_equal(c.json["http"]["status"], 301, "port-80 status")
+    expect_equal(c.json["http"]["location"],
+                 "https://localhost:%d/" % srv.https_port, "Location")
+    expect_equal(c.json["hsts"]["max_age"], 63072000, "HSTS max-age")
+    expect_equal(len(c.json["certificate"]["chain"]), 2, "chain length")
+    expect(c.json["certificate"]["trusted"], "chain trusted")
+    expect_equal(sorted(c.json["tls13"]["suites"]),
+                 ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
+                  "TLS_CHACHA20_POLY1305_SHA256"], "TLS 1.3 suites")
+    for group in ("x25519", "secp256r1", "secp384r1"):
+        expect_in(group, c.json["tls13"]["groups"], "TLS 1.3 groups")
+    expect_equal(c.json["suites"]["accepted"], [], "TLS 1.2 suites")
+
+
+@suite.case("serve_without_hsts_is_a")
+def _():
+    srv = serve("--hsts", "off")
+    c = check("localhost:%d" % srv.https_port, "--http-port", srv.http_port)
+    c.expect_grade("A", rc=0)
+    c.expect_codes("hsts.missing", level="warning")
+    c.expect_codes("grade.not-a-plus", "http.redirect")
+    expect(not c.json["hsts"]["present"], "HSTS reported present")
+    c2 = check("localhost:%d" % srv.https_port, "--http-port", srv.http_port,
+               "--min-grade", "A+")
+    expect_equal(c2.rc, 1, "exit status below --min-grade A+")
+    expect_equal(c2.json["passed"], False, "passed")
+
+
+@suite.case("serve_short_hsts_is_a")
+def _():
+    srv = serve("--hsts", "3600")
+    c = check("localhost:%d" % srv.https_port, "--http-port", srv.http_port)
+    c.expect_grade("A", rc=0)
+    c.expect_codes("hsts.short", level="warning")
+    expect_equal(c.json["hsts"]["max_age"], 3600, "HSTS max-age")
+    expect_in("3600", c.finding("hsts.short")["message"], "hsts.short")
+
+
+@suite.case("port80_without_redirect_is_a_warning")
+def _():
+    srv = serve(http_port=0)
+    plain = PlainHttp(200)
+    try:
+        c = check("localhost:%d" % srv.https_port, "--http-port", plain.port)
+    finally:
+        plain.close()
+    c.expect_grade("A", rc=0)
+    c.expect_codes("http.no-redirect", level="warning")
+    expect_equal(c.json["http"]["status"], 200, "port-80 status")
+
+
+@suite.case("port80_redirect_elsewhere_is_a_warning")
+def _():
+    srv = serve(http_port=0)
+    plain = PlainHttp(301, [("Location", "https://www.example.org/")])
+    try:
+        c = check("localhost:%d" % srv.https_port, "--http-port", plain.port)
+    finally:
+        plain.close()
+    c.expect_grade("A", rc=0)
+    c.expect_codes("http.redirect-elsewhere", level="warning")
+    c.expect_no_codes("http.redirect")
+    expect_equal(c.json["http"]["location"], "https://www.example.org/",
+                 "Location")
+    expect_equal(c.json["http"]["expected_location"],
+                 "https://localhost:%d/" % srv.https_port, "expected")
+
+
+@suite.case("port80_closed_is_a_warning")
+def _():
+    srv = serve(http_port=0)
+    c = check("localhost:%d" % srv.https_port, "--http-port",
+              common.free_port())
+    c.expect_codes("http.port-refused", level="warning")
+    c.expect_grade("A", rc=0)
+
+
+# ---------------------------------------------------------------------------
+# openssl s_server: protocols and suites
+
+@suite.case("tls12_only_rsa_kx_cbc_is_b")
+def _():
+    leaf = pki().leaf("rsa2048")
+    srv = s_server(leaf, "-no_tls1_3", "-cipher", "AES128-SHA")
+    c = check("localhost:%d" % srv.port, "--http-port", "0")
+    c.expect_grade("B", rc=1)
+    expect_equal(c.accepted(), ["TLS 1.2"], "protocols accepted")
+    names = [s["name"] for s in c.json["suites"]["accepted"]]
+    expect_equal(names, ["TLS_RSA_WITH_AES_128_CBC_SHA"], "TLS 1.2 suites")
+    s = c.json["suites"]["accepted"][0]
+    expect(s["rsa_kx"] and s["cbc"] and not s["forward_secrecy"],
+           "suite flags: %r" % s)
+    c.expect_codes("suite.rsa-kx", "suite.no-forward-secrecy",
+                   "suite.no-aead", level="failure")
+    c.expect_codes("suite.cbc", "protocol.tls13-refused", level="warning")
+    c.expect_codes("cert.trusted")
+    expect_equal(c.json["certificate"]["source"], "TLS 1.2 probe",
+                 "where the chain came from")
+    caps = {cap["code"] for cap in c.json["caps"]}
+    for code in ("suite.no-forward-secrecy", "suite.cbc",
+                 "protocol.tls13-refused"):
+        expect_in(code, caps, "grade caps")
+    c.expect_codes("hsts.unchecked", level="info")
+
+
+@suite.case("tls10_tls11_only_is_c")
+def _():
+    leaf = pki().leaf("rsa2048")
+    # (This openssl has no 3DES or RC4 left to offer.)
+    srv = s_server(leaf, "-min_protocol", "TLSv1", "-max_protocol", "TLSv1.1",
+                   "-cipher", "ECDHE-RSA-AES128-SHA:AES256-SHA:@SECLEVEL=0",
+                   "-serverpref")
+    c = check("localhost:%d" % srv.port, "--http-port", "0")
+    c.expect_grade("C", rc=1)
+    expect_equal(c.accepted(), ["TLS 1.0", "TLS 1.1"], "protocols accepted")
+    c.expect_codes("protocol.tls10-accepted", "protocol.tls11-accepted",
+                   "suite.rsa-kx", "suite.no-forward-secrecy", level="failure")
+    c.expect_codes("protocol.tls12-refused", "protocol.engine-failed",
+                   level="info")
+    expect_in("protocol.tls12-refused", {cap["code"] for cap in c.json["caps"]},
+              "grade caps")
+    expect_equal(c.json["suites"]["version"], "TLS 1.1", "suites listed at")
+    expect_equal([x["name"] for x in c.json["suites"]["accepted"]],
+                 ["TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+                  "TLS_RSA_WITH_AES_256_CBC_SHA"],
+                 "TLS 1.1 suites, in the server's order")
+    expect_equal(c.json["suites"]["server_order"], "server", "server order")
+    expect_equal(c.json["certificate"]["source"], "TLS 1.1 probe",
+                 "where the chain came from")
+    c.expect_codes("cert.trusted")
+
+
+# ---------------------------------------------------------------------------
+# Certificate problems: T, with the diagnostics' codes
+
+def expect_trust_problem(c, code):
+    c.expect_grade("T", rc=1)
+    c.expect_codes(code, level="failure")
+    expect_equal(c.json["certificate"]["trusted"], False, "trusted")
+    expect(c.json["grade_if_trusted"], "grade_if_trusted is set")
+    expect_in(code, {cap["code"] for cap in c.json["caps"]}, "grade caps")
+
+
+@suite.case("expired_leaf_is_t")
+def _():
+    leaf = pki().expired_leaf()
+    srv = s_server(leaf)
+    c = check("localhost:%d" % srv.port, "--http-port", "0")
+    expect_trust_problem(c, "cert.expired")
+    leaf_info = c.json["certificate"]["chain"][0]
+    expect(leaf_info["days_left"] < 0, "days_left of an expired leaf")
+
+
+@suite.case("missing_intermediate_is_t")
+def _():
+    leaf = pki().leaf("ecdsa_p256")
+    srv = s_server(leaf, chain=None)
+    c = check("localhost:%d" % srv.port, "--http-port", "0")
+    expect_trust_problem(c, "chain.missing-intermediate")
+    expect_equal(len(c.json["certificate"]["chain"]), 1, "chain length")
+
+
+@suite.case("wrong_host_name_is_t")
+def _():
+    leaf = pki().wrong_host_leaf()
+    srv = s_server(leaf)
+    c = check("localhost:%d" % srv.port, "--http-port", "0")
+    expect_trust_problem(c, "name.mismatch")
+
+
+@suite.case("untrusted_root_is_t")
+def _():
+    leaf = pki().untrusted_leaf()
+    rogue, _key = pki().rogue_root()
+    srv = s_server(leaf, chain=rogue)
+    c = check("localhost:%d" % srv.port, "--http-port", "0")
+    expect_trust_problem(c, "chain.untrusted-root")
+
+
+@suite.case("sni_names_the_certificate_to_verify")
+def _():
+    leaf = pki().named_leaf("www.padlock.test")
+    srv = s_server(leaf)
+    c = check("127.0.0.1:%d" % srv.port, "--sni", "www.padlock.test",
+              "--http-port", "0", ip=None)
+    c.expect_codes("cert.trusted", "dns.literal")
+    c.expect_no_codes("name.mismatch")
+    expect_equal(c.json["target"]["sni"], "www.padlock.test", "SNI")
+
+
+# ---------------------------------------------------------------------------
+# Reachability and the command line
+
+@suite.case("closed_port_is_refused_exit_2")
+def _():
+    port = common.free_port()
+    c = check("localhost:%d" % port)
+    expect_equal(c.rc, 2, "exit status")
+    c.expect_codes("port.refused", level="failure")
+    expect_equal(c.json["reachable"], False, "reachable")
+    expect_equal(c.json["grade"], None, "grade")
+    expect_equal(c.json["addresses"][0]["port"], "refused", "port state")
+    expect_in("ss -ltnp", c.finding("port.refused")["fix"], "fix")
+
+
+@suite.case("unknown_name_exit_2")
+def _():
+    c = check("no-such-host.invalid", ip=None)
+    expect_equal(c.rc, 2, "exit status")
+    c.expect_codes("dns.not-found", level="failure")
+
+
+@suite.case("usage_errors_exit_2")
+def _():
+    for args, words in ((["--bogus", "localhost"], "unknown option"),
+                        (["http://localhost/"], "http"),
+                        (["localhost", "--min-grade", "Z"], "--min-grade"),
+                        (["localhost", "--timeout", "x"], "--timeout"),
+                        (["localhost", "--ip", "not-an-ip"], "--ip"),
+                        ([], "no site given"),
+                        (["a", "b"], "exactly one")):
+        r = run([padlock_bin(), "check"] + args)
+        expect_equal(r.rc, 2, "exit status of %r" % args)
+        expect_in(words, r.err, "stderr of %r" % args)
+
+
+@suite.case("target_forms_and_json_schema")
+def _():
+    srv = serve()
+    forms = ["localhost:%d" % srv.https_port,
+             "https://localhost:%d/" % srv.https_port]
+    for form in forms:
+        c = check(form, "--http-port", srv.http_port)
+        t = c.json["target"]
+        expect_equal((t["host"], t["port"], t["path"]),
+                     ("localhost", srv.https_port, "/"), "target of %s" % form)
+    keys = {"schema", "target", "started_at", "duration_ms", "complete",
+            "reachable", "grade", "grade_if_trusted", "caps", "min_grade",
+            "passed", "counts", "addresses", "tested_ip", "protocols",
+            "handshake", "suites", "tls13", "certificate", "http", "hsts",
+            "findings"}
+    expect_equal(sorted(set(c.json) ^ keys), [], "top-level keys")
+    expect_equal(c.json["schema"], "padlock-check/1", "schema")
+    for f in c.json["findings"]:
+        expect_equal(sorted(f), ["cert", "code", "fix", "level", "message",
+                                 "step"], "finding keys")
+        expect_in(f["step"], ("name", "port", "protocols", "suites",
+                              "certificate", "http", "grade"), "step")
+        expect_in(f["level"], ("ok", "info", "warning", "failure"), "level")
+
+
+# ---------------------------------------------------------------------------
+# Human output
+
+def on_terminal(argv, env):
+    """Runs argv with stdout and stderr on a pseudo-terminal; its output."""
+    master, slave = pty.openpty()
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=slave,
+                         stderr=slave, env=env)
+    os.close(slave)
+    data = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 60)
+        if not ready:
+            p.kill()
+            break
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    p.wait(30)
+    os.close(master)
+    return p.returncode, data.decode("utf-8", "replace")
+
+
+@suite.case("human_output_by_step_colour_and_progress")
+def _():
+    srv = serve()
+    argv = [padlock_bin(), "check", "localhost:%d" % srv.https_port,
+            "--ip", "127.0.0.1", "--ca-file", pki().root,
+            "--http-port", str(srv.http_port)]
+    c = check("localhost:%d" % srv.https_port, "--http-port", srv.http_port,
+              json_output=False)
+    expect_equal(c.rc, 0, "exit status")
+    last = -1
+    for n, title in enumerate(["Name", "Port", "Protocols", "Cipher suites",
+                               "Certificate", "HTTP redirect", "Grade"]):
+        at = c.out.find("%d. %s" % (n + 1, title))
+        expect(at > last, "step %d (%s) in order in:\n%s"
+               % (n + 1, title, c.out))
+        last = at
+    expect_in("[cert.trusted]", c.out, "output")
+    expect_in("grade A+", c.out, "summary")
+    expect("\x1b[" not in c.out + c.err, "no escape codes on a pipe")
+    env = dict(os.environ)
+    env.pop("NO_COLOR", None)
+    rc, text = on_terminal(argv, env)
+    expect_equal(rc, 0, "exit status on a terminal")
+    expect_in("\x1b[32m", text, "colour on a terminal")
+    expect_in("\r\x1b[K[3/7] Protocols:", text, "progress line")
+    env["NO_COLOR"] = "1"
+    rc, text = on_terminal(argv, env)
+    expect("\x1b[32m" not in text, "NO_COLOR honoured")
+    env.pop("NO_COLOR")
+    rc, text = on_terminal(argv + ["--no-color"], env)
+    expect("\x1b[32m" not in text, "--no-color honoured")
+
+
+if __name__ == "__main__":
+    suite.run()
