@@ -2,7 +2,7 @@
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 5
 
-.PHONY: all deps test test-release test-asan fuzz fuzz-smoke bench demo tour clean
+.PHONY: all deps test test-release test-asan fuzz fuzz-smoke bench bench-server demo tour clean
 
 all:
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -51,6 +51,12 @@ tour: deps all
 bench: all
 	cmake --build build --target bench_handshake -j $(JOBS)
 	taskset -c 0 build/bench_handshake
+
+# padlock serve beside nginx (docs/benchmarks.md); installs nginx and wrk
+# with apt-get when they are missing. BENCH_ARGS="--runs 5 --chart x.png"
+bench-server: all
+	cmake --build build --target padlock_cli bench_tls_load -j $(JOBS)
+	python3 bench/server.py --build build $(BENCH_ARGS)
 
 clean:
 	rm -rf build build-test build-asan build-fuzz

@@ -11,3 +11,8 @@ target_link_libraries(bench_handshake PRIVATE padlock OpenSSL::SSL
                       OpenSSL::Crypto)
 target_link_options(bench_handshake PRIVATE
                     -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free)
+
+# The load generator of bench/server.py (padlock serve beside nginx): a
+# TLS client on libssl, not linked with padlock.
+add_executable(bench_tls_load bench/tls_load.c)
+target_link_libraries(bench_tls_load PRIVATE OpenSSL::SSL OpenSSL::Crypto)
