@@ -256,6 +256,8 @@ static const char *tls_version_name(uint16_t v)
 static void log_request(pl_srv_conn_t *c, const pl_http_request_t *req)
 {
 	pl_srv_access_t a;
+	if (!pl_srv_log_access_enabled())
+		return; /* --access-log off: no entry to build */
 	memset(&a, 0, sizeof(a));
 	a.peer = c->peer;
 	if (req) {

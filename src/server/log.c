@@ -173,6 +173,11 @@ static void log_json(const pl_srv_access_t *a)
 	free(s);
 }
 
+bool pl_srv_log_access_enabled(void)
+{
+	return !access_off;
+}
+
 void pl_srv_log_access(const pl_srv_access_t *a)
 {
 	if (access_off)

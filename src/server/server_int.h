@@ -104,6 +104,8 @@ typedef struct {
 } pl_srv_access_t;
 
 void pl_srv_log_access(const pl_srv_access_t *a);
+/* false with --access-log off, so callers need not build an entry. */
+bool pl_srv_log_access_enabled(void);
 
 /* ---- timers ----------------------------------------------------------------
  * An intrusive binary min-heap: each owner embeds one node, so a deadline
