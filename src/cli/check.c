@@ -231,11 +231,11 @@ static int run_check(const struct check_options *o,
 
 	if (progress)
 		clear_progress();
-	if (rc == PL_ERR_ARG)
-		return usage_error(err, NULL);
 	if (rc != PL_OK) {
+		/* An unreadable --ca-file or a bad --ip is the command line's
+		 * fault (2); running out of memory is not (1). */
 		fprintf(stderr, "padlock check: %s\n", err);
-		return PL_CLI_EXIT_FAILED;
+		return rc == PL_ERR_ARG ? PL_CLI_EXIT_USAGE : PL_CLI_EXIT_FAILED;
 	}
 	return PL_CLI_EXIT_OK;
 }

@@ -223,13 +223,18 @@ static json_t *handshake(const pl_check_result_t *r, bool *ok)
 	}
 	set(o, "completed", json_boolean(r->engine_handshake), ok);
 	set(o, "detail", str_or_null(r->engine_detail), ok);
-	if (r->engine_handshake) {
-		set(o, "version", json_string("TLS 1.3"), ok);
-		set(o, "suite", json_string(pl_tls_suite_name(r->engine_suite)), ok);
-		set(o, "group", json_string(pl_tls_group_name(r->engine_group)), ok);
-		set(o, "signature_scheme",
-		    json_string(pl_tls_sigscheme_name(r->engine_sigscheme)), ok);
+	if (!r->engine_handshake) {
+		set(o, "version", json_null(), ok);
+		set(o, "suite", json_null(), ok);
+		set(o, "group", json_null(), ok);
+		set(o, "signature_scheme", json_null(), ok);
+		return o;
 	}
+	set(o, "version", json_string("TLS 1.3"), ok);
+	set(o, "suite", json_string(pl_tls_suite_name(r->engine_suite)), ok);
+	set(o, "group", json_string(pl_tls_group_name(r->engine_group)), ok);
+	set(o, "signature_scheme",
+	    json_string(pl_tls_sigscheme_name(r->engine_sigscheme)), ok);
 	return o;
 }
 

@@ -201,14 +201,17 @@ static void report_summary(struct check_run *run)
 
 	for (size_t i = 0; i < 5; i++)
 		any = any || r->protocols[i].accepted == PL_CHECK_YES;
-	if (!any && !run->out_of_time)
+	/* Also when the run's time ran out: a server that showed no TLS in
+	 * the time given is not graded as if it had. */
+	if (!any)
 		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_FAILURE,
 			  "protocol.none", -1,
 			  "check that the port serves TLS (not plain HTTP or "
 			  "another protocol) and that the server has a "
 			  "certificate for this name",
 			  "the server accepted no version of TLS or SSL on port "
-			  "%u", (unsigned)r->port);
+			  "%u%s", (unsigned)r->port,
+			  run->out_of_time ? " before the run's time ran out" : "");
 	if (r->legacy_version != 0 && !r->secure_renegotiation)
 		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_WARNING,
 			  "protocol.no-secure-renegotiation", -1,

@@ -13,9 +13,11 @@ import json
 import os
 import pty
 import select
+import socket
 import subprocess
 import sys
 import threading
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "server"))
@@ -368,6 +370,44 @@ def _():
     expect_equal(c.json["grade"], None, "grade")
     expect_equal(c.json["addresses"][0]["port"], "refused", "port state")
     expect_in("ss -ltnp", c.finding("port.refused")["fix"], "fix")
+
+
+@suite.case("silent_server_is_bounded_by_max_time")
+def _():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    held = []
+    stop = threading.Event()
+
+    def hold():
+        # Accepts every connection and never says a word.
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    try:
+        start = time.monotonic()
+        c = check("localhost:%d" % listener.getsockname()[1], "--timeout",
+                  "0.3", "--max-time", "1.5", "--http-port", "0")
+        elapsed = time.monotonic() - start
+    finally:
+        stop.set()
+        thread.join()
+        for s in held:
+            s.close()
+        listener.close()
+    expect(elapsed < 5, "a 1.5 s bound took %.1f s" % elapsed)
+    expect_equal(c.json["complete"], False, "complete")
+    c.expect_codes("run.incomplete", level="warning")
+    c.expect_codes("protocol.ssl3-unclear", level="warning")
+    c.expect_codes("protocol.none", level="failure")
+    c.expect_grade("F", rc=1)
 
 
 @suite.case("unknown_name_exit_2")
