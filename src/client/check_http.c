@@ -239,9 +239,14 @@ static size_t read_head(int fd, char *buf, long long deadline)
 /* Status and Location from a response head; false when it is not HTTP. */
 static bool parse_head(char *head, int *status, char *location, size_t cap)
 {
-	char *line, *save = NULL;
+	char *line, *save = NULL, *end = strstr(head, "\r\n\r\n");
 	int code;
 
+	/* Only the head: a body line must not pass for a header. */
+	if (end == NULL)
+		end = strstr(head, "\n\n");
+	if (end != NULL)
+		*end = '\0';
 	location[0] = '\0';
 	if (strncmp(head, "HTTP/1.", 7) != 0 || strlen(head) < 12 ||
 	    sscanf(head + 8, " %3d", &code) != 1 || code < 100 || code > 999)
