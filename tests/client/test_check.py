@@ -3,7 +3,8 @@ with a known problem: padlock serve with a good chain (A+), with HSTS off
 and too short, with a port-80 listener that does not redirect or that
 redirects elsewhere; openssl s_server with TLS 1.2 only and RSA key
 transport with CBC, with TLS 1.0/1.1 only, with an expired leaf, a
-missing intermediate, a wrong host name, an untrusted root; a closed port.
+missing intermediate, a wrong host name, an untrusted root; gnutls-serv
+with RC4, 3DES and NULL suites; a closed port.
 Each case asserts the findings (by their stable codes), the grade and the
 exit status, mostly through --json; one case reads the human output, on a
 pipe and on a terminal (colours, NO_COLOR, the progress line)."""
@@ -297,6 +298,35 @@ def _():
     expect_equal(c.json["certificate"]["source"], "TLS 1.1 probe",
                  "where the chain came from")
     c.expect_codes("cert.trusted")
+
+
+WEAK_PRIORITY = ("NORMAL:+VERS-TLS1.0:+VERS-TLS1.1:+3DES-CBC:+ARCFOUR-128:"
+                 "+NULL:+RSA:+SHA1:+MD5")
+
+
+@suite.case("gnutls_rc4_3des_null_is_f")
+def _():
+    # What this openssl no longer offers, GnuTLS still can.
+    leaf = pki().leaf("rsa2048")
+    srv = common.start_gnutls_server(["--http", "--x509certfile", leaf.chain,
+                                      "--x509keyfile", leaf.key,
+                                      "--priority", WEAK_PRIORITY])
+    c = check("localhost:%d" % srv.port, "--http-port", "0")
+    c.expect_grade("F", rc=1)
+    c.expect_codes("suite.rc4", "suite.3des", "suite.null",
+                   "protocol.tls10-accepted", level="failure")
+    # The test leaf's keyUsage is digitalSignature only, so GnuTLS (unlike
+    # openssl s_server) refuses RSA key transport with it.
+    c.expect_codes("suite.forward-secrecy", level="ok")
+    suites = c.json["suites"]["accepted"]
+    for flag in ("rc4", "3des", "null", "cbc", "aead", "forward_secrecy"):
+        expect(any(s[flag] for s in suites), "no accepted suite is %s" % flag)
+    expect_equal(c.json["suites"]["server_order"], "client", "server order")
+    c.expect_codes("suite.client-order", level="warning")
+    caps = {cap["code"]: cap["grade"] for cap in c.json["caps"]}
+    for code in ("suite.rc4", "suite.null", "suite.3des"):
+        expect_in(code, caps, "grade caps")
+    expect_equal(caps["suite.3des"], "C", "the cap of 3DES")
 
 
 # ---------------------------------------------------------------------------
