@@ -376,6 +376,35 @@ def _():
     expect_trust_problem(c, "chain.untrusted-root")
 
 
+def ocsp_response(leaf):
+    """A DER OCSP response for leaf, signed by the test intermediate (its
+    status is "unknown": what matters here is that it is stapled)."""
+    index, req, resp = (tmp_path("ocsp-index.txt"), tmp_path("ocsp-req.der"),
+                        tmp_path("ocsp-resp.der"))
+    open(index, "w").close()
+    inter, inter_key = pki().intermediate, pki().intermediate_key
+    common.openssl("ocsp", "-issuer", inter, "-cert", leaf.cert, "-no_nonce",
+                   "-reqout", req)
+    common.openssl("ocsp", "-index", index, "-rsigner", inter, "-rkey",
+                   inter_key, "-CA", inter, "-reqin", req, "-respout", resp,
+                   "-ndays", "1")
+    return resp
+
+
+@suite.case("ocsp_stapling_is_seen_in_tls13_and_tls12")
+def _():
+    leaf = pki().leaf("ecdsa_p256")
+    resp = ocsp_response(leaf)
+    for extra, source in (([], "TLS 1.3 handshake"),
+                          (["-no_tls1_3"], "TLS 1.2 probe")):
+        srv = s_server(leaf, "-status_file", resp, *extra)
+        c = check("localhost:%d" % srv.port, "--http-port", "0")
+        c.expect_codes("cert.ocsp-stapled", level="ok")
+        expect_equal(c.json["certificate"]["ocsp_stapled"], True, "stapled")
+        expect_equal(c.json["certificate"]["source"], source, "source")
+        srv.proc.stop()
+
+
 @suite.case("sni_names_the_certificate_to_verify")
 def _():
     leaf = pki().named_leaf("www.padlock.test")
