@@ -157,11 +157,16 @@ static void report(struct check_run *run)
 			  "the server answers a TLS 1.3 ClientHello, but a full "
 			  "handshake with padlock's engine failed: %s",
 			  r->engine_detail);
-	else
+	else if (r->protocols[4].accepted == PL_CHECK_NO)
 		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_INFO,
 			  "protocol.engine-failed", -1, "",
 			  "padlock's engine speaks TLS 1.3 only, so it could not "
 			  "complete a handshake: %s", r->engine_detail);
+	else
+		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_INFO,
+			  "protocol.engine-failed", -1, "",
+			  "a full TLS 1.3 handshake with padlock's engine failed "
+			  "too: %s", r->engine_detail);
 }
 
 void check_engine_handshake(struct check_run *run)
