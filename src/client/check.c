@@ -120,6 +120,9 @@ size_t pl_check_count(const pl_check_result_t *r, pl_check_level_t level)
 /* ---- findings and progress ------------------------------------------------- */
 
 static char *vformat(const char *fmt, va_list ap)
+	__attribute__((format(printf, 1, 0)));
+
+static char *vformat(const char *fmt, va_list ap)
 {
 	char *s = NULL;
 
