@@ -117,11 +117,12 @@ int pl_buf_reserve(pl_buf_t *b, size_t n)
 	}
 	if (b->data) {
 		memcpy(p, b->data, b->len);
-		pl_cleanse(b->data, b->cap);
+		pl_cleanse(b->data, b->dirty);
 		free(b->data);
 	}
 	b->data = p;
 	b->cap = cap;
+	b->dirty = b->len;
 	return PL_OK;
 }
 
@@ -131,6 +132,7 @@ void pl_push_bytes(pl_buf_t *b, const void *p, size_t n)
 		return;
 	memcpy(b->data + b->len, p, n);
 	b->len += n;
+	pl_buf_grew(b);
 }
 
 static void push_uint(pl_buf_t *b, uint32_t v, int n)
@@ -208,8 +210,11 @@ void pl_buf_consume(pl_buf_t *b, size_t n)
 
 void pl_buf_reset(pl_buf_t *b)
 {
+	/* Only what was ever written needs wiping, not the capacity: a
+	 * 16 KiB record buffer that held a 100-byte record costs 100. */
 	if (b->data)
-		pl_cleanse(b->data, b->len);
+		pl_cleanse(b->data, b->dirty > b->len ? b->dirty : b->len);
+	b->dirty = 0;
 	b->len = 0;
 	b->start = 0;
 	b->err = PL_OK;
@@ -219,7 +224,7 @@ void pl_buf_reset(pl_buf_t *b)
 void pl_buf_free(pl_buf_t *b)
 {
 	if (b->data) {
-		pl_cleanse(b->data, b->cap);
+		pl_cleanse(b->data, b->dirty > b->len ? b->dirty : b->len);
 		free(b->data);
 	}
 	memset(b, 0, sizeof(*b));

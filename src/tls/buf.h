@@ -52,6 +52,7 @@ typedef struct {
 	size_t len;
 	size_t cap;
 	size_t start; /* bytes consumed from the front (pl_buf_consume) */
+	size_t dirty; /* [0, dirty) may hold bytes not wiped yet */
 	int err;
 	uint8_t depth;
 	uint8_t width[PL_BUF_MAX_DEPTH];
@@ -88,7 +89,13 @@ static inline size_t pl_buf_size(const pl_buf_t *b)
 }
 /* Drops n bytes from the front. */
 void pl_buf_consume(pl_buf_t *b, size_t n);
-/* Empties the buffer but keeps its memory. */
+/* Notes that len grew by direct writes into data. */
+static inline void pl_buf_grew(pl_buf_t *b)
+{
+	if (b->len > b->dirty)
+		b->dirty = b->len;
+}
+/* Empties the buffer (wiping what it held) but keeps its memory. */
 void pl_buf_reset(pl_buf_t *b);
 /* Wipes and frees the memory. The buffer can be used again. */
 void pl_buf_free(pl_buf_t *b);

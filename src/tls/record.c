@@ -67,10 +67,14 @@ static int write_protected(pl_tls_conn_t *c, uint8_t type, const uint8_t *data,
 	make_nonce(d, nonce);
 	ret = pl_aead_seal(d->aead, nonce, rec, PL_TLS_RECORD_HEADER, body,
 			   inner, body);
-	if (ret)
+	if (ret) {
+		/* The plaintext sits past len, where no wipe would find it. */
+		pl_cleanse(rec, PL_TLS_RECORD_HEADER + total);
 		return ret;
+	}
 	d->seq++;
 	c->out.len += PL_TLS_RECORD_HEADER + total;
+	pl_buf_grew(&c->out);
 	return PL_OK;
 }
 
