@@ -170,7 +170,13 @@ const char *pl_client_header(const pl_client_response_t *r, const char *name);
  * plaintext answer. */
 
 /* What a probe offers: exactly one protocol version. The arrays stay the
- * caller's. */
+ * caller's. The extensions are those real clients send for the version:
+ * TLS 1.0-1.2 server_name, status_request, supported_groups,
+ * ec_point_formats (uncompressed), signature_algorithms (1.2),
+ * extended_master_secret, an empty renegotiation_info, padding (RFC 7685);
+ * TLS 1.3 legacy_version 0x0303, a 32-byte session id, supported_versions
+ * [0x0304], key_share, signature_algorithms, server_name, supported_groups;
+ * SSL 3.0 none, the TLS_EMPTY_RENEGOTIATION_INFO_SCSV suite instead. */
 typedef struct {
 	uint16_t version;   /* 0x0300 SSL 3.0, 0x0301 TLS 1.0, 0x0302 TLS 1.1,
 			     * 0x0303 TLS 1.2, 0x0304 TLS 1.3 */
@@ -178,12 +184,15 @@ typedef struct {
 	size_t n_suites;
 	const uint16_t *groups;     /* supported_groups (TLS 1.0-1.3); for
 				     * 0 groups, no supported_groups and no
-				     * ec_point_formats are sent */
+				     * ec_point_formats are sent. In TLS
+				     * 1.2 they also bound the curve of an
+				     * ECDSA certificate (RFC 8422 5.1.1) */
 	size_t n_groups;
 	const uint16_t *key_shares; /* TLS 1.3: groups to send a key share
 				     * for (x25519, secp256r1, secp384r1:
-				     * real public keys); may be 0 to
-				     * provoke a HelloRetryRequest */
+				     * real public keys; each must also be
+				     * in groups, RFC 8446 4.2.8); may be 0
+				     * to provoke a HelloRetryRequest */
 	size_t n_key_shares;
 	const char *sni;            /* NULL: no server_name */
 	bool status_request;        /* ask for OCSP stapling */
@@ -209,7 +218,8 @@ typedef struct {
 	uint16_t suite;    /* ACCEPTED: the suite chosen */
 	uint16_t group;    /* TLS 1.3: the key_share group of ServerHello or
 			    * the group a HelloRetryRequest asks for;
-			    * TLS 1.2: the ECDHE curve of ServerKeyExchange,
+			    * TLS 1.2: the ECDHE curve of ServerKeyExchange
+			    * (0xff01/0xff02 for explicit curves, RFC 8422),
 			    * 0 for RSA and DHE key exchange */
 	bool hrr;          /* TLS 1.3: the answer was a HelloRetryRequest */
 	int alert;         /* ALERT: its description (70 protocol_version,
@@ -248,7 +258,10 @@ typedef struct {
  * an alert, a close or timeout_ms (for the connect and the answer each) -
  * never completing the handshake; closes the socket. Returns PL_OK with
  * *out filled (whatever the outcome; call pl_probe_result_free() after),
- * PL_ERR_ARG (bad arguments: *out then needs no free) or PL_ERR_NOMEM. */
+ * or PL_ERR_ARG (bad arguments, an offer that cannot be written: a version
+ * outside SSL 3.0-TLS 1.3, no suites, a key share padlock cannot make),
+ * PL_ERR_NOMEM, PL_ERR_CRYPTO (no random bytes), each with out->detail
+ * saying why and nothing to free. */
 int pl_probe_hello(const char *ip, uint16_t port, const pl_probe_offer_t *offer,
 		   int timeout_ms, pl_probe_result_t *out);
 

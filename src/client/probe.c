@@ -491,11 +491,10 @@ out:
 	if (fd >= 0)
 		close(fd);
 	pl_buf_free(&hello);
-	if (rc != PL_OK && rc != PL_ERR_ARG) {
+	if (rc == PL_ERR_NOMEM) {
 		pl_probe_result_free(out);
 		out->alert = -1;
 		say(out, "probe: out of memory");
-		return PL_ERR_NOMEM;
 	}
 	return rc;
 }

@@ -340,7 +340,9 @@ static void describe_hello(pl_probe_parser_t *p)
 	if (out->version != p->offered)
 		snprintf(offered, sizeof offered, " (%s was offered)",
 			 pl_probe_version_name(p->offered));
-	if (out->hrr)
+	if (out->hrr && out->group == 0)
+		snprintf(group, sizeof group, ", asks for no key share");
+	else if (out->hrr)
 		snprintf(group, sizeof group, ", asks for a key share in %s",
 			 pl_tls_group_name(out->group));
 	else if (out->version >= 0x0304 && out->group != 0)
@@ -457,6 +459,9 @@ static int parse_certificate_status(pl_probe_parser_t *p, pl_reader_t *r)
 	const uint8_t *der;
 	uint8_t type;
 
+	if (!p->asked_status)
+		return malformed(p, "CertificateStatus came although the probe "
+				 "did not ask for it");
 	if (!p->status_acked)
 		return malformed(p, "CertificateStatus came although "
 				 "ServerHello did not accept status_request");

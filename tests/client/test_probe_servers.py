@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 from common import (Failure, Suite, openssl, pki, run, require_tools,  # noqa: E402
                     start_gnutls_server, start_openssl_server,
                     start_testserver, tmp_path, free_port, trace_messages,
-                    pick, expect_equal, expect_in)
+                    pick, expect_equal, expect_in, have_ipv6_loopback, Skip)
 
 suite = Suite("pl_probe_hello against real and hand-made servers")
 
@@ -229,6 +229,23 @@ def _():
         if not hello.has_extension(code):
             raise Failure("the ClientHello has no %s as OpenSSL reads it"
                           % name)
+
+
+@suite.case("ipv6_address")
+def _():
+    if not have_ipv6_loopback():
+        raise Skip("no IPv6 loopback on this machine")
+    leaf = pki().leaf("ecdsa_p256")
+    server = start_openssl_server(["-cert", leaf.cert, "-key", leaf.key,
+                                   "-tls1_2"], host="::1")
+    expect(probe(server.port, "tls1.2", "all", host="::1"),
+           outcome="accepted", version="0x0303", certs=1)
+    # A probe takes numeric addresses only, without brackets.
+    for host in ("[::1]", "localhost"):
+        result = run([probe_tool(), host, str(server.port), "tls1.2", "all"])
+        if result.rc != 1 or "error=-2" not in result.out:
+            raise Failure("probe_tool %s: wanted PL_ERR_ARG, got: %s"
+                          % (host, result.out.strip()))
 
 
 # ---------------------------------------------------------------------------
