@@ -33,6 +33,7 @@ typedef struct {
 
 static error_sink_t *sink;
 
+__attribute__((format(printf, 2, 0)))
 static void on_error(cfg_t *cfg, const char *fmt, va_list ap)
 {
 	char msg[256];

@@ -252,7 +252,8 @@ int pl_tls_set_string(char **dst, const void *src, size_t n);
 int pl_tls_fail(pl_tls_conn_t *c, int alert, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Keeps the reason text of a failure (allocated). */
-void pl_tls_set_reason(pl_tls_conn_t *c, const char *fmt, va_list ap);
+void pl_tls_set_reason(pl_tls_conn_t *c, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /* Reports a step to the trace callback, formatting its text. */
 void pl_tls_trace(pl_tls_conn_t *c, pl_tls_step_t step, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
