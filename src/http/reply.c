@@ -23,69 +23,6 @@ void pl_http_reply_free(pl_http_reply_t *r)
 	pl_http_reply_init(r);
 }
 
-/* ---- appending ---------------------------------------------------------- */
-
-pl_http_out_t pl_http_out_begin(pl_http_buf_t *b)
-{
-	pl_http_out_t o = {b, b->len, PL_OK};
-	return o;
-}
-
-static int out_reserve(pl_http_buf_t *b, size_t n)
-{
-	size_t cap = b->cap ? b->cap : 512;
-	uint8_t *data;
-
-	if (b->cap - b->len >= n)
-		return PL_OK;
-	if (n > SIZE_MAX / 2 - b->len)
-		return PL_ERR_NOMEM;
-	while (cap - b->len < n)
-		cap *= 2;
-	data = realloc(b->data, cap);
-	if (data == NULL)
-		return PL_ERR_NOMEM;
-	b->data = data;
-	b->cap = cap;
-	return PL_OK;
-}
-
-void pl_http_out_put(pl_http_out_t *o, const void *p, size_t n)
-{
-	if (o->err != PL_OK || n == 0)
-		return;
-	if (out_reserve(o->b, n) != PL_OK) {
-		o->err = PL_ERR_NOMEM;
-		return;
-	}
-	memcpy(o->b->data + o->b->len, p, n);
-	o->b->len += n;
-}
-
-void pl_http_out_str(pl_http_out_t *o, const char *s)
-{
-	pl_http_out_put(o, s, strlen(s));
-}
-
-void pl_http_out_dec(pl_http_out_t *o, uint64_t v)
-{
-	char digits[20];
-	size_t n = 0;
-
-	do {
-		digits[sizeof digits - ++n] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0);
-	pl_http_out_put(o, digits + sizeof digits - n, n);
-}
-
-int pl_http_out_end(pl_http_out_t *o)
-{
-	if (o->err != PL_OK)
-		o->b->len = o->start;
-	return o->err;
-}
-
 /* ---- the answer --------------------------------------------------------- */
 
 bool pl_http_method_is(const pl_http_request_t *req, const char *method)

@@ -12,23 +12,6 @@
 
 #include "http/http_int.h"
 
-/* ---- appending to a pl_http_buf_t ------------------------------------------
- * One sticky error: the first failure is kept, later appends do nothing,
- * and pl_http_out_end() takes the buffer back to where it began. */
-
-typedef struct {
-	pl_http_buf_t *b;
-	size_t start;
-	int err;
-} pl_http_out_t;
-
-pl_http_out_t pl_http_out_begin(pl_http_buf_t *b);
-void pl_http_out_put(pl_http_out_t *o, const void *p, size_t n);
-void pl_http_out_str(pl_http_out_t *o, const char *s);
-void pl_http_out_dec(pl_http_out_t *o, uint64_t v);
-/* Returns the first error (PL_ERR_NOMEM), the buffer then as it was. */
-int pl_http_out_end(pl_http_out_t *o);
-
 /* html.c: s[0..len) as HTML text or attribute value: & < > " ' become
  * character references, control bytes other than TAB and LF become '?'. */
 void pl_http_out_html(pl_http_out_t *o, const char *s, size_t len);

@@ -14,9 +14,31 @@
 
 /* ---- the buffer ------------------------------------------------------------- */
 
+
+void pl_http_buf_reset(pl_http_buf_t *b)
+{
+	b->len = 0;
+}
+
+void pl_http_buf_free(pl_http_buf_t *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+}
+
+/* ---- appending with one sticky error (http_int.h) ------------------------- */
+
+pl_http_out_t pl_http_out_begin(pl_http_buf_t *b)
+{
+	pl_http_out_t o = {b, b->len, PL_OK};
+	return o;
+}
+
 static int buf_reserve(pl_http_buf_t *b, size_t n)
 {
-	size_t cap = b->cap ? b->cap : 256;
+	size_t cap = b->cap ? b->cap : 512;
 	uint8_t *data;
 
 	if (b->cap - b->len >= n)
@@ -33,34 +55,7 @@ static int buf_reserve(pl_http_buf_t *b, size_t n)
 	return PL_OK;
 }
 
-void pl_http_buf_reset(pl_http_buf_t *b)
-{
-	b->len = 0;
-}
-
-void pl_http_buf_free(pl_http_buf_t *b)
-{
-	free(b->data);
-	b->data = NULL;
-	b->len = 0;
-	b->cap = 0;
-}
-
-/* Appending with one sticky error: the first failure is kept, later puts
- * do nothing, and out_end() takes the buffer back to where it was. */
-typedef struct {
-	pl_http_buf_t *b;
-	size_t start;
-	int err;
-} out_t;
-
-static out_t out_begin(pl_http_buf_t *b)
-{
-	out_t o = {b, b->len, PL_OK};
-	return o;
-}
-
-static void put(out_t *o, const void *p, size_t n)
+void pl_http_out_put(pl_http_out_t *o, const void *p, size_t n)
 {
 	if (o->err != PL_OK || n == 0)
 		return;
@@ -72,12 +67,12 @@ static void put(out_t *o, const void *p, size_t n)
 	o->b->len += n;
 }
 
-static void put_str(out_t *o, const char *s)
+void pl_http_out_str(pl_http_out_t *o, const char *s)
 {
-	put(o, s, strlen(s));
+	pl_http_out_put(o, s, strlen(s));
 }
 
-static void put_dec(out_t *o, uint64_t v)
+void pl_http_out_dec(pl_http_out_t *o, uint64_t v)
 {
 	char digits[20];
 	size_t n = 0;
@@ -86,10 +81,17 @@ static void put_dec(out_t *o, uint64_t v)
 		digits[sizeof digits - ++n] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v > 0);
-	put(o, digits + sizeof digits - n, n);
+	pl_http_out_put(o, digits + sizeof digits - n, n);
 }
 
-static void put_hex(out_t *o, uint64_t v)
+int pl_http_out_end(pl_http_out_t *o)
+{
+	if (o->err != PL_OK)
+		o->b->len = o->start;
+	return o->err;
+}
+
+static void put_hex(pl_http_out_t *o, uint64_t v)
 {
 	static const char hex[] = "0123456789abcdef";
 	char digits[16];
@@ -99,24 +101,18 @@ static void put_hex(out_t *o, uint64_t v)
 		digits[sizeof digits - ++n] = hex[v & 15];
 		v >>= 4;
 	} while (v > 0);
-	put(o, digits + sizeof digits - n, n);
+	pl_http_out_put(o, digits + sizeof digits - n, n);
 }
 
-static void put_field(out_t *o, const char *name, const char *value,
+static void put_field(pl_http_out_t *o, const char *name, const char *value,
 		      size_t value_len)
 {
-	put_str(o, name);
-	put(o, ": ", 2);
-	put(o, value, value_len);
-	put(o, "\r\n", 2);
+	pl_http_out_str(o, name);
+	pl_http_out_put(o, ": ", 2);
+	pl_http_out_put(o, value, value_len);
+	pl_http_out_put(o, "\r\n", 2);
 }
 
-static int out_end(out_t *o)
-{
-	if (o->err != PL_OK)
-		o->b->len = o->start;
-	return o->err;
-}
 
 /* ---- reason phrases and dates ------------------------------------------------ */
 
@@ -311,21 +307,21 @@ static int check_response(const pl_http_response_t *r, char *date)
 
 /* ---- heads ------------------------------------------------------------------------ */
 
-static void put_status_line(out_t *o, int status, const char *reason)
+static void put_status_line(pl_http_out_t *o, int status, const char *reason)
 {
 	char code[3];
 
 	code[0] = (char)('0' + status / 100);
 	code[1] = (char)('0' + status / 10 % 10);
 	code[2] = (char)('0' + status % 10);
-	put_str(o, "HTTP/1.1 ");
-	put(o, code, 3);
-	put(o, " ", 1);
-	put_str(o, reason ? reason : pl_http_reason_phrase(status));
-	put(o, "\r\n", 2);
+	pl_http_out_str(o, "HTTP/1.1 ");
+	pl_http_out_put(o, code, 3);
+	pl_http_out_put(o, " ", 1);
+	pl_http_out_str(o, reason ? reason : pl_http_reason_phrase(status));
+	pl_http_out_put(o, "\r\n", 2);
 }
 
-static void put_head(out_t *o, const pl_http_response_t *r, const char *date)
+static void put_head(pl_http_out_t *o, const pl_http_response_t *r, const char *date)
 {
 	put_status_line(o, r->status, r->reason);
 	if (r->status >= 200) {
@@ -334,63 +330,63 @@ static void put_head(out_t *o, const pl_http_response_t *r, const char *date)
 		if (r->server != NULL)
 			put_field(o, "Server", r->server, strlen(r->server));
 		if (r->framing == PL_HTTP_BODY_LENGTH) {
-			put_str(o, "Content-Length: ");
-			put_dec(o, r->content_length);
-			put(o, "\r\n", 2);
+			pl_http_out_str(o, "Content-Length: ");
+			pl_http_out_dec(o, r->content_length);
+			pl_http_out_put(o, "\r\n", 2);
 		} else if (r->framing == PL_HTTP_BODY_CHUNKED) {
-			put_str(o, "Transfer-Encoding: chunked\r\n");
+			pl_http_out_str(o, "Transfer-Encoding: chunked\r\n");
 		}
 		/* RFC 9112 9.3: 1.1 persists unless "close"; 1.0 persists
 		 * only when both sides say "keep-alive" */
 		if (!r->keep_alive)
-			put_str(o, "Connection: close\r\n");
+			pl_http_out_str(o, "Connection: close\r\n");
 		else if (r->version == PL_HTTP_10)
-			put_str(o, "Connection: keep-alive\r\n");
+			pl_http_out_str(o, "Connection: keep-alive\r\n");
 	}
 	for (size_t i = 0; i < r->field_count; i++) {
 		const pl_http_field_t *f = &r->fields[i];
-		put(o, f->name.ptr, f->name.len);
-		put(o, ": ", 2);
-		put(o, f->value.ptr, f->value.len);
-		put(o, "\r\n", 2);
+		pl_http_out_put(o, f->name.ptr, f->name.len);
+		pl_http_out_put(o, ": ", 2);
+		pl_http_out_put(o, f->value.ptr, f->value.len);
+		pl_http_out_put(o, "\r\n", 2);
 	}
-	put(o, "\r\n", 2);
+	pl_http_out_put(o, "\r\n", 2);
 }
 
 int pl_http_write_head(pl_http_buf_t *out, const pl_http_response_t *resp)
 {
 	char date[PL_HTTP_DATE_LEN + 1];
-	out_t o;
+	pl_http_out_t o;
 
 	if (out == NULL || resp == NULL || check_response(resp, date) != PL_OK)
 		return PL_ERR_ARG;
-	o = out_begin(out);
+	o = pl_http_out_begin(out);
 	put_head(&o, resp, date);
-	return out_end(&o);
+	return pl_http_out_end(&o);
 }
 
 int pl_http_write_chunk(pl_http_buf_t *out, const void *data, size_t len)
 {
-	out_t o;
+	pl_http_out_t o;
 
 	if (out == NULL || (data == NULL && len > 0))
 		return PL_ERR_ARG;
-	o = out_begin(out);
+	o = pl_http_out_begin(out);
 	put_hex(&o, len);
-	put(&o, "\r\n", 2);
+	pl_http_out_put(&o, "\r\n", 2);
 	/* chunk-data CRLF, or for the last chunk the empty trailer section's
 	 * CRLF */
-	put(&o, data, len);
-	put(&o, "\r\n", 2);
-	return out_end(&o);
+	pl_http_out_put(&o, data, len);
+	pl_http_out_put(&o, "\r\n", 2);
+	return pl_http_out_end(&o);
 }
 
 /* Puts text with every control byte replaced by a space. */
-static void put_text(out_t *o, const char *s)
+static void put_text(pl_http_out_t *o, const char *s)
 {
 	for (; *s; s++) {
 		char c = (uint8_t)*s < 0x20 || *s == 0x7f ? ' ' : *s;
-		put(o, &c, 1);
+		pl_http_out_put(o, &c, 1);
 	}
 }
 
@@ -404,7 +400,7 @@ int pl_http_write_error(pl_http_buf_t *out, int status, const char *detail,
 	const char *phrase = pl_http_reason_phrase(status);
 	pl_http_response_t resp = {0};
 	char dbuf[PL_HTTP_DATE_LEN + 1];
-	out_t o;
+	pl_http_out_t o;
 
 	/* a final status that has a body */
 	if (out == NULL || status < 200 || status > 599 || status == 204 ||
@@ -423,17 +419,17 @@ int pl_http_write_error(pl_http_buf_t *out, int status, const char *detail,
 	resp.field_count = sizeof fields / sizeof fields[0];
 	if (check_response(&resp, dbuf) != PL_OK)
 		return PL_ERR_ARG;
-	o = out_begin(out);
+	o = pl_http_out_begin(out);
 	put_head(&o, &resp, dbuf);
-	put_dec(&o, (uint64_t)status);
+	pl_http_out_dec(&o, (uint64_t)status);
 	if (*phrase) {
-		put(&o, " ", 1);
-		put_str(&o, phrase);
+		pl_http_out_put(&o, " ", 1);
+		pl_http_out_str(&o, phrase);
 	}
 	if (detail) {
-		put(&o, ": ", 2);
+		pl_http_out_put(&o, ": ", 2);
 		put_text(&o, detail);
 	}
-	put(&o, "\n", 1);
-	return out_end(&o);
+	pl_http_out_put(&o, "\n", 1);
+	return pl_http_out_end(&o);
 }
