@@ -133,7 +133,7 @@ void pl_tls_config_set_verify(pl_tls_config_t *cfg, bool verify);
 int pl_tls_config_set_alpn(pl_tls_config_t *cfg, const char *list);
 
 /* Cipher suites / groups / signature schemes in preference order (a server
- * uses its own order). PL_ERR_UNSUPPORTED if one is not implemented. A
+ * uses its own order). PL_ERR_UNSUPPORTED for a value padlock lacks. A
  * client sends a key share for the first group only. */
 int pl_tls_config_set_suites(pl_tls_config_t *cfg, const uint16_t *suites,
 			     size_t n);
