@@ -1,6 +1,6 @@
 /*
  * padlock check [options] TARGET: is this site's HTTPS right, and if not,
- * why and how to fix it? Runs the check of src/client/check*.c and prints
+ * why and how to fix it? Runs the check of src/check/check*.c and prints
  * it for a person (grouped by step, coloured on a terminal) or as JSON;
  * the exit status says whether the grade meets --min-grade.
  */

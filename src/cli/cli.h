@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "padlock/check.h"
 #include "padlock/client.h"
 #include "padlock/tls.h"
 

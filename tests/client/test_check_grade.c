@@ -1,6 +1,6 @@
-/* Tests of src/client/check_grade.c and the grade order of check.c: the
+/* Tests of src/check/check_grade.c and the grade order of check.c: the
  * rules of docs/padlock-check.md, finding by finding. */
-#include "client/check_internal.h"
+#include "check/check_internal.h"
 #include "test.h"
 
 static struct check_run run;

@@ -1,6 +1,6 @@
-/* Tests of src/client/check_http.c: how padlock check reads a
+/* Tests of src/check/check_http.c: how padlock check reads a
  * Strict-Transport-Security value (RFC 6797 6.1). */
-#include "client/check_internal.h"
+#include "check/check_internal.h"
 #include "test.h"
 
 static long long age;

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "client/check_internal.h"
+#include "check/check_internal.h"
 #include "client/client_internal.h"
 
 /* pl_client_get callbacks: the head is all step 6 needs. */

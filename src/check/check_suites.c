@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/check_internal.h"
+#include "check/check_internal.h"
 
 static const uint16_t legacy_groups[] = {
 	PL_GROUP_X25519, PL_GROUP_SECP256R1, PL_GROUP_SECP384R1, 0x0019,

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/check_internal.h"
+#include "check/check_internal.h"
 
 #define DAY (24 * 60 * 60)
 

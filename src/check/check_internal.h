@@ -1,11 +1,11 @@
-/* What the files of padlock check (src/client/check*.c) share; not part of
+/* What the files of padlock check (src/check/check*.c) share; not part of
  * the public API. */
 #ifndef PADLOCK_CHECK_INTERNAL_H
 #define PADLOCK_CHECK_INTERNAL_H
 
 #include <stdio.h>
 
-#include "padlock/client.h"
+#include "padlock/check.h"
 #include "padlock/x509.h"
 
 /* One run: the options with their defaults filled in, the result being

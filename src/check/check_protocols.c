@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/check_internal.h"
+#include "check/check_internal.h"
 
 /* What every version probe offers besides its suites: the groups a probe
  * can make key shares for first, then the others a server may know. */

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "client/check_internal.h"
+#include "check/check_internal.h"
 #include "client/client_internal.h"
 
 #define DEFAULT_PORT 443

@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "client/check_internal.h"
+#include "check/check_internal.h"
 #include "client/client_internal.h"
 
 #define HSTS_MIN_AGE 15768000LL /* six months of 365 days, in seconds */

@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "client/check_internal.h"
+#include "check/check_internal.h"
 #include "client/client_internal.h"
 
 #define ADDRESSES_MAX 16

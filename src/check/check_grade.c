@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "client/check_internal.h"
+#include "check/check_internal.h"
 
 #define HSTS_MIN_AGE 15768000LL
 

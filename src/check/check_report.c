@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "client/check_internal.h"
+#include "check/check_internal.h"
 
 #define SUITES_FIX \
 	"offer only ECDHE with AES-GCM or ChaCha20-Poly1305 (Mozilla's " \
