@@ -68,11 +68,14 @@ static int open13(pl_tls_protect_t *p, uint8_t *rec, size_t len,
 					     "record failed authentication "
 					     "(bad_record_mac)");
 	p->seq++;
-	/* RFC 8449 4: the limit we advertised bounds the whole
-	 * TLSInnerPlaintext (content, type and padding). */
+	/* RFC 8446 5.4 (RFC 9846 5.4 alike): the whole TLSInnerPlaintext,
+	 * padding included, is at most 2^14 + 1 bytes, or the limit we
+	 * advertised in record_size_limit (RFC 8449 4). */
 	size_t n = len - PL_AEAD_TAG_LEN;
+	if (limit == 0 || limit > PL_TLS_MAX_PLAINTEXT + 1)
+		limit = PL_TLS_MAX_PLAINTEXT + 1;
 	out->inner_len = n;
-	if (limit && n > limit)
+	if (n > limit)
 		return pl_tls_protect_refuse(out, PL_ERR_DECODE,
 					     PL_ALERT_RECORD_OVERFLOW,
 					     "TLSInnerPlaintext of %zu bytes "
@@ -86,12 +89,6 @@ static int open13(pl_tls_protect_t *p, uint8_t *rec, size_t len,
 					     PL_ALERT_UNEXPECTED_MESSAGE,
 					     "protected record has no content "
 					     "type");
-	if (n - 1 > PL_TLS_MAX_PLAINTEXT)
-		return pl_tls_protect_refuse(out, PL_ERR_DECODE,
-					     PL_ALERT_RECORD_OVERFLOW,
-					     "record plaintext of %zu bytes "
-					     "exceeds the limit",
-					     n - 1);
 	out->type = body[n - 1];
 	out->data = body;
 	out->len = n - 1;

@@ -176,14 +176,23 @@ static int read_content(pl_tls_conn_t *c, uint8_t type, const uint8_t *p,
 	}
 }
 
+/* RFC 8446 4.2.10: a server that rejected 0-RTT skips the client's early
+ * data records that fail to deprotect, up to a budget (early_skip, set
+ * while early data may still come and cleared by the first record that
+ * deprotects). A record too short to hold any AEAD record is never early
+ * data: it is bad_record_mac like any other. */
+static bool may_skip_early_data(const pl_tls_conn_t *c, size_t len)
+{
+	return c->early_skip > 0 && len <= c->early_skip &&
+	       len >= c->rd.prot.ops->overhead(&c->rd.prot);
+}
+
 static int read_protected(pl_tls_conn_t *c, uint8_t *rec, size_t len)
 {
 	pl_tls_opened_t o;
 	int ret = pl_tls_protect_open(&c->rd.prot, rec, len,
 				      c->own_record_limit, &o);
-	if (ret == PL_ERR_DECRYPT && c->early_skip >= len) {
-		/* RFC 8446 4.2.10: a server that rejected 0-RTT skips the
-		 * client's early data records. */
+	if (ret == PL_ERR_DECRYPT && may_skip_early_data(c, len)) {
 		c->early_skip -= len;
 		return PL_OK;
 	}
@@ -193,6 +202,13 @@ static int read_protected(pl_tls_conn_t *c, uint8_t *rec, size_t len)
 	if (o.type == PL_CT_CHANGE_CIPHER_SPEC)
 		return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
 				   "protected change_cipher_spec record");
+	/* RFC 8446 5.4: a handshake or alert TLSInnerPlaintext with empty
+	 * content is unexpected_message, whatever its padding. */
+	if (o.len == 0 && (o.type == PL_CT_HANDSHAKE || o.type == PL_CT_ALERT))
+		return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
+				   "protected %s record with no content",
+				   o.type == PL_CT_ALERT ? "alert"
+							 : "handshake");
 	return read_content(c, o.type, o.data, o.len);
 }
 

@@ -8,6 +8,12 @@
  * numbers (order, replay, exhaustion before 2^64) and rekeying, for both
  * versions.
  *
+ * The record layer of a connection against hostile records (RFC 8446 5,
+ * 4.2.10): empty handshake and alert content, the TLSInnerPlaintext size
+ * limit counted with its padding, records too short for the tag, and the
+ * skipping of rejected early data, only while it may come and within its
+ * budget.
+ *
  * The hand-off of application data: a record that arrives while nothing
  * is waiting becomes the read queue as it is (no copy); one that arrives
  * behind unread data is appended. Both must give the bytes back in order,
@@ -505,6 +511,373 @@ static void tls12_plaintext_over_the_limit_is_record_overflow(void)
 	}
 }
 
+/* ---- the record layer of a connection, fed forged records ----------------- */
+
+typedef struct {
+	ep_pair_t p;
+	pl_tls_config_t *ccfg, *scfg;
+	ep_keylog_t clog, slog; /* what each side logged */
+} conn_t;
+
+static void conn_new(conn_t *t)
+{
+	static const char *const chains[] = {"p256", NULL};
+
+	memset(t, 0, sizeof(*t));
+	t->ccfg = ep_client_config();
+	t->scfg = ep_server_config(chains);
+	pl_tls_config_set_keylog(t->ccfg, ep_keylog, &t->clog);
+	pl_tls_config_set_keylog(t->scfg, ep_keylog, &t->slog);
+	ep_pair_new(&t->p, t->ccfg, t->scfg, "localhost");
+}
+
+static void conn_free(conn_t *t)
+{
+	ep_pair_free(&t->p);
+	pl_tls_config_free(t->ccfg);
+	pl_tls_config_free(t->scfg);
+}
+
+/* Seals a record with secret label of log (content data, type, pad
+ * zeros; type 0 writes no type byte) at sequence seq, feeds it to c. */
+static void forge(conn_t *t, const ep_keylog_t *log, pl_tls_conn_t *c,
+		  const char *label, uint64_t seq, uint8_t type,
+		  const uint8_t *data, size_t len, size_t pad)
+{
+	pl_buf_t rec = PL_BUF_INIT;
+	ep_keys_t keys;
+
+	if (!ep_keys_init(&keys, pl_tls_suite(t->p.server),
+			  ep_secret(log, label))) {
+		CHECK_MSG(false, "no %s", label);
+		return;
+	}
+	keys.seq = seq;
+	CHECK(ep_seal(&keys, type, data, len, pad, &rec));
+	(void)pl_tls_feed(c, pl_buf_head(&rec), pl_buf_size(&rec));
+	ep_keys_free(&keys);
+	pl_buf_free(&rec);
+}
+
+/* c failed with alert and its peer (unless NULL: one that cannot read
+ * c's records) read that alert. */
+static void expect_refused(pl_tls_conn_t *c, pl_tls_conn_t *peer, int alert,
+			   const char *what)
+{
+	CHECK_MSG(pl_tls_failed(c) && pl_tls_alert(c) == alert,
+		  "%s: %s (wanted %s): %s", what,
+		  pl_tls_failed(c) ? pl_tls_alert_name(pl_tls_alert(c))
+				   : "accepted",
+		  pl_tls_alert_name(alert), pl_tls_reason(c));
+	if (peer == NULL)
+		return;
+	ep_move(c, peer);
+	CHECK_MSG(pl_tls_alert_received(peer) && pl_tls_alert(peer) == alert,
+		  "%s: the peer: %s", what, pl_tls_reason(peer));
+}
+
+static void expect_alive(pl_tls_conn_t *c, const char *what)
+{
+	CHECK_MSG(!pl_tls_failed(c), "%s: refused with %s: %s", what,
+		  pl_tls_alert_name(pl_tls_alert(c)), pl_tls_reason(c));
+}
+
+/* RFC 8446 5.4: a handshake or alert record whose TLSInnerPlaintext has
+ * no content is unexpected_message, whatever its padding; both ways,
+ * during and after the handshake. An empty application data record is
+ * allowed (cover traffic). */
+static void empty_handshake_or_alert_content_is_unexpected_message(void)
+{
+	static const uint8_t types[] = {PL_CT_HANDSHAKE, PL_CT_ALERT};
+	static const size_t pads[] = {0, 1, 255, PL_TLS_MAX_PLAINTEXT};
+	for (size_t i = 0; i < 2; i++)
+		for (size_t j = 0; j < 4; j++) {
+			conn_t t;
+			for (int to_server = 0; to_server < 2; to_server++) {
+				conn_new(&t);
+				CHECK(ep_handshake(&t.p));
+				pl_tls_conn_t *c = to_server ? t.p.server
+							     : t.p.client;
+				pl_tls_conn_t *peer = to_server ? t.p.client
+								: t.p.server;
+				forge(&t, to_server ? &t.clog : &t.slog, c,
+				      to_server ? "CLIENT_TRAFFIC_SECRET_0"
+						: "SERVER_TRAFFIC_SECRET_0",
+				      0, types[i], NULL, 0, pads[j]);
+				expect_refused(c, peer,
+					       PL_ALERT_UNEXPECTED_MESSAGE,
+					       "empty content, connected");
+				conn_free(&t);
+			}
+
+			/* the server waiting for the client's Finished */
+			size_t n;
+			conn_new(&t);
+			ep_move(t.p.client, t.p.server);
+			ep_move(t.p.server, t.p.client);
+			(void)pl_tls_output(t.p.client, &n);
+			pl_tls_output_consumed(t.p.client, n);
+			forge(&t, &t.slog, t.p.server,
+			      "CLIENT_HANDSHAKE_TRAFFIC_SECRET", 0, types[i],
+			      NULL, 0, pads[j]);
+			expect_refused(t.p.server, t.p.client,
+				       PL_ALERT_UNEXPECTED_MESSAGE,
+				       "empty content during the handshake");
+			conn_free(&t);
+		}
+	conn_t t;
+	size_t n;
+	uint8_t buf[8];
+	conn_new(&t);
+	CHECK(ep_handshake(&t.p));
+	forge(&t, &t.clog, t.p.server, "CLIENT_TRAFFIC_SECRET_0", 0,
+	      PL_CT_APPLICATION_DATA, NULL, 0, 300);
+	expect_alive(t.p.server, "empty padded application data");
+	CHECK(pl_tls_read(t.p.server, buf, sizeof(buf), &n) == PL_OK && n == 0);
+	forge(&t, &t.clog, t.p.server, "CLIENT_TRAFFIC_SECRET_0", 1,
+	      PL_CT_APPLICATION_DATA, (const uint8_t *)"after", 5, 0);
+	CHECK(pl_tls_read(t.p.server, buf, sizeof(buf), &n) == PL_OK &&
+	      n == 5 && memcmp(buf, "after", 5) == 0);
+	conn_free(&t);
+}
+
+/* RFC 8446 5.4: the whole TLSInnerPlaintext (content, type, padding) is
+ * at most 2^14 + 1 bytes: the largest content, or the most padding, that
+ * keeps to it is accepted; one byte more, of either, is record_overflow. */
+static void inner_plaintext_limit_counts_the_padding(void)
+{
+	static uint8_t data[PL_TLS_MAX_PLAINTEXT + 1], got[PL_TLS_MAX_PLAINTEXT];
+	static const struct {
+		size_t len, pad;
+		bool ok;
+	} cases[] = {
+		{PL_TLS_MAX_PLAINTEXT, 0, true},
+		{100, PL_TLS_MAX_PLAINTEXT - 100, true},
+		{1, PL_TLS_MAX_PLAINTEXT - 1, true},
+		{0, PL_TLS_MAX_PLAINTEXT, true},
+		{PL_TLS_MAX_PLAINTEXT, 1, false},
+		{100, PL_TLS_MAX_PLAINTEXT - 99, false},
+		{0, PL_TLS_MAX_PLAINTEXT + 1, false},
+		{PL_TLS_MAX_PLAINTEXT + 1, 0, false},
+	};
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i % 251 + 1);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		conn_t t;
+		char what[64];
+		snprintf(what, sizeof(what), "content %zu, padding %zu",
+			 cases[i].len, cases[i].pad);
+		conn_new(&t);
+		CHECK(ep_handshake(&t.p));
+		forge(&t, &t.clog, t.p.server, "CLIENT_TRAFFIC_SECRET_0", 0,
+		      PL_CT_APPLICATION_DATA, data, cases[i].len,
+		      cases[i].pad);
+		if (cases[i].ok) {
+			size_t n = 0, have = 0;
+			expect_alive(t.p.server, what);
+			while (pl_tls_read(t.p.server, got + have,
+					   sizeof(got) - have, &n) == PL_OK &&
+			       n > 0)
+				have += n;
+			CHECK_EQ_INT(have, cases[i].len);
+			CHECK(memcmp(got, data, have) == 0);
+		} else {
+			expect_refused(t.p.server, t.p.client,
+				       PL_ALERT_RECORD_OVERFLOW, what);
+		}
+		conn_free(&t);
+	}
+}
+
+/* A client that has read the server's plaintext records (ServerHello,
+ * a compatibility change_cipher_spec) and nothing protected: it reads
+ * with the server's handshake key, before any record_size_limit applies. */
+static void client_after_server_hello(conn_t *t)
+{
+	size_t n, len;
+	const uint8_t *out;
+
+	conn_new(t);
+	ep_move(t->p.client, t->p.server);
+	out = pl_tls_output(t->p.server, &n);
+	for (size_t at = 0; at < n; at += len) {
+		len = ep_record_len(out + at, n - at);
+		if (len == 0 || out[at] == PL_CT_APPLICATION_DATA)
+			break;
+		(void)pl_tls_feed(t->p.client, out + at, len);
+	}
+	pl_tls_output_consumed(t->p.server, n);
+	expect_alive(t->p.client, "the ServerHello");
+}
+
+/* The same limit before the peer's record_size_limit is known (the
+ * client reading the server's encrypted handshake, RFC 8446 5.4): the
+ * first byte of a handshake message with the most padding allowed is
+ * taken; one byte more padding is record_overflow. */
+static void inner_plaintext_limit_holds_before_record_size_limit(void)
+{
+	static const uint8_t ee_type = PL_HS_ENCRYPTED_EXTENSIONS;
+	for (size_t extra = 0; extra < 2; extra++) {
+		conn_t t;
+		client_after_server_hello(&t);
+		forge(&t, &t.slog, t.p.client,
+		      "SERVER_HANDSHAKE_TRAFFIC_SECRET", 0, PL_CT_HANDSHAKE,
+		      &ee_type, 1, PL_TLS_MAX_PLAINTEXT - 1 + extra);
+		if (extra == 0)
+			expect_alive(t.p.client, "TLSInnerPlaintext of 2^14 + 1");
+		else
+			expect_refused(t.p.client, NULL,
+				       PL_ALERT_RECORD_OVERFLOW,
+				       "TLSInnerPlaintext of 2^14 + 2");
+		conn_free(&t);
+	}
+}
+
+/* RFC 8446 5.2: a protected record too short to hold the AEAD tag (down
+ * to a zero-length one, 17 03 03 00 00) is bad_record_mac, each time,
+ * both ways: never skipped once the handshake is over. */
+static void record_shorter_than_a_tag_is_bad_record_mac(void)
+{
+	static const uint8_t junk[17] = {0x5a, 1, 2, 3, 4, 5, 6, 7, 8,
+					 9, 10, 11, 12, 13, 14, 15, 16};
+	for (size_t len = 0; len < sizeof(junk); len++)
+		for (int to_server = 0; to_server < 2; to_server++) {
+			conn_t t;
+			uint8_t rec[5 + sizeof(junk)] = {PL_CT_APPLICATION_DATA,
+							 3, 3, 0, (uint8_t)len};
+			memcpy(rec + 5, junk, len);
+			conn_new(&t);
+			CHECK(ep_handshake(&t.p));
+			pl_tls_conn_t *c = to_server ? t.p.server : t.p.client;
+			pl_tls_conn_t *peer = to_server ? t.p.client : t.p.server;
+			/* several in a row: the first must already fail */
+			for (int k = 0; k < 3; k++)
+				(void)pl_tls_feed(c, rec, 5 + len);
+			expect_refused(c, peer, PL_ALERT_BAD_RECORD_MAC,
+				       "a short protected record");
+			conn_free(&t);
+		}
+}
+
+/* The client's first flight, its ClientHello grown by an empty early_data
+ * extension (RFC 8446 4.2.10): the record's, the message's and the
+ * extension block's lengths grow by 4. Returns its length, 0 on failure. */
+static size_t hello_with_early_data(pl_tls_conn_t *client, uint8_t *out,
+				    size_t cap)
+{
+	size_t n, at = 5 + 4 + 2 + 32;
+	const uint8_t *ch = pl_tls_output(client, &n);
+
+	if (n + 4 > cap || ep_record_len(ch, n) != n)
+		return 0;
+	memcpy(out, ch, n);
+	pl_tls_output_consumed(client, n);
+	at += 1 + out[at];                              /* session id */
+	at += 2 + ((size_t)out[at] << 8 | out[at + 1]); /* cipher suites */
+	at += 1 + out[at];                              /* compression */
+	size_t ext = (size_t)out[at] << 8 | out[at + 1];
+	if (at + 2 + ext != n)
+		return 0;
+	ext += 4;
+	out[at] = (uint8_t)(ext >> 8);
+	out[at + 1] = (uint8_t)ext;
+	memcpy(out + n, "\x00\x2a\x00\x00", 4);
+	size_t body = n - 5 + 4, msg = n - 9 + 4;
+	out[3] = (uint8_t)(body >> 8);
+	out[4] = (uint8_t)body;
+	out[6] = (uint8_t)(msg >> 16);
+	out[7] = (uint8_t)(msg >> 8);
+	out[8] = (uint8_t)msg;
+	return n + 4;
+}
+
+/* A server that got a ClientHello offering early data (with_early_data)
+ * or not, has answered, and waits for the client's second flight. */
+static void server_after_hello(conn_t *t, bool with_early_data)
+{
+	static uint8_t ch[4096];
+	size_t n;
+
+	conn_new(t);
+	if (with_early_data) {
+		n = hello_with_early_data(t->p.client, ch, sizeof(ch));
+		CHECK(n > 0);
+		(void)pl_tls_feed(t->p.server, ch, n);
+	} else {
+		ep_move(t->p.client, t->p.server);
+	}
+	(void)pl_tls_output(t->p.server, &n);
+	pl_tls_output_consumed(t->p.server, n);
+	expect_alive(t->p.server, "the ClientHello");
+}
+
+/* Feeds c a record of len bytes (header excluded) that cannot
+ * authenticate. */
+static void feed_junk(pl_tls_conn_t *c, size_t len)
+{
+	static uint8_t rec[5 + PL_TLS_MAX_CIPHERTEXT];
+	rec[0] = PL_CT_APPLICATION_DATA;
+	rec[1] = rec[2] = 3;
+	rec[3] = (uint8_t)(len >> 8);
+	rec[4] = (uint8_t)len;
+	memset(rec + 5, 0xe7, len);
+	(void)pl_tls_feed(c, rec, 5 + len);
+}
+
+/* RFC 8446 4.2.10: a server that rejects 0-RTT skips the records that do
+ * not deprotect under the client's handshake key, up to a budget; the
+ * first record that deprotects ends the skipping (here a user_canceled
+ * alert, which the server lets pass). Without early data offered, or once
+ * skipping has ended, the same junk is bad_record_mac. */
+static void early_data_is_skipped_only_while_it_may_come(void)
+{
+	static const uint8_t user_canceled[2] = {1, PL_ALERT_USER_CANCELED};
+	conn_t t;
+
+	server_after_hello(&t, true);
+	feed_junk(t.p.server, 100);
+	feed_junk(t.p.server, 1000);
+	feed_junk(t.p.server, PL_TLS_MAX_CIPHERTEXT);
+	expect_alive(t.p.server, "early data records");
+	/* the skipped records took no sequence number: this one is 0 */
+	forge(&t, &t.slog, t.p.server, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", 0,
+	      PL_CT_ALERT, user_canceled, 2, 0);
+	expect_alive(t.p.server, "a protected user_canceled");
+	feed_junk(t.p.server, 100);
+	expect_refused(t.p.server, NULL, PL_ALERT_BAD_RECORD_MAC,
+		       "junk after a record deprotected");
+	conn_free(&t);
+
+	server_after_hello(&t, false);
+	feed_junk(t.p.server, 100);
+	expect_refused(t.p.server, NULL, PL_ALERT_BAD_RECORD_MAC,
+		       "junk without early data offered");
+	conn_free(&t);
+}
+
+/* The skipping never takes a record too short to be one (17 03 03 00 00
+ * included), and stops at its budget: four whole records' worth. */
+static void early_data_skipping_is_bounded(void)
+{
+	conn_t t;
+
+	for (size_t len = 0; len <= PL_AEAD_TAG_LEN; len++) {
+		server_after_hello(&t, true);
+		feed_junk(t.p.server, len);
+		expect_refused(t.p.server, NULL, PL_ALERT_BAD_RECORD_MAC,
+			       "a short record in the early data window");
+		conn_free(&t);
+	}
+	server_after_hello(&t, true);
+	for (int i = 0; i < 4; i++)
+		feed_junk(t.p.server, PL_TLS_MAX_CIPHERTEXT);
+	expect_alive(t.p.server, "four records of early data");
+	feed_junk(t.p.server, PL_AEAD_TAG_LEN + 1);
+	expect_refused(t.p.server, NULL, PL_ALERT_BAD_RECORD_MAC,
+		       "early data past the budget");
+	conn_free(&t);
+}
+
 int main(void)
 {
 	ep_setup();
@@ -517,5 +890,11 @@ int main(void)
 	RUN(sequence_numbers_never_wrap);
 	RUN(rekey_starts_a_new_sequence);
 	RUN(tls12_plaintext_over_the_limit_is_record_overflow);
+	RUN(empty_handshake_or_alert_content_is_unexpected_message);
+	RUN(inner_plaintext_limit_counts_the_padding);
+	RUN(inner_plaintext_limit_holds_before_record_size_limit);
+	RUN(record_shorter_than_a_tag_is_bad_record_mac);
+	RUN(early_data_is_skipped_only_while_it_may_come);
+	RUN(early_data_skipping_is_bounded);
 	return test_finish();
 }
