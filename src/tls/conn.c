@@ -73,8 +73,8 @@ void pl_tls_conn_free(pl_tls_conn_t *c)
 	pl_buf_free(&c->app_in);
 	pl_buf_free(&c->hs_in);
 	pl_buf_free(&c->hs_out);
-	pl_aead_free(c->rd.aead);
-	pl_aead_free(c->wr.aead);
+	pl_tls_protect_clear(&c->rd.prot);
+	pl_tls_protect_clear(&c->wr.prot);
 	pl_x509_chain_free(c->peer_chain);
 	for (size_t i = 0; i < c->n_tickets; i++)
 		free(c->tickets[i].ticket);
@@ -177,7 +177,7 @@ static int check_header(pl_tls_conn_t *c, const uint8_t *h)
 		return pl_tls_fail(c, PL_ALERT_PROTOCOL_VERSION,
 				   "record version %02x%02x is not TLS", h[1],
 				   h[2]);
-	if (c->rd.aead != NULL && type == PL_CT_APPLICATION_DATA) {
+	if (pl_tls_protect_on(&c->rd.prot) && type == PL_CT_APPLICATION_DATA) {
 		if (len > PL_TLS_MAX_CIPHERTEXT)
 			return pl_tls_fail(c, PL_ALERT_RECORD_OVERFLOW,
 					   "protected record of %zu bytes "

@@ -123,27 +123,23 @@ int pl_tls_ks_resumption(pl_tls_conn_t *c)
 int pl_tls_set_keys(pl_tls_conn_t *c, pl_tls_dir_t *dir,
 		    const uint8_t *secret, bool application)
 {
-	uint8_t key[PL_AEAD_KEY_MAX];
+	uint8_t key[PL_AEAD_KEY_MAX], iv[PL_AEAD_NONCE_LEN];
 	size_t key_len = pl_aead_key_len(c->aead);
 	int ret;
 	if (secret != dir->secret)
 		memcpy(dir->secret, secret, c->hash_len);
 	if ((ret = pl_tls_expand_label(c->hash, secret, "key", NULL, 0, key,
 				       key_len)) ||
-	    (ret = pl_tls_expand_label(c->hash, secret, "iv", NULL, 0, dir->iv,
-				       PL_AEAD_NONCE_LEN)))
+	    (ret = pl_tls_expand_label(c->hash, secret, "iv", NULL, 0, iv,
+				       PL_AEAD_NONCE_LEN)) ||
+	    (ret = pl_tls_protect_rekey(&dir->prot, &pl_tls_protect_13,
+					c->aead, key, iv)))
 		goto out;
-	pl_aead_free(dir->aead);
-	dir->aead = pl_aead_new(c->aead, key);
-	if (dir->aead == NULL) {
-		ret = PL_ERR_CRYPTO;
-		goto out;
-	}
-	dir->seq = 0;
 	dir->epoch++;
 	dir->application = application;
 out:
 	pl_cleanse(key, sizeof(key));
+	pl_cleanse(iv, sizeof(iv));
 	return ret;
 }
 

@@ -8,18 +8,9 @@
 
 #include "tls/tls_int.h"
 
-/* RFC 8446 5.3: the nonce is the IV XORed with the 64-bit sequence number,
- * left-padded to the IV length. */
-static void make_nonce(const pl_tls_dir_t *d, uint8_t nonce[PL_AEAD_NONCE_LEN])
-{
-	memcpy(nonce, d->iv, PL_AEAD_NONCE_LEN);
-	for (int i = 0; i < 8; i++)
-		nonce[PL_AEAD_NONCE_LEN - 1 - i] ^= (uint8_t)(d->seq >> (8 * i));
-}
-
 static size_t max_fragment(const pl_tls_conn_t *c)
 {
-	if (c->wr.aead == NULL)
+	if (!pl_tls_protect_on(&c->wr.prot))
 		return PL_TLS_MAX_PLAINTEXT;
 	/* RFC 8449 4: the limit counts the content type byte in TLS 1.3. */
 	size_t limit = (size_t)c->peer_record_limit - 1;
@@ -45,44 +36,18 @@ static int write_plain(pl_tls_conn_t *c, uint8_t type, const uint8_t *data,
 static int write_protected(pl_tls_conn_t *c, uint8_t type, const uint8_t *data,
 			   size_t len)
 {
-	pl_tls_dir_t *d = &c->wr;
-	uint8_t nonce[PL_AEAD_NONCE_LEN];
-	size_t inner = len + 1; /* no padding: content || type */
-	size_t total = inner + PL_AEAD_TAG_LEN;
-	int ret;
-	if (d->seq == UINT64_MAX)
+	int ret = pl_tls_protect_seal(&c->wr.prot, type, data, len, &c->out);
+	if (ret == PL_ERR_STATE)
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				   "sending sequence number exhausted");
-	if ((ret = pl_buf_reserve(&c->out, PL_TLS_RECORD_HEADER + total)))
-		return ret;
-	uint8_t *rec = c->out.data + c->out.len;
-	rec[0] = PL_CT_APPLICATION_DATA;
-	rec[1] = 0x03;
-	rec[2] = 0x03;
-	rec[3] = (uint8_t)(total >> 8);
-	rec[4] = (uint8_t)total;
-	uint8_t *body = rec + PL_TLS_RECORD_HEADER;
-	memmove(body, data, len);
-	body[len] = type;
-	make_nonce(d, nonce);
-	ret = pl_aead_seal(d->aead, nonce, rec, PL_TLS_RECORD_HEADER, body,
-			   inner, body);
-	if (ret) {
-		/* The plaintext sits past len, where no wipe would find it. */
-		pl_cleanse(rec, PL_TLS_RECORD_HEADER + total);
-		return ret;
-	}
-	d->seq++;
-	c->out.len += PL_TLS_RECORD_HEADER + total;
-	pl_buf_grew(&c->out);
-	return PL_OK;
+	return ret;
 }
 
 int pl_tls_record_write(pl_tls_conn_t *c, uint8_t type, const uint8_t *data,
 			size_t len)
 {
 	int ret = PL_OK;
-	if (type == PL_CT_CHANGE_CIPHER_SPEC || c->wr.aead == NULL)
+	if (type == PL_CT_CHANGE_CIPHER_SPEC || !pl_tls_protect_on(&c->wr.prot))
 		do {
 			size_t n = len < PL_TLS_MAX_PLAINTEXT ? len
 							      : PL_TLS_MAX_PLAINTEXT;
@@ -211,54 +176,40 @@ static int read_content(pl_tls_conn_t *c, uint8_t type, const uint8_t *p,
 	}
 }
 
+/* RFC 8446 4.2.10: a server that rejected 0-RTT skips the client's early
+ * data records that fail to deprotect, up to a budget (early_skip, set
+ * while early data may still come and cleared by the first record that
+ * deprotects). A record too short to hold any AEAD record is never early
+ * data: it is bad_record_mac like any other. */
+static bool may_skip_early_data(const pl_tls_conn_t *c, size_t len)
+{
+	return c->early_skip > 0 && len <= c->early_skip &&
+	       len >= c->rd.prot.ops->overhead(&c->rd.prot);
+}
+
 static int read_protected(pl_tls_conn_t *c, uint8_t *rec, size_t len)
 {
-	pl_tls_dir_t *d = &c->rd;
-	uint8_t nonce[PL_AEAD_NONCE_LEN];
-	uint8_t *body = rec + PL_TLS_RECORD_HEADER;
-	if (d->seq == UINT64_MAX)
-		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
-				   "receiving sequence number exhausted");
-	make_nonce(d, nonce);
-	int ret = pl_aead_open(d->aead, nonce, rec, PL_TLS_RECORD_HEADER, body,
-			       len, body);
-	if (ret != PL_OK) {
-		/* RFC 8446 4.2.10: a server that rejected 0-RTT skips the
-		 * client's early data records. */
-		if (c->early_skip >= len) {
-			c->early_skip -= len;
-			return PL_OK;
-		}
-		return pl_tls_fail(c, PL_ALERT_BAD_RECORD_MAC,
-				   "record failed authentication (bad_record_mac)");
+	pl_tls_opened_t o;
+	int ret = pl_tls_protect_open(&c->rd.prot, rec, len,
+				      c->own_record_limit, &o);
+	if (ret == PL_ERR_DECRYPT && may_skip_early_data(c, len)) {
+		c->early_skip -= len;
+		return PL_OK;
 	}
+	if (ret != PL_OK)
+		return pl_tls_fail(c, o.alert, "%s", o.why);
 	c->early_skip = 0;
-	d->seq++;
-	/* RFC 8449 4: the limit we advertised bounds the whole
-	 * TLSInnerPlaintext (content, type and padding). */
-	size_t n = len - PL_AEAD_TAG_LEN;
-	if (c->own_record_limit && n > c->own_record_limit)
-		return pl_tls_fail(c, PL_ALERT_RECORD_OVERFLOW,
-				   "record of %zu bytes exceeds our "
-				   "record_size_limit %u",
-				   n, c->own_record_limit);
-	/* RFC 8446 5.4: the content type is the last non-zero byte. */
-	while (n > 0 && body[n - 1] == 0)
-		n--;
-	if (n == 0)
-		return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
-				   "protected record has no content type");
-	uint8_t type = body[n - 1];
-	n--;
-	if (n > PL_TLS_MAX_PLAINTEXT)
-		return pl_tls_fail(c, PL_ALERT_RECORD_OVERFLOW,
-				   "record plaintext of %zu bytes exceeds the "
-				   "limit",
-				   n);
-	if (type == PL_CT_CHANGE_CIPHER_SPEC)
+	if (o.type == PL_CT_CHANGE_CIPHER_SPEC)
 		return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
 				   "protected change_cipher_spec record");
-	return read_content(c, type, body, n);
+	/* RFC 8446 5.4: a handshake or alert TLSInnerPlaintext with empty
+	 * content is unexpected_message, whatever its padding. */
+	if (o.len == 0 && (o.type == PL_CT_HANDSHAKE || o.type == PL_CT_ALERT))
+		return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
+				   "protected %s record with no content",
+				   o.type == PL_CT_ALERT ? "alert"
+							 : "handshake");
+	return read_content(c, o.type, o.data, o.len);
 }
 
 int pl_tls_record_read(pl_tls_conn_t *c)
@@ -272,7 +223,7 @@ int pl_tls_record_read(pl_tls_conn_t *c)
 		return PL_OK; /* RFC 8446 6.1: data after close_notify is ignored */
 	if (type == PL_CT_CHANGE_CIPHER_SPEC)
 		return read_ccs(c, body, len);
-	if (c->rd.aead != NULL) {
+	if (pl_tls_protect_on(&c->rd.prot)) {
 		if (type == PL_CT_APPLICATION_DATA)
 			return read_protected(c, rec, len);
 		/* A peer that failed before it installed its keys may send

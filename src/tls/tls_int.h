@@ -21,6 +21,7 @@
 
 #include "padlock/tls.h"
 #include "tls/buf.h"
+#include "tls/protect.h"
 
 /* Content types (RFC 8446 5.1). */
 #define PL_CT_CHANGE_CIPHER_SPEC 20
@@ -131,9 +132,7 @@ typedef enum {
 
 /* Protection of one direction. */
 typedef struct {
-	pl_aead_t *aead; /* NULL: records are plaintext */
-	uint8_t iv[PL_AEAD_NONCE_LEN];
-	uint64_t seq;
+	pl_tls_protect_t prot; /* key, IV and sequence number (protect.h) */
 	uint8_t secret[PL_HASH_MAX]; /* the current traffic secret */
 	bool application;            /* application (not handshake) keys */
 	uint32_t epoch;              /* counts key changes */
