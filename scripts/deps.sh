@@ -9,7 +9,7 @@ packages=(
   libssl-dev openssl
   libjansson-dev libsystemd-dev libconfuse-dev
   clang libclang-rt-14-dev llvm
-  gnutls-bin curl python3 tshark faketime
+  gnutls-bin curl python3 tshark faketime valgrind
   ca-certificates iproute2
   libnss3-tools chromium
   testssl.sh nftables iptables

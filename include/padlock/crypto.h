@@ -153,6 +153,70 @@ int pl_kex_derive(pl_kex_t *k, const uint8_t *peer, size_t peer_len,
 /* Wipes and frees. NULL is ignored. */
 void pl_kex_free(pl_kex_t *k);
 
+/* ---- ML-KEM-768 (NIST FIPS 203) --------------------------------------------
+ * The key-encapsulation mechanism of the post-quantum hybrid group
+ * X25519MLKEM768. Written in padlock (OpenSSL 3.0 has no ML-KEM), in
+ * constant time where secrets are involved. A client makes a key pair and
+ * sends the encapsulation key; the server encapsulates against it and
+ * sends the ciphertext; both end with the same 32-byte shared secret. */
+
+#define PL_MLKEM768_EK_LEN 1184 /* encapsulation key */
+#define PL_MLKEM768_DK_LEN 2400 /* decapsulation key, FIPS 203's 768k+96 */
+#define PL_MLKEM768_CT_LEN 1088 /* ciphertext */
+#define PL_MLKEM_SS_LEN 32      /* shared secret */
+
+/* One ML-KEM-768 key pair; the decapsulation key is wiped when freed. */
+typedef struct pl_mlkem pl_mlkem_t;
+
+/* ML-KEM.KeyGen (FIPS 203 Algorithm 19) with seeds from the CSPRNG. NULL
+ * when out of memory or the CSPRNG fails. */
+pl_mlkem_t *pl_mlkem768_new(void);
+
+/* The key pair ML-KEM.KeyGen_internal(d, z) gives (Algorithm 16): for
+ * known-answer tests; everything else uses pl_mlkem768_new. */
+pl_mlkem_t *pl_mlkem768_new_from_seed(const uint8_t d[32],
+				      const uint8_t z[32]);
+
+/* A key pair from an expanded decapsulation key (dk_len must be
+ * PL_MLKEM768_DK_LEN), after the decapsulation key checks of FIPS 203 7.3
+ * (length, and the hash of the encapsulation key it holds). NULL when a
+ * check fails or out of memory. For tests that replay published keys. */
+pl_mlkem_t *pl_mlkem768_new_from_private(const uint8_t *dk, size_t dk_len);
+
+/* Writes the encapsulation key (PL_MLKEM768_EK_LEN bytes) into out.
+ * PL_ERR_ARG when cap is too small. */
+int pl_mlkem768_public(const pl_mlkem_t *k, uint8_t *out, size_t cap,
+		       size_t *len);
+
+/* ML-KEM.Encaps (Algorithm 20) against the peer's encapsulation key ek:
+ * writes the ciphertext (PL_MLKEM768_CT_LEN bytes) and the shared secret
+ * (PL_MLKEM_SS_LEN). PL_ERR_DECODE, outputs untouched, when ek fails the
+ * encapsulation key check of FIPS 203 7.2 (its length, or a coefficient
+ * not below q): in TLS that is illegal_parameter (RFC 10024 4.2).
+ * PL_ERR_CRYPTO when the CSPRNG fails. */
+int pl_mlkem768_encaps(const uint8_t *ek, size_t ek_len,
+		       uint8_t ct[PL_MLKEM768_CT_LEN],
+		       uint8_t ss[PL_MLKEM_SS_LEN]);
+
+/* The same with the randomness m given: ML-KEM.Encaps_internal (Algorithm
+ * 17) behind the same check. For known-answer tests. */
+int pl_mlkem768_encaps_with(const uint8_t *ek, size_t ek_len,
+			    const uint8_t m[32],
+			    uint8_t ct[PL_MLKEM768_CT_LEN],
+			    uint8_t ss[PL_MLKEM_SS_LEN]);
+
+/* ML-KEM.Decaps (Algorithm 21): the shared secret (PL_MLKEM_SS_LEN bytes)
+ * for ciphertext ct. PL_ERR_DECODE when ct_len is not PL_MLKEM768_CT_LEN
+ * (illegal_parameter in TLS). Any ciphertext of the right length gives a
+ * secret: one that was not made for this key gives the implicit-rejection
+ * secret, which the peer cannot know, and the handshake fails later at
+ * Finished, without telling anyone which case occurred. */
+int pl_mlkem768_decaps(const pl_mlkem_t *k, const uint8_t *ct, size_t ct_len,
+		       uint8_t ss[PL_MLKEM_SS_LEN]);
+
+/* Wipes and frees. NULL is ignored. */
+void pl_mlkem_free(pl_mlkem_t *k);
+
 /* ---- signatures ---------------------------------------------------------- */
 
 /* TLS SignatureScheme code points (RFC 8446 4.2.3). */

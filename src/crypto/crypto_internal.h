@@ -17,6 +17,10 @@ struct pl_crypto_algs {
 	EVP_MD *sha256;
 	EVP_MD *sha384;
 	EVP_MD *sha512;
+	EVP_MD *sha3_256; /* SHA3 and SHAKE: ML-KEM's H, G, J, PRF, XOF */
+	EVP_MD *sha3_512;
+	EVP_MD *shake128;
+	EVP_MD *shake256;
 	EVP_CIPHER *aes_128_gcm;
 	EVP_CIPHER *aes_256_gcm;
 	EVP_CIPHER *chacha20_poly1305;

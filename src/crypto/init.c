@@ -50,12 +50,18 @@ static void init_once_fn(void)
 	algs.sha256 = EVP_MD_fetch(NULL, "SHA2-256", NULL);
 	algs.sha384 = EVP_MD_fetch(NULL, "SHA2-384", NULL);
 	algs.sha512 = EVP_MD_fetch(NULL, "SHA2-512", NULL);
+	algs.sha3_256 = EVP_MD_fetch(NULL, "SHA3-256", NULL);
+	algs.sha3_512 = EVP_MD_fetch(NULL, "SHA3-512", NULL);
+	algs.shake128 = EVP_MD_fetch(NULL, "SHAKE128", NULL);
+	algs.shake256 = EVP_MD_fetch(NULL, "SHAKE256", NULL);
 	algs.aes_128_gcm = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
 	algs.aes_256_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
 	algs.chacha20_poly1305 = EVP_CIPHER_fetch(NULL, "ChaCha20-Poly1305", NULL);
 	if (algs.sha256 == NULL || algs.sha384 == NULL || algs.sha512 == NULL ||
 	    algs.aes_128_gcm == NULL || algs.aes_256_gcm == NULL ||
-	    algs.chacha20_poly1305 == NULL)
+	    algs.chacha20_poly1305 == NULL || algs.sha3_256 == NULL ||
+	    algs.sha3_512 == NULL || algs.shake128 == NULL ||
+	    algs.shake256 == NULL)
 		goto out;
 
 	algs.x25519 = new_x25519_template();
