@@ -81,6 +81,26 @@ pl_x509_store_t *pl_x509_store_new(const char *ca_file, const char *ca_path,
 				   char *err, size_t err_len);
 void pl_x509_store_free(pl_x509_store_t *s);
 
+/* The most certificates a path may have, the leaf and the trust anchor
+ * included, unless pl_x509_store_set_max_depth says otherwise: eight, as
+ * Firefox's mozilla::pkix allows (a leaf, six intermediates, a root). */
+#define PL_X509_MAX_DEPTH_DEFAULT 8u
+#define PL_X509_MAX_DEPTH_LIMIT 32u
+
+/* Sets the most certificates a verified path may have (leaf and anchor
+ * included), 1 to PL_X509_MAX_DEPTH_LIMIT (--max-chain-depth). PL_ERR_ARG
+ * when out of range. */
+int pl_x509_store_set_max_depth(pl_x509_store_t *s, unsigned depth);
+
+/* Adds the certificate revocation lists of the file at path (PEM, several
+ * allowed, or one DER CRL) to s (--crl). From then on, every certificate
+ * of a path whose issuer has a CRL among them is checked against it (a
+ * revoked one is refused with certificate_revoked, a CRL that is expired
+ * or not signed by that issuer refuses the path); certificates of issuers
+ * without one are not checked. PL_ERR_IO / PL_ERR_DECODE with err set. */
+int pl_x509_store_add_crl_file(pl_x509_store_t *s, const char *path,
+			       char *err, size_t err_len);
+
 /* The outcome of a verification. */
 typedef struct {
 	int alert;             /* TLS alert for a failure (RFC 8446 6.2):
@@ -89,14 +109,27 @@ typedef struct {
 	char reason[320];      /* one sentence: "server certificate for
 				  'localhost' expired on 2026-11-20" */
 	char trusted_root[256]; /* on success: subject of the trust anchor */
+	char code[48];         /* on failure: the finding code padlock cert
+				  check names it by ("name.constraint",
+				  "cert.expired", ...; docs/certificate-
+				  diagnostics.md), "chain.invalid" for the
+				  rest */
 } pl_x509_verdict_t;
 
 /* Verifies chain c (leaf first, as received) against store s at time now
- * (seconds since the epoch): path building to a trusted root, validity
- * periods, basic constraints, the serverAuth purpose, and, when host is
- * not NULL, that the leaf covers host (DNS name or IP literal). Returns
- * PL_OK, or PL_ERR_CERT with v->alert and v->reason set. v may not be
- * NULL. */
+ * (seconds since the epoch; 0: the current time), as strictly as the Web
+ * PKI (docs/certificate-diagnostics.md lists every rule): path building
+ * that tries each possible path to a trust anchor of the store (the first
+ * certificate the store trusts ends a path, a trusted intermediate too)
+ * and backs off from a failing one, within the store's max depth; RFC
+ * 5280 path validation in strict mode, name constraints checked against
+ * every name of every certificate and against host, validity periods with
+ * notAfter inclusive, the serverAuth purpose, CRLs added to s, the
+ * browsers' key rules; and, when host is not NULL, that the leaf covers
+ * host (DNS name or IP literal, RFC 6125/9525). The one decision that
+ * padlock get, padlock check and padlock cert check share. Returns PL_OK
+ * (v->trusted_root set), or PL_ERR_CERT with v->alert, v->reason and
+ * v->code set from the best path tried. v may not be NULL. */
 int pl_x509_verify(const pl_x509_store_t *s, const pl_x509_chain_t *c,
 		   const char *host, time_t now, pl_x509_verdict_t *v);
 

@@ -139,6 +139,7 @@ pl_x509_store_t *pl_x509_store_new(const char *ca_file, const char *ca_path,
 		goto out;
 	}
 	s->system = ca_file == NULL && ca_path == NULL;
+	s->max_depth = PL_X509_MAX_DEPTH_DEFAULT;
 	if ((ca_file != NULL && (s->ca_file = strdup(ca_file)) == NULL) ||
 	    (ca_path != NULL && (s->ca_path = strdup(ca_path)) == NULL)) {
 		pl_x509_set_err(err, err_len, "out of memory");
@@ -165,7 +166,89 @@ void pl_x509_store_free(pl_x509_store_t *s)
 	if (s == NULL)
 		return;
 	X509_STORE_free(s->store);
+	sk_X509_CRL_pop_free(s->crls, X509_CRL_free);
 	free(s->ca_file);
 	free(s->ca_path);
 	free(s);
+}
+
+int pl_x509_store_set_max_depth(pl_x509_store_t *s, unsigned depth)
+{
+	if (s == NULL || depth < 1 || depth > PL_X509_MAX_DEPTH_LIMIT)
+		return PL_ERR_ARG;
+	s->max_depth = depth;
+	return PL_OK;
+}
+
+/* Reads the CRLs of one file: PEM blocks, else one DER CRL. */
+static int read_crls(const char *path, const uint8_t *data, size_t len,
+		     STACK_OF(X509_CRL) *out, char *err, size_t err_len)
+{
+	BIO *bio = BIO_new_mem_buf(data, (int)len);
+	const unsigned char *p = data;
+	X509_CRL *crl;
+	int rc = PL_ERR_NOMEM;
+
+	if (bio == NULL)
+		goto out;
+	while ((crl = PEM_read_bio_X509_CRL(bio, NULL, pl_x509_no_password,
+					    NULL)) != NULL) {
+		if (sk_X509_CRL_push(out, crl) <= 0) {
+			X509_CRL_free(crl);
+			goto out;
+		}
+	}
+	if (sk_X509_CRL_num(out) == 0) {
+		crl = d2i_X509_CRL(NULL, &p, (long)len);
+		if (crl != NULL && sk_X509_CRL_push(out, crl) <= 0) {
+			X509_CRL_free(crl);
+			goto out;
+		}
+	}
+	rc = PL_OK;
+	if (sk_X509_CRL_num(out) == 0) {
+		pl_x509_set_err(err, err_len, "%s: no certificate revocation "
+				"list found (PEM \"X509 CRL\" or DER expected)",
+				path);
+		rc = PL_ERR_DECODE;
+	}
+out:
+	if (rc == PL_ERR_NOMEM)
+		pl_x509_set_err(err, err_len, "%s: out of memory", path);
+	BIO_free(bio);
+	ERR_clear_error();
+	return rc;
+}
+
+int pl_x509_store_add_crl_file(pl_x509_store_t *s, const char *path,
+			       char *err, size_t err_len)
+{
+	STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
+	uint8_t *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (crls == NULL) {
+		pl_x509_set_err(err, err_len, "%s: out of memory", path);
+		return PL_ERR_NOMEM;
+	}
+	rc = pl_x509_read_file(path, &data, &len, err, err_len);
+	if (rc == PL_OK)
+		rc = read_crls(path, data, len, crls, err, err_len);
+	if (rc == PL_OK && s->crls == NULL) {
+		s->crls = crls;
+		crls = NULL;
+	}
+	while (rc == PL_OK && crls != NULL && sk_X509_CRL_num(crls) > 0) {
+		X509_CRL *crl = sk_X509_CRL_shift(crls);
+
+		if (sk_X509_CRL_push(s->crls, crl) <= 0) {
+			X509_CRL_free(crl);
+			pl_x509_set_err(err, err_len, "%s: out of memory", path);
+			rc = PL_ERR_NOMEM;
+		}
+	}
+	sk_X509_CRL_pop_free(crls, X509_CRL_free);
+	OPENSSL_free(data);
+	return rc;
 }

@@ -1,8 +1,13 @@
 /*
- * Chain verification: RFC 5280 path validation by libcrypto's X509_STORE,
- * with padlock's policy (serverAuth purpose, RFC 6125 host names, keys of
- * at least 112-bit strength), and each failure told as the TLS alert it
- * becomes and one sentence a person can act on.
+ * Chain verification, the one decision padlock get, check and cert check
+ * share: each path verify_path.c builds is validated by libcrypto's RFC
+ * 5280 path validation in strict mode (with padlock's policy: serverAuth
+ * purpose, RFC 6125 host names, keys of at least 112-bit strength, CRLs,
+ * notAfter inclusive), then by padlock's own rules (verify_rules.c) and
+ * name constraints (verify_names.c). The first path that passes is the
+ * verdict; when none does, the failure of the best path tried, told as the
+ * TLS alert it becomes, the finding code cert check uses, and one
+ * sentence a person can act on.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +22,7 @@
 enum {
 	ALERT_BAD_CERTIFICATE = 42,
 	ALERT_UNSUPPORTED_CERTIFICATE = 43,
+	ALERT_CERTIFICATE_REVOKED = 44,
 	ALERT_CERTIFICATE_EXPIRED = 45,
 	ALERT_CERTIFICATE_UNKNOWN = 46,
 	ALERT_UNKNOWN_CA = 48,
@@ -28,16 +34,19 @@ enum {
  * Debian's libssl and current browsers require of a server's chain. */
 #define AUTH_LEVEL 2
 
-__attribute__((format(printf, 3, 4)))
-static void fail(pl_x509_verdict_t *v, int alert, const char *fmt, ...)
+void pl_x509_verdict_fail(pl_x509_verdict_t *v, int alert, const char *code,
+			  const char *fmt, ...)
 {
 	va_list ap;
 
 	v->alert = alert;
+	snprintf(v->code, sizeof(v->code), "%s", code);
 	va_start(ap, fmt);
 	vsnprintf(v->reason, sizeof(v->reason), fmt, ap);
 	va_end(ap);
 }
+
+#define fail pl_x509_verdict_fail
 
 /* How a sentence names certificate x found at depth (0 = leaf):
  * "server certificate for 'localhost'", "intermediate certificate
@@ -67,12 +76,12 @@ static void explain_mismatch(X509 *leaf, const char *host,
 
 	pl_x509_san_text(leaf, names, sizeof(names));
 	if (names[0] == '\0')
-		fail(v, ALERT_BAD_CERTIFICATE,
+		fail(v, ALERT_BAD_CERTIFICATE, "name.mismatch",
 		     "certificate names no host in its subject alternative "
 		     "names (its subject CN is not used), so it is not for "
 		     "'%s'", host);
 	else
-		fail(v, ALERT_BAD_CERTIFICATE,
+		fail(v, ALERT_BAD_CERTIFICATE, "name.mismatch",
 		     "certificate is for '%s', not for '%s'", names, host);
 }
 
@@ -86,7 +95,7 @@ static bool explain_trust(int err, X509 *x, const char *label,
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
 	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
 		pl_x509_name_text(X509_get_issuer_name(x), name, sizeof(name));
-		fail(v, ALERT_UNKNOWN_CA,
+		fail(v, ALERT_UNKNOWN_CA, "chain.missing-intermediate",
 		     "%s is issued by '%s', which is not a trusted CA and not "
 		     "in the chain the server sent (missing intermediate?)",
 		     label, name);
@@ -94,18 +103,18 @@ static bool explain_trust(int err, X509 *x, const char *label,
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
 		/* Part of the chain is in the store, but not its root. */
 		pl_x509_name_text(X509_get_issuer_name(x), name, sizeof(name));
-		fail(v, ALERT_UNKNOWN_CA,
+		fail(v, ALERT_UNKNOWN_CA, "chain.missing-intermediate",
 		     "%s is issued by '%s', which is not in the trust store",
 		     label, name);
 		return true;
 	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
 		pl_x509_name_text(X509_get_subject_name(x), name, sizeof(name));
-		fail(v, ALERT_UNKNOWN_CA,
+		fail(v, ALERT_UNKNOWN_CA, "cert.self-signed",
 		     "self-signed certificate '%s' is not trusted", name);
 		return true;
 	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
 		pl_x509_name_text(X509_get_subject_name(x), name, sizeof(name));
-		fail(v, ALERT_UNKNOWN_CA,
+		fail(v, ALERT_UNKNOWN_CA, "chain.untrusted-root",
 		     "the chain ends at self-signed root '%s', which is not a "
 		     "trusted CA", name);
 		return true;
@@ -140,41 +149,41 @@ static bool explain_cert(int err, X509 *x, int depth, const char *label,
 	switch (err) {
 	case X509_V_ERR_CERT_HAS_EXPIRED:
 		pl_x509_date_text(X509_get0_notAfter(x), text, sizeof(text));
-		fail(v, ALERT_CERTIFICATE_EXPIRED, "%s expired on %s", label,
+		fail(v, ALERT_CERTIFICATE_EXPIRED, "cert.expired", "%s expired on %s", label,
 		     text);
 		return true;
 	case X509_V_ERR_CERT_NOT_YET_VALID:
 		pl_x509_date_text(X509_get0_notBefore(x), text, sizeof(text));
-		fail(v, ALERT_BAD_CERTIFICATE, "%s is not valid until %s",
+		fail(v, ALERT_BAD_CERTIFICATE, "cert.not-yet-valid", "%s is not valid until %s",
 		     label, text);
 		return true;
 	case X509_V_ERR_CERT_SIGNATURE_FAILURE:
 	case X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE:
 	case X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY:
 		pl_x509_name_text(X509_get_issuer_name(x), text, sizeof(text));
-		fail(v, ALERT_BAD_CERTIFICATE,
+		fail(v, ALERT_BAD_CERTIFICATE, "chain.invalid",
 		     "the signature on %s does not verify with the key of its "
 		     "issuer '%s'", label, text);
 		return true;
 	case X509_V_ERR_INVALID_PURPOSE:
-		fail(v, ALERT_UNSUPPORTED_CERTIFICATE,
+		fail(v, ALERT_UNSUPPORTED_CERTIFICATE, "cert.no-server-auth",
 		     "%s is not for TLS servers (%s)", label,
 		     purpose_problem(x, depth));
 		return true;
 	case X509_V_ERR_INVALID_CA:
-		fail(v, ALERT_BAD_CERTIFICATE,
+		fail(v, ALERT_BAD_CERTIFICATE, "chain.invalid",
 		     "%s issues certificates but is not a CA (no "
 		     "basicConstraints CA:TRUE with keyCertSign)", label);
 		return true;
 	case X509_V_ERR_PATH_LENGTH_EXCEEDED:
-		fail(v, ALERT_BAD_CERTIFICATE,
+		fail(v, ALERT_BAD_CERTIFICATE, "chain.invalid",
 		     "the chain is longer than %s allows (pathLenConstraint)",
 		     label);
 		return true;
 	case X509_V_ERR_EE_KEY_TOO_SMALL:
 	case X509_V_ERR_CA_KEY_TOO_SMALL:
 		pl_x509_key_text(x, text, sizeof(text));
-		fail(v, ALERT_BAD_CERTIFICATE,
+		fail(v, ALERT_BAD_CERTIFICATE, "key.weak",
 		     "%s has a key too weak to be trusted (%s; at least RSA "
 		     "2048 or ECDSA P-256 is needed)", label, text);
 		return true;
@@ -183,9 +192,71 @@ static bool explain_cert(int err, X509 *x, int depth, const char *label,
 			 OBJ_nid2ln(X509_get_signature_nid(x)) != NULL ?
 				 OBJ_nid2ln(X509_get_signature_nid(x)) :
 				 "an unknown algorithm");
-		fail(v, ALERT_BAD_CERTIFICATE,
+		fail(v, ALERT_BAD_CERTIFICATE, "sig.weak",
 		     "%s is signed with %s, an algorithm too weak to be "
 		     "trusted", label, text);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Failures of revocation, name constraints and RFC 5280's strict rules. */
+static bool explain_rules(int err, const char *label, pl_x509_verdict_t *v)
+{
+	const char *what = X509_verify_cert_error_string(err);
+
+	switch (err) {
+	case X509_V_ERR_CERT_REVOKED:
+		fail(v, ALERT_CERTIFICATE_REVOKED, "cert.revoked",
+		     "%s is revoked (by a certificate revocation list given "
+		     "with --crl)", label);
+		return true;
+	case X509_V_ERR_CRL_HAS_EXPIRED:
+	case X509_V_ERR_CRL_NOT_YET_VALID:
+	case X509_V_ERR_CRL_SIGNATURE_FAILURE:
+	case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
+	case X509_V_ERR_KEYUSAGE_NO_CRL_SIGN:
+	case X509_V_ERR_UNHANDLED_CRITICAL_CRL_EXTENSION:
+	case X509_V_ERR_DIFFERENT_CRL_SCOPE:
+		fail(v, ALERT_CERTIFICATE_UNKNOWN, "crl.invalid",
+		     "the revocation list for %s cannot be used (%s)", label,
+		     what);
+		return true;
+	case X509_V_ERR_PERMITTED_VIOLATION:
+	case X509_V_ERR_EXCLUDED_VIOLATION:
+	case X509_V_ERR_SUBTREE_MINMAX:
+	case X509_V_ERR_UNSUPPORTED_CONSTRAINT_TYPE:
+	case X509_V_ERR_UNSUPPORTED_CONSTRAINT_SYNTAX:
+	case X509_V_ERR_UNSUPPORTED_NAME_SYNTAX:
+		fail(v, ALERT_BAD_CERTIFICATE, "name.constraint",
+		     "%s breaks the name constraints of its issuers (%s)",
+		     label, what);
+		return true;
+	case X509_V_ERR_INVALID_EXTENSION:
+	case X509_V_ERR_INVALID_NON_CA:
+	case X509_V_ERR_PATHLEN_INVALID_FOR_NON_CA:
+	case X509_V_ERR_PATHLEN_WITHOUT_KU_KEY_CERT_SIGN:
+	case X509_V_ERR_KU_KEY_CERT_SIGN_INVALID_FOR_NON_CA:
+	case X509_V_ERR_ISSUER_NAME_EMPTY:
+	case X509_V_ERR_SUBJECT_NAME_EMPTY:
+	case X509_V_ERR_MISSING_AUTHORITY_KEY_IDENTIFIER:
+	case X509_V_ERR_MISSING_SUBJECT_KEY_IDENTIFIER:
+	case X509_V_ERR_EMPTY_SUBJECT_ALT_NAME:
+	case X509_V_ERR_EMPTY_SUBJECT_SAN_NOT_CRITICAL:
+	case X509_V_ERR_CA_BCONS_NOT_CRITICAL:
+	case X509_V_ERR_AUTHORITY_KEY_IDENTIFIER_CRITICAL:
+	case X509_V_ERR_SUBJECT_KEY_IDENTIFIER_CRITICAL:
+	case X509_V_ERR_CA_CERT_MISSING_KEY_USAGE:
+	case X509_V_ERR_EXTENSIONS_REQUIRE_VERSION_3:
+	case X509_V_ERR_EC_KEY_EXPLICIT_PARAMS:
+	case X509_V_ERR_SIGNATURE_ALGORITHM_MISMATCH:
+	case X509_V_ERR_SIGNATURE_ALGORITHM_INCONSISTENCY:
+	case X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION:
+	case X509_V_ERR_INVALID_POLICY_EXTENSION:
+	case X509_V_ERR_NO_EXPLICIT_POLICY:
+		fail(v, ALERT_BAD_CERTIFICATE, "cert.rfc5280",
+		     "%s breaks RFC 5280 (%s)", label, what);
 		return true;
 	default:
 		return false;
@@ -213,24 +284,69 @@ static void explain_failure(X509_STORE_CTX *ctx, const pl_x509_chain_t *c,
 		depth = 0;
 	}
 	cert_label(x, depth, label, sizeof(label));
-	if (explain_trust(err, x, label, v) || explain_cert(err, x, depth, label, v))
+	if (explain_trust(err, x, label, v) ||
+	    explain_cert(err, x, depth, label, v) ||
+	    explain_rules(err, label, v))
 		return;
-	fail(v, ALERT_CERTIFICATE_UNKNOWN, "%s: %s", label,
+	fail(v, ALERT_CERTIFICATE_UNKNOWN, "chain.invalid", "%s: %s", label,
 	     X509_verify_cert_error_string(err));
 }
 
+/* The errors of libcrypto's validation that padlock decides otherwise. */
+static int verify_callback(int ok, X509_STORE_CTX *ctx)
+{
+	X509 *x = X509_STORE_CTX_get_current_cert(ctx);
+	time_t now, not_after;
+	uint32_t xku;
+
+	if (ok || x == NULL)
+		return ok;
+	switch (X509_STORE_CTX_get_error(ctx)) {
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+		/* RFC 5280 4.1.2.5: valid through notAfter, inclusive;
+		 * libcrypto counts that very second as expired. */
+		now = X509_VERIFY_PARAM_get_time(X509_STORE_CTX_get0_param(ctx));
+		return pl_x509_time_to_epoch(X509_get0_notAfter(x),
+					     &not_after) == PL_OK &&
+		       not_after == now;
+	case X509_V_ERR_UNABLE_TO_GET_CRL:
+		/* --crl checks the certificates whose issuer has a list
+		 * among those given; the others are not checked. */
+		return 1;
+	case X509_V_ERR_INVALID_PURPOSE:
+		/* A CA whose extended key usage is anyExtendedKeyUsage
+		 * alone may issue for any purpose (Chromium too); the
+		 * leaf's is judged by verify_rules.c. */
+		xku = X509_get_extended_key_usage(x);
+		return X509_STORE_CTX_get_error_depth(ctx) > 0 &&
+		       (X509_get_extension_flags(x) & EXFLAG_CA) &&
+		       (xku & XKU_ANYEKU) != 0;
+	default:
+		return 0;
+	}
+}
+
 /* Applies padlock's policy to ctx; host is prepared (or NULL). */
-static int set_policy(X509_STORE_CTX *ctx, const char *host, bool is_ip,
-		      time_t now)
+static int set_policy(X509_STORE_CTX *ctx, const pl_x509_store_t *s,
+		      const char *host, bool is_ip, time_t now)
 {
 	X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
+	unsigned long flags = X509_V_FLAG_X509_STRICT |
+			      X509_V_FLAG_PARTIAL_CHAIN;
 
 	/* Sets the purpose (the leaf's extended key usage must allow
 	 * serverAuth) and the matching trust setting of anchors. */
 	if (X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER) != 1)
 		return PL_ERR_CRYPTO;
-	X509_VERIFY_PARAM_set_time(param, now != 0 ? now : time(NULL));
+	if (s->crls != NULL) {
+		X509_STORE_CTX_set0_crls(ctx, s->crls);
+		flags |= X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL;
+	}
+	X509_VERIFY_PARAM_set_flags(param, flags);
+	X509_VERIFY_PARAM_set_time(param, now);
 	X509_VERIFY_PARAM_set_auth_level(param, AUTH_LEVEL);
+	X509_VERIFY_PARAM_set_depth(param, (int)s->max_depth);
+	X509_STORE_CTX_set_verify_cb(ctx, verify_callback);
 	if (host == NULL)
 		return PL_OK;
 	X509_VERIFY_PARAM_set_hostflags(param, PL_X509_HOST_FLAGS);
@@ -240,81 +356,206 @@ static int set_policy(X509_STORE_CTX *ctx, const char *host, bool is_ip,
 	return PL_OK;
 }
 
-/* The untrusted certificates a path may use: all but the leaf, in any
- * order (servers do not always send them in order). The stack borrows the
- * chain's certificates. */
-static STACK_OF(X509) *untrusted_of(const pl_x509_chain_t *c)
+void pl_x509_path_clear(pl_x509_path_t *p)
 {
-	STACK_OF(X509) *sk = sk_X509_new_null();
+	while (p->len > 0)
+		X509_free(p->cert[--p->len]);
+}
+
+/* One verification: its inputs, the verdict of the first path tried (the
+ * best, which is what a failure reports), and the path accepted. */
+typedef struct {
+	const pl_x509_store_t *s;
+	const pl_x509_chain_t *c;
+	const char *host;         /* prepared, or NULL */
+	bool is_ip;
+	time_t now;
+	pl_x509_verdict_t first;  /* of the first path tried */
+	bool internal_error;
+	pl_x509_path_t *accepted; /* may be NULL */
+	bool ok;
+} run_t;
+
+/* libcrypto's validation of exactly this path: the anchor is the only
+ * trusted certificate and the certificates between are the only
+ * untrusted ones. */
+static bool validate(run_t *r, X509 *const *path, size_t len,
+		     pl_x509_verdict_t *v)
+{
+	STACK_OF(X509) *untrusted = sk_X509_new_null();
+	STACK_OF(X509) *anchor = sk_X509_new_null();
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	bool ok = false;
 	size_t i;
 
-	for (i = 1; sk != NULL && i < c->count; i++) {
-		if (sk_X509_push(sk, c->entries[i].x509) <= 0) {
-			sk_X509_free(sk);
-			sk = NULL;
-		}
+	for (i = 1; untrusted != NULL && i + 1 < len; i++)
+		if (sk_X509_push(untrusted, path[i]) <= 0)
+			goto nomem;
+	if (untrusted == NULL || anchor == NULL || ctx == NULL ||
+	    sk_X509_push(anchor, path[len - 1]) <= 0 ||
+	    X509_STORE_CTX_init(ctx, r->s->store, path[0], untrusted) != 1)
+		goto nomem;
+	X509_STORE_CTX_set0_trusted_stack(ctx, anchor);
+	if (set_policy(ctx, r->s, r->host, r->is_ip, r->now) != PL_OK) {
+		fail(v, ALERT_INTERNAL_ERROR, "chain.invalid",
+		     "the verification policy could not be set (%s)",
+		     pl_x509_crypto_reason());
+		r->internal_error = true;
+		goto out;
 	}
-	return sk;
+	if (X509_verify_cert(ctx) == 1) {
+		ok = true;
+	} else if (X509_STORE_CTX_get_error(ctx) == X509_V_OK) {
+		/* It stopped without a verdict: libcrypto itself failed. */
+		fail(v, ALERT_INTERNAL_ERROR, "chain.invalid",
+		     "certificate verification could not run (%s)",
+		     pl_x509_crypto_reason());
+		r->internal_error = true;
+	} else {
+		explain_failure(ctx, r->c, r->host, v);
+	}
+	goto out;
+nomem:
+	fail(v, ALERT_INTERNAL_ERROR, "chain.invalid", "out of memory");
+	r->internal_error = true;
+out:
+	X509_STORE_CTX_free(ctx);
+	sk_X509_free(untrusted);
+	sk_X509_free(anchor);
+	ERR_clear_error();
+	return ok;
+}
+
+static void accept_path(run_t *r, X509 *const *path, size_t len)
+{
+	size_t i;
+
+	r->ok = true;
+	if (r->accepted == NULL)
+		return;
+	for (i = 0; i < len; i++)
+		if (X509_up_ref(path[i]) == 1)
+			r->accepted->cert[r->accepted->len++] = path[i];
+}
+
+/* A pl_x509_path_try_fn: validates one complete path. */
+static bool try_path(void *arg, X509 *const *path, size_t len)
+{
+	run_t *r = arg;
+	pl_x509_verdict_t v;
+	bool ok;
+
+	memset(&v, 0, sizeof(v));
+	ok = validate(r, path, len, &v) && pl_x509_path_rules(path, len, &v) &&
+	     pl_x509_path_names(path, len, r->host, r->is_ip, &v);
+	if (ok) {
+		accept_path(r, path, len);
+		pl_x509_name_text(X509_get_subject_name(path[len - 1]),
+				  r->first.trusted_root,
+				  sizeof(r->first.trusted_root));
+		return true;
+	}
+	if (r->first.code[0] == '\0') {
+		memcpy(r->first.reason, v.reason, sizeof(v.reason));
+		memcpy(r->first.code, v.code, sizeof(v.code));
+		r->first.alert = v.alert;
+	}
+	return r->internal_error;
+}
+
+/* Why no path reached a trust anchor: libcrypto's own search over the
+ * whole store says which issuer is missing. */
+static void explain_no_path(run_t *r, const pl_x509_search_t *search,
+			    pl_x509_verdict_t *v)
+{
+	STACK_OF(X509) *untrusted = sk_X509_new_null();
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	size_t i;
+
+	if (search->depth_cut) {
+		fail(v, ALERT_BAD_CERTIFICATE, "chain.too-long",
+		     "no path to a trusted CA within %u certificates "
+		     "(--max-chain-depth)", r->s->max_depth);
+		goto out;
+	}
+	for (i = 1; untrusted != NULL && i < r->c->count; i++)
+		if (sk_X509_push(untrusted, r->c->entries[i].x509) <= 0)
+			break;
+	if (untrusted != NULL && ctx != NULL &&
+	    X509_STORE_CTX_init(ctx, r->s->store, r->c->entries[0].x509,
+				untrusted) == 1 &&
+	    set_policy(ctx, r->s, NULL, false, r->now) == PL_OK &&
+	    X509_verify_cert(ctx) != 1 &&
+	    X509_STORE_CTX_get_error(ctx) != X509_V_OK) {
+		explain_failure(ctx, r->c, r->host, v);
+		if (strcmp(v->code, "chain.missing-intermediate") == 0 ||
+		    strcmp(v->code, "chain.untrusted-root") == 0 ||
+		    strcmp(v->code, "cert.self-signed") == 0)
+			goto out;
+	}
+	fail(v, ALERT_UNKNOWN_CA, "chain.missing-intermediate",
+	     "no path leads from the server certificate to a trusted CA%s",
+	     search->bounded ? " (the search gave up: too many "
+			       "cross-certificates)" : "");
+out:
+	X509_STORE_CTX_free(ctx);
+	sk_X509_free(untrusted);
+	ERR_clear_error();
+}
+
+int pl_x509_verify_path(const pl_x509_store_t *s, const pl_x509_chain_t *c,
+			const char *host, time_t now, pl_x509_verdict_t *v,
+			pl_x509_path_t *accepted)
+{
+	pl_x509_search_t search;
+	char name[256];
+	run_t r;
+	int rc;
+
+	memset(v, 0, sizeof(*v));
+	memset(&r, 0, sizeof(r));
+	if (s == NULL || c == NULL || c->count == 0) {
+		fail(v, ALERT_INTERNAL_ERROR, "chain.invalid",
+		     "no chain or trust store given");
+		return PL_ERR_ARG;
+	}
+	if (host != NULL &&
+	    !pl_x509_host_prepare(host, name, sizeof(name), &r.is_ip)) {
+		pl_x509_escape(host, name, sizeof(name));
+		fail(v, ALERT_INTERNAL_ERROR, "chain.invalid",
+		     "'%s' is not a host name or IP address a certificate can "
+		     "be checked against", name);
+		return PL_ERR_ARG;
+	}
+	r.s = s;
+	r.c = c;
+	r.host = host != NULL ? name : NULL;
+	r.now = now != 0 ? now : time(NULL);
+	r.accepted = accepted;
+	rc = pl_x509_build_paths(s, c, r.now, try_path, &r, &search);
+	if (rc != PL_OK && !r.ok) {
+		fail(v, ALERT_INTERNAL_ERROR, "chain.invalid", "out of memory");
+		return rc;
+	}
+	if (r.ok) {
+		memcpy(v->trusted_root, r.first.trusted_root,
+		       sizeof(v->trusted_root));
+		return PL_OK;
+	}
+	if (r.internal_error) {
+		*v = r.first;
+		return PL_ERR_CRYPTO;
+	}
+	if (search.tried > 0)
+		*v = r.first;
+	else
+		explain_no_path(&r, &search, v);
+	v->trusted_root[0] = '\0';
+	return PL_ERR_CERT;
 }
 
 int pl_x509_verify(const pl_x509_store_t *s, const pl_x509_chain_t *c,
 		   const char *host, time_t now, pl_x509_verdict_t *v)
 {
-	STACK_OF(X509) *untrusted = NULL;
-	STACK_OF(X509) *path;
-	X509_STORE_CTX *ctx = NULL;
-	char name[256];
-	bool is_ip = false;
-	int rc = PL_ERR_ARG;
-
-	memset(v, 0, sizeof(*v));
-	if (s == NULL || c == NULL || c->count == 0) {
-		fail(v, ALERT_INTERNAL_ERROR, "no chain or trust store given");
-		goto out;
-	}
-	if (host != NULL &&
-	    !pl_x509_host_prepare(host, name, sizeof(name), &is_ip)) {
-		pl_x509_escape(host, name, sizeof(name));
-		fail(v, ALERT_INTERNAL_ERROR,
-		     "'%s' is not a host name or IP address a certificate can "
-		     "be checked against", name);
-		goto out;
-	}
-	rc = PL_ERR_NOMEM;
-	untrusted = untrusted_of(c);
-	ctx = X509_STORE_CTX_new();
-	if (untrusted == NULL || ctx == NULL ||
-	    X509_STORE_CTX_init(ctx, s->store, c->entries[0].x509,
-				untrusted) != 1) {
-		fail(v, ALERT_INTERNAL_ERROR, "out of memory");
-		goto out;
-	}
-	rc = set_policy(ctx, host != NULL ? name : NULL, is_ip, now);
-	if (rc != PL_OK) {
-		fail(v, ALERT_INTERNAL_ERROR, "the verification policy could "
-		     "not be set (%s)", pl_x509_crypto_reason());
-		goto out;
-	}
-	if (X509_verify_cert(ctx) == 1) {
-		path = X509_STORE_CTX_get0_chain(ctx);
-		pl_x509_name_text(X509_get_subject_name(sk_X509_value(
-					  path, sk_X509_num(path) - 1)),
-				  v->trusted_root, sizeof(v->trusted_root));
-		rc = PL_OK;
-		goto out;
-	}
-	if (X509_STORE_CTX_get_error(ctx) == X509_V_OK) {
-		/* It stopped without a verdict: libcrypto itself failed. */
-		rc = PL_ERR_CRYPTO;
-		fail(v, ALERT_INTERNAL_ERROR, "certificate verification could "
-		     "not run (%s)", pl_x509_crypto_reason());
-		goto out;
-	}
-	explain_failure(ctx, c, host, v);
-	rc = PL_ERR_CERT;
-out:
-	X509_STORE_CTX_free(ctx);
-	sk_X509_free(untrusted);
-	ERR_clear_error();
-	return rc;
+	return pl_x509_verify_path(s, c, host, now, v, NULL);
 }

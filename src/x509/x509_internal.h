@@ -34,6 +34,9 @@ struct pl_x509_store {
 	char *ca_file;   /* NULL when none was given */
 	char *ca_path;   /* NULL when none was given */
 	bool system;     /* the system's store (neither was given) */
+	unsigned max_depth;      /* most certificates on a path, leaf and
+				    anchor included */
+	STACK_OF(X509_CRL) *crls; /* from --crl files; NULL: none */
 };
 
 /* ---- chain.c ------------------------------------------------------------ */
@@ -112,5 +115,76 @@ bool pl_x509_host_prepare(const char *host, char *buf, size_t cap,
  * SANs only, a wildcard only as the whole left-most label. */
 #define PL_X509_HOST_FLAGS \
 	(X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT)
+
+/* ---- verify*.c: the verification that pl_x509_verify runs ----------------- */
+
+/* A path as the verification found it: the leaf first, the trust anchor
+ * (a certificate of the store) last. Each entry holds a reference. */
+typedef struct {
+	X509 *cert[PL_X509_MAX_DEPTH_LIMIT];
+	size_t len;
+} pl_x509_path_t;
+
+/* Drops the references of p and empties it. */
+void pl_x509_path_clear(pl_x509_path_t *p);
+
+/* pl_x509_verify, which also gives the accepted path (when accepted is not
+ * NULL and the chain verifies; the caller clears it). */
+int pl_x509_verify_path(const pl_x509_store_t *s, const pl_x509_chain_t *c,
+			const char *host, time_t now, pl_x509_verdict_t *v,
+			pl_x509_path_t *accepted);
+
+/* Sets a failure: the alert, the finding code and the sentence. */
+void pl_x509_verdict_fail(pl_x509_verdict_t *v, int alert, const char *code,
+			  const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Called by pl_x509_build_paths for each complete path (leaf first,
+ * anchor last, borrowed): returns true to stop the search. */
+typedef bool (*pl_x509_path_try_fn)(void *arg, X509 *const *path,
+				    size_t len);
+
+/* What a search did. */
+typedef struct {
+	size_t tried;    /* complete paths handed to the try function */
+	bool depth_cut;  /* a path was left because it grew past max_depth */
+	bool bounded;    /* the search stopped at its bound */
+} pl_x509_search_t;
+
+/* Path building (RFC 4158, as browsers do it): depth first from the leaf,
+ * issuers from the store (trust anchors, tried first) and from the chain,
+ * best candidates first (key identifiers that agree, valid at now, newest);
+ * a certificate (subject and key) at most once per path, so cross-signing
+ * cycles end; at most s->max_depth certificates per path and a bounded
+ * number of steps and paths. PL_OK, or PL_ERR_NOMEM. */
+int pl_x509_build_paths(const pl_x509_store_t *s, const pl_x509_chain_t *c,
+			time_t now, pl_x509_path_try_fn try_path, void *arg,
+			pl_x509_search_t *search);
+
+/* padlock's rules beyond libcrypto's for one path (leaf first, anchor
+ * last): RFC 5280 rules strict mode lacks, the browsers' key, EKU and
+ * extension rules (verify_rules.c). true when the path passes; false
+ * with v set. */
+bool pl_x509_path_rules(X509 *const *path, size_t len,
+			pl_x509_verdict_t *v);
+
+/* Name constraints (RFC 5280 4.2.1.10, 6.1.3 b/c; RFC 9525 6.2) of every
+ * CA of the path, checked by padlock against every DNS and IP SAN below
+ * it and against host (prepared; NULL: none); and host not matched only
+ * through a wildcard over a public suffix (verify_names.c). true when the
+ * path passes; false with v set. */
+bool pl_x509_path_names(X509 *const *path, size_t len, const char *host,
+			bool is_ip, pl_x509_verdict_t *v);
+
+/* True when name[0..len) is a DNS name in preferred syntax (RFC 1034
+ * 3.5, RFC 5280 4.2.1.6): labels of letters, digits, '-' (not first or
+ * last) and '_', 1 to 63 bytes, at most 253 in all, no trailing dot; with
+ * wildcard_ok, "*." may start it. */
+bool pl_x509_dns_syntax_ok(const char *name, size_t len, bool wildcard_ok);
+
+/* True when domain (lower case) is a public suffix ("com", "co.uk") by
+ * the Public Suffix List of the system, or a single label when that list
+ * cannot be read. */
+bool pl_x509_is_public_suffix(const char *domain);
 
 #endif
