@@ -182,6 +182,16 @@ def _():
     expect_equal(c.json["suites"]["accepted"], [], "TLS 1.2 suites")
 
 
+@suite.case("serve_advises_no_flag_it_lacks")
+def _():
+    # Issue 14: serve logged "...or --ca-file here", a flag serve has not.
+    srv = serve_common.Serve(serve_common.localhost_leaf().args(), workers=1)
+    err = srv.err()
+    expect_in("chain.untrusted-root", err, "serve's warning")
+    expect("--ca-file here" not in err, "serve advises a flag it lacks: %r"
+           % err)
+
+
 @suite.case("serve_without_hsts_is_a")
 def _():
     srv = serve("--hsts", "off")
@@ -357,6 +367,39 @@ def _():
     c = check("localhost:%d" % srv.port, "--http-port", "0")
     expect_trust_problem(c, "chain.missing-intermediate")
     expect_equal(len(c.json["certificate"]["chain"]), 1, "chain length")
+
+
+def aia_leaf():
+    """A localhost leaf of the test intermediate whose AIA names where the
+    intermediate can be downloaded."""
+    p = pki()
+    if "aia" not in p._leaves:
+        key = p._key("aia_leaf", "ecdsa_p256")
+        ext = (common.LEAF_EXT % common.LOCAL_NAMES +
+               "authorityInfoAccess=caIssuers;URI:"
+               "http://ca.padlock.test/intermediate.der\n")
+        cert = p._sign("aia_leaf", "localhost", key, p.intermediate,
+                       p.intermediate_key, ext, 365)
+        p._leaves["aia"] = common.Leaf("ecdsa_p256", "localhost", cert, key,
+                                       cert)
+    return p._leaves["aia"]
+
+
+@suite.case("missing_intermediate_names_it_without_server_file_names")
+def _():
+    # Issue 14: a remote site was told about "chain.pem" and "cat chain.pem
+    # intermediate.pem > fullchain.pem", files only its server has.
+    srv = s_server(aia_leaf(), chain=None)
+    c = check("localhost:%d" % srv.port, "--http-port", "0")
+    f = c.finding("chain.missing-intermediate")
+    text = f["message"] + " " + f["fix"]
+    expect_in("CN=padlock test intermediate", f["message"], "the missing one")
+    expect_in("CN=localhost", f["message"], "the certificate it issued")
+    expect_in("http://ca.padlock.test/intermediate.der", f["message"],
+              "where to download it")
+    for word in ("chain.pem", "fullchain.pem", "cat "):
+        expect(word not in text, "names a server file (%s): %s" % (word, text))
+    expect_in("configure the server to send", f["fix"], "the fix in words")
 
 
 @suite.case("wrong_host_name_is_t")
