@@ -244,6 +244,26 @@ def _():
                  "Location")
     expect_equal(c.json["http"]["expected_location"],
                  "https://localhost:%d/" % srv.https_port, "expected")
+    expect_in("another host and port ('www.example.org' port 443, not "
+              "'localhost' port %d)" % srv.https_port,
+              c.finding("http.redirect-elsewhere")["message"], "what differs")
+
+
+@suite.case("port80_redirect_to_another_port_says_the_port_differs")
+def _():
+    # Issue 14: "not to the same host" when only the port differed.
+    srv = serve(http_port=0)
+    other = srv.https_port + 1 if srv.https_port < 65535 else 1
+    plain = PlainHttp(301, [("Location", "https://localhost:%d/" % other)])
+    try:
+        c = check("localhost:%d" % srv.https_port, "--http-port", plain.port)
+    finally:
+        plain.close()
+    message = c.finding("http.redirect-elsewhere")["message"]
+    expect_in("the same host but another port (%d, not the HTTPS port "
+              "checked, %d)" % (other, srv.https_port), message, "message")
+    expect("same host:" not in message and "not to the same host" not in
+           message, "says the host differs: %s" % message)
 
 
 @suite.case("port80_closed_is_a_warning")
@@ -531,6 +551,20 @@ def _():
         r = run([padlock_bin(), "check"] + args)
         expect_equal(r.rc, 2, "exit status of %r" % args)
         expect_in(words, r.err, "stderr of %r" % args)
+
+
+@suite.case("http_url_names_the_command_and_the_https_url")
+def _():
+    # Issue 14: "padlock get speaks only HTTPS" named the wrong command.
+    for target, wanted in (
+            ("http://localhost/a?b", "padlock check https://localhost/a?b\n"),
+            ("HTTP://example.test", "padlock check https://example.test/\n"),
+            ("http://[::1]:8080/x",
+             "padlock check --http-port 8080 https://[::1]/x\n")):
+        r = run([padlock_bin(), "check", target])
+        expect_equal(r.rc, 2, "exit status of %s" % target)
+        expect_in(wanted, r.err, "stderr of %s" % target)
+        expect("padlock get" not in r.err, "names padlock get: %r" % r.err)
 
 
 @suite.case("target_forms_and_json_schema")
