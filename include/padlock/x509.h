@@ -58,6 +58,8 @@ typedef struct {
 	time_t not_after;
 	bool is_ca;
 	bool self_signed;
+	char ca_issuers[256]; /* the AIA "CA Issuers" URL, where the issuer's
+				 certificate can be downloaded; "" if none */
 } pl_x509_info_t;
 
 int pl_x509_chain_info(const pl_x509_chain_t *c, size_t i,
@@ -220,8 +222,9 @@ typedef struct {
 /* Issues a leaf certificate for sans (1 to PL_X509_SAN_MAX names from
  * pl_x509_san_parse; the first is also the subject CN when it fits),
  * valid from an hour before now for 397 days but never past the CA, and
- * writes cert_path (the leaf, then the CA certificate: the full chain a
- * server sends; mode 0644) and key_path (the leaf's key, PKCS#8 PEM, mode
+ * writes cert_path (the leaf alone: the CA is the root, which clients
+ * hold themselves, so the leaf is the whole chain a server sends; mode
+ * 0644) and key_path (the leaf's key, PKCS#8 PEM, mode
  * 0600). Both files are written or neither is: on failure, files that
  * were at those paths are unchanged and nothing new is left. Refuses an
  * expired CA. PL_OK with *out filled in, or an error with err set. */

@@ -69,6 +69,41 @@ static void verify(struct check_run *run, const pl_x509_chain_t *c)
 		 r->trusted ? v.trusted_root : v.reason);
 }
 
+/* chain.missing-intermediate in the words of a remote site: the
+ * diagnostics name the server's chain file, which exists only on its disk;
+ * this names the certificate that is missing, where to get it, and the fix
+ * in words that assume no file names. */
+static void report_missing(struct check_run *run, const pl_x509_finding_t *x)
+{
+	const pl_check_result_t *r = run->r;
+	const pl_x509_info_t *below;
+	char fix[1024], where[320] = "";
+
+	if (x->cert < 0 || (size_t)x->cert >= r->chain_count) {
+		check_add(run, PL_CHECK_STEP_CERTIFICATE, level_of(x->severity),
+			  x->code, x->cert, x->fix, "%s", x->message);
+		return;
+	}
+	below = &r->chain[x->cert];
+	if (below->ca_issuers[0] != '\0')
+		snprintf(where, sizeof where, "; certificate %d names where to "
+			 "download it: %s", x->cert + 1, below->ca_issuers);
+	snprintf(fix, sizeof fix,
+		 "configure the server to send, after its own certificate, the "
+		 "intermediate '%s' (what CAs call the full chain or bundle)%s, "
+		 "then reload it; if '%s' is a private root of your own, make "
+		 "the clients trust it instead ('padlock cert --install' on each "
+		 "machine, or --ca-file for this check)", below->issuer,
+		 below->ca_issuers[0] != '\0' ? ", downloaded from the address "
+		 "above" : " from the CA that issued the certificate",
+		 below->issuer);
+	check_add(run, PL_CHECK_STEP_CERTIFICATE, level_of(x->severity), x->code,
+		  x->cert, fix, "the server does not send the certificate "
+		  "'%s' that issued certificate %d ('%s'), and clients that "
+		  "do not already hold it cannot connect the chain to a "
+		  "root%s", below->issuer, x->cert + 1, below->subject, where);
+}
+
 static void diagnose(struct check_run *run, const pl_x509_chain_t *c)
 {
 	pl_x509_findings_t *f = pl_x509_findings_new();
@@ -91,6 +126,10 @@ static void diagnose(struct check_run *run, const pl_x509_chain_t *c)
 	for (size_t i = 0; i < pl_x509_findings_count(f); i++) {
 		const pl_x509_finding_t *x = pl_x509_findings_get(f, i);
 
+		if (strcmp(x->code, "chain.missing-intermediate") == 0) {
+			report_missing(run, x);
+			continue;
+		}
 		check_add(run, PL_CHECK_STEP_CERTIFICATE, level_of(x->severity),
 			  x->code, x->cert, x->fix, "%s", x->message);
 	}

@@ -39,8 +39,8 @@ static const struct cap_rule rules[] = {
 	{ "suite.weak-dh", "B", "the DHE prime is shorter than 2048 bits", false },
 	{ "protocol.no-secure-renegotiation", "B",
 	  "secure renegotiation (RFC 5746) is not supported", false },
-	{ "cert.expires-soon", "B", "the certificate expires within a week",
-	  true },
+	{ "cert.expires-soon", "B", "the certificate has less than a tenth "
+	  "of its lifetime (or less than a day) left", true },
 	{ "port.refused", "B", "an address of the name refuses the port", false },
 	{ "port.filtered", "B", "an address of the name does not answer", false },
 	{ "port.unreachable", "B", "an address of the name is unreachable", false },

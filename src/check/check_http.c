@@ -299,10 +299,48 @@ static void https_origin(const char *url, char *out, size_t cap)
 		out[n - 4] = '\0';
 }
 
+/* An origin from https_origin() split into its host and port ("443" when
+ * none is written); an IPv6 literal keeps its brackets. */
+static void split_origin(const char *origin, char *host, size_t host_cap,
+			 char *port, size_t port_cap)
+{
+	const char *h = origin + 8, *end = strchr(h, ']');
+	const char *colon = strrchr(end != NULL ? end : h, ':');
+
+	snprintf(port, port_cap, "%s", colon != NULL ? colon + 1 : "443");
+	snprintf(host, host_cap, "%.*s",
+		 (int)(colon != NULL ? (size_t)(colon - h) : strlen(h)), h);
+}
+
+/* What differs between the redirect's origin and the expected one, in
+ * words: "the port (8443, not 443)", "the host ('a', not 'b')", both. */
+static void origin_difference(const char *got, const char *want, char *out,
+			      size_t cap)
+{
+	char got_host[1100], want_host[1100], got_port[16], want_port[16];
+	bool host_differs, port_differs;
+
+	split_origin(got, got_host, sizeof got_host, got_port, sizeof got_port);
+	split_origin(want, want_host, sizeof want_host, want_port,
+		     sizeof want_port);
+	host_differs = strcmp(got_host, want_host) != 0;
+	port_differs = strcmp(got_port, want_port) != 0;
+	if (host_differs && port_differs)
+		snprintf(out, cap, "another host and port ('%s' port %s, not "
+			 "'%s' port %s)", got_host, got_port, want_host,
+			 want_port);
+	else if (port_differs)
+		snprintf(out, cap, "the same host but another port (%s, not "
+			 "the HTTPS port checked, %s)", got_port, want_port);
+	else
+		snprintf(out, cap, "another host ('%s', not '%s')", got_host,
+			 want_host);
+}
+
 static void judge_redirect(struct check_run *run)
 {
 	pl_check_result_t *r = run->r;
-	char got[1100], want[1100];
+	char got[1100], want[1100], differs[2400];
 	int s = r->http_status;
 	bool redirect = s == 301 || s == 302 || s == 303 || s == 307 || s == 308;
 
@@ -323,12 +361,14 @@ static void judge_redirect(struct check_run *run)
 			  "http.redirect-not-https", -1, REDIRECT_FIX,
 			  "port %u redirects (%d) to '%s', which is not https",
 			  (unsigned)r->http_port, s, r->location);
-	else if (strcmp(got, want) != 0)
+	else if (strcmp(got, want) != 0) {
+		origin_difference(got, want, differs, sizeof differs);
 		check_add(run, PL_CHECK_STEP_HTTP, PL_CHECK_WARNING,
 			  "http.redirect-elsewhere", -1, REDIRECT_FIX,
-			  "port %u redirects (%d) to %s, not to the same host: "
-			  "%s was expected", (unsigned)r->http_port, s,
-			  r->location, r->expected_location);
+			  "port %u redirects (%d) to %s: %s; %s was expected",
+			  (unsigned)r->http_port, s, r->location, differs,
+			  r->expected_location);
+	}
 	else
 		check_add(run, PL_CHECK_STEP_HTTP, PL_CHECK_OK, "http.redirect",
 			  -1, "", "port %u answers %d with Location: %s",

@@ -1,7 +1,8 @@
 /*
  * padlock cert: a local certificate authority for development, the mkcert
  * experience. `padlock cert NAME...` makes the CA on first use, issues a
- * certificate for the names and writes NAME.pem (the full chain) and
+ * certificate for the names and writes NAME.pem (the leaf: the whole chain,
+ * since the local CA is the root clients trust) and
  * NAME-key.pem; --install and --uninstall put the CA in the trust stores
  * or take it out (cert_install.c); --where prints the CA's directory.
  *
@@ -44,7 +45,8 @@ static void print_help(void)
 	       "makes the CA\n(ECDSA P-256, ten years) in its directory; each "
 	       "run issues a certificate\n(ECDSA P-256, 397 days) for the "
 	       "NAMEs, host names and IP addresses, and\nwrites NAME.pem (the "
-	       "certificate and the CA: the full chain a server sends)\nand "
+	       "certificate: the whole chain a server sends, as the CA\nis the "
+	       "root clients trust and keep themselves)\nand "
 	       "NAME-key.pem (its private key, mode 0600).\n\n"
 	       "  -o, --out DIR     write the two files into DIR (default: the "
 	       "current directory)\n"
@@ -360,8 +362,8 @@ static void print_issued(const pl_x509_san_t *sans, size_t count,
 	printf("Issued a certificate for ");
 	name_list(sans, count, stdout);
 	printf(", valid until %s:\n", until);
-	printf("  %-*s  the certificate and the local CA (the full chain a "
-	       "server sends)\n", width, p->cert_shell);
+	printf("  %-*s  the certificate (the whole chain a server sends: the "
+	       "local CA is the root)\n", width, p->cert_shell);
 	printf("  %-*s  its private key (mode 0600)\n", width, p->key_shell);
 	if (issued->replaced)
 		printf("  (files of the same names were there; they are "

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -253,6 +254,36 @@ static int print_json(const pl_check_result_t *r, const char *min_grade)
 	return PL_CLI_EXIT_OK;
 }
 
+/* An http:// target: padlock check judges HTTPS (and, in step 6, whether
+ * plain HTTP redirects to it), so it names the command that checks this
+ * site, with the https URL; a port other than 80 becomes --http-port. */
+static int refuse_http(const char *target)
+{
+	const char *authority = target + 7;
+	size_t host_len = strcspn(authority, "/?#");
+	const char *bracket = memchr(authority, ']', host_len);
+	const char *colon = NULL;
+	size_t name_len = host_len;
+	long port = 80;
+
+	for (size_t i = host_len; i > 0 && colon == NULL; i--)
+		if (authority[i - 1] == ':')
+			colon = &authority[i - 1];
+	if (colon != NULL && (bracket == NULL || colon > bracket) &&
+	    (bracket != NULL || memchr(authority, ':', host_len) == colon)) {
+		name_len = (size_t)(colon - authority);
+		port = strtol(colon + 1, NULL, 10);
+	}
+	fprintf(stderr, "padlock check: %s is plain HTTP; padlock check judges "
+		"a site's HTTPS, and whether plain HTTP redirects to it, so "
+		"check the https URL instead:\n  padlock check ", target);
+	if (port != 80 && port > 0 && port < 65536)
+		fprintf(stderr, "--http-port %ld ", port);
+	fprintf(stderr, "https://%.*s%s\n", (int)name_len, authority,
+		authority[host_len] == '\0' ? "/" : authority + host_len);
+	return PL_CLI_EXIT_USAGE;
+}
+
 int pl_cli_check(int argc, char **argv)
 {
 	struct check_options o;
@@ -269,6 +300,10 @@ int pl_cli_check(int argc, char **argv)
 	if (rc != PL_CLI_EXIT_OK || o.help) {
 		if (rc == PL_CLI_EXIT_OK)
 			print_help();
+		goto out;
+	}
+	if (strncasecmp(o.target, "http://", 7) == 0) {
+		rc = refuse_http(o.target);
 		goto out;
 	}
 	if (pl_client_parse_url(o.target, url, err, sizeof err) != PL_OK) {

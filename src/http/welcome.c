@@ -208,11 +208,20 @@ static void steps_section(pl_http_out_t *o, const pl_http_conninfo_t *c)
 
 static void chain_section(pl_http_out_t *o, const pl_http_conninfo_t *c)
 {
-	pl_http_out_str(o, "<h2>The certificate chain the server presented</h2>\n"
-			   "<p>The server's own certificate first, then the "
-			   "intermediates that link it to a root your client "
-			   "already trusts (the root itself is not sent).</p>\n"
-			   "<ol class=\"chain\" id=\"chain\" start=\"0\">\n");
+	pl_http_out_str(o, "<h2>The certificate chain the server presented</h2>\n");
+	/* One voice with padlock cert and check: a root is never sent
+	 * (clients keep their own), so a leaf from a root CA comes alone. */
+	if (c->chain_len == 1)
+		pl_http_out_str(o, "<p>The server's own certificate alone: a "
+				   "root signed it, and your client keeps its "
+				   "own copy of a root, so no intermediate "
+				   "links the two.</p>\n");
+	else
+		pl_http_out_str(o, "<p>The server's own certificate first, "
+				   "then the intermediates that link it to a "
+				   "root your client already trusts (the root "
+				   "itself is not sent).</p>\n");
+	pl_http_out_str(o, "<ol class=\"chain\" id=\"chain\" start=\"0\">\n");
 	for (size_t i = 0; i < c->chain_len; i++) {
 		pl_http_out_str(o, "<li><pre>");
 		pl_http_out_html_str(o, c->chain_text ? c->chain_text[i] : NULL);

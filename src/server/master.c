@@ -241,6 +241,40 @@ static void stop(master_t *m)
 	}
 }
 
+/* How many ports from 8443 (8080) a start without privileges tries. */
+#define FALLBACK_TRIES 10
+
+/* A start without privileges and without ports given: the first free port
+ * from first on, so that a second local server (or anything else on 8443)
+ * does not stop it. Says which port it took and why. */
+static int listen_fallback(master_t *m, int wanted, int first,
+			   pl_srv_listen_kind_t kind, int *port)
+{
+	const char *what = kind == PL_LISTEN_HTTPS ? "serving HTTPS on"
+						   : "redirecting from";
+	char err[512], busy[48] = "";
+	int e;
+	for (int p = first; p < first + FALLBACK_TRIES; p++) {
+		if (pl_srv_listen(&m->ls, m->opts.listen, p, kind, err,
+				  sizeof(err), &e) == PL_OK) {
+			if (p == first + 1)
+				snprintf(busy, sizeof(busy), " and %d is in use",
+					 first);
+			else if (p > first)
+				snprintf(busy, sizeof(busy),
+					 " and %d to %d are in use", first, p - 1);
+			fprintf(stderr, "padlock: port %d needs privileges%s; "
+				"%s %d instead\n", wanted, busy, what, p);
+			*port = p;
+			return PL_OK;
+		}
+		if (e != EADDRINUSE)
+			break;
+	}
+	fprintf(stderr, "padlock: %s\n", err);
+	return PL_ERR_IO;
+}
+
 static int bind_all(master_t *m)
 {
 	pl_srv_options_t *o = &m->opts;
@@ -248,29 +282,25 @@ static int bind_all(master_t *m)
 	int e;
 	if (pl_srv_listen(&m->ls, o->listen, o->https_port, PL_LISTEN_HTTPS,
 			  err, sizeof(err), &e) != PL_OK) {
-		if (e != EACCES || o->ports_given ||
-		    pl_srv_listen(&m->ls, o->listen, 8443, PL_LISTEN_HTTPS, err,
-				  sizeof(err), &e) != PL_OK) {
+		if (e != EACCES || o->ports_given) {
 			fprintf(stderr, "padlock: %s\n", err);
 			return PL_ERR_IO;
 		}
-		fprintf(stderr, "padlock: port %d needs privileges; serving "
-			"HTTPS on 8443 instead\n", o->https_port);
-		o->https_port = 8443;
+		if (listen_fallback(m, o->https_port, 8443, PL_LISTEN_HTTPS,
+				    &o->https_port) != PL_OK)
+			return PL_ERR_IO;
 	}
 	if (o->http_port == 0)
 		return PL_OK;
 	if (pl_srv_listen(&m->ls, o->listen, o->http_port, PL_LISTEN_HTTP, err,
 			  sizeof(err), &e) != PL_OK) {
-		if (e != EACCES || o->ports_given ||
-		    pl_srv_listen(&m->ls, o->listen, 8080, PL_LISTEN_HTTP, err,
-				  sizeof(err), &e) != PL_OK) {
+		if (e != EACCES || o->ports_given) {
 			fprintf(stderr, "padlock: %s\n", err);
 			return PL_ERR_IO;
 		}
-		fprintf(stderr, "padlock: port %d needs privileges; redirecting "
-			"from 8080 instead\n", o->http_port);
-		o->http_port = 8080;
+		if (listen_fallback(m, o->http_port, 8080, PL_LISTEN_HTTP,
+				    &o->http_port) != PL_OK)
+			return PL_ERR_IO;
 	}
 	return PL_OK;
 }

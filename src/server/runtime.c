@@ -1,8 +1,11 @@
 /* The runtime a worker serves with: one TLS configuration holding every
  * site's chain (the engine picks by SNI), and the sites by name. */
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "padlock/x509.h"
 #include "server/server_int.h"
@@ -126,6 +129,25 @@ static int load_site(pl_srv_runtime_t *rt, const pl_srv_site_t *s,
 	return PL_OK;
 }
 
+/* The trust store chains are judged against: the one visitors have (the
+ * system's), and the local development CA when there is one, so that a
+ * leaf it issued is a whole chain (the CA is the root; `padlock cert`
+ * writes the leaf alone). */
+static pl_x509_store_t *judging_store(char *err, size_t err_len)
+{
+	char dir[PATH_MAX], why[256], ca[PATH_MAX + 8];
+	const char *system_dir = getenv("SSL_CERT_DIR");
+
+	if (pl_x509_ca_default_dir(dir, sizeof(dir), why, sizeof(why)) != PL_OK ||
+	    !pl_x509_ca_exists(dir))
+		return pl_x509_store_new(NULL, NULL, err, err_len);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+	if (system_dir == NULL || access(system_dir, R_OK | X_OK) != 0)
+		system_dir = access("/etc/ssl/certs", R_OK | X_OK) == 0
+				     ? "/etc/ssl/certs" : NULL;
+	return pl_x509_store_new(ca, system_dir, err, err_len);
+}
+
 int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 			char *err, size_t err_len)
 {
@@ -144,8 +166,7 @@ int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 		return PL_ERR_NOMEM;
 	}
 	pl_tls_config_set_strict_sni(rt->tls, o->strict_sni);
-	/* Chains are judged against the trust store visitors have. */
-	pl_x509_store_t *store = pl_x509_store_new(NULL, NULL, err, err_len);
+	pl_x509_store_t *store = judging_store(err, err_len);
 	if (store == NULL) {
 		pl_srv_runtime_free(rt);
 		return PL_ERR_IO;

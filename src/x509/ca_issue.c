@@ -158,19 +158,13 @@ static int write_key(BIO *bio, void *arg)
 		       : PL_ERR_IO;
 }
 
-struct chain_files {
-	X509 *leaf, *ca;
-};
-
-/* The full chain a server sends: the leaf, then the CA that signed it. */
+/* The chain a server sends: the leaf alone. The local CA that signed it is
+ * the root clients trust, and clients use their own copy of a root
+ * (RFC 8446 4.4.2 lets a server leave it out), so sending it only adds
+ * bytes and a chain.root-included finding. */
 static int write_chain(BIO *bio, void *arg)
 {
-	struct chain_files *c = arg;
-
-	return PEM_write_bio_X509(bio, c->leaf) == 1 &&
-			       PEM_write_bio_X509(bio, c->ca) == 1
-		       ? PL_OK
-		       : PL_ERR_IO;
+	return PEM_write_bio_X509(bio, arg) == 1 ? PL_OK : PL_ERR_IO;
 }
 
 static void serial_text(X509 *x, char *buf, size_t cap)
@@ -191,7 +185,6 @@ int pl_x509_ca_issue(const pl_x509_ca_t *ca, const pl_x509_san_t *sans,
 {
 	EVP_PKEY *key = NULL;
 	X509 *leaf = NULL;
-	struct chain_files chain;
 	pl_ca_file_t files[2];
 	time_t from, to;
 	int rc;
@@ -212,12 +205,11 @@ int pl_x509_ca_issue(const pl_x509_ca_t *ca, const pl_x509_san_t *sans,
 		rc = PL_ERR_CRYPTO;
 		goto out;
 	}
-	chain = (struct chain_files){ leaf, ca->cert };
 	/* The key first: the certificate appears last, when both are whole. */
 	files[0] = (pl_ca_file_t){ .path = key_path, .mode = 0600,
 				   .write = write_key, .arg = key };
 	files[1] = (pl_ca_file_t){ .path = cert_path, .mode = 0644,
-				   .write = write_chain, .arg = &chain };
+				   .write = write_chain, .arg = leaf };
 	rc = pl_ca_files_commit(files, 2, err, err_len);
 	if (rc != PL_OK)
 		goto out;

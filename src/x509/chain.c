@@ -257,6 +257,29 @@ const pl_pkey_t *pl_x509_chain_leaf_key(const pl_x509_chain_t *c)
 	return c != NULL ? c->leaf_key : NULL;
 }
 
+void pl_x509_ca_issuers_url(X509 *x, char *buf, size_t cap)
+{
+	AUTHORITY_INFO_ACCESS *aia;
+	int i;
+
+	buf[0] = '\0';
+	aia = X509_get_ext_d2i(x, NID_info_access, NULL, NULL);
+	for (i = 0; aia != NULL && i < sk_ACCESS_DESCRIPTION_num(aia); i++) {
+		ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(aia, i);
+		const ASN1_IA5STRING *uri;
+
+		if (OBJ_obj2nid(ad->method) != NID_ad_ca_issuers ||
+		    ad->location->type != GEN_URI)
+			continue;
+		uri = ad->location->d.uniformResourceIdentifier;
+		pl_x509_escape((const char *)ASN1_STRING_get0_data(uri), buf,
+			       cap);
+		break;
+	}
+	AUTHORITY_INFO_ACCESS_free(aia);
+	ERR_clear_error();
+}
+
 int pl_x509_chain_info(const pl_x509_chain_t *c, size_t i,
 		       pl_x509_info_t *info)
 {
@@ -289,6 +312,7 @@ int pl_x509_chain_info(const pl_x509_chain_t *c, size_t i,
 	info->is_ca = X509_check_ca(x) != 0;
 	/* Self-issued and signed by its own key (the signature is checked). */
 	info->self_signed = X509_self_signed(x, 1) == 1;
+	pl_x509_ca_issuers_url(x, info->ca_issuers, sizeof(info->ca_issuers));
 	ERR_clear_error();
 	return PL_OK;
 }

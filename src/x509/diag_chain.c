@@ -276,31 +276,6 @@ static void check_found_intermediates(pl_x509_diag_t *d)
 	}
 }
 
-/* The "CA Issuers" address of x (RFC 5280 4.2.2.1), where its issuer's
- * certificate can be downloaded; "" when it has none. */
-static void ca_issuers_url(X509 *x, char *buf, size_t cap)
-{
-	AUTHORITY_INFO_ACCESS *aia;
-	int i;
-
-	buf[0] = '\0';
-	aia = X509_get_ext_d2i(x, NID_info_access, NULL, NULL);
-	for (i = 0; aia != NULL && i < sk_ACCESS_DESCRIPTION_num(aia); i++) {
-		ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(aia, i);
-		const ASN1_IA5STRING *uri;
-
-		if (OBJ_obj2nid(ad->method) != NID_ad_ca_issuers ||
-		    ad->location->type != GEN_URI)
-			continue;
-		uri = ad->location->d.uniformResourceIdentifier;
-		pl_x509_escape((const char *)ASN1_STRING_get0_data(uri), buf,
-			       cap);
-		break;
-	}
-	AUTHORITY_INFO_ACCESS_free(aia);
-	ERR_clear_error();
-}
-
 /* The top of the path has an issuer that is found nowhere. */
 static void check_no_issuer(pl_x509_diag_t *d)
 {
@@ -313,7 +288,7 @@ static void check_no_issuer(pl_x509_diag_t *d)
 	pl_x509_diag_label(d, top->x509, top->index, label, sizeof(label));
 	pl_x509_name_text(X509_get_issuer_name(top->x509), issuer,
 			  sizeof(issuer));
-	ca_issuers_url(top->x509, url, sizeof(url));
+	pl_x509_ca_issuers_url(top->x509, url, sizeof(url));
 	store_text(d, store, sizeof(store));
 	pl_x509_diag_text_add(&l, "get the intermediate certificate '%s' "
 			      "from your CA", issuer);
@@ -388,9 +363,10 @@ static void check_untrusted_root(pl_x509_diag_t *d)
 	pl_x509_diag_add(d, PL_X509_SEVERITY_ERROR, "chain.untrusted-root",
 			 top->index,
 			 "if this is your own CA, make the clients trust it "
-			 "('padlock cert --install' on each machine, or "
-			 "--ca-file here); for a public site, get a "
-			 "certificate from a publicly trusted CA",
+			 "('padlock cert --install' on each machine; padlock "
+			 "check and padlock cert check take it with "
+			 "--ca-file); for a public site, get a certificate "
+			 "from a publicly trusted CA",
 			 "the chain ends at %s, which is not among %s, so "
 			 "clients that do not trust it reject the chain",
 			 label, store);

@@ -21,6 +21,11 @@ typedef struct {
 	size_t der_len;
 } pl_x509_entry_t;
 
+/* The "CA Issuers" address of x (RFC 5280 4.2.2.1), where its issuer's
+ * certificate can be downloaded, escaped for a terminal; "" when it has
+ * none. (chain.c) */
+void pl_x509_ca_issuers_url(X509 *x, char *buf, size_t cap);
+
 struct pl_x509_chain {
 	pl_x509_entry_t *entries; /* leaf first */
 	size_t count;

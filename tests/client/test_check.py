@@ -182,6 +182,16 @@ def _():
     expect_equal(c.json["suites"]["accepted"], [], "TLS 1.2 suites")
 
 
+@suite.case("serve_advises_no_flag_it_lacks")
+def _():
+    # Issue 14: serve logged "...or --ca-file here", a flag serve has not.
+    srv = serve_common.Serve(serve_common.localhost_leaf().args(), workers=1)
+    err = srv.err()
+    expect_in("chain.untrusted-root", err, "serve's warning")
+    expect("--ca-file here" not in err, "serve advises a flag it lacks: %r"
+           % err)
+
+
 @suite.case("serve_without_hsts_is_a")
 def _():
     srv = serve("--hsts", "off")
@@ -234,6 +244,26 @@ def _():
                  "Location")
     expect_equal(c.json["http"]["expected_location"],
                  "https://localhost:%d/" % srv.https_port, "expected")
+    expect_in("another host and port ('www.example.org' port 443, not "
+              "'localhost' port %d)" % srv.https_port,
+              c.finding("http.redirect-elsewhere")["message"], "what differs")
+
+
+@suite.case("port80_redirect_to_another_port_says_the_port_differs")
+def _():
+    # Issue 14: "not to the same host" when only the port differed.
+    srv = serve(http_port=0)
+    other = srv.https_port + 1 if srv.https_port < 65535 else 1
+    plain = PlainHttp(301, [("Location", "https://localhost:%d/" % other)])
+    try:
+        c = check("localhost:%d" % srv.https_port, "--http-port", plain.port)
+    finally:
+        plain.close()
+    message = c.finding("http.redirect-elsewhere")["message"]
+    expect_in("the same host but another port (%d, not the HTTPS port "
+              "checked, %d)" % (other, srv.https_port), message, "message")
+    expect("same host:" not in message and "not to the same host" not in
+           message, "says the host differs: %s" % message)
 
 
 @suite.case("port80_closed_is_a_warning")
@@ -357,6 +387,39 @@ def _():
     c = check("localhost:%d" % srv.port, "--http-port", "0")
     expect_trust_problem(c, "chain.missing-intermediate")
     expect_equal(len(c.json["certificate"]["chain"]), 1, "chain length")
+
+
+def aia_leaf():
+    """A localhost leaf of the test intermediate whose AIA names where the
+    intermediate can be downloaded."""
+    p = pki()
+    if "aia" not in p._leaves:
+        key = p._key("aia_leaf", "ecdsa_p256")
+        ext = (common.LEAF_EXT % common.LOCAL_NAMES +
+               "authorityInfoAccess=caIssuers;URI:"
+               "http://ca.padlock.test/intermediate.der\n")
+        cert = p._sign("aia_leaf", "localhost", key, p.intermediate,
+                       p.intermediate_key, ext, 365)
+        p._leaves["aia"] = common.Leaf("ecdsa_p256", "localhost", cert, key,
+                                       cert)
+    return p._leaves["aia"]
+
+
+@suite.case("missing_intermediate_names_it_without_server_file_names")
+def _():
+    # Issue 14: a remote site was told about "chain.pem" and "cat chain.pem
+    # intermediate.pem > fullchain.pem", files only its server has.
+    srv = s_server(aia_leaf(), chain=None)
+    c = check("localhost:%d" % srv.port, "--http-port", "0")
+    f = c.finding("chain.missing-intermediate")
+    text = f["message"] + " " + f["fix"]
+    expect_in("CN=padlock test intermediate", f["message"], "the missing one")
+    expect_in("CN=localhost", f["message"], "the certificate it issued")
+    expect_in("http://ca.padlock.test/intermediate.der", f["message"],
+              "where to download it")
+    for word in ("chain.pem", "fullchain.pem", "cat "):
+        expect(word not in text, "names a server file (%s): %s" % (word, text))
+    expect_in("configure the server to send", f["fix"], "the fix in words")
 
 
 @suite.case("wrong_host_name_is_t")
@@ -488,6 +551,20 @@ def _():
         r = run([padlock_bin(), "check"] + args)
         expect_equal(r.rc, 2, "exit status of %r" % args)
         expect_in(words, r.err, "stderr of %r" % args)
+
+
+@suite.case("http_url_names_the_command_and_the_https_url")
+def _():
+    # Issue 14: "padlock get speaks only HTTPS" named the wrong command.
+    for target, wanted in (
+            ("http://localhost/a?b", "padlock check https://localhost/a?b\n"),
+            ("HTTP://example.test", "padlock check https://example.test/\n"),
+            ("http://[::1]:8080/x",
+             "padlock check --http-port 8080 https://[::1]/x\n")):
+        r = run([padlock_bin(), "check", target])
+        expect_equal(r.rc, 2, "exit status of %s" % target)
+        expect_in(wanted, r.err, "stderr of %s" % target)
+        expect("padlock get" not in r.err, "names padlock get: %r" % r.err)
 
 
 @suite.case("target_forms_and_json_schema")

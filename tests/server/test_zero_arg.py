@@ -177,6 +177,36 @@ def _():
     expect_equal(r.out, "301 https://localhost:8443/a?b", "port 8080's answer")
 
 
+@suite.case("zero_arg_as_nobody_takes_the_next_free_ports_when_8443_is_taken")
+def _():
+    # Issue 14: a second zero-argument start (or anything else on 8443)
+    # stopped it; now it tries the next ports and says which it took.
+    first, _d, https, http = zero_arg_server("nobody")
+    if not PRIVATE:
+        raise Skip("8444 and 8081 on this machine's network may be anyone's")
+    d = tempfile.mkdtemp(prefix="second-", dir=nobody_dir())
+    os.chown(d, *[getattr(pwd.getpwnam("nobody"), a) for a in ("pw_uid",
+                                                              "pw_gid")])
+    env = test_env({"HOME": d, "PADLOCK_CA_DIR": os.path.join(d, "ca")})
+    env.pop("XDG_DATA_HOME", None)
+    srv = Serve(zero_args=True, https_port=https + 1, http_port=http + 1,
+                env=env, cwd=d, prefix=AS_NOBODY,
+                name="second padlock serve (nobody)")
+    try:
+        err = srv.err()
+        expect_in("padlock: port 443 needs privileges and 8443 is in use; "
+                  "serving HTTPS on 8444 instead\n", err, "stderr")
+        expect_in("padlock: port 80 needs privileges and 8080 is in use; "
+                  "redirecting from 8081 instead\n", err, "stderr")
+        r = run(["curl", "-sS", "-o", "/dev/null", "-w",
+                 "%{http_code} %{redirect_url}", "--max-time", "20",
+                 "http://localhost:8081/a"])
+        expect_equal(r.out, "301 https://localhost:8444/a", "port 8081's answer")
+        expect(first.proc.alive(), "the first server is still up")
+    finally:
+        srv.proc.stop()
+
+
 def welcome_values(text):
     """{id: text} of the welcome page's <code id=...> values."""
     return {k: html.unescape(v) for k, v in
@@ -240,6 +270,10 @@ def _():
     expect_re(r'<ol class="steps" id="steps">\s*<li>', r.out, "the handshake steps")
     expect_re(r'<ol class="chain" id="chain" start="0">\s*<li><pre>subject: ',
               r.out, "the certificate chain")
+    # One voice (issue 14): the local CA's leaf is sent alone, and the page
+    # says so instead of listing the root after "the root is not sent".
+    expect_equal(r.out.count("<li><pre>subject: "), 1, "certificates listed")
+    expect_in("own certificate alone", r.out, "the chain's explanation")
     print("# Chromium at %s: %s, %s, group %s, signature %s"
           % (base_url(https), values["tls-version"], values["suite"],
              values.get("group"), values.get("sigscheme")))

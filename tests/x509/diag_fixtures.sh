@@ -14,6 +14,8 @@
 #   ok                     the clean one; ok.key is mode 0600
 #   expired notyet         2029-01-01 .. 2030-01-01; 2030-07-01 .. 2031-07-01
 #   soon5 soon20           end 2030-06-06 and 2030-06-21 (5 and 20 days)
+#   short6                 2030-05-30 .. 2030-06-05 (a 6-day ACME profile)
+#   short12h               2030-05-31 18:00 .. 2030-06-01 06:00 (12 hours)
 #   wild                   SAN *.example.test
 #   cnonly                 no SAN, CN=cnonly.example.test
 #   rsa1024 p224 rsa2048   those keys
@@ -166,6 +168,8 @@ leaf expired P-256 leaf 20290101000000Z 20300101000000Z
 leaf notyet P-256 leaf 20300701000000Z 20310701000000Z
 leaf soon5 P-256 leaf 20300101000000Z 20300606000000Z
 leaf soon20 P-256 leaf 20300101000000Z 20300621000000Z
+leaf short6 P-256 leaf 20300530000000Z 20300605000000Z
+leaf short12h P-256 leaf 20300531180000Z 20300601060000Z
 leaf wild P-256 wild
 leaf cnonly P-256 cnonly
 leaf rsa1024 rsa1024

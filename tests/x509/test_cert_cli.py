@@ -145,11 +145,19 @@ def issues_a_chain_that_openssl_verifies():
           "localhost+3-key.pem" in out, "next command: " + out)
     check("padlock cert --install" in out, "install hint: " + out)
 
-    # The full chain, as servers need it: the leaf, then the CA.
+    # The whole chain a server sends: the leaf alone, since the CA is the
+    # root clients keep themselves (issue 14: cert, serve, the welcome
+    # page and check agree on it).
     blocks = pem_blocks(cert)
     with open(ca_pem) as f:
-        check(len(blocks) == 2 and blocks[1] == f.read(),
-              "chain is leaf + ca.pem")
+        check(len(blocks) == 1 and blocks[0] != f.read(),
+              "chain is the leaf alone: %d blocks" % len(blocks))
+    rc, cout, cerr = padlock(["check", cert, "--key", key, "--ca-file",
+                              ca_pem, "--host", "myapp.test"], env)
+    check(rc == 0 and "chain.root-included" not in cout + cerr and
+          "missing-intermediate" not in cout + cerr,
+          "padlock cert check finds the leaf a whole chain: %d %s %s"
+          % (rc, cout, cerr))
     rc, vout = openssl(["verify", "-CAfile", ca_pem, "-untrusted", cert,
                         cert])
     check(rc == 0 and ": OK" in vout, "openssl verify: " + vout)
@@ -194,7 +202,9 @@ def issues_a_chain_that_openssl_verifies():
     check(abs((start - datetime.datetime.utcnow()).total_seconds()) < 7200,
           "starts about now")
 
-    ca_text = cert_text(blocks[1])
+    with open(os.path.join(env["PADLOCK_CA_DIR"], "ca.pem")) as f:
+        ca_pem = f.read()
+    ca_text = cert_text(ca_pem)
     check(re.search(r"Basic Constraints: critical\n *CA:TRUE, pathlen:0",
                     ca_text), "CA basicConstraints")
     check(re.search(r"Key Usage: critical\n *Certificate Sign, CRL Sign",
@@ -202,7 +212,7 @@ def issues_a_chain_that_openssl_verifies():
     check(re.search(r"Subject: O = padlock local CA, CN = padlock "
                     r"development CA \S+@\S+", ca_text), "CA subject")
     check("NIST CURVE: P-256" in ca_text, "P-256 CA")
-    start, end = cert_dates(blocks[1])
+    start, end = cert_dates(ca_pem)
     check((end - start).days >= 3650, "CA lives ten years")
 
     # The key is the leaf's.

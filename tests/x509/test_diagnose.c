@@ -184,7 +184,7 @@ static void not_yet_valid_names_the_date(void)
 	pl_x509_findings_free(f);
 }
 
-static void expiring_soon_is_an_error_within_7_days_a_warning_within_30(void)
+static void expiring_soon_is_judged_against_the_lifetime(void)
 {
 	pl_x509_findings_t *f = diagnose((struct run){
 		.chain = "soon5_chain.pem" });
@@ -197,14 +197,60 @@ static void expiring_soon_is_an_error_within_7_days_a_warning_within_30(void)
 	       "expires on 2030-06-21, in 20 days", "renew");
 	CHECK(!pl_x509_findings_has_errors(f));
 	pl_x509_findings_free(f);
-	/* 51 days before: nothing to say yet. */
+	/* 60 days before its end, over a third of its 171 days: nothing to
+	 * say yet. */
+	f = diagnose((struct run){ .chain = "soon20_chain.pem",
+				   .now = DFX_NOW - 40 * 86400 });
+	expect_none(f, "cert.expires-soon");
+	pl_x509_findings_free(f);
+	/* 51 days before: under a third of its lifetime, a warning. */
 	f = diagnose((struct run){ .chain = "soon20_chain.pem",
 				   .now = DFX_NOW - 31 * 86400 });
-	expect_none(f, "cert.expires-soon");
+	expect(f, "cert.expires-soon", PL_X509_SEVERITY_WARNING, 0,
+	       "in 51 days (of a lifetime of 171 days)", "renew");
 	pl_x509_findings_free(f);
 	/* The last hours. */
 	f = diagnose((struct run){ .chain = "soon5_chain.pem",
 				   .now = DFX_NOW + 5 * 86400 - 3600 });
+	expect(f, "cert.expires-soon", PL_X509_SEVERITY_ERROR, 0,
+	       "in less than a day", NULL);
+	pl_x509_findings_free(f);
+}
+
+/* Issue 14: a short-lived, automatically renewed certificate (a 6-day ACME
+ * profile, a 12-hour local leaf) is not an error for being short. */
+static void short_lived_certificates_are_judged_by_their_own_lifetime(void)
+{
+	/* 6 days, 4 left: nothing. 1.5 left (a quarter): a warning, which 7
+	 * fixed days made an error. Half a day left (under a day): an error. */
+	pl_x509_findings_t *f = diagnose((struct run){
+		.chain = "short6_chain.pem" });
+
+	expect_none(f, "cert.expires-soon");
+	pl_x509_findings_free(f);
+	f = diagnose((struct run){ .chain = "short6_chain.pem",
+				   .now = DFX_NOW + 2 * 86400 + 43200 });
+	expect(f, "cert.expires-soon", PL_X509_SEVERITY_WARNING, 0,
+	       "in 1 day (of a lifetime of 6 days)", "renew");
+	CHECK(!pl_x509_findings_has_errors(f));
+	pl_x509_findings_free(f);
+	f = diagnose((struct run){ .chain = "short6_chain.pem",
+				   .now = DFX_NOW + 3 * 86400 + 43200 });
+	expect(f, "cert.expires-soon", PL_X509_SEVERITY_ERROR, 0,
+	       "in less than a day", NULL);
+	pl_x509_findings_free(f);
+	/* 12 hours, 6 left: nothing; 3 left: a warning; 1 left: an error. */
+	f = diagnose((struct run){ .chain = "short12h_chain.pem" });
+	expect_none(f, "cert.expires-soon");
+	pl_x509_findings_free(f);
+	f = diagnose((struct run){ .chain = "short12h_chain.pem",
+				   .now = DFX_NOW + 3 * 3600 });
+	expect(f, "cert.expires-soon", PL_X509_SEVERITY_WARNING, 0,
+	       "(of a lifetime of 12 hours)", NULL);
+	CHECK(!pl_x509_findings_has_errors(f));
+	pl_x509_findings_free(f);
+	f = diagnose((struct run){ .chain = "short12h_chain.pem",
+				   .now = DFX_NOW + 5 * 3600 });
 	expect(f, "cert.expires-soon", PL_X509_SEVERITY_ERROR, 0,
 	       "in less than a day", NULL);
 	pl_x509_findings_free(f);
@@ -747,7 +793,8 @@ int main(void)
 	RUN(clean_chain_has_no_problem);
 	RUN(expired_leaf_and_intermediate_name_the_date);
 	RUN(not_yet_valid_names_the_date);
-	RUN(expiring_soon_is_an_error_within_7_days_a_warning_within_30);
+	RUN(expiring_soon_is_judged_against_the_lifetime);
+	RUN(short_lived_certificates_are_judged_by_their_own_lifetime);
 	RUN(name_list_says_what_the_leaf_covers);
 	RUN(host_must_be_covered_under_rfc6125);
 	RUN(leaf_without_names_is_valid_for_no_site);
