@@ -4,6 +4,10 @@
  * ASCII letter is plain HTTP sent to the TLS port and gets a redirect. The
  * HTTP port's connections are plain HTTP and get redirects only.
  *
+ * A connection is always in one named phase (conn.h); set_phase() moves
+ * it and arms the phase's timeout from the table below, and
+ * pl_srv_conn_timeout() does what the phase says on expiry.
+ *
  * progress() is the pump: parse requests (one at a time, so pipelined
  * requests are answered in order), stream the reply's file through the
  * engine while its output is small, flush to the socket until it would
@@ -12,6 +16,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +31,6 @@
 
 #define FILE_CHUNK 16384
 #define OUTPUT_HIGH_WATER (64 * 1024)
-#define LINGER_MS 2000
 /* How long a stopping worker still takes a request on a connection that
  * is between requests (or has not sent its first). */
 #define DRAIN_GRACE_MS 1000
@@ -38,6 +42,8 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+#define LINGER_MS 2000
+
 static const pl_srv_options_t *opts(pl_srv_conn_t *c)
 {
 	return pl_srv_worker_runtime(c->w)->opts;
@@ -47,6 +53,75 @@ static void deadline(pl_srv_conn_t *c, unsigned ms)
 {
 	(void)pl_srv_timer_set(pl_srv_worker_timers(c->w), &c->timer,
 			       pl_srv_now_ms() + ms);
+}
+
+#define NO_OPTION ((size_t)-1)
+
+/* Each phase's timeout: an option of pl_srv_options_t (by offset), else a
+ * fixed one. The handshake's bound counts from the accept, so sniffing
+ * the first byte does not extend it. */
+static const struct {
+	const char *name;
+	size_t option;
+	unsigned fixed_ms;
+	bool from_accept;
+} phases[PL_SRV_PHASE_COUNT] = {
+	[PL_SRV_PHASE_SNIFF] = {"sniff",
+		offsetof(pl_srv_options_t, handshake_timeout_ms), 0, true},
+	[PL_SRV_PHASE_HANDSHAKE] = {"handshake",
+		offsetof(pl_srv_options_t, handshake_timeout_ms), 0, true},
+	[PL_SRV_PHASE_FIRST] = {"first request",
+		offsetof(pl_srv_options_t, header_timeout_ms), 0, false},
+	[PL_SRV_PHASE_IDLE] = {"idle",
+		offsetof(pl_srv_options_t, idle_timeout_ms), 0, false},
+	[PL_SRV_PHASE_HEAD] = {"request head",
+		offsetof(pl_srv_options_t, header_timeout_ms), 0, false},
+	[PL_SRV_PHASE_REPLY] = {"reply",
+		offsetof(pl_srv_options_t, idle_timeout_ms), 0, false},
+	[PL_SRV_PHASE_CLOSING] = {"closing", NO_OPTION, LINGER_MS, false},
+	[PL_SRV_PHASE_LINGER] = {"linger", NO_OPTION, LINGER_MS, false},
+	[PL_SRV_PHASE_DEAD] = {"dead", NO_OPTION, 0, false},
+};
+
+static unsigned phase_timeout_ms(pl_srv_conn_t *c, pl_srv_phase_t phase)
+{
+	if (phases[phase].option == NO_OPTION)
+		return phases[phase].fixed_ms;
+	const char *o = (const char *)opts(c);
+	unsigned ms;
+	memcpy(&ms, o + phases[phase].option, sizeof(ms));
+	return ms;
+}
+
+/* Arms the phase's own timeout (again, when it is the same phase: a reply
+ * that made progress, a new keep-alive wait). */
+static void arm_timeout(pl_srv_conn_t *c)
+{
+	unsigned ms = phase_timeout_ms(c, c->phase);
+	if (phases[c->phase].from_accept) {
+		uint64_t start_ms = c->accepted_us / 1000;
+		(void)pl_srv_timer_set(pl_srv_worker_timers(c->w), &c->timer,
+				       start_ms + ms);
+		return;
+	}
+	deadline(c, ms);
+}
+
+/* The one place a phase changes: leaving and entering do their work here.
+ * Entering LINGER shuts our write side, once: shutdown() of a socket
+ * already shut down wakes its waiters again, which edge-triggered epoll
+ * reports as a new event, whose handling would shut it down again: a busy
+ * loop until the peer closes. */
+static void set_phase(pl_srv_conn_t *c, pl_srv_phase_t phase)
+{
+	if (c->phase == PL_SRV_PHASE_DEAD)
+		return;
+	c->phase = phase;
+	if (phase == PL_SRV_PHASE_DEAD)
+		return;
+	if (phase == PL_SRV_PHASE_LINGER)
+		shutdown(c->fd, SHUT_WR);
+	arm_timeout(c);
 }
 
 pl_srv_conn_t *pl_srv_conn_new(pl_srv_worker_t *w, int fd,
@@ -62,7 +137,6 @@ pl_srv_conn_t *pl_srv_conn_new(pl_srv_worker_t *w, int fd,
 	c->kind = kind;
 	c->port = port;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
-	c->mode = kind == PL_LISTEN_HTTPS ? CONN_SNIFF : CONN_PLAIN;
 	c->accepted_us = now_us();
 	pl_http_reply_init(&c->reply);
 	struct epoll_event ev = {
@@ -73,8 +147,8 @@ pl_srv_conn_t *pl_srv_conn_new(pl_srv_worker_t *w, int fd,
 		return NULL;
 	}
 	pl_srv_worker_link(w, c);
-	deadline(c, kind == PL_LISTEN_HTTPS ? opts(c)->handshake_timeout_ms
-					    : opts(c)->header_timeout_ms);
+	set_phase(c, kind == PL_LISTEN_HTTPS ? PL_SRV_PHASE_SNIFF
+					     : PL_SRV_PHASE_FIRST);
 	if (pl_srv_worker_draining(w))
 		pl_srv_conn_drain(c);
 	return c;
@@ -82,7 +156,7 @@ pl_srv_conn_t *pl_srv_conn_new(pl_srv_worker_t *w, int fd,
 
 void pl_srv_conn_free(pl_srv_conn_t *c)
 {
-	if (!c->dead)
+	if (c->phase != PL_SRV_PHASE_DEAD)
 		close(c->fd);
 	pl_tls_conn_free(c->tls);
 	pl_http_parser_free(c->http);
@@ -97,9 +171,9 @@ void pl_srv_conn_free(pl_srv_conn_t *c)
 
 static void close_now(pl_srv_conn_t *c)
 {
-	if (c->dead)
+	if (c->phase == PL_SRV_PHASE_DEAD)
 		return;
-	c->dead = true;
+	set_phase(c, PL_SRV_PHASE_DEAD);
 	/* No EPOLL_CTL_DEL: closing the only descriptor of a socket takes
 	 * it out of the epoll set (workers never fork, so none is shared),
 	 * and events already fetched for it find it dead. */
@@ -136,13 +210,11 @@ static int flush(pl_srv_conn_t *c)
 	for (;;) {
 		const uint8_t *p;
 		size_t len;
-		if (c->mode == CONN_PLAIN || (c->mode == CONN_LINGER && !c->tls)) {
-			p = c->out.data + c->out_sent;
-			len = c->out.len - c->out_sent;
-		} else if (c->tls) {
+		if (c->tls) {
 			p = pl_tls_output(c->tls, &len);
 		} else {
-			return 0;
+			p = c->out.data + c->out_sent;
+			len = c->out.len - c->out_sent;
 		}
 		if (len == 0)
 			return 0;
@@ -155,35 +227,31 @@ static int flush(pl_srv_conn_t *c)
 			close_now(c);
 			return -1;
 		}
-		if (c->tls && c->mode != CONN_PLAIN)
+		if (c->tls)
 			pl_tls_output_consumed(c->tls, (size_t)n);
 		else
 			c->out_sent += (size_t)n;
-		if (c->replying)
-			deadline(c, opts(c)->idle_timeout_ms);
+		if (c->phase == PL_SRV_PHASE_REPLY)
+			arm_timeout(c);
 	}
 }
 
 static size_t pending_output(pl_srv_conn_t *c)
 {
 	size_t len = 0;
-	if (c->tls && c->mode != CONN_PLAIN)
+	if (c->tls)
 		(void)pl_tls_output(c->tls, &len);
 	else
 		len = c->out.len - c->out_sent;
 	return len;
 }
 
-/* Half-closes our side, once: shutdown() of a socket already shut down
- * wakes its waiters again, which edge-triggered epoll reports as a new
- * event on this connection, whose handling would shut it down again: a
- * busy loop until the peer closes. */
-static void shut_wr(pl_srv_conn_t *c)
+/* CLOSING: once our last bytes are out, half-close and linger. */
+static void finish_close(pl_srv_conn_t *c)
 {
-	if (c->wr_shut)
-		return;
-	c->wr_shut = true;
-	shutdown(c->fd, SHUT_WR);
+	if (flush(c) != 0)
+		return; /* gone, or progress() comes back when it drains */
+	set_phase(c, PL_SRV_PHASE_LINGER);
 }
 
 /* Our side is done: close_notify, then half-close and read until the
@@ -191,19 +259,13 @@ static void shut_wr(pl_srv_conn_t *c)
  * connection before the client has read our last response. */
 static void begin_close(pl_srv_conn_t *c)
 {
-	if (c->mode == CONN_LINGER)
+	if (c->phase >= PL_SRV_PHASE_CLOSING)
 		return;
 	if (c->tls && pl_tls_handshake_done(c->tls))
 		(void)pl_tls_close(c->tls);
 	c->close_after = true;
-	c->replying = false;
-	if (flush(c) < 0)
-		return;
-	if (pending_output(c) > 0)
-		return; /* progress() comes back when the socket drains */
-	shut_wr(c);
-	c->mode = CONN_LINGER;
-	deadline(c, LINGER_MS);
+	set_phase(c, PL_SRV_PHASE_CLOSING);
+	finish_close(c);
 }
 
 /* ---- requests ------------------------------------------------------------------ */
@@ -274,7 +336,7 @@ static void log_request(pl_srv_conn_t *c, const pl_http_request_t *req)
 	}
 	a.status = c->reply.status;
 	a.bytes = c->reply.body_bytes;
-	if (c->tls && c->mode == CONN_TLS) {
+	if (c->tls) {
 		a.tls_version = tls_version_name(pl_tls_version(c->tls));
 		a.suite = pl_tls_suite_name(pl_tls_suite(c->tls));
 	}
@@ -308,10 +370,10 @@ static int write_head(pl_srv_conn_t *c)
 
 static void start_reply(pl_srv_conn_t *c)
 {
-	c->replying = true;
 	if (c->reply.close || c->draining)
 		c->close_after = true;
-	if (c->mode == CONN_TLS) {
+	set_phase(c, PL_SRV_PHASE_REPLY);
+	if (c->tls) {
 		if (write_head(c) != PL_OK) {
 			close_now(c);
 			return;
@@ -324,7 +386,6 @@ static void start_reply(pl_srv_conn_t *c)
 		c->out = c->reply.out;
 		c->reply.out = tmp;
 	}
-	deadline(c, opts(c)->idle_timeout_ms);
 }
 
 static void answer(pl_srv_conn_t *c, const pl_http_request_t *req)
@@ -343,7 +404,7 @@ static void answer(pl_srv_conn_t *c, const pl_http_request_t *req)
 		req = &no_reuse;
 	}
 	pl_http_reply_free(&c->reply);
-	if (c->mode == CONN_PLAIN) {
+	if (c->tls == NULL) {
 		const pl_srv_rsite_t *def = pl_srv_site_for(rt, NULL, 0);
 		int port = c->kind == PL_LISTEN_HTTPS ? c->port
 						      : rt->opts->https_port;
@@ -412,7 +473,7 @@ static void answer_error(pl_srv_conn_t *c, int status, const char *reason)
 	bool head = req && req->method.len == 4 &&
 		    memcmp(req->method.ptr, "HEAD", 4) == 0;
 	int ret;
-	if (c->mode == CONN_TLS) {
+	if (c->tls) {
 		/* HSTS on every HTTPS response, errors included. */
 		const pl_srv_rsite_t *site =
 			pl_srv_site_for(pl_srv_worker_runtime(c->w), NULL, 0);
@@ -435,6 +496,13 @@ static void answer_error(pl_srv_conn_t *c, int status, const char *reason)
 	start_reply(c);
 }
 
+/* Between requests or inside a request's head: the parser may run. */
+static bool accepts_request(const pl_srv_conn_t *c)
+{
+	return c->phase == PL_SRV_PHASE_FIRST || c->phase == PL_SRV_PHASE_IDLE ||
+	       c->phase == PL_SRV_PHASE_HEAD;
+}
+
 static void handle_requests(pl_srv_conn_t *c)
 {
 	/* Called with nothing received yet too (c->in NULL): NULL + 0 and
@@ -447,7 +515,7 @@ static void handle_requests(pl_srv_conn_t *c)
 		close_now(c);
 		return;
 	}
-	while (!c->replying && !c->dead && !c->close_after) {
+	while (accepts_request(c) && !c->close_after) {
 		pl_http_step_t step;
 		int ret = pl_http_parse(c->http, in + off, c->in_len - off,
 					&step);
@@ -459,27 +527,26 @@ static void handle_requests(pl_srv_conn_t *c)
 			break;
 		}
 		if (step.event == PL_HTTP_NEED_MORE) {
-			if (!c->in_request && c->in_len > 0) {
-				c->in_request = true;
+			if (c->phase != PL_SRV_PHASE_HEAD && c->in_len > 0) {
 				c->request_us = now_us();
-				deadline(c, opts(c)->header_timeout_ms);
+				set_phase(c, PL_SRV_PHASE_HEAD);
 			}
 			break;
 		}
 		if (step.event == PL_HTTP_HEAD) {
-			if (!c->in_request)
+			if (c->phase != PL_SRV_PHASE_HEAD)
 				c->request_us = now_us();
-			c->in_request = false;
 			answer(c, pl_http_parser_request(c->http));
 		}
 		/* BODY is discarded; DONE moves on to the next request. */
 	}
-	if (c->dead)
+	if (c->phase == PL_SRV_PHASE_DEAD)
 		return;
 	if (off > 0)
 		memmove(c->in, c->in + off, c->in_len - off);
 	c->in_len -= off;
-	if (c->in_len == 0 && !c->in_request && !c->replying) {
+	if (c->in_len == 0 && (c->phase == PL_SRV_PHASE_FIRST ||
+			       c->phase == PL_SRV_PHASE_IDLE)) {
 		free(c->in);
 		c->in = NULL;
 		c->in_cap = 0;
@@ -527,7 +594,7 @@ static void stream_file(pl_srv_conn_t *c)
 
 static bool reply_done(pl_srv_conn_t *c)
 {
-	return c->replying &&
+	return c->phase == PL_SRV_PHASE_REPLY &&
 	       (c->reply.file_fd < 0 || c->reply.file_len == 0) &&
 	       pending_output(c) == 0;
 }
@@ -547,49 +614,50 @@ static void yield(pl_srv_conn_t *c)
 
 static void progress(pl_srv_conn_t *c)
 {
-	for (int rounds = 0; !c->dead; rounds++) {
+	for (int rounds = 0; c->phase != PL_SRV_PHASE_DEAD; rounds++) {
 		if (rounds == 64) {
 			yield(c);
 			return;
 		}
-		if (c->mode == CONN_LINGER) {
-			if (flush(c) == 0 && pending_output(c) == 0)
-				shut_wr(c);
+		if (c->phase == PL_SRV_PHASE_CLOSING) {
+			finish_close(c);
 			return;
 		}
-		bool ready = c->mode == CONN_PLAIN ||
-			     (c->mode == CONN_TLS && pl_tls_handshake_done(c->tls));
-		if (ready && !c->replying && !c->close_after)
-			handle_requests(c);
-		if (c->dead)
+		if (c->phase == PL_SRV_PHASE_LINGER)
 			return;
-		if (c->replying && c->mode == CONN_TLS)
+		if (accepts_request(c) && !c->close_after)
+			handle_requests(c);
+		if (c->phase == PL_SRV_PHASE_DEAD)
+			return;
+		bool replying = c->phase == PL_SRV_PHASE_REPLY;
+		if (replying && c->tls)
 			stream_file(c);
-		if (c->dead)
+		if (c->phase == PL_SRV_PHASE_DEAD)
 			return;
 		/* The last reply of a closing connection is all queued: its
 		 * close_notify goes out with it, in the same send(). */
-		if (c->close_after && c->replying && c->mode == CONN_TLS &&
+		if (c->close_after && replying && c->tls &&
 		    (c->reply.file_fd < 0 || c->reply.file_len == 0))
 			(void)pl_tls_close(c->tls);
 		int f = flush(c);
 		if (f < 0)
 			return;
 		if (reply_done(c)) {
-			c->replying = false;
 			pl_http_reply_free(&c->reply);
-			if (!c->close_after) {
-				deadline(c, opts(c)->idle_timeout_ms);
-				continue; /* pipelined requests may wait */
+			if (c->close_after) {
+				begin_close(c);
+				return;
 			}
+			set_phase(c, PL_SRV_PHASE_IDLE);
+			continue; /* pipelined requests may wait */
 		}
 		if (f == 1)
 			return;
-		if (c->close_after && !c->replying) {
+		if (c->close_after && !replying) {
 			begin_close(c);
 			return;
 		}
-		if (!c->replying || pending_output(c) > 0)
+		if (!replying || pending_output(c) > 0)
 			return;
 	}
 }
@@ -603,13 +671,8 @@ static void handshake_failed(pl_srv_conn_t *c)
 		   pl_tls_handshake_done(c->tls) ? "error" : "handshake failed",
 		   pl_tls_reason(c->tls), pl_tls_alert_name(alert),
 		   pl_tls_alert_received(c->tls) ? "received" : "sent");
-	if (flush(c) < 0) /* the alert */
-		return;
-	c->mode = CONN_LINGER;
-	c->replying = false;
-	deadline(c, LINGER_MS);
-	if (pending_output(c) == 0)
-		shut_wr(c);
+	set_phase(c, PL_SRV_PHASE_CLOSING); /* the alert goes out */
+	finish_close(c);
 }
 
 static void input_tls(pl_srv_conn_t *c, const uint8_t *p, size_t n)
@@ -620,14 +683,13 @@ static void input_tls(pl_srv_conn_t *c, const uint8_t *p, size_t n)
 		handshake_failed(c);
 		return;
 	}
-	if (!c->handshake_logged && pl_tls_handshake_done(c->tls)) {
-		c->handshake_logged = true;
+	if (c->phase == PL_SRV_PHASE_HANDSHAKE && pl_tls_handshake_done(c->tls)) {
 		/* Acknowledge the client's Finished now: a client with Nagle
 		 * on holds its request until then, and a delayed ACK would
 		 * cost it 40 ms. */
 		int one = 1;
 		setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
-		deadline(c, opts(c)->header_timeout_ms);
+		set_phase(c, PL_SRV_PHASE_FIRST);
 	}
 	for (;;) {
 		int ret = pl_tls_read(c->tls, buf, sizeof(buf), &got);
@@ -642,16 +704,16 @@ static void input_tls(pl_srv_conn_t *c, const uint8_t *p, size_t n)
 		if (got == 0)
 			break;
 		append_in(c, buf, got);
-		if (c->dead)
+		if (c->phase == PL_SRV_PHASE_DEAD)
 			return;
 	}
 }
 
 static void input(pl_srv_conn_t *c, const uint8_t *p, size_t n)
 {
-	if (c->mode == CONN_LINGER)
+	if (c->phase == PL_SRV_PHASE_LINGER)
 		return; /* discarded */
-	if (c->mode == CONN_SNIFF) {
+	if (c->phase == PL_SRV_PHASE_SNIFF) {
 		if (p[0] == 0x16) {
 			const pl_srv_runtime_t *rt = pl_srv_worker_runtime(c->w);
 			c->tls = pl_tls_conn_new(rt->tls, NULL);
@@ -661,10 +723,10 @@ static void input(pl_srv_conn_t *c, const uint8_t *p, size_t n)
 			}
 			pl_tls_conn_set_user(c->tls, c);
 			pl_tls_conn_set_time(c->tls, time(NULL));
-			c->mode = CONN_TLS;
+			set_phase(c, PL_SRV_PHASE_HANDSHAKE);
 		} else if (p[0] >= 'A' && p[0] <= 'Z') {
-			c->mode = CONN_PLAIN; /* HTTP sent to the TLS port */
-			deadline(c, opts(c)->header_timeout_ms);
+			/* HTTP sent to the TLS port */
+			set_phase(c, PL_SRV_PHASE_FIRST);
 		} else {
 			pl_srv_log(PL_SRV_LOG_INFO,
 				   "%s: neither TLS nor HTTP (first byte 0x%02x)",
@@ -673,7 +735,7 @@ static void input(pl_srv_conn_t *c, const uint8_t *p, size_t n)
 			return;
 		}
 	}
-	if (c->mode == CONN_TLS)
+	if (c->tls)
 		input_tls(c, p, n);
 	else
 		append_in(c, p, n);
@@ -681,31 +743,35 @@ static void input(pl_srv_conn_t *c, const uint8_t *p, size_t n)
 
 static void on_eof(pl_srv_conn_t *c)
 {
-	if (c->mode == CONN_SNIFF || (c->mode == CONN_TLS && c->tls &&
-				      !pl_tls_handshake_done(c->tls))) {
+	switch (c->phase) {
+	case PL_SRV_PHASE_SNIFF:
+	case PL_SRV_PHASE_HANDSHAKE:
 		pl_srv_log(PL_SRV_LOG_DEBUG, "%s: closed before the handshake "
 			   "finished", c->peer);
 		close_now(c);
 		return;
-	}
-	if (c->mode == CONN_LINGER || !c->replying) {
+	case PL_SRV_PHASE_REPLY:
+		c->close_after = true; /* finish the reply, then close */
+		return;
+	default:
 		close_now(c);
 		return;
 	}
-	c->close_after = true; /* finish the reply, then close */
 }
 
 static bool reading_paused(pl_srv_conn_t *c)
 {
 	/* Busy with a reply: leave further requests in the kernel's buffer
 	 * (pipelined requests are answered in order; memory stays bounded). */
-	return c->mode != CONN_LINGER && (c->replying || c->close_after);
+	return c->phase != PL_SRV_PHASE_LINGER &&
+	       (c->phase == PL_SRV_PHASE_REPLY ||
+		c->phase == PL_SRV_PHASE_CLOSING || c->close_after);
 }
 
 void pl_srv_conn_event(pl_srv_conn_t *c, uint32_t events)
 {
 	uint8_t buf[16384];
-	if (c->dead)
+	if (c->phase == PL_SRV_PHASE_DEAD)
 		return;
 	if (events & EPOLLERR) {
 		close_now(c);
@@ -717,7 +783,8 @@ void pl_srv_conn_event(pl_srv_conn_t *c, uint32_t events)
 		c->input_pending = true;
 	bool peer_shut = events & (EPOLLRDHUP | EPOLLHUP);
 	for (;;) {
-		while (!c->dead && c->input_pending && !reading_paused(c)) {
+		while (c->phase != PL_SRV_PHASE_DEAD && c->input_pending &&
+		       !reading_paused(c)) {
 			ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
 			if (n > 0) {
 				/* A short read emptied the socket: what comes
@@ -727,7 +794,7 @@ void pl_srv_conn_event(pl_srv_conn_t *c, uint32_t events)
 				if ((size_t)n < sizeof(buf) && !peer_shut)
 					c->input_pending = false;
 				input(c, buf, (size_t)n);
-				if (!c->dead && c->mode != CONN_LINGER)
+				if (c->phase != PL_SRV_PHASE_LINGER)
 					progress(c);
 				continue;
 			}
@@ -743,48 +810,46 @@ void pl_srv_conn_event(pl_srv_conn_t *c, uint32_t events)
 				close_now(c);
 			break;
 		}
-		if (c->dead)
+		if (c->phase == PL_SRV_PHASE_DEAD)
 			return;
 		progress(c);
 		/* A reply finished while input waited: read it now, nobody
 		 * will tell us again. */
-		if (c->dead || !c->input_pending || reading_paused(c))
+		if (c->phase == PL_SRV_PHASE_DEAD || !c->input_pending ||
+		    reading_paused(c))
 			return;
 	}
 }
 
 void pl_srv_conn_timeout(pl_srv_conn_t *c)
 {
-	if (c->dead)
+	switch (c->phase) {
+	case PL_SRV_PHASE_DEAD:
 		return;
-	if (c->mode == CONN_LINGER || c->mode == CONN_SNIFF || c->replying) {
-		close_now(c);
-		return;
-	}
-	if (c->mode == CONN_TLS && !pl_tls_handshake_done(c->tls)) {
+	case PL_SRV_PHASE_HANDSHAKE:
 		pl_srv_log(PL_SRV_LOG_DEBUG, "%s: handshake timed out", c->peer);
 		close_now(c);
 		return;
-	}
-	if (c->in_request) {
+	case PL_SRV_PHASE_FIRST:
+	case PL_SRV_PHASE_IDLE:
+		begin_close(c); /* nothing was asked: no answer owed */
+		return;
+	case PL_SRV_PHASE_HEAD:
 		answer_error(c, 408, "the request headers did not arrive in time");
-		if (!c->dead)
-			progress(c);
+		progress(c);
+		return;
+	default: /* sniff, reply, closing, linger: the peer is gone */
+		close_now(c);
 		return;
 	}
-	begin_close(c); /* idle keep-alive */
 }
 
 void pl_srv_conn_drain(pl_srv_conn_t *c)
 {
 	c->draining = true;
-	if (c->dead)
-		return;
-	if (c->mode == CONN_LINGER)
-		return;
-	if (!c->replying && !c->in_request &&
-	    (c->mode == CONN_PLAIN ||
-	     (c->mode == CONN_TLS && pl_tls_handshake_done(c->tls)))) {
+	switch (c->phase) {
+	case PL_SRV_PHASE_FIRST:
+	case PL_SRV_PHASE_IDLE: {
 		/* Between requests, or before the first on a connection just
 		 * made: the client may have sent one already, or be about to.
 		 * Closing now would lose it; one that comes within the grace
@@ -793,9 +858,13 @@ void pl_srv_conn_drain(pl_srv_conn_t *c)
 		deadline(c, idle < DRAIN_GRACE_MS ? idle : DRAIN_GRACE_MS);
 		return;
 	}
-	/* Mid-response: finish it, then close (not wait for another request
-	 * until the shutdown bound). Mid-handshake or mid-request: the reply
-	 * will say close. */
-	if (c->replying)
+	case PL_SRV_PHASE_REPLY:
+		/* Mid-response: finish it, then close (not wait for another
+		 * request until the shutdown bound). */
 		c->close_after = true;
+		return;
+	default:
+		/* Mid-handshake or mid-request: the reply will say close. */
+		return;
+	}
 }

@@ -20,13 +20,24 @@ typedef struct {
 	size_t index;
 } pl_srv_tag_t;
 
+/* Where a connection is. Each phase has its own timeout (the table in
+ * conn.c) and one way out on a timeout; set_phase() is the only place a
+ * phase changes. Whether bytes are TLS or plain is the transport's
+ * business (tls is NULL for plain HTTP), not a phase. */
 typedef enum {
-	CONN_SNIFF,  /* TLS port, first byte not seen yet */
-	CONN_TLS,    /* TLS */
-	CONN_PLAIN,  /* plain HTTP: the redirect listener, or HTTP sent to
-			the TLS port */
-	CONN_LINGER, /* our side is done; reading until the peer closes */
-} pl_srv_conn_mode_t;
+	PL_SRV_PHASE_SNIFF,     /* TLS port, first byte not seen yet */
+	PL_SRV_PHASE_HANDSHAKE, /* the TLS handshake is under way */
+	PL_SRV_PHASE_FIRST,     /* ready, waiting for the first request */
+	PL_SRV_PHASE_IDLE,      /* between keep-alive requests */
+	PL_SRV_PHASE_HEAD,      /* a request has begun, its head is not done */
+	PL_SRV_PHASE_REPLY,     /* a reply is going out */
+	PL_SRV_PHASE_CLOSING,   /* our last bytes (close_notify, an alert)
+				   are going out; then the write side shuts */
+	PL_SRV_PHASE_LINGER,    /* write side shut; reading until the peer
+				   closes, so unread bytes cannot reset it */
+	PL_SRV_PHASE_DEAD,      /* closed; freed after the event batch */
+	PL_SRV_PHASE_COUNT
+} pl_srv_phase_t;
 
 #define PL_SRV_MAX_STEPS 16
 
@@ -45,8 +56,9 @@ struct pl_srv_conn {
 	pl_srv_listen_kind_t kind;
 	int port;
 	char peer[46];
-	pl_srv_conn_mode_t mode;
-	pl_tls_conn_t *tls;
+	pl_srv_phase_t phase;
+	pl_tls_conn_t *tls; /* NULL: plain HTTP (the redirect listener, or
+			       HTTP sent to the TLS port) */
 	pl_http_parser_t *http;
 	/* request bytes (decrypted) not yet parsed */
 	uint8_t *in;
@@ -54,16 +66,10 @@ struct pl_srv_conn {
 	/* plain-mode bytes to send */
 	pl_http_buf_t out;
 	size_t out_sent;
-	/* the reply being sent; file_left bytes of its file still to go */
+	/* the reply being sent (PL_SRV_PHASE_REPLY) */
 	pl_http_reply_t reply;
-	bool replying;
-	/* state */
-	bool dead;
-	bool in_request;   /* a request has begun but its head is not done */
-	bool close_after;  /* close once the current reply is sent */
-	bool draining;
-	bool handshake_logged;
-	bool wr_shut;      /* shutdown(SHUT_WR) done */
+	bool close_after;   /* no more requests: close once the reply is sent */
+	bool draining;      /* the worker is stopping */
 	bool input_pending; /* the socket may hold unread bytes */
 	uint64_t accepted_us;
 	uint64_t request_us;
