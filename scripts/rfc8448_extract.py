@@ -170,6 +170,9 @@ WANT = [
     ('s3_server_app_record', 3, 'server', 'send application_data record', 'complete record', 0),
     ('s3_client_alert_record', 3, 'client', 'send alert record', 'complete record', 0),
     ('s3_server_alert_record', 3, 'server', 'send alert record', 'complete record', 0),
+    # RFC 8448 4: Resumed 0-RTT handshake (the ClientHello with a PSK)
+    ('s4_client_hello_prefix', 4, 'client', 'calculate PSK binder', 'ClientHello prefix', 0),
+    ('s4_client_hello_record', 4, 'client', 'send handshake record', 'complete record', 0),
     # RFC 8448 5: HelloRetryRequest
     ('s5_client_priv_x25519', 5, 'client', 'create an ephemeral x25519 key pair', 'private key', 0),
     ('s5_client_hello1', 5, 'client', 'construct a ClientHello handshake message', 'ClientHello', 0),
@@ -235,7 +238,7 @@ def find(items, section, actor, step, label, occurrence):
 def main():
     items = parse(sys.argv[1])
     out = ['/*',
-           ' * Byte strings of the RFC 8448 traces (sections 2, 3 and 5), generated',
+           ' * Byte strings of the RFC 8448 traces (sections 2 to 5), generated',
            ' * from the RFC text by a script (page headers and footers removed, every',
            ' * value checked against its "(N octets)"). Do not edit by hand.',
            ' */',

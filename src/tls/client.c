@@ -17,12 +17,6 @@
 
 #include "tls/tls_int.h"
 
-/* RFC 8446 4.1.3: SHA-256("HelloRetryRequest") as ServerHello.random. */
-static const uint8_t hrr_random[32] = {
-	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
-	0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
-	0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
-
 /* RFC 8446 4.1.3: the last 8 bytes of ServerHello.random of a TLS 1.3
  * server that negotiated TLS 1.2 or below. */
 static const uint8_t downgrade_12[8] = {0x44, 0x4f, 0x57, 0x4e,
@@ -37,111 +31,62 @@ static bool is_ip_literal(const char *name)
 	       inet_pton(AF_INET6, name, tmp) == 1;
 }
 
-static void push_u16_list(pl_buf_t *b, const uint16_t *v, size_t n)
+/* The ClientHello's extensions, in the order padlock sends them. */
+static void hello_extensions(pl_tls_conn_t *c, pl_tls_exts_t *e,
+			     pl_msg_share_t *share, uint8_t *pub)
 {
-	pl_push_open(b, 2);
-	for (size_t i = 0; i < n; i++)
-		pl_push_u16(b, v[i]);
-	pl_push_close(b);
-}
-
-static void push_extensions(pl_tls_conn_t *c, pl_buf_t *b)
-{
+	static const uint16_t versions[] = {PL_TLS_VERSION_13};
+	static const uint8_t psk_dhe_ke = 1;
 	const pl_tls_config_t *cfg = c->cfg;
-	uint8_t pub[PL_KEX_PUBLIC_MAX];
-	size_t pub_len = 0;
-	pl_push_open(b, 2);
+	memset(e, 0, sizeof(*e));
 	if (c->send_sni) { /* RFC 6066 3 */
-		pl_push_u16(b, PL_EXT_SERVER_NAME);
-		pl_push_open(b, 2);
-		pl_push_open(b, 2);
-		pl_push_u8(b, 0); /* host_name */
-		pl_push_open(b, 2);
-		pl_push_bytes(b, c->server_name, strlen(c->server_name));
-		pl_push_close(b);
-		pl_push_close(b);
-		pl_push_close(b);
+		pl_reader_init(&e->server_name, (const uint8_t *)c->server_name,
+			       strlen(c->server_name));
+		pl_exts_add(e, PL_EXT_SERVER_NAME);
 	}
-	pl_push_u16(b, PL_EXT_SUPPORTED_VERSIONS);
-	pl_push_open(b, 2);
-	pl_push_open(b, 1);
-	pl_push_u16(b, PL_TLS_VERSION_13);
-	pl_push_close(b);
-	pl_push_close(b);
-	pl_push_u16(b, PL_EXT_SUPPORTED_GROUPS);
-	pl_push_open(b, 2);
-	push_u16_list(b, cfg->groups, cfg->n_groups);
-	pl_push_close(b);
-	if (pl_kex_public(c->hs->kex, pub, sizeof(pub), &pub_len) != PL_OK)
-		b->err = PL_ERR_CRYPTO;
-	pl_push_u16(b, PL_EXT_KEY_SHARE);
-	pl_push_open(b, 2);
-	pl_push_open(b, 2);
-	pl_push_u16(b, pl_kex_group(c->hs->kex));
-	pl_push_open(b, 2);
-	pl_push_bytes(b, pub, pub_len);
-	pl_push_close(b);
-	pl_push_close(b);
-	pl_push_close(b);
-	pl_push_u16(b, PL_EXT_SIGNATURE_ALGORITHMS);
-	pl_push_open(b, 2);
-	push_u16_list(b, cfg->schemes, cfg->n_schemes);
-	pl_push_close(b);
+	e->versions = pl_u16_list(versions, 1);
+	pl_exts_add(e, PL_EXT_SUPPORTED_VERSIONS);
+	e->groups = pl_u16_list(cfg->groups, cfg->n_groups);
+	pl_exts_add(e, PL_EXT_SUPPORTED_GROUPS);
+	share->group = pl_kex_group(c->hs->kex);
+	share->key = pub;
+	e->share_v = share;
+	e->n_share_v = 1;
+	pl_exts_add(e, PL_EXT_KEY_SHARE);
+	e->schemes = pl_u16_list(cfg->schemes, cfg->n_schemes);
+	pl_exts_add(e, PL_EXT_SIGNATURE_ALGORITHMS);
 	if (cfg->alpn_len) {
-		pl_push_u16(b, PL_EXT_ALPN);
-		pl_push_open(b, 2);
-		pl_push_open(b, 2);
-		pl_push_bytes(b, cfg->alpn_wire, cfg->alpn_len);
-		pl_push_close(b);
-		pl_push_close(b);
+		pl_reader_init(&e->alpn, cfg->alpn_wire, cfg->alpn_len);
+		pl_exts_add(e, PL_EXT_ALPN);
 	}
-	pl_push_u16(b, PL_EXT_RECORD_SIZE_LIMIT); /* RFC 8449 4 */
-	pl_push_open(b, 2);
-	pl_push_u16(b, cfg->record_size_limit);
-	pl_push_close(b);
+	e->record_size_limit = cfg->record_size_limit; /* RFC 8449 4 */
+	pl_exts_add(e, PL_EXT_RECORD_SIZE_LIMIT);
 	/* psk_dhe_ke, so servers send tickets for a later resumption. */
-	pl_push_u16(b, PL_EXT_PSK_KEY_EXCHANGE_MODES);
-	pl_push_open(b, 2);
-	pl_push_open(b, 1);
-	pl_push_u8(b, 1);
-	pl_push_close(b);
-	pl_push_close(b);
-	if (cfg->status_request) { /* RFC 6066 8: OCSP, no responder ids */
-		pl_push_u16(b, PL_EXT_STATUS_REQUEST);
-		pl_push_open(b, 2);
-		pl_push_u8(b, 1);
-		pl_push_u16(b, 0);
-		pl_push_u16(b, 0);
-		pl_push_close(b);
-	}
+	pl_reader_init(&e->psk_modes, &psk_dhe_ke, 1);
+	pl_exts_add(e, PL_EXT_PSK_KEY_EXCHANGE_MODES);
+	if (cfg->status_request) /* RFC 6066 8: OCSP, no responder ids */
+		pl_exts_add(e, PL_EXT_STATUS_REQUEST);
 	if (c->hs->cookie_len) { /* RFC 8446 4.2.2: echo the HRR's cookie */
-		pl_push_u16(b, PL_EXT_COOKIE);
-		pl_push_open(b, 2);
-		pl_push_open(b, 2);
-		pl_push_bytes(b, c->hs->cookie, c->hs->cookie_len);
-		pl_push_close(b);
-		pl_push_close(b);
+		pl_reader_init(&e->cookie, c->hs->cookie, c->hs->cookie_len);
+		pl_exts_add(e, PL_EXT_COOKIE);
 	}
-	pl_push_close(b);
 }
 
 /* A ClientHello given by a test replaces ours: take its random and
  * session id so the rest of the handshake matches it. */
 static int use_test_hello(pl_tls_conn_t *c, const uint8_t *ch, size_t len)
 {
-	pl_reader_t r, sid;
-	const uint8_t *random;
-	uint32_t body_len;
-	uint8_t type;
-	uint16_t version;
-	pl_reader_init(&r, ch, len);
-	if (pl_read_u8(&r, &type) || pl_read_u24(&r, &body_len) ||
-	    pl_read_u16(&r, &version) || pl_read_bytes(&r, 32, &random) ||
-	    pl_read_vec8(&r, &sid) || pl_reader_left(&sid) > 32)
+	pl_msg_client_hello_t m;
+	pl_msg_err_t err;
+	pl_reader_t body;
+	if (len < 4)
 		return PL_ERR_ARG;
-	memcpy(c->client_random, random, 32);
-	c->hs->session_id_len = (uint8_t)pl_reader_left(&sid);
-	memcpy(c->hs->session_id, sid.p, c->hs->session_id_len);
+	pl_reader_init(&body, ch + 4, len - 4);
+	if (pl_msg_client_hello_parse(&body, &m, &err))
+		return PL_ERR_ARG;
+	memcpy(c->client_random, m.random, 32);
+	c->hs->session_id_len = (uint8_t)pl_reader_left(&m.session_id);
+	memcpy(c->hs->session_id, m.session_id.p, c->hs->session_id_len);
 	c->hs_msg_start = c->hs_out.len;
 	pl_push_bytes(&c->hs_out, ch, len);
 	if (pl_buf_error(&c->hs_out))
@@ -157,16 +102,20 @@ static int send_client_hello(pl_tls_conn_t *c)
 		return use_test_hello(c, c->hs->test.client_hello[i],
 				      c->hs->test.client_hello_len[i]);
 	}
-	pl_buf_t *b = &c->hs_out;
+	pl_msg_client_hello_t ch;
+	pl_msg_share_t share;
+	uint8_t pub[PL_KEX_PUBLIC_MAX];
+	memset(&ch, 0, sizeof(ch));
+	if (pl_kex_public(c->hs->kex, pub, sizeof(pub), &share.key_len) != PL_OK)
+		return PL_ERR_CRYPTO;
+	ch.legacy_version = 0x0303; /* RFC 8446 4.1.2 */
+	memcpy(ch.random, c->client_random, 32);
+	pl_reader_init(&ch.session_id, c->hs->session_id, c->hs->session_id_len);
+	ch.suites = pl_u16_list(c->cfg->suites, c->cfg->n_suites);
+	ch.has_extensions = true;
+	hello_extensions(c, &ch.ext, &share, pub);
 	pl_tls_hs_begin(c, PL_HS_CLIENT_HELLO);
-	pl_push_u16(b, 0x0303); /* RFC 8446 4.1.2: legacy_version */
-	pl_push_bytes(b, c->client_random, 32);
-	pl_push_u8(b, c->hs->session_id_len);
-	pl_push_bytes(b, c->hs->session_id, c->hs->session_id_len);
-	push_u16_list(b, c->cfg->suites, c->cfg->n_suites);
-	pl_push_u8(b, 1); /* legacy_compression_methods: null only */
-	pl_push_u8(b, 0);
-	push_extensions(c, b);
+	pl_msg_client_hello_write(&c->hs_out, &ch);
 	return pl_tls_hs_end(c);
 }
 
@@ -235,46 +184,39 @@ static int send_compat_ccs(pl_tls_conn_t *c)
 	return pl_tls_record_write(c, PL_CT_CHANGE_CIPHER_SPEC, &ccs, 1);
 }
 
-static int handle_hrr(pl_tls_conn_t *c, pl_tls_exts_t *exts,
+static int handle_hrr(pl_tls_conn_t *c, const pl_msg_server_hello_t *sh,
 		      const uint8_t *msg, size_t len)
 {
 	static const uint16_t allowed[] = {PL_EXT_SUPPORTED_VERSIONS,
 					   PL_EXT_KEY_SHARE, PL_EXT_COOKIE};
-	pl_reader_t *ks = pl_tls_exts_find(exts, PL_EXT_KEY_SHARE);
-	pl_reader_t *ck = pl_tls_exts_find(exts, PL_EXT_COOKIE);
-	uint16_t group = 0;
+	const pl_tls_exts_t *e = &sh->ext;
+	bool ks = pl_exts_has(e, PL_EXT_KEY_SHARE);
+	bool ck = pl_exts_has(e, PL_EXT_COOKIE);
+	uint16_t group = e->share_group;
 	int ret;
 	if (c->hrr)
 		return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
 				   "second HelloRetryRequest");
-	if ((ret = pl_tls_exts_check(c, exts, allowed, 3, "HelloRetryRequest")))
+	if ((ret = pl_tls_exts_check(c, e, allowed, 3, "HelloRetryRequest")))
 		return ret;
-	if (ks) {
-		if (pl_read_u16(ks, &group) || pl_reader_done(ks))
-			return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-					   "HelloRetryRequest: malformed "
-					   "key_share");
-		/* RFC 8446 4.2.8: a group we offered, but not the one whose
-		 * share we sent. */
-		if (!offered(c->cfg->groups, c->cfg->n_groups, group) ||
-		    group == pl_kex_group(c->hs->kex))
-			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
-					   "HelloRetryRequest asks for group "
-					   "%s, which %s",
-					   pl_tls_group_name(group),
-					   group == pl_kex_group(c->hs->kex)
-						   ? "already had a key share"
-						   : "was not offered");
-	}
+	/* RFC 8446 4.2.8: a group we offered, but not the one whose share
+	 * we sent. */
+	if (ks && (!offered(c->cfg->groups, c->cfg->n_groups, group) ||
+		   group == pl_kex_group(c->hs->kex)))
+		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
+				   "HelloRetryRequest asks for group %s, which "
+				   "%s",
+				   pl_tls_group_name(group),
+				   group == pl_kex_group(c->hs->kex)
+					   ? "already had a key share"
+					   : "was not offered");
 	if (ck) {
-		pl_reader_t cookie;
-		if (pl_read_vec16(ck, &cookie) || pl_reader_done(ck) ||
-		    pl_reader_left(&cookie) == 0 ||
-		    pl_reader_left(&cookie) > sizeof(c->hs->cookie))
+		size_t n = pl_reader_left(&e->cookie);
+		if (n == 0 || n > sizeof(c->hs->cookie))
 			return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
 					   "HelloRetryRequest: malformed cookie");
-		c->hs->cookie_len = pl_reader_left(&cookie);
-		memcpy(c->hs->cookie, cookie.p, c->hs->cookie_len);
+		c->hs->cookie_len = n;
+		memcpy(c->hs->cookie, e->cookie.p, n);
 	}
 	if (!ks && !ck)
 		/* RFC 8446 4.1.4: an HRR that changes nothing */
@@ -307,17 +249,14 @@ static int handle_hrr(pl_tls_conn_t *c, pl_tls_exts_t *exts,
 	return PL_OK;
 }
 
-static int check_version(pl_tls_conn_t *c, pl_tls_exts_t *exts,
-			 uint16_t legacy_version, const uint8_t *random)
+static int check_version(pl_tls_conn_t *c, const pl_msg_server_hello_t *sh)
 {
-	pl_reader_t *sv = pl_tls_exts_find(exts, PL_EXT_SUPPORTED_VERSIONS);
-	uint16_t version;
-	if (sv == NULL) {
+	if (!sh->tls13) {
 		/* RFC 8446 4.1.3: a TLS 1.3 server that negotiates an
 		 * older version marks its random; seeing the mark is an
 		 * attack. */
-		if (memcmp(random + 24, downgrade_12, 8) == 0 ||
-		    memcmp(random + 24, downgrade_11, 8) == 0)
+		if (memcmp(sh->random + 24, downgrade_12, 8) == 0 ||
+		    memcmp(sh->random + 24, downgrade_11, 8) == 0)
 			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 					   "ServerHello carries the TLS 1.3 "
 					   "downgrade sentinel: a downgrade "
@@ -325,37 +264,30 @@ static int check_version(pl_tls_conn_t *c, pl_tls_exts_t *exts,
 		return pl_tls_fail(c, PL_ALERT_PROTOCOL_VERSION,
 				   "the server chose %s; padlock speaks TLS "
 				   "1.3 only",
-				   legacy_version == 0x0303 ? "TLS 1.2"
-							    : "an older TLS");
+				   sh->legacy_version == 0x0303
+					   ? "TLS 1.2"
+					   : "an older TLS");
 	}
-	if (pl_read_u16(sv, &version) || pl_reader_done(sv))
-		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-				   "ServerHello: malformed supported_versions");
-	if (version != PL_TLS_VERSION_13)
+	if (sh->ext.version != PL_TLS_VERSION_13)
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 				   "ServerHello selected version 0x%04x, which "
 				   "was not offered",
-				   version);
+				   sh->ext.version);
 	/* RFC 8446 4.2.1: with supported_versions present, legacy_version
 	 * is ignored. */
 	return PL_OK;
 }
 
-static int server_key_share(pl_tls_conn_t *c, pl_tls_exts_t *exts)
+static int server_key_share(pl_tls_conn_t *c, const pl_msg_server_hello_t *sh)
 {
-	pl_reader_t *ks = pl_tls_exts_find(exts, PL_EXT_KEY_SHARE);
-	pl_reader_t key;
-	uint16_t group;
+	const pl_tls_exts_t *e = &sh->ext;
+	uint16_t group = e->share_group;
 	uint8_t secret[PL_KEX_SECRET_MAX];
 	size_t secret_len;
 	int ret;
-	if (ks == NULL)
+	if (!pl_exts_has(e, PL_EXT_KEY_SHARE))
 		return pl_tls_fail(c, PL_ALERT_MISSING_EXTENSION,
 				   "ServerHello has no key_share");
-	if (pl_read_u16(ks, &group) || pl_read_vec16(ks, &key) ||
-	    pl_reader_done(ks))
-		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-				   "ServerHello: malformed key_share");
 	if (group != pl_kex_group(c->hs->kex))
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 				   "ServerHello key share is for %s, but the "
@@ -363,8 +295,9 @@ static int server_key_share(pl_tls_conn_t *c, pl_tls_exts_t *exts)
 				   pl_tls_group_name(group),
 				   pl_tls_group_name(pl_kex_group(c->hs->kex)));
 	c->group = group;
-	if (pl_kex_derive(c->hs->kex, key.p, pl_reader_left(&key), secret,
-			  sizeof(secret), &secret_len))
+	if (pl_kex_derive(c->hs->kex, e->share_key.p,
+			  pl_reader_left(&e->share_key), secret, sizeof(secret),
+			  &secret_len))
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 				   "the server's %s key share is not a valid "
 				   "public key",
@@ -384,48 +317,40 @@ static int handle_server_hello(pl_tls_conn_t *c, pl_reader_t *body,
 {
 	static const uint16_t allowed[] = {PL_EXT_SUPPORTED_VERSIONS,
 					   PL_EXT_KEY_SHARE};
-	uint16_t legacy_version, suite;
-	const uint8_t *random;
-	pl_reader_t sid, ext_block;
-	uint8_t compression;
-	pl_tls_exts_t exts;
+	pl_msg_server_hello_t sh;
+	pl_msg_err_t err;
 	int ret;
 	char hex[80];
-	if (pl_read_u16(body, &legacy_version) ||
-	    pl_read_bytes(body, 32, &random) || pl_read_vec8(body, &sid) ||
-	    pl_read_u16(body, &suite) || pl_read_u8(body, &compression) ||
-	    pl_read_vec16(body, &ext_block) || pl_reader_done(body))
-		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-				   "ServerHello is malformed");
-	if ((ret = pl_tls_exts_parse(c, &ext_block, &exts, "ServerHello")) ||
-	    (ret = check_version(c, &exts, legacy_version, random)))
+	if ((ret = pl_msg_server_hello_parse(body, &sh, &err)))
+		return pl_tls_fail_msg(c, ret, &err);
+	if ((ret = check_version(c, &sh)))
 		return ret;
-	if (pl_reader_left(&sid) != c->hs->session_id_len ||
-	    memcmp(sid.p, c->hs->session_id, c->hs->session_id_len) != 0)
+	if (pl_reader_left(&sh.session_id) != c->hs->session_id_len ||
+	    memcmp(sh.session_id.p, c->hs->session_id, c->hs->session_id_len) != 0)
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 				   "ServerHello does not echo the session id");
-	if (compression != 0)
+	if (sh.compression != 0)
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 				   "ServerHello selects compression %u",
-				   compression);
-	if (!offered(c->cfg->suites, c->cfg->n_suites, suite))
+				   sh.compression);
+	if (!offered(c->cfg->suites, c->cfg->n_suites, sh.suite))
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 				   "ServerHello selects cipher suite %s, which "
 				   "was not offered",
-				   pl_tls_suite_name(suite));
-	if (c->hrr && suite != c->suite)
+				   pl_tls_suite_name(sh.suite));
+	if (c->hrr && sh.suite != c->suite)
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 				   "ServerHello changes the cipher suite chosen "
 				   "in HelloRetryRequest");
-	c->suite = suite;
+	c->suite = sh.suite;
 	c->version = PL_TLS_VERSION_13;
-	pl_tls_suite_params(suite, &c->hash, &c->aead);
+	pl_tls_suite_params(sh.suite, &c->hash, &c->aead);
 	c->hash_len = pl_hash_len(c->hash);
-	if (memcmp(random, hrr_random, 32) == 0)
-		return handle_hrr(c, &exts, msg, len);
-	if ((ret = pl_tls_exts_check(c, &exts, allowed, 2, "ServerHello")))
+	if (sh.hrr)
+		return handle_hrr(c, &sh, msg, len);
+	if ((ret = pl_tls_exts_check(c, &sh.ext, allowed, 2, "ServerHello")))
 		return ret;
-	memcpy(c->hs->server_random, random, 32);
+	memcpy(c->hs->server_random, sh.random, 32);
 	if ((!c->hrr && (ret = pl_tls_transcript_start(c, false))) ||
 	    (ret = pl_tls_transcript_add(c, msg, len)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
@@ -433,10 +358,10 @@ static int handle_server_hello(pl_tls_conn_t *c, pl_reader_t *body,
 	pl_tls_trace(c, PL_STEP_SERVER_HELLO,
 		     "ServerHello received: the server chose TLS 1.3, %s, key "
 		     "exchange %s; server random %s",
-		     pl_tls_suite_name(suite),
+		     pl_tls_suite_name(sh.suite),
 		     pl_tls_group_name(pl_kex_group(c->hs->kex)),
-		     pl_tls_hex(random, 32, 8, hex, sizeof(hex)));
-	if ((ret = server_key_share(c, &exts)))
+		     pl_tls_hex(sh.random, 32, 8, hex, sizeof(hex)));
+	if ((ret = server_key_share(c, &sh)))
 		return ret;
 	if ((ret = pl_tls_set_keys(c, &c->rd, c->hs->server_hs, false)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "key setup failed");
@@ -455,28 +380,20 @@ static int handle_server_hello(pl_tls_conn_t *c, pl_reader_t *body,
 	return PL_OK;
 }
 
-static int ee_alpn(pl_tls_conn_t *c, pl_reader_t *ext)
+/* RFC 7301 3.2: the protocol must be one the client offered. */
+static int ee_alpn(pl_tls_conn_t *c, const pl_reader_t *name)
 {
-	pl_reader_t list, name;
+	pl_reader_t ours;
 	if (c->cfg->alpn_len == 0)
 		return pl_tls_fail(c, PL_ALERT_UNSUPPORTED_EXTENSION,
 				   "EncryptedExtensions: ALPN was not offered");
-	if (pl_read_vec16(ext, &list) || pl_reader_done(ext) ||
-	    pl_read_vec8(&list, &name) || pl_reader_done(&list) ||
-	    pl_reader_left(&name) == 0)
-		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-				   "EncryptedExtensions: ALPN must name exactly "
-				   "one protocol");
-	/* RFC 7301 3.2: the protocol must be one the client offered. */
-	pl_reader_t ours;
 	pl_reader_init(&ours, c->cfg->alpn_wire, c->cfg->alpn_len);
-	while (pl_reader_left(&ours) > 0) {
-		pl_reader_t p;
-		(void)pl_read_vec8(&ours, &p);
-		if (pl_reader_left(&p) == pl_reader_left(&name) &&
-		    memcmp(p.p, name.p, pl_reader_left(&p)) == 0) {
-			if (pl_tls_set_string(&c->alpn, name.p,
-					      pl_reader_left(&name)))
+	pl_reader_t p;
+	while (pl_msg_alpn_next(&ours, &p)) {
+		if (pl_reader_left(&p) == pl_reader_left(name) &&
+		    memcmp(p.p, name->p, pl_reader_left(&p)) == 0) {
+			if (pl_tls_set_string(&c->alpn, name->p,
+					      pl_reader_left(name)))
 				return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 						   "out of memory");
 			return PL_OK;
@@ -492,35 +409,22 @@ static int handle_encrypted_extensions(pl_tls_conn_t *c, pl_reader_t *body)
 	static const uint16_t allowed[] = {
 		PL_EXT_SERVER_NAME, PL_EXT_SUPPORTED_GROUPS, PL_EXT_ALPN,
 		PL_EXT_RECORD_SIZE_LIMIT};
-	pl_reader_t block, *ext;
-	pl_tls_exts_t exts;
+	pl_msg_encrypted_extensions_t ee;
+	const pl_tls_exts_t *e = &ee.ext;
+	pl_msg_err_t err;
 	int ret;
-	if (pl_read_vec16(body, &block) || pl_reader_done(body))
-		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-				   "EncryptedExtensions is malformed");
-	if ((ret = pl_tls_exts_parse(c, &block, &exts, "EncryptedExtensions")) ||
-	    (ret = pl_tls_exts_check(c, &exts, allowed, 4,
-				     "EncryptedExtensions")))
+	if ((ret = pl_msg_encrypted_extensions_parse(body, &ee, &err)))
+		return pl_tls_fail_msg(c, ret, &err);
+	if ((ret = pl_tls_exts_check(c, e, allowed, 4, "EncryptedExtensions")))
 		return ret;
-	if ((ext = pl_tls_exts_find(&exts, PL_EXT_SERVER_NAME))) {
-		if (!c->send_sni)
-			return pl_tls_fail(c, PL_ALERT_UNSUPPORTED_EXTENSION,
-					   "EncryptedExtensions: server_name "
-					   "was not offered");
-		if (pl_reader_left(ext) != 0)
-			return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-					   "EncryptedExtensions: server_name "
-					   "must be empty");
-	}
-	if ((ext = pl_tls_exts_find(&exts, PL_EXT_ALPN)) &&
-	    (ret = ee_alpn(c, ext)))
+	if (pl_exts_has(e, PL_EXT_SERVER_NAME) && !c->send_sni)
+		return pl_tls_fail(c, PL_ALERT_UNSUPPORTED_EXTENSION,
+				   "EncryptedExtensions: server_name was not "
+				   "offered");
+	if (pl_exts_has(e, PL_EXT_ALPN) && (ret = ee_alpn(c, &e->alpn)))
 		return ret;
-	if ((ext = pl_tls_exts_find(&exts, PL_EXT_RECORD_SIZE_LIMIT))) {
-		uint16_t limit;
-		if (pl_read_u16(ext, &limit) || pl_reader_done(ext))
-			return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-					   "EncryptedExtensions: malformed "
-					   "record_size_limit");
+	if (pl_exts_has(e, PL_EXT_RECORD_SIZE_LIMIT)) {
+		uint16_t limit = e->record_size_limit;
 		if (limit < 64) /* RFC 8449 4 */
 			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 					   "record_size_limit %u is below 64",
@@ -533,7 +437,7 @@ static int handle_encrypted_extensions(pl_tls_conn_t *c, pl_reader_t *body)
 	pl_tls_trace(c, PL_STEP_ENCRYPTED_EXTENSIONS,
 		     "EncryptedExtensions: ALPN %s; record size limit %u%s",
 		     c->alpn ? c->alpn : "none", c->peer_record_limit,
-		     pl_tls_exts_find(&exts, PL_EXT_SERVER_NAME)
+		     pl_exts_has(e, PL_EXT_SERVER_NAME)
 			     ? "; the server used our server name"
 			     : "");
 	c->state = ST_CLIENT_WAIT_CERT_CR;
@@ -542,26 +446,24 @@ static int handle_encrypted_extensions(pl_tls_conn_t *c, pl_reader_t *body)
 
 static int handle_certificate_request(pl_tls_conn_t *c, pl_reader_t *body)
 {
-	pl_reader_t ctx, block;
-	pl_tls_exts_t exts;
+	pl_msg_certificate_request_t cr;
+	pl_msg_err_t err;
 	int ret;
-	if (pl_read_vec8(body, &ctx) || pl_read_vec16(body, &block) ||
-	    pl_reader_done(body))
-		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-				   "CertificateRequest is malformed");
-	if ((ret = pl_tls_exts_parse(c, &block, &exts, "CertificateRequest")))
-		return ret;
-	if (!pl_tls_exts_find(&exts, PL_EXT_SIGNATURE_ALGORITHMS))
+	if ((ret = pl_msg_certificate_request_parse(body, PL_TLS_VERSION_13,
+						    &cr, &err)))
+		return pl_tls_fail_msg(c, ret, &err);
+	int missing = pl_exts_missing(PL_MSG_CR, &cr.ext);
+	if (missing >= 0)
 		return pl_tls_fail(c, PL_ALERT_MISSING_EXTENSION,
-				   "CertificateRequest has no "
-				   "signature_algorithms");
-	c->hs->cert_request_context_len = pl_reader_left(&ctx);
+				   "CertificateRequest has no %s",
+				   pl_exts_name((uint16_t)missing));
+	c->hs->cert_request_context_len = pl_reader_left(&cr.context);
 	if (c->hs->cert_request_context_len) {
 		c->hs->cert_request_context = malloc(c->hs->cert_request_context_len);
 		if (c->hs->cert_request_context == NULL)
 			return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 					   "out of memory");
-		memcpy(c->hs->cert_request_context, ctx.p,
+		memcpy(c->hs->cert_request_context, cr.context.p,
 		       c->hs->cert_request_context_len);
 	}
 	c->cert_requested = true;
@@ -601,72 +503,65 @@ static int verify_chain(pl_tls_conn_t *c)
 
 /* CertificateEntry extensions (RFC 8446 4.4.2): only an OCSP response
  * for the leaf (RFC 8446 4.4.2.1, RFC 6066 8), and only when requested. */
-static int entry_extensions(pl_tls_conn_t *c, pl_reader_t *block, bool leaf)
+static int entry_extensions(pl_tls_conn_t *c, const pl_msg_cert_entry_t *en,
+			    bool leaf)
 {
-	pl_tls_exts_t exts;
-	pl_reader_t *ext, status;
-	uint8_t type;
 	static const uint16_t allowed[] = {PL_EXT_STATUS_REQUEST};
+	const pl_tls_exts_t *e = &en->ext;
 	int ret;
-	if (pl_reader_left(block) == 0)
+	if (!en->has_ext)
 		return PL_OK;
-	if ((ret = pl_tls_exts_parse(c, block, &exts, "CertificateEntry")))
-		return ret;
 	if (!c->cfg->status_request || !leaf)
 		return pl_tls_fail(c, PL_ALERT_UNSUPPORTED_EXTENSION,
 				   "Certificate entry carries an extension "
 				   "that was not requested");
-	if ((ret = pl_tls_exts_check(c, &exts, allowed, 1, "CertificateEntry")))
+	if ((ret = pl_tls_exts_check(c, e, allowed, 1, "CertificateEntry")))
 		return ret;
-	ext = pl_tls_exts_find(&exts, PL_EXT_STATUS_REQUEST);
-	if (pl_read_u8(ext, &type) || pl_read_vec24(ext, &status) ||
-	    pl_reader_done(ext) || type != 1 || pl_reader_left(&status) == 0)
+	if (!pl_exts_has(e, PL_EXT_STATUS_REQUEST))
+		return PL_OK;
+	if (e->status_type != 1 || pl_reader_left(&e->ocsp) == 0)
 		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
 				   "CertificateEntry: malformed OCSP status");
 	free(c->ocsp);
-	c->ocsp_len = pl_reader_left(&status);
+	c->ocsp_len = pl_reader_left(&e->ocsp);
 	if ((c->ocsp = malloc(c->ocsp_len)) == NULL)
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "out of memory");
-	memcpy(c->ocsp, status.p, c->ocsp_len);
+	memcpy(c->ocsp, e->ocsp.p, c->ocsp_len);
 	return PL_OK;
 }
 
 static int handle_certificate(pl_tls_conn_t *c, pl_reader_t *body)
 {
-	pl_reader_t ctx, list;
+	pl_msg_certificate_t m;
+	pl_msg_cert_entry_t entry;
+	pl_msg_err_t err;
 	const uint8_t *der[MAX_CHAIN];
 	size_t lens[MAX_CHAIN], n = 0;
-	char err[256];
-	if (pl_read_vec8(body, &ctx) || pl_read_vec24(body, &list) ||
-	    pl_reader_done(body))
-		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-				   "Certificate is malformed");
-	if (pl_reader_left(&ctx) != 0) /* RFC 8446 4.4.2 */
+	char text[256];
+	int ret;
+	if ((ret = pl_msg_certificate_parse(body, PL_TLS_VERSION_13, &m, &err)))
+		return pl_tls_fail_msg(c, ret, &err);
+	if (pl_reader_left(&m.context) != 0) /* RFC 8446 4.4.2 */
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 				   "server Certificate has a request context");
-	while (pl_reader_left(&list) > 0) {
-		pl_reader_t cert, exts;
-		if (pl_read_vec24(&list, &cert) || pl_read_vec16(&list, &exts) ||
-		    pl_reader_left(&cert) == 0)
-			return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-					   "Certificate entry is malformed");
-		int ret = entry_extensions(c, &exts, n == 0);
-		if (ret)
+	pl_reader_t it = m.list;
+	while (pl_msg_certificate_next(&it, m.version, &entry)) {
+		if ((ret = entry_extensions(c, &entry, n == 0)))
 			return ret;
 		if (n == MAX_CHAIN)
 			return pl_tls_fail(c, PL_ALERT_BAD_CERTIFICATE,
 					   "certificate chain longer than %d",
 					   MAX_CHAIN);
-		der[n] = cert.p;
-		lens[n++] = pl_reader_left(&cert);
+		der[n] = entry.cert.p;
+		lens[n++] = pl_reader_left(&entry.cert);
 	}
 	if (n == 0) /* RFC 8446 4.4.2.4 */
 		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
 				   "the server sent no certificate");
-	if (pl_x509_chain_from_der(der, lens, n, &c->peer_chain, err,
-				   sizeof(err)))
+	if (pl_x509_chain_from_der(der, lens, n, &c->peer_chain, text,
+				   sizeof(text)))
 		return pl_tls_fail(c, PL_ALERT_BAD_CERTIFICATE,
-				   "server certificate does not parse: %s", err);
+				   "server certificate does not parse: %s", text);
 	pl_x509_info_t info;
 	if (pl_x509_chain_info(c->peer_chain, 0, &info) == PL_OK)
 		pl_tls_trace(c, PL_STEP_CERTIFICATE,
@@ -690,15 +585,15 @@ static bool scheme_allowed(const pl_tls_conn_t *c, uint16_t scheme)
 
 static int handle_certificate_verify(pl_tls_conn_t *c, pl_reader_t *body)
 {
-	uint16_t scheme;
-	pl_reader_t sig;
+	pl_msg_certificate_verify_t cv;
+	pl_msg_err_t err;
 	uint8_t content[PL_TLS_CV_CONTENT_MAX];
 	size_t content_len;
 	char desc[64];
-	if (pl_read_u16(body, &scheme) || pl_read_vec16(body, &sig) ||
-	    pl_reader_done(body))
-		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-				   "CertificateVerify is malformed");
+	int ret;
+	if ((ret = pl_msg_certificate_verify_parse(body, &cv, &err)))
+		return pl_tls_fail_msg(c, ret, &err);
+	uint16_t scheme = cv.scheme;
 	const pl_pkey_t *key = pl_x509_chain_leaf_key(c->peer_chain);
 	if (!scheme_allowed(c, scheme) || key == NULL ||
 	    !pl_pkey_supports(key, scheme))
@@ -708,8 +603,8 @@ static int handle_certificate_verify(pl_tls_conn_t *c, pl_reader_t *body)
 				   "key",
 				   pl_tls_sigscheme_name(scheme));
 	pl_tls_cv_content(c, true, c->hs->pre_hash, content, &content_len);
-	int ret = pl_pkey_verify(key, scheme, content, content_len, sig.p,
-				 pl_reader_left(&sig));
+	ret = pl_pkey_verify(key, scheme, content, content_len,
+			     cv.signature.p, pl_reader_left(&cv.signature));
 	if (ret == PL_ERR_DECRYPT)
 		return pl_tls_fail(c, PL_ALERT_DECRYPT_ERROR,
 				   "the server's CertificateVerify signature "
@@ -736,12 +631,13 @@ static int send_second_flight(pl_tls_conn_t *c)
 	int ret;
 	if (c->cert_requested) {
 		/* No client certificates: an empty Certificate (4.4.2). */
+		pl_msg_certificate_t m;
+		memset(&m, 0, sizeof(m));
+		m.version = PL_TLS_VERSION_13;
+		pl_reader_init(&m.context, c->hs->cert_request_context,
+			       c->hs->cert_request_context_len);
 		pl_tls_hs_begin(c, PL_HS_CERTIFICATE);
-		pl_push_open(&c->hs_out, 1);
-		pl_push_bytes(&c->hs_out, c->hs->cert_request_context,
-			      c->hs->cert_request_context_len);
-		pl_push_close(&c->hs_out);
-		pl_push_u24(&c->hs_out, 0);
+		pl_msg_certificate_write(&c->hs_out, &m);
 		if ((ret = pl_tls_hs_end(c)))
 			return ret;
 	}
@@ -754,8 +650,12 @@ static int send_second_flight(pl_tls_conn_t *c)
 static int handle_finished(pl_tls_conn_t *c, pl_reader_t *body)
 {
 	uint8_t client_ap[PL_HASH_MAX], server_ap[PL_HASH_MAX];
+	pl_msg_finished_t fin;
+	pl_msg_err_t err;
 	int ret;
-	if ((ret = pl_tls_recv_finished(c, c->hs->server_hs, body)))
+	if ((ret = pl_msg_finished_parse(body, c->hash_len, &fin, &err)))
+		return pl_tls_fail_msg(c, ret, &err);
+	if ((ret = pl_tls_recv_finished(c, c->hs->server_hs, &fin)))
 		return ret;
 	pl_tls_trace(c, PL_STEP_SERVER_FINISHED,
 		     "Finished received and verified: the server saw exactly "
@@ -791,18 +691,14 @@ out:
 
 static int handle_ticket(pl_tls_conn_t *c, pl_reader_t *body)
 {
-	uint32_t lifetime, age_add;
-	pl_reader_t nonce, ticket, block;
-	pl_tls_exts_t exts;
+	pl_msg_new_session_ticket_t nst;
+	pl_msg_err_t err;
 	int ret;
-	if (pl_read_u32(body, &lifetime) || pl_read_u32(body, &age_add) ||
-	    pl_read_vec8(body, &nonce) || pl_read_vec16(body, &ticket) ||
-	    pl_read_vec16(body, &block) || pl_reader_done(body) ||
-	    pl_reader_left(&ticket) == 0)
-		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-				   "NewSessionTicket is malformed");
-	if ((ret = pl_tls_exts_parse(c, &block, &exts, "NewSessionTicket")))
-		return ret;
+	if ((ret = pl_msg_new_session_ticket_parse(body, PL_TLS_VERSION_13,
+						   &nst, &err)))
+		return pl_tls_fail_msg(c, ret, &err);
+	uint32_t lifetime = nst.lifetime;
+	const pl_reader_t *ticket = &nst.ticket, *nonce = &nst.nonce;
 	if (lifetime > 604800) /* RFC 8446 4.6.1: at most seven days */
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 				   "NewSessionTicket lifetime %u s exceeds "
@@ -814,15 +710,15 @@ static int handle_ticket(pl_tls_conn_t *c, pl_reader_t *body)
 		c->n_tickets++;
 	free(t->ticket);
 	pl_cleanse(t, sizeof(*t));
-	t->ticket = malloc(pl_reader_left(&ticket));
+	t->ticket = malloc(pl_reader_left(ticket));
 	if (t->ticket == NULL)
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "out of memory");
-	t->ticket_len = pl_reader_left(&ticket);
-	memcpy(t->ticket, ticket.p, t->ticket_len);
+	t->ticket_len = pl_reader_left(ticket);
+	memcpy(t->ticket, ticket->p, t->ticket_len);
 	t->lifetime = lifetime;
-	t->age_add = age_add;
+	t->age_add = nst.age_add;
 	if (pl_tls_expand_label(c->hash, c->resumption_secret, "resumption",
-				nonce.p, pl_reader_left(&nonce), t->psk,
+				nonce->p, pl_reader_left(nonce), t->psk,
 				c->hash_len))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				   "key schedule failed");

@@ -1,44 +1,16 @@
-/* Extension blocks (RFC 8446 4.2): split once, duplicates refused. */
+/* What the engine accepts of the extensions a codec parsed (RFC 8446
+ * 4.2), and codec failures turned into connection failures. */
 #include "tls/tls_int.h"
 
-int pl_tls_exts_parse(pl_tls_conn_t *c, pl_reader_t *block,
-		      pl_tls_exts_t *exts, const char *what)
+int pl_tls_fail_msg(pl_tls_conn_t *c, int ret, const pl_msg_err_t *err)
 {
-	exts->n = 0;
-	while (pl_reader_left(block) > 0) {
-		uint16_t type;
-		pl_reader_t body;
-		if (pl_read_u16(block, &type) || pl_read_vec16(block, &body))
-			return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-					   "%s: extension block is malformed",
-					   what);
-		for (size_t i = 0; i < exts->n; i++)
-			if (exts->type[i] == type)
-				/* RFC 8446 4.2: at most one of each type */
-				return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
-						   "%s: extension %u appears "
-						   "twice",
-						   what, type);
-		if (exts->n == PL_EXT_MAX_SEEN)
-			return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-					   "%s: more than %d extensions", what,
-					   PL_EXT_MAX_SEEN);
-		exts->type[exts->n] = type;
-		exts->body[exts->n] = body;
-		exts->n++;
-	}
-	return PL_OK;
+	if (ret == PL_ERR_NOMEM)
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "out of memory");
+	return pl_tls_fail(c, err->alert, "%s", err->text);
 }
 
-pl_reader_t *pl_tls_exts_find(pl_tls_exts_t *exts, uint16_t type)
-{
-	for (size_t i = 0; i < exts->n; i++)
-		if (exts->type[i] == type)
-			return &exts->body[i];
-	return NULL;
-}
-
-/* Extensions a client may have sent (so a server may answer them). */
+/* Extensions padlock's client may have sent (so a server may answer
+ * them). */
 static bool client_offers(uint16_t type)
 {
 	switch (type) {
@@ -56,27 +28,33 @@ static bool client_offers(uint16_t type)
 	}
 }
 
-int pl_tls_exts_check(pl_tls_conn_t *c, const pl_tls_exts_t *exts,
-		      const uint16_t *allowed, size_t n_allowed,
+static int refuse(pl_tls_conn_t *c, uint16_t type, const char *what)
+{
+	/* RFC 8446 4.2: a response to an extension we never sent is
+	 * unsupported_extension; a known extension in the wrong message is
+	 * illegal_parameter. */
+	if (!c->is_server && !client_offers(type))
+		return pl_tls_fail(c, PL_ALERT_UNSUPPORTED_EXTENSION,
+				   "%s: extension %u was not offered", what,
+				   type);
+	return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
+			   "%s: extension %u is not allowed here", what, type);
+}
+
+int pl_tls_exts_check(pl_tls_conn_t *c, const pl_tls_exts_t *e,
+		      const uint16_t *accepted, size_t n_accepted,
 		      const char *what)
 {
-	for (size_t i = 0; i < exts->n; i++) {
-		bool ok = false;
-		for (size_t j = 0; j < n_allowed; j++)
-			if (exts->type[i] == allowed[j])
-				ok = true;
-		if (ok)
-			continue;
-		/* RFC 8446 4.2: a response to an extension we never sent is
-		 * unsupported_extension; a known extension in the wrong
-		 * message is illegal_parameter. */
-		if (!c->is_server && !client_offers(exts->type[i]))
-			return pl_tls_fail(c, PL_ALERT_UNSUPPORTED_EXTENSION,
-					   "%s: extension %u was not offered",
-					   what, exts->type[i]);
-		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
-				   "%s: extension %u is not allowed here", what,
-				   exts->type[i]);
+	uint64_t ok = 0;
+	for (size_t j = 0; j < n_accepted; j++) {
+		int row = pl_exts_row(accepted[j]);
+		if (row >= 0)
+			ok |= (uint64_t)1 << row;
 	}
+	for (size_t i = 0; i < e->n_order; i++)
+		if (!(ok >> e->order[i] & 1))
+			return refuse(c, pl_exts_type(e->order[i]), what);
+	if (e->has_foreign)
+		return refuse(c, e->foreign, what);
 	return PL_OK;
 }

@@ -83,8 +83,14 @@ int pl_tls_hs_flush(pl_tls_conn_t *c)
 static int post_handshake(pl_tls_conn_t *c, uint8_t type, pl_reader_t *body,
 			  const uint8_t *msg, size_t len)
 {
-	if (type == PL_HS_KEY_UPDATE)
-		return pl_tls_recv_key_update(c, body);
+	if (type == PL_HS_KEY_UPDATE) {
+		pl_msg_key_update_t ku;
+		pl_msg_err_t err;
+		int ret = pl_msg_key_update_parse(body, &ku, &err);
+		if (ret)
+			return pl_tls_fail_msg(c, ret, &err);
+		return pl_tls_recv_key_update(c, &ku);
+	}
 	if (!c->is_server)
 		return pl_tls_client_handle(c, type, body, msg, len);
 	return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
@@ -153,20 +159,12 @@ int pl_tls_handshake_input(pl_tls_conn_t *c, const uint8_t *data, size_t len)
 
 int pl_tls_send_certificate(pl_tls_conn_t *c)
 {
-	const pl_x509_chain_t *chain = c->own->chain;
-	size_t n = pl_x509_chain_count(chain);
+	pl_msg_certificate_t m;
+	memset(&m, 0, sizeof(m));
+	m.version = PL_TLS_VERSION_13;
+	m.chain = c->own->chain;
 	pl_tls_hs_begin(c, PL_HS_CERTIFICATE);
-	pl_push_u8(&c->hs_out, 0); /* certificate_request_context */
-	pl_push_open(&c->hs_out, 3);
-	for (size_t i = 0; i < n; i++) {
-		size_t len;
-		const uint8_t *der = pl_x509_chain_der(chain, i, &len);
-		pl_push_open(&c->hs_out, 3);
-		pl_push_bytes(&c->hs_out, der, len);
-		pl_push_close(&c->hs_out);
-		pl_push_u16(&c->hs_out, 0); /* no CertificateEntry extensions */
-	}
-	pl_push_close(&c->hs_out);
+	pl_msg_certificate_write(&c->hs_out, &m);
 	return pl_tls_hs_end(c);
 }
 
@@ -202,11 +200,10 @@ int pl_tls_send_certificate_verify(pl_tls_conn_t *c)
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				   "signing CertificateVerify with %s failed",
 				   pl_tls_sigscheme_name(c->scheme));
+	pl_msg_certificate_verify_t cv = {.scheme = c->scheme};
+	pl_reader_init(&cv.signature, sig, sig_len);
 	pl_tls_hs_begin(c, PL_HS_CERTIFICATE_VERIFY);
-	pl_push_u16(&c->hs_out, c->scheme);
-	pl_push_open(&c->hs_out, 2);
-	pl_push_bytes(&c->hs_out, sig, sig_len);
-	pl_push_close(&c->hs_out);
+	pl_msg_certificate_verify_write(&c->hs_out, &cv);
 	return pl_tls_hs_end(c);
 }
 
@@ -218,21 +215,20 @@ int pl_tls_send_finished(pl_tls_conn_t *c, const uint8_t *base_key)
 	    (ret = pl_tls_finished_mac(c, base_key, mac)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				   "computing Finished failed");
+	pl_msg_finished_t fin;
+	pl_reader_init(&fin.verify_data, mac, c->hash_len);
 	pl_tls_hs_begin(c, PL_HS_FINISHED);
-	pl_push_bytes(&c->hs_out, mac, c->hash_len);
+	pl_msg_finished_write(&c->hs_out, &fin);
 	pl_cleanse(mac, sizeof(mac));
 	return pl_tls_hs_end(c);
 }
 
 int pl_tls_recv_finished(pl_tls_conn_t *c, const uint8_t *base_key,
-			 pl_reader_t *body)
+			 const pl_msg_finished_t *fin)
 {
 	uint8_t mac[PL_HASH_MAX];
-	const uint8_t *got;
+	const uint8_t *got = fin->verify_data.p;
 	int ret;
-	if (pl_read_bytes(body, c->hash_len, &got) || pl_reader_done(body))
-		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-				   "Finished is not %zu bytes long", c->hash_len);
 	if ((ret = pl_tls_finished_mac(c, base_key, mac)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				   "computing Finished failed");
@@ -249,8 +245,9 @@ int pl_tls_recv_finished(pl_tls_conn_t *c, const uint8_t *base_key,
 int pl_tls_send_key_update(pl_tls_conn_t *c, bool request)
 {
 	int ret;
+	pl_msg_key_update_t ku = {.request_update = request ? 1 : 0};
 	pl_tls_hs_begin(c, PL_HS_KEY_UPDATE);
-	pl_push_u8(&c->hs_out, request ? 1 : 0);
+	pl_msg_key_update_write(&c->hs_out, &ku);
 	if ((ret = pl_tls_hs_end(c)) || (ret = pl_tls_hs_flush(c)))
 		return ret;
 	/* RFC 8446 4.6.3: the KeyUpdate goes out under the old key. */
@@ -262,13 +259,10 @@ int pl_tls_send_key_update(pl_tls_conn_t *c, bool request)
 	return PL_OK;
 }
 
-int pl_tls_recv_key_update(pl_tls_conn_t *c, pl_reader_t *body)
+int pl_tls_recv_key_update(pl_tls_conn_t *c, const pl_msg_key_update_t *ku)
 {
-	uint8_t request;
+	uint8_t request = ku->request_update;
 	int ret;
-	if (pl_read_u8(body, &request) || pl_reader_done(body))
-		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-				   "KeyUpdate is not one byte");
 	if (request > 1)
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 				   "KeyUpdate request_update is %u (must be 0 "

@@ -13,140 +13,66 @@
 
 #include "tls/tls_int.h"
 
-static const uint8_t hrr_random[32] = {
-	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
-	0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
-	0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
-
 #define MAX_SHARES 8
 
-/* What the server takes from a ClientHello. */
+/* The ClientHello, parsed, and what the server reads out of it. */
 typedef struct {
-	uint16_t legacy_version;
-	const uint8_t *random;
-	pl_reader_t session_id;
-	pl_reader_t suites;
-	pl_reader_t compression;
-	pl_tls_exts_t exts;
-	pl_reader_t groups;  /* supported_groups list */
-	pl_reader_t schemes; /* signature_algorithms list */
+	pl_msg_client_hello_t m;
 	size_t n_shares;
 	uint16_t share_group[MAX_SHARES];
 	pl_reader_t share_key[MAX_SHARES];
-	bool has_rsl;
-	uint16_t rsl;
 } hello_t;
-
-static bool list_has(pl_reader_t list, uint16_t v)
-{
-	uint16_t x;
-	while (pl_read_u16(&list, &x) == PL_OK)
-		if (x == v)
-			return true;
-	return false;
-}
-
-/* A list of uint16 with a length prefix of width bytes; even, non-empty. */
-static int read_u16_list(pl_tls_conn_t *c, pl_reader_t *ext, int width,
-			 pl_reader_t *list, const char *what)
-{
-	int ret = width == 1 ? pl_read_vec8(ext, list) : pl_read_vec16(ext, list);
-	if (ret || pl_reader_done(ext) || pl_reader_left(list) == 0 ||
-	    pl_reader_left(list) % 2)
-		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-				   "ClientHello: malformed %s", what);
-	return PL_OK;
-}
-
-static int parse_fixed(pl_tls_conn_t *c, pl_reader_t *body, hello_t *h)
-{
-	pl_reader_t block;
-	int ret;
-	if (pl_read_u16(body, &h->legacy_version) ||
-	    pl_read_bytes(body, 32, &h->random) ||
-	    pl_read_vec8(body, &h->session_id) ||
-	    pl_read_vec16(body, &h->suites) ||
-	    pl_read_vec8(body, &h->compression))
-		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-				   "ClientHello is truncated");
-	/* Extensions are optional in the syntax (pre-TLS 1.2 clients).
-	 * The empty block points into the body: NULL + 0 is undefined
-	 * behaviour in C (found by fuzz_server under UBSan). */
-	if (pl_reader_left(body) == 0)
-		pl_reader_init(&block, body->p, 0);
-	else if (pl_read_vec16(body, &block) || pl_reader_done(body))
-		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-				   "ClientHello: malformed extensions");
-	if (pl_reader_left(&h->session_id) > 32 ||
-	    pl_reader_left(&h->suites) < 2 || pl_reader_left(&h->suites) % 2 ||
-	    pl_reader_left(&h->compression) < 1)
-		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-				   "ClientHello: malformed session id, cipher "
-				   "suites or compression methods");
-	if ((ret = pl_tls_exts_parse(c, &block, &h->exts, "ClientHello")))
-		return ret;
-	/* RFC 8446 4.2.11: pre_shared_key must be the last extension. */
-	for (size_t i = 0; i + 1 < h->exts.n; i++)
-		if (h->exts.type[i] == PL_EXT_PRE_SHARED_KEY)
-			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
-					   "ClientHello: pre_shared_key is not "
-					   "the last extension");
-	return PL_OK;
-}
 
 static int check_versions(pl_tls_conn_t *c, hello_t *h)
 {
-	pl_reader_t *ext = pl_tls_exts_find(&h->exts, PL_EXT_SUPPORTED_VERSIONS);
-	pl_reader_t list;
-	int ret;
-	if (ext == NULL)
+	if (!pl_exts_has(&h->m.ext, PL_EXT_SUPPORTED_VERSIONS))
 		return pl_tls_fail(c, PL_ALERT_PROTOCOL_VERSION,
 				   "the client offers only TLS 1.2 or older "
 				   "(no supported_versions); this server "
 				   "speaks TLS 1.3");
-	if ((ret = read_u16_list(c, ext, 1, &list, "supported_versions")))
-		return ret;
-	if (!list_has(list, PL_TLS_VERSION_13))
+	if (!pl_u16_list_has(&h->m.ext.versions, PL_TLS_VERSION_13))
 		return pl_tls_fail(c, PL_ALERT_PROTOCOL_VERSION,
 				   "the client does not offer TLS 1.3");
 	/* RFC 8446 4.1.2: legacy_version must be 0x0303. */
-	if (h->legacy_version != 0x0303)
+	if (h->m.legacy_version != 0x0303)
 		return pl_tls_fail(c, PL_ALERT_PROTOCOL_VERSION,
 				   "ClientHello legacy_version is 0x%04x (must "
 				   "be 0x0303)",
-				   h->legacy_version);
+				   h->m.legacy_version);
 	/* RFC 8446 4.1.2: the only compression method is null. */
-	if (pl_reader_left(&h->compression) != 1 || h->compression.p[0] != 0)
+	if (pl_reader_left(&h->m.compression) != 1 ||
+	    h->m.compression.p[0] != 0)
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 				   "ClientHello offers compression");
 	return PL_OK;
 }
 
-static int parse_key_shares(pl_tls_conn_t *c, hello_t *h)
+/* RFC 8446 9.2: without a PSK, supported_groups and key_share; with a
+ * certificate, signature_algorithms (4.2.3). */
+static int check_required(pl_tls_conn_t *c, hello_t *h)
 {
-	pl_reader_t *gx = pl_tls_exts_find(&h->exts, PL_EXT_SUPPORTED_GROUPS);
-	pl_reader_t *ks = pl_tls_exts_find(&h->exts, PL_EXT_KEY_SHARE);
-	pl_reader_t shares;
-	int ret;
-	/* RFC 8446 9.2: both or neither; without a PSK, both. */
-	if (gx == NULL || ks == NULL)
+	const pl_tls_exts_t *e = &h->m.ext;
+	if (!pl_exts_has(e, PL_EXT_SUPPORTED_GROUPS) ||
+	    !pl_exts_has(e, PL_EXT_KEY_SHARE))
 		return pl_tls_fail(c, PL_ALERT_MISSING_EXTENSION,
 				   "ClientHello has no %s",
-				   gx ? "key_share" : "supported_groups");
-	if ((ret = read_u16_list(c, gx, 2, &h->groups, "supported_groups")))
-		return ret;
-	if (pl_read_vec16(ks, &shares) || pl_reader_done(ks))
-		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-				   "ClientHello: malformed key_share");
+				   pl_exts_has(e, PL_EXT_SUPPORTED_GROUPS)
+					   ? "key_share"
+					   : "supported_groups");
+	int missing = pl_exts_missing(PL_MSG_CH, e);
+	if (missing >= 0)
+		return pl_tls_fail(c, PL_ALERT_MISSING_EXTENSION,
+				   "ClientHello has no %s",
+				   pl_exts_name((uint16_t)missing));
+	return PL_OK;
+}
+
+static int collect_key_shares(pl_tls_conn_t *c, hello_t *h)
+{
+	pl_reader_t it = h->m.ext.shares, key;
+	uint16_t group;
 	h->n_shares = 0;
-	while (pl_reader_left(&shares) > 0) {
-		uint16_t group;
-		pl_reader_t key;
-		if (pl_read_u16(&shares, &group) ||
-		    pl_read_vec16(&shares, &key) || pl_reader_left(&key) == 0)
-			return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-					   "ClientHello: malformed key_share "
-					   "entry");
+	while (pl_msg_share_next(&it, &group, &key)) {
 		for (size_t i = 0; i < h->n_shares; i++)
 			if (h->share_group[i] == group)
 				return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
@@ -154,7 +80,7 @@ static int parse_key_shares(pl_tls_conn_t *c, hello_t *h)
 						   "group %s twice",
 						   pl_tls_group_name(group));
 		/* RFC 8446 4.2.8: shares only for supported groups */
-		if (!list_has(h->groups, group))
+		if (!pl_u16_list_has(&h->m.ext.groups, group))
 			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 					   "ClientHello: key_share for %s, "
 					   "which is not in supported_groups",
@@ -171,32 +97,22 @@ static int parse_key_shares(pl_tls_conn_t *c, hello_t *h)
 	return PL_OK;
 }
 
-/* RFC 6066 3: one host_name; RFC 1123 letters, digits, hyphens, dots. */
-static int parse_sni(pl_tls_conn_t *c, hello_t *h)
+/* RFC 6066 3: RFC 1123 letters, digits, hyphens, dots. */
+static int take_sni(pl_tls_conn_t *c, hello_t *h)
 {
-	pl_reader_t *ext = pl_tls_exts_find(&h->exts, PL_EXT_SERVER_NAME);
-	pl_reader_t list, name;
-	uint8_t type;
-	if (ext == NULL)
+	const pl_reader_t *name = &h->m.ext.server_name;
+	size_t n = pl_reader_left(name);
+	if (!pl_exts_has(&h->m.ext, PL_EXT_SERVER_NAME))
 		return PL_OK;
-	if (pl_read_vec16(ext, &list) || pl_reader_done(ext) ||
-	    pl_read_u8(&list, &type) || pl_read_vec16(&list, &name) ||
-	    pl_reader_done(&list) || type != 0)
-		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-				   "ClientHello: malformed server_name");
-	size_t n = pl_reader_left(&name);
-	if (n == 0 || n > 253)
-		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-				   "ClientHello: server_name of %zu bytes", n);
 	for (size_t i = 0; i < n; i++) {
-		uint8_t ch = name.p[i];
+		uint8_t ch = name->p[i];
 		if (!(isalnum(ch) || ch == '-' || ch == '.' || ch == '_'))
 			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 					   "ClientHello: server_name holds a "
 					   "byte 0x%02x that no host name has",
 					   ch);
 	}
-	if (pl_tls_set_string(&c->server_name, name.p, n))
+	if (pl_tls_set_string(&c->server_name, name->p, n))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "out of memory");
 	for (char *p = c->server_name; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
@@ -205,32 +121,16 @@ static int parse_sni(pl_tls_conn_t *c, hello_t *h)
 
 static int choose_alpn(pl_tls_conn_t *c, hello_t *h)
 {
-	pl_reader_t *ext = pl_tls_exts_find(&h->exts, PL_EXT_ALPN);
-	pl_reader_t list, ours;
-	if (ext == NULL)
+	pl_reader_t ours;
+	if (!pl_exts_has(&h->m.ext, PL_EXT_ALPN) || c->cfg->alpn_len == 0)
 		return PL_OK;
-	if (pl_read_vec16(ext, &list) || pl_reader_done(ext) ||
-	    pl_reader_left(&list) == 0)
-		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-				   "ClientHello: malformed ALPN");
-	pl_reader_t check = list;
-	while (pl_reader_left(&check) > 0) {
-		pl_reader_t name;
-		if (pl_read_vec8(&check, &name) || pl_reader_left(&name) == 0)
-			return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-					   "ClientHello: empty or truncated "
-					   "ALPN protocol name");
-	}
-	if (c->cfg->alpn_len == 0)
-		return PL_OK;
-	/* RFC 7301 3.2: the server's preference among the client's offers */
+	/* RFC 7301 3.2: the server's preference among the client's offers
+	 * (the codec checked both lists' shape) */
 	pl_reader_init(&ours, c->cfg->alpn_wire, c->cfg->alpn_len);
-	while (pl_reader_left(&ours) > 0) {
-		pl_reader_t mine, theirs = list;
-		(void)pl_read_vec8(&ours, &mine);
-		while (pl_reader_left(&theirs) > 0) {
-			pl_reader_t name;
-			(void)pl_read_vec8(&theirs, &name);
+	pl_reader_t mine;
+	while (pl_msg_alpn_next(&ours, &mine)) {
+		pl_reader_t theirs = h->m.ext.alpn, name;
+		while (pl_msg_alpn_next(&theirs, &name)) {
 			if (pl_reader_left(&name) == pl_reader_left(&mine) &&
 			    memcmp(name.p, mine.p, pl_reader_left(&mine)) == 0) {
 				if (pl_tls_set_string(&c->alpn, mine.p,
@@ -246,40 +146,22 @@ static int choose_alpn(pl_tls_conn_t *c, hello_t *h)
 			   "none of the client's ALPN protocols is served here");
 }
 
-static int parse_small_exts(pl_tls_conn_t *c, hello_t *h)
+static int check_small_exts(pl_tls_conn_t *c, hello_t *h)
 {
-	pl_reader_t *ext = pl_tls_exts_find(&h->exts, PL_EXT_RECORD_SIZE_LIMIT);
+	const pl_tls_exts_t *e = &h->m.ext;
 	int ret;
-	if (ext) {
-		if (pl_read_u16(ext, &h->rsl) || pl_reader_done(ext))
-			return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-					   "ClientHello: malformed "
-					   "record_size_limit");
-		if (h->rsl < 64) /* RFC 8449 4 */
-			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
-					   "ClientHello: record_size_limit %u "
-					   "is below 64",
-					   h->rsl);
-		h->has_rsl = true;
-	}
-	ext = pl_tls_exts_find(&h->exts, PL_EXT_SIGNATURE_ALGORITHMS);
-	if (ext == NULL)
-		return pl_tls_fail(c, PL_ALERT_MISSING_EXTENSION,
-				   "ClientHello has no signature_algorithms");
-	if ((ret = read_u16_list(c, ext, 2, &h->schemes,
-				 "signature_algorithms")))
+	/* RFC 8449 4 */
+	if (pl_exts_has(e, PL_EXT_RECORD_SIZE_LIMIT) && e->record_size_limit < 64)
+		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
+				   "ClientHello: record_size_limit %u is below "
+				   "64",
+				   e->record_size_limit);
+	if ((ret = take_sni(c, h)) || (ret = choose_alpn(c, h)))
 		return ret;
-	if ((ret = parse_sni(c, h)) || (ret = choose_alpn(c, h)))
-		return ret;
-	ext = pl_tls_exts_find(&h->exts, PL_EXT_COOKIE);
-	if (ext) {
-		pl_reader_t cookie;
-		if (pl_read_vec16(ext, &cookie) || pl_reader_done(ext))
-			return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-					   "ClientHello: malformed cookie");
+	if (pl_exts_has(e, PL_EXT_COOKIE)) {
 		if (c->hs->cookie_len == 0 ||
-		    pl_reader_left(&cookie) != c->hs->cookie_len ||
-		    !pl_ct_equal(cookie.p, c->hs->cookie, c->hs->cookie_len))
+		    pl_reader_left(&e->cookie) != c->hs->cookie_len ||
+		    !pl_ct_equal(e->cookie.p, c->hs->cookie, c->hs->cookie_len))
 			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 					   "ClientHello: cookie was not issued "
 					   "by this server");
@@ -287,7 +169,7 @@ static int parse_small_exts(pl_tls_conn_t *c, hello_t *h)
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 				   "second ClientHello does not echo the cookie");
 	}
-	if (pl_tls_exts_find(&h->exts, PL_EXT_EARLY_DATA))
+	if (pl_exts_has(e, PL_EXT_EARLY_DATA))
 		c->hs->early_data_offered = true;
 	return PL_OK;
 }
@@ -323,7 +205,7 @@ static int choose_chain(pl_tls_conn_t *c, hello_t *h)
 				continue;
 			for (size_t j = 0; j < cfg->n_schemes; j++) {
 				uint16_t s = cfg->schemes[j];
-				if (!is_pkcs1(s) && list_has(h->schemes, s) &&
+				if (!is_pkcs1(s) && pl_u16_list_has(&h->m.ext.schemes, s) &&
 				    pl_pkey_supports(e->key, s)) {
 					c->own = e;
 					c->scheme = s;
@@ -342,7 +224,7 @@ static int choose_chain(pl_tls_conn_t *c, hello_t *h)
 static int choose_suite(pl_tls_conn_t *c, hello_t *h)
 {
 	for (size_t i = 0; i < c->cfg->n_suites; i++)
-		if (list_has(h->suites, c->cfg->suites[i])) {
+		if (pl_u16_list_has(&h->m.suites, c->cfg->suites[i])) {
 			c->suite = c->cfg->suites[i];
 			pl_tls_suite_params(c->suite, &c->hash, &c->aead);
 			c->hash_len = pl_hash_len(c->hash);
@@ -367,7 +249,7 @@ static int choose_group(pl_tls_conn_t *c, hello_t *h, int *share)
 				return PL_OK;
 			}
 	for (size_t i = 0; i < cfg->n_groups; i++)
-		if (list_has(h->groups, cfg->groups[i])) {
+		if (pl_u16_list_has(&h->m.ext.groups, cfg->groups[i])) {
 			c->group = cfg->groups[i];
 			return PL_OK;
 		}
@@ -387,21 +269,21 @@ static int send_ccs_once(pl_tls_conn_t *c)
 	return pl_tls_record_write(c, PL_CT_CHANGE_CIPHER_SPEC, &ccs, 1);
 }
 
-static void push_hello_start(pl_tls_conn_t *c, const uint8_t *random)
+/* The ServerHello fields both hellos share. */
+static void hello_start(pl_tls_conn_t *c, pl_msg_server_hello_t *sh)
 {
-	pl_buf_t *b = &c->hs_out;
-	pl_tls_hs_begin(c, PL_HS_SERVER_HELLO);
-	pl_push_u16(b, 0x0303);
-	pl_push_bytes(b, random, 32);
-	pl_push_u8(b, c->hs->session_id_len);
-	pl_push_bytes(b, c->hs->session_id, c->hs->session_id_len);
-	pl_push_u16(b, c->suite);
-	pl_push_u8(b, 0);
+	memset(sh, 0, sizeof(*sh));
+	sh->legacy_version = 0x0303;
+	pl_reader_init(&sh->session_id, c->hs->session_id,
+		       c->hs->session_id_len);
+	sh->suite = c->suite;
+	sh->tls13 = true;
+	sh->has_extensions = true;
 }
 
 static int send_hrr(pl_tls_conn_t *c, bool want_share)
 {
-	pl_buf_t *b = &c->hs_out;
+	pl_msg_server_hello_t sh;
 	int ret;
 	if (c->cfg->require_cookie) {
 		if ((ret = pl_random(c->hs->cookie, PL_TLS_COOKIE_LEN)))
@@ -412,27 +294,20 @@ static int send_hrr(pl_tls_conn_t *c, bool want_share)
 	if ((ret = pl_tls_transcript_start(c, true)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				   "transcript hash failed");
-	push_hello_start(c, hrr_random);
-	pl_push_open(b, 2);
-	pl_push_u16(b, PL_EXT_SUPPORTED_VERSIONS);
-	pl_push_open(b, 2);
-	pl_push_u16(b, PL_TLS_VERSION_13);
-	pl_push_close(b);
+	hello_start(c, &sh);
+	sh.hrr = true;
+	sh.ext.version = PL_TLS_VERSION_13;
+	pl_exts_add(&sh.ext, PL_EXT_SUPPORTED_VERSIONS);
 	if (want_share) {
-		pl_push_u16(b, PL_EXT_KEY_SHARE);
-		pl_push_open(b, 2);
-		pl_push_u16(b, c->group);
-		pl_push_close(b);
+		sh.ext.share_group = c->group;
+		pl_exts_add(&sh.ext, PL_EXT_KEY_SHARE);
 	}
 	if (c->hs->cookie_len) {
-		pl_push_u16(b, PL_EXT_COOKIE);
-		pl_push_open(b, 2);
-		pl_push_open(b, 2);
-		pl_push_bytes(b, c->hs->cookie, c->hs->cookie_len);
-		pl_push_close(b);
-		pl_push_close(b);
+		pl_reader_init(&sh.ext.cookie, c->hs->cookie, c->hs->cookie_len);
+		pl_exts_add(&sh.ext, PL_EXT_COOKIE);
 	}
-	pl_push_close(b);
+	pl_tls_hs_begin(c, PL_HS_SERVER_HELLO);
+	pl_msg_server_hello_write(&c->hs_out, &sh);
 	if ((ret = pl_tls_hs_end(c)) || (ret = pl_tls_hs_flush(c)) ||
 	    (ret = send_ccs_once(c)))
 		return ret;
@@ -448,7 +323,7 @@ static int send_hrr(pl_tls_conn_t *c, bool want_share)
 
 static int send_server_hello(pl_tls_conn_t *c, hello_t *h, int share)
 {
-	pl_buf_t *b = &c->hs_out;
+	pl_msg_server_hello_t sh;
 	uint8_t pub[PL_KEX_PUBLIC_MAX], secret[PL_KEX_SECRET_MAX];
 	size_t pub_len, secret_len;
 	int ret;
@@ -467,20 +342,15 @@ static int send_server_hello(pl_tls_conn_t *c, hello_t *h, int share)
 				   "the client's %s key share is not a valid "
 				   "public key",
 				   pl_tls_group_name(c->group));
-	push_hello_start(c, c->hs->server_random);
-	pl_push_open(b, 2);
-	pl_push_u16(b, PL_EXT_KEY_SHARE);
-	pl_push_open(b, 2);
-	pl_push_u16(b, c->group);
-	pl_push_open(b, 2);
-	pl_push_bytes(b, pub, pub_len);
-	pl_push_close(b);
-	pl_push_close(b);
-	pl_push_u16(b, PL_EXT_SUPPORTED_VERSIONS);
-	pl_push_open(b, 2);
-	pl_push_u16(b, PL_TLS_VERSION_13);
-	pl_push_close(b);
-	pl_push_close(b);
+	hello_start(c, &sh);
+	memcpy(sh.random, c->hs->server_random, 32);
+	sh.ext.share_group = c->group;
+	pl_reader_init(&sh.ext.share_key, pub, pub_len);
+	pl_exts_add(&sh.ext, PL_EXT_KEY_SHARE);
+	sh.ext.version = PL_TLS_VERSION_13;
+	pl_exts_add(&sh.ext, PL_EXT_SUPPORTED_VERSIONS);
+	pl_tls_hs_begin(c, PL_HS_SERVER_HELLO);
+	pl_msg_server_hello_write(&c->hs_out, &sh);
 	if ((ret = pl_tls_hs_end(c)) || (ret = pl_tls_hs_flush(c)) ||
 	    (ret = send_ccs_once(c)))
 		goto out;
@@ -498,34 +368,27 @@ out:
 
 static int send_encrypted_extensions(pl_tls_conn_t *c, hello_t *h)
 {
-	pl_buf_t *b = &c->hs_out;
-	pl_tls_hs_begin(c, PL_HS_ENCRYPTED_EXTENSIONS);
-	pl_push_open(b, 2);
-	if (c->server_name) { /* RFC 6066 3: the name was used */
-		pl_push_u16(b, PL_EXT_SERVER_NAME);
-		pl_push_u16(b, 0);
-	}
+	pl_msg_encrypted_extensions_t ee;
+	const pl_tls_exts_t *ch = &h->m.ext;
+	memset(&ee, 0, sizeof(ee));
+	if (c->server_name) /* RFC 6066 3: the name was used */
+		pl_exts_add(&ee.ext, PL_EXT_SERVER_NAME);
 	if (c->alpn) {
-		size_t n = strlen(c->alpn);
-		pl_push_u16(b, PL_EXT_ALPN);
-		pl_push_open(b, 2);
-		pl_push_open(b, 2);
-		pl_push_u8(b, (uint8_t)n);
-		pl_push_bytes(b, c->alpn, n);
-		pl_push_close(b);
-		pl_push_close(b);
+		pl_reader_init(&ee.ext.alpn, (const uint8_t *)c->alpn,
+			       strlen(c->alpn));
+		pl_exts_add(&ee.ext, PL_EXT_ALPN);
 	}
-	if (h->has_rsl) { /* RFC 8449 4 */
-		pl_push_u16(b, PL_EXT_RECORD_SIZE_LIMIT);
-		pl_push_open(b, 2);
-		pl_push_u16(b, c->cfg->record_size_limit);
-		pl_push_close(b);
-		c->peer_record_limit = h->rsl < PL_TLS_MAX_PLAINTEXT + 1
-					       ? h->rsl
-					       : PL_TLS_MAX_PLAINTEXT + 1;
+	if (pl_exts_has(ch, PL_EXT_RECORD_SIZE_LIMIT)) { /* RFC 8449 4 */
+		ee.ext.record_size_limit = c->cfg->record_size_limit;
+		pl_exts_add(&ee.ext, PL_EXT_RECORD_SIZE_LIMIT);
+		c->peer_record_limit =
+			ch->record_size_limit < PL_TLS_MAX_PLAINTEXT + 1
+				? ch->record_size_limit
+				: PL_TLS_MAX_PLAINTEXT + 1;
 		c->own_record_limit = c->cfg->record_size_limit;
 	}
-	pl_push_close(b);
+	pl_tls_hs_begin(c, PL_HS_ENCRYPTED_EXTENSIONS);
+	pl_msg_encrypted_extensions_write(&c->hs_out, &ee);
 	return pl_tls_hs_end(c);
 }
 
@@ -562,7 +425,7 @@ static void trace_hello(pl_tls_conn_t *c, hello_t *h)
 	pl_tls_trace(c, PL_STEP_CLIENT_HELLO,
 		     "ClientHello received: TLS 1.3 offered, %zu cipher "
 		     "suites, key shares [%s], server name '%s'",
-		     pl_reader_left(&h->suites) / 2, shares,
+		     h->m.suites.n, shares,
 		     c->server_name ? c->server_name : "");
 }
 
@@ -571,18 +434,22 @@ static int handle_client_hello(pl_tls_conn_t *c, pl_reader_t *body,
 {
 	bool second = c->state == ST_SERVER_WAIT_CH2;
 	uint16_t first_suite = c->suite;
+	pl_msg_err_t err;
 	hello_t h;
 	int share, ret;
 	memset(&h, 0, sizeof(h));
-	if ((ret = parse_fixed(c, body, &h)) || (ret = check_versions(c, &h)) ||
-	    (ret = parse_key_shares(c, &h)) || (ret = parse_small_exts(c, &h)))
+	if ((ret = pl_msg_client_hello_parse(body, &h.m, &err)))
+		return pl_tls_fail_msg(c, ret, &err);
+	if ((ret = check_versions(c, &h)) || (ret = check_required(c, &h)) ||
+	    (ret = collect_key_shares(c, &h)) || (ret = check_small_exts(c, &h)))
 		return ret;
 	if (second) {
 		/* RFC 8446 4.1.2: the same random and session id, a share
 		 * for the group asked for, the same suite still offered. */
-		if (memcmp(h.random, c->client_random, 32) != 0 ||
-		    pl_reader_left(&h.session_id) != c->hs->session_id_len ||
-		    memcmp(h.session_id.p, c->hs->session_id, c->hs->session_id_len))
+		if (memcmp(h.m.random, c->client_random, 32) != 0 ||
+		    pl_reader_left(&h.m.session_id) != c->hs->session_id_len ||
+		    memcmp(h.m.session_id.p, c->hs->session_id,
+			   c->hs->session_id_len))
 			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 					   "second ClientHello changes the "
 					   "random or the session id");
@@ -598,7 +465,7 @@ static int handle_client_hello(pl_tls_conn_t *c, pl_reader_t *body,
 					   "second ClientHello lacks the single "
 					   "%s key share that was asked for",
 					   pl_tls_group_name(c->group));
-		if (!list_has(h.suites, first_suite))
+		if (!pl_u16_list_has(&h.m.suites, first_suite))
 			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 					   "second ClientHello drops the cipher "
 					   "suite chosen");
@@ -606,9 +473,10 @@ static int handle_client_hello(pl_tls_conn_t *c, pl_reader_t *body,
 			return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 					   "transcript hash failed");
 	} else {
-		memcpy(c->client_random, h.random, 32);
-		c->hs->session_id_len = (uint8_t)pl_reader_left(&h.session_id);
-		memcpy(c->hs->session_id, h.session_id.p, c->hs->session_id_len);
+		memcpy(c->client_random, h.m.random, 32);
+		c->hs->session_id_len = (uint8_t)pl_reader_left(&h.m.session_id);
+		memcpy(c->hs->session_id, h.m.session_id.p,
+		       c->hs->session_id_len);
 		trace_hello(c, &h);
 		if ((ret = choose_suite(c, &h)) ||
 		    (ret = choose_group(c, &h, &share)) ||
@@ -646,8 +514,12 @@ static int handle_client_hello(pl_tls_conn_t *c, pl_reader_t *body,
 
 static int handle_client_finished(pl_tls_conn_t *c, pl_reader_t *body)
 {
+	pl_msg_finished_t fin;
+	pl_msg_err_t err;
 	int ret;
-	if ((ret = pl_tls_recv_finished(c, c->hs->client_hs, body)))
+	if ((ret = pl_msg_finished_parse(body, c->hash_len, &fin, &err)))
+		return pl_tls_fail_msg(c, ret, &err);
+	if ((ret = pl_tls_recv_finished(c, c->hs->client_hs, &fin)))
 		return ret;
 	if ((ret = pl_tls_set_keys(c, &c->rd, c->hs->client_ap_pending, true)) ||
 	    (ret = pl_tls_ks_resumption(c)))

@@ -8,9 +8,10 @@
  *   keysched.c   RFC 8446 7: HKDF-Expand-Label, the secrets, traffic keys
  *   record.c     RFC 8446 5: records in and out, protection, alerts
  *   conn.c       the public connection API, input dispatch, failures
+ *   msg/         the message codecs and the extension registry (msg.h)
  *   handshake.c  handshake framing, transcript, shared messages
  *                (Certificate, CertificateVerify, Finished, KeyUpdate)
- *   extensions.c extension blocks: duplicates, lookup
+ *   extensions.c what the engine accepts of parsed extensions
  *   client.c     the client state machine
  *   server.c     the server state machine
  */
@@ -22,54 +23,13 @@
 #include "padlock/tls.h"
 #include "tls/buf.h"
 #include "tls/protect.h"
+#include "tls/msg/msg.h"
 
 /* Content types (RFC 8446 5.1). */
 #define PL_CT_CHANGE_CIPHER_SPEC 20
 #define PL_CT_ALERT 21
 #define PL_CT_HANDSHAKE 22
 #define PL_CT_APPLICATION_DATA 23
-
-/* Handshake types (RFC 8446 4). */
-#define PL_HS_CLIENT_HELLO 1
-#define PL_HS_SERVER_HELLO 2
-#define PL_HS_NEW_SESSION_TICKET 4
-#define PL_HS_END_OF_EARLY_DATA 5
-#define PL_HS_ENCRYPTED_EXTENSIONS 8
-#define PL_HS_CERTIFICATE 11
-#define PL_HS_CERTIFICATE_REQUEST 13
-#define PL_HS_CERTIFICATE_VERIFY 15
-#define PL_HS_FINISHED 20
-#define PL_HS_KEY_UPDATE 24
-#define PL_HS_MESSAGE_HASH 254
-
-/* Extension types (RFC 8446 4.2, RFC 6066, 7301, 8449). */
-#define PL_EXT_SERVER_NAME 0
-#define PL_EXT_MAX_FRAGMENT_LENGTH 1
-#define PL_EXT_STATUS_REQUEST 5
-#define PL_EXT_SUPPORTED_GROUPS 10
-#define PL_EXT_EC_POINT_FORMATS 11
-#define PL_EXT_SIGNATURE_ALGORITHMS 13
-#define PL_EXT_USE_SRTP 14
-#define PL_EXT_HEARTBEAT 15
-#define PL_EXT_ALPN 16
-#define PL_EXT_SCT 18
-#define PL_EXT_CLIENT_CERT_TYPE 19
-#define PL_EXT_SERVER_CERT_TYPE 20
-#define PL_EXT_PADDING 21
-#define PL_EXT_EXTENDED_MASTER_SECRET 23
-#define PL_EXT_RECORD_SIZE_LIMIT 28
-#define PL_EXT_SESSION_TICKET 35
-#define PL_EXT_PRE_SHARED_KEY 41
-#define PL_EXT_EARLY_DATA 42
-#define PL_EXT_SUPPORTED_VERSIONS 43
-#define PL_EXT_COOKIE 44
-#define PL_EXT_PSK_KEY_EXCHANGE_MODES 45
-#define PL_EXT_CERTIFICATE_AUTHORITIES 47
-#define PL_EXT_OID_FILTERS 48
-#define PL_EXT_POST_HANDSHAKE_AUTH 49
-#define PL_EXT_SIGNATURE_ALGORITHMS_CERT 50
-#define PL_EXT_KEY_SHARE 51
-#define PL_EXT_RENEGOTIATION_INFO 0xff01
 
 #define PL_TLS_MAX_PLAINTEXT 16384            /* 2^14 */
 #define PL_TLS_MAX_CIPHERTEXT (16384 + 256)   /* RFC 8446 5.2 */
@@ -331,8 +291,8 @@ int pl_tls_send_finished(pl_tls_conn_t *c, const uint8_t *base_key);
 /* Checks a received Finished against c->pre_hash (the transcript before
  * it); decrypt_error when it does not match. */
 int pl_tls_recv_finished(pl_tls_conn_t *c, const uint8_t *base_key,
-			 pl_reader_t *body);
-int pl_tls_recv_key_update(pl_tls_conn_t *c, pl_reader_t *body);
+			 const pl_msg_finished_t *fin);
+int pl_tls_recv_key_update(pl_tls_conn_t *c, const pl_msg_key_update_t *ku);
 int pl_tls_send_key_update(pl_tls_conn_t *c, bool request);
 /* The content signed in CertificateVerify (RFC 8446 4.4.3). */
 int pl_tls_cv_content(pl_tls_conn_t *c, bool server, const uint8_t *th,
@@ -341,27 +301,13 @@ int pl_tls_cv_content(pl_tls_conn_t *c, bool server, const uint8_t *th,
 
 /* ---- extensions.c ---------------------------------------------------------- */
 
-#define PL_EXT_MAX_SEEN 64
-
-/* The extensions of one message, parsed once: duplicates rejected. */
-typedef struct {
-	size_t n;
-	uint16_t type[PL_EXT_MAX_SEEN];
-	pl_reader_t body[PL_EXT_MAX_SEEN];
-} pl_tls_exts_t;
-
-/* Splits an extension block. Fails the connection on a duplicate
- * (illegal_parameter) or a malformed block (decode_error). what names the
- * message for the reason text. */
-int pl_tls_exts_parse(pl_tls_conn_t *c, pl_reader_t *block,
-		      pl_tls_exts_t *exts, const char *what);
-/* The body of extension type, or NULL. */
-pl_reader_t *pl_tls_exts_find(pl_tls_exts_t *exts, uint16_t type);
-/* Fails (illegal_parameter / unsupported_extension) if exts holds a type
- * outside allowed[]; offered[] are the types this side sent (a response to
- * something never offered is unsupported_extension, RFC 8446 4.2). */
-int pl_tls_exts_check(pl_tls_conn_t *c, const pl_tls_exts_t *exts,
-		      const uint16_t *allowed, size_t n_allowed,
+/* Fails the connection with a codec's alert and sentence. */
+int pl_tls_fail_msg(pl_tls_conn_t *c, int ret, const pl_msg_err_t *err);
+/* Fails (illegal_parameter / unsupported_extension) if e holds an
+ * extension outside accepted[] (RFC 8446 4.2: an answer to something
+ * never offered is unsupported_extension). what names the message. */
+int pl_tls_exts_check(pl_tls_conn_t *c, const pl_tls_exts_t *e,
+		      const uint16_t *accepted, size_t n_accepted,
 		      const char *what);
 
 /* ---- client.c / server.c --------------------------------------------------- */
