@@ -451,14 +451,19 @@ static void answer(pl_srv_conn_t *c, const pl_http_request_t *req)
 			free(chain_text[i]);
 	}
 	if (ret != PL_OK) {
-		pl_srv_log(PL_SRV_LOG_ERROR, "%s: cannot build a response: %s",
+		PL_SRV_LOG_LIMITED(PL_SRV_LOG_ERROR, "%s: cannot build a response: %s",
 			   c->peer, pl_strerror(ret));
 		close_now(c);
 		return;
 	}
-	if (c->reply.why)
-		pl_srv_log(PL_SRV_LOG_INFO, "%s: %d for %s: %s", c->peer,
-			   c->reply.status, req->target.ptr, c->reply.why);
+	/* A server-side failure (the root gone) is an error; a client's
+	 * mistake is information. Either can repeat at every request. */
+	if (c->reply.why && c->reply.status >= 500)
+		PL_SRV_LOG_LIMITED(PL_SRV_LOG_ERROR, "%s: %d for %s: %s", c->peer,
+				   c->reply.status, req->target.ptr, c->reply.why);
+	else if (c->reply.why)
+		PL_SRV_LOG_LIMITED(PL_SRV_LOG_INFO, "%s: %d for %s: %s", c->peer,
+				   c->reply.status, req->target.ptr, c->reply.why);
 	/* We do not read request bodies: close after answering. */
 	if (req->framing != PL_HTTP_BODY_NONE)
 		c->reply.close = true;
@@ -491,7 +496,7 @@ static void answer_error(pl_srv_conn_t *c, int status, const char *reason)
 		close_now(c);
 		return;
 	}
-	pl_srv_log(PL_SRV_LOG_INFO, "%s: %d: %s", c->peer, status, reason);
+	PL_SRV_LOG_LIMITED(PL_SRV_LOG_INFO, "%s: %d: %s", c->peer, status, reason);
 	log_request(c, req);
 	start_reply(c);
 }
@@ -577,7 +582,7 @@ static void stream_file(pl_srv_conn_t *c)
 		if (n <= 0) {
 			/* The length is promised; a short file cannot be
 			 * finished, only cut. */
-			pl_srv_log(PL_SRV_LOG_ERROR,
+			PL_SRV_LOG_LIMITED(PL_SRV_LOG_ERROR,
 				   "%s: file read failed mid-response: %s",
 				   c->peer, n < 0 ? strerror(errno) : "file shrank");
 			close_now(c);
@@ -667,7 +672,7 @@ static void progress(pl_srv_conn_t *c)
 static void handshake_failed(pl_srv_conn_t *c)
 {
 	int alert = pl_tls_alert(c->tls);
-	pl_srv_log(PL_SRV_LOG_INFO, "%s: TLS %s: %s (alert %s %s)", c->peer,
+	PL_SRV_LOG_LIMITED(PL_SRV_LOG_INFO, "%s: TLS %s: %s (alert %s %s)", c->peer,
 		   pl_tls_handshake_done(c->tls) ? "error" : "handshake failed",
 		   pl_tls_reason(c->tls), pl_tls_alert_name(alert),
 		   pl_tls_alert_received(c->tls) ? "received" : "sent");
@@ -728,7 +733,7 @@ static void input(pl_srv_conn_t *c, const uint8_t *p, size_t n)
 			/* HTTP sent to the TLS port */
 			set_phase(c, PL_SRV_PHASE_FIRST);
 		} else {
-			pl_srv_log(PL_SRV_LOG_INFO,
+			PL_SRV_LOG_LIMITED(PL_SRV_LOG_INFO,
 				   "%s: neither TLS nor HTTP (first byte 0x%02x)",
 				   c->peer, p[0]);
 			close_now(c);

@@ -49,6 +49,7 @@ typedef struct {
 	uid_t uid;
 	gid_t gid;
 	bool drop;
+	unsigned long nofile; /* RLIMIT_NOFILE, raised to the hard limit */
 	uint64_t deaths_window_start;
 	int deaths_in_window;
 } master_t;
@@ -161,6 +162,20 @@ static void reap(master_t *m, bool stopping)
 	}
 }
 
+/* --max-connections within what the descriptor limit allows; said once
+ * per start or reload when it binds. */
+static void cap_connections(master_t *m)
+{
+	unsigned allowed = pl_srv_conns_allowed(m->nofile);
+	if (m->opts.max_conns <= allowed)
+		return;
+	pl_srv_log(PL_SRV_LOG_WARN,
+		   "--max-connections %u is more than the descriptor limit "
+		   "allows (%lu open files, ulimit -n); capped at %u per worker",
+		   m->opts.max_conns, m->nofile, allowed);
+	m->opts.max_conns = allowed;
+}
+
 static bool same_listeners(const pl_srv_options_t *a, const pl_srv_options_t *b)
 {
 	return a->https_port == b->https_port && a->http_port == b->http_port &&
@@ -202,6 +217,7 @@ static void reload(master_t *m)
 	m->opts = opts;
 	m->rt = rt;
 	m->rt.opts = &m->opts;
+	cap_connections(m);
 	if (m->rt.capture_steps)
 		pl_tls_config_set_trace(m->rt.tls, pl_srv_trace_step, NULL);
 	if (pl_srv_log_open(&m->opts, err, sizeof(err)) != PL_OK)
@@ -360,6 +376,8 @@ static int start(master_t *m)
 		fprintf(stderr, "padlock: %s\n", err);
 		return PL_ERR_IO;
 	}
+	m->nofile = pl_srv_nofile_raise();
+	cap_connections(m);
 	if (m->opts.pid_file && write_pid_file(m->opts.pid_file))
 		return PL_ERR_IO;
 	if (m->rt.capture_steps)

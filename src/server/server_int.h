@@ -80,6 +80,15 @@ int pl_srv_listen(pl_srv_listeners_t *ls, const char *addr, int port,
 		  int *err_no);
 void pl_srv_listeners_close(pl_srv_listeners_t *ls);
 
+/* ---- descriptor limits (fdlimit.c) ---------------------------------------- */
+
+/* Raises the soft RLIMIT_NOFILE to the hard limit; returns the soft limit
+ * now in force. */
+unsigned long pl_srv_nofile_raise(void);
+/* How many connections a worker may hold under a limit of nofile
+ * descriptors, a reserve kept for files, logs and its own. */
+unsigned pl_srv_conns_allowed(unsigned long nofile);
+
 /* ---- logs ------------------------------------------------------------------ */
 
 /* Opens (or reopens, for SIGUSR1) the log files named in o. */
@@ -87,6 +96,44 @@ int pl_srv_log_open(const pl_srv_options_t *o, char *err, size_t err_len);
 void pl_srv_log_close(void);
 void pl_srv_log(pl_srv_log_level_t level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* A line a client can trigger is written at most PL_SRV_LOG_BURST times
+ * per PL_SRV_LOG_INTERVAL_MS; the access log's failures are said once per
+ * interval. */
+#define PL_SRV_LOG_INTERVAL_MS 5000
+#define PL_SRV_LOG_BURST 10
+
+/* One call site's limit: static, zeroed, one per line that a client can
+ * repeat at will (see PL_SRV_LOG_LIMITED). */
+typedef struct pl_srv_log_limit {
+	uint64_t next_ms;   /* when the next line may be written */
+	uint64_t since_ms;  /* when the last line was written */
+	uint64_t left_out;  /* lines not written since */
+	unsigned written;   /* lines written in this interval */
+	pl_srv_log_level_t level;
+	bool pending;       /* in the list pl_srv_log_flush walks */
+	struct pl_srv_log_limit *next_pending;
+	char last[200];     /* the last line left out, for the summary */
+} pl_srv_log_limit_t;
+
+/* Writes the line while l's interval has room (adding how many were
+ * left out before it), else counts it. */
+void pl_srv_log_limited(pl_srv_log_limit_t *l, pl_srv_log_level_t level,
+			const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* pl_srv_log for a line a client can trigger at will: each call site gets
+ * its own limit. */
+#define PL_SRV_LOG_LIMITED(level, ...)                                     \
+	do {                                                               \
+		static pl_srv_log_limit_t pl_srv_limit_;                   \
+		pl_srv_log_limited(&pl_srv_limit_, level, __VA_ARGS__);    \
+	} while (0)
+
+/* Writes the summaries of limits whose interval has ended with lines
+ * left out, and the access log's losses; returns when it next has one to
+ * write (UINT64_MAX: none). The worker loop calls it. */
+uint64_t pl_srv_log_flush(void);
 
 typedef struct {
 	const char *peer;

@@ -3,6 +3,14 @@
  * connections and a signalfd, with a heap of deadlines. SIGTERM/SIGINT
  * drain it: it stops accepting, lets each connection finish its current
  * response, and exits when none is left or the shutdown bound passes.
+ *
+ * Out of descriptors (accept4 fails with EMFILE or ENFILE), the listening
+ * socket stays readable, and retrying at once would spin. Instead the
+ * worker sheds what waits in the queue (it closes its spare descriptor,
+ * accepts and closes at once, and opens the spare again), takes the
+ * listeners out of epoll, and puts them back after a back-off (100 ms,
+ * doubling to 1 s while it lasts) or as soon as one of its connections
+ * closes. It says so once per log interval, with counts.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -31,7 +41,18 @@ struct pl_srv_worker {
 	size_t n_conns;
 	bool draining;
 	uint64_t drain_deadline;
-	uint64_t last_full_log;
+	/* the accept back-off */
+	int spare_fd;           /* /dev/null, given up to shed a connection */
+	bool accept_paused;
+	uint64_t resume_ms;     /* when the listeners go back into epoll */
+	unsigned backoff_ms;    /* the next pause */
+	unsigned long nofile;   /* RLIMIT_NOFILE when it last ran out */
+	/* counted between two log lines: pauses, connections shed, and
+	 * connections refused at --max-connections */
+	uint64_t pauses, shed, refused;
+	int pause_errno;
+	uint64_t exhausted_log_ms, full_log_ms; /* next line allowed */
+	uint64_t exhausted_since_ms, full_since_ms;
 	pl_srv_tag_t listen_tags[PL_SRV_MAX_LISTENERS];
 	pl_srv_tag_t signal_tag;
 };
@@ -76,6 +97,9 @@ void pl_srv_worker_release(pl_srv_worker_t *w, pl_srv_conn_t *c)
 		c->next->prev = c->prev;
 	w->n_conns--;
 	pl_srv_timer_del(&w->timers, &c->timer);
+	/* A descriptor is free again: no need to wait out the back-off. */
+	if (w->accept_paused)
+		w->resume_ms = 0;
 	c->next = w->dead;
 	w->dead = c;
 }
@@ -96,9 +120,108 @@ static void peer_name(const struct sockaddr_storage *sa, char *out, size_t cap)
 	}
 }
 
+#define BACKOFF_FIRST_MS 100
+#define BACKOFF_MAX_MS 1000
+
+static int listeners_watch(pl_srv_worker_t *w, bool on)
+{
+	int ret = PL_OK;
+	for (size_t i = 0; i < w->ls->n; i++) {
+		/* Level-triggered and exclusive: one worker wakes per
+		 * connection, and none misses a queued one. */
+		struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE,
+					 .data.ptr = &w->listen_tags[i]};
+		if (epoll_ctl(w->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL,
+			      w->ls->l[i].fd, on ? &ev : NULL) < 0)
+			ret = PL_ERR_IO;
+	}
+	return ret;
+}
+
+/* The counts since the last line, once per log interval. */
+static void log_exhaustion(pl_srv_worker_t *w, uint64_t now)
+{
+	if (w->pauses == 0 || now < w->exhausted_log_ms)
+		return;
+	pl_srv_log(PL_SRV_LOG_ERROR,
+		   "accept paused %llu time(s) in the last %.1f s: %s; %zu "
+		   "connection(s) open, limit %lu descriptors; %llu "
+		   "connection(s) shed",
+		   (unsigned long long)w->pauses,
+		   (double)(now - w->exhausted_since_ms) / 1000.0,
+		   strerror(w->pause_errno), w->n_conns, w->nofile,
+		   (unsigned long long)w->shed);
+	w->pauses = w->shed = 0;
+	w->exhausted_since_ms = now;
+	w->exhausted_log_ms = now + PL_SRV_LOG_INTERVAL_MS;
+}
+
+static void log_refused(pl_srv_worker_t *w, uint64_t now)
+{
+	if (w->refused == 0 || now < w->full_log_ms)
+		return;
+	pl_srv_log(PL_SRV_LOG_WARN,
+		   "connection limit (%u per worker) reached: %llu connection(s) "
+		   "refused in the last %.1f s",
+		   w->rt->opts->max_conns, (unsigned long long)w->refused,
+		   (double)(now - w->full_since_ms) / 1000.0);
+	w->refused = 0;
+	w->full_since_ms = now;
+	w->full_log_ms = now + PL_SRV_LOG_INTERVAL_MS;
+}
+
+/* accept4 failed for want of descriptors: shed what waits, pause. */
+static void out_of_descriptors(pl_srv_worker_t *w, const pl_srv_listener_t *l,
+			       int err)
+{
+	uint64_t now = pl_srv_now_ms();
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		w->nofile = (unsigned long)rl.rlim_cur;
+	if (w->spare_fd >= 0) {
+		close(w->spare_fd);
+		for (int i = 0; i < 64; i++) {
+			int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd < 0)
+				break;
+			close(fd);
+			w->shed++;
+		}
+		w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	if (w->pauses++ == 0 && now >= w->exhausted_log_ms)
+		w->exhausted_since_ms = now;
+	w->pause_errno = err;
+	w->accept_paused = true;
+	w->resume_ms = now + w->backoff_ms;
+	w->backoff_ms = w->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
+							    : w->backoff_ms * 2;
+	(void)listeners_watch(w, false);
+	log_exhaustion(w, now);
+}
+
+static void resume_accepting(pl_srv_worker_t *w)
+{
+	if (!w->accept_paused || w->draining || pl_srv_now_ms() < w->resume_ms)
+		return;
+	w->accept_paused = false;
+	if (listeners_watch(w, true) != PL_OK)
+		PL_SRV_LOG_LIMITED(PL_SRV_LOG_ERROR, "cannot watch the listeners "
+				   "again: %s", strerror(errno));
+}
+
+static void refuse(pl_srv_worker_t *w, int fd)
+{
+	uint64_t now = pl_srv_now_ms();
+	close(fd);
+	if (w->refused++ == 0 && now >= w->full_log_ms)
+		w->full_since_ms = now;
+	log_refused(w, now);
+}
+
 static void accept_some(pl_srv_worker_t *w, const pl_srv_listener_t *l)
 {
-	for (int i = 0; i < 64 && !w->draining; i++) {
+	for (int i = 0; i < 64 && !w->draining && !w->accept_paused; i++) {
 		struct sockaddr_storage sa;
 		socklen_t len = sizeof(sa);
 		int fd = accept4(l->fd, (struct sockaddr *)&sa, &len,
@@ -106,21 +229,17 @@ static void accept_some(pl_srv_worker_t *w, const pl_srv_listener_t *l)
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				pl_srv_log(PL_SRV_LOG_ERROR, "accept: %s",
-					   strerror(errno));
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				out_of_descriptors(w, l, errno);
+			else if (errno != EAGAIN && errno != EWOULDBLOCK)
+				PL_SRV_LOG_LIMITED(PL_SRV_LOG_ERROR, "accept: %s",
+						   strerror(errno));
 			return;
 		}
+		w->backoff_ms = BACKOFF_FIRST_MS;
 		if (w->n_conns >= w->rt->opts->max_conns) {
-			uint64_t now = pl_srv_now_ms();
-			if (now - w->last_full_log > 1000) {
-				pl_srv_log(PL_SRV_LOG_WARN,
-					   "connection limit (%u per worker) "
-					   "reached: refusing new connections",
-					   w->rt->opts->max_conns);
-				w->last_full_log = now;
-			}
-			close(fd);
+			refuse(w, fd);
 			continue;
 		}
 		int one = 1;
@@ -129,8 +248,8 @@ static void accept_some(pl_srv_worker_t *w, const pl_srv_listener_t *l)
 		peer_name(&sa, peer, sizeof(peer));
 		pl_srv_conn_t *c = pl_srv_conn_new(w, fd, l->kind, l->port, peer);
 		if (c == NULL) {
-			pl_srv_log(PL_SRV_LOG_ERROR, "out of memory for a "
-				   "connection from %s", peer);
+			PL_SRV_LOG_LIMITED(PL_SRV_LOG_ERROR, "out of memory for a "
+					   "connection from %s", peer);
 			close(fd);
 		}
 	}
@@ -147,7 +266,8 @@ static void start_drain(pl_srv_worker_t *w)
 	 * refused instead of waiting in a queue nobody accepts from. On a
 	 * reload the master and the new workers keep the sockets open. */
 	for (size_t i = 0; i < w->ls->n; i++) {
-		epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->ls->l[i].fd, NULL);
+		if (!w->accept_paused)
+			epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->ls->l[i].fd, NULL);
 		close(w->ls->l[i].fd);
 	}
 	for (pl_srv_conn_t *c = w->conns, *next; c; c = next) {
@@ -197,13 +317,31 @@ static void run_timers(pl_srv_worker_t *w)
 	}
 }
 
-static int next_timeout(pl_srv_worker_t *w)
+/* The log's own deadlines: summaries of lines left out, and the counts
+ * of the accept back-off and of refused connections. */
+static uint64_t log_housekeeping(pl_srv_worker_t *w)
+{
+	uint64_t now = pl_srv_now_ms(), next = pl_srv_log_flush();
+	log_exhaustion(w, now);
+	log_refused(w, now);
+	if (w->pauses && w->exhausted_log_ms < next)
+		next = w->exhausted_log_ms;
+	if (w->refused && w->full_log_ms < next)
+		next = w->full_log_ms;
+	return next;
+}
+
+static int next_timeout(pl_srv_worker_t *w, uint64_t log_next)
 {
 	pl_srv_timer_t *t = pl_srv_timer_first(&w->timers);
 	uint64_t now = pl_srv_now_ms();
 	uint64_t until = t ? t->when_ms : UINT64_MAX;
 	if (w->draining && w->drain_deadline < until)
 		until = w->drain_deadline;
+	if (w->accept_paused && !w->draining && w->resume_ms < until)
+		until = w->resume_ms;
+	if (log_next < until)
+		until = log_next;
 	if (until == UINT64_MAX)
 		return -1;
 	return until <= now ? 0 : (int)(until - now < 60000 ? until - now : 60000);
@@ -227,17 +365,13 @@ static int setup(pl_srv_worker_t *w)
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &w->signal_tag};
 	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->sigfd, &ev) < 0)
 		return PL_ERR_IO;
+	w->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	w->backoff_ms = BACKOFF_FIRST_MS;
 	for (size_t i = 0; i < w->ls->n; i++) {
 		w->listen_tags[i].kind = PL_SRV_TAG_LISTENER;
 		w->listen_tags[i].index = i;
-		/* Level-triggered and exclusive: one worker wakes per
-		 * connection, and none misses a queued one. */
-		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-		ev.data.ptr = &w->listen_tags[i];
-		if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->ls->l[i].fd, &ev) < 0)
-			return PL_ERR_IO;
 	}
-	return PL_OK;
+	return listeners_watch(w, true);
 }
 
 int pl_srv_worker_run(const pl_srv_runtime_t *rt, const pl_srv_listeners_t *ls)
@@ -247,7 +381,7 @@ int pl_srv_worker_run(const pl_srv_runtime_t *rt, const pl_srv_listeners_t *ls)
 	memset(&w, 0, sizeof(w));
 	w.rt = rt;
 	w.ls = ls;
-	w.epfd = w.sigfd = -1;
+	w.epfd = w.sigfd = w.spare_fd = -1;
 	if (setup(&w) != PL_OK) {
 		pl_srv_log(PL_SRV_LOG_ERROR, "worker setup failed: %s",
 			   strerror(errno));
@@ -258,7 +392,8 @@ int pl_srv_worker_run(const pl_srv_runtime_t *rt, const pl_srv_listeners_t *ls)
 		if (w.draining &&
 		    (w.n_conns == 0 || pl_srv_now_ms() >= w.drain_deadline))
 			break;
-		int n = epoll_wait(w.epfd, evs, 256, next_timeout(&w));
+		int n = epoll_wait(w.epfd, evs, 256,
+				   next_timeout(&w, log_housekeeping(&w)));
 		if (n < 0 && errno != EINTR) {
 			pl_srv_log(PL_SRV_LOG_ERROR, "epoll_wait: %s",
 				   strerror(errno));
@@ -276,6 +411,7 @@ int pl_srv_worker_run(const pl_srv_runtime_t *rt, const pl_srv_listeners_t *ls)
 		}
 		run_timers(&w);
 		free_dead(&w);
+		resume_accepting(&w);
 	}
 	if (w.n_conns)
 		pl_srv_log(PL_SRV_LOG_WARN,
@@ -289,5 +425,7 @@ int pl_srv_worker_run(const pl_srv_runtime_t *rt, const pl_srv_listeners_t *ls)
 	pl_srv_timers_free(&w.timers);
 	close(w.epfd);
 	close(w.sigfd);
+	if (w.spare_fd >= 0)
+		close(w.spare_fd);
 	return 0;
 }
