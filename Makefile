@@ -1,11 +1,16 @@
 # A thin driver over CMake + CTest. `make test` is what CI runs.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 5
+# make install PREFIX=/usr DESTDIR=/tmp/pkg
+PREFIX ?= /usr/local
+DESTDIR ?=
+RELEASE = -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(PREFIX)
 
-.PHONY: all deps test test-release test-asan fuzz fuzz-smoke bench bench-server demo tour clean
+.PHONY: all deps test test-release test-asan fuzz fuzz-smoke bench bench-server \
+	demo tour install uninstall clean
 
 all:
-	cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake -S . -B build $(RELEASE) >/dev/null
 	cmake --build build -j $(JOBS)
 
 deps:
@@ -47,6 +52,20 @@ demo: deps all
 # The engine against OpenSSL's server, and curl against padlock's test server.
 tour: deps all
 	scripts/tour.sh
+
+# libpadlock (static, shared), its headers and padlock.pc under
+# $(DESTDIR)$(PREFIX).
+install:
+	cmake -S . -B build $(RELEASE) >/dev/null
+	cmake --build build -j $(JOBS) --target padlock_installable
+	DESTDIR="$(DESTDIR)" cmake --install build
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
+
+uninstall:
+	cmake -S . -B build $(RELEASE) >/dev/null
+	cmake --build build -j $(JOBS) --target padlock_installable >/dev/null
+	DESTDIR="$(DESTDIR)" cmake --build build --target uninstall
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
 
 bench: all
 	cmake --build build --target bench_handshake -j $(JOBS)
