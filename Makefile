@@ -6,8 +6,8 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 RELEASE = -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(PREFIX)
 
-.PHONY: all deps test test-release test-asan fuzz fuzz-smoke bench bench-server \
-	demo tour install uninstall clean
+.PHONY: all deps test test-release test-release-werror test-asan fuzz \
+	fuzz-smoke bench bench-server demo tour install uninstall clean
 
 all:
 	cmake -S . -B build $(RELEASE) >/dev/null
@@ -16,10 +16,16 @@ all:
 deps:
 	@scripts/deps.sh
 
-# Every test twice: a normal build with -Werror, then the whole suite again
-# under AddressSanitizer + UndefinedBehaviorSanitizer; then each fuzz
-# harness for a few seconds over its corpus.
-test: deps test-release test-asan fuzz-smoke
+# The release build warning-free (-Werror, what `make` and `make install`
+# compile), every test with -Werror, then the whole suite again under
+# AddressSanitizer + UndefinedBehaviorSanitizer; then each fuzz harness for
+# a few seconds over its corpus.
+test: deps test-release-werror test-release test-asan fuzz-smoke
+
+test-release-werror:
+	cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DPADLOCK_WERROR=ON \
+		-DPADLOCK_TESTS=OFF -DPADLOCK_BENCH=OFF >/dev/null
+	cmake --build build-release -j $(JOBS) --target padlock_installable
 
 test-release:
 	cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPADLOCK_WERROR=ON >/dev/null
@@ -78,7 +84,7 @@ bench-server: all
 	python3 bench/server.py --build build $(BENCH_ARGS)
 
 clean:
-	rm -rf build build-test build-asan build-fuzz
+	rm -rf build build-test build-release build-asan build-fuzz
 
 .PHONY: FORCE
 FORCE:
