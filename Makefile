@@ -59,8 +59,8 @@ demo: deps all
 tour: deps all
 	scripts/tour.sh
 
-# libpadlock (static, shared), its headers and padlock.pc under
-# $(DESTDIR)$(PREFIX).
+# bin/padlock, libpadlock (static, shared), its headers and padlock.pc,
+# the man pages and the systemd unit, under $(DESTDIR)$(PREFIX).
 install:
 	cmake -S . -B build $(RELEASE) >/dev/null
 	cmake --build build -j $(JOBS) --target padlock_installable
