@@ -13,6 +13,8 @@ all:
 	cmake -S . -B build $(RELEASE) >/dev/null
 	cmake --build build -j $(JOBS)
 
+# Every package: building, running and testing (scripts/deps.sh --runtime
+# is building and running only).
 deps:
 	@scripts/deps.sh
 
@@ -50,10 +52,11 @@ fuzz: FUZZ_SECONDS = 120
 fuzz: build-fuzz/.built
 	scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
 
-# Sets up (deps, build) and runs padlock serve with no arguments, showing
+# Installs only what building and running padlock needs, builds only the
+# padlock binary (quietly), runs padlock serve with no arguments and shows
 # it answer curl and padlock get; from a terminal it keeps serving.
-demo: deps all
-	scripts/demo.sh
+demo:
+	@scripts/demo.sh
 
 # The engine against OpenSSL's server, and curl against padlock's test server.
 tour: deps all
