@@ -20,9 +20,10 @@ runtime=(
 )
 # What the tests add: real peers (openssl, gnutls, Python's ssl, Chromium,
 # testssl.sh), the fuzzing toolchain, packet decryption, fake time,
-# network namespaces and firewalls, man(1) for the installed pages, ccache.
+# valgrind, network namespaces and firewalls, man(1) for the installed
+# pages, ccache.
 tests=(
-  openssl gnutls-bin tshark faketime
+  openssl gnutls-bin tshark faketime valgrind
   clang libclang-rt-14-dev llvm
   iproute2 nftables iptables
   chromium testssl.sh man-db ccache

@@ -34,6 +34,13 @@ grep -q "^ExecStart=$prefix/bin/padlock serve" "$p/lib/systemd/system/padlock.se
 "$p/bin/padlock" --help >/dev/null 2>&1 || "$p/bin/padlock" serve --help >/dev/null ||
 	fail "the installed padlock does not run"
 
+# Each installed header stands alone on what is installed.
+for h in "$p"/include/padlock/*.h; do
+	echo "#include <padlock/$(basename "$h")>" |
+		cc -std=c11 -Wall -Werror -fsyntax-only -I"$p/include" -x c - ||
+		fail "$(basename "$h") does not compile with only the installed headers"
+done
+
 # SONAME, and only the functions the installed headers declare.
 soname=$(readelf -d "$p/lib/libpadlock.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 [ "$soname" = libpadlock.so.0 ] || fail "SONAME is '$soname'"
