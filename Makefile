@@ -1,20 +1,33 @@
 # A thin driver over CMake + CTest. `make test` is what CI runs.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 5
+# make install PREFIX=/usr DESTDIR=/tmp/pkg
+PREFIX ?= /usr/local
+DESTDIR ?=
+RELEASE = -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=$(PREFIX)
 
-.PHONY: all deps test test-release test-asan fuzz fuzz-smoke bench bench-server demo tour clean
+.PHONY: all deps test test-release test-release-werror test-asan fuzz \
+	fuzz-smoke bench bench-server demo tour install uninstall clean
 
 all:
-	cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake -S . -B build $(RELEASE) >/dev/null
 	cmake --build build -j $(JOBS)
 
+# Every package: building, running and testing (scripts/deps.sh --runtime
+# is building and running only).
 deps:
 	@scripts/deps.sh
 
-# Every test twice: a normal build with -Werror, then the whole suite again
-# under AddressSanitizer + UndefinedBehaviorSanitizer; then each fuzz
-# harness for a few seconds over its corpus.
-test: deps test-release test-asan fuzz-smoke
+# The release build warning-free (-Werror, what `make` and `make install`
+# compile), every test with -Werror, then the whole suite again under
+# AddressSanitizer + UndefinedBehaviorSanitizer; then each fuzz harness for
+# a few seconds over its corpus.
+test: deps test-release-werror test-release test-asan fuzz-smoke
+
+test-release-werror:
+	cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DPADLOCK_WERROR=ON \
+		-DPADLOCK_TESTS=OFF -DPADLOCK_BENCH=OFF >/dev/null
+	cmake --build build-release -j $(JOBS) --target padlock_installable
 
 test-release:
 	cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPADLOCK_WERROR=ON >/dev/null
@@ -39,14 +52,29 @@ fuzz: FUZZ_SECONDS = 120
 fuzz: build-fuzz/.built
 	scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
 
-# Sets up (deps, build) and runs padlock serve with no arguments, showing
+# Installs only what building and running padlock needs, builds only the
+# padlock binary (quietly), runs padlock serve with no arguments and shows
 # it answer curl and padlock get; from a terminal it keeps serving.
-demo: deps all
-	scripts/demo.sh
+demo:
+	@scripts/demo.sh
 
 # The engine against OpenSSL's server, and curl against padlock's test server.
 tour: deps all
 	scripts/tour.sh
+
+# bin/padlock, libpadlock (static, shared), its headers and padlock.pc,
+# the man pages and the systemd unit, under $(DESTDIR)$(PREFIX).
+install:
+	cmake -S . -B build $(RELEASE) >/dev/null
+	cmake --build build -j $(JOBS) --target padlock_installable
+	DESTDIR="$(DESTDIR)" cmake --install build
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
+
+uninstall:
+	cmake -S . -B build $(RELEASE) >/dev/null
+	cmake --build build -j $(JOBS) --target padlock_installable >/dev/null
+	DESTDIR="$(DESTDIR)" cmake --build build --target uninstall
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
 
 bench: all
 	cmake --build build --target bench_handshake -j $(JOBS)
@@ -59,7 +87,7 @@ bench-server: all
 	python3 bench/server.py --build build $(BENCH_ARGS)
 
 clean:
-	rm -rf build build-test build-asan build-fuzz
+	rm -rf build build-test build-release build-asan build-fuzz
 
 .PHONY: FORCE
 FORCE:

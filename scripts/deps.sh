@@ -1,19 +1,59 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package that padlock's build and tests need.
-# Idempotent: installs only what is missing, and says what it installs.
-# Run as root (CI and the development machines run as root).
+# Installs the Debian 12 packages padlock needs. Idempotent: installs only
+# what is missing, and says what it installs. Run as root (CI and the
+# development machines run as root).
+#
+#   scripts/deps.sh              everything: building, running and testing
+#   scripts/deps.sh --runtime    only building and running padlock (make demo)
+#   scripts/deps.sh --tests      only what the tests add (peers, tools)
+#   scripts/deps.sh [...] --list print the packages, install nothing
 set -euo pipefail
 
-packages=(
-  build-essential cmake pkg-config
-  libssl-dev openssl
-  libjansson-dev libsystemd-dev libconfuse-dev
-  clang libclang-rt-14-dev llvm
-  gnutls-bin curl python3 tshark faketime valgrind
-  ca-certificates iproute2
-  libnss3-tools chromium
-  testssl.sh nftables iptables
+# Building padlock and running it: the compiler and CMake, the libraries
+# it links, python3 for the man pages, the CA bundle `padlock get` and
+# `padlock check` trust, certutil for `padlock cert --install`, and curl,
+# which `make demo` shows the server to.
+runtime=(
+  build-essential cmake pkg-config python3
+  libssl-dev libjansson-dev libsystemd-dev libconfuse-dev
+  ca-certificates libnss3-tools curl
 )
+# What the tests add: real peers (openssl, gnutls, Python's ssl, Chromium,
+# testssl.sh), the fuzzing toolchain, packet decryption, fake time,
+# valgrind, network namespaces and firewalls, man(1) for the installed
+# pages, ccache.
+tests=(
+  openssl gnutls-bin tshark faketime valgrind
+  clang libclang-rt-14-dev llvm
+  iproute2 nftables iptables
+  chromium testssl.sh man-db ccache
+)
+
+which=all
+list=false
+for arg in "$@"; do
+  case $arg in
+    --runtime) which=runtime ;;
+    --tests) which=tests ;;
+    --list) list=true ;;
+    *) echo "usage: scripts/deps.sh [--runtime | --tests] [--list]" >&2; exit 2 ;;
+  esac
+done
+case $which in
+  runtime) packages=("${runtime[@]}") ;;
+  tests) packages=("${tests[@]}") ;;
+  *) packages=("${runtime[@]}" "${tests[@]}") ;;
+esac
+case $which in
+  runtime) label="runtime " ;;
+  tests) label="test " ;;
+  *) label="" ;;
+esac
+
+if $list; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -23,13 +63,13 @@ for p in "${packages[@]}"; do
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "deps: all ${#packages[@]} packages present"
+  echo "deps: all ${#packages[@]} ${label}packages present"
   exit 0
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "deps: missing packages: ${missing[*]}" >&2
-  echo "deps: run 'sudo scripts/deps.sh' to install them" >&2
+  echo "deps: run 'sudo scripts/deps.sh${label:+ --$which}' to install them" >&2
   exit 1
 fi
 

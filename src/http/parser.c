@@ -335,9 +335,9 @@ static int read_request_line(struct pl_http_parser *p, const uint8_t *in,
 			     size_t len, size_t *used)
 {
 	size_t room = p->limits.max_request_line + 2;
-	enum line_status status;
-	uint8_t *line;
-	size_t n;
+	enum line_status status = LINE_PARTIAL;
+	uint8_t *line = NULL;
+	size_t n = 0;
 
 	if (take_line(p, &p->head, in, len, used, room, &status) != PL_OK ||
 	    check_method_early(p) != PL_OK)
@@ -380,9 +380,9 @@ static int read_fields(struct pl_http_parser *p, pl_http_section_t *s,
 		size_t left = p->limits.max_header_bytes - p->field_bytes;
 		/* The empty line that ends the section always fits. */
 		size_t room = left > 2 ? left : 2;
-		enum line_status status;
-		uint8_t *line;
-		size_t n;
+		enum line_status status = LINE_PARTIAL;
+		uint8_t *line = NULL;
+		size_t n = 0;
 
 		if (take_line(p, s, in, len, used, room, &status) != PL_OK)
 			return p->error;
