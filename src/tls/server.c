@@ -143,10 +143,16 @@ static int parse_key_shares(pl_tls_conn_t *c, hello_t *h)
 		uint16_t group;
 		pl_reader_t key;
 		if (pl_read_u16(&shares, &group) ||
-		    pl_read_vec16(&shares, &key) || pl_reader_left(&key) == 0)
+		    pl_read_vec16(&shares, &key))
 			return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
 					   "ClientHello: malformed key_share "
 					   "entry");
+		/* An empty key_exchange is no group's public key: an
+		 * invalid share, like one off the curve (RFC 8446 4.2.8). */
+		if (pl_reader_left(&key) == 0)
+			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
+					   "ClientHello: empty %s key share",
+					   pl_tls_group_name(group));
 		for (size_t i = 0; i < h->n_shares; i++)
 			if (h->share_group[i] == group)
 				return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
