@@ -12,13 +12,15 @@
  *   4. bulk: 16 KiB application records sealed and opened, against a bare
  *      EVP loop over the same sizes;
  *   5. the heap an idle connection holds after its handshake;
+ *   6. per key exchange group: the server's key exchange, and a whole
+ *      handshake in that group;
  *
  * then prints the ratios the issue sets goals for. It reports; it never
  * passes or fails on a number. bench/README.md says how to read it.
  *
  * Usage: bench_handshake [-t SECONDS] [-r RUNS] [--only PART]
  *   -t  CPU seconds per run (default 0.3); -r  runs, best kept (default 5)
- *   --only  handshake | libssl | floor | bulk | memory (for profiling)
+ *   --only  handshake | libssl | floor | bulk | memory | groups
  */
 #include <errno.h>
 #include <malloc.h>
@@ -713,19 +715,23 @@ static void floor_init(floor_t *f, const creds_t *cr)
 	f->evp_key = cr->leaf_key;
 }
 
+/* A server's key exchange: a fresh key pair in group, and the shared
+ * secret with the client's share peer. */
+static void server_kex(uint16_t group, const uint8_t *peer, size_t peer_len)
+{
+	uint8_t secret[PL_KEX_SECRET_MAX];
+	size_t len;
+	pl_kex_t *k = pl_kex_new(group);
+	if (k == NULL || pl_kex_derive(k, peer, peer_len, secret,
+				       sizeof(secret), &len) != PL_OK)
+		die("key exchange failed");
+	pl_kex_free(k);
+}
+
 static void work_kex(void *arg, long n, double out[2])
 {
 	floor_t *f = arg;
-	uint8_t secret[PL_KEX_SECRET_MAX];
-	size_t len;
-	TIMED_LOOP(out, n, {
-		pl_kex_t *k = pl_kex_new(PL_GROUP_X25519);
-		if (k == NULL ||
-		    pl_kex_derive(k, f->peer, 32, secret, sizeof(secret),
-				  &len) != PL_OK)
-			die("x25519 failed");
-		pl_kex_free(k);
-	});
+	TIMED_LOOP(out, n, server_kex(PL_GROUP_X25519, f->peer, 32));
 }
 
 static void work_sign(void *arg, long n, double out[2])
@@ -1110,6 +1116,61 @@ static void part_floor(const creds_t *cr)
 	pl_pkey_free(f.key);
 }
 
+/* ---- each key exchange group ---------------------------------------------- */
+
+typedef struct {
+	uint16_t group;
+	uint8_t peer[PL_KEX_PUBLIC_MAX]; /* a client's share */
+	size_t peer_len;
+} group_work_t;
+
+static void work_group_kex(void *arg, long n, double out[2])
+{
+	group_work_t *g = arg;
+	TIMED_LOOP(out, n, server_kex(g->group, g->peer, g->peer_len));
+}
+
+/* Per group: the server's key exchange alone, then a whole padlock
+ * handshake in that group (both sides offer only it). */
+static void part_groups(const creds_t *cr)
+{
+	static const uint16_t groups[] = {
+		PL_GROUP_X25519,    PL_GROUP_SECP256R1, PL_GROUP_SECP384R1,
+		PL_GROUP_SECP521R1, PL_GROUP_X448,      PL_GROUP_FFDHE2048,
+		PL_GROUP_FFDHE3072, PL_GROUP_FFDHE4096,
+	};
+	printf("\n6. Key exchange groups: the server's key pair + shared "
+	       "secret (pl_kex_new+derive),\n"
+	       "   and a full padlock handshake offering only that group "
+	       "(as in 1, one pair)\n");
+	printf("    %-10s %6s %14s %16s %16s\n", "group", "share",
+	       "key exchange", "server/handshake", "client/handshake");
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		group_work_t g = { .group = groups[i] };
+		pl_kex_t *client = pl_kex_new(groups[i]);
+		if (client == NULL || pl_kex_public(client, g.peer,
+						    sizeof(g.peer),
+						    &g.peer_len) != PL_OK)
+			die("a client key share failed");
+		pl_kex_free(client);
+		double kex = measure(work_group_kex, &g, 1).per_op[0];
+		pl_pair_t p;
+		pl_pair_init(&p, cr, PL_TLS_AES_128_GCM_SHA256);
+		for (int side = 0; side < 2; side++)
+			if (pl_tls_config_set_groups(p.cfg[side], &groups[i], 1))
+				die("pl_tls_config_set_groups failed");
+		pl_handshake(&p, 1, NULL, false);
+		batch_t single = { &p, 1 };
+		result_t hs = measure(work_pl_handshake, &single, 1);
+		printf("    %-10s %4zu B %11.1f us %13.1f us %13.1f us\n",
+		       pl_tls_group_name(groups[i]), g.peer_len, kex * 1e6,
+		       hs.per_op[SERVER] * 1e6, hs.per_op[CLIENT] * 1e6);
+		fflush(stdout);
+		pl_tls_config_free(p.cfg[SERVER]);
+		pl_tls_config_free(p.cfg[CLIENT]);
+	}
+}
+
 static void part_bulk(const creds_t *cr)
 {
 	static const struct { uint16_t suite; const char *evp, *name; } s[] = {
@@ -1312,7 +1373,8 @@ int main(int argc, char **argv)
 			only = argv[++i];
 		else {
 			fprintf(stderr, "usage: %s [-t SECONDS] [-r RUNS] "
-				"[--only handshake|libssl|floor|bulk|memory]\n",
+				"[--only handshake|libssl|floor|bulk|memory|"
+				"groups]\n",
 				argv[0]);
 			return 2;
 		}
@@ -1353,6 +1415,8 @@ int main(int argc, char **argv)
 		part_bulk(&cr);
 	if (want(only, "memory"))
 		part_memory(&cr);
+	if (want(only, "groups"))
+		part_groups(&cr);
 	print_ratios();
 	creds_free(&cr);
 	return 0;

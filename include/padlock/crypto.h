@@ -118,13 +118,24 @@ void pl_aead_free(pl_aead_t *a);
 
 #define PL_GROUP_SECP256R1 0x0017
 #define PL_GROUP_SECP384R1 0x0018
+#define PL_GROUP_SECP521R1 0x0019
 #define PL_GROUP_X25519 0x001d
+#define PL_GROUP_X448 0x001e
+#define PL_GROUP_FFDHE2048 0x0100 /* RFC 7919 */
+#define PL_GROUP_FFDHE3072 0x0101
+#define PL_GROUP_FFDHE4096 0x0102
 
-#define PL_KEX_PUBLIC_MAX 97 /* uncompressed P-384 point */
-#define PL_KEX_SECRET_MAX 48
+#define PL_KEX_PUBLIC_MAX 512 /* an ffdhe4096 public value */
+#define PL_KEX_SECRET_MAX 512
 
-/* True for the groups padlock implements (x25519, secp256r1, secp384r1). */
+/* True for the groups padlock implements: x25519, secp256r1, secp384r1,
+ * secp521r1, x448, ffdhe2048, ffdhe3072, ffdhe4096. */
 bool pl_kex_supported(uint16_t group);
+
+/* True for the finite-field groups (ffdhe*), which TLS 1.3 negotiates as
+ * key_share groups but padlock never offers in TLS 1.2 (RFC 10015: no
+ * finite-field DHE there). */
+bool pl_kex_is_ffdhe(uint16_t group);
 
 /* One ephemeral key pair. */
 typedef struct pl_kex pl_kex_t;
@@ -132,21 +143,26 @@ typedef struct pl_kex pl_kex_t;
 /* Generates a fresh key pair in group. NULL if unsupported or on failure. */
 pl_kex_t *pl_kex_new(uint16_t group);
 
-/* A key pair from a given private key (raw 32 bytes for x25519; the
- * big-endian scalar for the NIST curves). Used by tests that replay
- * published traces (RFC 8448). */
+/* A key pair from a given private key (raw 32 or 56 bytes for x25519 and
+ * x448; the big-endian scalar for the NIST curves; the big-endian
+ * exponent, 1 <= x < p, for ffdhe). Used by tests that replay published
+ * traces (RFC 8448) or compare with another implementation. */
 pl_kex_t *pl_kex_new_from_private(uint16_t group, const uint8_t *priv,
 				  size_t len);
 
 uint16_t pl_kex_group(const pl_kex_t *k);
 
-/* Writes the public key in its TLS key_share encoding (RFC 8446 4.2.8.2:
- * raw 32 bytes for x25519, uncompressed point 0x04||X||Y otherwise). */
+/* Writes the public key in its TLS key_share encoding (RFC 8446 4.2.8:
+ * raw 32 / 56 bytes for x25519 / x448, the uncompressed point 0x04||X||Y
+ * for the NIST curves, Y padded to the size of p for ffdhe). */
 int pl_kex_public(const pl_kex_t *k, uint8_t *out, size_t cap, size_t *len);
 
-/* Computes the shared secret with the peer's public key (same encoding).
- * Returns PL_ERR_DECODE when the peer's key is malformed, off the curve or
- * gives an all-zero x25519 result (the TLS alert is illegal_parameter). */
+/* Computes the shared secret with the peer's public key (same encoding):
+ * the x-coordinate for the NIST curves, Z padded to the size of p for
+ * ffdhe (RFC 8446 7.4.1). Returns PL_ERR_DECODE when the peer's key is
+ * malformed (empty, of the wrong length), off the curve, outside 2..p-2
+ * for ffdhe, or gives an all-zero x25519 / x448 result (the TLS alert is
+ * illegal_parameter). */
 int pl_kex_derive(pl_kex_t *k, const uint8_t *peer, size_t peer_len,
 		  uint8_t *secret, size_t cap, size_t *len);
 

@@ -103,8 +103,9 @@ typedef void (*pl_tls_keylog_fn)(void *arg, const char *line);
 
 /* A new configuration with secure defaults: all three TLS 1.3 suites
  * (AES-GCM first when the CPU has AES instructions, else ChaCha20 first),
- * groups x25519, secp256r1, secp384r1, and every signature scheme padlock
- * implements. NULL when out of memory. */
+ * groups x25519, secp256r1, secp384r1 (a server also takes secp521r1, x448,
+ * ffdhe2048, ffdhe3072 and ffdhe4096, after those), and every signature
+ * scheme padlock implements. NULL when out of memory. */
 pl_tls_config_t *pl_tls_config_new(bool is_server);
 void pl_tls_config_free(pl_tls_config_t *cfg);
 

@@ -28,6 +28,12 @@ static const struct name_entry group_names[] = {
 	{ "prime256v1", PL_GROUP_SECP256R1 },
 	{ "secp384r1", PL_GROUP_SECP384R1 },
 	{ "P-384", PL_GROUP_SECP384R1 },
+	{ "secp521r1", PL_GROUP_SECP521R1 },
+	{ "P-521", PL_GROUP_SECP521R1 },
+	{ "x448", PL_GROUP_X448 },
+	{ "ffdhe2048", PL_GROUP_FFDHE2048 },
+	{ "ffdhe3072", PL_GROUP_FFDHE3072 },
+	{ "ffdhe4096", PL_GROUP_FFDHE4096 },
 	{ NULL, 0 },
 };
 

@@ -130,7 +130,8 @@ static int push_key_shares(pl_buf_t *b, const pl_probe_offer_t *offer,
 		if (rc != PL_OK)
 			return pl_client_fail(err, err_len, PL_ERR_ARG,
 				"no key share can be made for group %s "
-				"(padlock makes x25519, secp256r1, secp384r1)",
+				"(padlock makes x25519, x448, secp256r1, "
+				"secp384r1, secp521r1, ffdhe2048-4096)",
 				pl_tls_group_name(group));
 		pl_push_u16(b, group);
 		pl_push_open(b, 2);

@@ -15,6 +15,13 @@ static const uint16_t default_schemes[] = {
 	PL_SIG_RSA_PKCS1_SHA512,
 };
 
+/* Key exchange groups in preference order. */
+static const uint16_t default_groups[] = {
+	PL_GROUP_X25519,    PL_GROUP_SECP256R1, PL_GROUP_SECP384R1,
+	PL_GROUP_SECP521R1, PL_GROUP_X448,      PL_GROUP_FFDHE2048,
+	PL_GROUP_FFDHE3072, PL_GROUP_FFDHE4096,
+};
+
 pl_tls_config_t *pl_tls_config_new(bool is_server)
 {
 	if (pl_crypto_init() != PL_OK)
@@ -34,10 +41,13 @@ pl_tls_config_t *pl_tls_config_new(bool is_server)
 		cfg->suites[2] = PL_TLS_AES_256_GCM_SHA384;
 	}
 	cfg->n_suites = 3;
-	cfg->groups[0] = PL_GROUP_X25519;
-	cfg->groups[1] = PL_GROUP_SECP256R1;
-	cfg->groups[2] = PL_GROUP_SECP384R1;
-	cfg->n_groups = 3;
+	/* A server takes every group padlock implements, x25519 then P-256
+	 * first; a client offers the first three. */
+	cfg->n_groups = is_server ? sizeof(default_groups) /
+					    sizeof(default_groups[0])
+				  : 3;
+	memcpy(cfg->groups, default_groups,
+	       cfg->n_groups * sizeof(default_groups[0]));
 	memcpy(cfg->schemes, default_schemes, sizeof(default_schemes));
 	cfg->n_schemes = sizeof(default_schemes) / sizeof(default_schemes[0]);
 	cfg->verify = true;

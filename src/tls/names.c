@@ -92,6 +92,7 @@ const char *pl_tls_group_name(uint16_t group)
 	case 0x001e: return "x448";
 	case 0x0100: return "ffdhe2048";
 	case 0x0101: return "ffdhe3072";
+	case 0x0102: return "ffdhe4096";
 	case 0x11ec: return "X25519MLKEM768";
 	case 0x6399: return "X25519Kyber768Draft00";
 	default:

@@ -73,6 +73,12 @@ static int collect_key_shares(pl_tls_conn_t *c, hello_t *h)
 	uint16_t group;
 	h->n_shares = 0;
 	while (pl_msg_share_next(&it, &group, &key)) {
+		/* An empty key_exchange is no group's public key: an
+		 * invalid share, like one off the curve (RFC 8446 4.2.8). */
+		if (pl_reader_left(&key) == 0)
+			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
+					   "ClientHello: empty %s key share",
+					   pl_tls_group_name(group));
 		for (size_t i = 0; i < h->n_shares; i++)
 			if (h->share_group[i] == group)
 				return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,

@@ -36,7 +36,7 @@
 #define PL_TLS_RECORD_HEADER 5
 #define PL_TLS_MAX_HANDSHAKE (64 * 1024)      /* any one handshake message */
 #define PL_TLS_MAX_SUITES 4
-#define PL_TLS_MAX_GROUPS 4
+#define PL_TLS_MAX_GROUPS 16
 #define PL_TLS_MAX_SCHEMES 16
 #define PL_TLS_MAX_CHAINS 8
 #define PL_TLS_MAX_TICKETS 2

@@ -108,7 +108,7 @@ static void url_rejects_an_over_long_path(void)
 
 static void names_map_suites_and_groups_to_code_points(void)
 {
-	uint16_t out[4];
+	uint16_t out[6];
 	size_t n = 0;
 
 	CHECK_EQ_INT(pl_client_parse_suites("TLS_CHACHA20_POLY1305_SHA256,"
@@ -123,6 +123,16 @@ static void names_map_suites_and_groups_to_code_points(void)
 	CHECK_EQ_INT(out[0], PL_GROUP_X25519);
 	CHECK_EQ_INT(out[1], PL_GROUP_SECP256R1);
 	CHECK_EQ_INT(out[2], PL_GROUP_SECP384R1);
+	CHECK_EQ_INT(pl_client_parse_groups("P-521,X448,ffdhe2048,ffdhe3072,"
+					    "ffdhe4096,secp521r1", out, 6,
+					    &n, err, sizeof err), PL_OK);
+	CHECK_EQ_INT(n, 6);
+	CHECK_EQ_INT(out[0], PL_GROUP_SECP521R1);
+	CHECK_EQ_INT(out[1], PL_GROUP_X448);
+	CHECK_EQ_INT(out[2], PL_GROUP_FFDHE2048);
+	CHECK_EQ_INT(out[3], PL_GROUP_FFDHE3072);
+	CHECK_EQ_INT(out[4], PL_GROUP_FFDHE4096);
+	CHECK_EQ_INT(out[5], PL_GROUP_SECP521R1);
 }
 
 static void names_reject_unknown_and_empty_entries(void)
@@ -130,9 +140,9 @@ static void names_reject_unknown_and_empty_entries(void)
 	uint16_t out[2];
 	size_t n = 0;
 
-	CHECK_EQ_INT(pl_client_parse_groups("x25519,ffdhe2048", out, 2, &n, err,
+	CHECK_EQ_INT(pl_client_parse_groups("x25519,ffdhe6144", out, 2, &n, err,
 					    sizeof err), PL_ERR_ARG);
-	CHECK(strstr(err, "unknown group 'ffdhe2048'") != NULL);
+	CHECK(strstr(err, "unknown group 'ffdhe6144'") != NULL);
 	CHECK(strstr(err, "x25519") != NULL);
 	CHECK_EQ_INT(pl_client_parse_suites("", out, 2, &n, err, sizeof err),
 		     PL_ERR_ARG);

@@ -243,6 +243,9 @@ static const struct kex_case kex_cases[] = {
 	  "3059301306072a8648ce3d020106082a8648ce3d030107034200" },
 	{ PL_GROUP_SECP384R1, "-algorithm EC -pkeyopt ec_paramgen_curve:P-384",
 	  "3076301006072a8648ce3d020106052b81040022036200" },
+	{ PL_GROUP_SECP521R1, "-algorithm EC -pkeyopt ec_paramgen_curve:P-521",
+	  "30819b301006072a8648ce3d020106052b8104002303818600" },
+	{ PL_GROUP_X448, "-algorithm X448", "3042300506032b656f033900" },
 };
 
 /* openssl makes a key pair and derives with our public key; we derive with

@@ -679,6 +679,101 @@ static void idle_connection_memory(void)
 	pl_tls_config_free(ccfg);
 }
 
+/* ---- the other groups (issue 8, section 3) ------------------------------- */
+
+/* The server's default groups, in its order of preference. */
+static const uint16_t server_groups[] = {
+	PL_GROUP_X25519,    PL_GROUP_SECP256R1, PL_GROUP_SECP384R1,
+	PL_GROUP_SECP521R1, PL_GROUP_X448,      PL_GROUP_FFDHE2048,
+	PL_GROUP_FFDHE3072, PL_GROUP_FFDHE4096,
+};
+#define N_SERVER_GROUPS (sizeof(server_groups) / sizeof(server_groups[0]))
+
+/* A server with its default groups completes a handshake, without a
+ * HelloRetryRequest, with a client that offers one group only, for each
+ * group; every suite is used once along the way. */
+static void default_server_takes_a_client_of_any_one_group(void)
+{
+	for (size_t i = 0; i < N_SERVER_GROUPS; i++)
+		one_combination(all_suites[i % 3], server_groups[i],
+				all_schemes[i % 6]);
+}
+
+/* A server without the group the client shared asks, by a
+ * HelloRetryRequest, for its most preferred group the client supports:
+ * x25519 before P-256 before the rest. */
+static void server_asks_for_x25519_then_p256(void)
+{
+	static const struct {
+		uint16_t client[3]; /* the first gets the share */
+		uint16_t want;
+	} cases[] = {
+		{{PL_GROUP_FFDHE4096, PL_GROUP_SECP256R1, PL_GROUP_X25519},
+		 PL_GROUP_X25519},
+		{{PL_GROUP_X448, PL_GROUP_FFDHE2048, PL_GROUP_SECP256R1},
+		 PL_GROUP_SECP256R1},
+		{{PL_GROUP_FFDHE3072, PL_GROUP_X448, PL_GROUP_SECP521R1},
+		 PL_GROUP_SECP521R1},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		/* the server's defaults without the client's first group */
+		uint16_t groups[N_SERVER_GROUPS];
+		size_t n = 0;
+		for (size_t j = 0; j < N_SERVER_GROUPS; j++)
+			if (server_groups[j] != cases[i].client[0])
+				groups[n++] = server_groups[j];
+		pl_tls_config_t *ccfg = ep_client_config();
+		pl_tls_config_t *scfg = ep_server_config(all_chains);
+		ep_pair_t p;
+		CHECK(pl_tls_config_set_groups(ccfg, cases[i].client, 3) ==
+		      PL_OK);
+		CHECK(pl_tls_config_set_groups(scfg, groups, n) == PL_OK);
+		ep_pair_new(&p, ccfg, scfg, "localhost");
+		if (ep_handshake(&p)) {
+			CHECK(pl_tls_did_hello_retry(p.server));
+			CHECK_MSG(pl_tls_group(p.server) == cases[i].want,
+				  "server chose %s, wanted %s",
+				  pl_tls_group_name(pl_tls_group(p.server)),
+				  pl_tls_group_name(cases[i].want));
+			CHECK_EQ_INT(pl_tls_group(p.client), cases[i].want);
+			CHECK(talk(&p));
+		} else {
+			CHECK(false);
+		}
+		ep_pair_free(&p);
+		pl_tls_config_free(ccfg);
+		pl_tls_config_free(scfg);
+	}
+}
+
+/* A client offering every group with a share in the first one: the
+ * server takes the share it was given rather than ask for x25519 (no
+ * round trip), as it does for the three first groups. */
+static void server_takes_the_share_it_was_given(void)
+{
+	for (size_t i = 3; i < N_SERVER_GROUPS; i++) {
+		uint16_t groups[N_SERVER_GROUPS];
+		groups[0] = server_groups[i];
+		for (size_t j = 0, n = 1; j < N_SERVER_GROUPS; j++)
+			if (j != i)
+				groups[n++] = server_groups[j];
+		pl_tls_config_t *ccfg = ep_client_config();
+		ep_pair_t p;
+		CHECK(pl_tls_config_set_groups(ccfg, groups, N_SERVER_GROUPS) ==
+		      PL_OK);
+		ep_pair_new(&p, ccfg, server_all, "localhost");
+		if (ep_handshake(&p)) {
+			CHECK(!pl_tls_did_hello_retry(p.server));
+			CHECK_EQ_INT(pl_tls_group(p.server), server_groups[i]);
+			CHECK(talk(&p));
+		} else {
+			CHECK(false);
+		}
+		ep_pair_free(&p);
+		pl_tls_config_free(ccfg);
+	}
+}
+
 int main(void)
 {
 	ep_setup();
@@ -702,6 +797,9 @@ int main(void)
 	RUN(untrusted_ca_is_unknown_ca);
 	RUN(expired_certificate_is_certificate_expired);
 	RUN(idle_connection_memory);
+	RUN(default_server_takes_a_client_of_any_one_group);
+	RUN(server_asks_for_x25519_then_p256);
+	RUN(server_takes_the_share_it_was_given);
 	pl_tls_config_free(server_all);
 	return test_finish();
 }

@@ -565,13 +565,13 @@ static void server_rejects_only_unknown_suites(void)
 /* RFC 8446 4.1.1: no common group is handshake_failure. */
 static void server_rejects_no_common_group(void)
 {
-	/* secp521r1 and ffdhe2048: padlock has neither */
-	static const uint16_t groups[] = {0x0019, 0x0100};
-	static const uint8_t share[133] = {0x04};
+	/* secp256k1 and ffdhe6144: padlock has neither */
+	static const uint16_t groups[] = {0x0016, 0x0103};
+	static const uint8_t share[65] = {0x04};
 	client_hello_t h;
 	client_hello_default(&h);
 	push_u16s(exts_replace(&h.exts, PL_EXT_SUPPORTED_GROUPS), 2, groups, 2);
-	client_hello_share(&h, 0x0019, share, sizeof(share));
+	client_hello_share(&h, 0x0016, share, sizeof(share));
 	server_refuses_hello(&h, PL_ALERT_HANDSHAKE_FAILURE);
 }
 
@@ -1928,6 +1928,61 @@ static void make_key_shares(void)
 	pl_kex_free(p);
 }
 
+/* ---- key shares in every group (issue 8, section 3) ---------------------- */
+
+/* A ClientHello that supports only group and shares key in it. */
+static void server_refuses_share_in(uint16_t group, const uint8_t *key,
+				    size_t len)
+{
+	client_hello_t h;
+	client_hello_default(&h);
+	push_u16s(exts_replace(&h.exts, PL_EXT_SUPPORTED_GROUPS), 2, &group,
+		  1);
+	client_hello_share(&h, group, key, len);
+	server_refuses_hello(&h, PL_ALERT_ILLEGAL_PARAMETER);
+}
+
+/* RFC 8446 4.2.8 and 6: an invalid share is illegal_parameter in every
+ * group: empty, one byte short or long, and no public key of the group
+ * (all-zero X25519 / X448 results, EC points off the curve, DH values 0,
+ * 1 and above p). */
+static void server_rejects_invalid_shares_in_every_group(void)
+{
+	static const uint16_t groups[] = {
+		PL_GROUP_X25519,    PL_GROUP_SECP256R1, PL_GROUP_SECP384R1,
+		PL_GROUP_SECP521R1, PL_GROUP_X448,      PL_GROUP_FFDHE2048,
+		PL_GROUP_FFDHE3072, PL_GROUP_FFDHE4096,
+	};
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		uint8_t pub[PL_KEX_PUBLIC_MAX + 1], bad[PL_KEX_PUBLIC_MAX + 1];
+		size_t n = 0;
+		pl_kex_t *k = pl_kex_new(groups[i]);
+		if (k == NULL || pl_kex_public(k, pub, sizeof(pub), &n)) {
+			CHECK_MSG(false, "no %s key", pl_tls_group_name(groups[i]));
+			pl_kex_free(k);
+			continue;
+		}
+		pl_kex_free(k);
+		printf("     %s:\n", pl_tls_group_name(groups[i]));
+		server_refuses_share_in(groups[i], pub, 0);
+		server_refuses_share_in(groups[i], pub, n - 1);
+		pub[n] = 0;
+		server_refuses_share_in(groups[i], pub, n + 1);
+		memset(bad, 0, n);
+		if (pl_kex_is_ffdhe(groups[i])) {
+			server_refuses_share_in(groups[i], bad, n); /* Y = 0 */
+			bad[n - 1] = 1;
+			server_refuses_share_in(groups[i], bad, n); /* Y = 1 */
+			memset(bad, 0xff, n);                       /* Y > p */
+		} else if (groups[i] >= PL_GROUP_SECP256R1 &&
+			   groups[i] <= PL_GROUP_SECP521R1) {
+			memcpy(bad, pub, n);
+			bad[n - 1] ^= 1; /* y no longer matches x */
+		} /* else X25519 or X448: u = 0, the all-zero result */
+		server_refuses_share_in(groups[i], bad, n);
+	}
+}
+
 int main(void)
 {
 	static const char *const chains[] = {"p256", NULL};
@@ -2026,6 +2081,7 @@ int main(void)
 	RUN(client_rejects_missing_certificate_verify);
 	RUN(client_rejects_flipped_bit_in_record);
 	RUN(client_rejects_post_handshake_certificate_request);
+	RUN(server_rejects_invalid_shares_in_every_group);
 
 	pl_tls_config_free(server_cfg);
 	return test_finish();
