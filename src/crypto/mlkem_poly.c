@@ -31,6 +31,26 @@ static const uint16_t zetas[128] = {
 	1722, 1212, 1874, 1029, 2110, 2935, 885, 2154,
 };
 
+/* floor(zetas[i] 2^16 / q): the quotient estimate of mul_const. */
+static const uint16_t zetas_shoup[128] = {
+	19, 34037, 50790, 64748, 52011, 12402, 37345, 16694,
+	20906, 37778, 3799, 15690, 54846, 64177, 11201, 34372,
+	5827, 48172, 26360, 29057, 59964, 1102, 44097, 26241,
+	28072, 41223, 10532, 56736, 47109, 56677, 38860, 16162,
+	5689, 6516, 64039, 34569, 23564, 45357, 44825, 40455,
+	12796, 38919, 49471, 12441, 56401, 649, 25986, 37699,
+	45652, 28249, 15886, 8898, 28309, 56460, 30198, 47286,
+	52109, 51519, 29155, 12756, 48704, 61224, 24155, 17914,
+	334, 54354, 11477, 52149, 32226, 14233, 45042, 21655,
+	27738, 52405, 64591, 4586, 14882, 42443, 59354, 60043,
+	33525, 32502, 54905, 35218, 36360, 18741, 28761, 52897,
+	18485, 45436, 47975, 47011, 14430, 46007, 5275, 12618,
+	31183, 45239, 40101, 63390, 7382, 50180, 41144, 32384,
+	20926, 6279, 54590, 14902, 41321, 11044, 48546, 51066,
+	55200, 21497, 7933, 20198, 22501, 42325, 54629, 17442,
+	33899, 23859, 36892, 20257, 41538, 57779, 17422, 42404,
+};
+
 /* zeta^(2 BitRev7(i) + 1) mod q (FIPS 203 Appendix A, second table, with
  * its negative entries taken mod q). */
 static const uint16_t gammas[128] = {
@@ -73,6 +93,16 @@ static inline uint16_t reduce(uint32_t x)
 static inline uint16_t mul_mod(uint16_t a, uint16_t b)
 {
 	return reduce((uint32_t)a * b);
+}
+
+/* a w mod q for a public constant w, with w_shoup = floor(w 2^16 / q)
+ * (Shoup): for a < 2^16 the estimate of floor(a w / q) is at most one too
+ * small, so the difference lies in [0, 2q); 32-bit arithmetic only. */
+static inline uint16_t mul_const(uint16_t a, uint16_t w, uint16_t w_shoup)
+{
+	uint32_t estimate = ((uint32_t)a * w_shoup) >> 16;
+
+	return reduce_once((uint32_t)a * w - estimate * MLKEM_Q);
 }
 
 static inline uint16_t add_mod(uint16_t a, uint16_t b)
@@ -177,10 +207,11 @@ void pl_mlkem_poly_ntt(pl_mlkem_poly_t *p)
 
 	for (unsigned len = 128; len >= 2; len /= 2) {
 		for (unsigned start = 0; start < MLKEM_N; start += 2 * len) {
-			uint16_t zeta = zetas[k++];
+			uint16_t zeta = zetas[k], shoup = zetas_shoup[k];
 
+			k++;
 			for (unsigned j = start; j < start + len; j++) {
-				uint16_t t = mul_mod(zeta, p->c[j + len]);
+				uint16_t t = mul_const(p->c[j + len], zeta, shoup);
 
 				p->c[j + len] = sub_mod(p->c[j], t);
 				p->c[j] = add_mod(p->c[j], t);
@@ -196,18 +227,20 @@ void pl_mlkem_poly_inverse_ntt(pl_mlkem_poly_t *p)
 
 	for (unsigned len = 2; len <= 128; len *= 2) {
 		for (unsigned start = 0; start < MLKEM_N; start += 2 * len) {
-			uint16_t zeta = zetas[k--];
+			uint16_t zeta = zetas[k], shoup = zetas_shoup[k];
 
+			k--;
 			for (unsigned j = start; j < start + len; j++) {
 				uint16_t t = p->c[j];
 
 				p->c[j] = add_mod(t, p->c[j + len]);
-				p->c[j + len] = mul_mod(zeta, sub_mod(p->c[j + len], t));
+				p->c[j + len] = mul_const(sub_mod(p->c[j + len], t),
+							  zeta, shoup);
 			}
 		}
 	}
 	for (int i = 0; i < MLKEM_N; i++)
-		p->c[i] = mul_mod(p->c[i], 3303); /* 128^-1 mod q */
+		p->c[i] = mul_const(p->c[i], 3303, 65024); /* 128^-1 mod q */
 }
 
 /* acc += f g in T_q: Algorithms 11 and 12, each product of two degree-one
