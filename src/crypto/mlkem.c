@@ -171,10 +171,8 @@ static void sample_matrix(work_t *w, vector_t a[MLKEM_K],
 /* out = m v (matrix times vector in T_q). */
 static void matrix_mul(vector_t out, vector_t m[MLKEM_K], const vector_t v)
 {
-	memset(out, 0, sizeof(vector_t));
 	for (int i = 0; i < MLKEM_K; i++)
-		for (int j = 0; j < MLKEM_K; j++)
-			pl_mlkem_poly_mul_add(&out[i], &m[i][j], &v[j]);
+		pl_mlkem_poly_dot(&out[i], m[i], v, MLKEM_K);
 }
 
 /* Algorithm 13, K-PKE.KeyGen(d): ek_PKE (1184 bytes), dk_PKE (1152). */
@@ -236,9 +234,7 @@ static void kpke_encrypt(work_t *w, const uint8_t *ek, const uint8_t m[32],
 		pl_mlkem_poly_add(&u[i], &aty[i]);
 	}
 	/* v = NTT^-1(t^T y) + e2 + Decompress_1(ByteDecode_1(m)) */
-	memset(&v, 0, sizeof(v));
-	for (int i = 0; i < MLKEM_K; i++)
-		pl_mlkem_poly_mul_add(&v, &t[i], &y[i]);
+	pl_mlkem_poly_dot(&v, t, y, MLKEM_K);
 	pl_mlkem_poly_inverse_ntt(&v);
 	pl_mlkem_poly_add(&v, &e2);
 	pl_mlkem_poly_decode(&mu, 1, m);
@@ -265,14 +261,13 @@ static void kpke_decrypt(const uint8_t *dk, const uint8_t *ct, uint8_t m[32])
 	vector_t s, u;
 	pl_mlkem_poly_t v, w;
 
-	memset(&w, 0, sizeof(w));
 	for (int i = 0; i < MLKEM_K; i++) {
 		pl_mlkem_poly_decode(&u[i], DU, ct + 32 * DU * i);
 		pl_mlkem_poly_decompress(&u[i], DU);
 		pl_mlkem_poly_ntt(&u[i]);
 		pl_mlkem_poly_decode(&s[i], 12, dk + POLY_BYTES * i);
-		pl_mlkem_poly_mul_add(&w, &s[i], &u[i]);
 	}
+	pl_mlkem_poly_dot(&w, s, u, MLKEM_K);
 	pl_mlkem_poly_inverse_ntt(&w);
 	pl_mlkem_poly_decode(&v, DV, ct + C1_BYTES);
 	pl_mlkem_poly_decompress(&v, DV);
