@@ -3,12 +3,13 @@
  * (section 6), the input checks and the API (section 7). Parameters of
  * ML-KEM-768 (Table 2): k = 3, eta1 = eta2 = 2, du = 10, dv = 4.
  *
- * Hashing (4.1) is libcrypto's SHA3 and SHAKE, whose assembly is about six
- * times faster here than a portable Keccak. OpenSSL 3.0 squeezes a XOF only
- * once (EVP_DigestFinalXOF), so SampleNTT takes three SHAKE128 blocks at
- * once, enough in more than 99% of cases, and in the others takes eight
- * blocks from the start (SHAKE's output of any length begins with its
- * shorter outputs). The matrix seed is public, so that choice leaks nothing.
+ * Hashing (4.1) is libcrypto's SHA3 and SHAKE, whose assembly was four to
+ * eight times faster here than a portable Keccak (bench/README.md, part
+ * 6). OpenSSL 3.0 squeezes a XOF only once (EVP_DigestFinalXOF), so
+ * SampleNTT takes three SHAKE128 blocks at once, enough in more than 99%
+ * of cases, and in the others takes eight blocks from the start (SHAKE's
+ * longer outputs begin with its shorter ones). The matrix seed is public,
+ * so that choice leaks nothing.
  *
  * Secrets (d, z, s, e, m, r, the noise, K) are wiped before returning;
  * decapsulation compares and selects in constant time.
