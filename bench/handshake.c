@@ -14,13 +14,15 @@
  *   5. the heap an idle connection holds after its handshake;
  *   6. per key exchange group: the server's key exchange, and a whole
  *      handshake in that group;
+ *   7. ML-KEM-768 key generation, encapsulation and decapsulation, and
+ *      each side of the X25519MLKEM768 key exchange beside x25519 alone;
  *
  * then prints the ratios the issue sets goals for. It reports; it never
  * passes or fails on a number. bench/README.md says how to read it.
  *
  * Usage: bench_handshake [-t SECONDS] [-r RUNS] [--only PART]
  *   -t  CPU seconds per run (default 0.3); -r  runs, best kept (default 5)
- *   --only  handshake | libssl | floor | bulk | memory | groups
+ *   --only  handshake | libssl | floor | bulk | memory | groups | mlkem
  */
 #include <errno.h>
 #include <malloc.h>
@@ -1214,6 +1216,121 @@ static void part_bulk(const creds_t *cr)
 	       "its caller)\n");
 }
 
+/* ---- ML-KEM-768 and X25519MLKEM768 (issue 13, section 4) ---- */
+
+typedef struct {
+	pl_mlkem_t *key;
+	uint8_t ek[PL_MLKEM768_EK_LEN], ct[PL_MLKEM768_CT_LEN];
+	uint8_t client_share[PL_HYBRID_CLIENT_SHARE_LEN];
+	uint8_t server_share[PL_HYBRID_SERVER_SHARE_LEN];
+} mlkem_bench_t;
+
+static void work_mlkem_keygen(void *arg, long n, double out[2])
+{
+	TIMED_LOOP(out, n, {
+		pl_mlkem_t *k = pl_mlkem768_new();
+		if (k == NULL)
+			die("ML-KEM key generation failed");
+		pl_mlkem_free(k);
+	});
+}
+
+static void work_mlkem_encaps(void *arg, long n, double out[2])
+{
+	mlkem_bench_t *b = arg;
+	uint8_t ct[PL_MLKEM768_CT_LEN], ss[PL_MLKEM_SS_LEN];
+	TIMED_LOOP(out, n, {
+		if (pl_mlkem768_encaps(b->ek, sizeof(b->ek), ct, ss) != PL_OK)
+			die("ML-KEM encapsulation failed");
+	});
+}
+
+static void work_mlkem_decaps(void *arg, long n, double out[2])
+{
+	mlkem_bench_t *b = arg;
+	uint8_t ss[PL_MLKEM_SS_LEN];
+	TIMED_LOOP(out, n, {
+		if (pl_mlkem768_decaps(b->key, b->ct, sizeof(b->ct), ss) != PL_OK)
+			die("ML-KEM decapsulation failed");
+	});
+}
+
+/* The server's whole key exchange: checks, encapsulation, X25519. */
+static void work_hybrid_server(void *arg, long n, double out[2])
+{
+	mlkem_bench_t *b = arg;
+	uint8_t share[PL_HYBRID_SERVER_SHARE_LEN], secret[PL_HYBRID_SECRET_LEN];
+	size_t share_len, secret_len;
+	TIMED_LOOP(out, n, {
+		if (pl_hybrid_server_respond(b->client_share,
+					     sizeof(b->client_share), share,
+					     sizeof(share), &share_len, secret,
+					     sizeof(secret), &secret_len) != PL_OK)
+			die("X25519MLKEM768 server failed");
+	});
+}
+
+/* The client's: both key pairs, its share, then the secret. */
+static void work_hybrid_client(void *arg, long n, double out[2])
+{
+	mlkem_bench_t *b = arg;
+	uint8_t share[PL_HYBRID_CLIENT_SHARE_LEN], secret[PL_HYBRID_SECRET_LEN];
+	size_t share_len, secret_len;
+	TIMED_LOOP(out, n, {
+		pl_hybrid_t *h = pl_hybrid_client_new();
+		if (h == NULL ||
+		    pl_hybrid_client_share(h, share, sizeof(share),
+					   &share_len) != PL_OK ||
+		    pl_hybrid_client_finish(h, b->server_share,
+					    sizeof(b->server_share), secret,
+					    sizeof(secret), &secret_len) != PL_OK)
+			die("X25519MLKEM768 client failed");
+		pl_hybrid_free(h);
+	});
+}
+
+static void part_mlkem(const creds_t *cr)
+{
+	mlkem_bench_t b;
+	floor_t f;
+	pl_hybrid_t *client = pl_hybrid_client_new();
+	uint8_t ss[PL_MLKEM_SS_LEN], secret[PL_HYBRID_SECRET_LEN];
+	size_t len;
+
+	b.key = pl_mlkem768_new();
+	if (b.key == NULL || client == NULL ||
+	    pl_mlkem768_public(b.key, b.ek, sizeof(b.ek), &len) != PL_OK ||
+	    pl_mlkem768_encaps(b.ek, len, b.ct, ss) != PL_OK ||
+	    pl_hybrid_client_share(client, b.client_share,
+				   sizeof(b.client_share), &len) != PL_OK ||
+	    pl_hybrid_server_respond(b.client_share, len, b.server_share,
+				     sizeof(b.server_share), &len, secret,
+				     sizeof(secret), &len) != PL_OK)
+		die("ML-KEM set-up failed");
+	floor_init(&f, cr);
+	double keygen = measure(work_mlkem_keygen, &b, 1).per_op[0];
+	double encaps = measure(work_mlkem_encaps, &b, 1).per_op[0];
+	double decaps = measure(work_mlkem_decaps, &b, 1).per_op[0];
+	double server = measure(work_hybrid_server, &b, 1).per_op[0];
+	double client_cost = measure(work_hybrid_client, &b, 1).per_op[0];
+	double x25519 = measure(work_kex, &f, 1).per_op[0];
+	printf("\n6. ML-KEM-768 (FIPS 203, padlock's own) and X25519MLKEM768 "
+	       "(RFC 10024)\n");
+	print_us("ML-KEM-768 key generation (pl_mlkem768_new)", keygen);
+	print_us("ML-KEM-768 encapsulation, ek check included", encaps);
+	print_us("ML-KEM-768 decapsulation", decaps);
+	print_us("X25519MLKEM768 server: check, encapsulate, x25519", server);
+	print_us("X25519MLKEM768 client: both key pairs, decapsulate, x25519",
+		 client_cost);
+	print_us("x25519 alone, either side (pl_kex_new+derive)", x25519);
+	printf("    key_share bytes: client %d (x25519: 32), server %d "
+	       "(x25519: 32)\n", PL_HYBRID_CLIENT_SHARE_LEN,
+	       PL_HYBRID_SERVER_SHARE_LEN);
+	pl_pkey_free(f.key);
+	pl_mlkem_free(b.key);
+	pl_hybrid_free(client);
+}
+
 static void heap_reset(void)
 {
 	memset(heap.bytes, 0, sizeof(heap.bytes));
@@ -1374,7 +1491,7 @@ int main(int argc, char **argv)
 		else {
 			fprintf(stderr, "usage: %s [-t SECONDS] [-r RUNS] "
 				"[--only handshake|libssl|floor|bulk|memory|"
-				"groups]\n",
+				"groups|mlkem]\n",
 				argv[0]);
 			return 2;
 		}
@@ -1417,6 +1534,8 @@ int main(int argc, char **argv)
 		part_memory(&cr);
 	if (want(only, "groups"))
 		part_groups(&cr);
+	if (want(only, "mlkem"))
+		part_mlkem(&cr);
 	print_ratios();
 	creds_free(&cr);
 	return 0;

@@ -233,6 +233,71 @@ int pl_mlkem768_decaps(const pl_mlkem_t *k, const uint8_t *ct, size_t ct_len,
 /* Wipes and frees. NULL is ignored. */
 void pl_mlkem_free(pl_mlkem_t *k);
 
+/* ---- X25519MLKEM768 (RFC 10024) ---------------------------------------------
+ * The hybrid TLS 1.3 group: ML-KEM-768 and X25519 together, so that the
+ * shared secret stays secret unless both are broken. Shares and secret in
+ * RFC 10024's order (4.1-4.3), ML-KEM first:
+ *   client share = ML-KEM-768 ek (1184) || X25519 public key (32)
+ *   server share = ML-KEM-768 ciphertext (1088) || X25519 public key (32)
+ *   shared secret = ML-KEM shared secret (32) || X25519 shared secret (32)
+ * Failures the peer caused return PL_ERR_DECODE, for which TLS sends
+ * illegal_parameter (RFC 10024 4.2). */
+
+#define PL_GROUP_X25519MLKEM768 0x11ec
+#define PL_HYBRID_CLIENT_SHARE_LEN (PL_MLKEM768_EK_LEN + 32) /* 1216 */
+#define PL_HYBRID_SERVER_SHARE_LEN (PL_MLKEM768_CT_LEN + 32) /* 1120 */
+#define PL_HYBRID_SECRET_LEN 64
+
+/* A client's two key pairs; wiped when freed. */
+typedef struct pl_hybrid pl_hybrid_t;
+
+/* Generates the client's ML-KEM-768 and X25519 key pairs. NULL on failure. */
+pl_hybrid_t *pl_hybrid_client_new(void);
+
+/* The same from given seeds: ML-KEM.KeyGen_internal(d, z) and the raw
+ * X25519 private key x25519_private. For known-answer tests. */
+pl_hybrid_t *pl_hybrid_client_new_from(const uint8_t d[32],
+				       const uint8_t z[32],
+				       const uint8_t x25519_private[32]);
+
+/* Writes the client's key_share (PL_HYBRID_CLIENT_SHARE_LEN bytes).
+ * PL_ERR_ARG when cap is too small. */
+int pl_hybrid_client_share(const pl_hybrid_t *h, uint8_t *out, size_t cap,
+			   size_t *len);
+
+/* The client's shared secret (PL_HYBRID_SECRET_LEN bytes into secret) from
+ * the server's key_share. PL_ERR_DECODE when the share has the wrong
+ * length or its X25519 part is invalid (a small-order point), PL_ERR_ARG
+ * when cap is too small, PL_ERR_CRYPTO when libcrypto fails (TLS:
+ * internal_error). secret is wiped on failure. */
+int pl_hybrid_client_finish(pl_hybrid_t *h, const uint8_t *server_share,
+			    size_t share_len, uint8_t *secret, size_t cap,
+			    size_t *secret_len);
+
+void pl_hybrid_free(pl_hybrid_t *h);
+
+/* The server's side in one step: checks the client's key_share (length,
+ * the ML-KEM encapsulation key check, X25519 validity), encapsulates and
+ * makes an X25519 key pair, and writes the server's key_share
+ * (PL_HYBRID_SERVER_SHARE_LEN bytes into share) and the shared secret
+ * (PL_HYBRID_SECRET_LEN into secret). PL_ERR_DECODE for a bad client share
+ * (illegal_parameter), PL_ERR_ARG when a buffer is too small,
+ * PL_ERR_CRYPTO when libcrypto fails. Nothing is written on failure but
+ * wiped bytes. */
+int pl_hybrid_server_respond(const uint8_t *client_share, size_t share_len,
+			     uint8_t *share, size_t share_cap,
+			     size_t *share_out_len, uint8_t *secret,
+			     size_t secret_cap, size_t *secret_len);
+
+/* The same with the randomness given: the ML-KEM encapsulation's m and the
+ * raw X25519 private key. For known-answer tests. */
+int pl_hybrid_server_respond_with(const uint8_t *client_share,
+				  size_t share_len, const uint8_t m[32],
+				  const uint8_t x25519_private[32],
+				  uint8_t *share, size_t share_cap,
+				  size_t *share_out_len, uint8_t *secret,
+				  size_t secret_cap, size_t *secret_len);
+
 /* ---- signatures ---------------------------------------------------------- */
 
 /* TLS SignatureScheme code points (RFC 8446 4.2.3). */

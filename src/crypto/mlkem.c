@@ -3,12 +3,13 @@
  * (section 6), the input checks and the API (section 7). Parameters of
  * ML-KEM-768 (Table 2): k = 3, eta1 = eta2 = 2, du = 10, dv = 4.
  *
- * Hashing (4.1) is libcrypto's SHA3 and SHAKE, whose assembly is about six
- * times faster here than a portable Keccak. OpenSSL 3.0 squeezes a XOF only
- * once (EVP_DigestFinalXOF), so SampleNTT takes three SHAKE128 blocks at
- * once, enough in more than 99% of cases, and in the others takes eight
- * blocks from the start (SHAKE's output of any length begins with its
- * shorter outputs). The matrix seed is public, so that choice leaks nothing.
+ * Hashing (4.1) is libcrypto's SHA3 and SHAKE, whose assembly was four to
+ * eight times faster here than a portable Keccak (bench/README.md, part
+ * 6). OpenSSL 3.0 squeezes a XOF only once (EVP_DigestFinalXOF), so
+ * SampleNTT takes three SHAKE128 blocks at once, enough in more than 99%
+ * of cases, and in the others takes eight blocks from the start (SHAKE's
+ * longer outputs begin with its shorter ones). The matrix seed is public,
+ * so that choice leaks nothing.
  *
  * Secrets (d, z, s, e, m, r, the noise, K) are wiped before returning;
  * decapsulation compares and selects in constant time.
@@ -171,10 +172,8 @@ static void sample_matrix(work_t *w, vector_t a[MLKEM_K],
 /* out = m v (matrix times vector in T_q). */
 static void matrix_mul(vector_t out, vector_t m[MLKEM_K], const vector_t v)
 {
-	memset(out, 0, sizeof(vector_t));
 	for (int i = 0; i < MLKEM_K; i++)
-		for (int j = 0; j < MLKEM_K; j++)
-			pl_mlkem_poly_mul_add(&out[i], &m[i][j], &v[j]);
+		pl_mlkem_poly_dot(&out[i], m[i], v, MLKEM_K);
 }
 
 /* Algorithm 13, K-PKE.KeyGen(d): ek_PKE (1184 bytes), dk_PKE (1152). */
@@ -236,9 +235,7 @@ static void kpke_encrypt(work_t *w, const uint8_t *ek, const uint8_t m[32],
 		pl_mlkem_poly_add(&u[i], &aty[i]);
 	}
 	/* v = NTT^-1(t^T y) + e2 + Decompress_1(ByteDecode_1(m)) */
-	memset(&v, 0, sizeof(v));
-	for (int i = 0; i < MLKEM_K; i++)
-		pl_mlkem_poly_mul_add(&v, &t[i], &y[i]);
+	pl_mlkem_poly_dot(&v, t, y, MLKEM_K);
 	pl_mlkem_poly_inverse_ntt(&v);
 	pl_mlkem_poly_add(&v, &e2);
 	pl_mlkem_poly_decode(&mu, 1, m);
@@ -265,14 +262,13 @@ static void kpke_decrypt(const uint8_t *dk, const uint8_t *ct, uint8_t m[32])
 	vector_t s, u;
 	pl_mlkem_poly_t v, w;
 
-	memset(&w, 0, sizeof(w));
 	for (int i = 0; i < MLKEM_K; i++) {
 		pl_mlkem_poly_decode(&u[i], DU, ct + 32 * DU * i);
 		pl_mlkem_poly_decompress(&u[i], DU);
 		pl_mlkem_poly_ntt(&u[i]);
 		pl_mlkem_poly_decode(&s[i], 12, dk + POLY_BYTES * i);
-		pl_mlkem_poly_mul_add(&w, &s[i], &u[i]);
 	}
+	pl_mlkem_poly_dot(&w, s, u, MLKEM_K);
 	pl_mlkem_poly_inverse_ntt(&w);
 	pl_mlkem_poly_decode(&v, DV, ct + C1_BYTES);
 	pl_mlkem_poly_decompress(&v, DV);

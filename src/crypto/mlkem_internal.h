@@ -34,9 +34,9 @@ typedef struct {
 /* mlkem_poly.c: the arithmetic of FIPS 203 4.2 and 4.3, constant time. */
 void pl_mlkem_poly_ntt(pl_mlkem_poly_t *p);                 /* Algorithm 9 */
 void pl_mlkem_poly_inverse_ntt(pl_mlkem_poly_t *p);         /* Algorithm 10 */
-/* acc += f g in T_q (Algorithms 11 and 12). */
-void pl_mlkem_poly_mul_add(pl_mlkem_poly_t *acc, const pl_mlkem_poly_t *f,
-			   const pl_mlkem_poly_t *g);
+/* out = sum of f[i] g[i] over i < k, in T_q (Algorithms 11 and 12). */
+void pl_mlkem_poly_dot(pl_mlkem_poly_t *out, const pl_mlkem_poly_t *f,
+		       const pl_mlkem_poly_t *g, int k);
 void pl_mlkem_poly_add(pl_mlkem_poly_t *p, const pl_mlkem_poly_t *q);
 void pl_mlkem_poly_sub(pl_mlkem_poly_t *p, const pl_mlkem_poly_t *q);
 /* ByteEncode_d / ByteDecode_d (Algorithms 5, 6): 32 d bytes. */

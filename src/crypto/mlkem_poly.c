@@ -31,6 +31,26 @@ static const uint16_t zetas[128] = {
 	1722, 1212, 1874, 1029, 2110, 2935, 885, 2154,
 };
 
+/* floor(zetas[i] 2^16 / q): the quotient estimate of mul_const. */
+static const uint16_t zetas_shoup[128] = {
+	19, 34037, 50790, 64748, 52011, 12402, 37345, 16694,
+	20906, 37778, 3799, 15690, 54846, 64177, 11201, 34372,
+	5827, 48172, 26360, 29057, 59964, 1102, 44097, 26241,
+	28072, 41223, 10532, 56736, 47109, 56677, 38860, 16162,
+	5689, 6516, 64039, 34569, 23564, 45357, 44825, 40455,
+	12796, 38919, 49471, 12441, 56401, 649, 25986, 37699,
+	45652, 28249, 15886, 8898, 28309, 56460, 30198, 47286,
+	52109, 51519, 29155, 12756, 48704, 61224, 24155, 17914,
+	334, 54354, 11477, 52149, 32226, 14233, 45042, 21655,
+	27738, 52405, 64591, 4586, 14882, 42443, 59354, 60043,
+	33525, 32502, 54905, 35218, 36360, 18741, 28761, 52897,
+	18485, 45436, 47975, 47011, 14430, 46007, 5275, 12618,
+	31183, 45239, 40101, 63390, 7382, 50180, 41144, 32384,
+	20926, 6279, 54590, 14902, 41321, 11044, 48546, 51066,
+	55200, 21497, 7933, 20198, 22501, 42325, 54629, 17442,
+	33899, 23859, 36892, 20257, 41538, 57779, 17422, 42404,
+};
+
 /* zeta^(2 BitRev7(i) + 1) mod q (FIPS 203 Appendix A, second table, with
  * its negative entries taken mod q). */
 static const uint16_t gammas[128] = {
@@ -70,9 +90,23 @@ static inline uint16_t reduce(uint32_t x)
 	return reduce_once(x - t * MLKEM_Q);
 }
 
-static inline uint16_t mul_mod(uint16_t a, uint16_t b)
+/* a w mod q, up to one q, for a public constant w with w_shoup =
+ * floor(w 2^16 / q) (Shoup): for a < 2^16 the estimate of floor(a w / q)
+ * is at most one too small, so the result lies in [0, 2q). 32-bit
+ * arithmetic only. */
+static inline uint32_t mul_const_lazy(uint32_t a, uint16_t w, uint16_t w_shoup)
 {
-	return reduce((uint32_t)a * b);
+	uint32_t estimate = (a * w_shoup) >> 16;
+
+	return a * w - estimate * MLKEM_Q;
+}
+
+/* x - 2q when x >= 2q, else x; for x < 4q. */
+static inline uint32_t reduce_once_2q(uint32_t x)
+{
+	uint32_t d = x - 2 * MLKEM_Q;
+
+	return d + ((2 * MLKEM_Q) & (0u - (d >> 31)));
 }
 
 static inline uint16_t add_mod(uint16_t a, uint16_t b)
@@ -155,75 +189,98 @@ void pl_mlkem_poly_decode(pl_mlkem_poly_t *p, unsigned d, const uint8_t *in)
 	}
 }
 
-/* Algorithm 8, SamplePolyCBD_2, from the 128 bytes of PRF_2: each
- * coefficient is (b0 + b1) - (b2 + b3) over four consecutive bits. */
+/* Algorithm 8, SamplePolyCBD_2, from the 128 bytes of PRF_2: coefficient
+ * i is (b[4i] + b[4i+1]) - (b[4i+2] + b[4i+3]) over the input's bits.
+ * Adding the word to itself shifted by one sums each pair of bits in
+ * place, so every 4 bits of `pairs` hold x (low 2) and y (high 2). */
 void pl_mlkem_poly_cbd2(pl_mlkem_poly_t *p, const uint8_t in[128])
 {
-	for (int i = 0; i < MLKEM_N / 2; i++) {
-		for (int half = 0; half < 2; half++) {
-			uint32_t b = (uint32_t)in[i] >> (4 * half);
-			uint32_t x = (b & 1) + ((b >> 1) & 1);
-			uint32_t y = ((b >> 2) & 1) + ((b >> 3) & 1);
+	for (int w = 0; w < MLKEM_N / 8; w++) {
+		uint32_t bits = (uint32_t)in[4 * w] | (uint32_t)in[4 * w + 1] << 8 |
+				(uint32_t)in[4 * w + 2] << 16 |
+				(uint32_t)in[4 * w + 3] << 24;
+		uint32_t pairs = (bits & 0x55555555u) + ((bits >> 1) & 0x55555555u);
 
-			p->c[2 * i + half] = reduce_once(x + MLKEM_Q - y);
+		for (int i = 0; i < 8; i++) {
+			uint32_t x = (pairs >> (4 * i)) & 3;
+			uint32_t y = (pairs >> (4 * i + 2)) & 3;
+
+			p->c[8 * w + i] = reduce_once(x + MLKEM_Q - y);
 		}
 	}
 }
 
-/* Algorithm 9, in place. */
+/* Algorithm 9, in place. The sums are left unreduced: each layer adds
+ * less than 2q to a coefficient (t < 2q, and the difference is taken plus
+ * 2q to stay positive), so after the seven layers every value is below
+ * q + 14 q < 2^16, in range for mul_const_lazy, and one reduction at the
+ * end makes them canonical. */
 void pl_mlkem_poly_ntt(pl_mlkem_poly_t *p)
 {
 	unsigned k = 1;
 
 	for (unsigned len = 128; len >= 2; len /= 2) {
 		for (unsigned start = 0; start < MLKEM_N; start += 2 * len) {
-			uint16_t zeta = zetas[k++];
+			uint16_t zeta = zetas[k], shoup = zetas_shoup[k];
 
+			k++;
 			for (unsigned j = start; j < start + len; j++) {
-				uint16_t t = mul_mod(zeta, p->c[j + len]);
+				uint32_t t = mul_const_lazy(p->c[j + len], zeta,
+							    shoup);
 
-				p->c[j + len] = sub_mod(p->c[j], t);
-				p->c[j] = add_mod(p->c[j], t);
+				p->c[j + len] = (uint16_t)(p->c[j] + 2 * MLKEM_Q - t);
+				p->c[j] = (uint16_t)(p->c[j] + t);
 			}
 		}
 	}
+	for (int i = 0; i < MLKEM_N; i++)
+		p->c[i] = reduce(p->c[i]);
 }
 
-/* Algorithm 10, in place. */
+/* Algorithm 10, in place. Values stay below 2q: the sum (below 4q) loses
+ * 2q when it reaches it, and the difference, taken plus 2q, goes through
+ * mul_const_lazy. */
 void pl_mlkem_poly_inverse_ntt(pl_mlkem_poly_t *p)
 {
 	unsigned k = 127;
 
 	for (unsigned len = 2; len <= 128; len *= 2) {
 		for (unsigned start = 0; start < MLKEM_N; start += 2 * len) {
-			uint16_t zeta = zetas[k--];
+			uint16_t zeta = zetas[k], shoup = zetas_shoup[k];
 
+			k--;
 			for (unsigned j = start; j < start + len; j++) {
-				uint16_t t = p->c[j];
+				uint32_t lo = p->c[j], hi = p->c[j + len];
 
-				p->c[j] = add_mod(t, p->c[j + len]);
-				p->c[j + len] = mul_mod(zeta, sub_mod(p->c[j + len], t));
+				p->c[j] = (uint16_t)reduce_once_2q(lo + hi);
+				p->c[j + len] = (uint16_t)mul_const_lazy(
+					hi + 2 * MLKEM_Q - lo, zeta, shoup);
 			}
 		}
 	}
-	for (int i = 0; i < MLKEM_N; i++)
-		p->c[i] = mul_mod(p->c[i], 3303); /* 128^-1 mod q */
+	for (int i = 0; i < MLKEM_N; i++) /* times 128^-1 mod q */
+		p->c[i] = reduce_once(mul_const_lazy(p->c[i], 3303, 65024));
 }
 
-/* acc += f g in T_q: Algorithms 11 and 12, each product of two degree-one
- * residues modulo X^2 - gamma_i, accumulated. */
-void pl_mlkem_poly_mul_add(pl_mlkem_poly_t *acc, const pl_mlkem_poly_t *f,
-			const pl_mlkem_poly_t *g)
+/* out = sum of f[i] g[i] for i < k, in T_q (Algorithms 11 and 12: each
+ * product of two degree-one residues modulo X^2 - gamma_i). Inputs are
+ * canonical; each term adds less than 2 q^2 < 2^25 to a 32-bit sum, so
+ * the sums are reduced once, at the end. */
+void pl_mlkem_poly_dot(pl_mlkem_poly_t *out, const pl_mlkem_poly_t *f,
+		       const pl_mlkem_poly_t *g, int k)
 {
 	for (int i = 0; i < MLKEM_N / 2; i++) {
-		uint32_t a0 = f->c[2 * i], a1 = f->c[2 * i + 1];
-		uint32_t b0 = g->c[2 * i], b1 = g->c[2 * i + 1];
-		uint32_t c0 = a0 * b0 + (uint32_t)mul_mod(reduce(a1 * b1),
-							   gammas[i]);
+		uint32_t c0 = 0, c1 = 0;
 
-		acc->c[2 * i] = add_mod(acc->c[2 * i], reduce(c0));
-		acc->c[2 * i + 1] = add_mod(acc->c[2 * i + 1],
-					    reduce(a0 * b1 + a1 * b0));
+		for (int v = 0; v < k; v++) {
+			uint32_t a0 = f[v].c[2 * i], a1 = f[v].c[2 * i + 1];
+			uint32_t b0 = g[v].c[2 * i], b1 = g[v].c[2 * i + 1];
+
+			c0 += a0 * b0 + (uint32_t)reduce(a1 * b1) * gammas[i];
+			c1 += a0 * b1 + a1 * b0;
+		}
+		out->c[2 * i] = reduce(c0);
+		out->c[2 * i + 1] = reduce(c1);
 	}
 }
 
