@@ -102,7 +102,7 @@ static void check_node(pl_x509_diag_t *d, const pl_x509_diag_node_t *n)
 	}
 	pl_x509_date_text(X509_get0_notAfter(n->x509), date, sizeof(date));
 	lifetime_text(not_after - not_before, lifetime, sizeof(lifetime));
-	if (now >= not_after) {
+	if (now > not_after) { /* RFC 5280 4.1.2.5: notAfter inclusive */
 		days_text(now - not_after, span, sizeof(span));
 		pl_x509_diag_add(d, PL_X509_SEVERITY_ERROR, "cert.expired",
 				 n->index, fix, "%s expired on %s (%s ago)",

@@ -457,6 +457,43 @@ static const pl_x509_extra_t *extra_issuer(const pl_x509_diag_t *d, X509 *x)
 
 /* ---- the walk ------------------------------------------------------------------- */
 
+/* When the chain verifies, the diagnosis describes the path the
+ * verification accepted, not another it might find (an expired
+ * cross-certificate beside a valid root). True when it decided the step;
+ * *more then says whether the path goes on. */
+static bool follow_accepted(pl_x509_diag_t *d, bool *more)
+{
+	const pl_x509_path_t *p = &d->accepted;
+	size_t k = d->path_len, i;
+	X509 *next;
+
+	if (p->len == 0 || k > p->len ||
+	    X509_cmp(d->path[k - 1].x509, p->cert[k - 1]) != 0)
+		return false;
+	*more = false;
+	d->end = PL_X509_END_TRUSTED;
+	if (k == p->len)
+		return true; /* the anchor itself is in the chain */
+	next = p->cert[k];
+	for (i = 0; i < d->chain->count; i++) {
+		if (d->on_path[i] || d->duplicate[i] ||
+		    X509_cmp(d->chain->entries[i].x509, next) != 0)
+			continue;
+		push(d, d->chain->entries[i].x509, (int)i, NULL, false, false);
+		*more = true;
+		return true;
+	}
+	if (k + 1 == p->len && is_self_signed(next) &&
+	    X509_up_ref(next) == 1) {
+		d->anchor = next; /* the store's root, not sent */
+		return true;
+	}
+	/* An intermediate of the store: trusted here, but other clients
+	 * may lack it (chain.missing-intermediate); the walk goes on. */
+	d->end = PL_X509_END_NO_ISSUER;
+	return false;
+}
+
 /* One step from the top of the path: pushes the issuer of the top and
  * returns true, or sets d->end and returns false. */
 static bool step(pl_x509_diag_t *d)
@@ -464,9 +501,11 @@ static bool step(pl_x509_diag_t *d)
 	const pl_x509_diag_node_t *top = &d->path[d->path_len - 1];
 	const pl_x509_extra_t *extra;
 	X509 *x = top->x509, *issuer;
-	bool in_bundle;
+	bool in_bundle, more;
 	int k;
 
+	if (follow_accepted(d, &more))
+		return more;
 	if (top->self_signed) {
 		d->end = pl_x509_diag_store_has(d, x) ?
 				 PL_X509_END_TRUSTED :

@@ -24,6 +24,16 @@ void pl_x509_diag_add(pl_x509_diag_t *d, pl_x509_severity_t severity,
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
+	/* The verdict is the verification's: when the chain verifies, what
+	 * the checks call an error is a warning. Two stay errors although
+	 * the chain verifies today: a key that does not match the
+	 * certificate, and a certificate with under a day (or a tenth of
+	 * its lifetime) left, which fails its visitors within hours (issue
+	 * 14's rule; docs/certificate-diagnostics.md). */
+	if (d->verified && severity == PL_X509_SEVERITY_ERROR &&
+	    strcmp(code, "key.mismatch") != 0 &&
+	    strcmp(code, "cert.expires-soon") != 0)
+		severity = PL_X509_SEVERITY_WARNING;
 	pl_x509_findings_add(d->out, severity, code, cert, message, fix);
 }
 
@@ -113,19 +123,57 @@ void pl_x509_diag_text_word(pl_x509_diag_text_t *t, const char *s)
 	pl_x509_diag_text_add(t, "%s", word);
 }
 
-/* The safety net: when no check found an error, libcrypto's own path
- * validation (signatures, basic constraints, path length, purpose) must
- * agree; a failure it finds and the checks do not is chain.invalid. */
-static void check_verifies(pl_x509_diag_t *d)
+/* What to do about a refusal that no other check explains. */
+static const char *verdict_fix(const char *code)
+{
+	static const struct {
+		const char *code, *fix;
+	} fixes[] = {
+		{ "name.constraint", "the CA that issued the certificate may not "
+		  "certify this name: get the certificate from a CA allowed to "
+		  "(or one without name constraints)" },
+		{ "name.wildcard-public-suffix", "get a certificate that names "
+		  "the host itself: a wildcard over a public suffix covers "
+		  "domains of many owners, and browsers refuse it" },
+		{ "cert.rfc5280", "ask the CA for a certificate that follows "
+		  "RFC 5280 (browsers and padlock refuse this one)" },
+		{ "cert.aia-malformed", "ask the CA for a certificate whose "
+		  "authority information access extension is well formed" },
+		{ "key.unsupported", "get a certificate for an ECDSA P-256 or "
+		  "RSA 2048 (or larger, a multiple of 8 bits) key" },
+		{ "cert.revoked", "the CA revoked this certificate: get a new "
+		  "one and install it" },
+		{ "crl.invalid", "give a current revocation list signed by the "
+		  "certificate's issuer (--crl)" },
+		{ "chain.too-long", "send a shorter chain, or allow a longer "
+		  "one with --max-chain-depth" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(fixes) / sizeof(fixes[0]); i++)
+		if (strcmp(fixes[i].code, code) == 0)
+			return fixes[i].fix;
+	return NULL;
+}
+
+/* The verdict, when no check found its reason: a refusal is always an
+ * error finding named by the verification's own code. */
+static void check_verdict(pl_x509_diag_t *d)
 {
 	const pl_x509_store_t *s = d->opts->store;
 	const char *file = pl_x509_diag_chain_file(d);
+	const char *code = d->verdict.code[0] != '\0' ? d->verdict.code :
+							 "chain.invalid";
 	char fix[PL_X509_DIAG_TEXT_MAX] = "";
 	pl_x509_diag_text_t t = { fix, sizeof(fix), 0 };
-	pl_x509_verdict_t v;
 
-	if (pl_x509_verify(s, d->chain, NULL, d->opts->now, &v) != PL_ERR_CERT)
+	if (d->verified || pl_x509_findings_find(d->out, code) != NULL)
 		return;
+	if (verdict_fix(code) != NULL) {
+		pl_x509_diag_add(d, PL_X509_SEVERITY_ERROR, code, 0,
+				 verdict_fix(code), "%s", d->verdict.reason);
+		return;
+	}
 	pl_x509_diag_text_add(&t, "ask the CA that issued the certificate "
 			      "for a corrected chain ('openssl verify");
 	if (s->ca_file != NULL) {
@@ -136,13 +184,13 @@ static void check_verifies(pl_x509_diag_t *d)
 		pl_x509_diag_text_add(&t, " -CApath ");
 		pl_x509_diag_text_word(&t, s->ca_path);
 	}
-	pl_x509_diag_text_add(&t, " -untrusted ");
+	pl_x509_diag_text_add(&t, " -x509_strict -untrusted ");
 	pl_x509_diag_text_word(&t, file);
 	pl_x509_diag_text_add(&t, " ");
 	pl_x509_diag_text_word(&t, file);
-	pl_x509_diag_text_add(&t, "' shows the same failure)");
-	pl_x509_diag_add(d, PL_X509_SEVERITY_ERROR, "chain.invalid", 0, fix,
-			 "the chain does not verify: %s", v.reason);
+	pl_x509_diag_text_add(&t, "' shows a failure of the same kind)");
+	pl_x509_diag_add(d, PL_X509_SEVERITY_ERROR, code, 0, fix,
+			 "the chain does not verify: %s", d->verdict.reason);
 }
 
 /* Checks what the caller gave; err says what is wrong. */
@@ -176,7 +224,6 @@ int pl_x509_diagnose(const pl_x509_chain_t *c,
 {
 	pl_x509_diagnose_opts_t o;
 	pl_x509_diag_t d;
-	size_t errors_before;
 	int rc;
 
 	rc = check_args(c, opts, out, err, err_len);
@@ -189,8 +236,6 @@ int pl_x509_diagnose(const pl_x509_chain_t *c,
 	d.chain = c;
 	d.opts = &o;
 	d.out = out;
-	errors_before = pl_x509_findings_count_severity(out,
-							PL_X509_SEVERITY_ERROR);
 	rc = PL_ERR_NOMEM;
 	d.store_ctx = X509_STORE_CTX_new();
 	if (d.store_ctx == NULL ||
@@ -198,6 +243,14 @@ int pl_x509_diagnose(const pl_x509_chain_t *c,
 		pl_x509_set_err(err, err_len, "out of memory");
 		goto out;
 	}
+	/* The decision first: everything below explains it. */
+	rc = pl_x509_verify_path(o.store, c, o.host, o.now, &d.verdict,
+				 &d.accepted);
+	if (rc != PL_OK && rc != PL_ERR_CERT) {
+		pl_x509_set_err(err, err_len, "%s", d.verdict.reason);
+		goto out;
+	}
+	d.verified = rc == PL_OK;
 	/* Lookups in the store prefer issuers valid at this time. */
 	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(d.store_ctx),
 				   o.now);
@@ -208,6 +261,7 @@ int pl_x509_diagnose(const pl_x509_chain_t *c,
 	pl_x509_diag_check_names(&d);
 	pl_x509_diag_check_chain(&d);
 	pl_x509_diag_check_strength(&d);
+	pl_x509_diag_check_webpki(&d);
 	pl_x509_diag_check_key(&d);
 	if (o.key_path != NULL) {
 		rc = pl_x509_key_check_permissions(o.key_path, out, err,
@@ -215,9 +269,7 @@ int pl_x509_diagnose(const pl_x509_chain_t *c,
 		if (rc != PL_OK)
 			goto out;
 	}
-	if (pl_x509_findings_count_severity(out, PL_X509_SEVERITY_ERROR) ==
-	    errors_before)
-		check_verifies(&d);
+	check_verdict(&d);
 	rc = PL_OK;
 	if (pl_x509_findings_out_of_memory(out)) {
 		pl_x509_set_err(err, err_len, "out of memory");
@@ -225,6 +277,7 @@ int pl_x509_diagnose(const pl_x509_chain_t *c,
 	}
 out:
 	pl_x509_diag_path_free(&d);
+	pl_x509_path_clear(&d.accepted);
 	X509_STORE_CTX_free(d.store_ctx);
 	ERR_clear_error();
 	return rc;

@@ -69,6 +69,12 @@ typedef struct {
 	X509 *anchor;               /* owned: the store's CA the path ends at,
 				       when it is not itself on the path */
 
+	/* The verdict of pl_x509_verify for this chain, store, host and
+	 * time: the diagnosis explains it and never contradicts it. */
+	pl_x509_verdict_t verdict;
+	bool verified;              /* the chain verifies */
+	pl_x509_path_t accepted;    /* the path it verifies by */
+
 	pl_x509_extra_t *extras;    /* certificates of the intermediates
 				       directory, then those taken from the
 				       store */
@@ -93,7 +99,9 @@ void pl_x509_findings_clear(pl_x509_findings_t *f);
 
 /* ---- diagnose.c ------------------------------------------------------------ */
 
-/* Adds a finding whose message is made by the printf format. */
+/* Adds a finding whose message is made by the printf format. When the
+ * chain verifies, an error about it is added as a warning: it is worth
+ * fixing, but it does not decide (the key's own findings still do). */
 void pl_x509_diag_add(pl_x509_diag_t *d, pl_x509_severity_t severity,
 		      const char *code, int cert, const char *fix,
 		      const char *fmt, ...)
@@ -155,6 +163,11 @@ void pl_x509_diag_check_names(pl_x509_diag_t *d);
 /* diag_strength.c: key.weak, sig.weak, cert.no-server-auth,
  * cert.ca-as-leaf. */
 void pl_x509_diag_check_strength(pl_x509_diag_t *d);
+
+/* diag_webpki.c: what browsers tolerate and the CA/Browser Forum's rules
+ * forbid: name.cn-not-in-san, name.underscore, cert.serial,
+ * cert.policy-constraints (warnings). */
+void pl_x509_diag_check_webpki(pl_x509_diag_t *d);
 
 /* diag_key.c: key.mismatch. (key.permissions is
  * pl_x509_key_check_permissions.) */

@@ -76,7 +76,7 @@ static void explain_mismatch(X509 *leaf, const char *host,
 
 	pl_x509_san_text(leaf, names, sizeof(names));
 	if (names[0] == '\0')
-		fail(v, ALERT_BAD_CERTIFICATE, "name.mismatch",
+		fail(v, ALERT_BAD_CERTIFICATE, "name.none",
 		     "certificate names no host in its subject alternative "
 		     "names (its subject CN is not used), so it is not for "
 		     "'%s'", host);
@@ -171,7 +171,8 @@ static bool explain_cert(int err, X509 *x, int depth, const char *label,
 		     purpose_problem(x, depth));
 		return true;
 	case X509_V_ERR_INVALID_CA:
-		fail(v, ALERT_BAD_CERTIFICATE, "chain.invalid",
+		/* RFC 5280 4.2.1.9 */
+		fail(v, ALERT_BAD_CERTIFICATE, "cert.rfc5280",
 		     "%s issues certificates but is not a CA (no "
 		     "basicConstraints CA:TRUE with keyCertSign)", label);
 		return true;

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
@@ -110,6 +111,23 @@ static const char *name_constraints_problem(X509 *x)
 	return problem;
 }
 
+/* Chromium verifies ECDSA on P-256, P-384 and P-521 only. */
+static bool ec_curve_ok(EVP_PKEY *pk)
+{
+	char group[64];
+	size_t len = 0;
+
+	if (EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME,
+					   group, sizeof(group), &len) != 1) {
+		ERR_clear_error();
+		return false;
+	}
+	return strcmp(group, "prime256v1") == 0 ||
+	       strcmp(group, "P-256") == 0 || strcmp(group, "secp384r1") == 0 ||
+	       strcmp(group, "P-384") == 0 || strcmp(group, "secp521r1") == 0 ||
+	       strcmp(group, "P-521") == 0;
+}
+
 /* The key rules of browsers: no DSA (Chromium verifies no DSA signature);
  * an RSA modulus a whole number of bytes (CA/Browser Forum Baseline
  * Requirements 6.1.5). */
@@ -121,6 +139,9 @@ static const char *key_problem(X509 *x)
 		return NULL;
 	if (EVP_PKEY_is_a(pk, "DSA"))
 		return "a DSA key, which browsers no longer accept";
+	if (EVP_PKEY_is_a(pk, "EC") && !ec_curve_ok(pk))
+		return "an elliptic curve key on a curve browsers do not "
+		       "accept (only P-256, P-384 and P-521)";
 	if (EVP_PKEY_is_a(pk, "RSA") && EVP_PKEY_get_bits(pk) % 8 != 0)
 		return "an RSA modulus that is not a multiple of 8 bits "
 		       "(Baseline Requirements 6.1.5)";
@@ -171,8 +192,10 @@ bool pl_x509_path_rules(X509 *const *path, size_t len, pl_x509_verdict_t *v)
 		label(path, len, i, what, sizeof(what));
 		if ((problem = key_problem(x)) != NULL) {
 			pl_x509_verdict_fail(v, ALERT_UNSUPPORTED_CERTIFICATE,
-					     "key.unsupported", "%s has %s",
-					     what, problem);
+					     strstr(problem, "curve") != NULL ?
+						     "key.weak" :
+						     "key.unsupported",
+					     "%s has %s", what, problem);
 			return false;
 		}
 		if ((problem = rfc5280_problem(x, i, len)) != NULL ||

@@ -150,7 +150,8 @@ leaf() {
 	type=${2:-P-256} ext=${3:-leaf}
 	start=${4:-20300101000000Z} end=${5:-20310101000000Z}
 	shift $(($# < 5 ? $# : 5))
-	cert $name $type "/CN=$name.example.test" $ext int $start $end "$@"
+	cert $name $type "/CN=${LEAF_CN:-$name.example.test}" $ext int $start \
+		$end "$@"
 	cat $name.pem int.pem > ${name}_chain.pem
 }
 
@@ -163,7 +164,8 @@ cert oldint P-256 '/O=Padlock Tests/CN=Padlock Old Intermediate' int root \
 cert otherroot P-256 '/O=Elsewhere/CN=Unrelated Test Root' root self \
 	20200101000000Z 20500101000000Z
 
-leaf ok
+# The clean ones repeat a SAN as their CN (name.cn-not-in-san otherwise).
+LEAF_CN=www.example.test leaf ok
 leaf expired P-256 leaf 20290101000000Z 20300101000000Z
 leaf notyet P-256 leaf 20300701000000Z 20310701000000Z
 leaf soon5 P-256 leaf 20300101000000Z 20300606000000Z
@@ -174,7 +176,7 @@ leaf wild P-256 wild
 leaf cnonly P-256 cnonly
 leaf rsa1024 rsa1024
 leaf p224 P-224
-leaf rsa2048 rsa2048
+LEAF_CN=www.example.test leaf rsa2048 rsa2048
 leaf sha1 P-256 leaf 20300101000000Z 20310101000000Z -md sha1
 leaf caleaf P-256 caleaf
 leaf client P-256 client
@@ -189,6 +191,14 @@ cert otherleaf P-256 /CN=otherleaf.example.test leaf otherroot \
 cert notca P-256 /CN=notca.example.test leaf ok \
 	20300101000000Z 20310101000000Z
 cat notca.pem ok.pem int.pem > notca_chain.pem
+# ok with the last byte of its signature changed.
+openssl x509 -in ok.pem -outform DER -out badsig.der
+size=$(stat -c %s badsig.der)
+last=$(od -An -tu1 -j $((size - 1)) badsig.der | tr -d ' ')
+printf "\\$(printf '%03o' $(((last + 1) % 256)))" |
+	dd of=badsig.der bs=1 seek=$((size - 1)) conv=notrunc 2>/dev/null
+openssl x509 -inform DER -in badsig.der -out badsig.pem
+cat badsig.pem int.pem > badsig_chain.pem
 
 cat ok.pem int.pem root.pem > withroot_chain.pem
 cat ok.pem root.pem int.pem > order_chain.pem

@@ -20,7 +20,7 @@ static const char *const all_codes[] = {
 	"chain.missing-intermediate", "chain.root-included",
 	"cert.self-signed", "chain.untrusted-root",
 	"key.weak", "sig.weak", "cert.no-server-auth", "cert.ca-as-leaf",
-	"key.mismatch", "key.permissions", "chain.invalid",
+	"key.mismatch", "key.permissions", "chain.invalid", "cert.rfc5280",
 };
 #define CODE_COUNT (sizeof(all_codes) / sizeof(all_codes[0]))
 
@@ -189,8 +189,9 @@ static void expiring_soon_is_judged_against_the_lifetime(void)
 	pl_x509_findings_t *f = diagnose((struct run){
 		.chain = "soon5_chain.pem" });
 
-	expect(f, "cert.expires-soon", PL_X509_SEVERITY_ERROR, 0,
+	expect(f, "cert.expires-soon", PL_X509_SEVERITY_WARNING, 0,
 	       "expires on 2030-06-06, in 5 days", "renew");
+	CHECK(!pl_x509_findings_has_errors(f));
 	pl_x509_findings_free(f);
 	f = diagnose((struct run){ .chain = "soon20_chain.pem" });
 	expect(f, "cert.expires-soon", PL_X509_SEVERITY_WARNING, 0,
@@ -442,21 +443,22 @@ static void missing_intermediate_found_in_trust_store_names_its_file(void)
 	CHECK(dir_store != NULL && file_store != NULL);
 	if (dir_store == NULL || file_store == NULL)
 		goto out;
-	/* libcrypto verifies this (the store has the intermediate), but a
-	 * client without it would not. */
+	/* padlock verifies this (the store has the intermediate): a warning,
+	 * since a client without it would not. */
 	f = diagnose((struct run){ .chain = "ok.pem", .store = dir_store });
 	CHECK(realpath(dfx("cadir_int/int.pem"), real) != NULL);
 	snprintf(want, sizeof(want), "this machine's trust store has it: %s",
 		 real);
-	expect(f, "chain.missing-intermediate", PL_X509_SEVERITY_ERROR, 0, want,
-	       real);
+	expect(f, "chain.missing-intermediate", PL_X509_SEVERITY_WARNING, 0,
+	       want, real);
+	CHECK(!pl_x509_findings_has_errors(f));
 	pl_x509_findings_free(f);
 
 	f = diagnose((struct run){ .chain = "ok.pem", .store = file_store });
 	snprintf(want, sizeof(want), "the CA file %s has it",
 		 dfx("root_int.pem"));
-	expect(f, "chain.missing-intermediate", PL_X509_SEVERITY_ERROR, 0, want,
-	       "copy the certificate '" INTERMEDIATE "' out of");
+	expect(f, "chain.missing-intermediate", PL_X509_SEVERITY_WARNING, 0,
+	       want, "copy the certificate '" INTERMEDIATE "' out of");
 	pl_x509_findings_free(f);
 
 	/* The complete chain against the same stores: nothing missing. */
@@ -681,12 +683,19 @@ static void key_readable_by_others_gets_the_chmod_fix(void)
 static void verification_failure_no_check_explains_is_chain_invalid(void)
 {
 	pl_x509_findings_t *f = diagnose((struct run){
-		.chain = "notca_chain.pem" });
+		.chain = "badsig_chain.pem" });
 
 	expect(f, "chain.invalid", PL_X509_SEVERITY_ERROR, 0,
 	       "the chain does not verify: ", "openssl verify");
 	expect(f, "chain.invalid", PL_X509_SEVERITY_ERROR, 0,
-	       "is not a CA", NULL);
+	       "does not verify with the key of its issuer", NULL);
+	expect_none(f, "cert.rfc5280");
+	pl_x509_findings_free(f);
+	/* A refusal with a code of its own is named by it. */
+	f = diagnose((struct run){ .chain = "notca_chain.pem" });
+	expect(f, "cert.rfc5280", PL_X509_SEVERITY_ERROR, 0, "is not a CA",
+	       "RFC 5280");
+	expect_none(f, "chain.invalid");
 	pl_x509_findings_free(f);
 }
 
