@@ -167,6 +167,92 @@ static void test_order(struct check_run *run)
 	r->order = a == b ? PL_CHECK_ORDER_SERVER : PL_CHECK_ORDER_CLIENT;
 }
 
+/* ---- TLS 1.2 groups ------------------------------------------------------------- */
+
+/* The ECDHE groups a TLS <= 1.2 server may take, each offered alone. */
+static const uint16_t ecdhe_groups[] = {
+	PL_GROUP_X25519, PL_GROUP_SECP256R1, PL_GROUP_SECP384R1,
+	0x0019 /* secp521r1 */, 0x001e /* x448 */,
+};
+
+#define ECDHE_GROUP_COUNT (sizeof ecdhe_groups / sizeof ecdhe_groups[0])
+
+/* The accepted ECDHE suites into out; whether one of them is ECDSA. */
+static size_t ecdhe_suites(const pl_check_result_t *r, uint16_t *out,
+			   bool *ecdsa)
+{
+	size_t n = 0;
+
+	*ecdsa = false;
+	for (size_t i = 0; i < r->suite_count; i++) {
+		if (!(r->suites[i].flags & PL_SUITE_ECDHE))
+			continue;
+		out[n++] = r->suites[i].id;
+		*ecdsa = *ecdsa || strstr(r->suites[i].name, "_ECDSA_") != NULL;
+	}
+	return n;
+}
+
+/* One round: each group not yet found, first in supported_groups, with
+ * the others of with behind it (RFC 8422 5.1.1: an ECDSA certificate's
+ * curve must be among the client's groups, so a P-256 server refuses a
+ * ClientHello that lists x25519 alone). */
+static void legacy_group_round(struct check_run *run, const uint16_t *suites,
+			       size_t n_suites, const uint16_t *with,
+			       size_t n_with, bool *found)
+{
+	pl_check_result_t *r = run->r;
+	uint16_t lists[ECDHE_GROUP_COUNT][ECDHE_GROUP_COUNT + 4];
+	pl_probe_offer_t offers[ECDHE_GROUP_COUNT];
+	pl_probe_result_t res[ECDHE_GROUP_COUNT];
+	size_t which[ECDHE_GROUP_COUNT], n = 0;
+
+	for (size_t i = 0; i < ECDHE_GROUP_COUNT; i++) {
+		size_t len = 0;
+
+		if (found[i])
+			continue;
+		lists[n][len++] = ecdhe_groups[i];
+		for (size_t j = 0; j < n_with; j++)
+			if (with[j] != ecdhe_groups[i])
+				lists[n][len++] = with[j];
+		offers[n] = legacy_offer(run, suites, n_suites);
+		offers[n].groups = lists[n];
+		offers[n].n_groups = len;
+		which[n++] = i;
+	}
+	if (n == 0 || !check_probe_batch(run, offers, res, n))
+		return;
+	for (size_t k = 0; k < n; k++) {
+		found[which[k]] = res[k].outcome == PL_PROBE_ACCEPTED &&
+				  res[k].version == r->legacy_version &&
+				  res[k].group == ecdhe_groups[which[k]];
+		pl_probe_result_free(&res[k]);
+	}
+}
+
+static void probe_legacy_groups(struct check_run *run)
+{
+	static const uint16_t nist[] = { PL_GROUP_SECP256R1, PL_GROUP_SECP384R1,
+					 0x0019 };
+	pl_check_result_t *r = run->r;
+	uint16_t suites[PL_CHECK_SUITES_MAX];
+	bool found[ECDHE_GROUP_COUNT] = { false }, ecdsa;
+	size_t n = ecdhe_suites(r, suites, &ecdsa);
+
+	if (n == 0)
+		return;
+	check_progress(run, PL_CHECK_STEP_SUITES, "%s groups",
+		       check_version_name(r->legacy_version));
+	legacy_group_round(run, suites, n, NULL, 0, found);
+	if (ecdsa)
+		legacy_group_round(run, suites, n, nist, 3, found);
+	for (size_t i = 0; i < ECDHE_GROUP_COUNT; i++)
+		if (found[i])
+			r->legacy_groups[r->legacy_group_count++] =
+				ecdhe_groups[i];
+}
+
 /* ---- TLS 1.3 ------------------------------------------------------------------ */
 
 static pl_probe_offer_t tls13_offer(struct check_run *run)
@@ -284,6 +370,8 @@ void check_step_suites(struct check_run *run)
 
 	if (r->legacy_version != 0 && enumerate_legacy(run))
 		test_order(run);
+	if (r->legacy_version != 0)
+		probe_legacy_groups(run);
 	if (r->protocols[4].accepted == PL_CHECK_YES)
 		probe_tls13(run);
 	check_report_suites(run);

@@ -290,8 +290,12 @@ def _():
     s = c.json["suites"]["accepted"][0]
     expect(s["rsa_kx"] and s["cbc"] and not s["forward_secrecy"],
            "suite flags: %r" % s)
-    c.expect_codes("suite.rsa-kx", "suite.no-forward-secrecy",
-                   "suite.no-aead", level="failure")
+    # One finding, not two listing the same suites (issue 14).
+    c.expect_codes("suite.no-forward-secrecy", "suite.no-aead",
+                   level="failure")
+    c.expect_no_codes("suite.rsa-kx")
+    expect_in("it is RSA key transport",
+              c.finding("suite.no-forward-secrecy")["message"], "why")
     c.expect_codes("suite.cbc", "protocol.tls13-refused", level="warning")
     c.expect_codes("cert.trusted")
     expect_equal(c.json["certificate"]["source"], "TLS 1.2 probe",
@@ -314,7 +318,9 @@ def _():
     c.expect_grade("C", rc=1)
     expect_equal(c.accepted(), ["TLS 1.0", "TLS 1.1"], "protocols accepted")
     c.expect_codes("protocol.tls10-accepted", "protocol.tls11-accepted",
-                   "suite.rsa-kx", "suite.no-forward-secrecy", level="failure")
+                   "suite.no-forward-secrecy", level="failure")
+    expect_in("it is RSA key transport",
+              c.finding("suite.no-forward-secrecy")["message"], "why")
     c.expect_codes("protocol.tls12-refused", "protocol.engine-failed",
                    level="info")
     expect_in("protocol.tls12-refused", {cap["code"] for cap in c.json["caps"]},
@@ -328,6 +334,40 @@ def _():
     expect_equal(c.json["certificate"]["source"], "TLS 1.1 probe",
                  "where the chain came from")
     c.expect_codes("cert.trusted")
+
+
+@suite.case("tls12_groups_are_probed_one_by_one")
+def _():
+    # Issue 14: every TLS 1.2 suite was tagged "(x25519)", the group the
+    # server picked from the probe's list, not the groups it accepts.
+    for kind, groups, want in (
+            ("rsa2048", "P-384:X448", ["secp384r1", "x448"]),
+            # An ECDSA P-256 certificate needs P-256 among the client's
+            # groups (RFC 8422 5.1.1): x25519 is found all the same.
+            ("ecdsa_p256", "X25519:P-256", ["x25519", "secp256r1"])):
+        srv = s_server(pki().leaf(kind), "-no_tls1_3", "-groups", groups)
+        c = check("localhost:%d" % srv.port, "--http-port", "0")
+        expect_equal(c.json["suites"]["groups"], want, "groups of %s" % groups)
+        expect_in(", ".join(want), c.finding("suite.groups")["message"],
+                  "suite.groups")
+        expect("(x25519)" not in c.finding("suite.list")["message"],
+               "suites tagged with a group: %s"
+               % c.finding("suite.list")["message"])
+        srv.proc.stop()
+
+
+@suite.case("tls13_session_tickets_are_reported")
+def _():
+    leaf = pki().leaf("ecdsa_p256")
+    for extra, code, count in (([], "session.tickets", 2),
+                               (["-num_tickets", "0"], "session.no-tickets",
+                                0)):
+        srv = s_server(leaf, *extra)
+        c = check("localhost:%d" % srv.port, "--http-port", "0")
+        c.expect_codes(code)
+        expect_equal(c.json["handshake"]["session_tickets"], count,
+                     "tickets with %r" % extra)
+        srv.proc.stop()
 
 
 WEAK_PRIORITY = ("NORMAL:+VERS-TLS1.0:+VERS-TLS1.1:+3DES-CBC:+ARCFOUR-128:"
