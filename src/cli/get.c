@@ -336,6 +336,25 @@ static int fail(struct get_run *run, const char *sentence)
 	return PL_CLI_EXIT_FAILED;
 }
 
+/* A failed handshake; an alert that needs explaining gets its sentence. */
+static int fail_handshake(struct get_run *run)
+{
+	char sentence[sizeof run->io.err + sizeof run->target + 200];
+
+	/* RFC 8446 6.2: protocol_version means the server speaks none of
+	 * the versions offered. */
+	if (pl_tls_alert_received(run->conn) &&
+	    pl_tls_alert(run->conn) == PL_ALERT_PROTOCOL_VERSION) {
+		snprintf(sentence, sizeof sentence,
+			 "%s: the server does not speak the TLS version padlock "
+			 "offered (%s), only older ones ('padlock check %s' "
+			 "lists the versions it accepts)", run->io.err,
+			 pl_client_version_name(PL_TLS_VERSION_13), run->target);
+		return fail(run, sentence);
+	}
+	return fail(run, run->io.err);
+}
+
 static void connect_note(void *arg, const char *text)
 {
 	pl_cli_verbose_line(arg, text, "");
@@ -393,13 +412,14 @@ static int fetch(struct get_run *run)
 
 	rc = pl_client_handshake(&run->io);
 	if (rc != PL_OK)
-		return fail(run, run->io.err);
+		return fail_handshake(run);
 	pl_cli_print_summary(&run->verbose, run->conn, trust_source(&run->opt),
 			     run->opt.insecure);
 	snprintf(request, sizeof request, "GET %s HTTP/1.1", run->url.path);
 	pl_cli_verbose_line(&run->verbose, "HTTP request →", request);
 	rc = pl_client_get(&run->io, &run->url, &run->resp, on_head, on_body,
 			   run);
+	pl_cli_verbose_flush(&run->verbose);
 	if (rc != PL_OK)
 		return fail(run, run->io.err);
 	if (pl_client_close(&run->io) != PL_OK)

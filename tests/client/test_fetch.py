@@ -161,6 +161,67 @@ def command_line_cases():
     print("ok  " if failures == 0 else "FAIL", "command_line")
 
 
+def get_once(ctx, args, response=b"HTTP/1.1 200 OK\r\nContent-Length: 2"
+             b"\r\n\r\nok"):
+    """padlock get ARGS https://localhost:PORT/ against one Python ssl
+    server on ctx; (exit status, stderr)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(10)
+    port = listener.getsockname()[1]
+    done = threading.Event()
+    server = threading.Thread(target=serve_one,
+                              args=(listener, ctx, response, "notify", done))
+    server.start()
+    proc = subprocess.run([PADLOCK, "get"] + args +
+                          ["https://localhost:%d/" % port],
+                          capture_output=True, timeout=30)
+    done.set()
+    server.join()
+    listener.close()
+    return proc.returncode, proc.stderr.decode(errors="replace")
+
+
+def issue14_cases(tmp):
+    """What a new user tripped over in padlock get (issue 14)."""
+    global failures
+    before = failures
+    # A certificate whose names are in the SAN only (an empty subject, as
+    # Caddy's local leaves have), valid 30 days from now.
+    cert, key = os.path.join(tmp, "e.pem"), os.path.join(tmp, "ek.pem")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+         "ec_paramgen_curve:P-256", "-nodes", "-subj", "/",
+         "-addext", "subjectAltName=DNS:localhost", "-keyout", key, "-out",
+         cert, "-days", "30"], check=True, capture_output=True)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    rc, err = get_once(ctx, ["-v", "--cacert", cert])
+    check(rc == 0, "-v: exit %d: %r" % (rc, err))
+    # Days left are not floored: 30 days a moment after issue, not 29.
+    check("(30 days left)" in err, "days left: %r" % err)
+    check("the server's is ''" not in err and "the server's is for localhost"
+          in err, "empty subject in the trace: %r" % err)
+    check("subject       (empty: the names below identify it)" in err,
+          "empty subject in the chain: %r" % err)
+    # The server's close_notify comes after the response it follows.
+    response, notify = err.find("← HTTP response"), err.find(
+        "peer sent close_notify")
+    check(0 <= response < notify, "close_notify before the response: %r"
+          % err)
+    # A server without TLS 1.3 refuses with protocol_version: say what it
+    # means.
+    ctx12 = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx12.maximum_version = ssl.TLSVersion.TLSv1_2
+    ctx12.load_cert_chain(cert, key)
+    rc, err = get_once(ctx12, ["--cacert", cert])
+    check(rc == 1 and "protocol_version" in err and "does not speak the TLS "
+          "version padlock offered (TLS 1.3)" in err,
+          "protocol_version: exit %d, %r" % (rc, err))
+    print("ok  " if failures == before else "FAIL", "issue14")
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
@@ -176,6 +237,7 @@ def main():
         for case in CASES:
             run_case(tmp, ctx, case)
         command_line_cases()
+        issue14_cases(tmp)
     print("%d failed" % failures)
     return 1 if failures else 0
 
