@@ -97,8 +97,11 @@ def serve_one(listener, ctx, response, ending, done):
             conn.close()
 
 
-def run_case(tmp, ctx, case):
-    name, response, ending, want_exit, want_out, want_err = case
+def get_once(ctx, args, response=b"HTTP/1.1 200 OK\r\nContent-Length: 2"
+             b"\r\n\r\nok", ending="notify"):
+    """padlock get ARGS https://localhost:PORT/ against one Python ssl
+    server on ctx that answers response and ends as ending says; (the
+    finished process, PORT)."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
@@ -108,13 +111,19 @@ def run_case(tmp, ctx, case):
     server = threading.Thread(target=serve_one,
                               args=(listener, ctx, response, ending, done))
     server.start()
-    proc = subprocess.run([PADLOCK, "get", "--timeout", "1", "--cacert",
-                           os.path.join(tmp, "c.pem"),
-                           "https://localhost:%d/" % port],
+    proc = subprocess.run([PADLOCK, "get"] + args +
+                          ["https://localhost:%d/" % port],
                           capture_output=True, timeout=30)
     done.set()
     server.join()
     listener.close()
+    return proc, port
+
+
+def run_case(tmp, ctx, case):
+    name, response, ending, want_exit, want_out, want_err = case
+    proc, port = get_once(ctx, ["--timeout", "1", "--cacert",
+                                os.path.join(tmp, "c.pem")], response, ending)
     err = proc.stderr.decode(errors="replace")
     ok = (proc.returncode == want_exit and proc.stdout == want_out and
           want_err in err and (want_exit == 0) == (err == ""))
@@ -161,28 +170,6 @@ def command_line_cases():
     print("ok  " if failures == 0 else "FAIL", "command_line")
 
 
-def get_once(ctx, args, response=b"HTTP/1.1 200 OK\r\nContent-Length: 2"
-             b"\r\n\r\nok"):
-    """padlock get ARGS https://localhost:PORT/ against one Python ssl
-    server on ctx; (exit status, stderr)."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(1)
-    listener.settimeout(10)
-    port = listener.getsockname()[1]
-    done = threading.Event()
-    server = threading.Thread(target=serve_one,
-                              args=(listener, ctx, response, "notify", done))
-    server.start()
-    proc = subprocess.run([PADLOCK, "get"] + args +
-                          ["https://localhost:%d/" % port],
-                          capture_output=True, timeout=30)
-    done.set()
-    server.join()
-    listener.close()
-    return proc.returncode, proc.stderr.decode(errors="replace")
-
-
 def issue14_cases(tmp):
     """What a new user tripped over in padlock get (issue 14)."""
     global failures
@@ -197,7 +184,8 @@ def issue14_cases(tmp):
          cert, "-days", "30"], check=True, capture_output=True)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
-    rc, err = get_once(ctx, ["-v", "--cacert", cert])
+    proc, _ = get_once(ctx, ["-v", "--cacert", cert])
+    rc, err = proc.returncode, proc.stderr.decode(errors="replace")
     check(rc == 0, "-v: exit %d: %r" % (rc, err))
     # Days left are not floored: 30 days a moment after issue, not 29.
     check("(30 days left)" in err, "days left: %r" % err)
@@ -215,7 +203,8 @@ def issue14_cases(tmp):
     ctx12 = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx12.maximum_version = ssl.TLSVersion.TLSv1_2
     ctx12.load_cert_chain(cert, key)
-    rc, err = get_once(ctx12, ["--cacert", cert])
+    proc, _ = get_once(ctx12, ["--cacert", cert])
+    rc, err = proc.returncode, proc.stderr.decode(errors="replace")
     check(rc == 1 and "protocol_version" in err and "does not speak the TLS "
           "version padlock offered (TLS 1.3)" in err,
           "protocol_version: exit %d, %r" % (rc, err))
