@@ -211,6 +211,94 @@ def issue14_cases(tmp):
     print("ok  " if failures == before else "FAIL", "issue14")
 
 
+class RedirectServer:
+    """A Python ssl server answering each GET by its path: a chain of
+    redirects (relative, absolute, scheme-relative), a loop, and one to
+    plain http."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.listener.settimeout(0.2)
+        self.port = self.listener.getsockname()[1]
+        self.paths = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def answer(self, path):
+        here = "localhost:%d" % self.port
+        moves = {"/a": "/dir/b", "/dir/b": "c?x=1",
+                 "/dir/c?x=1": "https://%s/d" % here, "/d": "//%s/end" % here,
+                 "/loop": "/loop", "/plain": "http://%s/end" % here}
+        if path in moves:
+            body = b"moved"
+            return (b"HTTP/1.1 301 Moved\r\nLocation: %s\r\nContent-Length: "
+                    b"%d\r\n\r\n%s" % (moves[path].encode(), len(body), body))
+        return b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone"
+
+    def _serve(self):
+        while not self.stop.is_set():
+            try:
+                raw, _ = self.listener.accept()
+            except OSError:
+                continue
+            try:
+                raw.settimeout(10)
+                conn = self.ctx.wrap_socket(raw, server_side=True)
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    data = conn.recv(4096)
+                    if not data:
+                        break
+                    request += data
+                path = request.split(b" ")[1].decode() if request else ""
+                self.paths.append(path)
+                conn.sendall(self.answer(path))
+                conn.unwrap()
+                conn.close()
+            except (OSError, ssl.SSLError, IndexError):
+                raw.close()
+
+    def close(self):
+        self.stop.set()
+        self.thread.join()
+        self.listener.close()
+
+
+def redirect_cases(tmp, ctx):
+    """-L follows redirects (issue 14): at most 10, https:// only."""
+    global failures
+    before = failures
+    srv = RedirectServer(ctx)
+    base = "https://localhost:%d" % srv.port
+    cacert = ["--cacert", os.path.join(tmp, "c.pem")]
+    try:
+        def get(*args):
+            return subprocess.run([PADLOCK, "get"] + cacert + list(args),
+                                  capture_output=True, timeout=60)
+        p = get(base + "/a")
+        check(p.returncode == 0 and p.stdout == b"moved",
+              "without -L, the redirect itself: %r" % p.stdout)
+        del srv.paths[:]
+        p = get("-L", base + "/a")
+        check(p.returncode == 0 and p.stdout == b"done" and not p.stderr,
+              "-L: exit %d, %r, %r" % (p.returncode, p.stdout, p.stderr))
+        check(srv.paths == ["/a", "/dir/b", "/dir/c?x=1", "/d", "/end"],
+              "the hops: %r" % srv.paths)
+        p = get("-L", base + "/loop")
+        check(p.returncode == 1 and b"stopped after 10 redirects" in p.stderr
+              and p.stdout == b"", "loop: %r" % p.stderr)
+        p = get("--location", base + "/plain")
+        check(p.returncode == 1 and b"follows only https:// redirects" in
+              p.stderr, "to http: %r" % p.stderr)
+    finally:
+        srv.close()
+    print("ok  " if failures == before else "FAIL", "redirects")
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
@@ -227,6 +315,7 @@ def main():
             run_case(tmp, ctx, case)
         command_line_cases()
         issue14_cases(tmp)
+        redirect_cases(tmp, ctx)
     print("%d failed" % failures)
     return 1 if failures else 0
 
