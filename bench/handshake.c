@@ -1314,7 +1314,7 @@ static void part_mlkem(const creds_t *cr)
 	double server = measure(work_hybrid_server, &b, 1).per_op[0];
 	double client_cost = measure(work_hybrid_client, &b, 1).per_op[0];
 	double x25519 = measure(work_kex, &f, 1).per_op[0];
-	printf("\n6. ML-KEM-768 (FIPS 203, padlock's own) and X25519MLKEM768 "
+	printf("\n7. ML-KEM-768 (FIPS 203, padlock's own) and X25519MLKEM768 "
 	       "(RFC 10024)\n");
 	print_us("ML-KEM-768 key generation (pl_mlkem768_new)", keygen);
 	print_us("ML-KEM-768 encapsulation, ek check included", encaps);

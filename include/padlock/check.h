@@ -172,6 +172,9 @@ typedef struct {
 	bool engine_handshake;  /* padlock's engine completed TLS 1.3 */
 	char engine_detail[320]; /* what it negotiated, or why it failed */
 	uint16_t engine_suite, engine_group, engine_sigscheme;
+	size_t engine_tickets;  /* NewSessionTickets the server sent after
+				   the engine's handshake (TLS 1.3
+				   resumption) */
 
 	/* 4 */
 	uint16_t legacy_version; /* the version TLS <= 1.2 suites were listed
@@ -181,6 +184,10 @@ typedef struct {
 	bool suites_truncated;  /* the enumeration stopped early */
 	pl_check_order_t order;
 	bool secure_renegotiation;
+	uint16_t legacy_groups[PL_CHECK_GROUPS_MAX]; /* the ECDHE groups the
+				   server accepts at legacy_version, each
+				   probed alone */
+	size_t legacy_group_count;
 	uint16_t tls13_suites[PL_CHECK_GROUPS_MAX];
 	size_t tls13_suite_count;
 	uint16_t tls13_groups[PL_CHECK_GROUPS_MAX];

@@ -6,6 +6,7 @@
  * check_cert.c, check_http.c, check_grade.c; check_json.c writes the JSON.
  */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +201,75 @@ int check_timeout(struct check_run *run)
 		return 0;
 	}
 	return left < run->opt.timeout_ms ? (int)left : run->opt.timeout_ms;
+}
+
+/* ---- probes at once --------------------------------------------------------- */
+
+struct probe_job {
+	const char *ip;
+	uint16_t port;
+	const pl_probe_offer_t *offer;
+	int timeout_ms;
+	pl_probe_result_t *res;
+	int rc;
+	pthread_t thread;
+	bool started;
+};
+
+static void *probe_job_run(void *arg)
+{
+	struct probe_job *j = arg;
+
+	j->rc = pl_probe_hello(j->ip, j->port, j->offer, j->timeout_ms, j->res);
+	return NULL;
+}
+
+bool check_probe_batch(struct check_run *run, const pl_probe_offer_t *offers,
+		       pl_probe_result_t *res, size_t n)
+{
+	struct probe_job *jobs = calloc(n, sizeof *jobs);
+	int timeout = check_timeout(run);
+	bool ok = true;
+
+	memset(res, 0, n * sizeof *res);
+	if (jobs == NULL || timeout == 0) {
+		run->nomem = run->nomem || jobs == NULL;
+		free(jobs);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		jobs[i] = (struct probe_job){ .ip = run->r->tested_ip,
+					      .port = run->r->port,
+					      .offer = &offers[i],
+					      .timeout_ms = timeout,
+					      .res = &res[i] };
+		/* Without a thread, the probe runs here: slower, not wrong. */
+		jobs[i].started = pthread_create(&jobs[i].thread, NULL,
+						 probe_job_run, &jobs[i]) == 0;
+		if (!jobs[i].started)
+			probe_job_run(&jobs[i]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i].started)
+			pthread_join(jobs[i].thread, NULL);
+		ok = ok && jobs[i].rc == PL_OK;
+	}
+	free(jobs);
+	if (!ok) {
+		for (size_t i = 0; i < n; i++)
+			pl_probe_result_free(&res[i]);
+		run->nomem = true;
+	}
+	return ok;
+}
+
+const char *check_skip_reason(const struct check_run *run)
+{
+	if (run->silent)
+		return "the server answered no ClientHello";
+	if (run->out_of_time)
+		return "the run's time ran out first";
+	return "the server accepted no version of TLS";
 }
 
 bool check_is_ipv6(const char *ip)

@@ -224,6 +224,11 @@ void check_step_certificate(struct check_run *run)
 				  PL_CHECK_FAILURE, "cert.unavailable", -1, "",
 				  "no certificate could be obtained from the "
 				  "server");
+		else
+			check_add(run, PL_CHECK_STEP_CERTIFICATE, PL_CHECK_INFO,
+				  "cert.skipped", -1, "",
+				  "no certificate to judge: %s",
+				  check_skip_reason(run));
 		goto out;
 	}
 	check_progress(run, PL_CHECK_STEP_CERTIFICATE, "judging the chain");

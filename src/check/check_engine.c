@@ -139,17 +139,40 @@ static int make_config(pl_tls_config_t **out)
 	return pl_tls_config_set_alpn(cfg, "http/1.1");
 }
 
+/* Session resumption as the engine's handshake saw it: TLS 1.3 tickets
+ * (RFC 8446 4.6.1). TLS 1.2 session IDs and tickets are not probed. */
+static void report_resumption(struct check_run *run)
+{
+	size_t n = run->r->engine_tickets;
+
+	if (n > 0)
+		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_OK,
+			  "session.tickets", -1, "",
+			  "the server sent %zu TLS 1.3 session ticket%s: a "
+			  "returning client can resume without a full handshake",
+			  n, n == 1 ? "" : "s");
+	else
+		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_INFO,
+			  "session.no-tickets", -1,
+			  "turn session tickets on (nginx 'ssl_session_tickets on;', "
+			  "OpenSSL's default)",
+			  "the server sent no TLS 1.3 session ticket: every "
+			  "connection of a returning client makes a full "
+			  "handshake (slower, more work for the server)");
+}
+
 static void report(struct check_run *run)
 {
 	pl_check_result_t *r = run->r;
 	bool tls13 = r->protocols[4].accepted == PL_CHECK_YES;
 
-	if (r->engine_handshake)
+	if (r->engine_handshake) {
 		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_OK,
 			  "protocol.engine-handshake", -1, "",
 			  "a full handshake with padlock's engine completed: %s",
 			  r->engine_detail);
-	else if (tls13)
+		report_resumption(run);
+	} else if (tls13)
 		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_FAILURE,
 			  "protocol.engine-failed", -1,
 			  "run 'padlock get -v https://HOST:PORT/' to see the "
@@ -202,6 +225,9 @@ void check_engine_handshake(struct check_run *run)
 	if (io.timeout_ms > 0 && pl_client_handshake(&io) == PL_OK) {
 		keep_negotiated(run, conn);
 		fetch_head(run, &io);
+		/* NewSessionTickets come after the handshake, read with the
+		 * answer. */
+		r->engine_tickets = pl_tls_ticket_count(conn);
 	} else {
 		snprintf(r->engine_detail, sizeof r->engine_detail, "%.300s",
 			 io.err[0] != '\0' ? io.err : "the run's time ran out");

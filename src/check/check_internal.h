@@ -34,6 +34,10 @@ struct check_run {
 	int https_status;
 	char hsts[512];              /* the first Strict-Transport-Security */
 	bool hsts_seen;
+
+	/* Step 3's first probe got no answer at all: the server accepts TCP
+	 * and says nothing, so what needs an answer is skipped. */
+	bool silent;
 };
 
 /* Appends a finding; message and fix are printf formats (fix "" for
@@ -56,6 +60,20 @@ void check_progress(struct check_run *run, pl_check_step_t step,
  * is left of the run; 0 once the run's time is over (then out_of_time is
  * set and the caller skips the probe). */
 int check_timeout(struct check_run *run);
+
+/* Runs n independent probes of the tested address at once, each on its
+ * own thread, all within one timeout (check_timeout), so that a batch
+ * takes as long as its slowest probe. res[i] gets the answer to offers[i]
+ * (the caller frees each with pl_probe_result_free). False when they
+ * could not run: the run's time is over (out_of_time) or an offer could
+ * not be made (nomem); res is then zeroed. */
+bool check_probe_batch(struct check_run *run, const pl_probe_offer_t *offers,
+		       pl_probe_result_t *res, size_t n);
+
+/* Why a step that needs a TLS answer found nothing to look at: "the
+ * server answered no ClientHello", "the run's time ran out first", "the
+ * server accepted no version of TLS". */
+const char *check_skip_reason(const struct check_run *run);
 
 /* Whether the target's address is an IPv6 literal. */
 bool check_is_ipv6(const char *ip);

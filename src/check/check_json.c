@@ -157,6 +157,8 @@ static const char *order_name(pl_check_order_t o)
 	}
 }
 
+static json_t *names(const uint16_t *v, size_t n, bool groups, bool *ok);
+
 static json_t *legacy(const pl_check_result_t *r, bool *ok)
 {
 	json_t *o = json_object(), *list = json_array();
@@ -175,6 +177,8 @@ static json_t *legacy(const pl_check_result_t *r, bool *ok)
 	set(o, "accepted", list, ok);
 	set(o, "complete", json_boolean(!r->suites_truncated), ok);
 	set(o, "server_order", str_or_null(order_name(r->order)), ok);
+	set(o, "groups", names(r->legacy_groups, r->legacy_group_count, true, ok),
+	    ok);
 	set(o, "secure_renegotiation", r->legacy_version != 0
 		    ? json_boolean(r->secure_renegotiation) : json_null(), ok);
 	return o;
@@ -223,6 +227,9 @@ static json_t *handshake(const pl_check_result_t *r, bool *ok)
 	}
 	set(o, "completed", json_boolean(r->engine_handshake), ok);
 	set(o, "detail", str_or_null(r->engine_detail), ok);
+	set(o, "session_tickets", r->engine_handshake
+		    ? json_integer((json_int_t)r->engine_tickets) : json_null(),
+	    ok);
 	if (!r->engine_handshake) {
 		set(o, "version", json_null(), ok);
 		set(o, "suite", json_null(), ok);

@@ -99,47 +99,83 @@ static pl_check_answer_t judge(uint16_t offered, const pl_probe_result_t *res)
 	}
 }
 
-static void probe_version(struct check_run *run, pl_check_protocol_t *p,
-			  const uint16_t *suites, size_t n_suites)
+/* The ClientHello of one version's probe: every suite of that version. */
+static pl_probe_offer_t version_offer(struct check_run *run, uint16_t version,
+				      const uint16_t *suites, size_t n_suites)
 {
 	static const uint16_t tls13_share[] = { PL_GROUP_X25519 };
-	pl_check_result_t *r = run->r;
 	pl_probe_offer_t offer = {
-		.version = p->version,
+		.version = version,
 		.suites = suites,
 		.n_suites = n_suites,
 		.groups = offer_groups,
 		.n_groups = sizeof offer_groups / sizeof offer_groups[0],
-		.sni = r->sni[0] != '\0' ? r->sni : NULL,
+		.sni = run->r->sni[0] != '\0' ? run->r->sni : NULL,
 		.status_request = true,
 	};
-	pl_probe_result_t res;
-	int timeout = check_timeout(run);
 
-	if (timeout == 0)
-		return;
-	if (p->version == PL_TLS_VERSION_13) {
+	if (version == PL_TLS_VERSION_13) {
 		offer.key_shares = tls13_share;
 		offer.n_key_shares = 1;
 	}
-	check_progress(run, PL_CHECK_STEP_PROTOCOLS, "%s probe",
-		       check_version_name(p->version));
-	memset(&res, 0, sizeof res);
-	if (pl_probe_hello(r->tested_ip, r->port, &offer, timeout, &res) !=
-	    PL_OK) {
-		run->nomem = true;
-		return;
-	}
-	p->accepted = judge(p->version, &res);
-	snprintf(p->detail, sizeof p->detail, "%s", res.detail);
+	return offer;
+}
+
+static void take_answer(struct check_run *run, pl_check_protocol_t *p,
+			const pl_probe_result_t *res)
+{
+	pl_check_result_t *r = run->r;
+
+	p->accepted = judge(p->version, res);
+	snprintf(p->detail, sizeof p->detail, "%s", res->detail);
 	if (p->accepted == PL_CHECK_YES && p->version < PL_TLS_VERSION_13) {
-		keep_certs(run, &res);
+		keep_certs(run, res);
 		if (r->legacy_version < p->version) {
 			r->legacy_version = p->version;
-			r->secure_renegotiation = res.secure_renegotiation;
+			r->secure_renegotiation = res->secure_renegotiation;
 		}
 	}
-	pl_probe_result_free(&res);
+}
+
+/* TLS 1.3 first and alone: a server that accepts TCP and never answers
+ * would make every other probe wait its whole timeout, so its silence
+ * here skips them. The older versions are independent of each other and
+ * go at once. */
+static void probe_versions(struct check_run *run, const uint16_t *legacy,
+			   size_t n_legacy, const uint16_t *tls13,
+			   size_t n_tls13)
+{
+	pl_check_result_t *r = run->r;
+	pl_probe_offer_t offers[5];
+	pl_probe_result_t res[5];
+
+	for (size_t i = 0; i < 5; i++) {
+		r->protocols[i].version = (uint16_t)(0x0300 + i);
+		offers[i] = i == 4 ? version_offer(run, PL_TLS_VERSION_13, tls13,
+						   n_tls13)
+				   : version_offer(run, r->protocols[i].version,
+						   legacy, n_legacy);
+	}
+	check_progress(run, PL_CHECK_STEP_PROTOCOLS, "TLS 1.3 probe");
+	if (!check_probe_batch(run, &offers[4], &res[4], 1))
+		return;
+	take_answer(run, &r->protocols[4], &res[4]);
+	run->silent = res[4].outcome == PL_PROBE_TIMEOUT;
+	pl_probe_result_free(&res[4]);
+	if (run->silent) {
+		for (size_t i = 0; i < 4; i++)
+			snprintf(r->protocols[i].detail,
+				 sizeof r->protocols[i].detail, "not probed: "
+				 "the server answered no ClientHello");
+		return;
+	}
+	check_progress(run, PL_CHECK_STEP_PROTOCOLS, "SSL 3.0 to TLS 1.2 probes");
+	if (!check_probe_batch(run, offers, res, 4))
+		return;
+	for (size_t i = 0; i < 4; i++) {
+		take_answer(run, &r->protocols[i], &res[i]);
+		pl_probe_result_free(&res[i]);
+	}
 }
 
 /* ---- findings ------------------------------------------------------------------- */
@@ -194,6 +230,20 @@ static void report_version(struct check_run *run, const pl_check_protocol_t *p)
 			  "and safer (only forward-secret AEAD suites)");
 }
 
+static void report_silent(struct check_run *run)
+{
+	check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_FAILURE,
+		  "protocol.silent", -1,
+		  "check what listens on the port ('ss -ltnp' on the server) "
+		  "and that it serves TLS there; a server that accepts and never "
+		  "answers is often overloaded, stuck, or behind a proxy whose "
+		  "backend is down",
+		  "the server accepts TCP connections on port %u but answered "
+		  "no ClientHello within %g s; the other probes and the "
+		  "handshake were skipped, since they would wait as long",
+		  (unsigned)run->r->port, run->opt.timeout_ms / 1000.0);
+}
+
 static void report_summary(struct check_run *run)
 {
 	pl_check_result_t *r = run->r;
@@ -239,19 +289,13 @@ void check_step_protocols(struct check_run *run)
 	for (size_t i = 0; i < n_table && n_tls13 < 8; i++)
 		if (t[i].flags & PL_SUITE_TLS13)
 			tls13[n_tls13++] = t[i].id;
-	for (size_t i = 0; i < 5; i++) {
-		pl_check_protocol_t *p = &r->protocols[i];
-
-		p->version = (uint16_t)(0x0300 + i);
-		if (p->version == PL_TLS_VERSION_13)
-			probe_version(run, p, tls13, n_tls13);
-		else
-			probe_version(run, p, legacy, n_legacy);
-	}
+	probe_versions(run, legacy, n_legacy, tls13, n_tls13);
 	free(legacy);
 	for (size_t i = 0; i < 5; i++)
 		report_version(run, &r->protocols[i]);
-	if (check_timeout(run) > 0)
+	if (run->silent)
+		report_silent(run);
+	else if (check_timeout(run) > 0)
 		check_engine_handshake(run);
 	report_summary(run);
 }

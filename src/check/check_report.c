@@ -22,11 +22,9 @@ struct weakness {
 	const char *why;
 };
 
+/* RSA key transport is not among them: it is the usual reason forward
+ * secrecy fails, and suite.no-forward-secrecy says so in one finding. */
 static const struct weakness weaknesses[] = {
-	{ PL_SUITE_RSA_KX, "suite.rsa-kx", PL_CHECK_FAILURE, "RSA key transport",
-	  "no forward secrecy: the premaster secret is "
-	  "encrypted with the server's key, so whoever gets that key later "
-	  "decrypts every recorded session; TLS 1.3 removed it" },
 	{ PL_SUITE_CBC, "suite.cbc", PL_CHECK_WARNING, "CBC mode",
 	  "open to padding-oracle attacks such as Lucky "
 	  "Thirteen; AEAD suites (GCM, ChaCha20-Poly1305) replace them" },
@@ -65,6 +63,27 @@ static size_t names_with(const pl_check_result_t *r, unsigned flag,
 	return count;
 }
 
+static void list_groups(const uint16_t *groups, size_t n, char *out,
+			size_t cap);
+
+/* The ECDHE groups a TLS <= 1.2 server accepts, each probed alone. */
+static void report_legacy_groups(struct check_run *run)
+{
+	pl_check_result_t *r = run->r;
+	char list[256];
+	bool ecdhe = false;
+
+	for (size_t i = 0; i < r->suite_count; i++)
+		ecdhe = ecdhe || (r->suites[i].flags & PL_SUITE_ECDHE);
+	if (!ecdhe)
+		return;
+	list_groups(r->legacy_groups, r->legacy_group_count, list, sizeof list);
+	check_add(run, PL_CHECK_STEP_SUITES, PL_CHECK_INFO, "suite.groups", -1,
+		  "", "%s ECDHE groups accepted (each offered alone): %s",
+		  check_version_name(r->legacy_version),
+		  list[0] != '\0' ? list : "none answered clearly");
+}
+
 static void report_list(struct check_run *run)
 {
 	pl_check_result_t *r = run->r;
@@ -77,9 +96,6 @@ static void report_list(struct check_run *run)
 
 		used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
 					 i > 0 ? ", " : "", s->name);
-		if (s->group != 0 && used < sizeof list)
-			used += (size_t)snprintf(list + used, sizeof list - used,
-						 " (%s)", pl_tls_group_name(s->group));
 	}
 	check_add(run, PL_CHECK_STEP_SUITES, PL_CHECK_INFO, "suite.list", -1, "",
 		  "%s: %zu suite%s accepted%s: %s",
@@ -91,6 +107,30 @@ static void report_list(struct check_run *run)
 		check_add(run, PL_CHECK_STEP_SUITES, PL_CHECK_WARNING,
 			  "suite.unclear", -1, "",
 			  "the list may be incomplete: a probe got no clear answer");
+	report_legacy_groups(run);
+}
+
+/* One finding for the suites without forward secrecy, saying how many of
+ * them are RSA key transport and what that means. */
+static void report_no_forward_secrecy(struct check_run *run, size_t n,
+				      const char *names)
+{
+	char rsa_names[2048], why[400] = "";
+	size_t rsa = names_with(run->r, PL_SUITE_RSA_KX, false, rsa_names,
+				sizeof rsa_names);
+
+	if (rsa > 0)
+		snprintf(why, sizeof why, " (%s RSA key transport: the premaster "
+			 "secret is encrypted with the server's key, so whoever "
+			 "gets that key later decrypts every recorded session; "
+			 "TLS 1.3 removed it)",
+			 rsa == n ? (n == 1 ? "it is" : "all are")
+				  : rsa == 1 ? "one is" : "some are");
+	check_add(run, PL_CHECK_STEP_SUITES, PL_CHECK_FAILURE,
+		  "suite.no-forward-secrecy", -1, SUITES_FIX,
+		  "forward secrecy does not hold for every suite: %zu accepted "
+		  "suite%s lack%s an ephemeral key exchange%s: %s", n,
+		  n == 1 ? "" : "s", n == 1 ? "s" : "", why, names);
 }
 
 static void report_weaknesses(struct check_run *run)
@@ -110,11 +150,7 @@ static void report_weaknesses(struct check_run *run)
 	}
 	n = names_with(r, PL_SUITE_FS, true, names, sizeof names);
 	if (n > 0)
-		check_add(run, PL_CHECK_STEP_SUITES, PL_CHECK_FAILURE,
-			  "suite.no-forward-secrecy", -1, SUITES_FIX,
-			  "forward secrecy does not hold for every suite: %zu "
-			  "accepted suite%s lack%s an ephemeral key exchange: %s",
-			  n, n == 1 ? "" : "s", n == 1 ? "s" : "", names);
+		report_no_forward_secrecy(run, n, names);
 	else
 		check_add(run, PL_CHECK_STEP_SUITES, PL_CHECK_OK,
 			  "suite.forward-secrecy", -1, "",

@@ -167,6 +167,92 @@ static void test_order(struct check_run *run)
 	r->order = a == b ? PL_CHECK_ORDER_SERVER : PL_CHECK_ORDER_CLIENT;
 }
 
+/* ---- TLS 1.2 groups ------------------------------------------------------------- */
+
+/* The ECDHE groups a TLS <= 1.2 server may take, each offered alone. */
+static const uint16_t ecdhe_groups[] = {
+	PL_GROUP_X25519, PL_GROUP_SECP256R1, PL_GROUP_SECP384R1,
+	0x0019 /* secp521r1 */, 0x001e /* x448 */,
+};
+
+#define ECDHE_GROUP_COUNT (sizeof ecdhe_groups / sizeof ecdhe_groups[0])
+
+/* The accepted ECDHE suites into out; whether one of them is ECDSA. */
+static size_t ecdhe_suites(const pl_check_result_t *r, uint16_t *out,
+			   bool *ecdsa)
+{
+	size_t n = 0;
+
+	*ecdsa = false;
+	for (size_t i = 0; i < r->suite_count; i++) {
+		if (!(r->suites[i].flags & PL_SUITE_ECDHE))
+			continue;
+		out[n++] = r->suites[i].id;
+		*ecdsa = *ecdsa || strstr(r->suites[i].name, "_ECDSA_") != NULL;
+	}
+	return n;
+}
+
+/* One round: each group not yet found, first in supported_groups, with
+ * the others of with behind it (RFC 8422 5.1.1: an ECDSA certificate's
+ * curve must be among the client's groups, so a P-256 server refuses a
+ * ClientHello that lists x25519 alone). */
+static void legacy_group_round(struct check_run *run, const uint16_t *suites,
+			       size_t n_suites, const uint16_t *with,
+			       size_t n_with, bool *found)
+{
+	pl_check_result_t *r = run->r;
+	uint16_t lists[ECDHE_GROUP_COUNT][ECDHE_GROUP_COUNT + 4];
+	pl_probe_offer_t offers[ECDHE_GROUP_COUNT];
+	pl_probe_result_t res[ECDHE_GROUP_COUNT];
+	size_t which[ECDHE_GROUP_COUNT], n = 0;
+
+	for (size_t i = 0; i < ECDHE_GROUP_COUNT; i++) {
+		size_t len = 0;
+
+		if (found[i])
+			continue;
+		lists[n][len++] = ecdhe_groups[i];
+		for (size_t j = 0; j < n_with; j++)
+			if (with[j] != ecdhe_groups[i])
+				lists[n][len++] = with[j];
+		offers[n] = legacy_offer(run, suites, n_suites);
+		offers[n].groups = lists[n];
+		offers[n].n_groups = len;
+		which[n++] = i;
+	}
+	if (n == 0 || !check_probe_batch(run, offers, res, n))
+		return;
+	for (size_t k = 0; k < n; k++) {
+		found[which[k]] = res[k].outcome == PL_PROBE_ACCEPTED &&
+				  res[k].version == r->legacy_version &&
+				  res[k].group == ecdhe_groups[which[k]];
+		pl_probe_result_free(&res[k]);
+	}
+}
+
+static void probe_legacy_groups(struct check_run *run)
+{
+	static const uint16_t nist[] = { PL_GROUP_SECP256R1, PL_GROUP_SECP384R1,
+					 0x0019 };
+	pl_check_result_t *r = run->r;
+	uint16_t suites[PL_CHECK_SUITES_MAX];
+	bool found[ECDHE_GROUP_COUNT] = { false }, ecdsa;
+	size_t n = ecdhe_suites(r, suites, &ecdsa);
+
+	if (n == 0)
+		return;
+	check_progress(run, PL_CHECK_STEP_SUITES, "%s groups",
+		       check_version_name(r->legacy_version));
+	legacy_group_round(run, suites, n, NULL, 0, found);
+	if (ecdsa)
+		legacy_group_round(run, suites, n, nist, 3, found);
+	for (size_t i = 0; i < ECDHE_GROUP_COUNT; i++)
+		if (found[i])
+			r->legacy_groups[r->legacy_group_count++] =
+				ecdhe_groups[i];
+}
+
 /* ---- TLS 1.3 ------------------------------------------------------------------ */
 
 static pl_probe_offer_t tls13_offer(struct check_run *run)
@@ -178,104 +264,104 @@ static pl_probe_offer_t tls13_offer(struct check_run *run)
 	return offer;
 }
 
-static void tls13_suites(struct check_run *run, const uint16_t *all,
-			 size_t n_all)
+#define TLS13_GROUP_COUNT (sizeof tls13_groups / sizeof tls13_groups[0])
+#define TLS13_PROBES_MAX (PL_CHECK_GROUPS_MAX + TLS13_GROUP_COUNT + 1)
+
+/* Each suite alone, with a key share the server can take. */
+static size_t suite_offers(struct check_run *run, const uint16_t *all,
+			   size_t n_all, pl_probe_offer_t *offers)
 {
-	pl_check_result_t *r = run->r;
-	static const uint16_t share[] = { PL_GROUP_X25519, PL_GROUP_SECP256R1,
-					  PL_GROUP_SECP384R1 };
-
-	for (size_t i = 0; i < n_all && r->tls13_suite_count < PL_CHECK_GROUPS_MAX;
-	     i++) {
-		pl_probe_offer_t offer = tls13_offer(run);
-		pl_probe_result_t res;
-
-		offer.suites = &all[i];
-		offer.n_suites = 1;
-		offer.groups = share;
-		offer.n_groups = 3;
-		offer.key_shares = share;
-		offer.n_key_shares = 1;
-		check_progress(run, PL_CHECK_STEP_SUITES, "TLS 1.3 suite %s",
-			       pl_tls_suite_name(all[i]));
-		if (!probe(run, &offer, &res))
-			return;
-		if (res.outcome == PL_PROBE_ACCEPTED &&
-		    res.version == PL_TLS_VERSION_13 && res.suite == all[i])
-			r->tls13_suites[r->tls13_suite_count++] = all[i];
-		pl_probe_result_free(&res);
+	for (size_t i = 0; i < n_all; i++) {
+		offers[i] = tls13_offer(run);
+		offers[i].suites = &all[i];
+		offers[i].n_suites = 1;
+		offers[i].groups = tls13_groups;
+		offers[i].n_groups = SHARE_GROUPS;
+		offers[i].key_shares = tls13_groups;
+		offers[i].n_key_shares = 1;
 	}
+	return n_all;
 }
 
-static void tls13_groups_accepted(struct check_run *run, const uint16_t *suites,
-				  size_t n_suites)
+/* Each group alone (with a key share when a probe can make one, else
+ * asked for through a HelloRetryRequest); then an empty key_share over
+ * the groups a probe can answer with, which the server must answer with a
+ * HelloRetryRequest (RFC 8446 4.1.1). */
+static size_t group_offers(struct check_run *run, const uint16_t *all,
+			   size_t n_all, pl_probe_offer_t *offers)
 {
-	pl_check_result_t *r = run->r;
+	size_t n = 0;
 
-	for (size_t i = 0; i < sizeof tls13_groups / sizeof tls13_groups[0];
-	     i++) {
-		pl_probe_offer_t offer = tls13_offer(run);
-		pl_probe_result_t res;
-		uint16_t g = tls13_groups[i];
-
-		offer.suites = suites;
-		offer.n_suites = n_suites;
-		offer.groups = &tls13_groups[i];
-		offer.n_groups = 1;
-		offer.key_shares = &tls13_groups[i];
-		offer.n_key_shares = i < SHARE_GROUPS ? 1 : 0;
-		check_progress(run, PL_CHECK_STEP_SUITES, "TLS 1.3 group %s",
-			       pl_tls_group_name(g));
-		if (!probe(run, &offer, &res))
-			return;
-		if (res.outcome == PL_PROBE_ACCEPTED &&
-		    res.version == PL_TLS_VERSION_13 && res.group == g &&
-		    r->tls13_group_count < PL_CHECK_GROUPS_MAX)
-			r->tls13_groups[r->tls13_group_count++] = g;
-		pl_probe_result_free(&res);
+	for (size_t i = 0; i < TLS13_GROUP_COUNT; i++, n++) {
+		offers[n] = tls13_offer(run);
+		offers[n].suites = all;
+		offers[n].n_suites = n_all;
+		offers[n].groups = &tls13_groups[i];
+		offers[n].n_groups = 1;
+		offers[n].key_shares = &tls13_groups[i];
+		offers[n].n_key_shares = i < SHARE_GROUPS ? 1 : 0;
 	}
+	offers[n] = tls13_offer(run);
+	offers[n].suites = all;
+	offers[n].n_suites = n_all;
+	offers[n].groups = tls13_groups;
+	offers[n].n_groups = SHARE_GROUPS;
+	return n + 1;
 }
 
-/* An empty key_share over the groups a probe can answer with: the server
- * must ask for one of them with a HelloRetryRequest. */
-static void tls13_hrr(struct check_run *run, const uint16_t *suites,
-		      size_t n_suites)
+static void take_hrr(pl_check_result_t *r, const pl_probe_result_t *res)
 {
-	pl_check_result_t *r = run->r;
-	pl_probe_offer_t offer = tls13_offer(run);
-	pl_probe_result_t res;
-
-	offer.suites = suites;
-	offer.n_suites = n_suites;
-	offer.groups = tls13_groups;
-	offer.n_groups = SHARE_GROUPS;
-	check_progress(run, PL_CHECK_STEP_SUITES, "TLS 1.3 HelloRetryRequest");
-	if (!probe(run, &offer, &res))
-		return;
-	if (res.outcome == PL_PROBE_ACCEPTED && res.hrr) {
+	if (res->outcome == PL_PROBE_ACCEPTED && res->hrr) {
 		r->hrr = PL_CHECK_YES;
-		r->hrr_group = res.group;
-	} else if (res.outcome == PL_PROBE_ALERT ||
-		   res.outcome == PL_PROBE_CLOSED) {
+		r->hrr_group = res->group;
+	} else if (res->outcome == PL_PROBE_ALERT ||
+		   res->outcome == PL_PROBE_CLOSED) {
 		r->hrr = PL_CHECK_NO;
 	} else {
 		r->hrr = PL_CHECK_UNCLEAR;
 	}
-	pl_probe_result_free(&res);
 }
 
+/* The suites, the groups and the HelloRetryRequest: independent probes,
+ * sent at once. */
 static void probe_tls13(struct check_run *run)
 {
-	size_t n_table, n_all = 0;
+	pl_check_result_t *r = run->r;
+	size_t n_table, n_all = 0, n;
 	const pl_suite_info_t *t = pl_suite_table(&n_table);
 	uint16_t all[PL_CHECK_GROUPS_MAX];
+	pl_probe_offer_t offers[TLS13_PROBES_MAX];
+	pl_probe_result_t res[TLS13_PROBES_MAX];
 
 	for (size_t i = 0; i < n_table && n_all < PL_CHECK_GROUPS_MAX; i++)
 		if (t[i].flags & PL_SUITE_TLS13)
 			all[n_all++] = t[i].id;
-	tls13_suites(run, all, n_all);
-	tls13_groups_accepted(run, all, n_all);
-	tls13_hrr(run, all, n_all);
+	n = suite_offers(run, all, n_all, offers);
+	n += group_offers(run, all, n_all, offers + n);
+	check_progress(run, PL_CHECK_STEP_SUITES,
+		       "TLS 1.3 suites, groups and HelloRetryRequest");
+	if (!check_probe_batch(run, offers, res, n))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		/* A HelloRetryRequest names the suite and the group it will
+		 * take: both count as accepted. */
+		bool accepted = res[i].outcome == PL_PROBE_ACCEPTED &&
+				res[i].version == PL_TLS_VERSION_13;
+
+		if (i < n_all) {
+			if (accepted && res[i].suite == all[i])
+				r->tls13_suites[r->tls13_suite_count++] = all[i];
+		} else if (i < n - 1) {
+			uint16_t g = tls13_groups[i - n_all];
+
+			if (accepted && res[i].group == g &&
+			    r->tls13_group_count < PL_CHECK_GROUPS_MAX)
+				r->tls13_groups[r->tls13_group_count++] = g;
+		} else {
+			take_hrr(r, &res[i]);
+		}
+		pl_probe_result_free(&res[i]);
+	}
 }
 
 void check_step_suites(struct check_run *run)
@@ -284,7 +370,14 @@ void check_step_suites(struct check_run *run)
 
 	if (r->legacy_version != 0 && enumerate_legacy(run))
 		test_order(run);
+	if (r->legacy_version != 0)
+		probe_legacy_groups(run);
 	if (r->protocols[4].accepted == PL_CHECK_YES)
 		probe_tls13(run);
 	check_report_suites(run);
+	if (r->legacy_version == 0 && r->protocols[4].accepted != PL_CHECK_YES)
+		check_add(run, PL_CHECK_STEP_SUITES, PL_CHECK_INFO,
+			  "suite.skipped", -1, "",
+			  "no suites or groups were probed: %s",
+			  check_skip_reason(run));
 }

@@ -102,6 +102,11 @@ int pl_cli_usage_error(const pl_cli_command_t *command, const char *sentence,
 typedef struct {
 	bool on;
 	struct timespec start; /* when the connect began */
+	/* The server's close_notify, held back: the engine reads it with the
+	 * last record of the response, before the response is parsed, so it
+	 * is printed after the response it follows (pl_cli_verbose_flush). */
+	char held[256];
+	double held_ms;
 } pl_cli_verbose_t;
 
 /* Starts the elapsed-time clock every verbose line is prefixed with. */
@@ -121,6 +126,10 @@ void pl_cli_trace(void *arg, const pl_tls_conn_t *conn, pl_tls_step_t step,
  * where the roots came from), and what became of the premaster secret. */
 void pl_cli_print_summary(pl_cli_verbose_t *v, const pl_tls_conn_t *conn,
 			  const char *trust_source, bool insecure);
+
+/* Prints the line pl_cli_trace held back (the server's close_notify), if
+ * any: after the response it follows. */
+void pl_cli_verbose_flush(pl_cli_verbose_t *v);
 
 /* The status line and headers of a response. */
 void pl_cli_print_head(pl_cli_verbose_t *v, const pl_client_response_t *r);

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -15,12 +16,14 @@
 #define DEFAULT_CONNECT_TIMEOUT_MS 10000
 #define DEFAULT_TIMEOUT_MS 30000
 #define LIST_MAX 16
+#define MAX_REDIRECTS 10 /* -L, as curl's default of 50 is more than sites need */
 
 struct get_options {
 	const char *url;
 	const char *cacert, *capath, *output;
 	const char *alpn;
 	bool verbose, insecure, help;
+	bool follow;             /* -L: follow redirects */
 	int connect_timeout_ms, timeout_ms;
 	uint16_t suites[LIST_MAX], groups[LIST_MAX];
 	size_t suite_count, group_count;
@@ -39,6 +42,8 @@ struct get_run {
 	int keylog_fd;
 	bool keylog_failed;
 	pl_client_response_t resp;
+	bool redirecting;        /* -L and a redirect came: its body is not
+				    the one asked for */
 };
 
 static const char short_usage[] =
@@ -75,6 +80,8 @@ static void print_help(void)
 	       "      --timeout S          give up when the server is silent "
 	       "for S seconds\n"
 	       "                           (default 30)\n"
+	       "  -L, --location           follow redirects (at most 10, to "
+	       "https:// only)\n"
 	       "  -h, --help               show this help\n\n"
 	       "Exit status: 0 when a response was received (whatever its "
 	       "status), 1 on\nany failure, 2 on a bad command line. "
@@ -94,7 +101,7 @@ static int usage_error(const char *sentence, const char *detail)
 enum option_id {
 	OPT_VERBOSE, OPT_OUTPUT, OPT_CACERT, OPT_CAPATH, OPT_INSECURE,
 	OPT_ALPN, OPT_SUITES, OPT_GROUPS, OPT_CONNECT_TIMEOUT, OPT_TIMEOUT,
-	OPT_HELP,
+	OPT_HELP, OPT_LOCATION,
 };
 
 static const pl_cli_option_t option_specs[] = {
@@ -109,6 +116,7 @@ static const pl_cli_option_t option_specs[] = {
 	{ "connect-timeout", 0, true, OPT_CONNECT_TIMEOUT },
 	{ "timeout", 0, true, OPT_TIMEOUT },
 	{ "help", 'h', false, OPT_HELP },
+	{ "location", 'L', false, OPT_LOCATION },
 };
 
 /* Seconds (may have decimals) into milliseconds: 0.001 to 86400. */
@@ -137,6 +145,7 @@ static int apply_option(void *ctx, const pl_cli_option_t *option,
 	case OPT_VERBOSE: o->verbose = true; break;
 	case OPT_INSECURE: o->insecure = true; break;
 	case OPT_HELP: o->help = true; break;
+	case OPT_LOCATION: o->follow = true; break;
 	case OPT_OUTPUT: o->output = value; break;
 	case OPT_CACERT: o->cacert = value; break;
 	case OPT_CAPATH: o->capath = value; break;
@@ -332,10 +341,31 @@ static int configure(struct get_run *run)
 
 /* ---- the fetch ---------------------------------------------------------------- */
 
+static void format_target(struct get_run *run);
+
 static int fail(struct get_run *run, const char *sentence)
 {
 	fprintf(stderr, "padlock: %s: %s\n", run->target, sentence);
 	return PL_CLI_EXIT_FAILED;
+}
+
+/* A failed handshake; an alert that needs explaining gets its sentence. */
+static int fail_handshake(struct get_run *run)
+{
+	char sentence[sizeof run->io.err + sizeof run->target + 200];
+
+	/* RFC 8446 6.2: protocol_version means the server speaks none of
+	 * the versions offered. */
+	if (pl_tls_alert_received(run->conn) &&
+	    pl_tls_alert(run->conn) == PL_ALERT_PROTOCOL_VERSION) {
+		snprintf(sentence, sizeof sentence,
+			 "%s: the server does not speak the TLS version padlock "
+			 "offered (%s), only older ones ('padlock check %s' "
+			 "lists the versions it accepts)", run->io.err,
+			 pl_client_version_name(PL_TLS_VERSION_13), run->target);
+		return fail(run, sentence);
+	}
+	return fail(run, run->io.err);
 }
 
 static void connect_note(void *arg, const char *text)
@@ -367,11 +397,19 @@ static int open_connection(struct get_run *run)
 	return PL_CLI_EXIT_OK;
 }
 
+static bool is_redirect(int status)
+{
+	return status == 301 || status == 302 || status == 303 ||
+	       status == 307 || status == 308;
+}
+
 static void on_head(void *arg, const pl_client_response_t *resp)
 {
 	struct get_run *run = arg;
 
 	pl_cli_print_head(&run->verbose, resp);
+	run->redirecting = run->opt.follow && is_redirect(resp->status) &&
+			   pl_client_header(resp, "Location") != NULL;
 }
 
 static int on_body(void *arg, const uint8_t *data, size_t len, char *err,
@@ -379,6 +417,8 @@ static int on_body(void *arg, const uint8_t *data, size_t len, char *err,
 {
 	struct get_run *run = arg;
 
+	if (run->redirecting)
+		return PL_OK;
 	if (fwrite(data, 1, len, run->out) != len) {
 		snprintf(err, err_len, "cannot write the body to %s: %s",
 			 run->opt.output != NULL ? run->opt.output : "stdout",
@@ -395,13 +435,14 @@ static int fetch(struct get_run *run)
 
 	rc = pl_client_handshake(&run->io);
 	if (rc != PL_OK)
-		return fail(run, run->io.err);
+		return fail_handshake(run);
 	pl_cli_print_summary(&run->verbose, run->conn, trust_source(&run->opt),
 			     run->opt.insecure);
 	snprintf(request, sizeof request, "GET %s HTTP/1.1", run->url.path);
 	pl_cli_verbose_line(&run->verbose, "HTTP request →", request);
 	rc = pl_client_get(&run->io, &run->url, &run->resp, on_head, on_body,
 			   run);
+	pl_cli_verbose_flush(&run->verbose);
 	if (rc != PL_OK)
 		return fail(run, run->io.err);
 	if (pl_client_close(&run->io) != PL_OK)
@@ -412,6 +453,89 @@ static int fetch(struct get_run *run)
 		pl_cli_verbose_line(&run->verbose, "close_notify →",
 				    "the connection is closed");
 	return PL_CLI_EXIT_OK;
+}
+
+/* The absolute https:// URL a Location names, relative to the URL just
+ * fetched (RFC 9110 10.2.2, RFC 3986 5.2: an absolute URL, "//host/path",
+ * "/path", or a path relative to the current one), into out. */
+static void resolve_location(const pl_client_url_t *base, const char *location,
+			     char *out, size_t cap)
+{
+	size_t dir;
+
+	if (strstr(location, "://") != NULL &&
+	    strcspn(location, "/?#") > strcspn(location, ":"))
+		snprintf(out, cap, "%s", location);
+	else if (strncmp(location, "//", 2) == 0)
+		snprintf(out, cap, "https:%s", location);
+	else if (location[0] == '/')
+		snprintf(out, cap, "https://%s%s", base->authority, location);
+	else {
+		dir = strcspn(base->path, "?");
+		while (dir > 0 && base->path[dir - 1] != '/')
+			dir--;
+		snprintf(out, cap, "https://%s%.*s%s", base->authority,
+			 (int)dir, base->path, location);
+	}
+}
+
+/* After a redirect with -L: the next URL in run->url, the connection
+ * closed. PL_CLI_EXIT_OK to fetch again, else a failure said. */
+static int next_hop(struct get_run *run, int hops)
+{
+	const char *location = pl_client_header(&run->resp, "Location");
+	char next[sizeof run->url.path + 600], err[PL_CLIENT_ERR_MAX];
+	char sentence[sizeof next + PL_CLIENT_ERR_MAX + 100];
+
+	for (const char *c = location; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x21 || (unsigned char)*c >= 0x7f)
+			return fail(run, "the server redirects to a Location "
+				    "with spaces, control characters or "
+				    "non-ASCII bytes, which padlock get does "
+				    "not follow");
+	if (hops == MAX_REDIRECTS) {
+		snprintf(sentence, sizeof sentence, "stopped after %d redirects "
+			 "(the last to %s): a redirect loop?", MAX_REDIRECTS,
+			 location);
+		return fail(run, sentence);
+	}
+	resolve_location(&run->url, location, next, sizeof next);
+	if (strncasecmp(next, "https://", 8) != 0) {
+		snprintf(sentence, sizeof sentence, "the server redirects (%d) "
+			 "to %s; padlock get follows only https:// redirects, "
+			 "since it does not speak plain HTTP", run->resp.status,
+			 next);
+		return fail(run, sentence);
+	}
+	if (pl_client_parse_url(next, &run->url, err, sizeof err) != PL_OK) {
+		snprintf(sentence, sizeof sentence, "the server redirects to "
+			 "'%s', which padlock get cannot follow: %s", next, err);
+		return fail(run, sentence);
+	}
+	pl_cli_verbose_line(&run->verbose, "redirect →", next);
+	pl_tls_conn_free(run->conn);
+	run->conn = NULL;
+	close(run->io.fd);
+	run->io.fd = -1;
+	run->io.tcp_closed = false;
+	format_target(run);
+	return PL_CLI_EXIT_OK;
+}
+
+/* The fetch, and with -L the fetches of the redirects after it. */
+static int fetch_following(struct get_run *run)
+{
+	int rc = PL_CLI_EXIT_OK;
+
+	for (int hops = 0; rc == PL_CLI_EXIT_OK; hops++) {
+		rc = open_connection(run);
+		if (rc == PL_CLI_EXIT_OK)
+			rc = fetch(run);
+		if (rc != PL_CLI_EXIT_OK || !run->redirecting)
+			break;
+		rc = next_hop(run, hops);
+	}
+	return rc;
 }
 
 static int open_output(struct get_run *run)
@@ -487,9 +611,7 @@ int pl_cli_get(int argc, char **argv)
 			print_help();
 		goto out;
 	}
-	rc = open_connection(run);
-	if (rc == PL_CLI_EXIT_OK)
-		rc = fetch(run);
+	rc = fetch_following(run);
 	if (run->out != NULL && close_output(run) != PL_CLI_EXIT_OK)
 		rc = PL_CLI_EXIT_FAILED;
 out:

@@ -79,14 +79,11 @@ void pl_cli_print_safe(FILE *f, const char *text)
 	}
 }
 
-void pl_cli_verbose_line(pl_cli_verbose_t *v, const char *head,
-			 const char *text)
+static void line_at(double ms, const char *head, const char *text)
 {
 	size_t width = columns(head);
 
-	if (!v->on)
-		return;
-	fprintf(stderr, "%8.1f ms  %s", elapsed_ms(v), head);
+	fprintf(stderr, "%8.1f ms  %s", ms, head);
 	if (text != NULL && text[0] != '\0') {
 		for (; width < HEAD_WIDTH; width++)
 			fputc(' ', stderr);
@@ -95,6 +92,20 @@ void pl_cli_verbose_line(pl_cli_verbose_t *v, const char *head,
 	}
 	fputc('\n', stderr);
 	fflush(stderr);
+}
+
+void pl_cli_verbose_line(pl_cli_verbose_t *v, const char *head,
+			 const char *text)
+{
+	if (v->on)
+		line_at(elapsed_ms(v), head, text);
+}
+
+void pl_cli_verbose_flush(pl_cli_verbose_t *v)
+{
+	if (v->on && v->held[0] != '\0')
+		line_at(v->held_ms, "← alert", v->held);
+	v->held[0] = '\0';
 }
 
 /* ---- trace ---------------------------------------------------------------- */
@@ -143,6 +154,12 @@ void pl_cli_trace(void *arg, const pl_tls_conn_t *conn, pl_tls_step_t step,
 		head = "alert →";
 	else if (step == PL_STEP_ALERT && strncmp(text, "peer sent", 9) == 0)
 		head = "← alert";
+	if (step == PL_STEP_ALERT && strstr(text, "close_notify") != NULL &&
+	    strcmp(head, "← alert") == 0 && pl_tls_handshake_done(conn)) {
+		snprintf(v->held, sizeof v->held, "%s", text);
+		v->held_ms = elapsed_ms(v);
+		return;
+	}
 	pl_cli_verbose_line(v, head, text);
 }
 
@@ -172,21 +189,36 @@ static void cert_field(const char *name, const char *value)
 	fputc('\n', stderr);
 }
 
+/* A span of seconds to the nearest day ("397 days", "1 day"), or in hours
+ * under a day: a 397-day certificate shows 397 a minute after its start,
+ * not 396. */
+static void span_text(long long seconds, char *out, size_t cap)
+{
+	long long days = (seconds + SECONDS_PER_DAY / 2) / SECONDS_PER_DAY;
+	long long hours = (seconds + 1800) / 3600;
+
+	if (seconds < SECONDS_PER_DAY)
+		snprintf(out, cap, "%lld hour%s", hours, hours == 1 ? "" : "s");
+	else
+		snprintf(out, cap, "%lld day%s", days, days == 1 ? "" : "s");
+}
+
 /* "2025-01-01 ... UTC to 2025-03-01 ... UTC (59 days left)". */
 static void validity(const pl_x509_info_t *info, time_t now, char *out,
 		     size_t cap)
 {
-	char from[40], to[40], left[64];
-	long long days = ((long long)info->not_after - now) / SECONDS_PER_DAY;
+	char from[40], to[40], left[64], span[32];
+	long long rest = (long long)info->not_after - now;
 
 	format_time(info->not_before, from, sizeof from);
 	format_time(info->not_after, to, sizeof to);
+	span_text(rest < 0 ? -rest : rest, span, sizeof span);
 	if (now < info->not_before)
 		snprintf(left, sizeof left, "NOT VALID YET");
 	else if (now > info->not_after)
-		snprintf(left, sizeof left, "EXPIRED %lld days ago", -days);
+		snprintf(left, sizeof left, "EXPIRED %s ago", span);
 	else
-		snprintf(left, sizeof left, "%lld days left", days);
+		snprintf(left, sizeof left, "%s left", span);
 	snprintf(out, cap, "%s to %s (%s)", from, to, left);
 }
 
@@ -204,7 +236,11 @@ static void print_certificate(const pl_x509_chain_t *chain, size_t i,
 	fprintf(stderr, "    [%zu]%s\n", i,
 		i == 0 ? " the server's own certificate (leaf)"
 		       : info.is_ca ? " a CA certificate" : "");
-	cert_field("subject", info.subject);
+	/* An empty subject is allowed when the names are in the SAN (RFC
+	 * 5280 4.2.1.6): say so rather than print nothing. */
+	cert_field("subject", info.subject[0] != '\0'
+				      ? info.subject
+				      : "(empty: the names below identify it)");
 	snprintf(line, sizeof line, "%s%s", info.issuer,
 		 info.self_signed ? " (self-signed)" : "");
 	cert_field("issuer", line);

@@ -564,10 +564,14 @@ static int handle_certificate(pl_tls_conn_t *c, pl_reader_t *body)
 				   "server certificate does not parse: %s", text);
 	pl_x509_info_t info;
 	if (pl_x509_chain_info(c->peer_chain, 0, &info) == PL_OK)
+		/* An empty subject (names in the SAN only) is not shown
+		 * as ''. */
 		pl_tls_trace(c, PL_STEP_CERTIFICATE,
 			     "Certificate received: %zu certificate%s; the "
-			     "server's is '%s' for %s, issued by '%s'",
-			     n, n == 1 ? "" : "s", info.subject, info.names,
+			     "server's is %s%s%sfor %s, issued by '%s'",
+			     n, n == 1 ? "" : "s",
+			     info.subject[0] != '\0' ? "'" : "", info.subject,
+			     info.subject[0] != '\0' ? "' " : "", info.names,
 			     info.issuer);
 	c->state = ST_CLIENT_WAIT_CV;
 	return verify_chain(c);

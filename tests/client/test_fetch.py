@@ -97,8 +97,11 @@ def serve_one(listener, ctx, response, ending, done):
             conn.close()
 
 
-def run_case(tmp, ctx, case):
-    name, response, ending, want_exit, want_out, want_err = case
+def get_once(ctx, args, response=b"HTTP/1.1 200 OK\r\nContent-Length: 2"
+             b"\r\n\r\nok", ending="notify"):
+    """padlock get ARGS https://localhost:PORT/ against one Python ssl
+    server on ctx that answers response and ends as ending says; (the
+    finished process, PORT)."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
@@ -108,13 +111,19 @@ def run_case(tmp, ctx, case):
     server = threading.Thread(target=serve_one,
                               args=(listener, ctx, response, ending, done))
     server.start()
-    proc = subprocess.run([PADLOCK, "get", "--timeout", "1", "--cacert",
-                           os.path.join(tmp, "c.pem"),
-                           "https://localhost:%d/" % port],
+    proc = subprocess.run([PADLOCK, "get"] + args +
+                          ["https://localhost:%d/" % port],
                           capture_output=True, timeout=30)
     done.set()
     server.join()
     listener.close()
+    return proc, port
+
+
+def run_case(tmp, ctx, case):
+    name, response, ending, want_exit, want_out, want_err = case
+    proc, port = get_once(ctx, ["--timeout", "1", "--cacert",
+                                os.path.join(tmp, "c.pem")], response, ending)
     err = proc.stderr.decode(errors="replace")
     ok = (proc.returncode == want_exit and proc.stdout == want_out and
           want_err in err and (want_exit == 0) == (err == ""))
@@ -161,6 +170,135 @@ def command_line_cases():
     print("ok  " if failures == 0 else "FAIL", "command_line")
 
 
+def issue14_cases(tmp):
+    """What a new user tripped over in padlock get (issue 14)."""
+    global failures
+    before = failures
+    # A certificate whose names are in the SAN only (an empty subject, as
+    # Caddy's local leaves have), valid 30 days from now.
+    cert, key = os.path.join(tmp, "e.pem"), os.path.join(tmp, "ek.pem")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+         "ec_paramgen_curve:P-256", "-nodes", "-subj", "/",
+         "-addext", "subjectAltName=DNS:localhost", "-keyout", key, "-out",
+         cert, "-days", "30"], check=True, capture_output=True)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    proc, _ = get_once(ctx, ["-v", "--cacert", cert])
+    rc, err = proc.returncode, proc.stderr.decode(errors="replace")
+    check(rc == 0, "-v: exit %d: %r" % (rc, err))
+    # Days left are not floored: 30 days a moment after issue, not 29.
+    check("(30 days left)" in err, "days left: %r" % err)
+    check("the server's is ''" not in err and "the server's is for localhost"
+          in err, "empty subject in the trace: %r" % err)
+    check("subject       (empty: the names below identify it)" in err,
+          "empty subject in the chain: %r" % err)
+    # The server's close_notify comes after the response it follows.
+    response, notify = err.find("← HTTP response"), err.find(
+        "peer sent close_notify")
+    check(0 <= response < notify, "close_notify before the response: %r"
+          % err)
+    # A server without TLS 1.3 refuses with protocol_version: say what it
+    # means.
+    ctx12 = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx12.maximum_version = ssl.TLSVersion.TLSv1_2
+    ctx12.load_cert_chain(cert, key)
+    proc, _ = get_once(ctx12, ["--cacert", cert])
+    rc, err = proc.returncode, proc.stderr.decode(errors="replace")
+    check(rc == 1 and "protocol_version" in err and "does not speak the TLS "
+          "version padlock offered (TLS 1.3)" in err,
+          "protocol_version: exit %d, %r" % (rc, err))
+    print("ok  " if failures == before else "FAIL", "issue14")
+
+
+class RedirectServer:
+    """A Python ssl server answering each GET by its path: a chain of
+    redirects (relative, absolute, scheme-relative), a loop, and one to
+    plain http."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.listener.settimeout(0.2)
+        self.port = self.listener.getsockname()[1]
+        self.paths = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def answer(self, path):
+        here = "localhost:%d" % self.port
+        moves = {"/a": "/dir/b", "/dir/b": "c?x=1",
+                 "/dir/c?x=1": "https://%s/d" % here, "/d": "//%s/end" % here,
+                 "/loop": "/loop", "/plain": "http://%s/end" % here}
+        if path in moves:
+            body = b"moved"
+            return (b"HTTP/1.1 301 Moved\r\nLocation: %s\r\nContent-Length: "
+                    b"%d\r\n\r\n%s" % (moves[path].encode(), len(body), body))
+        return b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone"
+
+    def _serve(self):
+        while not self.stop.is_set():
+            try:
+                raw, _ = self.listener.accept()
+            except OSError:
+                continue
+            try:
+                raw.settimeout(10)
+                conn = self.ctx.wrap_socket(raw, server_side=True)
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    data = conn.recv(4096)
+                    if not data:
+                        break
+                    request += data
+                path = request.split(b" ")[1].decode() if request else ""
+                self.paths.append(path)
+                conn.sendall(self.answer(path))
+                conn.unwrap()
+                conn.close()
+            except (OSError, ssl.SSLError, IndexError):
+                raw.close()
+
+    def close(self):
+        self.stop.set()
+        self.thread.join()
+        self.listener.close()
+
+
+def redirect_cases(tmp, ctx):
+    """-L follows redirects (issue 14): at most 10, https:// only."""
+    global failures
+    before = failures
+    srv = RedirectServer(ctx)
+    base = "https://localhost:%d" % srv.port
+    cacert = ["--cacert", os.path.join(tmp, "c.pem")]
+    try:
+        def get(*args):
+            return subprocess.run([PADLOCK, "get"] + cacert + list(args),
+                                  capture_output=True, timeout=60)
+        p = get(base + "/a")
+        check(p.returncode == 0 and p.stdout == b"moved",
+              "without -L, the redirect itself: %r" % p.stdout)
+        del srv.paths[:]
+        p = get("-L", base + "/a")
+        check(p.returncode == 0 and p.stdout == b"done" and not p.stderr,
+              "-L: exit %d, %r, %r" % (p.returncode, p.stdout, p.stderr))
+        check(srv.paths == ["/a", "/dir/b", "/dir/c?x=1", "/d", "/end"],
+              "the hops: %r" % srv.paths)
+        p = get("-L", base + "/loop")
+        check(p.returncode == 1 and b"stopped after 10 redirects" in p.stderr
+              and p.stdout == b"", "loop: %r" % p.stderr)
+        p = get("--location", base + "/plain")
+        check(p.returncode == 1 and b"follows only https:// redirects" in
+              p.stderr, "to http: %r" % p.stderr)
+    finally:
+        srv.close()
+    print("ok  " if failures == before else "FAIL", "redirects")
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
@@ -176,6 +314,8 @@ def main():
         for case in CASES:
             run_case(tmp, ctx, case)
         command_line_cases()
+        issue14_cases(tmp)
+        redirect_cases(tmp, ctx)
     print("%d failed" % failures)
     return 1 if failures else 0
 
