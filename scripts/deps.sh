@@ -7,9 +7,9 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libssl-dev openssl
-  libjansson-dev libsystemd-dev libconfuse-dev
+  libjansson-dev libsystemd-dev libconfuse-dev libseccomp-dev
   clang libclang-rt-14-dev llvm
-  gnutls-bin curl python3 tshark faketime
+  gnutls-bin curl python3 tshark faketime gdb
   ca-certificates iproute2
   libnss3-tools chromium
   testssl.sh nftables iptables

@@ -71,6 +71,15 @@ int pl_srv_log_open(const pl_srv_options_t *o, char *err, size_t err_len)
 	return PL_OK;
 }
 
+int pl_srv_log_chown(uid_t uid, gid_t gid)
+{
+	if (error_fd > 2 && fchown(error_fd, uid, gid) < 0)
+		return PL_ERR_IO;
+	if (access_fd > 2 && !access_off && fchown(access_fd, uid, gid) < 0)
+		return PL_ERR_IO;
+	return PL_OK;
+}
+
 void pl_srv_log_close(void)
 {
 	if (error_fd > 2)

@@ -16,6 +16,7 @@
 
 #include <stdarg.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "padlock/server.h"
 #include "padlock/tls.h"
@@ -53,6 +54,28 @@ void pl_srv_runtime_free(pl_srv_runtime_t *rt);
 /* The site for a host name (Host header without port, or SNI). */
 const pl_srv_rsite_t *pl_srv_site_for(const pl_srv_runtime_t *rt,
 				      const char *host, size_t len);
+/* The site that has host among its names, or NULL. */
+const pl_srv_rsite_t *pl_srv_site_named(const pl_srv_runtime_t *rt,
+					const char *host, size_t len);
+
+/* ---- the host a request names (host.c) ------------------------------------- */
+
+/* The site for req: by the host it names (pl_http_request_host: an
+ * absolute-form target first, RFC 9112 3.2.2), else by sni (may be
+ * NULL), else the default site. */
+const pl_srv_rsite_t *pl_srv_site_of_request(const pl_srv_runtime_t *rt,
+					     const pl_http_request_t *req,
+					     const char *sni);
+/* The host req names as a C string into out (for the logs); "" when
+ * none. */
+void pl_srv_request_host_str(const pl_http_request_t *req, char *out,
+			     size_t cap);
+/* Port 80's answer: a redirect to https on https_port. With site names
+ * configured, only a host some site serves is kept; any other (an IP
+ * address, a stranger's name) goes to the default site's first name.
+ * Without names, the request's own host (today's behaviour). */
+int pl_srv_redirect(const pl_srv_runtime_t *rt, const pl_http_request_t *req,
+		    int https_port, time_t now, pl_http_reply_t *reply);
 
 /* ---- listeners ------------------------------------------------------------- */
 
@@ -80,6 +103,33 @@ int pl_srv_listen(pl_srv_listeners_t *ls, const char *addr, int port,
 		  int *err_no);
 void pl_srv_listeners_close(pl_srv_listeners_t *ls);
 
+/* ---- the workers' user and sandbox (privdrop.c, seccomp.c) ----------------- */
+
+typedef struct {
+	bool drop;      /* started as root: become uid/gid in each worker */
+	bool chosen;    /* the default user, not --user */
+	uid_t uid;
+	gid_t gid;
+	char user[64];
+	char group[64];
+} pl_srv_identity_t;
+
+/* Who the workers run as: --user, or when started as root without it,
+ * padlock if that user exists, else nobody. Refuses root (unless
+ * --unsafe-root-workers) and --user without root, with one sentence in
+ * err. */
+int pl_srv_identity_resolve(const pl_srv_options_t *o, pl_srv_identity_t *id,
+			    char *err, size_t err_len);
+/* In a new worker: becomes id (no supplementary groups), drops every
+ * capability and sets PR_SET_NO_NEW_PRIVS. PL_ERR_IO with errno. */
+int pl_srv_identity_enter(const pl_srv_identity_t *id);
+
+/* Installs the worker's seccomp filter: the system calls a worker makes
+ * (its loop, OpenSSL, the file server, logs), and any other kills the
+ * process (SIGSYS). Needs PR_SET_NO_NEW_PRIVS. PL_ERR_IO with a sentence
+ * in err. */
+int pl_srv_seccomp_enter(char *err, size_t err_len);
+
 /* ---- descriptor limits (fdlimit.c) ---------------------------------------- */
 
 /* Raises the soft RLIMIT_NOFILE to the hard limit; returns the soft limit
@@ -93,6 +143,9 @@ unsigned pl_srv_conns_allowed(unsigned long nofile);
 
 /* Opens (or reopens, for SIGUSR1) the log files named in o. */
 int pl_srv_log_open(const pl_srv_options_t *o, char *err, size_t err_len);
+/* Gives the open log files to uid:gid (the workers' user, so that they
+ * can reopen them). PL_ERR_IO with errno. */
+int pl_srv_log_chown(uid_t uid, gid_t gid);
 void pl_srv_log_close(void);
 void pl_srv_log(pl_srv_log_level_t level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

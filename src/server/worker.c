@@ -387,6 +387,12 @@ int pl_srv_worker_run(const pl_srv_runtime_t *rt, const pl_srv_listeners_t *ls)
 			   strerror(errno));
 		return 1;
 	}
+	/* From here on, only the system calls the loop needs. */
+	char err[256];
+	if (pl_srv_seccomp_enter(err, sizeof(err)) != PL_OK) {
+		pl_srv_log(PL_SRV_LOG_ERROR, "worker: %s", err);
+		return 1;
+	}
 	pl_srv_log(PL_SRV_LOG_DEBUG, "worker ready");
 	for (;;) {
 		if (w.draining &&
