@@ -151,10 +151,10 @@ void pl_srv_log(pl_srv_log_level_t level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* A line a client can trigger is written at most PL_SRV_LOG_BURST times
- * per PL_SRV_LOG_INTERVAL_MS; the access log's failures are said once per
- * interval. */
+ * per PL_SRV_LOG_INTERVAL_MS (once: the next says how many were left out
+ * meanwhile); the access log's failures are said once per interval. */
 #define PL_SRV_LOG_INTERVAL_MS 5000
-#define PL_SRV_LOG_BURST 10
+#define PL_SRV_LOG_BURST 1
 
 /* One call site's limit: static, zeroed, one per line that a client can
  * repeat at will (see PL_SRV_LOG_LIMITED). */
