@@ -178,6 +178,25 @@ static int resolve_user(master_t *m)
 	return PL_OK;
 }
 
+/* A site root the workers' user cannot read would answer every request
+ * with 500: said once at start (and on reload), with the way out. */
+static void check_roots(master_t *m)
+{
+	for (size_t i = 0; i < m->opts.n_sites; i++) {
+		const pl_srv_site_t *s = &m->opts.sites[i];
+		int e = s->root ? pl_srv_identity_can_read(&m->id, s->root) : 0;
+		if (e == 0 || e == ENOENT)
+			continue; /* a missing root is said per request (503) */
+		pl_srv_log(PL_SRV_LOG_ERROR,
+			   "site %s: the workers' user %s cannot read %s (%s); "
+			   "every request would fail: give it read access "
+			   "(chmod o+rX on the root and the directories above "
+			   "it, or a group), or choose another --user",
+			   s->n_names ? s->names[0] : s->root, m->id.user,
+			   s->root, strerror(e));
+	}
+}
+
 /* Opens the logs and gives the files to the workers' user, so that a
  * worker can reopen them on SIGUSR1 (as nginx does). */
 static int open_logs(master_t *m, char *err, size_t err_len)
@@ -248,6 +267,7 @@ static void reload(master_t *m)
 	m->rt = rt;
 	m->rt.opts = &m->opts;
 	cap_connections(m);
+	check_roots(m);
 	if (m->rt.capture_steps)
 		pl_tls_config_set_trace(m->rt.tls, pl_srv_trace_step, NULL);
 	if (open_logs(m, err, sizeof(err)) != PL_OK)
@@ -357,6 +377,7 @@ static int start(master_t *m)
 	}
 	m->nofile = pl_srv_nofile_raise();
 	cap_connections(m);
+	check_roots(m);
 	if (m->opts.pid_file && write_pid_file(m->opts.pid_file))
 		return PL_ERR_IO;
 	if (m->rt.capture_steps)

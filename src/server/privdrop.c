@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "server/server_int.h"
@@ -125,4 +126,24 @@ int pl_srv_identity_enter(const pl_srv_identity_t *id)
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return PL_ERR_IO;
 	return PL_OK;
+}
+
+int pl_srv_identity_can_read(const pl_srv_identity_t *id, const char *dir)
+{
+	if (!id->drop)
+		return 0;
+	pid_t pid = fork();
+	if (pid < 0)
+		return 0; /* cannot tell: the requests will */
+	if (pid == 0) {
+		if (setgroups(0, NULL) < 0 || setgid(id->gid) < 0 ||
+		    setuid(id->uid) < 0)
+			_exit(0);
+		_exit(access(dir, R_OK | X_OK) == 0 ? 0 : errno & 0xff);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return 0;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 0;
 }

@@ -124,6 +124,10 @@ int pl_srv_identity_resolve(const pl_srv_options_t *o, pl_srv_identity_t *id,
  * capability and sets PR_SET_NO_NEW_PRIVS. PL_ERR_IO with errno. */
 int pl_srv_identity_enter(const pl_srv_identity_t *id);
 
+/* 0 when id can list and read dir (or nothing is dropped), else the
+ * errno that id would meet (checked in a short-lived child as id). */
+int pl_srv_identity_can_read(const pl_srv_identity_t *id, const char *dir);
+
 /* Installs the worker's seccomp filter: the system calls a worker makes
  * (its loop, OpenSSL, the file server, logs), and any other kills the
  * process (SIGSYS). Needs PR_SET_NO_NEW_PRIVS. PL_ERR_IO with a sentence

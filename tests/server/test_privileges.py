@@ -6,7 +6,8 @@ for each worker: every uid, no capability in any set (the bounding set
 included), PR_SET_NO_NEW_PRIVS, a seccomp filter (mode 2). The master keeps
 root and says in its log which user the workers run as. --user root is
 refused unless --unsafe-root-workers forces it, and even then the worker
-holds no capability and keeps its filter.
+holds no capability and keeps its filter. A site root the workers' user
+cannot read is said at start, not only as a 500 per request.
 
 The filter is real: gdb attaches to a worker and makes it call execve (a
 call no worker needs). The kernel kills the worker with SIGSYS, the master
@@ -46,6 +47,10 @@ def site():
 def serve(*extra, **kw):
     return Serve(["--root", site()] + localhost_leaf().args() + list(extra),
                  workers=kw.pop("workers", 2), **kw)
+
+
+def serve_root(root):
+    return Serve(["--root", root] + localhost_leaf().args(), workers=1)
 
 
 def expected_user():
@@ -104,6 +109,26 @@ def default_user():
     expect_equal(status(srv.pid)("Uid")[0], "0", "the master's uid (keeps root)")
     expect_equal(get(srv.https_port, "/index.html", closes=True).status, 200,
                  "a file served by an unprivileged worker")
+    srv.stop()
+
+
+@suite.case("a_root_the_workers_cannot_read_is_said_at_start")
+def unreadable_root():
+    require_root()
+    pw = expected_user()
+    private = os.path.join(workdir(), "private")
+    root = os.path.join(private, "site")
+    write_file(os.path.join(root, "index.html"), "<p>hidden</p>\n")
+    os.chmod(private, 0o700)
+    srv = serve_root(root)
+    expect_in("the workers' user %s cannot read %s (Permission denied); every "
+              "request would fail" % (pw.pw_name, root), srv.err(),
+              "the start-up log")
+    resp = get(srv.https_port, "/index.html", closes=True)
+    expect_equal(resp.status, 500, "status")
+    srv.wait_log(r"\[error\] \d+: 127\.0\.0\.1: 500 for /index\.html: the root "
+                 r"directory is not readable by the workers' user",
+                 "the request's error line")
     srv.stop()
 
 
