@@ -187,6 +187,9 @@ void pl_srv_log_limited(pl_srv_log_limit_t *l, pl_srv_log_level_t level,
 		pl_srv_log_limited(&pl_srv_limit_, level, __VA_ARGS__);    \
 	} while (0)
 
+/* v as people read counts: "1,873". */
+void pl_srv_log_thousands(uint64_t v, char *out, size_t cap);
+
 /* Writes the summaries of limits whose interval has ended with lines
  * left out, and the access log's losses; returns when it next has one to
  * write (UINT64_MAX: none). The worker loop calls it. */

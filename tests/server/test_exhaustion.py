@@ -155,7 +155,7 @@ def cap():
     log = log_after(srv, start)
     expect(served >= 3, "normal requests were served during the flood "
            "(%d of 3)" % served)
-    expect_re(r"connection limit \(192 per worker\) reached: \d+ "
+    expect_re(r"connection limit \(192 per worker\) reached: [\d,]+ "
               r"connection\(s\) refused", log, "the refusals, counted")
     expect(len(log) < 4096, "the error log grew by %d bytes during the flood "
            "(at most 4 KiB):\n%s" % (len(log), log[:2000]))
@@ -176,7 +176,7 @@ def emfile():
     start = len(srv.err())
     cpu0, t0 = cpu_seconds(worker), time.time()
     flood = Flood(srv.https_port, 200, refill=3.0)
-    srv.wait_log(r"accept paused \d+ time\(s\)", "the accept back-off line",
+    srv.wait_log(r"accept paused [\d,]+ time\(s\)", "the accept back-off line",
                  start=start)
     served, tries = 0, 0
     deadline = time.time() + 8
@@ -193,9 +193,9 @@ def emfile():
     print("# emfile: worker CPU %.1f%% of %.1f s wall; %d of %d normal "
           "requests served; the flood opened %d connections; the log grew "
           "by %d bytes" % (share * 100, t1 - t0, served, tries, opened, len(log)))
-    expect_re(r"accept paused \d+ time\(s\) in the last [\d.]+ s: Too many "
-              r"open files; \d+ connection\(s\) open, limit 40 descriptors; "
-              r"\d+ connection\(s\) shed", log, "the back-off line")
+    expect_re(r"accept paused [\d,]+ time\(s\) in the last [\d.]+ s: Too many "
+              r"open files; [\d,]+ connection\(s\) open, limit 40 descriptors; "
+              r"[\d,]+ connection\(s\) shed", log, "the back-off line")
     expect(len(log) < 4096, "the error log grew by %d bytes during the flood "
            "(at most 4 KiB):\n%s" % (len(log), log[:2000]))
     expect(served >= 1, "normal requests were served between back-offs "
