@@ -1,7 +1,10 @@
 /*
  * The master process: checks the configuration and certificates, binds the
  * listeners, forks the workers and supervises them. It keeps root (so a
- * reload can read root-only key files) while the workers drop to --user.
+ * reload can read root-only key files) while the workers drop to --user
+ * (by default padlock, else nobody; privdrop.c) and their seccomp filter
+ * (seccomp.c). It raises the descriptor limit and caps --max-connections
+ * to it (fdlimit.c).
  *
  *   SIGCHLD          a worker that dies is logged and replaced
  *   SIGHUP           reload: a new configuration and certificates; new
@@ -13,9 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

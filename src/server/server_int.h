@@ -6,10 +6,15 @@
  *              options, rebuilt on reload)
  *   listen.c   binding the listeners, with errors that say the way out
  *   master.c   the master process: workers, signals, reload, stop
- *   worker.c   a worker's epoll loop, accept, timers
+ *   privdrop.c who the workers run as, without capabilities
+ *   seccomp.c  the workers' system call filter
+ *   fdlimit.c  the descriptor limit, and the connections it allows
+ *   host.c     which host a request names; port 80's redirect policy
+ *   worker.c   a worker's epoll loop, accept (and its back-off), timers
  *   conn.c     one connection: TLS or plain HTTP, requests, replies
  *   timer.c    a min-heap of deadlines
- *   log.c      access and error logs
+ *   log.c      access and error logs, rate-limited where clients can
+ *              make lines
  */
 #ifndef PL_SRV_INT_H
 #define PL_SRV_INT_H
