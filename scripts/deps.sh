@@ -15,7 +15,7 @@ set -euo pipefail
 # which `make demo` shows the server to.
 runtime=(
   build-essential cmake pkg-config python3
-  libssl-dev libjansson-dev libsystemd-dev libconfuse-dev
+  libssl-dev libjansson-dev libsystemd-dev libconfuse-dev libseccomp-dev
   ca-certificates libnss3-tools curl
 )
 # What the tests add: real peers (openssl, gnutls, Python's ssl, Chromium,
@@ -23,7 +23,7 @@ runtime=(
 # valgrind, network namespaces and firewalls, man(1) for the installed
 # pages, ccache.
 tests=(
-  openssl gnutls-bin tshark faketime valgrind
+  openssl gnutls-bin tshark faketime valgrind gdb
   clang libclang-rt-14-dev llvm
   iproute2 nftables iptables
   chromium testssl.sh man-db ccache

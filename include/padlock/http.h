@@ -436,4 +436,17 @@ int pl_http_redirect(const pl_http_request_t *req, const char *default_host,
 		     int https_port, time_t now, const char *server,
 		     pl_http_reply_t *reply);
 
+/* pl_http_redirect, but to https://host whatever host the request names
+ * (a server that redirects only the names it serves sends the others to
+ * its own). 400 when host cannot go into a URL. PL_ERR_ARG for a NULL
+ * host, as pl_http_redirect otherwise. */
+int pl_http_redirect_to(const pl_http_request_t *req, const char *host,
+			int https_port, time_t now, const char *server,
+			pl_http_reply_t *reply);
+
+/* The host a request names, without its port: an absolute-form target's
+ * authority (RFC 9112 3.2.2: it wins over Host), else the Host field;
+ * empty when neither (HTTP/1.0 without Host). Points into req. */
+pl_http_str_t pl_http_request_host(const pl_http_request_t *req);
+
 #endif

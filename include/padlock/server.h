@@ -53,7 +53,9 @@ typedef struct {
 	int http_port;           /* 80; 0: no redirect listener */
 	bool ports_given;        /* false: fall back to 8443/8080 if needed */
 	int workers;             /* 0: one per core */
-	char *user;              /* drop privileges to this user */
+	char *user;              /* workers' user when started as root;
+				    NULL: padlock, else nobody */
+	bool unsafe_root_workers; /* let --user root be */
 	pl_http_limits_t limits;
 	unsigned handshake_timeout_ms; /* 10 s */
 	unsigned header_timeout_ms;    /* 10 s */

@@ -41,7 +41,9 @@ static void usage(FILE *f)
 		"  --unknown-sni default|reject\n"
 		"processes:\n"
 		"  --workers N             default: one per core\n"
-		"  --user NAME             drop root after binding\n"
+		"  --user NAME             workers' user when started as root\n"
+		"                          (default padlock, else nobody)\n"
+		"  --unsafe-root-workers   allow --user root: parsers face the network as root\n"
 		"  --pid-file FILE\n"
 		"security:\n"
 		"  --hsts SECONDS|off      Strict-Transport-Security max-age (default 63072000)\n"
@@ -68,7 +70,7 @@ enum {
 	OPT_USER, OPT_PID, OPT_HSTS, OPT_LINE, OPT_HBYTES, OPT_HCOUNT, OPT_BODY,
 	OPT_HS_TIMEOUT, OPT_HDR_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_STOP_TIMEOUT,
 	OPT_MAXCONN, OPT_ACCESS, OPT_ERROR, OPT_FORMAT, OPT_LEVEL, OPT_CONFIG,
-	OPT_CHECK, OPT_ALLOW_INVALID, OPT_HELP,
+	OPT_CHECK, OPT_ALLOW_INVALID, OPT_UNSAFE_ROOT, OPT_HELP,
 };
 
 static const struct option long_opts[] = {
@@ -103,6 +105,7 @@ static const struct option long_opts[] = {
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"check-config", no_argument, NULL, OPT_CHECK},
 	{"allow-invalid-cert", no_argument, NULL, OPT_ALLOW_INVALID},
+	{"unsafe-root-workers", no_argument, NULL, OPT_UNSAFE_ROOT},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -148,7 +151,8 @@ static int parse_flag(serve_args_t *a, int opt, const char *arg)
 			name = lo->name;
 	char flag[48];
 	snprintf(flag, sizeof(flag), "--%s", name ? name : "?");
-	if (opt != OPT_CONFIG && opt != OPT_CHECK && opt != OPT_ALLOW_INVALID)
+	if (opt != OPT_CONFIG && opt != OPT_CHECK && opt != OPT_ALLOW_INVALID &&
+	    opt != OPT_UNSAFE_ROOT)
 		a->flags_besides_config++;
 	switch (opt) {
 	case OPT_ROOT: return set(&a->root, arg) ? 0 : -1;
@@ -253,6 +257,7 @@ static int parse_flag(serve_args_t *a, int opt, const char *arg)
 	}
 	case OPT_CONFIG: return set(&o->config_file, arg) ? 0 : -1;
 	case OPT_CHECK: a->check = true; return 0;
+	case OPT_UNSAFE_ROOT: o->unsafe_root_workers = true; return 0;
 	case OPT_ALLOW_INVALID:
 		o->allow_invalid_cert = true;
 		fprintf(stderr, "padlock serve: WARNING: --allow-invalid-cert is "

@@ -163,6 +163,11 @@ static int host(struct pl_http_parser *p, pl_http_span_t value,
 		return pl_http_fail(p, 400, "the Host field appears more than once");
 	if (!pl_http_host_valid(v, len))
 		return pl_http_fail(p, 400, "the Host field is not a valid host[:port]");
+	/* RFC 9112 3.2: empty only when the target URI has no authority, and
+	 * an http or https URI always has one (RFC 9110 4.2.1, 4.2.2) */
+	if (len == 0)
+		return pl_http_fail(p, 400, "the Host field is empty, but an "
+				    "http or https target always has a host");
 	p->info.host = value;
 	return PL_OK;
 }

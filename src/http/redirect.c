@@ -115,12 +115,27 @@ static int build_location(pl_http_buf_t *loc, pl_http_str_t host, int port,
 	return pl_http_out_end(&o);
 }
 
-int pl_http_redirect(const pl_http_request_t *req, const char *default_host,
-		     int https_port, time_t now, const char *server,
-		     pl_http_reply_t *reply)
+pl_http_str_t pl_http_request_host(const pl_http_request_t *req)
+{
+	pl_http_str_t path, query, authority;
+
+	/* RFC 9112 3.2.2: an absolute-form target's authority wins over Host */
+	if (req->target_form == PL_HTTP_TARGET_ABSOLUTE) {
+		pl_http_target_split(req->target, req->target_form, &path,
+				     &query, &authority);
+		return host_without_port(authority);
+	}
+	return host_without_port(req->host);
+}
+
+/* To fixed_host when given, else to the request's own host, else to
+ * default_host. */
+static int redirect(const pl_http_request_t *req, const char *fixed_host,
+		    const char *default_host, int https_port, time_t now,
+		    const char *server, pl_http_reply_t *reply)
 {
 	pl_http_buf_t loc = PL_HTTP_BUF_INIT;
-	pl_http_str_t path, query, authority, host;
+	pl_http_str_t path, query, authority, host = {"", 0};
 	char fallback[256];
 	pl_http_answer_t a;
 	int status, ret;
@@ -139,13 +154,11 @@ int pl_http_redirect(const pl_http_request_t *req, const char *default_host,
 	if (is_acme_challenge(path))
 		return pl_http_answer_error(&a, 404, "redirect: ACME challenge path");
 
-	/* RFC 9112 3.2.2: an absolute-form target's authority wins over Host */
-	host = host_without_port(req->target_form == PL_HTTP_TARGET_ABSOLUTE
-					 ? authority
-					 : req->host);
+	if (fixed_host == NULL)
+		host = pl_http_request_host(req);
 	if (host.len == 0) {
-		host.len = default_host_for_url(default_host, fallback,
-						sizeof fallback);
+		host.len = default_host_for_url(fixed_host ? fixed_host : default_host,
+						fallback, sizeof fallback);
 		host.ptr = fallback;
 		if (host.len == 0)
 			return pl_http_answer_error(&a, 400, "redirect: no Host and no default host");
@@ -160,4 +173,20 @@ int pl_http_redirect(const pl_http_request_t *req, const char *default_host,
 		ret = pl_http_answer_redirect(&a, status, (const char *)loc.data);
 	pl_http_buf_free(&loc);
 	return ret;
+}
+
+int pl_http_redirect(const pl_http_request_t *req, const char *default_host,
+		     int https_port, time_t now, const char *server,
+		     pl_http_reply_t *reply)
+{
+	return redirect(req, NULL, default_host, https_port, now, server, reply);
+}
+
+int pl_http_redirect_to(const pl_http_request_t *req, const char *host,
+			int https_port, time_t now, const char *server,
+			pl_http_reply_t *reply)
+{
+	if (host == NULL)
+		return PL_ERR_ARG;
+	return redirect(req, host, NULL, https_port, now, server, reply);
 }

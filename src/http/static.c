@@ -229,6 +229,21 @@ static int serve_relative(const pl_http_site_t *site, pl_http_answer_t *a,
 	return send_file(a, fd, &st, rel);
 }
 
+/* The root itself cannot be opened. Gone (deleted, renamed, unmounted)
+ * or out of descriptors: 503, the site is unavailable until an operator
+ * puts it back, and nothing a client or cache should keep. Otherwise
+ * (permissions, I/O): 500. */
+static int root_error(pl_http_answer_t *a, int err)
+{
+	if (err == ENOENT || err == ENOTDIR)
+		return pl_http_answer_error(a, 503, "the root directory is missing");
+	if (err == EMFILE || err == ENFILE || err == ENOMEM)
+		return pl_http_answer_error(a, 503, "open root: out of file descriptors or memory");
+	if (err == EACCES)
+		return pl_http_answer_error(a, 500, "the root directory is not readable by the workers' user");
+	return pl_http_answer_error(a, 500, "the root directory cannot be opened");
+}
+
 int pl_http_serve_file(const pl_http_site_t *site, pl_http_answer_t *a)
 {
 	char rel[PATH_MAX + sizeof "/" INDEX_NAME];
@@ -252,7 +267,7 @@ int pl_http_serve_file(const pl_http_site_t *site, pl_http_answer_t *a)
 	 * that renames a symlink) is seen at once */
 	root_fd = open(site->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root_fd < 0)
-		return pl_http_answer_error(a, 500, "the root directory cannot be opened");
+		return root_error(a, errno);
 	ret = serve_relative(site, a, root_fd, path, rel, dir_slash);
 	close(root_fd);
 	return ret;

@@ -320,6 +320,7 @@ static const char *tls_version_name(uint16_t v)
 static void log_request(pl_srv_conn_t *c, const pl_http_request_t *req)
 {
 	pl_srv_access_t a;
+	char host[256];
 	if (!pl_srv_log_access_enabled())
 		return; /* --access-log off: no entry to build */
 	memset(&a, 0, sizeof(a));
@@ -330,7 +331,8 @@ static void log_request(pl_srv_conn_t *c, const pl_http_request_t *req)
 		a.method = req->method.ptr;
 		a.target = req->target.ptr;
 		a.version = req->version;
-		a.host = req->host.len ? req->host.ptr : NULL;
+		pl_srv_request_host_str(req, host, sizeof(host));
+		a.host = host[0] ? host : NULL;
 		a.referer = ref ? ref->ptr : NULL;
 		a.user_agent = ua ? ua->ptr : NULL;
 	}
@@ -405,26 +407,12 @@ static void answer(pl_srv_conn_t *c, const pl_http_request_t *req)
 	}
 	pl_http_reply_free(&c->reply);
 	if (c->tls == NULL) {
-		const pl_srv_rsite_t *def = pl_srv_site_for(rt, NULL, 0);
 		int port = c->kind == PL_LISTEN_HTTPS ? c->port
 						      : rt->opts->https_port;
-		ret = pl_http_redirect(req, def->n_names ? def->names[0] : NULL,
-				       port, now, "padlock", &c->reply);
+		ret = pl_srv_redirect(rt, req, port, now, &c->reply);
 	} else {
-		const char *host = req->host.ptr;
-		size_t host_len = req->host.len;
-		const char *colon = host_len && host[0] != '[' ? memchr(host, ':', host_len) : NULL;
-		if (host_len && host[0] == '[') {
-			const char *end = memchr(host, ']', host_len);
-			host_len = end ? (size_t)(end - host) + 1 : host_len;
-		} else if (colon) {
-			host_len = (size_t)(colon - host);
-		}
-		if (host_len == 0) {
-			host = pl_tls_sni(c->tls);
-			host_len = strlen(host);
-		}
-		const pl_srv_rsite_t *site = pl_srv_site_for(rt, host, host_len);
+		const pl_srv_rsite_t *site =
+			pl_srv_site_of_request(rt, req, pl_tls_sni(c->tls));
 		char *chain_text[8];
 		size_t chain_len = 0;
 		pl_http_conninfo_t info = {

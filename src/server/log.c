@@ -71,6 +71,15 @@ int pl_srv_log_open(const pl_srv_options_t *o, char *err, size_t err_len)
 	return PL_OK;
 }
 
+int pl_srv_log_chown(uid_t uid, gid_t gid)
+{
+	if (error_fd > 2 && fchown(error_fd, uid, gid) < 0)
+		return PL_ERR_IO;
+	if (access_fd > 2 && !access_off && fchown(access_fd, uid, gid) < 0)
+		return PL_ERR_IO;
+	return PL_OK;
+}
+
 void pl_srv_log_close(void)
 {
 	if (error_fd > 2)
@@ -137,8 +146,7 @@ void pl_srv_log(pl_srv_log_level_t level, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* "1,873": counts are read by people. */
-static void thousands(uint64_t v, char *out, size_t cap)
+void pl_srv_log_thousands(uint64_t v, char *out, size_t cap)
 {
 	char digits[32];
 	int n = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)v);
@@ -155,7 +163,7 @@ static void thousands(uint64_t v, char *out, size_t cap)
 static void say_left_out(pl_srv_log_limit_t *l, uint64_t now)
 {
 	char count[32];
-	thousands(l->left_out, count, sizeof(count));
+	pl_srv_log_thousands(l->left_out, count, sizeof(count));
 	pl_srv_log(l->level, "%s (%s lines like this one left out in the "
 		   "last %.1f s)", l->last, count,
 		   (double)(now - l->since_ms) / 1000.0);
@@ -178,7 +186,7 @@ void pl_srv_log_limited(pl_srv_log_limit_t *l, pl_srv_log_level_t level,
 		char suffix[96] = "";
 		if (l->left_out) {
 			char count[32];
-			thousands(l->left_out, count, sizeof(count));
+			pl_srv_log_thousands(l->left_out, count, sizeof(count));
 			snprintf(suffix, sizeof(suffix),
 				 " (%s lines like it left out before)",
 				 count);
@@ -205,7 +213,8 @@ void pl_srv_log_limited(pl_srv_log_limit_t *l, pl_srv_log_level_t level,
 static void report_access_loss(uint64_t now, bool recovered)
 {
 	char count[32];
-	thousands(access_fail.lost - access_fail.reported, count, sizeof(count));
+	pl_srv_log_thousands(access_fail.lost - access_fail.reported, count,
+			     sizeof(count));
 	if (recovered)
 		pl_srv_log(PL_SRV_LOG_ERROR,
 			   "the access log is written again; %s entr%s lost "

@@ -1,7 +1,10 @@
 /*
  * The master process: checks the configuration and certificates, binds the
  * listeners, forks the workers and supervises them. It keeps root (so a
- * reload can read root-only key files) while the workers drop to --user.
+ * reload can read root-only key files) while the workers drop to --user
+ * (by default padlock, else nobody; privdrop.c) and their seccomp filter
+ * (seccomp.c). It raises the descriptor limit and caps --max-connections
+ * to it (fdlimit.c).
  *
  *   SIGCHLD          a worker that dies is logged and replaced
  *   SIGHUP           reload: a new configuration and certificates; new
@@ -13,9 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,9 +47,7 @@ typedef struct {
 	unsigned gen;
 	int n_workers;
 	int sigfd;
-	uid_t uid;
-	gid_t gid;
-	bool drop;
+	pl_srv_identity_t id; /* who the workers run as */
 	unsigned long nofile; /* RLIMIT_NOFILE, raised to the hard limit */
 	uint64_t deaths_window_start;
 	int deaths_in_window;
@@ -62,17 +61,21 @@ static int worker_count(const pl_srv_options_t *o)
 	return n > MAX_WORKERS ? MAX_WORKERS : (int)n;
 }
 
-static void drop_privileges(master_t *m)
+static void become_worker(master_t *m)
 {
-	if (!m->drop)
-		return;
-	if (setgroups(0, NULL) < 0 || setgid(m->gid) < 0 || setuid(m->uid) < 0 ||
-	    setuid(0) == 0) {
+	pid_t parent = getppid();
+	close(m->sigfd);
+	if (pl_srv_identity_enter(&m->id) != PL_OK) {
 		pl_srv_log(PL_SRV_LOG_ERROR,
 			   "worker cannot drop privileges to %s: %s",
-			   m->opts.user, strerror(errno));
+			   m->id.user, strerror(errno));
 		_exit(1);
 	}
+	/* The worker dies with the master. Set after the uid changes, which
+	 * clears it; a master already gone is seen by getppid(). */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		_exit(0);
 }
 
 static int spawn(master_t *m)
@@ -83,10 +86,7 @@ static int spawn(master_t *m)
 		return PL_ERR_IO;
 	}
 	if (pid == 0) {
-		/* The worker dies with the master. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		close(m->sigfd);
-		drop_privileges(m);
+		become_worker(m);
 		_exit(pl_srv_worker_run(&m->rt, &m->ls));
 	}
 	for (size_t i = 0; i < sizeof(m->workers) / sizeof(m->workers[0]); i++)
@@ -135,7 +135,14 @@ static void reap(master_t *m, bool stopping)
 			m->workers[i].pid = 0;
 			if (!current || stopping)
 				break;
-			if (WIFSIGNALED(status))
+			if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+				pl_srv_log(PL_SRV_LOG_ERROR,
+					   "worker %d was killed by signal %d "
+					   "(SIGSYS): it made a system call its "
+					   "seccomp filter forbids (the kernel's "
+					   "audit log names it); starting a new one",
+					   (int)pid, WTERMSIG(status));
+			else if (WIFSIGNALED(status))
 				pl_srv_log(PL_SRV_LOG_ERROR,
 					   "worker %d was killed by signal %d; "
 					   "starting a new one",
@@ -160,6 +167,49 @@ static void reap(master_t *m, bool stopping)
 			break;
 		}
 	}
+}
+
+static int resolve_user(master_t *m)
+{
+	char err[512];
+	if (pl_srv_identity_resolve(&m->opts, &m->id, err, sizeof(err))) {
+		fprintf(stderr, "padlock: %s\n", err);
+		return PL_ERR_ARG;
+	}
+	return PL_OK;
+}
+
+/* A site root the workers' user cannot read would answer every request
+ * with 500: said once at start (and on reload), with the way out. */
+static void check_roots(master_t *m)
+{
+	for (size_t i = 0; i < m->opts.n_sites; i++) {
+		const pl_srv_site_t *s = &m->opts.sites[i];
+		int e = s->root ? pl_srv_identity_can_read(&m->id, s->root) : 0;
+		if (e == 0 || e == ENOENT)
+			continue; /* a missing root is said per request (503) */
+		pl_srv_log(PL_SRV_LOG_ERROR,
+			   "site %s: the workers' user %s cannot read %s (%s); "
+			   "every request would fail: give it read access "
+			   "(chmod o+rX on the root and the directories above "
+			   "it, or a group), or choose another --user",
+			   s->n_names ? s->names[0] : s->root, m->id.user,
+			   s->root, strerror(e));
+	}
+}
+
+/* Opens the logs and gives the files to the workers' user, so that a
+ * worker can reopen them on SIGUSR1 (as nginx does). */
+static int open_logs(master_t *m, char *err, size_t err_len)
+{
+	int ret = pl_srv_log_open(&m->opts, err, err_len);
+	if (ret == PL_OK && m->id.drop &&
+	    pl_srv_log_chown(m->id.uid, m->id.gid) != PL_OK)
+		pl_srv_log(PL_SRV_LOG_WARN,
+			   "cannot give the log files to %s (%s): workers will "
+			   "not reopen them on SIGUSR1",
+			   m->id.user, strerror(errno));
+	return ret;
 }
 
 /* --max-connections within what the descriptor limit allows; said once
@@ -218,9 +268,10 @@ static void reload(master_t *m)
 	m->rt = rt;
 	m->rt.opts = &m->opts;
 	cap_connections(m);
+	check_roots(m);
 	if (m->rt.capture_steps)
 		pl_tls_config_set_trace(m->rt.tls, pl_srv_trace_step, NULL);
-	if (pl_srv_log_open(&m->opts, err, sizeof(err)) != PL_OK)
+	if (open_logs(m, err, sizeof(err)) != PL_OK)
 		pl_srv_log(PL_SRV_LOG_ERROR, "%s", err);
 	spawn_generation(m);
 	signal_workers(m, SIGTERM, true);
@@ -321,27 +372,6 @@ static int bind_all(master_t *m)
 	return PL_OK;
 }
 
-static int resolve_user(master_t *m)
-{
-	if (m->opts.user == NULL)
-		return PL_OK;
-	struct passwd *pw = getpwnam(m->opts.user);
-	if (pw == NULL) {
-		fprintf(stderr, "padlock: --user %s: no such user\n",
-			m->opts.user);
-		return PL_ERR_ARG;
-	}
-	if (getuid() != 0) {
-		fprintf(stderr, "padlock: --user needs padlock to start as "
-			"root\n");
-		return PL_ERR_ARG;
-	}
-	m->uid = pw->pw_uid;
-	m->gid = pw->pw_gid;
-	m->drop = true;
-	return PL_OK;
-}
-
 static int write_pid_file(const char *path)
 {
 	char buf[32];
@@ -372,12 +402,13 @@ static int start(master_t *m)
 	m->rt.opts = &m->opts;
 	if (resolve_user(m) || bind_all(m))
 		return PL_ERR_IO;
-	if (pl_srv_log_open(&m->opts, err, sizeof(err)) != PL_OK) {
+	if (open_logs(m, err, sizeof(err)) != PL_OK) {
 		fprintf(stderr, "padlock: %s\n", err);
 		return PL_ERR_IO;
 	}
 	m->nofile = pl_srv_nofile_raise();
 	cap_connections(m);
+	check_roots(m);
 	if (m->opts.pid_file && write_pid_file(m->opts.pid_file))
 		return PL_ERR_IO;
 	if (m->rt.capture_steps)
@@ -395,6 +426,20 @@ static int start(master_t *m)
 	return spawn_generation(m);
 }
 
+static void say_identity(master_t *m)
+{
+	const pl_srv_identity_t *id = &m->id;
+	if (id->uid == 0)
+		pl_srv_log(PL_SRV_LOG_WARN,
+			   "workers run as root (--unsafe-root-workers): a flaw "
+			   "in a parser would give the whole machine away");
+	pl_srv_log(PL_SRV_LOG_INFO,
+		   "workers run as %s:%s (uid %u, gid %u), without "
+		   "capabilities, under a seccomp filter%s",
+		   id->user, id->group, (unsigned)id->uid, (unsigned)id->gid,
+		   id->chosen ? "; --user NAME picks another user" : "");
+}
+
 static void announce(master_t *m)
 {
 	const pl_srv_site_t *s = &m->opts.sites[0];
@@ -402,6 +447,7 @@ static void announce(master_t *m)
 	char port[16] = "";
 	if (m->opts.https_port != 443)
 		snprintf(port, sizeof(port), ":%d", m->opts.https_port);
+	say_identity(m);
 	pl_srv_log(PL_SRV_LOG_INFO, "serving https://%s%s/ with %d worker(s)",
 		   name, port, m->n_workers);
 	if (m->opts.http_port)
@@ -440,7 +486,7 @@ int pl_srv_run(const pl_srv_options_t *o)
 				reload(m);
 			else if (si.ssi_signo == SIGUSR1) {
 				char err[256];
-				if (pl_srv_log_open(&m->opts, err, sizeof(err)))
+				if (open_logs(m, err, sizeof(err)))
 					pl_srv_log(PL_SRV_LOG_ERROR, "%s", err);
 				signal_workers(m, SIGUSR1, false);
 			} else

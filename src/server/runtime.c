@@ -214,8 +214,8 @@ static bool name_matches(const char *name, const char *host, size_t len)
 	return strlen(name) == len && strncasecmp(name, host, len) == 0;
 }
 
-const pl_srv_rsite_t *pl_srv_site_for(const pl_srv_runtime_t *rt,
-				      const char *host, size_t len)
+const pl_srv_rsite_t *pl_srv_site_named(const pl_srv_runtime_t *rt,
+					const char *host, size_t len)
 {
 	if (len > 0 && host[len - 1] == '.') /* absolute form "example.com." */
 		len--;
@@ -223,6 +223,15 @@ const pl_srv_rsite_t *pl_srv_site_for(const pl_srv_runtime_t *rt,
 		for (size_t j = 0; j < rt->sites[i].n_names; j++)
 			if (name_matches(rt->sites[i].names[j], host, len))
 				return &rt->sites[i];
+	return NULL;
+}
+
+const pl_srv_rsite_t *pl_srv_site_for(const pl_srv_runtime_t *rt,
+				      const char *host, size_t len)
+{
+	const pl_srv_rsite_t *named = pl_srv_site_named(rt, host, len);
+	if (named)
+		return named;
 	return &rt->sites[rt->opts->default_site < rt->n_sites
 				  ? rt->opts->default_site
 				  : 0];

@@ -6,16 +6,22 @@
  *              options, rebuilt on reload)
  *   listen.c   binding the listeners, with errors that say the way out
  *   master.c   the master process: workers, signals, reload, stop
- *   worker.c   a worker's epoll loop, accept, timers
+ *   privdrop.c who the workers run as, without capabilities
+ *   seccomp.c  the workers' system call filter
+ *   fdlimit.c  the descriptor limit, and the connections it allows
+ *   host.c     which host a request names; port 80's redirect policy
+ *   worker.c   a worker's epoll loop, accept (and its back-off), timers
  *   conn.c     one connection: TLS or plain HTTP, requests, replies
  *   timer.c    a min-heap of deadlines
- *   log.c      access and error logs
+ *   log.c      access and error logs, rate-limited where clients can
+ *              make lines
  */
 #ifndef PL_SRV_INT_H
 #define PL_SRV_INT_H
 
 #include <stdarg.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "padlock/server.h"
 #include "padlock/tls.h"
@@ -53,6 +59,28 @@ void pl_srv_runtime_free(pl_srv_runtime_t *rt);
 /* The site for a host name (Host header without port, or SNI). */
 const pl_srv_rsite_t *pl_srv_site_for(const pl_srv_runtime_t *rt,
 				      const char *host, size_t len);
+/* The site that has host among its names, or NULL. */
+const pl_srv_rsite_t *pl_srv_site_named(const pl_srv_runtime_t *rt,
+					const char *host, size_t len);
+
+/* ---- the host a request names (host.c) ------------------------------------- */
+
+/* The site for req: by the host it names (pl_http_request_host: an
+ * absolute-form target first, RFC 9112 3.2.2), else by sni (may be
+ * NULL), else the default site. */
+const pl_srv_rsite_t *pl_srv_site_of_request(const pl_srv_runtime_t *rt,
+					     const pl_http_request_t *req,
+					     const char *sni);
+/* The host req names as a C string into out (for the logs); "" when
+ * none. */
+void pl_srv_request_host_str(const pl_http_request_t *req, char *out,
+			     size_t cap);
+/* Port 80's answer: a redirect to https on https_port. With site names
+ * configured, only a host some site serves is kept; any other (an IP
+ * address, a stranger's name) goes to the default site's first name.
+ * Without names, the request's own host (today's behaviour). */
+int pl_srv_redirect(const pl_srv_runtime_t *rt, const pl_http_request_t *req,
+		    int https_port, time_t now, pl_http_reply_t *reply);
 
 /* ---- listeners ------------------------------------------------------------- */
 
@@ -80,6 +108,37 @@ int pl_srv_listen(pl_srv_listeners_t *ls, const char *addr, int port,
 		  int *err_no);
 void pl_srv_listeners_close(pl_srv_listeners_t *ls);
 
+/* ---- the workers' user and sandbox (privdrop.c, seccomp.c) ----------------- */
+
+typedef struct {
+	bool drop;      /* started as root: become uid/gid in each worker */
+	bool chosen;    /* the default user, not --user */
+	uid_t uid;
+	gid_t gid;
+	char user[64];
+	char group[64];
+} pl_srv_identity_t;
+
+/* Who the workers run as: --user, or when started as root without it,
+ * padlock if that user exists, else nobody. Refuses root (unless
+ * --unsafe-root-workers) and --user without root, with one sentence in
+ * err. */
+int pl_srv_identity_resolve(const pl_srv_options_t *o, pl_srv_identity_t *id,
+			    char *err, size_t err_len);
+/* In a new worker: becomes id (no supplementary groups), drops every
+ * capability and sets PR_SET_NO_NEW_PRIVS. PL_ERR_IO with errno. */
+int pl_srv_identity_enter(const pl_srv_identity_t *id);
+
+/* 0 when id can list and read dir (or nothing is dropped), else the
+ * errno that id would meet (checked in a short-lived child as id). */
+int pl_srv_identity_can_read(const pl_srv_identity_t *id, const char *dir);
+
+/* Installs the worker's seccomp filter: the system calls a worker makes
+ * (its loop, OpenSSL, the file server, logs), and any other kills the
+ * process (SIGSYS). Needs PR_SET_NO_NEW_PRIVS. PL_ERR_IO with a sentence
+ * in err. */
+int pl_srv_seccomp_enter(char *err, size_t err_len);
+
 /* ---- descriptor limits (fdlimit.c) ---------------------------------------- */
 
 /* Raises the soft RLIMIT_NOFILE to the hard limit; returns the soft limit
@@ -93,15 +152,18 @@ unsigned pl_srv_conns_allowed(unsigned long nofile);
 
 /* Opens (or reopens, for SIGUSR1) the log files named in o. */
 int pl_srv_log_open(const pl_srv_options_t *o, char *err, size_t err_len);
+/* Gives the open log files to uid:gid (the workers' user, so that they
+ * can reopen them). PL_ERR_IO with errno. */
+int pl_srv_log_chown(uid_t uid, gid_t gid);
 void pl_srv_log_close(void);
 void pl_srv_log(pl_srv_log_level_t level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* A line a client can trigger is written at most PL_SRV_LOG_BURST times
- * per PL_SRV_LOG_INTERVAL_MS; the access log's failures are said once per
- * interval. */
+ * per PL_SRV_LOG_INTERVAL_MS (once: the next says how many were left out
+ * meanwhile); the access log's failures are said once per interval. */
 #define PL_SRV_LOG_INTERVAL_MS 5000
-#define PL_SRV_LOG_BURST 10
+#define PL_SRV_LOG_BURST 1
 
 /* One call site's limit: static, zeroed, one per line that a client can
  * repeat at will (see PL_SRV_LOG_LIMITED). */
@@ -129,6 +191,9 @@ void pl_srv_log_limited(pl_srv_log_limit_t *l, pl_srv_log_level_t level,
 		static pl_srv_log_limit_t pl_srv_limit_;                   \
 		pl_srv_log_limited(&pl_srv_limit_, level, __VA_ARGS__);    \
 	} while (0)
+
+/* v as people read counts: "1,873". */
+void pl_srv_log_thousands(uint64_t v, char *out, size_t cap);
 
 /* Writes the summaries of limits whose interval has ended with lines
  * left out, and the access log's losses; returns when it next has one to

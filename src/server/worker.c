@@ -14,13 +14,13 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -141,16 +141,19 @@ static int listeners_watch(pl_srv_worker_t *w, bool on)
 /* The counts since the last line, once per log interval. */
 static void log_exhaustion(pl_srv_worker_t *w, uint64_t now)
 {
+	char pauses[32], open_now[32], limit[32], shed[32];
 	if (w->pauses == 0 || now < w->exhausted_log_ms)
 		return;
+	pl_srv_log_thousands(w->pauses, pauses, sizeof(pauses));
+	pl_srv_log_thousands(w->n_conns, open_now, sizeof(open_now));
+	pl_srv_log_thousands(w->nofile, limit, sizeof(limit));
+	pl_srv_log_thousands(w->shed, shed, sizeof(shed));
 	pl_srv_log(PL_SRV_LOG_ERROR,
-		   "accept paused %llu time(s) in the last %.1f s: %s; %zu "
-		   "connection(s) open, limit %lu descriptors; %llu "
+		   "accept paused %s time(s) in the last %.1f s: %s; %s "
+		   "connection(s) open, limit %s descriptors; %s "
 		   "connection(s) shed",
-		   (unsigned long long)w->pauses,
-		   (double)(now - w->exhausted_since_ms) / 1000.0,
-		   strerror(w->pause_errno), w->n_conns, w->nofile,
-		   (unsigned long long)w->shed);
+		   pauses, (double)(now - w->exhausted_since_ms) / 1000.0,
+		   strerror(w->pause_errno), open_now, limit, shed);
 	w->pauses = w->shed = 0;
 	w->exhausted_since_ms = now;
 	w->exhausted_log_ms = now + PL_SRV_LOG_INTERVAL_MS;
@@ -158,12 +161,14 @@ static void log_exhaustion(pl_srv_worker_t *w, uint64_t now)
 
 static void log_refused(pl_srv_worker_t *w, uint64_t now)
 {
+	char refused[32];
 	if (w->refused == 0 || now < w->full_log_ms)
 		return;
+	pl_srv_log_thousands(w->refused, refused, sizeof(refused));
 	pl_srv_log(PL_SRV_LOG_WARN,
-		   "connection limit (%u per worker) reached: %llu connection(s) "
+		   "connection limit (%u per worker) reached: %s connection(s) "
 		   "refused in the last %.1f s",
-		   w->rt->opts->max_conns, (unsigned long long)w->refused,
+		   w->rt->opts->max_conns, refused,
 		   (double)(now - w->full_since_ms) / 1000.0);
 	w->refused = 0;
 	w->full_since_ms = now;
@@ -385,6 +390,12 @@ int pl_srv_worker_run(const pl_srv_runtime_t *rt, const pl_srv_listeners_t *ls)
 	if (setup(&w) != PL_OK) {
 		pl_srv_log(PL_SRV_LOG_ERROR, "worker setup failed: %s",
 			   strerror(errno));
+		return 1;
+	}
+	/* From here on, only the system calls the loop needs. */
+	char err[256];
+	if (pl_srv_seccomp_enter(err, sizeof(err)) != PL_OK) {
+		pl_srv_log(PL_SRV_LOG_ERROR, "worker: %s", err);
 		return 1;
 	}
 	pl_srv_log(PL_SRV_LOG_DEBUG, "worker ready");

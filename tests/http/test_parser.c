@@ -434,10 +434,16 @@ static void accepts_host_forms(void)
 	EXPECT_TEXT("host=[127.0.0.1]");
 	RUN_INPUT("GET / HTTP/1.1\r\nHost: xn--bcher-kva.example%41\r\n\r\n");
 	EXPECT_TEXT("host=[xn--bcher-kva.example%41]");
-	/* RFC 9112 3.2: empty when the target has no authority */
-	RUN_INPUT("GET / HTTP/1.1\r\nHost:\r\n\r\n");
-	EXPECT_TEXT("host=[] framing0");
 	CHECK_EQ_INT(whole_run.requests, 1);
+}
+
+/* RFC 9112 3.2: an empty Host only when the target URI has no authority;
+ * an http or https target URI always has one. */
+static void empty_host_is_400(void)
+{
+	EXPECT_REJECT("GET / HTTP/1.1\r\nHost:\r\n\r\n", 400);
+	EXPECT_REJECT("GET / HTTP/1.0\r\nHost: \r\n\r\n", 400);
+	EXPECT_REJECT("GET http://a.example/ HTTP/1.1\r\nHost:\r\n\r\n", 400);
 }
 
 /* ---- keep-alive and Expect ----------------------------------------------- */
@@ -1183,6 +1189,7 @@ int main(void)
 	RUN(reads_http12_as_http11);
 	RUN(accepts_the_four_target_forms);
 	RUN(accepts_host_forms);
+	RUN(empty_host_is_400);
 	RUN(http11_keeps_alive_by_default);
 	RUN(http11_closes_on_connection_close);
 	RUN(http10_keeps_alive_only_when_asked);

@@ -230,6 +230,63 @@ static void bad_arguments_are_refused(void)
 	request_free(&r);
 }
 
+/* pl_http_redirect_to: the given host, whatever the request names (a
+ * server that redirects only its own names sends strangers there). */
+static void redirect_to_ignores_the_requests_host(void)
+{
+	pl_http_reply_t reply;
+	request_t r;
+
+	r = request_parse("GET /a?b HTTP/1.1\r\nHost: evil.com\r\n\r\n");
+	pl_http_reply_init(&reply);
+	CHECK(pl_http_redirect_to(r.req, "example.com", 443, NOW, "padlock",
+				  &reply) == PL_OK);
+	CHECK_EQ_INT(reply.status, 301);
+	CHECK_HEADER(&reply, "Location", "https://example.com/a?b");
+	request_free(&r);
+	/* the absolute-form authority is not kept either */
+	r = request_parse("POST http://evil.com:80/f HTTP/1.1\r\nHost: evil.com\r\n"
+			  "Content-Length: 0\r\n\r\n");
+	CHECK(pl_http_redirect_to(r.req, "example.com", 8443, NOW, "padlock",
+				  &reply) == PL_OK);
+	CHECK_EQ_INT(reply.status, 308);
+	CHECK_HEADER(&reply, "Location", "https://example.com:8443/f");
+	/* a host that cannot go into a URL: 400, never a Location */
+	CHECK(pl_http_redirect_to(r.req, "", 443, NOW, "padlock", &reply) == PL_OK);
+	CHECK_EQ_INT(reply.status, 400);
+	CHECK_HEADER(&reply, "Location", NULL);
+	CHECK(pl_http_redirect_to(r.req, NULL, 443, NOW, "padlock", &reply) ==
+	      PL_ERR_ARG);
+	request_free(&r);
+	pl_http_reply_free(&reply);
+}
+
+/* The host a request names, for site selection and the logs alike. */
+static void request_host_prefers_the_absolute_target(void)
+{
+	static const struct {
+		const char *raw, *host;
+	} cases[] = {
+		{"GET / HTTP/1.1\r\nHost: example.com:8443\r\n\r\n", "example.com"},
+		{"GET / HTTP/1.1\r\nHost: [::1]:8443\r\n\r\n", "[::1]"},
+		/* RFC 9112 3.2.2: the target wins over Host */
+		{"GET https://b.example:443/x HTTP/1.1\r\nHost: a.example\r\n\r\n",
+		 "b.example"},
+		{"GET http://[2001:db8::1]/ HTTP/1.1\r\nHost: a.example\r\n\r\n",
+		 "[2001:db8::1]"},
+		{"GET / HTTP/1.0\r\n\r\n", ""},
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		request_t r = request_parse(cases[i].raw);
+		pl_http_str_t h = pl_http_request_host(r.req);
+		CHECK_MSG(h.len == strlen(cases[i].host) &&
+				  memcmp(h.ptr, cases[i].host, h.len) == 0,
+			  "%s: %.*s", cases[i].raw, (int)h.len, h.ptr);
+		request_free(&r);
+	}
+}
+
 int main(void)
 {
 	RUN(get_and_head_get_301_to_the_same_url);
@@ -242,5 +299,7 @@ int main(void)
 	RUN(acme_challenges_are_reserved);
 	RUN(body_escapes_the_url);
 	RUN(bad_arguments_are_refused);
+	RUN(redirect_to_ignores_the_requests_host);
+	RUN(request_host_prefers_the_absolute_target);
 	return test_finish();
 }

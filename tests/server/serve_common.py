@@ -37,6 +37,10 @@ from common import (Failure, Proc, Skip, Suite, expect, expect_equal,  # noqa: E
                     expect_in, expect_re, padlock_bin, pki, run, tail,
                     tmp_path, wait_until, workdir)
 
+# Started as root, padlock's workers run as nobody (or padlock): the sites
+# the tests make under the run's private directory must be theirs to read.
+os.chmod(common.workdir(), 0o755)
+
 # Generous: every wait must also hold for an ASan+UBSan build on 2 cores.
 WAIT = common.WAIT
 

@@ -39,9 +39,11 @@ def serve(*extra, **kw):
 
 
 def main_server():
-    """One server for most cases: --domain example.test, default HSTS."""
+    """One server for most cases: --domain example.test and
+    www.example.test, default HSTS."""
     if "srv" not in state or not state["srv"].proc.alive():
-        state["srv"] = serve("--domain", "example.test", shared=True)
+        state["srv"] = serve("--domain", "example.test", "--domain",
+                             "www.example.test", shared=True)
     return state["srv"]
 
 
@@ -75,17 +77,62 @@ def _():
     resp = get(srv.http_port, "/?q", host="example.test:%d" % srv.http_port,
                tls=False, closes=True)
     expect_redirect(resp, 301, "https://example.test:%d/?q" % srv.https_port)
+    # an address is no name of the site: its first name
     resp = get(srv.http_port, "/v6", host="[::1]:%d" % srv.http_port,
                tls=False, closes=True)
-    expect_redirect(resp, 301, "https://[::1]:%d/v6" % srv.https_port)
+    expect_redirect(resp, 301, "https://example.test:%d/v6" % srv.https_port)
 
 
 @suite.case("port80_absolute_form_target_uses_its_authority")
 def _():
     srv = main_server()
+    # RFC 9112 3.2.2: the target's host wins over Host
+    resp = get(srv.http_port, "http://www.example.test/p?k=v",
+               host="example.test", tls=False, closes=True)
+    expect_redirect(resp, 301, "https://www.example.test:%d/p?k=v"
+                    % srv.https_port)
+    # and a host the site does not serve goes to its first name
     resp = get(srv.http_port, "http://other.test/p?k=v", host="example.test",
                tls=False, closes=True)
-    expect_redirect(resp, 301, "https://other.test:%d/p?k=v" % srv.https_port)
+    expect_redirect(resp, 301, "https://example.test:%d/p?k=v" % srv.https_port)
+
+
+@suite.case("port80_host_the_site_does_not_serve_gets_its_first_name")
+def _():
+    # Host: evil.test used to come back as https://evil.test/ (issue 16)
+    srv = main_server()
+    for host in ("evil.test", "evil.test:%d" % srv.http_port, "192.0.2.7",
+                 "example.test.evil.test"):
+        resp = get(srv.http_port, "/login?next=/", host=host, tls=False,
+                   closes=True)
+        expect_redirect(resp, 301, "https://example.test:%d/login?next=/"
+                        % srv.https_port)
+    # a name it serves, in any case and with the root's dot, is kept
+    resp = get(srv.http_port, "/", host="WWW.Example.Test.", tls=False,
+               closes=True)
+    expect_redirect(resp, 301, "https://WWW.Example.Test.:%d/" % srv.https_port)
+
+
+@suite.case("port80_without_names_keeps_the_requests_host")
+def _():
+    # No --domain: no name to prefer, so the request's host (documented).
+    srv = serve()
+    resp = get(srv.http_port, "/x", host="any.test", tls=False, closes=True)
+    expect_redirect(resp, 301, "https://any.test:%d/x" % srv.https_port)
+    srv.stop()
+
+
+@suite.case("empty_host_is_400_on_both_ports")
+def _():
+    # RFC 9112 3.2: an http or https target always has an authority
+    srv = main_server()
+    for port, tls in ((srv.http_port, False), (srv.https_port, True),
+                      (srv.https_port, False)):
+        resp = one_response(port, b"GET / HTTP/1.1\r\nHost:\r\n\r\n",
+                            tls=tls, closes=True)
+        expect_equal(resp.status, 400, "status for an empty Host (port %d, "
+                     "%s)" % (port, "TLS" if tls else "plain"))
+        expect_equal(resp.header("Location"), None, "Location")
 
 
 @suite.case("port80_head_is_301_without_body")
@@ -139,7 +186,9 @@ def _():
 
 @suite.case("port80_curl_follows_to_https")
 def _():
-    srv = main_server()
+    # No --domain: every host is kept as the request names it (with names,
+    # 127.0.0.1 and localhost would go to the site's first name).
+    srv = serve()
     r = run(["curl", "-sS", "-o", "/dev/null", "-w",
              "%{http_code} %{redirect_url}", "--max-time", "20",
              "http://127.0.0.1:%d/page.txt?z=1" % srv.http_port])
@@ -149,6 +198,7 @@ def _():
              "-w", "\n%{http_code} %{num_redirects}",
              "http://localhost:%d/page.txt" % srv.http_port])
     expect_equal(r.out, "plain text\n\n200 1", "curl -L through the redirect")
+    srv.stop()
 
 
 @suite.case("port80_without_port_when_https_is_443")
@@ -183,13 +233,13 @@ def _():
     srv = main_server()
     responses, rest, how = exchange(
         srv.https_port,
-        b"GET /page.txt?a=1 HTTP/1.1\r\nHost: localhost:%d\r\n\r\n"
+        b"GET /page.txt?a=1 HTTP/1.1\r\nHost: www.example.test:%d\r\n\r\n"
         % srv.https_port, tls=False)
     expect_equal(len(responses), 1, "responses (plain HTTP)")
     resp = responses[0]
     expect_equal(resp.status_line, "HTTP/1.1 301 Moved Permanently",
                  "status line")
-    expect_redirect(resp, 301, "https://localhost:%d/page.txt?a=1"
+    expect_redirect(resp, 301, "https://www.example.test:%d/page.txt?a=1"
                     % srv.https_port)
     expect_equal(how, "eof", "how the connection ended")
     # HEAD and a POST too, and the port is the TLS port even when the
@@ -211,7 +261,8 @@ def _():
     r = run(["curl", "-sS", "-o", "/dev/null", "-w",
              "%{http_code} %{redirect_url}", "--max-time", "20",
              "http://localhost:%d/p?q=2" % srv.https_port])
-    expect_equal(r.out, "301 https://localhost:%d/p?q=2" % srv.https_port,
+    # localhost is not a name of this site: its first name
+    expect_equal(r.out, "301 https://example.test:%d/p?q=2" % srv.https_port,
                  "curl's status and redirect URL")
 
 

@@ -19,7 +19,7 @@ from serve_common import (Serve, Suite, expect, expect_equal,  # noqa: E402
                           expect_in, expect_re, get, leaf_fingerprint,
                           localhost_leaf, padlock_bin, pem_fingerprint, pki,
                           run, server_cert, test_env, tls_connect, tmp_path,
-                          workdir, write_file)
+                          wait_until, workdir, write_file, exchange)
 
 suite = Suite("padlock serve: sites, SNI, configuration and certificate checks")
 state = {}
@@ -70,6 +70,22 @@ def s_client(port, servername, *extra):
 def subject_cn(result):
     m = re.search(r"^subject=.*CN ?= ?([^,\n]+)$", result.out, re.M)
     return m.group(1).strip() if m else None
+
+
+@suite.case("absolute_form_target_picks_the_site_and_the_logged_host")
+def _():
+    # RFC 9112 3.2.2: the target's host wins over Host, for the site that
+    # answers and for the access log alike.
+    srv = Serve(config=config('log-format = "json"'))
+    raw = (b"GET https://b.test/index.html HTTP/1.1\r\nHost: a.test\r\n"
+           b"Connection: close\r\n\r\n")
+    responses, _, _ = exchange(srv.https_port, raw, sni="a.test")
+    expect_equal(responses[0].status, 200, "status")
+    expect_equal(responses[0].body, b"<p>site B</p>\n", "the site that answered")
+    m = wait_until(lambda: re.search(r'\{[^\n]*"target": ?"https://b.test/index.html"'
+                                     r'[^\n]*\}', srv.err()), "the access log line")
+    expect_re(r'"host": ?"b.test"', m.group(0), "the logged host")
+    srv.stop()
 
 
 @suite.case("sni_chooses_the_certificate_s_client")
