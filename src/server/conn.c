@@ -129,8 +129,11 @@ pl_srv_conn_t *pl_srv_conn_new(pl_srv_worker_t *w, int fd,
 			       const char *peer)
 {
 	pl_srv_conn_t *c = calloc(1, sizeof(*c));
-	if (c == NULL)
+	if (c == NULL) {
+		pl_srv_log(PL_SRV_LOG_ERROR, "%s: out of memory for a "
+			   "connection", peer);
 		return NULL;
+	}
 	c->tag.kind = PL_SRV_TAG_CONN;
 	c->w = w;
 	c->fd = fd;
@@ -143,6 +146,8 @@ pl_srv_conn_t *pl_srv_conn_new(pl_srv_worker_t *w, int fd,
 		.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
 		.data.ptr = &c->tag};
 	if (epoll_ctl(pl_srv_worker_epoll(w), EPOLL_CTL_ADD, fd, &ev) < 0) {
+		pl_srv_log(PL_SRV_LOG_ERROR, "%s: cannot watch the connection: "
+			   "%s", peer, strerror(errno));
 		free(c);
 		return NULL;
 	}
@@ -278,6 +283,8 @@ static void append_in(pl_srv_conn_t *c, const uint8_t *p, size_t n)
 			cap *= 2;
 		uint8_t *q = realloc(c->in, cap);
 		if (q == NULL) {
+			pl_srv_log(PL_SRV_LOG_ERROR, "%s: out of memory for the "
+				   "request", c->peer);
 			close_now(c);
 			return;
 		}
@@ -375,6 +382,8 @@ static void start_reply(pl_srv_conn_t *c)
 	set_phase(c, PL_SRV_PHASE_REPLY);
 	if (c->tls) {
 		if (write_head(c) != PL_OK) {
+			pl_srv_log(PL_SRV_LOG_ERROR, "%s: cannot encrypt the "
+				   "response", c->peer);
 			close_now(c);
 			return;
 		}
@@ -456,9 +465,13 @@ static void answer(pl_srv_conn_t *c, const pl_http_request_t *req)
 		close_now(c);
 		return;
 	}
+	/* A 5xx is ours to fix (a root that went away): an error, not a
+	 * visitor's mistake. */
 	if (c->reply.why)
-		pl_srv_log(PL_SRV_LOG_INFO, "%s: %d for %s: %s", c->peer,
-			   c->reply.status, req->target.ptr, c->reply.why);
+		pl_srv_log(c->reply.status >= 500 ? PL_SRV_LOG_ERROR
+						  : PL_SRV_LOG_INFO,
+			   "%s: %d for %s: %s", c->peer, c->reply.status,
+			   req->target.ptr, c->reply.why);
 	/* We do not read request bodies: close after answering. */
 	if (req->framing != PL_HTTP_BODY_NONE)
 		c->reply.close = true;
@@ -488,6 +501,8 @@ static void answer_error(pl_srv_conn_t *c, int status, const char *reason)
 		c->reply.close = true;
 	}
 	if (ret != PL_OK) {
+		pl_srv_log(PL_SRV_LOG_ERROR, "%s: cannot build the %d response: "
+			   "%s", c->peer, status, pl_strerror(ret));
 		close_now(c);
 		return;
 	}
@@ -512,6 +527,8 @@ static void handle_requests(pl_srv_conn_t *c)
 	size_t off = 0;
 	if (c->http == NULL &&
 	    (c->http = pl_http_parser_new(&opts(c)->limits)) == NULL) {
+		pl_srv_log(PL_SRV_LOG_ERROR, "%s: cannot make an HTTP parser "
+			   "(out of memory, or limits out of range)", c->peer);
 		close_now(c);
 		return;
 	}
@@ -718,6 +735,8 @@ static void input(pl_srv_conn_t *c, const uint8_t *p, size_t n)
 			const pl_srv_runtime_t *rt = pl_srv_worker_runtime(c->w);
 			c->tls = pl_tls_conn_new(rt->tls, NULL);
 			if (c->tls == NULL) {
+				pl_srv_log(PL_SRV_LOG_ERROR, "%s: out of memory "
+					   "for a TLS connection", c->peer);
 				close_now(c);
 				return;
 			}
