@@ -165,7 +165,7 @@ void pl_srv_conn_free(pl_srv_conn_t *c)
 		close(c->fd);
 	pl_tls_conn_free(c->tls);
 	pl_http_parser_free(c->http);
-	free(c->in);
+	pl_buf_free(&c->in);
 	pl_http_buf_free(&c->out);
 	pl_http_reply_free(&c->reply);
 	for (size_t i = 0; c->steps && i < c->steps->n; i++)
@@ -275,24 +275,18 @@ static void begin_close(pl_srv_conn_t *c)
 
 /* ---- requests ------------------------------------------------------------------ */
 
+static void out_of_memory_for_request(pl_srv_conn_t *c)
+{
+	pl_srv_log(PL_SRV_LOG_ERROR, "%s: out of memory for the request",
+		   c->peer);
+	close_now(c);
+}
+
 static void append_in(pl_srv_conn_t *c, const uint8_t *p, size_t n)
 {
-	if (c->in_cap - c->in_len < n) {
-		size_t cap = c->in_cap ? c->in_cap : 4096;
-		while (cap - c->in_len < n)
-			cap *= 2;
-		uint8_t *q = realloc(c->in, cap);
-		if (q == NULL) {
-			pl_srv_log(PL_SRV_LOG_ERROR, "%s: out of memory for the "
-				   "request", c->peer);
-			close_now(c);
-			return;
-		}
-		c->in = q;
-		c->in_cap = cap;
-	}
-	memcpy(c->in + c->in_len, p, n);
-	c->in_len += n;
+	pl_push_bytes(&c->in, p, n);
+	if (pl_buf_error(&c->in) != PL_OK)
+		out_of_memory_for_request(c);
 }
 
 static void format_chain(const pl_x509_chain_t *chain, char **text, size_t *n)
@@ -520,11 +514,11 @@ static bool accepts_request(const pl_srv_conn_t *c)
 
 static void handle_requests(pl_srv_conn_t *c)
 {
-	/* Called with nothing received yet too (c->in NULL): NULL + 0 and
-	 * memmove(NULL, ...) are undefined behaviour, so point at a byte. */
+	/* Called with nothing received yet too (no buffer): NULL + 0 is
+	 * undefined behaviour, so point at a byte. */
 	static const uint8_t nothing[1];
-	const uint8_t *in = c->in ? c->in : nothing;
-	size_t off = 0;
+	const uint8_t *in = pl_buf_head(&c->in) ? pl_buf_head(&c->in) : nothing;
+	size_t in_len = pl_buf_size(&c->in), off = 0;
 	if (c->http == NULL &&
 	    (c->http = pl_http_parser_new(&opts(c)->limits)) == NULL) {
 		pl_srv_log(PL_SRV_LOG_ERROR, "%s: cannot make an HTTP parser "
@@ -534,8 +528,7 @@ static void handle_requests(pl_srv_conn_t *c)
 	}
 	while (accepts_request(c) && !c->close_after) {
 		pl_http_step_t step;
-		int ret = pl_http_parse(c->http, in + off, c->in_len - off,
-					&step);
+		int ret = pl_http_parse(c->http, in + off, in_len - off, &step);
 		off += step.consumed;
 		if (ret != PL_OK) {
 			int status = pl_http_parser_status(c->http);
@@ -544,7 +537,7 @@ static void handle_requests(pl_srv_conn_t *c)
 			break;
 		}
 		if (step.event == PL_HTTP_NEED_MORE) {
-			if (c->phase != PL_SRV_PHASE_HEAD && c->in_len > 0) {
+			if (c->phase != PL_SRV_PHASE_HEAD && in_len > 0) {
 				c->request_us = now_us();
 				set_phase(c, PL_SRV_PHASE_HEAD);
 			}
@@ -559,14 +552,10 @@ static void handle_requests(pl_srv_conn_t *c)
 	}
 	if (c->phase == PL_SRV_PHASE_DEAD)
 		return;
-	if (off > 0)
-		memmove(c->in, c->in + off, c->in_len - off);
-	c->in_len -= off;
-	if (c->in_len == 0 && (c->phase == PL_SRV_PHASE_FIRST ||
-			       c->phase == PL_SRV_PHASE_IDLE)) {
-		free(c->in);
-		c->in = NULL;
-		c->in_cap = 0;
+	pl_buf_consume(&c->in, off);
+	if (pl_buf_size(&c->in) == 0 && (c->phase == PL_SRV_PHASE_FIRST ||
+					 c->phase == PL_SRV_PHASE_IDLE)) {
+		pl_buf_free(&c->in);
 		/* Between requests the parser holds nothing worth its
 		 * 464 bytes; the next request gets a new one. The engine
 		 * drops its empty record buffers: an idle connection keeps
@@ -694,7 +683,6 @@ static void handshake_failed(pl_srv_conn_t *c)
 
 static void input_tls(pl_srv_conn_t *c, const uint8_t *p, size_t n)
 {
-	uint8_t buf[16384];
 	size_t got;
 	if (pl_tls_feed(c->tls, p, n) != PL_OK) {
 		handshake_failed(c);
@@ -708,8 +696,17 @@ static void input_tls(pl_srv_conn_t *c, const uint8_t *p, size_t n)
 		setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
 		set_phase(c, PL_SRV_PHASE_FIRST);
 	}
+	if (c->phase == PL_SRV_PHASE_HANDSHAKE)
+		return; /* no application data before the handshake is done */
+	/* Decrypted straight into the request buffer: no copy on the stack
+	 * that would need wiping. */
 	for (;;) {
-		int ret = pl_tls_read(c->tls, buf, sizeof(buf), &got);
+		if (pl_buf_reserve(&c->in, 4096) != PL_OK) {
+			out_of_memory_for_request(c);
+			return;
+		}
+		int ret = pl_tls_read(c->tls, c->in.data + c->in.len,
+				      c->in.cap - c->in.len, &got);
 		if (ret == PL_ERR_CLOSED) {
 			c->close_after = true; /* close_notify: no more requests */
 			break;
@@ -720,9 +717,8 @@ static void input_tls(pl_srv_conn_t *c, const uint8_t *p, size_t n)
 		}
 		if (got == 0)
 			break;
-		append_in(c, buf, got);
-		if (c->phase == PL_SRV_PHASE_DEAD)
-			return;
+		c->in.len += got;
+		pl_buf_grew(&c->in);
 	}
 }
 

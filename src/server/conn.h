@@ -7,6 +7,7 @@
 #include "padlock/http.h"
 #include "padlock/tls.h"
 #include "server/server_int.h"
+#include "tls/buf.h"
 
 /* What an epoll event points at: the first member of each owner. */
 typedef enum {
@@ -60,9 +61,9 @@ struct pl_srv_conn {
 	pl_tls_conn_t *tls; /* NULL: plain HTTP (the redirect listener, or
 			       HTTP sent to the TLS port) */
 	pl_http_parser_t *http;
-	/* request bytes (decrypted) not yet parsed */
-	uint8_t *in;
-	size_t in_len, in_cap;
+	/* request bytes (decrypted) not yet parsed; the engine's buffer, so
+	 * they are wiped when consumed space is reused and when it is freed */
+	pl_buf_t in;
 	/* plain-mode bytes to send */
 	pl_http_buf_t out;
 	size_t out_sent;
