@@ -26,7 +26,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "padlock/x509.h"
 #include "server/conn.h"
 
 #define FILE_CHUNK 16384
@@ -289,30 +288,6 @@ static void append_in(pl_srv_conn_t *c, const uint8_t *p, size_t n)
 		out_of_memory_for_request(c);
 }
 
-static void format_chain(const pl_x509_chain_t *chain, char **text, size_t *n)
-{
-	*n = 0;
-	for (size_t i = 0; chain && i < pl_x509_chain_count(chain) && i < 8; i++) {
-		pl_x509_info_t info;
-		char nb[32], na[32];
-		if (pl_x509_chain_info(chain, i, &info) != PL_OK)
-			break;
-		struct tm tm;
-		gmtime_r(&info.not_before, &tm);
-		strftime(nb, sizeof(nb), "%Y-%m-%d", &tm);
-		gmtime_r(&info.not_after, &tm);
-		strftime(na, sizeof(na), "%Y-%m-%d", &tm);
-		if (asprintf(&text[*n],
-			     "subject: %s\nissuer: %s\nnames: %s\nkey: %s, "
-			     "signed with %s\nvalid: %s to %s",
-			     info.subject, info.issuer,
-			     info.names[0] ? info.names : "(none)", info.key,
-			     info.sig_alg, nb, na) < 0)
-			break;
-		(*n)++;
-	}
-}
-
 static const char *tls_version_name(uint16_t v)
 {
 	return v == PL_TLS_VERSION_13 ? "TLS 1.3" : v == PL_TLS_VERSION_12 ? "TLS 1.2" : "";
@@ -414,15 +389,8 @@ static void answer(pl_srv_conn_t *c, const pl_http_request_t *req)
 		ret = pl_http_redirect(req, def->n_names ? def->names[0] : NULL,
 				       port, now, "padlock", &c->reply);
 	} else {
-		const char *host = req->host.ptr;
-		size_t host_len = req->host.len;
-		const char *colon = host_len && host[0] != '[' ? memchr(host, ':', host_len) : NULL;
-		if (host_len && host[0] == '[') {
-			const char *end = memchr(host, ']', host_len);
-			host_len = end ? (size_t)(end - host) + 1 : host_len;
-		} else if (colon) {
-			host_len = (size_t)(colon - host);
-		}
+		size_t host_len;
+		const char *host = pl_http_host_name(req, &host_len);
 		if (host_len == 0) {
 			host = pl_tls_sni(c->tls);
 			host_len = strlen(host);
@@ -445,8 +413,8 @@ static void answer(pl_srv_conn_t *c, const pl_http_request_t *req)
 			.n_steps = c->steps ? c->steps->n : 0,
 		};
 		if (site->http.root == NULL)
-			format_chain(pl_tls_peer_chain(c->tls), chain_text,
-				     &chain_len);
+			chain_len = pl_http_chain_text(pl_tls_peer_chain(c->tls),
+						       chain_text, 8);
 		info.chain_text = (const char *const *)chain_text;
 		info.chain_len = chain_len;
 		ret = pl_http_serve(&site->http, req, &info, now, &c->reply);
