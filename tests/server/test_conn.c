@@ -174,6 +174,13 @@ static pl_srv_conn_t *connect_pair(fixture_t *f, pl_srv_listen_kind_t kind,
 	return c;
 }
 
+/* A fixture and one connection of the TLS port; NULL when either failed. */
+static pl_srv_conn_t *start(fixture_t *f, int *client)
+{
+	fixture_open(f);
+	return f->ok ? connect_pair(f, PL_LISTEN_HTTPS, client) : NULL;
+}
+
 /* ---- clients ---------------------------------------------------------------- */
 
 /* Reads what the socket holds; true at end of stream. */
@@ -283,10 +290,7 @@ static void tls_keep_alive_walks_the_phases(void)
 	fixture_t f;
 	client_t cl;
 	int fd, status[4];
-	fixture_open(&f);
-	if (!f.ok)
-		goto out;
-	pl_srv_conn_t *c = connect_pair(&f, PL_LISTEN_HTTPS, &fd);
+	pl_srv_conn_t *c = start(&f, &fd);
 	if (c == NULL)
 		goto out;
 	CHECK_EQ_INT(c->phase, PL_SRV_PHASE_SNIFF);
@@ -336,10 +340,7 @@ static void head_timeout_answers_408_and_closes(void)
 	fixture_t f;
 	client_t cl;
 	int fd, status[2];
-	fixture_open(&f);
-	if (!f.ok)
-		goto out;
-	pl_srv_conn_t *c = connect_pair(&f, PL_LISTEN_HTTPS, &fd);
+	pl_srv_conn_t *c = start(&f, &fd);
 	if (c == NULL || !client_open(&cl, fd, &f.w))
 		goto out;
 	static const char half[] = "GET / HTTP/1.1\r\n";
@@ -365,10 +366,7 @@ static void plain_http_on_the_tls_port_is_redirected(void)
 	int fd;
 	uint8_t buf[4096];
 	size_t len = 0;
-	fixture_open(&f);
-	if (!f.ok)
-		goto out;
-	pl_srv_conn_t *c = connect_pair(&f, PL_LISTEN_HTTPS, &fd);
+	pl_srv_conn_t *c = start(&f, &fd);
 	if (c == NULL)
 		goto out;
 	static const char req[] = "GET /a?b HTTP/1.1\r\nHost: fuzz.padlock.test\r\n\r\n";
@@ -399,10 +397,7 @@ static void neither_tls_nor_http_is_closed_at_once(void)
 	int fd;
 	uint8_t buf[64];
 	size_t len = 0;
-	fixture_open(&f);
-	if (!f.ok)
-		goto out;
-	pl_srv_conn_t *c = connect_pair(&f, PL_LISTEN_HTTPS, &fd);
+	pl_srv_conn_t *c = start(&f, &fd);
 	if (c == NULL)
 		goto out;
 	send_all(fd, "\x01\x02", 2);
