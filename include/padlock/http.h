@@ -356,6 +356,22 @@ typedef struct {
 	size_t n_steps;
 } pl_http_conninfo_t;
 
+typedef struct pl_x509_chain pl_x509_chain_t;
+
+/* The host a request names, for choosing its site: an absolute-form
+ * target's authority, which wins over Host (RFC 9112 3.2.2), else Host;
+ * without its port ("example.com:8443" gives "example.com", "[::1]:8443"
+ * gives "[::1]"). Points into req; *len gets its length. NULL (and 0)
+ * when the request names no host. */
+const char *pl_http_host_name(const pl_http_request_t *req, size_t *len);
+
+/* The welcome page's text of a certificate chain: one string per
+ * certificate, leaf first, at most max (subject, issuer, names, key and
+ * signature, validity, one per line). The caller frees each string.
+ * Returns how many were written. */
+size_t pl_http_chain_text(const pl_x509_chain_t *chain, char **text,
+			  size_t max);
+
 /* A site as the http layer serves it. */
 typedef struct {
 	const char *root;       /* directory of files; NULL: the welcome page */

@@ -73,6 +73,50 @@ typedef struct {
 	char *config_file;             /* re-read on SIGHUP */
 } pl_srv_options_t;
 
+/* ---- the table of settings --------------------------------------------------
+ * One row per setting drives the command line (--NAME), the configuration
+ * file (NAME = value), the defaults and --help, so the two ways of setting
+ * a value accept exactly the same values. */
+
+typedef enum {
+	PL_SRV_OPT_NUMBER, /* an integer in [min, max], times scale */
+	PL_SRV_OPT_STRING, /* a string, copied */
+	PL_SRV_OPT_FLAG,   /* a flag without a value; true/false in a file */
+	PL_SRV_OPT_CHOICE, /* one of choices; its index is stored */
+} pl_srv_opt_kind_t;
+
+#define PL_SRV_OPT_CLI 0x01   /* a command-line flag */
+#define PL_SRV_OPT_FILE 0x02  /* a setting of the configuration file */
+#define PL_SRV_OPT_PORT 0x04  /* setting it means ports were chosen */
+#define PL_SRV_OPT_OFF 0x08   /* NUMBER: "off" stores -1 */
+
+typedef struct {
+	const char *name;      /* the flag without "--", and the file's key */
+	const char *file_name; /* the file's key when it differs, else NULL */
+	pl_srv_opt_kind_t kind;
+	unsigned flags;        /* PL_SRV_OPT_* */
+	long min, max;         /* NUMBER: the range of what is written */
+	long scale;            /* NUMBER: stored = written * scale */
+	const char *const *choices; /* CHOICE: NULL-terminated */
+	const char *fallback;  /* the default as written; NULL: none */
+	size_t offset, size;   /* the destination in pl_srv_options_t */
+	const char *arg;       /* --help: what the value is ("N", "FILE") */
+	const char *help;      /* --help: one line */
+} pl_srv_opt_t;
+
+/* The table: *n gets the number of rows. */
+const pl_srv_opt_t *pl_srv_options_table(size_t *n);
+/* The row whose flag name is name (PL_SRV_OPT_CLI) or whose file key is
+ * name (PL_SRV_OPT_FILE), or NULL. */
+const pl_srv_opt_t *pl_srv_option_find(const char *name, unsigned where);
+/* Sets one setting from its text (value NULL for a flag). On a bad value
+ * writes "NAME wants ..., not 'VALUE'" into err (NAME as where spells it:
+ * "--hsts" on the command line, "hsts-max-age" in a file) and returns
+ * PL_ERR_ARG; PL_ERR_NOMEM. */
+int pl_srv_option_set(pl_srv_options_t *o, const pl_srv_opt_t *opt,
+		      unsigned where, const char *value, char *err,
+		      size_t err_len);
+
 /* Fills o with the defaults (no sites yet). */
 void pl_srv_options_default(pl_srv_options_t *o);
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +18,48 @@
 #include "padlock/server.h"
 #include "padlock/x509.h"
 
+/* Flags of the one site the command line describes, and the command's
+ * own; every other flag is a row of the server's table of settings. */
+enum {
+	OPT_ROOT = 256, OPT_CERT, OPT_KEY, OPT_PASS, OPT_DOMAIN, OPT_CONFIG,
+	OPT_CHECK, OPT_HELP, OPT_PORT,
+	OPT_TABLE = 1024, /* + the row's index */
+};
+
+static const struct {
+	const char *name, *arg, *help;
+	int val;
+} own_flags[] = {
+	{"root", "DIR", "files to serve (default ./public, else the welcome page)",
+	 OPT_ROOT},
+	{"cert", "FILE", "certificate chain, leaf first (PEM)", OPT_CERT},
+	{"key", "FILE", "its private key (PEM)", OPT_KEY},
+	{"key-passphrase-file", "F", "passphrase of an encrypted key", OPT_PASS},
+	{"domain", "NAME", "a name of the site (repeatable)", OPT_DOMAIN},
+	{"config", "FILE", "sites and settings from a file (docs/padlock-serve.md)",
+	 OPT_CONFIG},
+	{"check-config", NULL, "check configuration and certificates, then exit",
+	 OPT_CHECK},
+	{"port", "N", "the same as --https-port", OPT_PORT},
+	{"help", NULL, "this text", OPT_HELP},
+};
+
+#define N_OWN (sizeof(own_flags) / sizeof(own_flags[0]))
+
+static void usage_line(FILE *f, const char *name, const char *arg,
+		       const char *help, const char *fallback)
+{
+	char left[64];
+	snprintf(left, sizeof(left), "--%s%s%s", name, arg ? " " : "",
+		 arg ? arg : "");
+	fprintf(f, "  %-26s %s%s%s%s\n", left, help, fallback ? " [" : "",
+		fallback ? fallback : "", fallback ? "]" : "");
+}
+
 static void usage(FILE *f)
 {
+	size_t n;
+	const pl_srv_opt_t *t = pl_srv_options_table(&n);
 	fprintf(f,
 		"usage: padlock serve [options]\n"
 		"       padlock serve --config FILE [--check-config]\n"
@@ -27,102 +68,45 @@ static void usage(FILE *f)
 		"(8443 without privileges), redirects 80 (8080), with a localhost\n"
 		"certificate from the local CA (padlock cert).\n"
 		"\n"
-		"site:\n"
-		"  --root DIR              files to serve (default ./public, else the welcome page)\n"
-		"  --cert FILE             certificate chain, leaf first (PEM)\n"
-		"  --key FILE              its private key (PEM)\n"
-		"  --key-passphrase-file F passphrase of an encrypted key\n"
-		"  --domain NAME           a name of the site (repeatable)\n"
-		"  --follow-symlinks       follow symbolic links that leave the root\n"
-		"listeners:\n"
-		"  --https-port N          default 443\n"
-		"  --http-port N           default 80; 0: no redirect listener\n"
-		"  --listen ADDR           default: every address\n"
-		"  --unknown-sni default|reject\n"
-		"processes:\n"
-		"  --workers N             default: one per core\n"
-		"  --user NAME             workers' user when started as root\n"
-		"                          (default padlock, else nobody)\n"
-		"  --unsafe-root-workers   allow --user root: parsers face the network as root\n"
-		"  --pid-file FILE\n"
-		"security:\n"
-		"  --hsts SECONDS|off      Strict-Transport-Security max-age (default 63072000)\n"
-		"limits (defaults in brackets):\n"
-		"  --max-request-line N [8192]   --max-header-bytes N [16384]\n"
-		"  --max-header-count N [100]    --max-body N [1048576]\n"
-		"  --handshake-timeout S [10]    --header-timeout S [10]\n"
-		"  --idle-timeout S [60]         --shutdown-timeout S [10]\n"
-		"  --max-connections N [10000 per worker]\n"
-		"logs:\n"
-		"  --access-log FILE|off   default stderr\n"
-		"  --error-log FILE        default stderr\n"
-		"  --log-format combined|json\n"
-		"  --log-level error|warn|info|debug\n"
-		"other:\n"
-		"  --config FILE           sites and settings from a file (docs/padlock-serve.md)\n"
-		"  --check-config          check configuration and certificates, then exit\n"
-		"  --allow-invalid-cert    FOR TESTS ONLY: serve a certificate that fails checks\n");
+		"the site:\n");
+	for (size_t i = 0; i < N_OWN; i++)
+		if (own_flags[i].val < OPT_CONFIG)
+			usage_line(f, own_flags[i].name, own_flags[i].arg,
+				   own_flags[i].help, NULL);
+	fprintf(f, "settings (also in a --config file; defaults in brackets):\n");
+	for (size_t i = 0; i < n; i++)
+		if (t[i].flags & PL_SRV_OPT_CLI)
+			usage_line(f, t[i].name,
+				   t[i].kind == PL_SRV_OPT_FLAG ? NULL : t[i].arg,
+				   t[i].help, t[i].fallback);
+	fprintf(f, "other:\n");
+	for (size_t i = 0; i < N_OWN; i++)
+		if (own_flags[i].val >= OPT_CONFIG)
+			usage_line(f, own_flags[i].name, own_flags[i].arg,
+				   own_flags[i].help, NULL);
 }
 
-enum {
-	OPT_ROOT = 256, OPT_CERT, OPT_KEY, OPT_PASS, OPT_DOMAIN, OPT_SYMLINKS,
-	OPT_HTTPS_PORT, OPT_HTTP_PORT, OPT_LISTEN, OPT_SNI, OPT_WORKERS,
-	OPT_USER, OPT_PID, OPT_HSTS, OPT_LINE, OPT_HBYTES, OPT_HCOUNT, OPT_BODY,
-	OPT_HS_TIMEOUT, OPT_HDR_TIMEOUT, OPT_IDLE_TIMEOUT, OPT_STOP_TIMEOUT,
-	OPT_MAXCONN, OPT_ACCESS, OPT_ERROR, OPT_FORMAT, OPT_LEVEL, OPT_CONFIG,
-	OPT_CHECK, OPT_ALLOW_INVALID, OPT_UNSAFE_ROOT, OPT_HELP,
-};
-
-static const struct option long_opts[] = {
-	{"root", required_argument, NULL, OPT_ROOT},
-	{"cert", required_argument, NULL, OPT_CERT},
-	{"key", required_argument, NULL, OPT_KEY},
-	{"key-passphrase-file", required_argument, NULL, OPT_PASS},
-	{"domain", required_argument, NULL, OPT_DOMAIN},
-	{"follow-symlinks", no_argument, NULL, OPT_SYMLINKS},
-	{"https-port", required_argument, NULL, OPT_HTTPS_PORT},
-	{"port", required_argument, NULL, OPT_HTTPS_PORT},
-	{"http-port", required_argument, NULL, OPT_HTTP_PORT},
-	{"listen", required_argument, NULL, OPT_LISTEN},
-	{"unknown-sni", required_argument, NULL, OPT_SNI},
-	{"workers", required_argument, NULL, OPT_WORKERS},
-	{"user", required_argument, NULL, OPT_USER},
-	{"pid-file", required_argument, NULL, OPT_PID},
-	{"hsts", required_argument, NULL, OPT_HSTS},
-	{"max-request-line", required_argument, NULL, OPT_LINE},
-	{"max-header-bytes", required_argument, NULL, OPT_HBYTES},
-	{"max-header-count", required_argument, NULL, OPT_HCOUNT},
-	{"max-body", required_argument, NULL, OPT_BODY},
-	{"handshake-timeout", required_argument, NULL, OPT_HS_TIMEOUT},
-	{"header-timeout", required_argument, NULL, OPT_HDR_TIMEOUT},
-	{"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
-	{"shutdown-timeout", required_argument, NULL, OPT_STOP_TIMEOUT},
-	{"max-connections", required_argument, NULL, OPT_MAXCONN},
-	{"access-log", required_argument, NULL, OPT_ACCESS},
-	{"error-log", required_argument, NULL, OPT_ERROR},
-	{"log-format", required_argument, NULL, OPT_FORMAT},
-	{"log-level", required_argument, NULL, OPT_LEVEL},
-	{"config", required_argument, NULL, OPT_CONFIG},
-	{"check-config", no_argument, NULL, OPT_CHECK},
-	{"allow-invalid-cert", no_argument, NULL, OPT_ALLOW_INVALID},
-	{"unsafe-root-workers", no_argument, NULL, OPT_UNSAFE_ROOT},
-	{"help", no_argument, NULL, OPT_HELP},
-	{NULL, 0, NULL, 0},
-};
-
-static bool number(const char *flag, const char *s, long min, long max,
-		   long *out)
+/* getopt's table: the command's own flags, then the settings' rows. */
+static struct option *long_options(void)
 {
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max) {
-		fprintf(stderr, "padlock serve: %s wants a number from %ld to %ld, "
-			"not '%s'\n", flag, min, max, s);
-		return false;
-	}
-	*out = v;
-	return true;
+	size_t n, k = 0;
+	const pl_srv_opt_t *t = pl_srv_options_table(&n);
+	struct option *lo = calloc(N_OWN + n + 1, sizeof(*lo));
+	if (lo == NULL)
+		return NULL;
+	for (size_t i = 0; i < N_OWN; i++)
+		lo[k++] = (struct option){own_flags[i].name,
+					  own_flags[i].arg ? required_argument
+							   : no_argument,
+					  NULL, own_flags[i].val};
+	for (size_t i = 0; i < n; i++)
+		if (t[i].flags & PL_SRV_OPT_CLI)
+			lo[k++] = (struct option){
+				t[i].name,
+				t[i].kind == PL_SRV_OPT_FLAG ? no_argument
+							     : required_argument,
+				NULL, OPT_TABLE + (int)i};
+	return lo;
 }
 
 static bool set(char **dst, const char *v)
@@ -141,18 +125,33 @@ typedef struct {
 	int flags_besides_config;
 } serve_args_t;
 
+static int set_setting(serve_args_t *a, const pl_srv_opt_t *t, const char *arg)
+{
+	char err[256];
+	int ret = pl_srv_option_set(&a->o, t, PL_SRV_OPT_CLI, arg, err,
+				    sizeof(err));
+	if (ret == PL_ERR_NOMEM)
+		snprintf(err, sizeof(err), "out of memory");
+	if (ret != PL_OK) {
+		fprintf(stderr, "padlock serve: %s\n", err);
+		return -1;
+	}
+	if (t->offset == offsetof(pl_srv_options_t, allow_invalid_cert))
+		fprintf(stderr, "padlock serve: WARNING: --allow-invalid-cert is "
+			"for tests only: certificates that fail their checks "
+			"will be served\n");
+	else
+		a->flags_besides_config++;
+	return 0;
+}
+
 static int parse_flag(serve_args_t *a, int opt, const char *arg)
 {
-	pl_srv_options_t *o = &a->o;
-	long v;
-	const char *name = NULL;
-	for (const struct option *lo = long_opts; lo->name; lo++)
-		if (lo->val == opt)
-			name = lo->name;
-	char flag[48];
-	snprintf(flag, sizeof(flag), "--%s", name ? name : "?");
-	if (opt != OPT_CONFIG && opt != OPT_CHECK && opt != OPT_ALLOW_INVALID &&
-	    opt != OPT_UNSAFE_ROOT)
+	size_t n;
+	const pl_srv_opt_t *t = pl_srv_options_table(&n);
+	if (opt >= OPT_TABLE && (size_t)(opt - OPT_TABLE) < n)
+		return set_setting(a, &t[opt - OPT_TABLE], arg);
+	if (opt != OPT_CONFIG && opt != OPT_CHECK)
 		a->flags_besides_config++;
 	switch (opt) {
 	case OPT_ROOT: return set(&a->root, arg) ? 0 : -1;
@@ -165,105 +164,13 @@ static int parse_flag(serve_args_t *a, int opt, const char *arg)
 			return -1;
 		}
 		return (a->domains[a->n_domains++] = strdup(arg)) ? 0 : -1;
-	case OPT_SYMLINKS: o->follow_symlinks = true; return 0;
-	case OPT_HTTPS_PORT:
-		if (!number(flag, arg, 1, 65535, &v))
-			return -1;
-		o->https_port = (int)v;
-		o->ports_given = true;
-		return 0;
-	case OPT_HTTP_PORT:
-		if (!number(flag, arg, 0, 65535, &v))
-			return -1;
-		o->http_port = (int)v;
-		o->ports_given = true;
-		return 0;
-	case OPT_LISTEN: return set(&o->listen, arg) ? 0 : -1;
-	case OPT_SNI:
-		if (strcmp(arg, "default") && strcmp(arg, "reject")) {
-			fprintf(stderr, "padlock serve: --unknown-sni is "
-				"'default' or 'reject'\n");
-			return -1;
-		}
-		o->strict_sni = strcmp(arg, "reject") == 0;
-		return 0;
-	case OPT_WORKERS:
-		if (!number(flag, arg, 1, 256, &v))
-			return -1;
-		o->workers = (int)v;
-		return 0;
-	case OPT_USER: return set(&o->user, arg) ? 0 : -1;
-	case OPT_PID: return set(&o->pid_file, arg) ? 0 : -1;
-	case OPT_HSTS:
-		if (strcmp(arg, "off") == 0) {
-			o->hsts_max_age = -1;
-			return 0;
-		}
-		if (!number(flag, arg, 0, 1000000000, &v))
-			return -1;
-		o->hsts_max_age = v;
-		return 0;
-	case OPT_LINE: case OPT_HBYTES: case OPT_HCOUNT:
-		if (!number(flag, arg, 1, 1 << 28, &v))
-			return -1;
-		if (opt == OPT_LINE)
-			o->limits.max_request_line = (size_t)v;
-		else if (opt == OPT_HBYTES)
-			o->limits.max_header_bytes = (size_t)v;
-		else
-			o->limits.max_header_count = (size_t)v;
-		return 0;
-	case OPT_BODY:
-		if (!number(flag, arg, 0, LONG_MAX, &v))
-			return -1;
-		o->limits.max_body = (uint64_t)v;
-		return 0;
-	case OPT_HS_TIMEOUT: case OPT_HDR_TIMEOUT: case OPT_IDLE_TIMEOUT:
-	case OPT_STOP_TIMEOUT:
-		if (!number(flag, arg, 1, 86400, &v))
-			return -1;
-		*(opt == OPT_HS_TIMEOUT ? &o->handshake_timeout_ms
-		  : opt == OPT_HDR_TIMEOUT ? &o->header_timeout_ms
-		  : opt == OPT_IDLE_TIMEOUT ? &o->idle_timeout_ms
-					    : &o->shutdown_timeout_ms) =
-			(unsigned)v * 1000u;
-		return 0;
-	case OPT_MAXCONN:
-		if (!number(flag, arg, 1, 1000000, &v))
-			return -1;
-		o->max_conns = (unsigned)v;
-		return 0;
-	case OPT_ACCESS: return set(&o->access_log, arg) ? 0 : -1;
-	case OPT_ERROR: return set(&o->error_log, arg) ? 0 : -1;
-	case OPT_FORMAT:
-		if (strcmp(arg, "combined") && strcmp(arg, "json")) {
-			fprintf(stderr, "padlock serve: --log-format is "
-				"'combined' or 'json'\n");
-			return -1;
-		}
-		o->log_format = strcmp(arg, "json") == 0 ? PL_SRV_LOG_JSON
-							 : PL_SRV_LOG_COMBINED;
-		return 0;
-	case OPT_LEVEL: {
-		static const char *levels[] = {"error", "warn", "info", "debug"};
-		for (int i = 0; i < 4; i++)
-			if (strcmp(arg, levels[i]) == 0) {
-				o->log_level = (pl_srv_log_level_t)i;
-				return 0;
-			}
-		fprintf(stderr, "padlock serve: --log-level is error, warn, "
-			"info or debug\n");
-		return -1;
-	}
-	case OPT_CONFIG: return set(&o->config_file, arg) ? 0 : -1;
+	case OPT_PORT:
+		a->flags_besides_config--;
+		return set_setting(a, pl_srv_option_find("https-port",
+							 PL_SRV_OPT_CLI),
+				   arg);
+	case OPT_CONFIG: return set(&a->o.config_file, arg) ? 0 : -1;
 	case OPT_CHECK: a->check = true; return 0;
-	case OPT_UNSAFE_ROOT: o->unsafe_root_workers = true; return 0;
-	case OPT_ALLOW_INVALID:
-		o->allow_invalid_cert = true;
-		fprintf(stderr, "padlock serve: WARNING: --allow-invalid-cert is "
-			"for tests only: certificates that fail their checks "
-			"will be served\n");
-		return 0;
 	default:
 		return -1;
 	}
@@ -287,10 +194,7 @@ static int local_certificate(serve_args_t *a)
 	snprintf(key, sizeof(key), "%s/localhost-key.pem", dir);
 	pl_x509_chain_t *have = pl_x509_chain_load_pem(cert, err, sizeof(err));
 	pl_x509_info_t info;
-	/* A file from before the leaf was written alone (leaf + CA) is
-	 * issued again, so that the root is not sent. */
-	bool fresh = have && pl_x509_chain_count(have) == 1 &&
-		     pl_x509_chain_info(have, 0, &info) == PL_OK &&
+	bool fresh = have && pl_x509_chain_info(have, 0, &info) == PL_OK &&
 		     info.not_after - now > 30 * 86400 &&
 		     access(key, R_OK) == 0;
 	pl_x509_chain_free(have);
@@ -368,6 +272,12 @@ int pl_cli_serve(int argc, char **argv)
 	int opt, status = PL_CLI_EXIT_USAGE;
 	memset(&a, 0, sizeof(a));
 	pl_srv_options_default(&a.o);
+	struct option *long_opts = long_options();
+	if (long_opts == NULL) {
+		fprintf(stderr, "padlock serve: out of memory\n");
+		status = PL_CLI_EXIT_FAILED;
+		goto out;
+	}
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
@@ -404,6 +314,7 @@ int pl_cli_serve(int argc, char **argv)
 	}
 	status = pl_srv_run(&a.o) == 0 ? PL_CLI_EXIT_OK : PL_CLI_EXIT_FAILED;
 out:
+	free(long_opts);
 	free_args(&a);
 	return status;
 }

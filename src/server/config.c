@@ -46,45 +46,25 @@ static void on_error(cfg_t *cfg, const char *fmt, va_list ap)
 	sink->reported = true;
 }
 
-static int check_port(cfg_t *cfg, cfg_opt_t *opt)
+/* Every global setting is checked by the table's own parser (options.c),
+ * while libconfuse still knows the line: the file and the command line
+ * accept the same values. */
+static int check_setting(cfg_t *cfg, cfg_opt_t *opt)
 {
-	long v = cfg_opt_getnint(opt, cfg_opt_size(opt) - 1);
-	bool zero_ok = strcmp(opt->name, "http-port") == 0;
-	if (v < (zero_ok ? 0 : 1) || v > 65535) {
-		cfg_error(cfg, "%s must be a port number (1-65535%s), not %ld",
-			  opt->name, zero_ok ? ", or 0 for none" : "", v);
-		return -1;
-	}
-	return 0;
-}
-
-static int check_positive(cfg_t *cfg, cfg_opt_t *opt)
-{
-	long v = cfg_opt_getnint(opt, cfg_opt_size(opt) - 1);
-	if (v <= 0) {
-		cfg_error(cfg, "%s must be positive, not %ld", opt->name, v);
-		return -1;
-	}
-	return 0;
-}
-
-static int check_choice(cfg_t *cfg, cfg_opt_t *opt)
-{
-	static const char *const choices[][4] = {
-		{"log-format", "combined", "json", NULL},
-		{"log-level", "error", "warn", "info"},
-		{"unknown-sni", "default", "reject", NULL},
-	};
-	const char *v = cfg_opt_getnstr(opt, cfg_opt_size(opt) - 1);
-	for (size_t i = 0; i < sizeof(choices) / sizeof(choices[0]); i++) {
-		if (strcmp(choices[i][0], opt->name) != 0)
-			continue;
-		for (size_t j = 1; j < 4 && choices[i][j]; j++)
-			if (strcmp(v, choices[i][j]) == 0)
-				return 0;
-		if (strcmp(opt->name, "log-level") == 0 && strcmp(v, "debug") == 0)
-			return 0;
-		cfg_error(cfg, "%s cannot be \"%s\"", opt->name, v);
+	const pl_srv_opt_t *t = pl_srv_option_find(opt->name, PL_SRV_OPT_FILE);
+	pl_srv_options_t scratch;
+	char msg[200];
+	if (t == NULL)
+		return 0;
+	pl_srv_options_default(&scratch);
+	int ret = pl_srv_option_set(&scratch, t, PL_SRV_OPT_FILE,
+				    cfg_opt_getnstr(opt, cfg_opt_size(opt) - 1),
+				    msg, sizeof(msg));
+	pl_srv_options_free(&scratch);
+	if (ret == PL_ERR_NOMEM)
+		snprintf(msg, sizeof(msg), "out of memory");
+	if (ret != PL_OK) {
+		cfg_error(cfg, "%s", msg);
 		return -1;
 	}
 	return 0;
@@ -99,47 +79,30 @@ static cfg_opt_t site_opts[] = {
 	CFG_BOOL("default", cfg_false, CFGF_NONE),
 	CFG_END()};
 
-static cfg_opt_t top_opts[] = {
-	CFG_INT("https-port", 0, CFGF_NODEFAULT),
-	CFG_INT("http-port", 0, CFGF_NODEFAULT),
-	CFG_STR("listen", NULL, CFGF_NODEFAULT),
-	CFG_INT("workers", 0, CFGF_NODEFAULT),
-	CFG_STR("user", NULL, CFGF_NODEFAULT),
-	CFG_INT("hsts-max-age", 0, CFGF_NODEFAULT),
-	CFG_BOOL("follow-symlinks", cfg_false, CFGF_NODEFAULT),
-	CFG_STR("unknown-sni", NULL, CFGF_NODEFAULT),
-	CFG_STR("access-log", NULL, CFGF_NODEFAULT),
-	CFG_STR("error-log", NULL, CFGF_NODEFAULT),
-	CFG_STR("log-format", NULL, CFGF_NODEFAULT),
-	CFG_STR("log-level", NULL, CFGF_NODEFAULT),
-	CFG_STR("pid-file", NULL, CFGF_NODEFAULT),
-	CFG_INT("max-connections", 0, CFGF_NODEFAULT),
-	CFG_INT("handshake-timeout", 0, CFGF_NODEFAULT),
-	CFG_INT("header-timeout", 0, CFGF_NODEFAULT),
-	CFG_INT("idle-timeout", 0, CFGF_NODEFAULT),
-	CFG_INT("shutdown-timeout", 0, CFGF_NODEFAULT),
-	CFG_INT("max-request-line", 0, CFGF_NODEFAULT),
-	CFG_INT("max-header-bytes", 0, CFGF_NODEFAULT),
-	CFG_INT("max-header-count", 0, CFGF_NODEFAULT),
-	CFG_INT("max-body", 0, CFGF_NODEFAULT),
-	CFG_SEC("site", site_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
-	CFG_END()};
-
-static void validate(cfg_t *cfg)
+/* The file's settings: one string per row of the table (its parser reads
+ * numbers and words alike), then the sites. */
+static cfg_opt_t *file_opts(void)
 {
-	static const char *ports[] = {"https-port", "http-port"};
-	static const char *positive[] = {
-		"workers", "max-connections", "handshake-timeout",
-		"header-timeout", "idle-timeout", "shutdown-timeout",
-		"max-request-line", "max-header-bytes", "max-header-count"};
-	static const char *choices[] = {"log-format", "log-level",
-					"unknown-sni"};
-	for (size_t i = 0; i < 2; i++)
-		cfg_set_validate_func(cfg, ports[i], check_port);
-	for (size_t i = 0; i < sizeof(positive) / sizeof(positive[0]); i++)
-		cfg_set_validate_func(cfg, positive[i], check_positive);
-	for (size_t i = 0; i < 3; i++)
-		cfg_set_validate_func(cfg, choices[i], check_choice);
+	size_t n, k = 0;
+	const pl_srv_opt_t *t = pl_srv_options_table(&n);
+	cfg_opt_t *opts = calloc(n + 2, sizeof(*opts));
+	if (opts == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (!(t[i].flags & PL_SRV_OPT_FILE))
+			continue;
+		cfg_opt_t o = CFG_STR(t[i].file_name ? t[i].file_name
+						     : t[i].name,
+				      NULL, CFGF_NODEFAULT);
+		o.validcb = check_setting;
+		opts[k++] = o;
+	}
+	cfg_opt_t site = CFG_SEC("site", site_opts,
+				 CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES);
+	cfg_opt_t end = CFG_END();
+	opts[k++] = site;
+	opts[k] = end;
+	return opts;
 }
 
 static bool has(cfg_t *cfg, const char *name)
@@ -154,12 +117,6 @@ static int set_str(char **dst, cfg_t *cfg, const char *name)
 	free(*dst);
 	*dst = strdup(cfg_getstr(cfg, name));
 	return *dst ? PL_OK : PL_ERR_NOMEM;
-}
-
-static void set_ms(unsigned *dst, cfg_t *cfg, const char *name)
-{
-	if (has(cfg, name))
-		*dst = (unsigned)cfg_getint(cfg, name) * 1000u;
 }
 
 static int load_site(pl_srv_options_t *o, cfg_t *s, const char *path,
@@ -210,56 +167,67 @@ static int load_site(pl_srv_options_t *o, cfg_t *s, const char *path,
 static int apply(pl_srv_options_t *o, cfg_t *cfg, const char *path, char *err,
 		 size_t err_len)
 {
+	size_t n;
+	const pl_srv_opt_t *t = pl_srv_options_table(&n);
 	int ret;
-	if (has(cfg, "https-port"))
-		o->https_port = (int)cfg_getint(cfg, "https-port");
-	if (has(cfg, "http-port"))
-		o->http_port = (int)cfg_getint(cfg, "http-port");
-	if (has(cfg, "https-port") || has(cfg, "http-port"))
-		o->ports_given = true;
-	if (has(cfg, "workers"))
-		o->workers = (int)cfg_getint(cfg, "workers");
-	if (has(cfg, "hsts-max-age"))
-		o->hsts_max_age = cfg_getint(cfg, "hsts-max-age");
-	if (has(cfg, "follow-symlinks"))
-		o->follow_symlinks = cfg_getbool(cfg, "follow-symlinks");
-	if (has(cfg, "unknown-sni"))
-		o->strict_sni = strcmp(cfg_getstr(cfg, "unknown-sni"), "reject") == 0;
-	if (has(cfg, "log-format"))
-		o->log_format = strcmp(cfg_getstr(cfg, "log-format"), "json") == 0
-					? PL_SRV_LOG_JSON
-					: PL_SRV_LOG_COMBINED;
-	if (has(cfg, "log-level")) {
-		static const char *levels[] = {"error", "warn", "info", "debug"};
-		for (int i = 0; i < 4; i++)
-			if (strcmp(cfg_getstr(cfg, "log-level"), levels[i]) == 0)
-				o->log_level = (pl_srv_log_level_t)i;
+	for (size_t i = 0; i < n; i++) {
+		const char *key = t[i].file_name ? t[i].file_name : t[i].name;
+		if (!(t[i].flags & PL_SRV_OPT_FILE) || !has(cfg, key))
+			continue;
+		/* check_setting() accepted it: only memory can fail now. */
+		if ((ret = pl_srv_option_set(o, &t[i], PL_SRV_OPT_FILE,
+					     cfg_getstr(cfg, key), err,
+					     err_len)))
+			return ret;
 	}
-	if (has(cfg, "max-connections"))
-		o->max_conns = (unsigned)cfg_getint(cfg, "max-connections");
-	set_ms(&o->handshake_timeout_ms, cfg, "handshake-timeout");
-	set_ms(&o->header_timeout_ms, cfg, "header-timeout");
-	set_ms(&o->idle_timeout_ms, cfg, "idle-timeout");
-	set_ms(&o->shutdown_timeout_ms, cfg, "shutdown-timeout");
-	if (has(cfg, "max-request-line"))
-		o->limits.max_request_line = (size_t)cfg_getint(cfg, "max-request-line");
-	if (has(cfg, "max-header-bytes"))
-		o->limits.max_header_bytes = (size_t)cfg_getint(cfg, "max-header-bytes");
-	if (has(cfg, "max-header-count"))
-		o->limits.max_header_count = (size_t)cfg_getint(cfg, "max-header-count");
-	if (has(cfg, "max-body"))
-		o->limits.max_body = (uint64_t)cfg_getint(cfg, "max-body");
-	if ((ret = set_str(&o->listen, cfg, "listen")) ||
-	    (ret = set_str(&o->user, cfg, "user")) ||
-	    (ret = set_str(&o->access_log, cfg, "access-log")) ||
-	    (ret = set_str(&o->error_log, cfg, "error-log")) ||
-	    (ret = set_str(&o->pid_file, cfg, "pid-file")))
-		return ret;
 	for (unsigned i = 0; i < cfg_size(cfg, "site"); i++)
 		if ((ret = load_site(o, cfg_getnsec(cfg, "site", i), path, err,
 				     err_len)))
 			return ret;
 	return PL_OK;
+}
+
+/* libconfuse reports a string that is never closed at the end of the
+ * file; the line to fix is where it began. 0: every string is closed. */
+static int unclosed_string_line(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int c, line = 1, began = 0, quote = 0;
+	bool line_comment = false, block_comment = false;
+	if (f == NULL)
+		return 0;
+	while ((c = getc(f)) != EOF) {
+		if (c == '\n')
+			line++;
+		if (quote) {
+			if (c == '\\' && quote == '"' && (c = getc(f)) == '\n')
+				line++;
+			else if (c == quote)
+				quote = 0;
+		} else if (line_comment) {
+			line_comment = c != '\n';
+		} else if (block_comment) {
+			if (c == '*' && (c = getc(f)) == '/')
+				block_comment = false;
+			else if (c != EOF && ungetc(c, f) == EOF)
+				break;
+		} else if (c == '#') {
+			line_comment = true;
+		} else if (c == '/') {
+			int d = getc(f);
+			if (d == '/')
+				line_comment = true;
+			else if (d == '*')
+				block_comment = true;
+			else if (d != EOF && ungetc(d, f) == EOF)
+				break;
+		} else if (c == '"' || c == '\'') {
+			quote = c;
+			began = line;
+		}
+	}
+	fclose(f);
+	return quote ? began : 0;
 }
 
 int pl_srv_options_load_file(pl_srv_options_t *o, const char *path,
@@ -273,25 +241,32 @@ int pl_srv_options_load_file(pl_srv_options_t *o, const char *path,
 		return PL_ERR_IO;
 	}
 	fclose(fp);
-	cfg_t *cfg = cfg_init(top_opts, CFGF_NONE);
+	cfg_opt_t *opts = file_opts();
+	cfg_t *cfg = opts ? cfg_init(opts, CFGF_NONE) : NULL;
 	if (cfg == NULL) {
+		free(opts);
 		snprintf(err, err_len, "out of memory");
 		return PL_ERR_NOMEM;
 	}
 	sink = &s;
 	cfg_set_error_function(cfg, on_error);
-	validate(cfg);
 	ret = cfg_parse(cfg, path);
 	sink = NULL;
 	if (ret != CFG_SUCCESS) {
-		if (!s.reported)
+		int line = unclosed_string_line(path);
+		if (line)
+			snprintf(err, err_len, "%s:%d: this string is never "
+				 "closed (a quote is missing)", path, line);
+		else if (!s.reported)
 			snprintf(err, err_len, "%s: cannot be parsed", path);
-		cfg_free(cfg);
-		return PL_ERR_DECODE;
+		ret = PL_ERR_DECODE;
+		goto out;
 	}
 	ret = apply(o, cfg, path, err, err_len);
 	if (ret == PL_ERR_NOMEM)
 		snprintf(err, err_len, "out of memory");
+out:
 	cfg_free(cfg);
+	free(opts);
 	return ret;
 }

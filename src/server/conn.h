@@ -7,6 +7,7 @@
 #include "padlock/http.h"
 #include "padlock/tls.h"
 #include "server/server_int.h"
+#include "tls/buf.h"
 
 /* What an epoll event points at: the first member of each owner. */
 typedef enum {
@@ -47,6 +48,60 @@ typedef struct {
 	size_t n;
 } pl_srv_steps_t;
 
+/* ---- transports: how bytes cross the socket (plain or TLS) ----------------
+ * Like nginx's c->recv and redis's connection type: the connection code
+ * calls these and never asks which one it has. transport.c. */
+typedef struct {
+	const char *name;
+	bool secure; /* HTTPS: requests are served, not redirected */
+	/* Wire bytes in; the application bytes they carry are appended to
+	 * c->in. PL_OK; PL_ERR_CLOSED when the peer will send no more
+	 * (close_notify); another error when the transport failed (it has
+	 * logged why and may have queued an alert to send). */
+	int (*receive)(pl_srv_conn_t *c, const uint8_t *p, size_t n);
+	/* True once application bytes can flow (the handshake is done). */
+	bool (*ready)(const pl_srv_conn_t *c);
+	/* Queues application bytes to send. PL_OK or an error. */
+	int (*send)(pl_srv_conn_t *c, const void *p, size_t n);
+	/* The wire bytes waiting to go out ... */
+	const uint8_t *(*output)(pl_srv_conn_t *c, size_t *len);
+	/* ... of which n went. */
+	void (*sent)(pl_srv_conn_t *c, size_t n);
+	/* Our side sends no more (close_notify), after what is queued. */
+	void (*shutdown)(pl_srv_conn_t *c);
+	/* Between requests: give back what an idle connection need not keep. */
+	void (*shrink)(pl_srv_conn_t *c);
+	/* The connection as the welcome page and the access log show it
+	 * (TLS version, suite, SNI, ...; "" where there is none). */
+	void (*describe)(const pl_srv_conn_t *c, pl_http_conninfo_t *info);
+	void (*free)(pl_srv_conn_t *c);
+} pl_srv_transport_t;
+
+extern const pl_srv_transport_t pl_srv_transport_plain;
+extern const pl_srv_transport_t pl_srv_transport_tls;
+
+/* ---- protocols: what the bytes mean (HTTP/1 now) -----------------------------
+ * A protocol reads c->in, answers through the transport and moves the
+ * connection between FIRST/IDLE, HEAD and REPLY. http1.c. */
+typedef struct {
+	const char *name;
+	/* A new connection: its state starts empty. */
+	void (*init)(pl_srv_conn_t *c);
+	/* Request bytes may wait in c->in: parse and answer what is
+	 * complete (in FIRST, IDLE or HEAD). */
+	void (*on_data)(pl_srv_conn_t *c);
+	/* REPLY: queues more of the reply while the transport's output is
+	 * small; true once all of it is queued. */
+	bool (*produce)(pl_srv_conn_t *c);
+	/* REPLY: every byte of the reply is on the wire. */
+	void (*reply_sent)(pl_srv_conn_t *c);
+	/* HEAD: the request did not arrive in time (408). */
+	void (*head_timeout)(pl_srv_conn_t *c);
+	void (*free)(pl_srv_conn_t *c);
+} pl_srv_protocol_t;
+
+extern const pl_srv_protocol_t pl_srv_http1;
+
 struct pl_srv_conn {
 	pl_srv_tag_t tag; /* first: epoll data points here */
 	pl_srv_worker_t *w;
@@ -57,26 +112,35 @@ struct pl_srv_conn {
 	int port;
 	char peer[46];
 	pl_srv_phase_t phase;
-	pl_tls_conn_t *tls; /* NULL: plain HTTP (the redirect listener, or
-			       HTTP sent to the TLS port) */
-	pl_http_parser_t *http;
-	/* request bytes (decrypted) not yet parsed */
-	uint8_t *in;
-	size_t in_len, in_cap;
-	/* plain-mode bytes to send */
-	pl_http_buf_t out;
-	size_t out_sent;
-	/* the reply being sent (PL_SRV_PHASE_REPLY) */
-	pl_http_reply_t reply;
+	/* NULL while sniffing the first byte of the TLS port */
+	const pl_srv_transport_t *transport;
+	const pl_srv_protocol_t *proto;
+	/* request bytes (decrypted) not yet parsed; the engine's buffer, so
+	 * they are wiped when consumed space is reused and when it is freed */
+	pl_buf_t in;
 	bool close_after;   /* no more requests: close once the reply is sent */
 	bool draining;      /* the worker is stopping */
 	bool input_pending; /* the socket may hold unread bytes */
 	uint64_t accepted_us;
-	uint64_t request_us;
+	/* the TLS transport's state */
+	pl_tls_conn_t *tls;
 	/* handshake steps for the welcome page; NULL until the first one
 	 * (a site with files never records any) */
 	pl_srv_steps_t *steps;
+	/* the plain transport's bytes to send */
+	pl_buf_t out;
+	/* HTTP/1's state */
+	pl_http_parser_t *http;
+	pl_http_reply_t reply; /* the reply being sent (REPLY) */
+	uint64_t request_us;
 };
+
+/* Between requests or inside a request's head: the protocol may parse. */
+static inline bool pl_srv_conn_accepts_request(const pl_srv_conn_t *c)
+{
+	return c->phase == PL_SRV_PHASE_FIRST || c->phase == PL_SRV_PHASE_IDLE ||
+	       c->phase == PL_SRV_PHASE_HEAD;
+}
 
 static inline pl_srv_conn_t *pl_srv_conn_of_tag(pl_srv_tag_t *t)
 {
@@ -90,6 +154,19 @@ static inline pl_srv_conn_t *pl_srv_conn_of_timer(pl_srv_timer_t *t)
 
 /* Links a new connection into its worker. */
 void pl_srv_worker_link(pl_srv_worker_t *w, pl_srv_conn_t *c);
+
+/* ---- what conn.c offers its transports and protocols ---------------------- */
+
+/* Moves c to phase and arms that phase's timeout (the one place a phase
+ * changes). */
+void pl_srv_conn_set_phase(pl_srv_conn_t *c, pl_srv_phase_t phase);
+/* Closes at once (no close_notify); c is freed after the event batch. */
+void pl_srv_conn_close_now(pl_srv_conn_t *c);
+/* Bytes the transport still has to put on the wire. */
+size_t pl_srv_conn_pending(pl_srv_conn_t *c);
+const pl_srv_runtime_t *pl_srv_conn_runtime(pl_srv_conn_t *c);
+/* Microseconds of CLOCK_MONOTONIC. */
+uint64_t pl_srv_now_us(void);
 
 /* The TLS trace callback that records steps for the welcome page. */
 void pl_srv_trace_step(void *arg, const pl_tls_conn_t *tls,

@@ -1,23 +1,243 @@
-/* pl_srv_options_t: defaults and freeing. */
+/*
+ * pl_srv_options_t: the table of settings, defaults and freeing.
+ *
+ * Every global setting of `padlock serve` is one row of the table below:
+ * the command line (src/cli/serve.c) and the configuration file (config.c)
+ * both set it through pl_srv_option_set(), so a value one accepts the other
+ * accepts too, with the same range and the same words in the error.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "server/server_int.h"
 
+#define FIELD(f) offsetof(pl_srv_options_t, f), sizeof(((pl_srv_options_t *)0)->f)
+#define BOTH (PL_SRV_OPT_CLI | PL_SRV_OPT_FILE)
+
+static const char *const sni_choices[] = {"default", "reject", NULL};
+static const char *const format_choices[] = {"combined", "json", NULL};
+static const char *const level_choices[] = {"error", "warn", "info", "debug",
+					    NULL};
+
+static const pl_srv_opt_t table[] = {
+	{"https-port", NULL, PL_SRV_OPT_NUMBER, BOTH | PL_SRV_OPT_PORT,
+	 1, 65535, 1, NULL, "443", FIELD(https_port), "N", "the HTTPS port"},
+	{"http-port", NULL, PL_SRV_OPT_NUMBER, BOTH | PL_SRV_OPT_PORT,
+	 0, 65535, 1, NULL, "80", FIELD(http_port), "N",
+	 "the redirect listener; 0: none"},
+	{"listen", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(listen), "ADDR", "the address to bind (default: every address)"},
+	{"unknown-sni", NULL, PL_SRV_OPT_CHOICE, BOTH, 0, 0, 0, sni_choices,
+	 "default", FIELD(strict_sni), "default|reject",
+	 "a name no site has: the default site, or unrecognized_name"},
+	{"workers", NULL, PL_SRV_OPT_NUMBER, BOTH, 1, 256, 1, NULL, NULL,
+	 FIELD(workers), "N", "worker processes (default: one per core)"},
+	{"user", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(user), "NAME", "the workers' user when started as root "
+	 "(default: padlock, else nobody)"},
+	{"unsafe-root-workers", NULL, PL_SRV_OPT_FLAG, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(unsafe_root_workers), NULL,
+	 "allow --user root: the parsers then face the network as root"},
+	{"pid-file", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(pid_file), "FILE", "write the master's pid here (default: none)"},
+	{"hsts", "hsts-max-age", PL_SRV_OPT_NUMBER, BOTH | PL_SRV_OPT_OFF,
+	 0, 1000000000, 1, NULL, "63072000", FIELD(hsts_max_age),
+	 "SECONDS|off", "Strict-Transport-Security max-age"},
+	{"follow-symlinks", NULL, PL_SRV_OPT_FLAG, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(follow_symlinks), NULL,
+	 "follow symbolic links that leave the root"},
+	{"max-request-line", NULL, PL_SRV_OPT_NUMBER, BOTH, 1,
+	 (long)PL_HTTP_LIMIT_MAX, 1, NULL, "8192", FIELD(limits.max_request_line),
+	 "N", "bytes of the request line; over it: 414"},
+	{"max-header-bytes", NULL, PL_SRV_OPT_NUMBER, BOTH, 1,
+	 (long)PL_HTTP_LIMIT_MAX, 1, NULL, "16384",
+	 FIELD(limits.max_header_bytes), "N",
+	 "bytes of the header fields; over it: 431"},
+	{"max-header-count", NULL, PL_SRV_OPT_NUMBER, BOTH, 1,
+	 (long)PL_HTTP_LIMIT_MAX, 1, NULL, "100",
+	 FIELD(limits.max_header_count), "N", "header fields; over it: 431"},
+	{"max-body", NULL, PL_SRV_OPT_NUMBER, BOTH, 0, LONG_MAX, 1, NULL,
+	 "1048576", FIELD(limits.max_body), "N",
+	 "bytes of a request body; over it: 413"},
+	{"handshake-timeout", NULL, PL_SRV_OPT_NUMBER, BOTH, 1, 86400, 1000,
+	 NULL, "10", FIELD(handshake_timeout_ms), "S",
+	 "seconds from the accept to the end of the handshake"},
+	{"header-timeout", NULL, PL_SRV_OPT_NUMBER, BOTH, 1, 86400, 1000, NULL,
+	 "10", FIELD(header_timeout_ms), "S",
+	 "seconds for a request's headers; then 408"},
+	{"idle-timeout", NULL, PL_SRV_OPT_NUMBER, BOTH, 1, 86400, 1000, NULL,
+	 "60", FIELD(idle_timeout_ms), "S",
+	 "seconds between keep-alive requests, and for a stalled reader"},
+	{"shutdown-timeout", NULL, PL_SRV_OPT_NUMBER, BOTH, 1, 86400, 1000,
+	 NULL, "10", FIELD(shutdown_timeout_ms), "S",
+	 "seconds a graceful stop waits for connections"},
+	{"max-connections", NULL, PL_SRV_OPT_NUMBER, BOTH, 1, 1000000, 1, NULL,
+	 "10000", FIELD(max_conns), "N", "connections per worker"},
+	{"access-log", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(access_log), "FILE|off", "the access log (default: stderr)"},
+	{"error-log", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(error_log), "FILE", "the error log (default: stderr)"},
+	{"log-format", NULL, PL_SRV_OPT_CHOICE, BOTH, 0, 0, 0, format_choices,
+	 "combined", FIELD(log_format), "combined|json",
+	 "the access log's format"},
+	{"log-level", NULL, PL_SRV_OPT_CHOICE, BOTH, 0, 0, 0, level_choices,
+	 "info", FIELD(log_level), "error|warn|info|debug",
+	 "what the error log says"},
+	{"allow-invalid-cert", NULL, PL_SRV_OPT_FLAG, PL_SRV_OPT_CLI, 0, 0, 0,
+	 NULL, NULL, FIELD(allow_invalid_cert), NULL,
+	 "FOR TESTS ONLY: serve a certificate that fails its checks"},
+};
+
+const pl_srv_opt_t *pl_srv_options_table(size_t *n)
+{
+	*n = sizeof(table) / sizeof(table[0]);
+	return table;
+}
+
+const pl_srv_opt_t *pl_srv_option_find(const char *name, unsigned where)
+{
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		const pl_srv_opt_t *t = &table[i];
+		if (!(t->flags & where))
+			continue;
+		const char *key = where == PL_SRV_OPT_FILE && t->file_name
+					  ? t->file_name
+					  : t->name;
+		if (strcmp(key, name) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+/* Stores an integer into a field of any integer width. */
+static void store_int(pl_srv_options_t *o, const pl_srv_opt_t *t, long long v)
+{
+	char *dst = (char *)o + t->offset;
+	switch (t->size) {
+	case 1: { bool b = v != 0; memcpy(dst, &b, 1); break; }
+	case 2: { int16_t x = (int16_t)v; memcpy(dst, &x, 2); break; }
+	case 4: { int32_t x = (int32_t)v; memcpy(dst, &x, 4); break; }
+	default: { int64_t x = (int64_t)v; memcpy(dst, &x, 8); break; }
+	}
+}
+
+/* The setting's name as the user wrote it. */
+static void spelled(const pl_srv_opt_t *t, unsigned where, char *out,
+		    size_t cap)
+{
+	if (where == PL_SRV_OPT_FILE)
+		snprintf(out, cap, "%s", t->file_name ? t->file_name : t->name);
+	else
+		snprintf(out, cap, "--%s", t->name);
+}
+
+static int set_number(pl_srv_options_t *o, const pl_srv_opt_t *t,
+		      const char *name, const char *value, char *err,
+		      size_t err_len)
+{
+	char *end;
+	if ((t->flags & PL_SRV_OPT_OFF) && strcmp(value, "off") == 0) {
+		store_int(o, t, -1);
+		return PL_OK;
+	}
+	errno = 0;
+	long v = strtol(value, &end, 10);
+	if (errno || end == value || *end || v < t->min || v > t->max) {
+		snprintf(err, err_len, "%s wants a number from %ld to %ld%s, "
+			 "not '%s'", name, t->min, t->max,
+			 (t->flags & PL_SRV_OPT_OFF) ? " or off" : "", value);
+		return PL_ERR_ARG;
+	}
+	/* The ranges keep v * scale far inside the field: 86400 s is
+	 * 86,400,000 ms, well inside an unsigned. */
+	store_int(o, t, (long long)v * t->scale);
+	if (t->flags & PL_SRV_OPT_PORT)
+		o->ports_given = true;
+	return PL_OK;
+}
+
+static int set_choice(pl_srv_options_t *o, const pl_srv_opt_t *t,
+		      const char *name, const char *value, char *err,
+		      size_t err_len)
+{
+	size_t n = 0;
+	for (; t->choices[n]; n++)
+		if (strcmp(value, t->choices[n]) == 0) {
+			store_int(o, t, (long long)n);
+			return PL_OK;
+		}
+	char list[128] = "";
+	for (size_t i = 0; i < n; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+			 "%s'%s'", i == 0 ? "" : i + 1 == n ? " or " : ", ",
+			 t->choices[i]);
+	snprintf(err, err_len, "%s is %s, not '%s'", name, list, value);
+	return PL_ERR_ARG;
+}
+
+static int set_flag(pl_srv_options_t *o, const pl_srv_opt_t *t,
+		    const char *name, const char *value, char *err,
+		    size_t err_len)
+{
+	static const char *const yes[] = {"true", "yes", "on", "1"};
+	static const char *const no[] = {"false", "no", "off", "0"};
+	for (size_t i = 0; value && i < 4; i++) {
+		if (strcmp(value, yes[i]) == 0 || strcmp(value, no[i]) == 0) {
+			store_int(o, t, strcmp(value, yes[i]) == 0);
+			return PL_OK;
+		}
+	}
+	if (value == NULL) {
+		store_int(o, t, 1);
+		return PL_OK;
+	}
+	snprintf(err, err_len, "%s is true or false, not '%s'", name, value);
+	return PL_ERR_ARG;
+}
+
+int pl_srv_option_set(pl_srv_options_t *o, const pl_srv_opt_t *t,
+		      unsigned where, const char *value, char *err,
+		      size_t err_len)
+{
+	char name[64];
+	spelled(t, where, name, sizeof(name));
+	if (t->kind == PL_SRV_OPT_FLAG)
+		return set_flag(o, t, name, value, err, err_len);
+	if (value == NULL) {
+		snprintf(err, err_len, "%s wants a value", name);
+		return PL_ERR_ARG;
+	}
+	if (t->kind == PL_SRV_OPT_NUMBER)
+		return set_number(o, t, name, value, err, err_len);
+	if (t->kind == PL_SRV_OPT_CHOICE)
+		return set_choice(o, t, name, value, err, err_len);
+	char **dst = (char **)(void *)((char *)o + t->offset);
+	char *copy = strdup(value);
+	if (copy == NULL)
+		return PL_ERR_NOMEM;
+	free(*dst);
+	*dst = copy;
+	return PL_OK;
+}
+
 void pl_srv_options_default(pl_srv_options_t *o)
 {
+	char err[160];
 	memset(o, 0, sizeof(*o));
-	o->https_port = 443;
-	o->http_port = 80;
-	pl_http_limits_default(&o->limits);
-	o->handshake_timeout_ms = 10000;
-	o->header_timeout_ms = 10000;
-	o->idle_timeout_ms = 60000;
-	o->shutdown_timeout_ms = 10000;
-	o->max_conns = 10000;
-	o->hsts_max_age = 63072000; /* two years */
-	o->log_level = PL_SRV_LOG_INFO;
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (table[i].fallback)
+			(void)pl_srv_option_set(o, &table[i], PL_SRV_OPT_CLI,
+						table[i].fallback, err,
+						sizeof(err));
+	/* Defaults are not a choice of ports (the zero-argument start may
+	 * fall back to 8443/8080). */
+	o->ports_given = false;
 }
 
 void pl_srv_options_free(pl_srv_options_t *o)
@@ -75,6 +295,38 @@ int pl_srv_options_dup(pl_srv_options_t *dst, const pl_srv_options_t *src)
 	return PL_OK;
 }
 
+/* What a start would trip over, found before it: the user to run as and
+ * every site's root directory (a missing root would answer every request
+ * with 500). */
+static int check_places(const pl_srv_options_t *o, char *err, size_t err_len)
+{
+	if (o->user) {
+		if (getpwnam(o->user) == NULL) {
+			snprintf(err, err_len, "user %s: no such user (the "
+				 "workers would run as it)", o->user);
+			return PL_ERR_ARG;
+		}
+	}
+	for (size_t i = 0; i < o->n_sites; i++) {
+		const pl_srv_site_t *s = &o->sites[i];
+		const char *name = s->n_names ? s->names[0] : s->cert_file;
+		struct stat st;
+		if (s->root == NULL)
+			continue;
+		if (stat(s->root, &st) != 0) {
+			snprintf(err, err_len, "site %s: root %s: %s", name,
+				 s->root, strerror(errno));
+			return PL_ERR_ARG;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			snprintf(err, err_len, "site %s: root %s is not a "
+				 "directory", name, s->root);
+			return PL_ERR_ARG;
+		}
+	}
+	return PL_OK;
+}
+
 int pl_srv_options_resolve(pl_srv_options_t *out, const pl_srv_options_t *base,
 			   char *err, size_t err_len)
 {
@@ -95,6 +347,10 @@ int pl_srv_options_resolve(pl_srv_options_t *out, const pl_srv_options_t *base,
 			 "--config FILE)");
 		pl_srv_options_free(out);
 		return PL_ERR_ARG;
+	}
+	if ((ret = check_places(out, err, err_len))) {
+		pl_srv_options_free(out);
+		return ret;
 	}
 	return PL_OK;
 }

@@ -256,7 +256,8 @@ typedef struct pl_srv_conn pl_srv_conn_t;
 int pl_srv_worker_run(const pl_srv_runtime_t *rt,
 		      const pl_srv_listeners_t *ls);
 
-/* Connection life, called by the worker loop. */
+/* Connection life, called by the worker loop. pl_srv_conn_new() logs why
+ * it fails (NULL); the caller closes fd. */
 pl_srv_conn_t *pl_srv_conn_new(pl_srv_worker_t *w, int fd,
 			       pl_srv_listen_kind_t kind, int port,
 			       const char *peer);

@@ -252,11 +252,8 @@ static void accept_some(pl_srv_worker_t *w, const pl_srv_listener_t *l)
 		char peer[INET6_ADDRSTRLEN];
 		peer_name(&sa, peer, sizeof(peer));
 		pl_srv_conn_t *c = pl_srv_conn_new(w, fd, l->kind, l->port, peer);
-		if (c == NULL) {
-			PL_SRV_LOG_LIMITED(PL_SRV_LOG_ERROR, "out of memory for a "
-					   "connection from %s", peer);
-			close(fd);
-		}
+		if (c == NULL)
+			close(fd); /* pl_srv_conn_new() logged why */
 	}
 }
 

@@ -177,7 +177,7 @@ def unit():
     good = os.path.join(d, "padlock.service")
     with open(good, "w") as f:
         f.write(text.replace("/usr/local/bin/padlock", padlock_bin()))
-    r = subprocess.run([tool, "verify", good], capture_output=True, text=True,
+    r = subprocess.run([tool, "verify", "--man=no", good], capture_output=True, text=True,
                        timeout=60)
     expect_equal(r.returncode, 0, "systemd-analyze verify: %s" % r.stderr)
     expect_equal(r.stderr.strip(), "", "what systemd-analyze verify says")
@@ -187,7 +187,7 @@ def unit():
     with open(bad, "w") as f:
         f.write(text.replace("/usr/local/bin/padlock", padlock_bin())
                 .replace("Restart=on-failure", "Restart=on-fialure"))
-    r = subprocess.run([tool, "verify", bad], capture_output=True, text=True,
+    r = subprocess.run([tool, "verify", "--man=no", bad], capture_output=True, text=True,
                        timeout=60)
     expect_in("on-fialure", r.stderr, "systemd-analyze on a misspelt value")
 
