@@ -33,7 +33,7 @@ pl_tls_conn_t *pl_tls_conn_new(const pl_tls_config_t *cfg,
 	c->hs = calloc(1, sizeof(*c->hs));
 	c->cfg = cfg;
 	c->is_server = cfg->is_server;
-	c->state = cfg->is_server ? ST_SERVER_WAIT_CH : ST_CLIENT_START;
+	c->state = cfg->is_server ? ST_HANDSHAKE : ST_CLIENT_START;
 	c->alert = -1;
 	c->peer_record_limit = PL_TLS_MAX_PLAINTEXT + 1;
 	if (c->hs == NULL ||

@@ -125,6 +125,32 @@ const char *pl_tls_sigscheme_name(uint16_t scheme)
 	}
 }
 
+const char *pl_tls_handshake_name(uint8_t type)
+{
+	static _Thread_local char buf[32];
+	switch (type) {
+	case PL_HS_HELLO_REQUEST: return "HelloRequest";
+	case PL_HS_CLIENT_HELLO: return "ClientHello";
+	case PL_HS_SERVER_HELLO: return "ServerHello";
+	case PL_HS_NEW_SESSION_TICKET: return "NewSessionTicket";
+	case PL_HS_END_OF_EARLY_DATA: return "EndOfEarlyData";
+	case PL_HS_ENCRYPTED_EXTENSIONS: return "EncryptedExtensions";
+	case PL_HS_CERTIFICATE: return "Certificate";
+	case PL_HS_SERVER_KEY_EXCHANGE: return "ServerKeyExchange";
+	case PL_HS_CERTIFICATE_REQUEST: return "CertificateRequest";
+	case PL_HS_SERVER_HELLO_DONE: return "ServerHelloDone";
+	case PL_HS_CERTIFICATE_VERIFY: return "CertificateVerify";
+	case PL_HS_CLIENT_KEY_EXCHANGE: return "ClientKeyExchange";
+	case PL_HS_FINISHED: return "Finished";
+	case PL_HS_CERTIFICATE_STATUS: return "CertificateStatus";
+	case PL_HS_KEY_UPDATE: return "KeyUpdate";
+	case PL_HS_MESSAGE_HASH: return "message_hash";
+	default:
+		snprintf(buf, sizeof(buf), "handshake message type %u", type);
+		return buf;
+	}
+}
+
 const char *pl_tls_hex(const uint8_t *p, size_t len, size_t max, char *buf,
 		       size_t cap)
 {

@@ -74,20 +74,16 @@ struct pl_tls_config {
 
 /* ---- connection --------------------------------------------------------- */
 
+/* Where a connection is, whatever its version; the state machine of the
+ * negotiated version keeps its own state beside it (machine.c). */
 typedef enum {
-	ST_CLIENT_START,
-	ST_CLIENT_WAIT_SH,
-	ST_CLIENT_WAIT_EE,
-	ST_CLIENT_WAIT_CERT_CR,
-	ST_CLIENT_WAIT_CERT,
-	ST_CLIENT_WAIT_CV,
-	ST_CLIENT_WAIT_FINISHED,
-	ST_SERVER_WAIT_CH,
-	ST_SERVER_WAIT_CH2,
-	ST_SERVER_WAIT_FINISHED,
+	ST_CLIENT_START, /* a client that has not sent its ClientHello */
+	ST_HANDSHAKE,
 	ST_CONNECTED,
 	ST_FAILED,
 } pl_tls_state_t;
+
+typedef struct pl_tls_machine pl_tls_machine_t;
 
 /* Protection of one direction. */
 typedef struct {
@@ -148,6 +144,8 @@ typedef struct {
 struct pl_tls_conn {
 	const pl_tls_config_t *cfg;
 	pl_tls_state_t state;
+	const pl_tls_machine_t *machine; /* NULL: a server before ClientHello */
+	int machine_state;               /* the machine's own enum */
 	bool is_server;
 	time_t now;
 	void *user;
@@ -270,6 +268,12 @@ int pl_tls_send_alert(pl_tls_conn_t *c, uint8_t alert);
 
 /* ---- handshake.c ----------------------------------------------------------- */
 
+/* The transcript's part in a received message: the hash before a
+ * CertificateVerify or Finished (kept in hs->pre_hash), then the message
+ * itself (the hellos add themselves; post-handshake messages are not
+ * part of it). */
+int pl_tls_transcript_message(pl_tls_conn_t *c, uint8_t type,
+			      const uint8_t *msg, size_t len);
 /* Adds handshake bytes to the transcript. */
 int pl_tls_transcript_add(pl_tls_conn_t *c, const uint8_t *msg, size_t len);
 /* The suite is known: start hashing (turning a HelloRetryRequest's first
@@ -293,7 +297,7 @@ int pl_tls_send_finished(pl_tls_conn_t *c, const uint8_t *base_key);
  * it); decrypt_error when it does not match. */
 int pl_tls_recv_finished(pl_tls_conn_t *c, const uint8_t *base_key,
 			 const pl_msg_finished_t *fin);
-int pl_tls_recv_key_update(pl_tls_conn_t *c, const pl_msg_key_update_t *ku);
+
 int pl_tls_send_key_update(pl_tls_conn_t *c, bool request);
 /* The content signed in CertificateVerify (RFC 8446 4.4.3). */
 int pl_tls_cv_content(pl_tls_conn_t *c, bool server, const uint8_t *th,
@@ -311,13 +315,101 @@ int pl_tls_exts_check(pl_tls_conn_t *c, const pl_tls_exts_t *e,
 		      const uint16_t *accepted, size_t n_accepted,
 		      const char *what);
 
-/* ---- client.c / server.c --------------------------------------------------- */
+/* ---- machine.c: the state machines' driver --------------------------------
+ * A machine is a table: state -> accepted message -> handler -> next
+ * state. The driver decodes each message with its codec, runs the row's
+ * handler on the typed message and moves to the row's next state (or alt,
+ * when the handler returns PL_TLS_ALT). A message no row accepts is
+ * unexpected_message, from one place (pl_tls_unexpected). */
 
+#define PL_TLS_ALT 1
+
+/* A decoded handshake message: its type, its bytes (header included, for
+ * the transcript) and its parsed form. */
+typedef struct {
+	uint8_t type;
+	const uint8_t *raw;
+	size_t raw_len;
+	union {
+		pl_msg_client_hello_t client_hello;
+		pl_msg_server_hello_t server_hello;
+		pl_msg_encrypted_extensions_t encrypted_extensions;
+		pl_msg_certificate_t certificate;
+		pl_msg_certificate_request_t certificate_request;
+		pl_msg_certificate_verify_t certificate_verify;
+		pl_msg_finished_t finished;
+		pl_msg_key_update_t key_update;
+		pl_msg_new_session_ticket_t new_session_ticket;
+	} u;
+} pl_tls_msg_t;
+
+typedef int (*pl_tls_handler_fn)(pl_tls_conn_t *c, pl_tls_msg_t *m);
+
+/* hrr: for a ServerHello row, 1 accepts only a HelloRetryRequest, 0 only
+ * a real ServerHello. */
+typedef struct {
+	int state;
+	uint8_t type;
+	int8_t hrr;
+	pl_tls_handler_fn handle;
+	int next;
+	int alt;
+} pl_tls_row_t;
+
+struct pl_tls_machine {
+	const char *name;            /* "TLS 1.3 client" */
+	uint16_t version;            /* the codecs' version */
+	const pl_tls_row_t *rows;
+	size_t n_rows;
+	const char *const *state_names;
+	int connected;               /* the state after the handshake */
+};
+
+/* The KeyUpdate row of both TLS 1.3 machines (handshake.c). */
+int pl_tls_handle_key_update(pl_tls_conn_t *c, pl_tls_msg_t *m);
+
+extern const pl_tls_machine_t pl_tls13_client_machine;
+extern const pl_tls_machine_t pl_tls13_server_machine;
+
+/* Fails with unexpected_message: type is not accepted now. */
+int pl_tls_unexpected(pl_tls_conn_t *c, uint8_t type);
+/* Decodes one whole handshake message (raw, header included) and runs the
+ * machine on it. */
+int pl_tls_machine_input(pl_tls_conn_t *c, const uint8_t *raw, size_t len);
+/* Runs the machine on a decoded message (the server's negotiation hands
+ * over the ClientHello this way). */
+int pl_tls_machine_run(pl_tls_conn_t *c, pl_tls_msg_t *m);
+
+/* ---- tls13_client.c / negotiate.c -------------------------------------------- */
+
+/* Sends the client's first flight (ClientHello). */
 int pl_tls_client_start(pl_tls_conn_t *c);
-int pl_tls_client_handle(pl_tls_conn_t *c, uint8_t type, pl_reader_t *body,
-			 const uint8_t *msg, size_t msg_len);
-int pl_tls_server_handle(pl_tls_conn_t *c, uint8_t type, pl_reader_t *body,
-			 const uint8_t *msg, size_t msg_len);
+/* Server: picks the version for a parsed first ClientHello and hands it
+ * to that version's machine. */
+int pl_tls_server_negotiate(pl_tls_conn_t *c, pl_tls_msg_t *m);
+/* The version this server speaks with the client of ch (RFC 8446 4.2.1),
+ * or a protocol_version failure. */
+int pl_tls_server_pick_version(pl_tls_conn_t *c,
+			       const pl_msg_client_hello_t *ch,
+			       uint16_t *version);
+
+/* The TLS 1.3 machines' states. */
+enum {
+	CL13_WAIT_SH,
+	CL13_WAIT_SH_AFTER_HRR,
+	CL13_WAIT_EE,
+	CL13_WAIT_CERT_CR,
+	CL13_WAIT_CERT,
+	CL13_WAIT_CV,
+	CL13_WAIT_FINISHED,
+	CL13_CONNECTED,
+};
+enum {
+	SV13_START,
+	SV13_WAIT_CH2,
+	SV13_WAIT_FINISHED,
+	SV13_CONNECTED,
+};
 
 /* ---- names.c ---------------------------------------------------------------- */
 
@@ -325,6 +417,8 @@ int pl_tls_server_handle(pl_tls_conn_t *c, uint8_t type, pl_reader_t *body,
 bool pl_tls_suite_params(uint16_t suite, pl_hash_alg_t *hash,
 			 pl_aead_alg_t *aead);
 /* "hex" of len bytes, shortened with "..." past max bytes, into buf. */
+/* "ClientHello", "unknown(7)"-style for others (a static buffer). */
+const char *pl_tls_handshake_name(uint8_t type);
 const char *pl_tls_hex(const uint8_t *p, size_t len, size_t max, char *buf,
 		       size_t cap);
 

@@ -1,11 +1,13 @@
 /*
- * The server state machine (RFC 8446 A.2):
+ * The TLS 1.3 server state machine (RFC 8446 A.2), as the table at the end
+ * of this file:
  *
- *   WAIT_CH --ClientHello--> (HelloRetryRequest) WAIT_CH2 --ClientHello-->
+ *   START --ClientHello--> (HelloRetryRequest) WAIT_CH2 --ClientHello-->
  *   (ServerHello, EncryptedExtensions, Certificate, CertificateVerify,
- *    Finished) WAIT_FINISHED --Finished--> CONNECTED
+ *    Finished) WAIT_FINISHED --Finished--> CONNECTED --KeyUpdate--> CONNECTED
  *
- * Anything else is unexpected_message.
+ * START's ClientHello comes from the version negotiation (negotiate.c),
+ * already parsed. Anything else is unexpected_message (machine.c).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -23,16 +25,14 @@ typedef struct {
 	pl_reader_t share_key[MAX_SHARES];
 } hello_t;
 
-static int check_versions(pl_tls_conn_t *c, hello_t *h)
+/* The version was picked from the first ClientHello (negotiate.c); a
+ * second one must still offer it. */
+static int check_versions(pl_tls_conn_t *c, hello_t *h, bool second)
 {
-	if (!pl_exts_has(&h->m.ext, PL_EXT_SUPPORTED_VERSIONS))
-		return pl_tls_fail(c, PL_ALERT_PROTOCOL_VERSION,
-				   "the client offers only TLS 1.2 or older "
-				   "(no supported_versions); this server "
-				   "speaks TLS 1.3");
-	if (!pl_u16_list_has(&h->m.ext.versions, PL_TLS_VERSION_13))
-		return pl_tls_fail(c, PL_ALERT_PROTOCOL_VERSION,
-				   "the client does not offer TLS 1.3");
+	uint16_t version;
+	int ret;
+	if (second && (ret = pl_tls_server_pick_version(c, &h->m, &version)))
+		return ret;
 	/* RFC 8446 4.1.2: legacy_version must be 0x0303. */
 	if (h->m.legacy_version != 0x0303)
 		return pl_tls_fail(c, PL_ALERT_PROTOCOL_VERSION,
@@ -313,7 +313,6 @@ static int send_hrr(pl_tls_conn_t *c, bool want_share)
 		return ret;
 	c->hrr = true;
 	c->hs->hrr_asked_share = want_share;
-	c->state = ST_SERVER_WAIT_CH2;
 	pl_tls_trace(c, PL_STEP_HELLO_RETRY,
 		     "HelloRetryRequest sent: %s%s%s", pl_tls_suite_name(c->suite),
 		     want_share ? ", asking for a key share in " : "",
@@ -429,18 +428,17 @@ static void trace_hello(pl_tls_conn_t *c, hello_t *h)
 		     c->server_name ? c->server_name : "");
 }
 
-static int handle_client_hello(pl_tls_conn_t *c, pl_reader_t *body,
-			       const uint8_t *msg, size_t len)
+static int handle_client_hello(pl_tls_conn_t *c, pl_tls_msg_t *msg)
 {
-	bool second = c->state == ST_SERVER_WAIT_CH2;
+	bool second = c->machine_state == SV13_WAIT_CH2;
 	uint16_t first_suite = c->suite;
-	pl_msg_err_t err;
+	const uint8_t *raw = msg->raw;
+	size_t len = msg->raw_len;
 	hello_t h;
 	int share, ret;
 	memset(&h, 0, sizeof(h));
-	if ((ret = pl_msg_client_hello_parse(body, &h.m, &err)))
-		return pl_tls_fail_msg(c, ret, &err);
-	if ((ret = check_versions(c, &h)) || (ret = check_required(c, &h)) ||
+	h.m = msg->u.client_hello;
+	if ((ret = check_versions(c, &h, second)) || (ret = check_required(c, &h)) ||
 	    (ret = collect_key_shares(c, &h)) || (ret = check_small_exts(c, &h)))
 		return ret;
 	if (second) {
@@ -469,7 +467,7 @@ static int handle_client_hello(pl_tls_conn_t *c, pl_reader_t *body,
 			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 					   "second ClientHello drops the cipher "
 					   "suite chosen");
-		if ((ret = pl_tls_transcript_add(c, msg, len)))
+		if ((ret = pl_tls_transcript_add(c, raw, len)))
 			return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 					   "transcript hash failed");
 	} else {
@@ -482,12 +480,12 @@ static int handle_client_hello(pl_tls_conn_t *c, pl_reader_t *body,
 		    (ret = choose_group(c, &h, &share)) ||
 		    (ret = choose_chain(c, &h)))
 			return ret;
-		if ((ret = pl_tls_transcript_add(c, msg, len)))
+		if ((ret = pl_tls_transcript_add(c, raw, len)))
 			return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 					   "transcript hash failed");
 		c->ccs_allowed = true;
 		if (share < 0 || c->cfg->require_cookie)
-			return send_hrr(c, share < 0);
+			return (ret = send_hrr(c, share < 0)) ? ret : PL_TLS_ALT;
 		if ((ret = pl_tls_transcript_start(c, false)))
 			return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 					   "transcript hash failed");
@@ -508,18 +506,13 @@ static int handle_client_hello(pl_tls_conn_t *c, pl_reader_t *body,
 	 * early data records (bounded). */
 	if (c->hs->early_data_offered && !c->hrr)
 		c->early_skip = 4 * PL_TLS_MAX_CIPHERTEXT;
-	c->state = ST_SERVER_WAIT_FINISHED;
 	return PL_OK;
 }
 
-static int handle_client_finished(pl_tls_conn_t *c, pl_reader_t *body)
+static int handle_client_finished(pl_tls_conn_t *c, pl_tls_msg_t *m)
 {
-	pl_msg_finished_t fin;
-	pl_msg_err_t err;
 	int ret;
-	if ((ret = pl_msg_finished_parse(body, c->hash_len, &fin, &err)))
-		return pl_tls_fail_msg(c, ret, &err);
-	if ((ret = pl_tls_recv_finished(c, c->hs->client_hs, &fin)))
+	if ((ret = pl_tls_recv_finished(c, c->hs->client_hs, &m->u.finished)))
 		return ret;
 	if ((ret = pl_tls_set_keys(c, &c->rd, c->hs->client_ap_pending, true)) ||
 	    (ret = pl_tls_ks_resumption(c)))
@@ -535,23 +528,25 @@ static int handle_client_finished(pl_tls_conn_t *c, pl_reader_t *body)
 	return PL_OK;
 }
 
-int pl_tls_server_handle(pl_tls_conn_t *c, uint8_t type, pl_reader_t *body,
-			 const uint8_t *msg, size_t msg_len)
-{
-	switch (c->state) {
-	case ST_SERVER_WAIT_CH:
-	case ST_SERVER_WAIT_CH2:
-		if (type == PL_HS_CLIENT_HELLO)
-			return handle_client_hello(c, body, msg, msg_len);
-		break;
-	case ST_SERVER_WAIT_FINISHED:
-		if (type == PL_HS_FINISHED)
-			return handle_client_finished(c, body);
-		break;
-	default:
-		break;
-	}
-	return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
-			   "unexpected handshake message %u in server state %d",
-			   type, (int)c->state);
-}
+static const pl_tls_row_t rows[] = {
+	{SV13_START, PL_HS_CLIENT_HELLO, -1, handle_client_hello,
+	 SV13_WAIT_FINISHED, SV13_WAIT_CH2},
+	{SV13_WAIT_CH2, PL_HS_CLIENT_HELLO, -1, handle_client_hello,
+	 SV13_WAIT_FINISHED, SV13_WAIT_FINISHED},
+	{SV13_WAIT_FINISHED, PL_HS_FINISHED, -1, handle_client_finished,
+	 SV13_CONNECTED, SV13_CONNECTED},
+	{SV13_CONNECTED, PL_HS_KEY_UPDATE, -1, pl_tls_handle_key_update,
+	 SV13_CONNECTED, SV13_CONNECTED},
+};
+
+static const char *const state_names[] = {
+	[SV13_START] = "START",
+	[SV13_WAIT_CH2] = "WAIT_CH2",
+	[SV13_WAIT_FINISHED] = "WAIT_FINISHED",
+	[SV13_CONNECTED] = "CONNECTED",
+};
+
+const pl_tls_machine_t pl_tls13_server_machine = {
+	"TLS 1.3 server", PL_TLS_VERSION_13, rows,
+	sizeof(rows) / sizeof(rows[0]), state_names, SV13_CONNECTED,
+};
