@@ -165,6 +165,45 @@ void pl_tls_config_set_trace(pl_tls_config_t *cfg, pl_tls_trace_fn fn,
 void pl_tls_config_set_keylog(pl_tls_config_t *cfg, pl_tls_keylog_fn fn,
 			      void *arg);
 
+/* ---- injection -------------------------------------------------------------
+ * What is normally random, supplied by the caller instead: tests replay
+ * published traces (RFC 8448) and fuzzers make a handshake the same bytes
+ * every time. Unset, the engine uses libcrypto's CSPRNG and fresh key
+ * pairs. A callback must be safe to call from every thread that uses the
+ * config. */
+
+/* What a random value is for. */
+typedef enum {
+	PL_TLS_RANDOM_HELLO,      /* ClientHello.random / ServerHello.random */
+	PL_TLS_RANDOM_SESSION_ID, /* a client's legacy_session_id */
+	PL_TLS_RANDOM_COOKIE,     /* a server's HelloRetryRequest cookie */
+} pl_tls_random_use_t;
+
+/* Fills buf with len bytes for use; PL_OK or a negative PL_ERR_ code
+ * (the handshake then fails with internal_error). */
+typedef int (*pl_tls_random_fn)(void *arg, const pl_tls_conn_t *conn,
+				pl_tls_random_use_t use, uint8_t *buf,
+				size_t len);
+void pl_tls_config_set_random(pl_tls_config_t *cfg, pl_tls_random_fn fn,
+			      void *arg);
+
+/* Returns a new ephemeral key pair in group (the engine frees it), or
+ * NULL (the handshake fails with internal_error). */
+typedef pl_kex_t *(*pl_tls_kex_fn)(void *arg, const pl_tls_conn_t *conn,
+				   uint16_t group);
+void pl_tls_config_set_kex(pl_tls_config_t *cfg, pl_tls_kex_fn fn, void *arg);
+
+/* Client: called with each ClientHello the engine built (index 0, and 1
+ * for the one answering a HelloRetryRequest; the handshake message,
+ * header included) before it is sent. It may point *msg and *len at other
+ * bytes, which are sent instead and must outlive the handshake; the
+ * engine takes its random and session id from them. Returns PL_OK, or an
+ * error that fails the handshake with internal_error. */
+typedef int (*pl_tls_hello_fn)(void *arg, const pl_tls_conn_t *conn,
+			       int index, const uint8_t **msg, size_t *len);
+void pl_tls_config_set_client_hello(pl_tls_config_t *cfg, pl_tls_hello_fn fn,
+				    void *arg);
+
 /* ---- connections ---------------------------------------------------------- */
 
 /* A new connection using cfg (which must outlive it). A client passes the

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tls/test_hooks.h"
 #include "tls/tls_int.h"
 
 int pl_tls_set_string(char **dst, const void *src, size_t n)
@@ -56,8 +55,6 @@ void pl_tls_handshake_cleanup(pl_tls_conn_t *c)
 	pl_buf_free(&hs->transcript_raw);
 	pl_kex_free(hs->kex);
 	free(hs->cert_request_context);
-	for (int i = 0; i < 2; i++)
-		pl_kex_free(hs->test.kex[i]);
 	pl_cleanse(hs, sizeof(*hs));
 	free(hs);
 	c->hs = NULL;
@@ -143,21 +140,24 @@ void pl_tls_trace(pl_tls_conn_t *c, pl_tls_step_t step, const char *fmt, ...)
 	c->cfg->trace(c->cfg->trace_arg, c, step, text);
 }
 
-int pl_tls_random(pl_tls_conn_t *c, uint8_t *buf, size_t len)
+int pl_tls_random(pl_tls_conn_t *c, pl_tls_random_use_t use, uint8_t *buf,
+		  size_t len)
 {
-	if (c->hs && c->hs->test.has_random && len == 32) {
-		memcpy(buf, c->hs->test.random, 32);
-		return PL_OK;
-	}
+	if (c->cfg->random)
+		return c->cfg->random(c->cfg->random_arg, c, use, buf, len);
 	return pl_random(buf, len);
 }
 
 pl_kex_t *pl_tls_new_kex(pl_tls_conn_t *c, uint16_t group)
 {
-	if (c->hs && c->hs->test.kex_used < 2 && c->hs->test.kex[c->hs->test.kex_used] != NULL &&
-	    pl_kex_group(c->hs->test.kex[c->hs->test.kex_used]) == group) {
-		pl_kex_t *k = c->hs->test.kex[c->hs->test.kex_used];
-		c->hs->test.kex[c->hs->test.kex_used++] = NULL;
+	if (c->cfg->kex) {
+		pl_kex_t *k = c->cfg->kex(c->cfg->kex_arg, c, group);
+		/* A key pair in another group would break the handshake
+		 * in a confusing place: refuse it here. */
+		if (k != NULL && pl_kex_group(k) != group) {
+			pl_kex_free(k);
+			return NULL;
+		}
 		return k;
 	}
 	return pl_kex_new(group);
@@ -420,55 +420,4 @@ void pl_tls_conn_shrink(pl_tls_conn_t *c)
 	for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
 		if (pl_buf_size(bufs[i]) == 0)
 			pl_buf_free(bufs[i]);
-}
-
-/* ---- test hooks ------------------------------------------------------------
- * They act on the handshake state, so they are no-ops once it is over. */
-
-void pl_tls_test_set_random(pl_tls_conn_t *c, const uint8_t random[32])
-{
-	if (c->hs == NULL)
-		return;
-	memcpy(c->hs->test.random, random, 32);
-	c->hs->test.has_random = true;
-}
-
-int pl_tls_test_add_kex(pl_tls_conn_t *c, pl_kex_t *kex)
-{
-	for (int i = 0; c->hs && i < 2; i++)
-		if (c->hs->test.kex[i] == NULL) {
-			c->hs->test.kex[i] = kex;
-			return PL_OK;
-		}
-	pl_kex_free(kex);
-	return PL_ERR_ARG;
-}
-
-void pl_tls_test_set_client_hellos(pl_tls_conn_t *c, const uint8_t *ch1,
-				   size_t ch1_len, const uint8_t *ch2,
-				   size_t ch2_len)
-{
-	if (c->hs == NULL)
-		return;
-	c->hs->test.client_hello[0] = ch1;
-	c->hs->test.client_hello_len[0] = ch1_len;
-	c->hs->test.client_hello[1] = ch2;
-	c->hs->test.client_hello_len[1] = ch2_len;
-}
-
-const uint8_t *pl_tls_test_secret(const pl_tls_conn_t *c, const char *which)
-{
-	if (strcmp(which, "c ap") == 0)
-		return c->is_server ? c->rd.secret : c->wr.secret;
-	if (strcmp(which, "s ap") == 0)
-		return c->is_server ? c->wr.secret : c->rd.secret;
-	if (strcmp(which, "res") == 0)
-		return c->resumption_secret;
-	if (c->hs == NULL)
-		return NULL;
-	if (strcmp(which, "c hs") == 0)
-		return c->hs->client_hs;
-	if (strcmp(which, "s hs") == 0)
-		return c->hs->server_hs;
-	return NULL;
 }

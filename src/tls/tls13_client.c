@@ -75,9 +75,9 @@ static void hello_extensions(pl_tls_conn_t *c, pl_tls_exts_t *e,
 	}
 }
 
-/* A ClientHello given by a test replaces ours: take its random and
- * session id so the rest of the handshake matches it. */
-static int use_test_hello(pl_tls_conn_t *c, const uint8_t *ch, size_t len)
+/* The config's client_hello callback sent other bytes than ours: take
+ * their random and session id so the rest of the handshake matches. */
+static int take_injected_hello(pl_tls_conn_t *c, const uint8_t *ch, size_t len)
 {
 	pl_msg_client_hello_t m;
 	pl_msg_err_t err;
@@ -90,24 +90,19 @@ static int use_test_hello(pl_tls_conn_t *c, const uint8_t *ch, size_t len)
 	memcpy(c->client_random, m.random, 32);
 	c->hs->session_id_len = (uint8_t)pl_reader_left(&m.session_id);
 	memcpy(c->hs->session_id, m.session_id.p, c->hs->session_id_len);
-	c->hs_msg_start = c->hs_out.len;
+	c->hs_out.len = c->hs_msg_start;
 	pl_push_bytes(&c->hs_out, ch, len);
-	if (pl_buf_error(&c->hs_out))
-		return PL_ERR_NOMEM;
-	return pl_tls_transcript_add(c, ch, len);
+	return pl_buf_error(&c->hs_out);
 }
 
+/* Writes the ClientHello into hs_out (and the transcript), through the
+ * config's client_hello callback when one is set. */
 static int send_client_hello(pl_tls_conn_t *c)
 {
-	int i = c->hs->test.hellos_used;
-	if (i < 2 && c->hs->test.client_hello[i] != NULL) {
-		c->hs->test.hellos_used++;
-		return use_test_hello(c, c->hs->test.client_hello[i],
-				      c->hs->test.client_hello_len[i]);
-	}
 	pl_msg_client_hello_t ch;
 	pl_msg_share_t share;
 	uint8_t pub[PL_KEX_PUBLIC_MAX];
+	int ret;
 	memset(&ch, 0, sizeof(ch));
 	if (pl_kex_public(c->hs->kex, pub, sizeof(pub), &share.key_len) != PL_OK)
 		return PL_ERR_CRYPTO;
@@ -119,7 +114,22 @@ static int send_client_hello(pl_tls_conn_t *c)
 	hello_extensions(c, &ch.ext, &share, pub);
 	pl_tls_hs_begin(c, PL_HS_CLIENT_HELLO);
 	pl_msg_client_hello_write(&c->hs_out, &ch);
-	return pl_tls_hs_end(c);
+	pl_push_close(&c->hs_out);
+	if ((ret = pl_buf_error(&c->hs_out)))
+		return ret;
+	const uint8_t *msg = c->hs_out.data + c->hs_msg_start;
+	size_t len = c->hs_out.len - c->hs_msg_start;
+	if (c->cfg->client_hello) {
+		const uint8_t *mine = msg;
+		if ((ret = c->cfg->client_hello(c->cfg->client_hello_arg, c,
+						c->hs->hellos_sent, &msg, &len)))
+			return ret;
+		if (msg != mine && (ret = take_injected_hello(c, msg, len)))
+			return ret;
+		msg = c->hs_out.data + c->hs_msg_start;
+	}
+	c->hs->hellos_sent++;
+	return pl_tls_transcript_add(c, msg, len);
 }
 
 static void trace_client_hello(pl_tls_conn_t *c)
@@ -149,8 +159,9 @@ int pl_tls_client_start(pl_tls_conn_t *c)
 		return PL_OK;
 	c->send_sni = c->server_name != NULL && !is_ip_literal(c->server_name);
 	c->hs->session_id_len = 32; /* RFC 8446 D.4: middlebox compatibility */
-	if ((ret = pl_tls_random(c, c->client_random, 32)) ||
-	    (ret = pl_random(c->hs->session_id, 32)))
+	if ((ret = pl_tls_random(c, PL_TLS_RANDOM_HELLO, c->client_random, 32)) ||
+	    (ret = pl_tls_random(c, PL_TLS_RANDOM_SESSION_ID, c->hs->session_id,
+				 32)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "no randomness");
 	c->hs->kex = pl_tls_new_kex(c, c->cfg->groups[0]);
 	if (c->hs->kex == NULL)

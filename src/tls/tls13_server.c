@@ -286,7 +286,8 @@ static int send_hrr(pl_tls_conn_t *c, bool want_share)
 	pl_msg_server_hello_t sh;
 	int ret;
 	if (c->cfg->require_cookie) {
-		if ((ret = pl_random(c->hs->cookie, PL_TLS_COOKIE_LEN)))
+		if ((ret = pl_tls_random(c, PL_TLS_RANDOM_COOKIE, c->hs->cookie,
+					 PL_TLS_COOKIE_LEN)))
 			return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 					   "no randomness");
 		c->hs->cookie_len = PL_TLS_COOKIE_LEN;
@@ -326,7 +327,8 @@ static int send_server_hello(pl_tls_conn_t *c, hello_t *h, int share)
 	uint8_t pub[PL_KEX_PUBLIC_MAX], secret[PL_KEX_SECRET_MAX];
 	size_t pub_len, secret_len;
 	int ret;
-	if ((ret = pl_tls_random(c, c->hs->server_random, 32)))
+	if ((ret = pl_tls_random(c, PL_TLS_RANDOM_HELLO, c->hs->server_random,
+				 32)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "no randomness");
 	c->hs->kex = pl_tls_new_kex(c, c->group);
 	if (c->hs->kex == NULL ||

@@ -70,6 +70,12 @@ struct pl_tls_config {
 	void *trace_arg;
 	pl_tls_keylog_fn keylog;
 	void *keylog_arg;
+	pl_tls_random_fn random;
+	void *random_arg;
+	pl_tls_kex_fn kex;
+	void *kex_arg;
+	pl_tls_hello_fn client_hello;
+	void *client_hello_arg;
 };
 
 /* ---- connection --------------------------------------------------------- */
@@ -103,17 +109,6 @@ typedef struct {
 	uint8_t psk[PL_HASH_MAX];
 } pl_tls_ticket_t;
 
-/* Test-only overrides (tls/test_hooks.h). */
-typedef struct {
-	bool has_random;
-	uint8_t random[32];
-	pl_kex_t *kex[2]; /* used in order instead of fresh key pairs */
-	const uint8_t *client_hello[2];
-	size_t client_hello_len[2];
-	int hellos_used;
-	int kex_used;
-} pl_tls_test_t;
-
 /* What only the handshake needs: allocated with the connection, wiped and
  * freed when the handshake completes, so an idle connection stays small. */
 typedef struct {
@@ -138,7 +133,7 @@ typedef struct {
 	uint8_t client_hs[PL_HASH_MAX];
 	uint8_t server_hs[PL_HASH_MAX];
 	uint8_t client_ap_pending[PL_HASH_MAX]; /* server: until client Finished */
-	pl_tls_test_t test;
+	int hellos_sent; /* client: ClientHellos so far */
 } pl_tls_hs_t;
 
 struct pl_tls_conn {
@@ -217,9 +212,12 @@ void pl_tls_trace(pl_tls_conn_t *c, pl_tls_step_t step, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Frees what only the handshake needed (transcript, key share, buffers). */
 void pl_tls_handshake_cleanup(pl_tls_conn_t *c);
-/* Fills buf with len random bytes (the test hook's if one is set). */
-int pl_tls_random(pl_tls_conn_t *c, uint8_t *buf, size_t len);
-/* A new ephemeral key pair in group (or the test hook's next one). */
+/* Fills buf with len random bytes for use (the config's random callback
+ * when one is set). */
+int pl_tls_random(pl_tls_conn_t *c, pl_tls_random_use_t use, uint8_t *buf,
+		  size_t len);
+/* A new ephemeral key pair in group (the config's kex callback's when one
+ * is set). */
 pl_kex_t *pl_tls_new_kex(pl_tls_conn_t *c, uint16_t group);
 
 /* ---- keysched.c ------------------------------------------------------------ */
