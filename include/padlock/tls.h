@@ -227,7 +227,12 @@ void *pl_tls_conn_user(const pl_tls_conn_t *c);
 /* Gives the engine bytes received from the peer. All len bytes are taken
  * (a partial record is kept until the rest arrives). Returns PL_OK, or
  * PL_ERR_TLS once the connection has failed: the alert to send is then
- * queued in the output, and pl_tls_alert()/pl_tls_reason() say why. */
+ * queued in the output, and pl_tls_alert()/pl_tls_reason() say why. An
+ * internal failure (out of memory, a buffer error) fails the connection
+ * the same way, with internal_error: no other error code comes out of
+ * this or the calls below that act on a connection (write, close,
+ * key_update, output), except PL_ERR_STATE and PL_ERR_CLOSED where they
+ * say so. */
 int pl_tls_feed(pl_tls_conn_t *c, const uint8_t *data, size_t len);
 
 /* Bytes the engine wants sent to the peer, or NULL with *len = 0. A client
@@ -244,7 +249,8 @@ void pl_tls_output_consumed(pl_tls_conn_t *c, size_t n);
 int pl_tls_read(pl_tls_conn_t *c, uint8_t *buf, size_t cap, size_t *n);
 
 /* Encrypts len bytes of application data into the output. Allowed once the
- * handshake is done; PL_ERR_STATE before or after close. */
+ * handshake is done; PL_ERR_STATE before or after close (the connection
+ * stays as it was); PL_ERR_TLS once it has failed. */
 int pl_tls_write(pl_tls_conn_t *c, const uint8_t *buf, size_t len);
 
 /* Queues a close_notify alert. Further writes are refused. */

@@ -191,7 +191,22 @@ static int check_header(pl_tls_conn_t *c, const uint8_t *h)
 	return PL_OK;
 }
 
-int pl_tls_feed(pl_tls_conn_t *c, const uint8_t *data, size_t len)
+/* The error boundary of every entry point (tls.h): whatever failed
+ * inside (an allocation, a buffer, libcrypto) without failing the
+ * connection fails it now, with internal_error, so no raw error code
+ * comes out of a connection that still looks alive. */
+static int boundary(pl_tls_conn_t *c, int ret)
+{
+	if (ret == PL_OK)
+		return PL_OK;
+	if (c->state == ST_FAILED)
+		return PL_ERR_TLS;
+	return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+			   "internal failure in the TLS engine: %s",
+			   pl_strerror(ret));
+}
+
+static int feed(pl_tls_conn_t *c, const uint8_t *data, size_t len)
 {
 	int ret;
 	if (c->state == ST_FAILED)
@@ -237,10 +252,15 @@ int pl_tls_feed(pl_tls_conn_t *c, const uint8_t *data, size_t len)
 	return PL_OK;
 }
 
+int pl_tls_feed(pl_tls_conn_t *c, const uint8_t *data, size_t len)
+{
+	return boundary(c, feed(c, data, len));
+}
+
 const uint8_t *pl_tls_output(pl_tls_conn_t *c, size_t *len)
 {
 	if (c->state == ST_CLIENT_START)
-		(void)pl_tls_client_start(c);
+		(void)boundary(c, pl_tls_client_start(c));
 	*len = pl_buf_size(&c->out);
 	return *len ? pl_buf_head(&c->out) : NULL;
 }
@@ -276,7 +296,8 @@ int pl_tls_write(pl_tls_conn_t *c, const uint8_t *buf, size_t len)
 		return PL_ERR_STATE;
 	if (len == 0)
 		return PL_OK;
-	return pl_tls_record_write(c, PL_CT_APPLICATION_DATA, buf, len);
+	return boundary(c, pl_tls_record_write(c, PL_CT_APPLICATION_DATA, buf,
+					       len));
 }
 
 int pl_tls_close(pl_tls_conn_t *c)
@@ -286,7 +307,7 @@ int pl_tls_close(pl_tls_conn_t *c)
 	if (c->sent_close)
 		return PL_OK;
 	c->sent_close = true;
-	return pl_tls_send_alert(c, PL_ALERT_CLOSE_NOTIFY);
+	return boundary(c, pl_tls_send_alert(c, PL_ALERT_CLOSE_NOTIFY));
 }
 
 int pl_tls_key_update(pl_tls_conn_t *c, bool request_peer)
@@ -295,7 +316,7 @@ int pl_tls_key_update(pl_tls_conn_t *c, bool request_peer)
 		return PL_ERR_TLS;
 	if (c->state != ST_CONNECTED || c->sent_close)
 		return PL_ERR_STATE;
-	return pl_tls_send_key_update(c, request_peer);
+	return boundary(c, pl_tls_send_key_update(c, request_peer));
 }
 
 bool pl_tls_handshake_done(const pl_tls_conn_t *c)

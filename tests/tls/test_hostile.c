@@ -783,6 +783,61 @@ static void server_rejects_finished_before_client_hello(void)
 	server_refuses_bytes(rec, sizeof(rec), PL_ALERT_UNEXPECTED_MESSAGE);
 }
 
+/* ---- the error boundary -------------------------------------------------
+ * tls.h: whatever fails inside the engine (here a buffer that could not
+ * grow, set up through the engine's private state) fails the connection
+ * with internal_error; pl_tls_feed never returns a raw error code with the
+ * connection still live. */
+
+static void server_fails_cleanly_when_its_output_cannot_grow(void)
+{
+	client_hello_t h;
+	pl_buf_t rec = PL_BUF_INIT;
+	pl_tls_conn_t *s = pl_tls_conn_new(server_cfg, NULL);
+
+	if (s == NULL)
+		abort();
+	client_hello_default(&h);
+	client_hello_records(&h, &rec);
+	/* The ServerHello is built (hs_out) but cannot be put into records. */
+	s->out.err = PL_ERR_NOMEM;
+	CHECK_EQ_INT(pl_tls_feed(s, pl_buf_head(&rec), pl_buf_size(&rec)),
+		     PL_ERR_TLS);
+	expect_alert(s, PL_ALERT_INTERNAL_ERROR, true);
+	pl_tls_conn_free(s);
+	pl_buf_free(&rec);
+	exts_free(&h.exts);
+}
+
+static void client_fails_cleanly_when_application_data_cannot_be_kept(void)
+{
+	static const char *const chains[] = {"p256", NULL};
+	pl_tls_config_t *scfg = ep_server_config(chains);
+	pl_tls_config_t *ccfg = ep_client_config();
+	static const uint8_t data[] = "two records the client does not read";
+	ep_pair_t p;
+
+	ep_pair_new(&p, ccfg, scfg, "localhost");
+	CHECK(ep_handshake(&p));
+	CHECK(pl_tls_write(p.server, data, sizeof(data)) == PL_OK);
+	ep_pump(&p); /* the first record's plaintext is kept, unread */
+	CHECK(pl_tls_write(p.server, data, sizeof(data)) == PL_OK);
+	p.client->app_in.err = PL_ERR_NOMEM; /* the second cannot be */
+	size_t n;
+	const uint8_t *out = pl_tls_output(p.server, &n);
+	CHECK_EQ_INT(pl_tls_feed(p.client, out, n), PL_ERR_TLS);
+	pl_tls_output_consumed(p.server, n);
+	p.client->app_in.err = PL_OK;
+	/* What was read before the failure is still handed out. */
+	uint8_t got[sizeof(data)];
+	CHECK(pl_tls_read(p.client, got, sizeof(got), &n) == PL_OK &&
+	      n == sizeof(data) && memcmp(got, data, n) == 0);
+	expect_alert_reaches(p.client, p.server, PL_ALERT_INTERNAL_ERROR);
+	ep_pair_free(&p);
+	pl_tls_config_free(ccfg);
+	pl_tls_config_free(scfg);
+}
+
 /* RFC 8446 6: an alert is two bytes; three cannot be parsed. */
 static void server_rejects_three_byte_alert(void)
 {
@@ -1972,6 +2027,8 @@ int main(void)
 	RUN(server_rejects_handshake_message_over_64k);
 	RUN(server_rejects_finished_before_client_hello);
 	RUN(server_rejects_three_byte_alert);
+	RUN(server_fails_cleanly_when_its_output_cannot_grow);
+	RUN(client_fails_cleanly_when_application_data_cannot_be_kept);
 	RUN(server_rejects_empty_handshake_record);
 	RUN(server_rejects_ccs_with_a_wrong_byte);
 	RUN(server_rejects_bad_client_finished);
