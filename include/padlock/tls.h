@@ -23,20 +23,39 @@
 
 /* ---- code points ---------------------------------------------------------- */
 
+/* Protocol versions (RFC 8446 4.2.1; the older ones a probe offers). */
+#define PL_TLS_VERSION_SSL30 0x0300
+#define PL_TLS_VERSION_10 0x0301
+#define PL_TLS_VERSION_11 0x0302
 #define PL_TLS_VERSION_12 0x0303
 #define PL_TLS_VERSION_13 0x0304
 
+/* Record content types (RFC 8446 5.1). */
+#define PL_CT_CHANGE_CIPHER_SPEC 20
+#define PL_CT_ALERT 21
+#define PL_CT_HANDSHAKE 22
+#define PL_CT_APPLICATION_DATA 23
+
+/* TLS 1.3 cipher suites (RFC 8446 B.4); every suite's name and facts are
+ * in pl_tls_suite_lookup(). */
 #define PL_TLS_AES_128_GCM_SHA256 0x1301
 #define PL_TLS_AES_256_GCM_SHA384 0x1302
 #define PL_TLS_CHACHA20_POLY1305_SHA256 0x1303
+/* Signalling values in the suite list (RFC 5746 3.3, RFC 7507). */
+#define PL_TLS_EMPTY_RENEGOTIATION_INFO_SCSV 0x00ff
+#define PL_TLS_FALLBACK_SCSV 0x5600
 
-/* Alert descriptions (RFC 8446 6). */
+/* Alert descriptions (RFC 8446 6; the older ones of RFC 5246 7.2 and
+ * 2246 that a probe meets). */
 enum pl_tls_alert {
 	PL_ALERT_CLOSE_NOTIFY = 0,
 	PL_ALERT_UNEXPECTED_MESSAGE = 10,
 	PL_ALERT_BAD_RECORD_MAC = 20,
+	PL_ALERT_DECRYPTION_FAILED = 21,
 	PL_ALERT_RECORD_OVERFLOW = 22,
+	PL_ALERT_DECOMPRESSION_FAILURE = 30,
 	PL_ALERT_HANDSHAKE_FAILURE = 40,
+	PL_ALERT_NO_CERTIFICATE = 41,
 	PL_ALERT_BAD_CERTIFICATE = 42,
 	PL_ALERT_UNSUPPORTED_CERTIFICATE = 43,
 	PL_ALERT_CERTIFICATE_REVOKED = 44,
@@ -47,11 +66,13 @@ enum pl_tls_alert {
 	PL_ALERT_ACCESS_DENIED = 49,
 	PL_ALERT_DECODE_ERROR = 50,
 	PL_ALERT_DECRYPT_ERROR = 51,
+	PL_ALERT_EXPORT_RESTRICTION = 60,
 	PL_ALERT_PROTOCOL_VERSION = 70,
 	PL_ALERT_INSUFFICIENT_SECURITY = 71,
 	PL_ALERT_INTERNAL_ERROR = 80,
 	PL_ALERT_INAPPROPRIATE_FALLBACK = 86,
 	PL_ALERT_USER_CANCELED = 90,
+	PL_ALERT_NO_RENEGOTIATION = 100,
 	PL_ALERT_MISSING_EXTENSION = 109,
 	PL_ALERT_UNSUPPORTED_EXTENSION = 110,
 	PL_ALERT_UNRECOGNIZED_NAME = 112,
@@ -62,12 +83,46 @@ enum pl_tls_alert {
 };
 
 /* Names as the RFCs spell them ("handshake_failure", "TLS_AES_128_GCM_SHA256",
- * "x25519", "ecdsa_secp256r1_sha256"); "unknown(0x1234)"-style text, in a
- * static buffer per function, for values they do not know. */
+ * "x25519", "ecdsa_secp256r1_sha256", "TLS 1.2"); "unknown(0x1234)"-style
+ * text, in a per-thread buffer per function, for values they do not know
+ * ("unknown (0x0305)" for a version). */
 const char *pl_tls_alert_name(int alert);
+const char *pl_tls_version_name(uint16_t version);
 const char *pl_tls_suite_name(uint16_t suite);
 const char *pl_tls_group_name(uint16_t group);
 const char *pl_tls_sigscheme_name(uint16_t scheme);
+
+/* Cipher suite facts, for padlock check's grades. */
+#define PL_SUITE_TLS13 0x001
+#define PL_SUITE_FS 0x002      /* ECDHE or DHE key exchange (forward secrecy);
+				* every TLS 1.3 suite; not the anonymous ones */
+#define PL_SUITE_RSA_KX 0x004  /* RSA key transport */
+#define PL_SUITE_CBC 0x008
+#define PL_SUITE_3DES 0x010
+#define PL_SUITE_RC4 0x020
+#define PL_SUITE_NULL 0x040    /* no encryption */
+#define PL_SUITE_EXPORT 0x080
+#define PL_SUITE_ANON 0x100    /* no authentication (DH_anon, ECDH_anon) */
+#define PL_SUITE_AEAD 0x200
+#define PL_SUITE_SHA1 0x400    /* HMAC-SHA1 record MAC */
+#define PL_SUITE_MD5 0x800     /* HMAC-MD5 record MAC */
+#define PL_SUITE_SCSV 0x1000   /* a signalling value, not a suite */
+#define PL_SUITE_ECDHE 0x2000  /* ECDHE key exchange (FS is also set) */
+#define PL_SUITE_DHE 0x4000    /* finite-field DHE key exchange (FS too) */
+
+typedef struct {
+	uint16_t id;
+	const char *name;  /* IANA name: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" */
+	unsigned flags;    /* PL_SUITE_ */
+} pl_tls_suite_info_t;
+
+/* Every suite padlock knows (the IANA names of RFC 5246, 4492, 5288,
+ * 5289, 7905, 8446 and the legacy ones), in a static table sorted by
+ * code point; *n gets its length. */
+const pl_tls_suite_info_t *pl_tls_suite_table(size_t *n);
+
+/* The entry for id, or NULL when padlock does not know it. */
+const pl_tls_suite_info_t *pl_tls_suite_lookup(uint16_t id);
 
 /* ---- configuration -------------------------------------------------------- */
 

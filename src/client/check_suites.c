@@ -75,7 +75,7 @@ static bool remove_suite(uint16_t *list, size_t *n, uint16_t id)
 
 static void record_suite(pl_check_result_t *r, const pl_probe_result_t *res)
 {
-	const pl_suite_info_t *info = pl_suite_lookup(res->suite);
+	const pl_tls_suite_info_t *info = pl_tls_suite_lookup(res->suite);
 	pl_check_suite_t *s = &r->suites[r->suite_count++];
 
 	s->id = res->suite;
@@ -267,7 +267,7 @@ static void tls13_hrr(struct check_run *run, const uint16_t *suites,
 static void probe_tls13(struct check_run *run)
 {
 	size_t n_table, n_all = 0;
-	const pl_suite_info_t *t = pl_suite_table(&n_table);
+	const pl_tls_suite_info_t *t = pl_tls_suite_table(&n_table);
 	uint16_t all[PL_CHECK_GROUPS_MAX];
 
 	for (size_t i = 0; i < n_table && n_all < PL_CHECK_GROUPS_MAX; i++)

@@ -41,8 +41,11 @@ const char *pl_tls_alert_name(int alert)
 	case 0: return "close_notify";
 	case 10: return "unexpected_message";
 	case 20: return "bad_record_mac";
+	case 21: return "decryption_failed";
 	case 22: return "record_overflow";
+	case 30: return "decompression_failure";
 	case 40: return "handshake_failure";
+	case 41: return "no_certificate";
 	case 42: return "bad_certificate";
 	case 43: return "unsupported_certificate";
 	case 44: return "certificate_revoked";
@@ -53,11 +56,13 @@ const char *pl_tls_alert_name(int alert)
 	case 49: return "access_denied";
 	case 50: return "decode_error";
 	case 51: return "decrypt_error";
+	case 60: return "export_restriction";
 	case 70: return "protocol_version";
 	case 71: return "insufficient_security";
 	case 80: return "internal_error";
 	case 86: return "inappropriate_fallback";
 	case 90: return "user_canceled";
+	case 100: return "no_renegotiation";
 	case 109: return "missing_extension";
 	case 110: return "unsupported_extension";
 	case 112: return "unrecognized_name";
@@ -69,16 +74,26 @@ const char *pl_tls_alert_name(int alert)
 	}
 }
 
+const char *pl_tls_version_name(uint16_t version)
+{
+	static _Thread_local char buf[32];
+	switch (version) {
+	case PL_TLS_VERSION_SSL30: return "SSL 3.0";
+	case PL_TLS_VERSION_10: return "TLS 1.0";
+	case PL_TLS_VERSION_11: return "TLS 1.1";
+	case PL_TLS_VERSION_12: return "TLS 1.2";
+	case PL_TLS_VERSION_13: return "TLS 1.3";
+	default:
+		snprintf(buf, sizeof(buf), "unknown (0x%04x)", version);
+		return buf;
+	}
+}
+
 const char *pl_tls_suite_name(uint16_t suite)
 {
 	static _Thread_local char buf[32];
-	switch (suite) {
-	case PL_TLS_AES_128_GCM_SHA256: return "TLS_AES_128_GCM_SHA256";
-	case PL_TLS_AES_256_GCM_SHA384: return "TLS_AES_256_GCM_SHA384";
-	case PL_TLS_CHACHA20_POLY1305_SHA256:
-		return "TLS_CHACHA20_POLY1305_SHA256";
-	default: return unknown(buf, sizeof(buf), suite);
-	}
+	const pl_tls_suite_info_t *info = pl_tls_suite_lookup(suite);
+	return info ? info->name : unknown(buf, sizeof(buf), suite);
 }
 
 const char *pl_tls_group_name(uint16_t group)

@@ -20,13 +20,6 @@
 
 #include "tls/tls_int.h"
 
-/* RFC 8446 4.1.3: the last 8 bytes of ServerHello.random of a TLS 1.3
- * server that negotiated TLS 1.2 or below. */
-static const uint8_t downgrade_12[8] = {0x44, 0x4f, 0x57, 0x4e,
-					0x47, 0x52, 0x44, 0x01};
-static const uint8_t downgrade_11[8] = {0x44, 0x4f, 0x57, 0x4e,
-					0x47, 0x52, 0x44, 0x00};
-
 static bool is_ip_literal(const char *name)
 {
 	uint8_t tmp[16];
@@ -271,8 +264,7 @@ static int check_version(pl_tls_conn_t *c, const pl_msg_server_hello_t *sh)
 		/* RFC 8446 4.1.3: a TLS 1.3 server that negotiates an
 		 * older version marks its random; seeing the mark is an
 		 * attack. */
-		if (memcmp(sh->random + 24, downgrade_12, 8) == 0 ||
-		    memcmp(sh->random + 24, downgrade_11, 8) == 0)
+		if (pl_msg_downgrade_sentinel(sh->random))
 			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 					   "ServerHello carries the TLS 1.3 "
 					   "downgrade sentinel: a downgrade "

@@ -24,12 +24,6 @@
 #include "tls/buf.h"
 #include "tls/msg/msg.h"
 
-/* Content types (RFC 8446 5.1). */
-#define PL_CT_CHANGE_CIPHER_SPEC 20
-#define PL_CT_ALERT 21
-#define PL_CT_HANDSHAKE 22
-#define PL_CT_APPLICATION_DATA 23
-
 #define PL_TLS_MAX_PLAINTEXT 16384            /* 2^14 */
 #define PL_TLS_MAX_CIPHERTEXT (16384 + 256)   /* RFC 8446 5.2 */
 #define PL_TLS_RECORD_HEADER 5
@@ -415,8 +409,6 @@ enum {
 bool pl_tls_suite_params(uint16_t suite, pl_hash_alg_t *hash,
 			 pl_aead_alg_t *aead);
 /* "hex" of len bytes, shortened with "..." past max bytes, into buf. */
-/* "ClientHello", "unknown(7)"-style for others (a static buffer). */
-const char *pl_tls_handshake_name(uint8_t type);
 const char *pl_tls_hex(const uint8_t *p, size_t len, size_t max, char *buf,
 		       size_t cap);
 

@@ -73,9 +73,18 @@
 #define PL_EXT_KEY_SHARE 51
 #define PL_EXT_RENEGOTIATION_INFO 0xff01
 
+/* "ClientHello", "handshake message type 99" for an unknown type (a
+ * per-thread buffer); names.c. */
+const char *pl_tls_handshake_name(uint8_t type);
+
 /* RFC 8446 4.1.3: SHA-256("HelloRetryRequest"), a HelloRetryRequest's
  * ServerHello.random. */
 extern const uint8_t pl_msg_hrr_random[32];
+
+/* RFC 8446 4.1.3: whether a ServerHello.random ends with the sentinel a
+ * TLS 1.3 server writes when it negotiates TLS 1.2 ("DOWNGRD" 01) or an
+ * older version ("DOWNGRD" 00). */
+bool pl_msg_downgrade_sentinel(const uint8_t random[32]);
 
 /* Why a parse failed: the alert to send and one sentence. */
 typedef struct {
