@@ -4,16 +4,20 @@
  *
  *   buf.c        reader and writer
  *   names.c      code points to names
- *   config.c     pl_tls_config_t
+ *   suites.c     every IANA cipher suite, its name and facts
+ *   config.c     pl_tls_config_t (and the injected callbacks)
  *   keysched.c   RFC 8446 7: HKDF-Expand-Label, the secrets, traffic keys
  *   record.c     RFC 8446 5: records in and out, protection, alerts
- *   conn.c       the public connection API, input dispatch, failures
+ *   conn.c       the public connection API, input framing, failures,
+ *                the error boundary
  *   msg/         the message codecs and the extension registry (msg.h)
  *   handshake.c  handshake framing, transcript, shared messages
  *                (Certificate, CertificateVerify, Finished, KeyUpdate)
  *   extensions.c what the engine accepts of parsed extensions
- *   client.c     the client state machine
- *   server.c     the server state machine
+ *   machine.c    the state machines' driver (tables, unexpected_message)
+ *   negotiate.c  the server's version negotiation
+ *   tls13_client.c, tls13_server.c   the TLS 1.3 machines' tables and
+ *                handlers
  */
 #ifndef PL_TLS_INT_H
 #define PL_TLS_INT_H
