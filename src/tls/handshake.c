@@ -107,11 +107,9 @@ int pl_tls_handshake_input(pl_tls_conn_t *c, const uint8_t *data, size_t len)
 	while (pl_buf_size(&c->hs_in) >= 4) {
 		const uint8_t *h = pl_buf_head(&c->hs_in);
 		size_t body_len = (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3];
-		if (body_len > PL_TLS_MAX_HANDSHAKE)
-			return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-					   "handshake message of %zu bytes "
-					   "(limit %d)",
-					   body_len, PL_TLS_MAX_HANDSHAKE);
+		/* Decided from the header, before the body is buffered. */
+		if ((ret = pl_tls_machine_header(c, h[0], body_len)))
+			return ret;
 		if (pl_buf_size(&c->hs_in) < 4 + body_len)
 			break;
 		uint32_t epoch = c->rd.epoch;

@@ -85,6 +85,45 @@ int pl_tls_machine_run(pl_tls_conn_t *c, pl_tls_msg_t *m)
 	return PL_OK;
 }
 
+static bool accepted(const pl_tls_conn_t *c, uint8_t type)
+{
+	if (c->machine == NULL)
+		return type == PL_HS_CLIENT_HELLO;
+	return find_row(c->machine, c->machine_state, type, -1) != NULL;
+}
+
+int pl_tls_machine_header(pl_tls_conn_t *c, uint8_t type, size_t len)
+{
+	size_t max = PL_TLS_MAX_HANDSHAKE, exact = 0;
+	bool fixed = false;
+	if (!accepted(c, type))
+		return pl_tls_unexpected(c, type);
+	switch (type) {
+	case PL_HS_CLIENT_HELLO:
+		max = PL_TLS_MAX_CLIENT_HELLO;
+		break;
+	case PL_HS_FINISHED: /* RFC 8446 4.4.4: verify_data, Hash.length */
+		fixed = c->hash_len > 0;
+		exact = c->hash_len;
+		break;
+	case PL_HS_KEY_UPDATE: /* RFC 8446 4.6.3: one byte */
+		fixed = true;
+		exact = 1;
+		break;
+	default:
+		break;
+	}
+	if (fixed && len != exact)
+		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
+				   "%s of %zu bytes (it is %zu)",
+				   pl_tls_handshake_name(type), len, exact);
+	if (len > max)
+		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
+				   "%s of %zu bytes (limit %zu)",
+				   pl_tls_handshake_name(type), len, max);
+	return PL_OK;
+}
+
 int pl_tls_machine_input(pl_tls_conn_t *c, const uint8_t *raw, size_t len)
 {
 	pl_tls_msg_t m;
@@ -94,9 +133,7 @@ int pl_tls_machine_input(pl_tls_conn_t *c, const uint8_t *raw, size_t len)
 	m.type = raw[0];
 	m.raw = raw;
 	m.raw_len = len;
-	if (c->machine == NULL ? m.type != PL_HS_CLIENT_HELLO
-			       : find_row(c->machine, c->machine_state, m.type,
-					  -1) == NULL)
+	if (!accepted(c, m.type))
 		return pl_tls_unexpected(c, m.type);
 	if ((ret = pl_tls_transcript_message(c, m.type, raw, len)))
 		return ret;

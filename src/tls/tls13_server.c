@@ -15,15 +15,27 @@
 
 #include "tls/tls_int.h"
 
-#define MAX_SHARES 8
-
-/* The ClientHello, parsed, and what the server reads out of it. */
+/* The ClientHello, parsed, and what the server reads out of it. There is
+ * no cap on the key shares a client sends: each is checked in constant
+ * time (pl_u16_set_t), and the one used is found when a group is chosen. */
 typedef struct {
 	pl_msg_client_hello_t m;
 	size_t n_shares;
-	uint16_t share_group[MAX_SHARES];
-	pl_reader_t share_key[MAX_SHARES];
+	pl_reader_t share_key; /* of the group chosen (choose_group) */
 } hello_t;
+
+/* The key of the client's share for group; false when it sent none. */
+static bool find_share(const hello_t *h, uint16_t group, pl_reader_t *key)
+{
+	pl_reader_t it = h->m.ext.shares, k;
+	uint16_t g;
+	while (pl_msg_share_next(&it, &g, &k))
+		if (g == group) {
+			*key = k;
+			return true;
+		}
+	return false;
+}
 
 /* The version was picked from the first ClientHello (negotiate.c); a
  * second one must still offer it. */
@@ -67,34 +79,36 @@ static int check_required(pl_tls_conn_t *c, hello_t *h)
 	return PL_OK;
 }
 
-static int collect_key_shares(pl_tls_conn_t *c, hello_t *h)
+/* RFC 8446 4.2.8: each share for a different group, each group in
+ * supported_groups. */
+static int check_key_shares(pl_tls_conn_t *c, hello_t *h)
 {
+	pl_u16_set_t seen = {{0}, 0, NULL}, groups = {{0}, 0, NULL};
 	pl_reader_t it = h->m.ext.shares, key;
 	uint16_t group;
+	int ret = PL_OK;
+	for (size_t i = 0; i < h->m.ext.groups.n && ret >= 0; i++)
+		ret = pl_u16_set_add(&groups, pl_u16_list_at(&h->m.ext.groups, i));
 	h->n_shares = 0;
-	while (pl_msg_share_next(&it, &group, &key)) {
-		for (size_t i = 0; i < h->n_shares; i++)
-			if (h->share_group[i] == group)
-				return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
-						   "ClientHello: key_share names "
-						   "group %s twice",
-						   pl_tls_group_name(group));
-		/* RFC 8446 4.2.8: shares only for supported groups */
-		if (!pl_u16_list_has(&h->m.ext.groups, group))
-			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
-					   "ClientHello: key_share for %s, "
-					   "which is not in supported_groups",
-					   pl_tls_group_name(group));
-		if (h->n_shares == MAX_SHARES)
-			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
-					   "ClientHello: more than %d key "
-					   "shares",
-					   MAX_SHARES);
-		h->share_group[h->n_shares] = group;
-		h->share_key[h->n_shares] = key;
+	while (ret >= 0 && pl_msg_share_next(&it, &group, &key)) {
+		if ((ret = pl_u16_set_add(&seen, group)) == 1) {
+			ret = pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
+					  "ClientHello: key_share names group "
+					  "%s twice",
+					  pl_tls_group_name(group));
+		} else if (ret == 0 && !pl_u16_set_has(&groups, group)) {
+			ret = pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
+					  "ClientHello: key_share for %s, which "
+					  "is not in supported_groups",
+					  pl_tls_group_name(group));
+		}
 		h->n_shares++;
 	}
-	return PL_OK;
+	pl_u16_set_free(&seen);
+	pl_u16_set_free(&groups);
+	if (ret == PL_ERR_NOMEM)
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "out of memory");
+	return ret < 0 ? ret : PL_OK;
 }
 
 /* RFC 6066 3: RFC 1123 letters, digits, hyphens, dots. */
@@ -234,20 +248,19 @@ static int choose_suite(pl_tls_conn_t *c, hello_t *h)
 			   "no cipher suite in common with the client");
 }
 
-/* Returns the index of the share to use, or -1 when a HelloRetryRequest
- * must ask for c->group. */
-static int choose_group(pl_tls_conn_t *c, hello_t *h, int *share)
+/* Sets *share when the client sent a share for the group chosen
+ * (h->share_key), false when a HelloRetryRequest must ask for c->group. */
+static int choose_group(pl_tls_conn_t *c, hello_t *h, bool *share)
 {
 	const pl_tls_config_t *cfg = c->cfg;
-	*share = -1;
+	*share = false;
 	/* Prefer a group the client sent a share for: no round trip. */
 	for (size_t i = 0; i < cfg->n_groups; i++)
-		for (size_t j = 0; j < h->n_shares; j++)
-			if (h->share_group[j] == cfg->groups[i]) {
-				c->group = cfg->groups[i];
-				*share = (int)j;
-				return PL_OK;
-			}
+		if (find_share(h, cfg->groups[i], &h->share_key)) {
+			c->group = cfg->groups[i];
+			*share = true;
+			return PL_OK;
+		}
 	for (size_t i = 0; i < cfg->n_groups; i++)
 		if (pl_u16_list_has(&h->m.ext.groups, cfg->groups[i])) {
 			c->group = cfg->groups[i];
@@ -321,7 +334,7 @@ static int send_hrr(pl_tls_conn_t *c, bool want_share)
 	return PL_OK;
 }
 
-static int send_server_hello(pl_tls_conn_t *c, hello_t *h, int share)
+static int send_server_hello(pl_tls_conn_t *c, hello_t *h)
 {
 	pl_msg_server_hello_t sh;
 	uint8_t pub[PL_KEX_PUBLIC_MAX], secret[PL_KEX_SECRET_MAX];
@@ -336,7 +349,7 @@ static int send_server_hello(pl_tls_conn_t *c, hello_t *h, int share)
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				   "could not make a %s key share",
 				   pl_tls_group_name(c->group));
-	pl_reader_t *key = &h->share_key[share];
+	pl_reader_t *key = &h->share_key;
 	if (pl_kex_derive(c->hs->kex, key->p, pl_reader_left(key), secret,
 			  sizeof(secret), &secret_len))
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
@@ -420,9 +433,16 @@ out:
 static void trace_hello(pl_tls_conn_t *c, hello_t *h)
 {
 	char shares[64] = "";
-	for (size_t i = 0; i < h->n_shares; i++)
-		snprintf(shares + strlen(shares), sizeof(shares) - strlen(shares),
-			 "%s%s", i ? ", " : "", pl_tls_group_name(h->share_group[i]));
+	pl_reader_t it = h->m.ext.shares, key;
+	uint16_t group;
+	for (size_t i = 0; pl_msg_share_next(&it, &group, &key); i++)
+		if (i < 3)
+			snprintf(shares + strlen(shares),
+				 sizeof(shares) - strlen(shares), "%s%s",
+				 i ? ", " : "", pl_tls_group_name(group));
+		else if (i == 3)
+			snprintf(shares + strlen(shares),
+				 sizeof(shares) - strlen(shares), ", ...");
 	pl_tls_trace(c, PL_STEP_CLIENT_HELLO,
 		     "ClientHello received: TLS 1.3 offered, %zu cipher "
 		     "suites, key shares [%s], server name '%s'",
@@ -437,11 +457,12 @@ static int handle_client_hello(pl_tls_conn_t *c, pl_tls_msg_t *msg)
 	const uint8_t *raw = msg->raw;
 	size_t len = msg->raw_len;
 	hello_t h;
-	int share, ret;
+	bool share;
+	int ret;
 	memset(&h, 0, sizeof(h));
 	h.m = msg->u.client_hello;
 	if ((ret = check_versions(c, &h, second)) || (ret = check_required(c, &h)) ||
-	    (ret = collect_key_shares(c, &h)) || (ret = check_small_exts(c, &h)))
+	    (ret = check_key_shares(c, &h)) || (ret = check_small_exts(c, &h)))
 		return ret;
 	if (second) {
 		/* RFC 8446 4.1.2: the same random and session id, a share
@@ -456,11 +477,8 @@ static int handle_client_hello(pl_tls_conn_t *c, pl_tls_msg_t *msg)
 		/* After a key_share request, exactly that one share
 		 * (RFC 8446 4.2.8); after a cookie-only HRR, the same
 		 * shares as before. */
-		share = -1;
-		for (size_t i = 0; i < h.n_shares; i++)
-			if (h.share_group[i] == c->group)
-				share = (int)i;
-		if (share < 0 || (c->hs->hrr_asked_share && h.n_shares != 1))
+		share = find_share(&h, c->group, &h.share_key);
+		if (!share || (c->hs->hrr_asked_share && h.n_shares != 1))
 			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 					   "second ClientHello lacks the single "
 					   "%s key share that was asked for",
@@ -486,14 +504,14 @@ static int handle_client_hello(pl_tls_conn_t *c, pl_tls_msg_t *msg)
 			return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 					   "transcript hash failed");
 		c->ccs_allowed = true;
-		if (share < 0 || c->cfg->require_cookie)
-			return (ret = send_hrr(c, share < 0)) ? ret : PL_TLS_ALT;
+		if (!share || c->cfg->require_cookie)
+			return (ret = send_hrr(c, !share)) ? ret : PL_TLS_ALT;
 		if ((ret = pl_tls_transcript_start(c, false)))
 			return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 					   "transcript hash failed");
 	}
 	c->version = PL_TLS_VERSION_13;
-	if ((ret = send_server_hello(c, &h, share)))
+	if ((ret = send_server_hello(c, &h)))
 		return ret;
 	pl_tls_trace(c, PL_STEP_SERVER_HELLO,
 		     "ServerHello sent: TLS 1.3, %s, %s",

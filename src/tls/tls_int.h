@@ -31,7 +31,12 @@
 #define PL_TLS_MAX_PLAINTEXT 16384            /* 2^14 */
 #define PL_TLS_MAX_CIPHERTEXT (16384 + 256)   /* RFC 8446 5.2 */
 #define PL_TLS_RECORD_HEADER 5
-#define PL_TLS_MAX_HANDSHAKE (64 * 1024)      /* any one handshake message */
+#define PL_TLS_MAX_HANDSHAKE (64 * 1024)      /* any other handshake message */
+/* A ClientHello may be as long as its syntax allows (RFC 8446 4.1.2:
+ * every length field full): legacy_version 2, random 32, session id 1+32,
+ * cipher suites 2+65534, compression 1+255, extensions 2+65535. A server
+ * buffers at most this much of one before it decides. */
+#define PL_TLS_MAX_CLIENT_HELLO 131396
 #define PL_TLS_MAX_SUITES 4
 #define PL_TLS_MAX_GROUPS 4
 #define PL_TLS_MAX_SCHEMES 16
@@ -369,6 +374,12 @@ extern const pl_tls_machine_t pl_tls13_server_machine;
 
 /* Fails with unexpected_message: type is not accepted now. */
 int pl_tls_unexpected(pl_tls_conn_t *c, uint8_t type);
+/* Judges a handshake message from its header, before its body is
+ * buffered: unexpected_message when no row accepts type now, decode_error
+ * when len is not what the type can be (a Finished is the hash length, a
+ * KeyUpdate one byte, a ClientHello at most PL_TLS_MAX_CLIENT_HELLO, any
+ * other message at most PL_TLS_MAX_HANDSHAKE). */
+int pl_tls_machine_header(pl_tls_conn_t *c, uint8_t type, size_t len);
 /* Decodes one whole handshake message (raw, header included) and runs the
  * machine on it. */
 int pl_tls_machine_input(pl_tls_conn_t *c, const uint8_t *raw, size_t len);

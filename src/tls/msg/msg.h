@@ -118,6 +118,22 @@ static inline pl_u16_list_t pl_u16_list(const uint16_t *v, size_t n)
 	return l;
 }
 
+/* A set of 16-bit code points that finds a repeat in constant time
+ * whatever the count: the first few are compared directly, past them an
+ * 8 KiB bitmap takes over. Start zeroed ({0}); free with
+ * pl_u16_set_free. */
+#define PL_U16_SET_FEW 16
+typedef struct {
+	uint16_t few[PL_U16_SET_FEW];
+	size_t n;
+	uint8_t *bits;
+} pl_u16_set_t;
+
+/* Adds v: 0 when it is new, 1 when it was there, PL_ERR_NOMEM. */
+int pl_u16_set_add(pl_u16_set_t *s, uint16_t v);
+bool pl_u16_set_has(const pl_u16_set_t *s, uint16_t v);
+void pl_u16_set_free(pl_u16_set_t *s);
+
 /* A key share (RFC 8446 4.2.8), for writing. */
 typedef struct {
 	uint16_t group;
