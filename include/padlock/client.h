@@ -52,9 +52,6 @@ int pl_client_parse_suites(const char *list, uint16_t *out, size_t cap,
 int pl_client_parse_groups(const char *list, uint16_t *out, size_t cap,
 			   size_t *n, char *err, size_t err_len);
 
-/* "TLS 1.3", "TLS 1.2", or "unknown (0x0301)" in a static buffer. */
-const char *pl_client_version_name(uint16_t version);
-
 /* ---- TCP connect ---------------------------------------------------------- */
 
 /* Called with one line of progress ("trying 127.0.0.1 port 4433"). The text
@@ -271,36 +268,7 @@ void pl_probe_result_free(pl_probe_result_t *r);
 /* "accepted", "alert", "closed", "timeout", "malformed", "connect failed". */
 const char *pl_probe_outcome_name(pl_probe_outcome_t o);
 
-/* Cipher suite facts, for grading. */
-#define PL_SUITE_TLS13 0x001
-#define PL_SUITE_FS 0x002      /* ECDHE or DHE key exchange (forward secrecy);
-				* every TLS 1.3 suite; not the anonymous ones */
-#define PL_SUITE_RSA_KX 0x004  /* RSA key transport */
-#define PL_SUITE_CBC 0x008
-#define PL_SUITE_3DES 0x010
-#define PL_SUITE_RC4 0x020
-#define PL_SUITE_NULL 0x040    /* no encryption */
-#define PL_SUITE_EXPORT 0x080
-#define PL_SUITE_ANON 0x100    /* no authentication (DH_anon, ECDH_anon) */
-#define PL_SUITE_AEAD 0x200
-#define PL_SUITE_SHA1 0x400    /* HMAC-SHA1 record MAC */
-#define PL_SUITE_MD5 0x800     /* HMAC-MD5 record MAC */
-#define PL_SUITE_SCSV 0x1000   /* a signalling value, not a suite */
-#define PL_SUITE_ECDHE 0x2000  /* ECDHE key exchange (FS is also set) */
-#define PL_SUITE_DHE 0x4000    /* finite-field DHE key exchange (FS too) */
-
-typedef struct {
-	uint16_t id;
-	const char *name;  /* IANA name: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" */
-	unsigned flags;    /* PL_SUITE_ */
-} pl_suite_info_t;
-
-/* Every suite padlock check knows (the IANA names of RFC 5246, 4492, 5288,
- * 5289, 7905, 8446 and the legacy ones), in a static table; *n gets its
- * length. */
-const pl_suite_info_t *pl_suite_table(size_t *n);
-
-/* The entry for id, or NULL when padlock check does not know it. */
-const pl_suite_info_t *pl_suite_lookup(uint16_t id);
+/* Cipher suite facts (PL_SUITE_, pl_tls_suite_lookup) are in
+ * padlock/tls.h, with every other TLS name and number. */
 
 #endif

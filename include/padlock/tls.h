@@ -23,20 +23,39 @@
 
 /* ---- code points ---------------------------------------------------------- */
 
+/* Protocol versions (RFC 8446 4.2.1; the older ones a probe offers). */
+#define PL_TLS_VERSION_SSL30 0x0300
+#define PL_TLS_VERSION_10 0x0301
+#define PL_TLS_VERSION_11 0x0302
 #define PL_TLS_VERSION_12 0x0303
 #define PL_TLS_VERSION_13 0x0304
 
+/* Record content types (RFC 8446 5.1). */
+#define PL_CT_CHANGE_CIPHER_SPEC 20
+#define PL_CT_ALERT 21
+#define PL_CT_HANDSHAKE 22
+#define PL_CT_APPLICATION_DATA 23
+
+/* TLS 1.3 cipher suites (RFC 8446 B.4); every suite's name and facts are
+ * in pl_tls_suite_lookup(). */
 #define PL_TLS_AES_128_GCM_SHA256 0x1301
 #define PL_TLS_AES_256_GCM_SHA384 0x1302
 #define PL_TLS_CHACHA20_POLY1305_SHA256 0x1303
+/* Signalling values in the suite list (RFC 5746 3.3, RFC 7507). */
+#define PL_TLS_EMPTY_RENEGOTIATION_INFO_SCSV 0x00ff
+#define PL_TLS_FALLBACK_SCSV 0x5600
 
-/* Alert descriptions (RFC 8446 6). */
+/* Alert descriptions (RFC 8446 6; the older ones of RFC 5246 7.2 and
+ * 2246 that a probe meets). */
 enum pl_tls_alert {
 	PL_ALERT_CLOSE_NOTIFY = 0,
 	PL_ALERT_UNEXPECTED_MESSAGE = 10,
 	PL_ALERT_BAD_RECORD_MAC = 20,
+	PL_ALERT_DECRYPTION_FAILED = 21,
 	PL_ALERT_RECORD_OVERFLOW = 22,
+	PL_ALERT_DECOMPRESSION_FAILURE = 30,
 	PL_ALERT_HANDSHAKE_FAILURE = 40,
+	PL_ALERT_NO_CERTIFICATE = 41,
 	PL_ALERT_BAD_CERTIFICATE = 42,
 	PL_ALERT_UNSUPPORTED_CERTIFICATE = 43,
 	PL_ALERT_CERTIFICATE_REVOKED = 44,
@@ -47,11 +66,13 @@ enum pl_tls_alert {
 	PL_ALERT_ACCESS_DENIED = 49,
 	PL_ALERT_DECODE_ERROR = 50,
 	PL_ALERT_DECRYPT_ERROR = 51,
+	PL_ALERT_EXPORT_RESTRICTION = 60,
 	PL_ALERT_PROTOCOL_VERSION = 70,
 	PL_ALERT_INSUFFICIENT_SECURITY = 71,
 	PL_ALERT_INTERNAL_ERROR = 80,
 	PL_ALERT_INAPPROPRIATE_FALLBACK = 86,
 	PL_ALERT_USER_CANCELED = 90,
+	PL_ALERT_NO_RENEGOTIATION = 100,
 	PL_ALERT_MISSING_EXTENSION = 109,
 	PL_ALERT_UNSUPPORTED_EXTENSION = 110,
 	PL_ALERT_UNRECOGNIZED_NAME = 112,
@@ -62,12 +83,46 @@ enum pl_tls_alert {
 };
 
 /* Names as the RFCs spell them ("handshake_failure", "TLS_AES_128_GCM_SHA256",
- * "x25519", "ecdsa_secp256r1_sha256"); "unknown(0x1234)"-style text, in a
- * static buffer per function, for values they do not know. */
+ * "x25519", "ecdsa_secp256r1_sha256", "TLS 1.2"); "unknown(0x1234)"-style
+ * text, in a per-thread buffer per function, for values they do not know
+ * ("unknown (0x0305)" for a version). */
 const char *pl_tls_alert_name(int alert);
+const char *pl_tls_version_name(uint16_t version);
 const char *pl_tls_suite_name(uint16_t suite);
 const char *pl_tls_group_name(uint16_t group);
 const char *pl_tls_sigscheme_name(uint16_t scheme);
+
+/* Cipher suite facts, for padlock check's grades. */
+#define PL_SUITE_TLS13 0x001
+#define PL_SUITE_FS 0x002      /* ECDHE or DHE key exchange (forward secrecy);
+				* every TLS 1.3 suite; not the anonymous ones */
+#define PL_SUITE_RSA_KX 0x004  /* RSA key transport */
+#define PL_SUITE_CBC 0x008
+#define PL_SUITE_3DES 0x010
+#define PL_SUITE_RC4 0x020
+#define PL_SUITE_NULL 0x040    /* no encryption */
+#define PL_SUITE_EXPORT 0x080
+#define PL_SUITE_ANON 0x100    /* no authentication (DH_anon, ECDH_anon) */
+#define PL_SUITE_AEAD 0x200
+#define PL_SUITE_SHA1 0x400    /* HMAC-SHA1 record MAC */
+#define PL_SUITE_MD5 0x800     /* HMAC-MD5 record MAC */
+#define PL_SUITE_SCSV 0x1000   /* a signalling value, not a suite */
+#define PL_SUITE_ECDHE 0x2000  /* ECDHE key exchange (FS is also set) */
+#define PL_SUITE_DHE 0x4000    /* finite-field DHE key exchange (FS too) */
+
+typedef struct {
+	uint16_t id;
+	const char *name;  /* IANA name: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" */
+	unsigned flags;    /* PL_SUITE_ */
+} pl_tls_suite_info_t;
+
+/* Every suite padlock knows (the IANA names of RFC 5246, 4492, 5288,
+ * 5289, 7905, 8446 and the legacy ones), in a static table sorted by
+ * code point; *n gets its length. */
+const pl_tls_suite_info_t *pl_tls_suite_table(size_t *n);
+
+/* The entry for id, or NULL when padlock does not know it. */
+const pl_tls_suite_info_t *pl_tls_suite_lookup(uint16_t id);
 
 /* ---- configuration -------------------------------------------------------- */
 
@@ -166,6 +221,45 @@ void pl_tls_config_set_trace(pl_tls_config_t *cfg, pl_tls_trace_fn fn,
 void pl_tls_config_set_keylog(pl_tls_config_t *cfg, pl_tls_keylog_fn fn,
 			      void *arg);
 
+/* ---- injection -------------------------------------------------------------
+ * What is normally random, supplied by the caller instead: tests replay
+ * published traces (RFC 8448) and fuzzers make a handshake the same bytes
+ * every time. Unset, the engine uses libcrypto's CSPRNG and fresh key
+ * pairs. A callback must be safe to call from every thread that uses the
+ * config. */
+
+/* What a random value is for. */
+typedef enum {
+	PL_TLS_RANDOM_HELLO,      /* ClientHello.random / ServerHello.random */
+	PL_TLS_RANDOM_SESSION_ID, /* a client's legacy_session_id */
+	PL_TLS_RANDOM_COOKIE,     /* a server's HelloRetryRequest cookie */
+} pl_tls_random_use_t;
+
+/* Fills buf with len bytes for use; PL_OK or a negative PL_ERR_ code
+ * (the handshake then fails with internal_error). */
+typedef int (*pl_tls_random_fn)(void *arg, const pl_tls_conn_t *conn,
+				pl_tls_random_use_t use, uint8_t *buf,
+				size_t len);
+void pl_tls_config_set_random(pl_tls_config_t *cfg, pl_tls_random_fn fn,
+			      void *arg);
+
+/* Returns a new ephemeral key pair in group (the engine frees it), or
+ * NULL (the handshake fails with internal_error). */
+typedef pl_kex_t *(*pl_tls_kex_fn)(void *arg, const pl_tls_conn_t *conn,
+				   uint16_t group);
+void pl_tls_config_set_kex(pl_tls_config_t *cfg, pl_tls_kex_fn fn, void *arg);
+
+/* Client: called with each ClientHello the engine built (index 0, and 1
+ * for the one answering a HelloRetryRequest; the handshake message,
+ * header included) before it is sent. It may point *msg and *len at other
+ * bytes, which are sent instead and must outlive the handshake; the
+ * engine takes its random and session id from them. Returns PL_OK, or an
+ * error that fails the handshake with internal_error. */
+typedef int (*pl_tls_hello_fn)(void *arg, const pl_tls_conn_t *conn,
+			       int index, const uint8_t **msg, size_t *len);
+void pl_tls_config_set_client_hello(pl_tls_config_t *cfg, pl_tls_hello_fn fn,
+				    void *arg);
+
 /* ---- connections ---------------------------------------------------------- */
 
 /* A new connection using cfg (which must outlive it). A client passes the
@@ -189,7 +283,12 @@ void *pl_tls_conn_user(const pl_tls_conn_t *c);
 /* Gives the engine bytes received from the peer. All len bytes are taken
  * (a partial record is kept until the rest arrives). Returns PL_OK, or
  * PL_ERR_TLS once the connection has failed: the alert to send is then
- * queued in the output, and pl_tls_alert()/pl_tls_reason() say why. */
+ * queued in the output, and pl_tls_alert()/pl_tls_reason() say why. An
+ * internal failure (out of memory, a buffer error) fails the connection
+ * the same way, with internal_error: no other error code comes out of
+ * this or the calls below that act on a connection (write, close,
+ * key_update, output), except PL_ERR_STATE and PL_ERR_CLOSED where they
+ * say so. */
 int pl_tls_feed(pl_tls_conn_t *c, const uint8_t *data, size_t len);
 
 /* Bytes the engine wants sent to the peer, or NULL with *len = 0. A client
@@ -206,7 +305,8 @@ void pl_tls_output_consumed(pl_tls_conn_t *c, size_t n);
 int pl_tls_read(pl_tls_conn_t *c, uint8_t *buf, size_t cap, size_t *n);
 
 /* Encrypts len bytes of application data into the output. Allowed once the
- * handshake is done; PL_ERR_STATE before or after close. */
+ * handshake is done; PL_ERR_STATE before or after close (the connection
+ * stays as it was); PL_ERR_TLS once it has failed. */
 int pl_tls_write(pl_tls_conn_t *c, const uint8_t *buf, size_t len);
 
 /* Queues a close_notify alert. Further writes are refused. */

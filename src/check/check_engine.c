@@ -76,7 +76,7 @@ static void keep_negotiated(struct check_run *run, const pl_tls_conn_t *conn)
 	run->engine_ocsp = ocsp_len > 0;
 	snprintf(r->engine_detail, sizeof r->engine_detail,
 		 "%s, %s, key exchange %s%s, signature %s",
-		 pl_client_version_name(pl_tls_version(conn)),
+		 pl_tls_version_name(pl_tls_version(conn)),
 		 pl_tls_suite_name(r->engine_suite),
 		 pl_tls_group_name(r->engine_group),
 		 pl_tls_did_hello_retry(conn) ? " (after a HelloRetryRequest)"

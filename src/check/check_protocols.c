@@ -19,7 +19,7 @@ static const uint16_t offer_groups[] = {
 size_t check_legacy_suites(uint16_t *out, size_t cap)
 {
 	size_t n, count = 0;
-	const pl_suite_info_t *t = pl_suite_table(&n);
+	const pl_tls_suite_info_t *t = pl_tls_suite_table(&n);
 
 	for (size_t i = 0; i < n && count < cap; i++)
 		if ((t[i].flags & (PL_SUITE_TLS13 | PL_SUITE_SCSV)) == 0)
@@ -279,7 +279,7 @@ void check_step_protocols(struct check_run *run)
 	size_t n_legacy, n_table;
 	uint16_t tls13[8];
 	size_t n_tls13 = 0;
-	const pl_suite_info_t *t = pl_suite_table(&n_table);
+	const pl_tls_suite_info_t *t = pl_tls_suite_table(&n_table);
 
 	if (legacy == NULL) {
 		run->nomem = true;

@@ -75,7 +75,7 @@ static bool remove_suite(uint16_t *list, size_t *n, uint16_t id)
 
 static void record_suite(pl_check_result_t *r, const pl_probe_result_t *res)
 {
-	const pl_suite_info_t *info = pl_suite_lookup(res->suite);
+	const pl_tls_suite_info_t *info = pl_tls_suite_lookup(res->suite);
 	pl_check_suite_t *s = &r->suites[r->suite_count++];
 
 	s->id = res->suite;
@@ -328,7 +328,7 @@ static void probe_tls13(struct check_run *run)
 {
 	pl_check_result_t *r = run->r;
 	size_t n_table, n_all = 0, n;
-	const pl_suite_info_t *t = pl_suite_table(&n_table);
+	const pl_tls_suite_info_t *t = pl_tls_suite_table(&n_table);
 	uint16_t all[PL_CHECK_GROUPS_MAX];
 	pl_probe_offer_t offers[TLS13_PROBES_MAX];
 	pl_probe_result_t res[TLS13_PROBES_MAX];

@@ -362,7 +362,7 @@ static int fail_handshake(struct get_run *run)
 			 "%s: the server does not speak the TLS version padlock "
 			 "offered (%s), only older ones ('padlock check %s' "
 			 "lists the versions it accepts)", run->io.err,
-			 pl_client_version_name(PL_TLS_VERSION_13), run->target);
+			 pl_tls_version_name(PL_TLS_VERSION_13), run->target);
 		return fail(run, sentence);
 	}
 	return fail(run, run->io.err);

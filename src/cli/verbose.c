@@ -284,7 +284,7 @@ static void print_parameters(const pl_tls_conn_t *conn)
 	char line[200];
 
 	fprintf(stderr, "  connection:\n");
-	field("protocol", pl_client_version_name(pl_tls_version(conn)));
+	field("protocol", pl_tls_version_name(pl_tls_version(conn)));
 	field("cipher suite", pl_tls_suite_name(pl_tls_suite(conn)));
 	snprintf(line, sizeof line, "%s, ephemeral%s",
 		 pl_tls_group_name(pl_tls_group(conn)),

@@ -105,16 +105,3 @@ int pl_client_parse_groups(const char *list, uint16_t *out, size_t cap,
 {
 	return parse_list(group_names, "group", list, out, cap, n, err, err_len);
 }
-
-const char *pl_client_version_name(uint16_t version)
-{
-	static char unknown[32];
-
-	switch (version) {
-	case PL_TLS_VERSION_13: return "TLS 1.3";
-	case PL_TLS_VERSION_12: return "TLS 1.2";
-	default:
-		snprintf(unknown, sizeof unknown, "unknown (0x%04x)", version);
-		return unknown;
-	}
-}

@@ -20,23 +20,7 @@
 #include "client/client_internal.h"
 #include "client/probe_internal.h"
 #include "padlock/crypto.h"
-
-enum {
-	EXT_SERVER_NAME = 0x0000,
-	EXT_STATUS_REQUEST = 0x0005,
-	EXT_SUPPORTED_GROUPS = 0x000a,
-	EXT_EC_POINT_FORMATS = 0x000b,
-	EXT_SIGNATURE_ALGORITHMS = 0x000d,
-	EXT_PADDING = 0x0015,
-	EXT_EXTENDED_MASTER_SECRET = 0x0017,
-	EXT_SUPPORTED_VERSIONS = 0x002b,
-	EXT_KEY_SHARE = 0x0033,
-	EXT_RENEGOTIATION_INFO = 0xff01,
-};
-
-#define SCSV_EMPTY_RENEGOTIATION_INFO 0x00ff
-#define MSG_CLIENT_HELLO 1
-#define CONTENT_HANDSHAKE 22
+#include "tls/msg/msg.h"
 
 /* What a TLS 1.2 client that wants every server to answer offers: SHA-1
  * and DSA included, since a probe verifies nothing and must not make an
@@ -54,12 +38,26 @@ static const uint16_t sigalgs_tls13[] = {
 	0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601, 0x0203, 0x0201,
 };
 
-/* ---- the ClientHello ------------------------------------------------------ */
+#define N(a) (sizeof(a) / sizeof((a)[0]))
 
-static void push_u16_list(pl_buf_t *b, const uint16_t *list, size_t n)
+/* ---- the ClientHello ------------------------------------------------------
+ * Written by the engine's ClientHello codec (tls/msg/), which writes any
+ * version's hello: a probe only chooses the fields and the order of the
+ * extensions, as real clients of that version send them. */
+
+/* What the hello's fields point at while it is written. */
+typedef struct {
+	uint8_t session_id[32];
+	uint16_t *suites;            /* the offer's, plus an SCSV for SSL 3.0 */
+	pl_msg_share_t *shares;
+	uint8_t (*keys)[PL_KEX_PUBLIC_MAX];
+} hello_store_t;
+
+static void store_free(hello_store_t *st)
 {
-	for (size_t i = 0; i < n; i++)
-		pl_push_u16(b, list[i]);
+	free(st->suites);
+	free(st->shares);
+	free(st->keys);
 }
 
 static bool has_suite(const pl_probe_offer_t *offer, uint16_t suite)
@@ -70,61 +68,23 @@ static bool has_suite(const pl_probe_offer_t *offer, uint16_t suite)
 	return false;
 }
 
-/* RFC 6066 3: one host_name. */
-static void push_server_name(pl_buf_t *b, const char *sni)
-{
-	pl_push_u16(b, EXT_SERVER_NAME);
-	pl_push_open(b, 2);
-	pl_push_open(b, 2);
-	pl_push_u8(b, 0); /* host_name */
-	pl_push_open(b, 2);
-	pl_push_bytes(b, sni, strlen(sni));
-	pl_push_close(b);
-	pl_push_close(b);
-	pl_push_close(b);
-}
-
-/* RFC 6066 8: ocsp, no responder ids, no request extensions. */
-static void push_status_request(pl_buf_t *b)
-{
-	pl_push_u16(b, EXT_STATUS_REQUEST);
-	pl_push_open(b, 2);
-	pl_push_u8(b, 1);
-	pl_push_u16(b, 0);
-	pl_push_u16(b, 0);
-	pl_push_close(b);
-}
-
-static void push_u16_extension(pl_buf_t *b, uint16_t type,
-			       const uint16_t *list, size_t n)
-{
-	pl_push_u16(b, type);
-	pl_push_open(b, 2);
-	pl_push_open(b, 2);
-	push_u16_list(b, list, n);
-	pl_push_close(b);
-	pl_push_close(b);
-}
-
-static void push_empty_extension(pl_buf_t *b, uint16_t type)
-{
-	pl_push_u16(b, type);
-	pl_push_u16(b, 0);
-}
-
-/* RFC 8446 4.2.8: one KeyShareEntry per group, with a fresh public key. */
-static int push_key_shares(pl_buf_t *b, const pl_probe_offer_t *offer,
+/* RFC 8446 4.2.8: one KeyShareEntry per group, with a fresh public key
+ * whose private half is dropped at once. */
+static int make_key_shares(const pl_probe_offer_t *offer, hello_store_t *st,
 			   char *err, size_t err_len)
 {
-	pl_push_u16(b, EXT_KEY_SHARE);
-	pl_push_open(b, 2);
-	pl_push_open(b, 2);
-	for (size_t i = 0; i < offer->n_key_shares; i++) {
+	size_t n = offer->n_key_shares;
+	st->shares = calloc(n ? n : 1, sizeof(*st->shares));
+	st->keys = calloc(n ? n : 1, sizeof(*st->keys));
+	if (st->shares == NULL || st->keys == NULL)
+		return pl_client_fail(err, err_len, PL_ERR_NOMEM,
+				      "out of memory writing the ClientHello");
+	for (size_t i = 0; i < n; i++) {
 		uint16_t group = offer->key_shares[i];
-		uint8_t pub[PL_KEX_PUBLIC_MAX];
 		size_t len = 0;
 		pl_kex_t *kex = pl_kex_supported(group) ? pl_kex_new(group) : NULL;
-		int rc = kex != NULL ? pl_kex_public(kex, pub, sizeof pub, &len)
+		int rc = kex != NULL ? pl_kex_public(kex, st->keys[i],
+						     PL_KEX_PUBLIC_MAX, &len)
 				     : PL_ERR_UNSUPPORTED;
 		pl_kex_free(kex);
 		if (rc != PL_OK)
@@ -133,112 +93,121 @@ static int push_key_shares(pl_buf_t *b, const pl_probe_offer_t *offer,
 				"(padlock makes x25519, x448, secp256r1, "
 				"secp384r1, secp521r1, ffdhe2048-4096)",
 				pl_tls_group_name(group));
-		pl_push_u16(b, group);
-		pl_push_open(b, 2);
-		pl_push_bytes(b, pub, len);
-		pl_push_close(b);
+		st->shares[i] = (pl_msg_share_t){group, st->keys[i], len};
 	}
-	pl_push_close(b);
-	pl_push_close(b);
 	return PL_OK;
 }
 
 /* The extensions of a TLS 1.0-1.2 hello, as browsers and OpenSSL send
  * them: the probe should look like a client a server is tuned for. */
-static void push_legacy_extensions(pl_buf_t *b, const pl_probe_offer_t *offer)
+static void legacy_extensions(const pl_probe_offer_t *offer, pl_tls_exts_t *e)
 {
-	static const uint8_t uncompressed[] = { 1, 0 };
-
+	static const uint8_t uncompressed[] = {0};
 	if (offer->sni != NULL)
-		push_server_name(b, offer->sni);
+		pl_exts_add(e, PL_EXT_SERVER_NAME);
 	if (offer->status_request)
-		push_status_request(b);
+		pl_exts_add(e, PL_EXT_STATUS_REQUEST);
 	if (offer->n_groups > 0) {
-		push_u16_extension(b, EXT_SUPPORTED_GROUPS, offer->groups,
-				   offer->n_groups);
+		e->groups = pl_u16_list(offer->groups, offer->n_groups);
+		pl_exts_add(e, PL_EXT_SUPPORTED_GROUPS);
 		/* RFC 8422 5.1.2: uncompressed points only */
-		pl_push_u16(b, EXT_EC_POINT_FORMATS);
-		pl_push_open(b, 2);
-		pl_push_bytes(b, uncompressed, sizeof uncompressed);
-		pl_push_close(b);
+		pl_reader_init(&e->point_formats, uncompressed, 1);
+		pl_exts_add(e, PL_EXT_EC_POINT_FORMATS);
 	}
-	if (offer->version == 0x0303)
-		push_u16_extension(b, EXT_SIGNATURE_ALGORITHMS, sigalgs_tls12,
-				   sizeof sigalgs_tls12 / sizeof sigalgs_tls12[0]);
-	push_empty_extension(b, EXT_EXTENDED_MASTER_SECRET);
+	if (offer->version == PL_TLS_VERSION_12) {
+		e->schemes = pl_u16_list(sigalgs_tls12, N(sigalgs_tls12));
+		pl_exts_add(e, PL_EXT_SIGNATURE_ALGORITHMS);
+	}
+	pl_exts_add(e, PL_EXT_EXTENDED_MASTER_SECRET);
 	/* RFC 5746 3.4: an empty renegotiated_connection */
-	pl_push_u16(b, EXT_RENEGOTIATION_INFO);
-	pl_push_open(b, 2);
-	pl_push_u8(b, 0);
-	pl_push_close(b);
+	pl_exts_add(e, PL_EXT_RENEGOTIATION_INFO);
 }
 
-static int push_tls13_extensions(pl_buf_t *b, const pl_probe_offer_t *offer,
-				 char *err, size_t err_len)
+static void tls13_extensions(const pl_probe_offer_t *offer,
+			     const hello_store_t *st, pl_tls_exts_t *e)
 {
-	static const uint8_t versions[] = { 2, 0x03, 0x04 };
-
+	static const uint16_t versions[] = {PL_TLS_VERSION_13};
 	if (offer->sni != NULL)
-		push_server_name(b, offer->sni);
+		pl_exts_add(e, PL_EXT_SERVER_NAME);
 	if (offer->status_request)
-		push_status_request(b);
-	if (offer->n_groups > 0)
-		push_u16_extension(b, EXT_SUPPORTED_GROUPS, offer->groups,
-				   offer->n_groups);
-	push_u16_extension(b, EXT_SIGNATURE_ALGORITHMS, sigalgs_tls13,
-			   sizeof sigalgs_tls13 / sizeof sigalgs_tls13[0]);
-	pl_push_u16(b, EXT_SUPPORTED_VERSIONS);
-	pl_push_open(b, 2);
-	pl_push_bytes(b, versions, sizeof versions);
-	pl_push_close(b);
-	return push_key_shares(b, offer, err, err_len);
+		pl_exts_add(e, PL_EXT_STATUS_REQUEST);
+	if (offer->n_groups > 0) {
+		e->groups = pl_u16_list(offer->groups, offer->n_groups);
+		pl_exts_add(e, PL_EXT_SUPPORTED_GROUPS);
+	}
+	e->schemes = pl_u16_list(sigalgs_tls13, N(sigalgs_tls13));
+	pl_exts_add(e, PL_EXT_SIGNATURE_ALGORITHMS);
+	e->versions = pl_u16_list(versions, 1);
+	pl_exts_add(e, PL_EXT_SUPPORTED_VERSIONS);
+	e->share_v = st->shares;
+	e->n_share_v = offer->n_key_shares;
+	pl_exts_add(e, PL_EXT_KEY_SHARE);
+}
+
+/* version, random, session_id, suites, compression (RFC 5246 7.4.1.2,
+ * RFC 8446 4.1.2), then the extensions. */
+static int build_hello(const pl_probe_offer_t *offer, hello_store_t *st,
+		       pl_msg_client_hello_t *ch, char *err, size_t err_len)
+{
+	bool tls13 = offer->version == PL_TLS_VERSION_13;
+	size_t n = offer->n_suites;
+	int rc;
+
+	memset(ch, 0, sizeof(*ch));
+	if (pl_random(ch->random, sizeof ch->random) != PL_OK ||
+	    (tls13 && pl_random(st->session_id, sizeof st->session_id) != PL_OK))
+		return pl_client_fail(err, err_len, PL_ERR_CRYPTO,
+				      "no random bytes for the ClientHello");
+	/* RFC 8446 4.1.2: legacy_version 0x0303 for TLS 1.3 */
+	ch->legacy_version = tls13 ? PL_TLS_VERSION_12 : offer->version;
+	/* RFC 8446 D.4: a non-empty session id for middlebox compatibility */
+	pl_reader_init(&ch->session_id, st->session_id, tls13 ? 32 : 0);
+	st->suites = malloc((n + 1) * sizeof(*st->suites));
+	if (st->suites == NULL)
+		return pl_client_fail(err, err_len, PL_ERR_NOMEM,
+				      "out of memory writing the ClientHello");
+	memcpy(st->suites, offer->suites, n * sizeof(*st->suites));
+	/* RFC 5746 3.3: SSL 3.0 carries no extensions, so the signal */
+	if (offer->version == PL_TLS_VERSION_SSL30 &&
+	    !has_suite(offer, PL_TLS_EMPTY_RENEGOTIATION_INFO_SCSV))
+		st->suites[n++] = PL_TLS_EMPTY_RENEGOTIATION_INFO_SCSV;
+	ch->suites = pl_u16_list(st->suites, n);
+	ch->has_extensions = offer->version > PL_TLS_VERSION_SSL30;
+	if (offer->sni != NULL)
+		pl_reader_init(&ch->ext.server_name, (const uint8_t *)offer->sni,
+			       strlen(offer->sni));
+	if (tls13) {
+		if ((rc = make_key_shares(offer, st, err, err_len)) != PL_OK)
+			return rc;
+		tls13_extensions(offer, st, &ch->ext);
+	} else if (ch->has_extensions) {
+		legacy_extensions(offer, &ch->ext);
+	}
+	return PL_OK;
+}
+
+/* The handshake message, header included. */
+static void write_message(pl_msg_client_hello_t *ch, pl_buf_t *message)
+{
+	pl_buf_reset(message);
+	pl_push_u8(message, PL_HS_CLIENT_HELLO);
+	pl_push_open(message, 3);
+	pl_msg_client_hello_write(message, ch);
+	pl_push_close(message);
 }
 
 /* RFC 7685: some middleboxes hang on hellos of 256 to 511 bytes; clients
  * pad them to 512, and so does a probe, or it would report a timeout that
  * a browser never sees. */
-static void push_padding(pl_buf_t *ext, size_t hello_len)
+static void pad(pl_msg_client_hello_t *ch, pl_buf_t *message)
 {
-	size_t total = 4 + hello_len + 2 + pl_buf_size(ext);
-	uint8_t zeros[256] = { 0 };
+	size_t total = pl_buf_size(message);
 
-	if (total < 256 || total >= 512)
+	if (!ch->has_extensions || total < 256 || total >= 512)
 		return;
-	size_t pad = 512 - total >= 4 ? 512 - total - 4 : 0;
-	pl_push_u16(ext, EXT_PADDING);
-	pl_push_open(ext, 2);
-	pl_push_bytes(ext, zeros, pad);
-	pl_push_close(ext);
-}
-
-/* version, random, session_id, suites, compression (RFC 5246 7.4.1.2,
- * RFC 8446 4.1.2). */
-static int push_hello_prefix(pl_buf_t *b, const pl_probe_offer_t *offer)
-{
-	uint8_t random[32], session_id[32];
-	bool tls13 = offer->version == 0x0304;
-
-	if (pl_random(random, sizeof random) != PL_OK ||
-	    (tls13 && pl_random(session_id, sizeof session_id) != PL_OK))
-		return PL_ERR_CRYPTO;
-	/* RFC 8446 4.1.2: legacy_version 0x0303 for TLS 1.3 */
-	pl_push_u16(b, tls13 ? 0x0303 : offer->version);
-	pl_push_bytes(b, random, sizeof random);
-	/* RFC 8446 D.4: a non-empty session id for middlebox compatibility */
-	pl_push_open(b, 1);
-	if (tls13)
-		pl_push_bytes(b, session_id, sizeof session_id);
-	pl_push_close(b);
-	pl_push_open(b, 2);
-	push_u16_list(b, offer->suites, offer->n_suites);
-	/* RFC 5746 3.3: SSL 3.0 carries no extensions, so the signal */
-	if (offer->version == 0x0300 &&
-	    !has_suite(offer, SCSV_EMPTY_RENEGOTIATION_INFO))
-		pl_push_u16(b, SCSV_EMPTY_RENEGOTIATION_INFO);
-	pl_push_close(b);
-	pl_push_u8(b, 1);
-	pl_push_u8(b, 0); /* null compression only */
-	return PL_OK;
+	ch->ext.padding = 512 - total >= 4 ? 512 - total - 4 : 0;
+	pl_exts_add(&ch->ext, PL_EXT_PADDING);
+	write_message(ch, message);
 }
 
 /* Splits the handshake message into plaintext records of at most 2^14
@@ -252,7 +221,7 @@ static void push_records(pl_buf_t *out, uint16_t record_version,
 
 	while (left > 0) {
 		size_t n = left < PL_PROBE_RECORD_MAX ? left : PL_PROBE_RECORD_MAX;
-		pl_push_u8(out, CONTENT_HANDSHAKE);
+		pl_push_u8(out, PL_CT_HANDSHAKE);
 		pl_push_u16(out, record_version);
 		pl_push_open(out, 2);
 		pl_push_bytes(out, p, n);
@@ -265,7 +234,8 @@ static void push_records(pl_buf_t *out, uint16_t record_version,
 static int check_offer(const pl_probe_offer_t *offer, char *err,
 		       size_t err_len)
 {
-	if (offer->version < 0x0300 || offer->version > 0x0304)
+	if (offer->version < PL_TLS_VERSION_SSL30 ||
+	    offer->version > PL_TLS_VERSION_13)
 		return pl_client_fail(err, err_len, PL_ERR_ARG,
 			"a probe offers SSL 3.0 to TLS 1.3, not version 0x%04x",
 			offer->version);
@@ -287,40 +257,24 @@ static int check_offer(const pl_probe_offer_t *offer, char *err,
 int pl_probe_write_hello(const pl_probe_offer_t *offer, pl_buf_t *out,
 			 char *err, size_t err_len)
 {
-	pl_buf_t hello = PL_BUF_INIT, ext = PL_BUF_INIT, message = PL_BUF_INIT;
+	pl_buf_t message = PL_BUF_INIT;
+	hello_store_t st;
+	pl_msg_client_hello_t ch;
 	int rc = check_offer(offer, err, err_len);
 
 	if (rc != PL_OK)
 		return rc;
-	rc = push_hello_prefix(&hello, offer);
-	if (rc != PL_OK) {
-		rc = pl_client_fail(err, err_len, rc, "no random bytes for the "
-				    "ClientHello");
-		goto out;
-	}
-	if (offer->version == 0x0304)
-		rc = push_tls13_extensions(&ext, offer, err, err_len);
-	else if (offer->version > 0x0300)
-		push_legacy_extensions(&ext, offer);
+	memset(&st, 0, sizeof st);
+	rc = build_hello(offer, &st, &ch, err, err_len);
 	if (rc != PL_OK)
 		goto out;
-	if (offer->version > 0x0300)
-		push_padding(&ext, pl_buf_size(&hello));
-	pl_push_u8(&message, MSG_CLIENT_HELLO);
-	pl_push_open(&message, 3);
-	pl_push_bytes(&message, pl_buf_head(&hello), pl_buf_size(&hello));
-	if (offer->version > 0x0300) {
-		pl_push_open(&message, 2);
-		pl_push_bytes(&message, pl_buf_head(&ext), pl_buf_size(&ext));
-		pl_push_close(&message);
-	}
-	pl_push_close(&message);
-	push_records(out, offer->version == 0x0304 ? 0x0301 : offer->version,
+	write_message(&ch, &message);
+	pad(&ch, &message);
+	push_records(out, offer->version == PL_TLS_VERSION_13
+				  ? PL_TLS_VERSION_10
+				  : offer->version,
 		     &message);
-	rc = pl_buf_error(&hello) ? pl_buf_error(&hello)
-	     : pl_buf_error(&ext) ? pl_buf_error(&ext)
-	     : pl_buf_error(&message) ? pl_buf_error(&message)
-				      : pl_buf_error(out);
+	rc = pl_buf_error(&message) ? pl_buf_error(&message) : pl_buf_error(out);
 	if (rc == PL_ERR_ARG)
 		pl_client_fail(err, err_len, rc, "the ClientHello is too large "
 			       "for its length fields (too many suites or "
@@ -329,8 +283,7 @@ int pl_probe_write_hello(const pl_probe_offer_t *offer, pl_buf_t *out,
 		pl_client_fail(err, err_len, rc, "out of memory writing the "
 			       "ClientHello");
 out:
-	pl_buf_free(&hello);
-	pl_buf_free(&ext);
+	store_free(&st);
 	pl_buf_free(&message);
 	return rc;
 }

@@ -17,110 +17,24 @@
 
 #include "client/client_internal.h"
 #include "client/probe_internal.h"
+#include "tls/msg/msg.h"
 
 enum { WAIT_HELLO, WAIT_FLIGHT, DONE };
 
-enum {
-	CONTENT_CHANGE_CIPHER_SPEC = 20,
-	CONTENT_ALERT = 21,
-	CONTENT_HANDSHAKE = 22,
-	CONTENT_APPLICATION_DATA = 23,
-};
-
-enum {
-	MSG_HELLO_REQUEST = 0,
-	MSG_SERVER_HELLO = 2,
-	MSG_CERTIFICATE = 11,
-	MSG_SERVER_KEY_EXCHANGE = 12,
-	MSG_CERTIFICATE_REQUEST = 13,
-	MSG_SERVER_HELLO_DONE = 14,
-	MSG_CERTIFICATE_STATUS = 22,
-};
-
-enum {
-	EXT_STATUS_REQUEST = 0x0005,
-	EXT_EXTENDED_MASTER_SECRET = 0x0017,
-	EXT_SUPPORTED_VERSIONS = 0x002b,
-	EXT_KEY_SHARE = 0x0033,
-	EXT_RENEGOTIATION_INFO = 0xff01,
-};
-
-#define MAX_EXTENSIONS 64
-
-/* RFC 8446 4.1.3: a HelloRetryRequest is a ServerHello with this random,
- * SHA-256("HelloRetryRequest"). */
-static const uint8_t hrr_random[32] = {
-	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
-	0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
-	0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
-};
-
-/* RFC 8446 4.1.3: a TLS 1.3 server that negotiates TLS 1.2 or lower ends
- * its random with "DOWNGRD" and 01 (1.2) or 00 (1.1 and below). */
-static const uint8_t downgrade_prefix[7] = { 'D', 'O', 'W', 'N', 'G', 'R', 'D' };
-
 const char *pl_probe_version_name(uint16_t version)
 {
-	static _Thread_local char buf[32];
-
-	switch (version) {
-	case 0x0300: return "SSL 3.0";
-	case 0x0301: return "TLS 1.0";
-	case 0x0302: return "TLS 1.1";
-	case 0x0303: return "TLS 1.2";
-	case 0x0304: return "TLS 1.3";
-	default:
-		snprintf(buf, sizeof buf, "unknown (0x%04x)", version);
-		return buf;
-	}
+	return pl_tls_version_name(version);
 }
 
 static const char *suite_name(uint16_t suite)
 {
 	static _Thread_local char buf[32];
-	const pl_suite_info_t *info = pl_suite_lookup(suite);
+	const pl_tls_suite_info_t *info = pl_tls_suite_lookup(suite);
 
 	if (info != NULL)
 		return info->name;
 	snprintf(buf, sizeof buf, "unknown suite 0x%04x", suite);
 	return buf;
-}
-
-/* The engine knows the alerts of TLS 1.3; a probe also meets the ones
- * older servers send (RFC 5246 7.2, RFC 2246). */
-static const char *alert_name(int alert)
-{
-	switch (alert) {
-	case 21: return "decryption_failed";
-	case 30: return "decompression_failure";
-	case 41: return "no_certificate";
-	case 60: return "export_restriction";
-	case 100: return "no_renegotiation";
-	default: return pl_tls_alert_name(alert);
-	}
-}
-
-static const char *message_name(uint8_t type)
-{
-	static _Thread_local char buf[32];
-
-	switch (type) {
-	case MSG_HELLO_REQUEST: return "HelloRequest";
-	case 1: return "ClientHello";
-	case MSG_SERVER_HELLO: return "ServerHello";
-	case 4: return "NewSessionTicket";
-	case 8: return "EncryptedExtensions";
-	case MSG_CERTIFICATE: return "Certificate";
-	case MSG_SERVER_KEY_EXCHANGE: return "ServerKeyExchange";
-	case MSG_CERTIFICATE_REQUEST: return "CertificateRequest";
-	case MSG_SERVER_HELLO_DONE: return "ServerHelloDone";
-	case 15: return "CertificateVerify";
-	case 20: return "Finished";
-	case MSG_CERTIFICATE_STATUS: return "CertificateStatus";
-	default:
-		snprintf(buf, sizeof buf, "handshake message type %u", type);
-		return buf;
-	}
 }
 
 static void set_detail(pl_probe_result_t *out, const char *fmt, ...)
@@ -164,169 +78,43 @@ static int malformed(pl_probe_parser_t *p, const char *fmt, ...)
 	return PL_OK;
 }
 
-/* ---- ServerHello ----------------------------------------------------------- */
-
-struct extension {
-	uint16_t type;
-	pl_reader_t data;
-};
-
-/* Reads the extensions block into list, refusing duplicates (RFC 8446
- * 4.2: at most one of each type). Returns the count, or -1 with the parse
- * ended as malformed. */
-static int read_extensions(pl_probe_parser_t *p, pl_reader_t *r,
-			   struct extension *list)
-{
-	pl_reader_t block;
-	int n = 0;
-
-	if (pl_reader_left(r) == 0)
-		return 0; /* RFC 5246 7.4.1.3: extensions may be absent */
-	if (pl_read_vec16(r, &block) != PL_OK || pl_reader_done(r) != PL_OK) {
-		malformed(p, "ServerHello: the extensions block does not match "
-			  "its length");
-		return -1;
-	}
-	while (pl_reader_left(&block) > 0) {
-		struct extension e;
-		if (pl_read_u16(&block, &e.type) != PL_OK ||
-		    pl_read_vec16(&block, &e.data) != PL_OK) {
-			malformed(p, "ServerHello: an extension is cut short");
-			return -1;
-		}
-		if (n == MAX_EXTENSIONS) {
-			malformed(p, "ServerHello: more than %d extensions",
-				  MAX_EXTENSIONS);
-			return -1;
-		}
-		for (int i = 0; i < n; i++) {
-			if (list[i].type == e.type) {
-				malformed(p, "ServerHello: extension 0x%04x "
-					  "appears twice", e.type);
-				return -1;
-			}
-		}
-		list[n++] = e;
-	}
-	return n;
-}
-
-static const struct extension *find_extension(const struct extension *list,
-					      int n, uint16_t type)
-{
-	for (int i = 0; i < n; i++)
-		if (list[i].type == type)
-			return &list[i];
-	return NULL;
-}
-
-/* An extension whose body must be empty: true when present. */
-static int read_flag(pl_probe_parser_t *p, const struct extension *list,
-		     int n, uint16_t type, const char *name, bool *flag)
-{
-	const struct extension *e = find_extension(list, n, type);
-
-	*flag = false;
-	if (e == NULL)
-		return PL_OK;
-	if (pl_reader_left(&e->data) != 0)
-		return malformed(p, "ServerHello: %s is not empty", name),
-		       PL_ERR_DECODE;
-	*flag = true;
-	return PL_OK;
-}
+/* ---- ServerHello -----------------------------------------------------------
+ * Parsed by the engine's ServerHello codec (tls/msg/), which reads the
+ * extensions as TLS 1.3's when supported_versions is there and as TLS
+ * 1.2's otherwise; the probe judges what it reports. */
 
 /* RFC 5746 3.4: on an initial handshake renegotiated_connection is empty. */
-static int read_renegotiation_info(pl_probe_parser_t *p,
-				   const struct extension *list, int n)
+static int judge_extensions(pl_probe_parser_t *p,
+			    const pl_msg_server_hello_t *sh, uint16_t *version)
 {
-	const struct extension *e = find_extension(list, n, EXT_RENEGOTIATION_INFO);
-	pl_reader_t data, inner;
+	const pl_tls_exts_t *e = &sh->ext;
 
-	if (e == NULL)
+	if (pl_exts_has(e, PL_EXT_RENEGOTIATION_INFO)) {
+		if (pl_reader_left(&e->renegotiation) != 0)
+			return malformed(p, "ServerHello: renegotiation_info is "
+					 "not empty on an initial handshake"),
+			       PL_ERR_DECODE;
+		p->out->secure_renegotiation = true;
+	}
+	p->out->extended_master_secret =
+		pl_exts_has(e, PL_EXT_EXTENDED_MASTER_SECRET);
+	p->status_acked = pl_exts_has(e, PL_EXT_STATUS_REQUEST);
+	if (!sh->tls13)
 		return PL_OK;
-	data = e->data;
-	if (pl_read_vec8(&data, &inner) != PL_OK ||
-	    pl_reader_done(&data) != PL_OK)
-		return malformed(p, "ServerHello: renegotiation_info does not "
-				 "match its length"), PL_ERR_DECODE;
-	if (pl_reader_left(&inner) != 0)
-		return malformed(p, "ServerHello: renegotiation_info is not "
-				 "empty on an initial handshake"), PL_ERR_DECODE;
-	p->out->secure_renegotiation = true;
-	return PL_OK;
-}
-
-/* RFC 8446 4.2.1: selected_version, which must be TLS 1.3 or later. */
-static int read_supported_versions(pl_probe_parser_t *p,
-				   const struct extension *list, int n,
-				   uint16_t *version)
-{
-	const struct extension *e = find_extension(list, n, EXT_SUPPORTED_VERSIONS);
-	pl_reader_t data;
-	uint16_t v;
-
-	if (e == NULL)
-		return PL_OK;
-	data = e->data;
-	if (pl_read_u16(&data, &v) != PL_OK || pl_reader_done(&data) != PL_OK)
-		return malformed(p, "ServerHello: supported_versions is not "
-				 "one version"), PL_ERR_DECODE;
-	if (v < 0x0304)
+	/* RFC 8446 4.2.1: selected_version, which must be TLS 1.3 or later */
+	if (e->version < PL_TLS_VERSION_13)
 		return malformed(p, "ServerHello: supported_versions selects "
 				 "%s, which must be negotiated without it",
-				 pl_probe_version_name(v)), PL_ERR_DECODE;
-	*version = v;
-	return PL_OK;
-}
-
-/* RFC 8446 4.2.8: a HelloRetryRequest names a group; a ServerHello holds
- * a KeyShareEntry (group and a non-empty key). */
-static int read_key_share(pl_probe_parser_t *p, const struct extension *list,
-			  int n, bool hrr)
-{
-	const struct extension *e = find_extension(list, n, EXT_KEY_SHARE);
-	pl_reader_t data, key;
-	uint16_t group;
-
-	if (e == NULL)
-		return PL_OK;
-	data = e->data;
-	if (pl_read_u16(&data, &group) != PL_OK)
-		return malformed(p, "ServerHello: key_share names no group"),
-		       PL_ERR_DECODE;
-	if (!hrr && (pl_read_vec16(&data, &key) != PL_OK ||
-		     pl_reader_left(&key) == 0))
-		return malformed(p, "ServerHello: key_share has no key"),
-		       PL_ERR_DECODE;
-	if (pl_reader_done(&data) != PL_OK)
-		return malformed(p, "%s: key_share has trailing bytes",
-				 hrr ? "HelloRetryRequest" : "ServerHello"),
-		       PL_ERR_DECODE;
-	p->out->group = group;
-	return PL_OK;
-}
-
-/* Reads the extensions a probe reports on. */
-static int read_hello_extensions(pl_probe_parser_t *p, pl_reader_t *r,
-				 bool hrr, uint16_t *version)
-{
-	struct extension list[MAX_EXTENSIONS];
-	int n = read_extensions(p, r, list);
-
-	if (n < 0)
-		return PL_ERR_DECODE;
-	if (read_renegotiation_info(p, list, n) != PL_OK ||
-	    read_flag(p, list, n, EXT_EXTENDED_MASTER_SECRET,
-		      "extended_master_secret",
-		      &p->out->extended_master_secret) != PL_OK ||
-	    read_flag(p, list, n, EXT_STATUS_REQUEST, "status_request",
-		      &p->status_acked) != PL_OK ||
-	    read_supported_versions(p, list, n, version) != PL_OK)
-		return PL_ERR_DECODE;
-	/* Only TLS 1.3 carries key_share; elsewhere it would be noise. */
-	if (*version >= 0x0304 && read_key_share(p, list, n, hrr) != PL_OK)
-		return PL_ERR_DECODE;
+				 pl_tls_version_name(e->version)), PL_ERR_DECODE;
+	*version = e->version;
+	/* RFC 8446 4.2.8: a HelloRetryRequest names a group; a ServerHello
+	 * holds a KeyShareEntry with a non-empty key. */
+	if (pl_exts_has(e, PL_EXT_KEY_SHARE)) {
+		if (!sh->hrr && pl_reader_left(&e->share_key) == 0)
+			return malformed(p, "ServerHello: key_share has no key"),
+			       PL_ERR_DECODE;
+		p->out->group = e->share_group;
+	}
 	return PL_OK;
 }
 
@@ -345,7 +133,7 @@ static void describe_hello(pl_probe_parser_t *p)
 	else if (out->hrr)
 		snprintf(group, sizeof group, ", asks for a key share in %s",
 			 pl_tls_group_name(out->group));
-	else if (out->version >= 0x0304 && out->group != 0)
+	else if (out->version >= PL_TLS_VERSION_13 && out->group != 0)
 		snprintf(group, sizeof group, ", %s",
 			 pl_tls_group_name(out->group));
 	snprintf(p->hello, sizeof p->hello, "%s: %s%s, %s%s",
@@ -358,44 +146,35 @@ static void describe_hello(pl_probe_parser_t *p)
 static int parse_server_hello(pl_probe_parser_t *p, pl_reader_t *r)
 {
 	pl_probe_result_t *out = p->out;
-	const uint8_t *random;
-	pl_reader_t session_id;
-	uint16_t legacy_version, suite;
-	uint8_t compression;
+	pl_msg_server_hello_t sh;
+	pl_msg_err_t err;
 
-	if (pl_read_u16(r, &legacy_version) != PL_OK ||
-	    pl_read_bytes(r, 32, &random) != PL_OK ||
-	    pl_read_vec8(r, &session_id) != PL_OK ||
-	    pl_read_u16(r, &suite) != PL_OK ||
-	    pl_read_u8(r, &compression) != PL_OK)
-		return malformed(p, "ServerHello is cut short");
-	if (pl_reader_left(&session_id) > 32)
-		return malformed(p, "ServerHello: session_id of %zu bytes (at "
-				 "most 32)", pl_reader_left(&session_id));
-	if (compression != 0)
+	if (pl_msg_server_hello_parse(r, &sh, &err) != PL_OK)
+		return malformed(p, "%s", err.text);
+	if (sh.compression != 0)
 		return malformed(p, "ServerHello chose compression method %u, "
-				 "which was not offered", compression);
-	uint16_t version = legacy_version;
-	bool hrr = memcmp(random, hrr_random, 32) == 0;
-	if (read_hello_extensions(p, r, hrr, &version) != PL_OK)
+				 "which was not offered", sh.compression);
+	uint16_t version = sh.legacy_version, suite = sh.suite;
+	const uint8_t *random = sh.random;
+	bool hrr = sh.hrr;
+	if (judge_extensions(p, &sh, &version) != PL_OK)
 		return PL_OK;
 	/* RFC 8446 4.1.3: with supported_versions, legacy_version is 1.2 */
-	if (version >= 0x0304 && version != legacy_version &&
-	    legacy_version != 0x0303)
+	if (sh.tls13 && version != sh.legacy_version &&
+	    sh.legacy_version != PL_TLS_VERSION_12)
 		return malformed(p, "ServerHello: legacy_version 0x%04x with "
 				 "supported_versions (must be 0x0303)",
-				 legacy_version);
+				 sh.legacy_version);
 	out->version = version;
 	out->suite = suite;
-	out->hrr = hrr && version >= 0x0304;
-	out->downgrade_sentinel = memcmp(random + 24, downgrade_prefix, 7) == 0 &&
-				  (random[31] == 0 || random[31] == 1);
-	const pl_suite_info_t *info = pl_suite_lookup(suite);
+	out->hrr = hrr;
+	out->downgrade_sentinel = pl_msg_downgrade_sentinel(random);
+	const pl_tls_suite_info_t *info = pl_tls_suite_lookup(suite);
 	p->suite_known = info != NULL;
 	p->suite_flags = info != NULL ? info->flags : 0;
 	out->outcome = PL_PROBE_ACCEPTED;
 	describe_hello(p);
-	if (version >= 0x0304) {
+	if (version >= PL_TLS_VERSION_13) {
 		/* The rest of a TLS 1.3 flight is encrypted: the probe ends. */
 		out->complete = true;
 		set_detail(out, "%s", p->hello);
@@ -586,7 +365,7 @@ static int parse_server_key_exchange(pl_probe_parser_t *p, pl_reader_t *r)
 			       ? PL_OK
 			       : malformed(p, "ServerKeyExchange has trailing "
 					   "bytes");
-	if ((p->out->version >= 0x0303 && pl_read_u16(r, &scheme) != PL_OK) ||
+	if ((p->out->version >= PL_TLS_VERSION_12 && pl_read_u16(r, &scheme) != PL_OK) ||
 	    pl_read_vec16(r, &signature) != PL_OK ||
 	    pl_reader_left(&signature) == 0 || pl_reader_done(r) != PL_OK)
 		return malformed(p, "ServerKeyExchange: the signature does not "
@@ -601,7 +380,7 @@ static int parse_certificate_request(pl_probe_parser_t *p, pl_reader_t *r)
 	pl_reader_t types, schemes, authorities;
 
 	if (pl_read_vec8(r, &types) != PL_OK || pl_reader_left(&types) == 0 ||
-	    (p->out->version >= 0x0303 &&
+	    (p->out->version >= PL_TLS_VERSION_12 &&
 	     pl_read_vec16(r, &schemes) != PL_OK) ||
 	    pl_read_vec16(r, &authorities) != PL_OK ||
 	    pl_reader_done(r) != PL_OK)
@@ -633,11 +412,11 @@ static void describe_flight(pl_probe_parser_t *p)
 static int rank_of(uint8_t type)
 {
 	switch (type) {
-	case MSG_CERTIFICATE: return 1;
-	case MSG_CERTIFICATE_STATUS: return 2;
-	case MSG_SERVER_KEY_EXCHANGE: return 3;
-	case MSG_CERTIFICATE_REQUEST: return 4;
-	case MSG_SERVER_HELLO_DONE: return 5;
+	case PL_HS_CERTIFICATE: return 1;
+	case PL_HS_CERTIFICATE_STATUS: return 2;
+	case PL_HS_SERVER_KEY_EXCHANGE: return 3;
+	case PL_HS_CERTIFICATE_REQUEST: return 4;
+	case PL_HS_SERVER_HELLO_DONE: return 5;
 	default: return 0;
 	}
 }
@@ -648,18 +427,19 @@ static int flight_message(pl_probe_parser_t *p, uint8_t type, pl_reader_t *r)
 
 	if (rank == 0)
 		return malformed(p, "%s came before ServerHelloDone",
-				 message_name(type));
+				 pl_tls_handshake_name(type));
 	if (rank <= p->last_rank)
-		return malformed(p, "%s came out of order", message_name(type));
+		return malformed(p, "%s came out of order",
+				 pl_tls_handshake_name(type));
 	p->last_rank = rank;
 	switch (type) {
-	case MSG_CERTIFICATE:
+	case PL_HS_CERTIFICATE:
 		return parse_certificate(p, r);
-	case MSG_CERTIFICATE_STATUS:
+	case PL_HS_CERTIFICATE_STATUS:
 		return parse_certificate_status(p, r);
-	case MSG_SERVER_KEY_EXCHANGE:
+	case PL_HS_SERVER_KEY_EXCHANGE:
 		return parse_server_key_exchange(p, r);
-	case MSG_CERTIFICATE_REQUEST:
+	case PL_HS_CERTIFICATE_REQUEST:
 		return parse_certificate_request(p, r);
 	default:
 		if (pl_reader_left(r) != 0)
@@ -675,7 +455,7 @@ static int handle_message(pl_probe_parser_t *p, uint8_t type, pl_reader_t *r)
 {
 	if (p->state == WAIT_FLIGHT)
 		return flight_message(p, type, r);
-	if (type == MSG_HELLO_REQUEST) {
+	if (type == PL_HS_HELLO_REQUEST) {
 		/* RFC 5246 7.4.1.1: ignored while negotiating. */
 		if (pl_reader_left(r) != 0)
 			return malformed(p, "HelloRequest is not empty");
@@ -685,9 +465,9 @@ static int handle_message(pl_probe_parser_t *p, uint8_t type, pl_reader_t *r)
 					 PL_PROBE_SKIPPED_MAX);
 		return PL_OK;
 	}
-	if (type != MSG_SERVER_HELLO)
+	if (type != PL_HS_SERVER_HELLO)
 		return malformed(p, "%s came instead of ServerHello",
-				 message_name(type));
+				 pl_tls_handshake_name(type));
 	return parse_server_hello(p, r);
 }
 
@@ -708,7 +488,7 @@ static int drain_messages(pl_probe_parser_t *p)
 			return PL_ERR_DECODE; /* 4 bytes are there */
 		if (len > PL_PROBE_MSG_MAX)
 			return malformed(p, "%s of %u bytes exceeds the %d KiB "
-					 "cap", message_name(type), (unsigned)len,
+					 "cap", pl_tls_handshake_name(type), (unsigned)len,
 					 PL_PROBE_MSG_MAX / 1024);
 		if (pl_reader_left(&r) < len)
 			return PL_OK; /* wait for more records */
@@ -749,12 +529,12 @@ static int handle_alert(pl_probe_parser_t *p, pl_reader_t *r)
 		set_detail(out, "%s; then alert %s %s (%u) before "
 			   "ServerHelloDone", p->hello,
 			   level == 1 ? "warning" : "fatal",
-			   alert_name(description), description);
+			   pl_tls_alert_name(description), description);
 		finish(p, PL_PROBE_ACCEPTED);
 		return PL_OK;
 	}
 	set_detail(out, "alert: %s %s (%u)", level == 1 ? "warning" : "fatal",
-		   alert_name(description), description);
+		   pl_tls_alert_name(description), description);
 	finish(p, PL_PROBE_ALERT);
 	return PL_OK;
 }
@@ -765,9 +545,9 @@ static int handle_record(pl_probe_parser_t *p, uint8_t type, pl_reader_t *body)
 	size_t len = pl_reader_left(body);
 
 	switch (type) {
-	case CONTENT_ALERT:
+	case PL_CT_ALERT:
 		return handle_alert(p, body);
-	case CONTENT_HANDSHAKE:
+	case PL_CT_HANDSHAKE:
 		if (pl_read_bytes(body, len, &bytes) != PL_OK)
 			return PL_ERR_DECODE;
 		pl_push_bytes(&p->messages, bytes, len);
@@ -776,7 +556,7 @@ static int handle_record(pl_probe_parser_t *p, uint8_t type, pl_reader_t *body)
 		return drain_messages(p);
 	default:
 		return malformed(p, "%s came before %s",
-				 type == CONTENT_CHANGE_CIPHER_SPEC
+				 type == PL_CT_CHANGE_CIPHER_SPEC
 					 ? "ChangeCipherSpec"
 					 : "application data",
 				 p->state == WAIT_HELLO ? "ServerHello"
@@ -821,8 +601,8 @@ static int read_records(pl_probe_parser_t *p)
 		uint8_t type;
 		uint16_t version, len;
 
-		if (head[0] < CONTENT_CHANGE_CIPHER_SPEC ||
-		    head[0] > CONTENT_APPLICATION_DATA)
+		if (head[0] < PL_CT_CHANGE_CIPHER_SPEC ||
+		    head[0] > PL_CT_APPLICATION_DATA)
 			return first_line_came(p, head, have)
 				       ? not_tls(p, head, have)
 				       : PL_OK;
@@ -902,8 +682,8 @@ void pl_probe_parser_end(pl_probe_parser_t *p, pl_probe_end_t how,
 	const uint8_t *head = pl_buf_head(&p->records);
 	size_t have = pl_buf_size(&p->records);
 	if (have > 0 && !p->any_record &&
-	    (head[0] < CONTENT_CHANGE_CIPHER_SPEC ||
-	     head[0] > CONTENT_APPLICATION_DATA)) {
+	    (head[0] < PL_CT_CHANGE_CIPHER_SPEC ||
+	     head[0] > PL_CT_APPLICATION_DATA)) {
 		not_tls(p, head, have); /* a short line of text */
 		return;
 	}
@@ -920,7 +700,7 @@ void pl_probe_parser_end(pl_probe_parser_t *p, pl_probe_end_t how,
 	}
 	if (out->alert >= 0) {
 		set_detail(out, "alert: warning %s (%d), then the server %s",
-			   alert_name(out->alert), out->alert,
+			   pl_tls_alert_name(out->alert), out->alert,
 			   timeout ? "went silent" : ending(how));
 		finish(p, PL_PROBE_ALERT);
 	} else if (timeout) {

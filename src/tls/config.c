@@ -212,3 +212,23 @@ void pl_tls_config_set_keylog(pl_tls_config_t *cfg, pl_tls_keylog_fn fn,
 	cfg->keylog = fn;
 	cfg->keylog_arg = arg;
 }
+
+void pl_tls_config_set_random(pl_tls_config_t *cfg, pl_tls_random_fn fn,
+			      void *arg)
+{
+	cfg->random = fn;
+	cfg->random_arg = arg;
+}
+
+void pl_tls_config_set_kex(pl_tls_config_t *cfg, pl_tls_kex_fn fn, void *arg)
+{
+	cfg->kex = fn;
+	cfg->kex_arg = arg;
+}
+
+void pl_tls_config_set_client_hello(pl_tls_config_t *cfg, pl_tls_hello_fn fn,
+				    void *arg)
+{
+	cfg->client_hello = fn;
+	cfg->client_hello_arg = arg;
+}

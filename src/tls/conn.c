@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tls/test_hooks.h"
 #include "tls/tls_int.h"
 
 int pl_tls_set_string(char **dst, const void *src, size_t n)
@@ -33,7 +32,7 @@ pl_tls_conn_t *pl_tls_conn_new(const pl_tls_config_t *cfg,
 	c->hs = calloc(1, sizeof(*c->hs));
 	c->cfg = cfg;
 	c->is_server = cfg->is_server;
-	c->state = cfg->is_server ? ST_SERVER_WAIT_CH : ST_CLIENT_START;
+	c->state = cfg->is_server ? ST_HANDSHAKE : ST_CLIENT_START;
 	c->alert = -1;
 	c->peer_record_limit = PL_TLS_MAX_PLAINTEXT + 1;
 	if (c->hs == NULL ||
@@ -56,8 +55,6 @@ void pl_tls_handshake_cleanup(pl_tls_conn_t *c)
 	pl_buf_free(&hs->transcript_raw);
 	pl_kex_free(hs->kex);
 	free(hs->cert_request_context);
-	for (int i = 0; i < 2; i++)
-		pl_kex_free(hs->test.kex[i]);
 	pl_cleanse(hs, sizeof(*hs));
 	free(hs);
 	c->hs = NULL;
@@ -143,21 +140,24 @@ void pl_tls_trace(pl_tls_conn_t *c, pl_tls_step_t step, const char *fmt, ...)
 	c->cfg->trace(c->cfg->trace_arg, c, step, text);
 }
 
-int pl_tls_random(pl_tls_conn_t *c, uint8_t *buf, size_t len)
+int pl_tls_random(pl_tls_conn_t *c, pl_tls_random_use_t use, uint8_t *buf,
+		  size_t len)
 {
-	if (c->hs && c->hs->test.has_random && len == 32) {
-		memcpy(buf, c->hs->test.random, 32);
-		return PL_OK;
-	}
+	if (c->cfg->random)
+		return c->cfg->random(c->cfg->random_arg, c, use, buf, len);
 	return pl_random(buf, len);
 }
 
 pl_kex_t *pl_tls_new_kex(pl_tls_conn_t *c, uint16_t group)
 {
-	if (c->hs && c->hs->test.kex_used < 2 && c->hs->test.kex[c->hs->test.kex_used] != NULL &&
-	    pl_kex_group(c->hs->test.kex[c->hs->test.kex_used]) == group) {
-		pl_kex_t *k = c->hs->test.kex[c->hs->test.kex_used];
-		c->hs->test.kex[c->hs->test.kex_used++] = NULL;
+	if (c->cfg->kex) {
+		pl_kex_t *k = c->cfg->kex(c->cfg->kex_arg, c, group);
+		/* A key pair in another group would break the handshake
+		 * in a confusing place: refuse it here. */
+		if (k != NULL && pl_kex_group(k) != group) {
+			pl_kex_free(k);
+			return NULL;
+		}
 		return k;
 	}
 	return pl_kex_new(group);
@@ -191,7 +191,22 @@ static int check_header(pl_tls_conn_t *c, const uint8_t *h)
 	return PL_OK;
 }
 
-int pl_tls_feed(pl_tls_conn_t *c, const uint8_t *data, size_t len)
+/* The error boundary of every entry point (tls.h): whatever failed
+ * inside (an allocation, a buffer, libcrypto) without failing the
+ * connection fails it now, with internal_error, so no raw error code
+ * comes out of a connection that still looks alive. */
+static int boundary(pl_tls_conn_t *c, int ret)
+{
+	if (ret == PL_OK)
+		return PL_OK;
+	if (c->state == ST_FAILED)
+		return PL_ERR_TLS;
+	return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+			   "internal failure in the TLS engine: %s",
+			   pl_strerror(ret));
+}
+
+static int feed(pl_tls_conn_t *c, const uint8_t *data, size_t len)
 {
 	int ret;
 	if (c->state == ST_FAILED)
@@ -237,10 +252,15 @@ int pl_tls_feed(pl_tls_conn_t *c, const uint8_t *data, size_t len)
 	return PL_OK;
 }
 
+int pl_tls_feed(pl_tls_conn_t *c, const uint8_t *data, size_t len)
+{
+	return boundary(c, feed(c, data, len));
+}
+
 const uint8_t *pl_tls_output(pl_tls_conn_t *c, size_t *len)
 {
 	if (c->state == ST_CLIENT_START)
-		(void)pl_tls_client_start(c);
+		(void)boundary(c, pl_tls_client_start(c));
 	*len = pl_buf_size(&c->out);
 	return *len ? pl_buf_head(&c->out) : NULL;
 }
@@ -276,7 +296,8 @@ int pl_tls_write(pl_tls_conn_t *c, const uint8_t *buf, size_t len)
 		return PL_ERR_STATE;
 	if (len == 0)
 		return PL_OK;
-	return pl_tls_record_write(c, PL_CT_APPLICATION_DATA, buf, len);
+	return boundary(c, pl_tls_record_write(c, PL_CT_APPLICATION_DATA, buf,
+					       len));
 }
 
 int pl_tls_close(pl_tls_conn_t *c)
@@ -286,7 +307,7 @@ int pl_tls_close(pl_tls_conn_t *c)
 	if (c->sent_close)
 		return PL_OK;
 	c->sent_close = true;
-	return pl_tls_send_alert(c, PL_ALERT_CLOSE_NOTIFY);
+	return boundary(c, pl_tls_send_alert(c, PL_ALERT_CLOSE_NOTIFY));
 }
 
 int pl_tls_key_update(pl_tls_conn_t *c, bool request_peer)
@@ -295,7 +316,7 @@ int pl_tls_key_update(pl_tls_conn_t *c, bool request_peer)
 		return PL_ERR_TLS;
 	if (c->state != ST_CONNECTED || c->sent_close)
 		return PL_ERR_STATE;
-	return pl_tls_send_key_update(c, request_peer);
+	return boundary(c, pl_tls_send_key_update(c, request_peer));
 }
 
 bool pl_tls_handshake_done(const pl_tls_conn_t *c)
@@ -420,55 +441,4 @@ void pl_tls_conn_shrink(pl_tls_conn_t *c)
 	for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
 		if (pl_buf_size(bufs[i]) == 0)
 			pl_buf_free(bufs[i]);
-}
-
-/* ---- test hooks ------------------------------------------------------------
- * They act on the handshake state, so they are no-ops once it is over. */
-
-void pl_tls_test_set_random(pl_tls_conn_t *c, const uint8_t random[32])
-{
-	if (c->hs == NULL)
-		return;
-	memcpy(c->hs->test.random, random, 32);
-	c->hs->test.has_random = true;
-}
-
-int pl_tls_test_add_kex(pl_tls_conn_t *c, pl_kex_t *kex)
-{
-	for (int i = 0; c->hs && i < 2; i++)
-		if (c->hs->test.kex[i] == NULL) {
-			c->hs->test.kex[i] = kex;
-			return PL_OK;
-		}
-	pl_kex_free(kex);
-	return PL_ERR_ARG;
-}
-
-void pl_tls_test_set_client_hellos(pl_tls_conn_t *c, const uint8_t *ch1,
-				   size_t ch1_len, const uint8_t *ch2,
-				   size_t ch2_len)
-{
-	if (c->hs == NULL)
-		return;
-	c->hs->test.client_hello[0] = ch1;
-	c->hs->test.client_hello_len[0] = ch1_len;
-	c->hs->test.client_hello[1] = ch2;
-	c->hs->test.client_hello_len[1] = ch2_len;
-}
-
-const uint8_t *pl_tls_test_secret(const pl_tls_conn_t *c, const char *which)
-{
-	if (strcmp(which, "c ap") == 0)
-		return c->is_server ? c->rd.secret : c->wr.secret;
-	if (strcmp(which, "s ap") == 0)
-		return c->is_server ? c->wr.secret : c->rd.secret;
-	if (strcmp(which, "res") == 0)
-		return c->resumption_secret;
-	if (c->hs == NULL)
-		return NULL;
-	if (strcmp(which, "c hs") == 0)
-		return c->hs->client_hs;
-	if (strcmp(which, "s hs") == 0)
-		return c->hs->server_hs;
-	return NULL;
 }

@@ -1,6 +1,6 @@
 /*
  * Handshake framing (RFC 8446 4): messages reassembled from records and
- * dispatched by state; messages written and put into records; the
+ * handed to the state machine (machine.c); messages written and put into records; the
  * transcript hash; and the messages both sides share: Certificate,
  * CertificateVerify, Finished and KeyUpdate.
  */
@@ -80,46 +80,22 @@ int pl_tls_hs_flush(pl_tls_conn_t *c)
 	return ret;
 }
 
-static int post_handshake(pl_tls_conn_t *c, uint8_t type, pl_reader_t *body,
-			  const uint8_t *msg, size_t len)
+int pl_tls_transcript_message(pl_tls_conn_t *c, uint8_t type,
+			      const uint8_t *msg, size_t len)
 {
-	if (type == PL_HS_KEY_UPDATE) {
-		pl_msg_key_update_t ku;
-		pl_msg_err_t err;
-		int ret = pl_msg_key_update_parse(body, &ku, &err);
-		if (ret)
-			return pl_tls_fail_msg(c, ret, &err);
-		return pl_tls_recv_key_update(c, &ku);
-	}
-	if (!c->is_server)
-		return pl_tls_client_handle(c, type, body, msg, len);
-	return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
-			   "handshake message %u after the handshake", type);
-}
-
-static int dispatch(pl_tls_conn_t *c, const uint8_t *msg, size_t len)
-{
-	uint8_t type = msg[0];
-	pl_reader_t body;
-	int ret;
-	pl_reader_init(&body, msg + 4, len - 4);
 	if (c->state == ST_CONNECTED)
-		return post_handshake(c, type, &body, msg, len);
-	if (type == PL_HS_CERTIFICATE_VERIFY || type == PL_HS_FINISHED) {
-		if ((ret = pl_tls_transcript_hash(c, c->hs->pre_hash)))
-			return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
-					   "handshake message %u out of order",
-					   type);
-	}
+		return PL_OK;
+	if ((type == PL_HS_CERTIFICATE_VERIFY || type == PL_HS_FINISHED) &&
+	    pl_tls_transcript_hash(c, c->hs->pre_hash))
+		return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
+				   "%s out of order", pl_tls_handshake_name(type));
 	/* The hellos add themselves: the transcript's hash is known only
 	 * once a suite is chosen, and a HelloRetryRequest rewrites it. */
 	if (type != PL_HS_CLIENT_HELLO && type != PL_HS_SERVER_HELLO &&
-	    (ret = pl_tls_transcript_add(c, msg, len)))
+	    pl_tls_transcript_add(c, msg, len))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				   "transcript hash failed");
-	if (c->is_server)
-		return pl_tls_server_handle(c, type, &body, msg, len);
-	return pl_tls_client_handle(c, type, &body, msg, len);
+	return PL_OK;
 }
 
 int pl_tls_handshake_input(pl_tls_conn_t *c, const uint8_t *data, size_t len)
@@ -131,15 +107,13 @@ int pl_tls_handshake_input(pl_tls_conn_t *c, const uint8_t *data, size_t len)
 	while (pl_buf_size(&c->hs_in) >= 4) {
 		const uint8_t *h = pl_buf_head(&c->hs_in);
 		size_t body_len = (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3];
-		if (body_len > PL_TLS_MAX_HANDSHAKE)
-			return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-					   "handshake message of %zu bytes "
-					   "(limit %d)",
-					   body_len, PL_TLS_MAX_HANDSHAKE);
+		/* Decided from the header, before the body is buffered. */
+		if ((ret = pl_tls_machine_header(c, h[0], body_len)))
+			return ret;
 		if (pl_buf_size(&c->hs_in) < 4 + body_len)
 			break;
 		uint32_t epoch = c->rd.epoch;
-		ret = dispatch(c, h, 4 + body_len);
+		ret = pl_tls_machine_input(c, h, 4 + body_len);
 		pl_buf_consume(&c->hs_in, 4 + body_len);
 		if (ret)
 			return ret;
@@ -259,9 +233,9 @@ int pl_tls_send_key_update(pl_tls_conn_t *c, bool request)
 	return PL_OK;
 }
 
-int pl_tls_recv_key_update(pl_tls_conn_t *c, const pl_msg_key_update_t *ku)
+int pl_tls_handle_key_update(pl_tls_conn_t *c, pl_tls_msg_t *m)
 {
-	uint8_t request = ku->request_update;
+	uint8_t request = m->u.key_update.request_update;
 	int ret;
 	if (request > 1)
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,

@@ -41,8 +41,11 @@ const char *pl_tls_alert_name(int alert)
 	case 0: return "close_notify";
 	case 10: return "unexpected_message";
 	case 20: return "bad_record_mac";
+	case 21: return "decryption_failed";
 	case 22: return "record_overflow";
+	case 30: return "decompression_failure";
 	case 40: return "handshake_failure";
+	case 41: return "no_certificate";
 	case 42: return "bad_certificate";
 	case 43: return "unsupported_certificate";
 	case 44: return "certificate_revoked";
@@ -53,11 +56,13 @@ const char *pl_tls_alert_name(int alert)
 	case 49: return "access_denied";
 	case 50: return "decode_error";
 	case 51: return "decrypt_error";
+	case 60: return "export_restriction";
 	case 70: return "protocol_version";
 	case 71: return "insufficient_security";
 	case 80: return "internal_error";
 	case 86: return "inappropriate_fallback";
 	case 90: return "user_canceled";
+	case 100: return "no_renegotiation";
 	case 109: return "missing_extension";
 	case 110: return "unsupported_extension";
 	case 112: return "unrecognized_name";
@@ -69,16 +74,26 @@ const char *pl_tls_alert_name(int alert)
 	}
 }
 
+const char *pl_tls_version_name(uint16_t version)
+{
+	static _Thread_local char buf[32];
+	switch (version) {
+	case PL_TLS_VERSION_SSL30: return "SSL 3.0";
+	case PL_TLS_VERSION_10: return "TLS 1.0";
+	case PL_TLS_VERSION_11: return "TLS 1.1";
+	case PL_TLS_VERSION_12: return "TLS 1.2";
+	case PL_TLS_VERSION_13: return "TLS 1.3";
+	default:
+		snprintf(buf, sizeof(buf), "unknown (0x%04x)", version);
+		return buf;
+	}
+}
+
 const char *pl_tls_suite_name(uint16_t suite)
 {
 	static _Thread_local char buf[32];
-	switch (suite) {
-	case PL_TLS_AES_128_GCM_SHA256: return "TLS_AES_128_GCM_SHA256";
-	case PL_TLS_AES_256_GCM_SHA384: return "TLS_AES_256_GCM_SHA384";
-	case PL_TLS_CHACHA20_POLY1305_SHA256:
-		return "TLS_CHACHA20_POLY1305_SHA256";
-	default: return unknown(buf, sizeof(buf), suite);
-	}
+	const pl_tls_suite_info_t *info = pl_tls_suite_lookup(suite);
+	return info ? info->name : unknown(buf, sizeof(buf), suite);
 }
 
 const char *pl_tls_group_name(uint16_t group)
@@ -123,6 +138,32 @@ const char *pl_tls_sigscheme_name(uint16_t scheme)
 	case 0x0201: return "rsa_pkcs1_sha1";
 	case 0x0203: return "ecdsa_sha1";
 	default: return unknown(buf, sizeof(buf), scheme);
+	}
+}
+
+const char *pl_tls_handshake_name(uint8_t type)
+{
+	static _Thread_local char buf[32];
+	switch (type) {
+	case PL_HS_HELLO_REQUEST: return "HelloRequest";
+	case PL_HS_CLIENT_HELLO: return "ClientHello";
+	case PL_HS_SERVER_HELLO: return "ServerHello";
+	case PL_HS_NEW_SESSION_TICKET: return "NewSessionTicket";
+	case PL_HS_END_OF_EARLY_DATA: return "EndOfEarlyData";
+	case PL_HS_ENCRYPTED_EXTENSIONS: return "EncryptedExtensions";
+	case PL_HS_CERTIFICATE: return "Certificate";
+	case PL_HS_SERVER_KEY_EXCHANGE: return "ServerKeyExchange";
+	case PL_HS_CERTIFICATE_REQUEST: return "CertificateRequest";
+	case PL_HS_SERVER_HELLO_DONE: return "ServerHelloDone";
+	case PL_HS_CERTIFICATE_VERIFY: return "CertificateVerify";
+	case PL_HS_CLIENT_KEY_EXCHANGE: return "ClientKeyExchange";
+	case PL_HS_FINISHED: return "Finished";
+	case PL_HS_CERTIFICATE_STATUS: return "CertificateStatus";
+	case PL_HS_KEY_UPDATE: return "KeyUpdate";
+	case PL_HS_MESSAGE_HASH: return "message_hash";
+	default:
+		snprintf(buf, sizeof(buf), "handshake message type %u", type);
+		return buf;
 	}
 }
 

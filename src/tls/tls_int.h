@@ -4,16 +4,20 @@
  *
  *   buf.c        reader and writer
  *   names.c      code points to names
- *   config.c     pl_tls_config_t
+ *   suites.c     every IANA cipher suite, its name and facts
+ *   config.c     pl_tls_config_t (and the injected callbacks)
  *   keysched.c   RFC 8446 7: HKDF-Expand-Label, the secrets, traffic keys
  *   record.c     RFC 8446 5: records in and out, protection, alerts
- *   conn.c       the public connection API, input dispatch, failures
+ *   conn.c       the public connection API, input framing, failures,
+ *                the error boundary
  *   msg/         the message codecs and the extension registry (msg.h)
  *   handshake.c  handshake framing, transcript, shared messages
  *                (Certificate, CertificateVerify, Finished, KeyUpdate)
  *   extensions.c what the engine accepts of parsed extensions
- *   client.c     the client state machine
- *   server.c     the server state machine
+ *   machine.c    the state machines' driver (tables, unexpected_message)
+ *   negotiate.c  the server's version negotiation
+ *   tls13_client.c, tls13_server.c   the TLS 1.3 machines' tables and
+ *                handlers
  */
 #ifndef PL_TLS_INT_H
 #define PL_TLS_INT_H
@@ -25,16 +29,15 @@
 #include "tls/protect.h"
 #include "tls/msg/msg.h"
 
-/* Content types (RFC 8446 5.1). */
-#define PL_CT_CHANGE_CIPHER_SPEC 20
-#define PL_CT_ALERT 21
-#define PL_CT_HANDSHAKE 22
-#define PL_CT_APPLICATION_DATA 23
-
 #define PL_TLS_MAX_PLAINTEXT 16384            /* 2^14 */
 #define PL_TLS_MAX_CIPHERTEXT (16384 + 256)   /* RFC 8446 5.2 */
 #define PL_TLS_RECORD_HEADER 5
-#define PL_TLS_MAX_HANDSHAKE (64 * 1024)      /* any one handshake message */
+#define PL_TLS_MAX_HANDSHAKE (64 * 1024)      /* any other handshake message */
+/* A ClientHello may be as long as its syntax allows (RFC 8446 4.1.2:
+ * every length field full): legacy_version 2, random 32, session id 1+32,
+ * cipher suites 2+65534, compression 1+255, extensions 2+65535. A server
+ * buffers at most this much of one before it decides. */
+#define PL_TLS_MAX_CLIENT_HELLO 131396
 #define PL_TLS_MAX_SUITES 4
 #define PL_TLS_MAX_GROUPS 16
 #define PL_TLS_MAX_SCHEMES 16
@@ -71,24 +74,26 @@ struct pl_tls_config {
 	void *trace_arg;
 	pl_tls_keylog_fn keylog;
 	void *keylog_arg;
+	pl_tls_random_fn random;
+	void *random_arg;
+	pl_tls_kex_fn kex;
+	void *kex_arg;
+	pl_tls_hello_fn client_hello;
+	void *client_hello_arg;
 };
 
 /* ---- connection --------------------------------------------------------- */
 
+/* Where a connection is, whatever its version; the state machine of the
+ * negotiated version keeps its own state beside it (machine.c). */
 typedef enum {
-	ST_CLIENT_START,
-	ST_CLIENT_WAIT_SH,
-	ST_CLIENT_WAIT_EE,
-	ST_CLIENT_WAIT_CERT_CR,
-	ST_CLIENT_WAIT_CERT,
-	ST_CLIENT_WAIT_CV,
-	ST_CLIENT_WAIT_FINISHED,
-	ST_SERVER_WAIT_CH,
-	ST_SERVER_WAIT_CH2,
-	ST_SERVER_WAIT_FINISHED,
+	ST_CLIENT_START, /* a client that has not sent its ClientHello */
+	ST_HANDSHAKE,
 	ST_CONNECTED,
 	ST_FAILED,
 } pl_tls_state_t;
+
+typedef struct pl_tls_machine pl_tls_machine_t;
 
 /* Protection of one direction. */
 typedef struct {
@@ -105,17 +110,6 @@ typedef struct {
 	uint32_t age_add;
 	uint8_t psk[PL_HASH_MAX];
 } pl_tls_ticket_t;
-
-/* Test-only overrides (tls/test_hooks.h). */
-typedef struct {
-	bool has_random;
-	uint8_t random[32];
-	pl_kex_t *kex[2]; /* used in order instead of fresh key pairs */
-	const uint8_t *client_hello[2];
-	size_t client_hello_len[2];
-	int hellos_used;
-	int kex_used;
-} pl_tls_test_t;
 
 /* What only the handshake needs: allocated with the connection, wiped and
  * freed when the handshake completes, so an idle connection stays small. */
@@ -141,12 +135,14 @@ typedef struct {
 	uint8_t client_hs[PL_HASH_MAX];
 	uint8_t server_hs[PL_HASH_MAX];
 	uint8_t client_ap_pending[PL_HASH_MAX]; /* server: until client Finished */
-	pl_tls_test_t test;
+	int hellos_sent; /* client: ClientHellos so far */
 } pl_tls_hs_t;
 
 struct pl_tls_conn {
 	const pl_tls_config_t *cfg;
 	pl_tls_state_t state;
+	const pl_tls_machine_t *machine; /* NULL: a server before ClientHello */
+	int machine_state;               /* the machine's own enum */
 	bool is_server;
 	time_t now;
 	void *user;
@@ -218,9 +214,12 @@ void pl_tls_trace(pl_tls_conn_t *c, pl_tls_step_t step, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Frees what only the handshake needed (transcript, key share, buffers). */
 void pl_tls_handshake_cleanup(pl_tls_conn_t *c);
-/* Fills buf with len random bytes (the test hook's if one is set). */
-int pl_tls_random(pl_tls_conn_t *c, uint8_t *buf, size_t len);
-/* A new ephemeral key pair in group (or the test hook's next one). */
+/* Fills buf with len random bytes for use (the config's random callback
+ * when one is set). */
+int pl_tls_random(pl_tls_conn_t *c, pl_tls_random_use_t use, uint8_t *buf,
+		  size_t len);
+/* A new ephemeral key pair in group (the config's kex callback's when one
+ * is set). */
 pl_kex_t *pl_tls_new_kex(pl_tls_conn_t *c, uint16_t group);
 
 /* ---- keysched.c ------------------------------------------------------------ */
@@ -269,6 +268,12 @@ int pl_tls_send_alert(pl_tls_conn_t *c, uint8_t alert);
 
 /* ---- handshake.c ----------------------------------------------------------- */
 
+/* The transcript's part in a received message: the hash before a
+ * CertificateVerify or Finished (kept in hs->pre_hash), then the message
+ * itself (the hellos add themselves; post-handshake messages are not
+ * part of it). */
+int pl_tls_transcript_message(pl_tls_conn_t *c, uint8_t type,
+			      const uint8_t *msg, size_t len);
 /* Adds handshake bytes to the transcript. */
 int pl_tls_transcript_add(pl_tls_conn_t *c, const uint8_t *msg, size_t len);
 /* The suite is known: start hashing (turning a HelloRetryRequest's first
@@ -292,7 +297,7 @@ int pl_tls_send_finished(pl_tls_conn_t *c, const uint8_t *base_key);
  * it); decrypt_error when it does not match. */
 int pl_tls_recv_finished(pl_tls_conn_t *c, const uint8_t *base_key,
 			 const pl_msg_finished_t *fin);
-int pl_tls_recv_key_update(pl_tls_conn_t *c, const pl_msg_key_update_t *ku);
+
 int pl_tls_send_key_update(pl_tls_conn_t *c, bool request);
 /* The content signed in CertificateVerify (RFC 8446 4.4.3). */
 int pl_tls_cv_content(pl_tls_conn_t *c, bool server, const uint8_t *th,
@@ -310,13 +315,107 @@ int pl_tls_exts_check(pl_tls_conn_t *c, const pl_tls_exts_t *e,
 		      const uint16_t *accepted, size_t n_accepted,
 		      const char *what);
 
-/* ---- client.c / server.c --------------------------------------------------- */
+/* ---- machine.c: the state machines' driver --------------------------------
+ * A machine is a table: state -> accepted message -> handler -> next
+ * state. The driver decodes each message with its codec, runs the row's
+ * handler on the typed message and moves to the row's next state (or alt,
+ * when the handler returns PL_TLS_ALT). A message no row accepts is
+ * unexpected_message, from one place (pl_tls_unexpected). */
 
+#define PL_TLS_ALT 1
+
+/* A decoded handshake message: its type, its bytes (header included, for
+ * the transcript) and its parsed form. */
+typedef struct {
+	uint8_t type;
+	const uint8_t *raw;
+	size_t raw_len;
+	union {
+		pl_msg_client_hello_t client_hello;
+		pl_msg_server_hello_t server_hello;
+		pl_msg_encrypted_extensions_t encrypted_extensions;
+		pl_msg_certificate_t certificate;
+		pl_msg_certificate_request_t certificate_request;
+		pl_msg_certificate_verify_t certificate_verify;
+		pl_msg_finished_t finished;
+		pl_msg_key_update_t key_update;
+		pl_msg_new_session_ticket_t new_session_ticket;
+	} u;
+} pl_tls_msg_t;
+
+typedef int (*pl_tls_handler_fn)(pl_tls_conn_t *c, pl_tls_msg_t *m);
+
+/* hrr: for a ServerHello row, 1 accepts only a HelloRetryRequest, 0 only
+ * a real ServerHello. */
+typedef struct {
+	int state;
+	uint8_t type;
+	int8_t hrr;
+	pl_tls_handler_fn handle;
+	int next;
+	int alt;
+} pl_tls_row_t;
+
+struct pl_tls_machine {
+	const char *name;            /* "TLS 1.3 client" */
+	uint16_t version;            /* the codecs' version */
+	const pl_tls_row_t *rows;
+	size_t n_rows;
+	const char *const *state_names;
+	int connected;               /* the state after the handshake */
+};
+
+/* The KeyUpdate row of both TLS 1.3 machines (handshake.c). */
+int pl_tls_handle_key_update(pl_tls_conn_t *c, pl_tls_msg_t *m);
+
+extern const pl_tls_machine_t pl_tls13_client_machine;
+extern const pl_tls_machine_t pl_tls13_server_machine;
+
+/* Fails with unexpected_message: type is not accepted now. */
+int pl_tls_unexpected(pl_tls_conn_t *c, uint8_t type);
+/* Judges a handshake message from its header, before its body is
+ * buffered: unexpected_message when no row accepts type now, decode_error
+ * when len is not what the type can be (a Finished is the hash length, a
+ * KeyUpdate one byte, a ClientHello at most PL_TLS_MAX_CLIENT_HELLO, any
+ * other message at most PL_TLS_MAX_HANDSHAKE). */
+int pl_tls_machine_header(pl_tls_conn_t *c, uint8_t type, size_t len);
+/* Decodes one whole handshake message (raw, header included) and runs the
+ * machine on it. */
+int pl_tls_machine_input(pl_tls_conn_t *c, const uint8_t *raw, size_t len);
+/* Runs the machine on a decoded message (the server's negotiation hands
+ * over the ClientHello this way). */
+int pl_tls_machine_run(pl_tls_conn_t *c, pl_tls_msg_t *m);
+
+/* ---- tls13_client.c / negotiate.c -------------------------------------------- */
+
+/* Sends the client's first flight (ClientHello). */
 int pl_tls_client_start(pl_tls_conn_t *c);
-int pl_tls_client_handle(pl_tls_conn_t *c, uint8_t type, pl_reader_t *body,
-			 const uint8_t *msg, size_t msg_len);
-int pl_tls_server_handle(pl_tls_conn_t *c, uint8_t type, pl_reader_t *body,
-			 const uint8_t *msg, size_t msg_len);
+/* Server: picks the version for a parsed first ClientHello and hands it
+ * to that version's machine. */
+int pl_tls_server_negotiate(pl_tls_conn_t *c, pl_tls_msg_t *m);
+/* The version this server speaks with the client of ch (RFC 8446 4.2.1),
+ * or a protocol_version failure. */
+int pl_tls_server_pick_version(pl_tls_conn_t *c,
+			       const pl_msg_client_hello_t *ch,
+			       uint16_t *version);
+
+/* The TLS 1.3 machines' states. */
+enum {
+	CL13_WAIT_SH,
+	CL13_WAIT_SH_AFTER_HRR,
+	CL13_WAIT_EE,
+	CL13_WAIT_CERT_CR,
+	CL13_WAIT_CERT,
+	CL13_WAIT_CV,
+	CL13_WAIT_FINISHED,
+	CL13_CONNECTED,
+};
+enum {
+	SV13_START,
+	SV13_WAIT_CH2,
+	SV13_WAIT_FINISHED,
+	SV13_CONNECTED,
+};
 
 /* ---- names.c ---------------------------------------------------------------- */
 

@@ -180,7 +180,8 @@ def issue14_cases(tmp):
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
          "ec_paramgen_curve:P-256", "-nodes", "-subj", "/",
-         "-addext", "subjectAltName=DNS:localhost", "-keyout", key, "-out",
+         "-addext", "subjectAltName=critical,DNS:localhost",
+         "-keyout", key, "-out",
          cert, "-days", "30"], check=True, capture_output=True)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)

@@ -41,10 +41,13 @@ fi
 # A CA and a certificate for localhost.
 cd "$tmp"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \
-	-out ca.pem -days 2 -subj "/CN=padlock example CA" 2>/dev/null
+	-out ca.pem -days 2 -subj "/CN=padlock example CA" \
+	-addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout key.pem \
 	-out leaf.csr -subj "/CN=localhost" 2>/dev/null
-printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >leaf.ext
+printf '%s\n' 'subjectAltName=DNS:localhost,IP:127.0.0.1' 'extendedKeyUsage=serverAuth' \
+	'keyUsage=critical,digitalSignature' 'basicConstraints=critical,CA:FALSE' \
+	'subjectKeyIdentifier=hash' 'authorityKeyIdentifier=keyid' >leaf.ext
 openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
 	-extfile leaf.ext -out cert.pem 2>/dev/null
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout other.key \

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tls/test_hooks.h"
+#include "tls/engine_secrets.h"
 #include "tls/tls_int.h"
 
 #ifndef FUZZ_FIXTURE_DIR
@@ -114,6 +114,8 @@ void fuzz_keylog(void *arg, const char *line)
 	(void)n;
 }
 
+static void fuzz_fix_randomness(pl_tls_config_t *cfg);
+
 static pl_tls_config_t *new_config(bool is_server)
 {
 	pl_tls_config_t *cfg = pl_tls_config_new(is_server);
@@ -121,6 +123,7 @@ static pl_tls_config_t *new_config(bool is_server)
 		die("config", "out of memory");
 	pl_tls_config_set_trace(cfg, fuzz_trace, NULL);
 	pl_tls_config_set_keylog(cfg, fuzz_keylog, NULL);
+	fuzz_fix_randomness(cfg);
 	check(pl_tls_config_set_alpn(cfg, "h2,http/1.1"), "alpn");
 	return cfg;
 }
@@ -204,104 +207,68 @@ uint16_t fuzz_server_group(int index)
 	return groups[index & 3];
 }
 
-pl_tls_conn_t *fuzz_server_new(const pl_tls_config_t *cfg, uint16_t group)
-{
-	static const uint8_t random[32] = {
-		0x5e, 0x5e, 0x5e, 0x5e, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
-		13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28};
-	pl_tls_conn_t *c = pl_tls_conn_new(cfg, NULL);
-	if (c == NULL)
-		die("server", "out of memory");
-	pl_tls_test_set_random(c, random);
-	check(pl_tls_test_add_kex(c, fuzz_kex(group, true)), "add_kex");
-	return c;
-}
-
-/* The client's fixed random and session id. */
+/* The fixed randoms of each side, the client's session id. */
+static const uint8_t server_random[32] = {
+	0x5e, 0x5e, 0x5e, 0x5e, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+	13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28};
 static const uint8_t client_random[32] = {
 	0xc1, 0xc1, 0xc1, 0xc1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
 	13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28};
 #define SESSION_ID_BYTE 0x5d
 
-static void add_client_hooks(pl_tls_conn_t *c, int variant)
+/* The config's random callback: fixed hello randoms and session id; a
+ * cookie stays random (so a recorded second ClientHello does not
+ * replay against require_cookie). */
+static int fixed_random(void *arg, const pl_tls_conn_t *c,
+			pl_tls_random_use_t use, uint8_t *buf, size_t len)
 {
-	pl_tls_conn_set_time(c, FUZZ_NOW);
-	pl_tls_test_set_random(c, client_random);
-	check(pl_tls_test_add_kex(c, fuzz_kex(client_groups[variant][0], false)),
-	      "add_kex");
-	check(pl_tls_test_add_kex(c, fuzz_kex(client_groups[variant][1], false)),
-	      "add_kex");
+	(void)arg;
+	if (use == PL_TLS_RANDOM_COOKIE)
+		return pl_random(buf, len);
+	if (use == PL_TLS_RANDOM_SESSION_ID)
+		memset(buf, SESSION_ID_BYTE, len);
+	else if (len == 32)
+		memcpy(buf, pl_tls_is_server(c) ? server_random : client_random,
+		       32);
+	else
+		return PL_ERR_ARG;
+	return PL_OK;
 }
 
-/* The ClientHellos built so far, one per config. */
-static struct {
-	const pl_tls_config_t *cfg;
-	uint8_t *msg;
-	size_t len;
-} hellos[16];
-
-/* The engine draws the legacy session id from the CSPRNG, which no hook
- * fixes: build the ClientHello once, overwrite its session id with a fixed
- * one, and hand that to every connection as a verbatim test ClientHello. */
-static const uint8_t *client_hello(const pl_tls_config_t *cfg, int variant,
-				   size_t *len)
+/* The config's kex callback: each side's fixed key pair in group. */
+static pl_kex_t *fixed_kex(void *arg, const pl_tls_conn_t *c, uint16_t group)
 {
-	size_t i, out_len;
-	for (i = 0; i < 16 && hellos[i].cfg != NULL; i++)
-		if (hellos[i].cfg == cfg) {
-			*len = hellos[i].len;
-			return hellos[i].msg;
-		}
-	if (i == 16)
-		die("client hellos", "more than 16 configs");
-	pl_tls_conn_t *c = pl_tls_conn_new(cfg, FUZZ_HOST);
+	(void)arg;
+	return fuzz_kex(group, pl_tls_is_server(c));
+}
+
+static void fuzz_fix_randomness(pl_tls_config_t *cfg)
+{
+	pl_tls_config_set_random(cfg, fixed_random, NULL);
+	pl_tls_config_set_kex(cfg, fixed_kex, NULL);
+}
+
+pl_tls_conn_t *fuzz_server_new(const pl_tls_config_t *cfg, uint16_t group)
+{
+	pl_tls_conn_t *c = pl_tls_conn_new(cfg, NULL);
+	(void)group; /* the key pair follows the group the server picks */
 	if (c == NULL)
-		die("client", "out of memory");
-	add_client_hooks(c, variant);
-	const uint8_t *out = pl_tls_output(c, &out_len);
-	/* One record: type, version, length, then the handshake message:
-	 * type, length(3), legacy_version(2), random(32), session id. */
-	if (out == NULL || out_len < 5 + 4 + 2 + 32 + 1 + 32 ||
-	    out[0] != PL_CT_HANDSHAKE || out[5 + 4 + 2 + 32] != 32 ||
-	    (size_t)(out[3] << 8 | out[4]) != out_len - 5)
-		die("client hello", "not one record with a 32-byte session id");
-	hellos[i].cfg = cfg;
-	hellos[i].len = out_len - 5;
-	hellos[i].msg = malloc(hellos[i].len);
-	if (hellos[i].msg == NULL)
-		die("client hello", "out of memory");
-	memcpy(hellos[i].msg, out + 5, hellos[i].len);
-	memset(hellos[i].msg + 4 + 2 + 32 + 1, SESSION_ID_BYTE, 32);
-	pl_tls_conn_free(c);
-	*len = hellos[i].len;
-	return hellos[i].msg;
+		die("server", "out of memory");
+	return c;
 }
 
 pl_tls_conn_t *fuzz_client_new(const pl_tls_config_t *cfg, int variant)
 {
-	size_t len;
-	const uint8_t *ch = client_hello(cfg, variant, &len);
 	pl_tls_conn_t *c = pl_tls_conn_new(cfg, FUZZ_HOST);
+	(void)variant;
 	if (c == NULL)
 		die("client", "out of memory");
-	add_client_hooks(c, variant);
-	pl_tls_test_set_client_hellos(c, ch, len, NULL, 0);
+	pl_tls_conn_set_time(c, FUZZ_NOW);
 	return c;
 }
 
 void fuzz_client_config_free(pl_tls_config_t *cfg)
 {
-	for (size_t i = 0; i < 16; i++)
-		if (hellos[i].cfg == cfg) {
-			free(hellos[i].msg);
-			/* Keep the table without holes: move the last in. */
-			size_t last = i;
-			while (last + 1 < 16 && hellos[last + 1].cfg != NULL)
-				last++;
-			hellos[i] = hellos[last];
-			memset(&hellos[last], 0, sizeof(hellos[last]));
-			break;
-		}
 	pl_tls_config_free(cfg);
 }
 
@@ -453,9 +420,9 @@ static const uint8_t *read_secret(const pl_tls_conn_t *c, size_t hash_len)
 	bool server = pl_tls_is_server(c);
 	const uint8_t *s;
 	if (pl_tls_handshake_done(c))
-		s = pl_tls_test_secret(c, server ? "c ap" : "s ap");
+		s = test_secret(c, server ? "c ap" : "s ap");
 	else
-		s = pl_tls_test_secret(c, server ? "c hs" : "s hs");
+		s = test_secret(c, server ? "c hs" : "s hs");
 	if (s == NULL)
 		return NULL;
 	/* All zeros: not derived yet (before ServerHello). */

@@ -1,7 +1,8 @@
 /*
  * What the fuzz harnesses (tests/fuzz/fuzz_*.c) and the seed generator
  * (tests/tools/make_corpus.c) share: the fixture configurations, fixed key
- * pairs and randoms (through tls/test_hooks.h), so that a handshake is the
+ * pairs and randoms (through the configs' random and kex callbacks), so
+ * that a handshake is the
  * same bytes every time; the way an input is cut into chunks; a sealer that
  * protects records the way a peer would; and the control byte layouts.
  *
@@ -80,19 +81,17 @@ pl_kex_t *fuzz_kex(uint16_t group, bool is_server);
  * control byte, bits 5-6): x25519, secp256r1, secp384r1, x25519. */
 uint16_t fuzz_server_group(int index);
 
-/* A server connection with the fixed random and a fixed key pair in
- * group. */
+/* A server connection (its config fixes the random and the key pair of
+ * each group; group is the one a seed expects it to pick). */
 pl_tls_conn_t *fuzz_server_new(const pl_tls_config_t *cfg, uint16_t group);
 
-/* A client connection whose ClientHello is the same bytes every time:
- * fixed random, session id and key pairs (groups[0] of the variant and
- * secp256r1 for a HelloRetryRequest), the time set to FUZZ_NOW. The
- * ClientHello comes out of the first pl_tls_output. cfg must have been
- * made for variant (its ClientHello is built once per cfg and kept). */
+/* A client connection whose ClientHello is the same bytes every time
+ * (its config fixes the random, the session id and the key pairs), the
+ * time set to FUZZ_NOW. The ClientHello comes out of the first
+ * pl_tls_output. cfg must have been made for variant. */
 pl_tls_conn_t *fuzz_client_new(const pl_tls_config_t *cfg, int variant);
 
-/* Frees a client config and the ClientHello fuzz_client_new keeps for it
- * (a later config at the same address must not find it). */
+/* Frees a client config. */
 void fuzz_client_config_free(pl_tls_config_t *cfg);
 
 /* Callbacks that read their arguments but keep nothing: set on every

@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "engine_pair.h"
-#include "tls/test_hooks.h"
+#include "tls/engine_secrets.h"
 
 static const uint16_t all_suites[] = {PL_TLS_AES_128_GCM_SHA256,
 				      PL_TLS_AES_256_GCM_SHA384,
@@ -275,8 +275,8 @@ typedef struct {
 
 static void secrets_of(const pl_tls_conn_t *c, secrets_t *s)
 {
-	memcpy(s->c_ap, pl_tls_test_secret(c, "c ap"), PL_HASH_MAX);
-	memcpy(s->s_ap, pl_tls_test_secret(c, "s ap"), PL_HASH_MAX);
+	memcpy(s->c_ap, test_secret(c, "c ap"), PL_HASH_MAX);
+	memcpy(s->s_ap, test_secret(c, "s ap"), PL_HASH_MAX);
 }
 
 /* RFC 8446 4.6.3: update_requested makes both directions change keys. */

@@ -768,10 +768,12 @@ static void server_rejects_ccs_before_client_hello(void)
 /* The engine caps a handshake message at 64 KiB (RFC 8446 leaves the cap
  * to the implementation); a longer length is an out-of-range field,
  * decode_error (RFC 8446 6). */
-static void server_rejects_handshake_message_over_64k(void)
+/* A ClientHello longer than its syntax allows (131396 bytes, every length
+ * field full) is refused from its header, before its body is buffered. */
+static void server_rejects_client_hello_over_its_syntactic_maximum(void)
 {
 	static const uint8_t rec[] = {PL_CT_HANDSHAKE, 3, 1, 0, 4,
-				      PL_HS_CLIENT_HELLO, 0x01, 0x00, 0x01};
+				      PL_HS_CLIENT_HELLO, 0x02, 0x01, 0x45};
 	server_refuses_bytes(rec, sizeof(rec), PL_ALERT_DECODE_ERROR);
 }
 
@@ -781,6 +783,61 @@ static void server_rejects_finished_before_client_hello(void)
 	uint8_t rec[5 + 4 + 32] = {PL_CT_HANDSHAKE, 3, 1, 0, 36,
 				   PL_HS_FINISHED, 0, 0, 32};
 	server_refuses_bytes(rec, sizeof(rec), PL_ALERT_UNEXPECTED_MESSAGE);
+}
+
+/* ---- the error boundary -------------------------------------------------
+ * tls.h: whatever fails inside the engine (here a buffer that could not
+ * grow, set up through the engine's private state) fails the connection
+ * with internal_error; pl_tls_feed never returns a raw error code with the
+ * connection still live. */
+
+static void server_fails_cleanly_when_its_output_cannot_grow(void)
+{
+	client_hello_t h;
+	pl_buf_t rec = PL_BUF_INIT;
+	pl_tls_conn_t *s = pl_tls_conn_new(server_cfg, NULL);
+
+	if (s == NULL)
+		abort();
+	client_hello_default(&h);
+	client_hello_records(&h, &rec);
+	/* The ServerHello is built (hs_out) but cannot be put into records. */
+	s->out.err = PL_ERR_NOMEM;
+	CHECK_EQ_INT(pl_tls_feed(s, pl_buf_head(&rec), pl_buf_size(&rec)),
+		     PL_ERR_TLS);
+	expect_alert(s, PL_ALERT_INTERNAL_ERROR, true);
+	pl_tls_conn_free(s);
+	pl_buf_free(&rec);
+	exts_free(&h.exts);
+}
+
+static void client_fails_cleanly_when_application_data_cannot_be_kept(void)
+{
+	static const char *const chains[] = {"p256", NULL};
+	pl_tls_config_t *scfg = ep_server_config(chains);
+	pl_tls_config_t *ccfg = ep_client_config();
+	static const uint8_t data[] = "two records the client does not read";
+	ep_pair_t p;
+
+	ep_pair_new(&p, ccfg, scfg, "localhost");
+	CHECK(ep_handshake(&p));
+	CHECK(pl_tls_write(p.server, data, sizeof(data)) == PL_OK);
+	ep_pump(&p); /* the first record's plaintext is kept, unread */
+	CHECK(pl_tls_write(p.server, data, sizeof(data)) == PL_OK);
+	p.client->app_in.err = PL_ERR_NOMEM; /* the second cannot be */
+	size_t n;
+	const uint8_t *out = pl_tls_output(p.server, &n);
+	CHECK_EQ_INT(pl_tls_feed(p.client, out, n), PL_ERR_TLS);
+	pl_tls_output_consumed(p.server, n);
+	p.client->app_in.err = PL_OK;
+	/* What was read before the failure is still handed out. */
+	uint8_t got[sizeof(data)];
+	CHECK(pl_tls_read(p.client, got, sizeof(got), &n) == PL_OK &&
+	      n == sizeof(data) && memcmp(got, data, n) == 0);
+	expect_alert_reaches(p.client, p.server, PL_ALERT_INTERNAL_ERROR);
+	ep_pair_free(&p);
+	pl_tls_config_free(ccfg);
+	pl_tls_config_free(scfg);
 }
 
 /* RFC 8446 6: an alert is two bytes; three cannot be parsed. */
@@ -1983,6 +2040,281 @@ static void server_rejects_invalid_shares_in_every_group(void)
 	}
 }
 
+/* ---- legal but unusual ClientHellos, oversized messages, versions ------
+ * What an independent conformance suite sends (issue 8, section 4): a
+ * legal ClientHello is answered however large its lists, however many
+ * extensions it has (each type still at most once), up to the largest a
+ * ClientHello can be; a message longer than its type can be is refused
+ * from its header; versions are negotiated as RFC 8446 4.2.1 and RFC 9846
+ * 4.3.1 and E.2 say. */
+
+typedef struct {
+	uint16_t legacy_version;
+	size_t extra_suites;    /* unknown suites before TLS_AES_128_GCM_SHA256 */
+	bool fallback_scsv;     /* TLS_FALLBACK_SCSV in the list (RFC 7507) */
+	const uint16_t *versions; /* supported_versions; NULL: none */
+	size_t n_versions;
+	size_t extra_schemes;   /* unknown schemes before ecdsa_secp256r1_sha256 */
+	size_t extra_shares;    /* shares for unknown groups before x25519 */
+	size_t unknown_exts;    /* empty extensions of types 0x2000, 0x2001, ... */
+	bool repeat_last;       /* the last unknown extension once more */
+	size_t padding;         /* bytes of a padding extension */
+} big_hello_t;
+
+/* The ClientHello of b (handshake header included) into msg. */
+static void big_hello_write(const big_hello_t *b, pl_buf_t *msg)
+{
+	static const uint8_t key[1] = {1};
+	uint8_t random[32] = {0};
+	pl_push_u8(msg, PL_HS_CLIENT_HELLO);
+	pl_push_open(msg, 3);
+	pl_push_u16(msg, b->legacy_version);
+	pl_push_bytes(msg, random, 32);
+	pl_push_u8(msg, 0);
+	pl_push_open(msg, 2);
+	for (size_t i = 0; i < b->extra_suites; i++)
+		pl_push_u16(msg, (uint16_t)(0xe000 + i));
+	if (b->fallback_scsv)
+		pl_push_u16(msg, PL_TLS_FALLBACK_SCSV);
+	pl_push_u16(msg, PL_TLS_AES_128_GCM_SHA256);
+	pl_push_close(msg);
+	pl_push_u8(msg, 1);
+	pl_push_u8(msg, 0);
+	pl_push_open(msg, 2);
+	if (b->versions) {
+		pl_push_u16(msg, PL_EXT_SUPPORTED_VERSIONS);
+		pl_push_open(msg, 2);
+		push_u16s(msg, 1, b->versions, b->n_versions);
+		pl_push_close(msg);
+	}
+	pl_push_u16(msg, PL_EXT_SUPPORTED_GROUPS);
+	pl_push_open(msg, 2);
+	pl_push_open(msg, 2);
+	for (size_t i = 0; i < b->extra_shares; i++)
+		pl_push_u16(msg, (uint16_t)(0x7000 + i));
+	pl_push_u16(msg, PL_GROUP_X25519);
+	pl_push_close(msg);
+	pl_push_close(msg);
+	pl_push_u16(msg, PL_EXT_KEY_SHARE);
+	pl_push_open(msg, 2);
+	pl_push_open(msg, 2);
+	for (size_t i = 0; i < b->extra_shares; i++)
+		push_share(msg, (uint16_t)(0x7000 + i), key, 1);
+	push_share(msg, PL_GROUP_X25519, x25519_public, 32);
+	pl_push_close(msg);
+	pl_push_close(msg);
+	pl_push_u16(msg, PL_EXT_SIGNATURE_ALGORITHMS);
+	pl_push_open(msg, 2);
+	pl_push_open(msg, 2);
+	for (size_t i = 0; i < b->extra_schemes; i++)
+		pl_push_u16(msg, (uint16_t)(0x9000 + i));
+	pl_push_u16(msg, PL_SIG_ECDSA_SECP256R1_SHA256);
+	pl_push_close(msg);
+	pl_push_close(msg);
+	for (size_t i = 0; i < b->unknown_exts + b->repeat_last; i++) {
+		size_t t = i < b->unknown_exts ? i : b->unknown_exts - 1;
+		pl_push_u16(msg, (uint16_t)(0x2000 + t));
+		pl_push_u16(msg, 0);
+	}
+	if (b->padding) {
+		pl_push_u16(msg, PL_EXT_PADDING);
+		pl_push_open(msg, 2);
+		for (size_t i = 0; i < b->padding; i++)
+			pl_push_u8(msg, 0);
+		pl_push_close(msg);
+	}
+	pl_push_close(msg);
+	pl_push_close(msg);
+	if (pl_buf_error(msg))
+		abort();
+}
+
+/* A fresh server fed b's ClientHello in records of 16 KiB. */
+static pl_tls_conn_t *server_fed_big(const big_hello_t *b, size_t *msg_len)
+{
+	pl_buf_t msg = PL_BUF_INIT, rec = PL_BUF_INIT;
+	big_hello_write(b, &msg);
+	*msg_len = pl_buf_size(&msg);
+	plain_records(PL_CT_HANDSHAKE, pl_buf_head(&msg), pl_buf_size(&msg),
+		      PL_TLS_MAX_PLAINTEXT, &rec);
+	pl_tls_conn_t *s = server_fed(NULL, pl_buf_head(&rec),
+				      pl_buf_size(&rec));
+	pl_buf_free(&msg);
+	pl_buf_free(&rec);
+	return s;
+}
+
+static const uint16_t only_13[] = {PL_TLS_VERSION_13};
+
+/* The server answered with its whole flight: ServerHello in plaintext,
+ * then protected records. */
+static void expect_answered(pl_tls_conn_t *s, const char *what)
+{
+	size_t n;
+	const uint8_t *out = pl_tls_output(s, &n);
+	CHECK_MSG(!pl_tls_failed(s), "%s: %s", what, pl_tls_reason(s));
+	CHECK_MSG(n > 6 && out[0] == PL_CT_HANDSHAKE &&
+			  out[5] == PL_HS_SERVER_HELLO,
+		  "%s: no ServerHello", what);
+	CHECK_EQ_INT(pl_tls_sigscheme(s), PL_SIG_ECDSA_SECP256R1_SHA256);
+	CHECK_EQ_INT(pl_tls_group(s), PL_GROUP_X25519);
+}
+
+static void server_answers_hello_with_20000_signature_schemes(void)
+{
+	big_hello_t b = {.legacy_version = 0x0303, .versions = only_13,
+			 .n_versions = 1, .extra_schemes = 20000};
+	size_t len;
+	pl_tls_conn_t *s = server_fed_big(&b, &len);
+	expect_answered(s, "20000 signature schemes");
+	pl_tls_conn_free(s);
+}
+
+static void server_answers_hello_with_5000_unknown_extensions(void)
+{
+	big_hello_t b = {.legacy_version = 0x0303, .versions = only_13,
+			 .n_versions = 1, .unknown_exts = 5000};
+	size_t len;
+	pl_tls_conn_t *s = server_fed_big(&b, &len);
+	expect_answered(s, "5000 unknown extensions");
+	pl_tls_conn_free(s);
+}
+
+/* RFC 8446 4.2: still at most one of each, however many there are. */
+static void server_refuses_a_repeat_among_5000_extensions(void)
+{
+	big_hello_t b = {.legacy_version = 0x0303, .versions = only_13,
+			 .n_versions = 1, .unknown_exts = 5000,
+			 .repeat_last = true};
+	size_t len;
+	pl_tls_conn_t *s = server_fed_big(&b, &len);
+	expect_alert(s, PL_ALERT_ILLEGAL_PARAMETER, true);
+	pl_tls_conn_free(s);
+}
+
+/* RFC 8446 4.2.8: shares for groups the server does not know are
+ * skipped; there is no cap on their number. */
+static void server_answers_hello_with_1000_key_shares(void)
+{
+	big_hello_t b = {.legacy_version = 0x0303, .versions = only_13,
+			 .n_versions = 1, .extra_shares = 1000};
+	size_t len;
+	pl_tls_conn_t *s = server_fed_big(&b, &len);
+	expect_answered(s, "1000 key shares");
+	pl_tls_conn_free(s);
+}
+
+/* Above the 64 KiB cap of other messages: 30000 cipher suites and a
+ * large padding extension make a ClientHello of about 120 KB, legal and
+ * answered (the limit is PL_TLS_MAX_CLIENT_HELLO, every length full). */
+static void server_answers_client_hello_of_120_kilobytes(void)
+{
+	big_hello_t b = {.legacy_version = 0x0303, .versions = only_13,
+			 .n_versions = 1, .extra_suites = 30000,
+			 .padding = 60000};
+	size_t len;
+	pl_tls_conn_t *s = server_fed_big(&b, &len);
+	CHECK_MSG(len > 120000, "the hello is %zu bytes", len);
+	expect_answered(s, "a ClientHello over 64 KiB");
+	pl_tls_conn_free(s);
+}
+
+/* The client's Finished claims megabytes: refused from its header (the
+ * body never comes), decode_error (RFC 8446 4.4.4: verify_data is
+ * Hash.length bytes). */
+static void server_rejects_finished_with_megabytes_of_trailing_bytes(void)
+{
+	session_t s;
+	uint8_t fin[4] = {PL_HS_FINISHED, 0x20, 0x00, 0x20};
+	session_new(&s);
+	session_until_client_finished(&s);
+	client_record_to_server(&s, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", 0,
+				PL_CT_HANDSHAKE, fin, sizeof(fin), 0);
+	expect_alert_reaches(s.p.server, s.p.client, PL_ALERT_DECODE_ERROR);
+	session_free(&s);
+}
+
+/* A Finished one byte too long is refused the same way. */
+static void server_rejects_finished_one_byte_too_long(void)
+{
+	session_t s;
+	uint8_t fin[4 + PL_HASH_MAX + 1] = {PL_HS_FINISHED, 0, 0, 0};
+	session_new(&s);
+	session_until_client_finished(&s);
+	size_t len = pl_tls_suite(s.p.client) == PL_TLS_AES_256_GCM_SHA384
+			     ? 48 : 32;
+	fin[3] = (uint8_t)(len + 1);
+	client_record_to_server(&s, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", 0,
+				PL_CT_HANDSHAKE, fin, 4 + len + 1, 0);
+	expect_alert_reaches(s.p.server, s.p.client, PL_ALERT_DECODE_ERROR);
+	session_free(&s);
+}
+
+/* RFC 8446 4.6.3: a KeyUpdate is one byte; one with extra bytes, whose
+ * header alone has come, is decode_error. */
+static void server_rejects_key_update_with_extra_bytes(void)
+{
+	session_t s;
+	static const uint8_t ku[4] = {PL_HS_KEY_UPDATE, 0, 0, 3};
+	if (session_connected(&s)) {
+		client_record_to_server(&s, "CLIENT_TRAFFIC_SECRET_0", 0,
+					PL_CT_HANDSHAKE, ku, sizeof(ku), 0);
+		expect_alert_reaches(s.p.server, s.p.client,
+				     PL_ALERT_DECODE_ERROR);
+	}
+	session_free(&s);
+}
+
+/* RFC 9846 E.2: a TLS 1.2 ClientHello (no supported_versions) to a server
+ * that speaks only TLS 1.3 is protocol_version. */
+static void server_refuses_tls12_hello_with_protocol_version(void)
+{
+	big_hello_t b = {.legacy_version = 0x0303};
+	size_t len;
+	pl_tls_conn_t *s = server_fed_big(&b, &len);
+	expect_alert(s, PL_ALERT_PROTOCOL_VERSION, true);
+	pl_tls_conn_free(s);
+}
+
+/* RFC 7507 3: a client that fell back to TLS 1.2 (TLS_FALLBACK_SCSV)
+ * while the server speaks TLS 1.3 is told inappropriate_fallback. */
+static void server_refuses_fallback_with_inappropriate_fallback(void)
+{
+	big_hello_t b = {.legacy_version = 0x0303, .fallback_scsv = true};
+	size_t len;
+	pl_tls_conn_t *s = server_fed_big(&b, &len);
+	expect_alert(s, PL_ALERT_INAPPROPRIATE_FALLBACK, true);
+	pl_tls_conn_free(s);
+}
+
+/* RFC 8446 4.2.1: only unknown or draft versions (TLS 1.3 draft 28,
+ * 0x7f1c; a future 0x0305; GREASE) are ignored, which leaves none. */
+static void server_refuses_only_unknown_or_draft_versions(void)
+{
+	static const uint16_t drafts[] = {0x7f1c, 0x0305, 0x5a5a};
+	big_hello_t b = {.legacy_version = 0x0303, .versions = drafts,
+			 .n_versions = 3};
+	size_t len;
+	pl_tls_conn_t *s = server_fed_big(&b, &len);
+	expect_alert(s, PL_ALERT_PROTOCOL_VERSION, true);
+	pl_tls_conn_free(s);
+}
+
+/* RFC 8446 4.2.1: TLS 1.3 among unknown versions, and the fallback
+ * signal beside supported_versions, are a TLS 1.3 handshake. */
+static void server_takes_tls13_among_unknown_versions(void)
+{
+	static const uint16_t mixed[] = {0x0305, 0x7f1c, PL_TLS_VERSION_13,
+					 PL_TLS_VERSION_12};
+	big_hello_t b = {.legacy_version = 0x0303, .versions = mixed,
+			 .n_versions = 4, .fallback_scsv = true};
+	size_t len;
+	pl_tls_conn_t *s = server_fed_big(&b, &len);
+	expect_answered(s, "TLS 1.3 among unknown versions");
+	CHECK_EQ_INT(pl_tls_version(s), PL_TLS_VERSION_13);
+	pl_tls_conn_free(s);
+}
+
 int main(void)
 {
 	static const char *const chains[] = {"p256", NULL};
@@ -2024,9 +2356,23 @@ int main(void)
 	RUN(server_rejects_unknown_content_type);
 	RUN(server_rejects_application_data_before_the_handshake);
 	RUN(server_rejects_ccs_before_client_hello);
-	RUN(server_rejects_handshake_message_over_64k);
+	RUN(server_rejects_client_hello_over_its_syntactic_maximum);
 	RUN(server_rejects_finished_before_client_hello);
 	RUN(server_rejects_three_byte_alert);
+	RUN(server_answers_hello_with_20000_signature_schemes);
+	RUN(server_answers_hello_with_5000_unknown_extensions);
+	RUN(server_refuses_a_repeat_among_5000_extensions);
+	RUN(server_answers_hello_with_1000_key_shares);
+	RUN(server_answers_client_hello_of_120_kilobytes);
+	RUN(server_rejects_finished_with_megabytes_of_trailing_bytes);
+	RUN(server_rejects_finished_one_byte_too_long);
+	RUN(server_rejects_key_update_with_extra_bytes);
+	RUN(server_refuses_tls12_hello_with_protocol_version);
+	RUN(server_refuses_fallback_with_inappropriate_fallback);
+	RUN(server_refuses_only_unknown_or_draft_versions);
+	RUN(server_takes_tls13_among_unknown_versions);
+	RUN(server_fails_cleanly_when_its_output_cannot_grow);
+	RUN(client_fails_cleanly_when_application_data_cannot_be_kept);
 	RUN(server_rejects_empty_handshake_record);
 	RUN(server_rejects_ccs_with_a_wrong_byte);
 	RUN(server_rejects_bad_client_finished);

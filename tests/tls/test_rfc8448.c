@@ -5,7 +5,8 @@
  *     schedule of src/tls/keysched.c, from the trace's messages and keys,
  *     gives every secret, traffic key, IV and Finished value of the trace;
  *   - section 3, padlock as the client: with the trace's key pair and
- *     ClientHello injected (tls/test_hooks.h), every record it sends is
+ *     ClientHello injected (the config's kex and client_hello callbacks),
+ *     every record it sends is
  *     the trace's, and it accepts every record the trace's server sent
  *     (including a real RSA-PSS CertificateVerify check);
  *   - section 3, padlock as the server: with the trace's random, key pair
@@ -32,7 +33,7 @@
 #include "padlock/x509.h"
 #include "rfc8448_data.h"
 #include "test.h"
-#include "tls/test_hooks.h"
+#include "tls/engine_secrets.h"
 #include "tls/tls_int.h"
 
 #define SHA256 PL_HASH_SHA256
@@ -418,11 +419,58 @@ static void feed_ok(pl_tls_conn_t *c, const trace_t *t, bytes_t rec,
 static void secret_is(const pl_tls_conn_t *c, const trace_t *t,
 		      const char *which, bytes_t want)
 {
-	const uint8_t *got = pl_tls_test_secret(c, which);
+	const uint8_t *got = test_secret(c, which);
 
 	CHECK_MSG(got != NULL && memcmp(got, want.p, want.len) == 0,
 		  "%s: engine secret \"%s\" differs from the trace", t->name,
 		  which);
+}
+
+/* What a trace connection injects through its config: the trace's key
+ * pairs (one per group, made when the engine asks), its ClientHellos and
+ * its random. */
+typedef struct {
+	const bytes_t *privs;
+	const uint16_t *groups;
+	size_t n_keys;
+	bytes_t hellos[2];
+	const uint8_t *random;
+} inject_t;
+
+static inject_t injected;
+
+static pl_kex_t *inject_kex(void *arg, const pl_tls_conn_t *c, uint16_t group)
+{
+	const inject_t *in = arg;
+	(void)c;
+	for (size_t i = 0; i < in->n_keys; i++)
+		if (in->groups[i] == group)
+			return pl_kex_new_from_private(group, in->privs[i].p,
+						       in->privs[i].len);
+	return NULL;
+}
+
+static int inject_hello(void *arg, const pl_tls_conn_t *c, int index,
+			const uint8_t **msg, size_t *len)
+{
+	const inject_t *in = arg;
+	(void)c;
+	if (index > 1 || in->hellos[index].p == NULL)
+		return PL_ERR_STATE;
+	*msg = in->hellos[index].p;
+	*len = in->hellos[index].len;
+	return PL_OK;
+}
+
+static int inject_random(void *arg, const pl_tls_conn_t *c,
+			 pl_tls_random_use_t use, uint8_t *buf, size_t len)
+{
+	const inject_t *in = arg;
+	(void)c;
+	if (use != PL_TLS_RANDOM_HELLO || len != 32)
+		return pl_random(buf, len);
+	memcpy(buf, in->random, 32);
+	return PL_OK;
 }
 
 /* A client connection replaying the trace's ClientHello(s) with the
@@ -432,17 +480,17 @@ static pl_tls_conn_t *trace_client(pl_tls_config_t *cfg, bytes_t ch1,
 				   bytes_t ch2, const bytes_t *privs,
 				   const uint16_t *groups, size_t n_keys)
 {
+	injected.privs = privs;
+	injected.groups = groups;
+	injected.n_keys = n_keys;
+	injected.hellos[0] = ch1;
+	injected.hellos[1] = ch2;
 	pl_tls_config_set_verify(cfg, false);
+	pl_tls_config_set_kex(cfg, inject_kex, &injected);
+	pl_tls_config_set_client_hello(cfg, inject_hello, &injected);
 	pl_tls_conn_t *c = pl_tls_conn_new(cfg, "server");
 	if (c == NULL)
 		abort();
-	for (size_t i = 0; i < n_keys; i++) {
-		pl_kex_t *k = pl_kex_new_from_private(groups[i], privs[i].p,
-						      privs[i].len);
-		CHECK(k != NULL);
-		CHECK(pl_tls_test_add_kex(c, k) == PL_OK);
-	}
-	pl_tls_test_set_client_hellos(c, ch1.p, ch1.len, ch2.p, ch2.len);
 	return c;
 }
 
@@ -686,16 +734,15 @@ static void server_replays_simple_1rtt(void)
 	}
 	/* 1024 bits is enough for RSA-PSS-SHA256 (RFC 8017 9.1.1). */
 	CHECK(pl_pkey_supports(trace_key, PL_SIG_RSA_PSS_RSAE_SHA256));
+	/* ServerHello.random: after type(1) length(3) legacy_version(2). */
+	bytes_t spriv = BYTES(rfc8448_s3_server_priv);
+	inject_t sin = {.privs = &spriv, .groups = &group, .n_keys = 1,
+			.random = rfc8448_s3_server_hello + 6};
+	pl_tls_config_set_random(cfg, inject_random, &sin);
+	pl_tls_config_set_kex(cfg, inject_kex, &sin);
 	pl_tls_conn_t *c = pl_tls_conn_new(cfg, NULL);
 	if (c == NULL)
 		abort();
-	/* ServerHello.random: after type(1) length(3) legacy_version(2). */
-	pl_tls_test_set_random(c, rfc8448_s3_server_hello + 6);
-	pl_kex_t *k = pl_kex_new_from_private(PL_GROUP_X25519,
-					      rfc8448_s3_server_priv,
-					      sizeof(rfc8448_s3_server_priv));
-	CHECK(k != NULL);
-	CHECK(pl_tls_test_add_kex(c, k) == PL_OK);
 
 	feed_ok(c, t, (bytes_t)BYTES(rfc8448_s3_client_hello_record),
 		"ClientHello record");
@@ -725,8 +772,8 @@ static void server_replays_simple_1rtt(void)
 	CHECK(pump(c, cl));
 	CHECK(pump(cl, c));
 	CHECK(pl_tls_handshake_done(c) && pl_tls_handshake_done(cl));
-	CHECK(memcmp(pl_tls_test_secret(c, "res"),
-		     pl_tls_test_secret(cl, "res"), HL) == 0);
+	CHECK(memcmp(test_secret(c, "res"),
+		     test_secret(cl, "res"), HL) == 0);
 	CHECK_MSG(!pl_tls_failed(c) && !pl_tls_failed(cl), "%s%s",
 		  pl_tls_reason(c), pl_tls_reason(cl));
 

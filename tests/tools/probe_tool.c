@@ -5,7 +5,7 @@
  *
  * VERSION: ssl3, tls1.0, tls1.1, tls1.2, tls1.3 or a code point (0x0303).
  * SUITES: comma-separated IANA names or code points (0xc02b), or "all"
- * (every suite of pl_suite_table() of the version's kind, SCSVs left out).
+ * (every suite of pl_tls_suite_table() of the version's kind, SCSVs left out).
  * Options:
  *   --groups LIST   supported_groups: x25519, secp256r1, secp384r1,
  *                   secp521r1, x448, ffdhe2048... or code points
@@ -84,7 +84,7 @@ static bool parse_named(const struct named *table, const char *s,
 static bool parse_suite(const char *s, uint16_t *out)
 {
 	size_t n;
-	const pl_suite_info_t *table = pl_suite_table(&n);
+	const pl_tls_suite_info_t *table = pl_tls_suite_table(&n);
 
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(table[i].name, s) == 0) {
@@ -99,7 +99,7 @@ static bool parse_suite(const char *s, uint16_t *out)
 static size_t all_suites(uint16_t version, uint16_t *out)
 {
 	size_t n, count = 0;
-	const pl_suite_info_t *table = pl_suite_table(&n);
+	const pl_tls_suite_info_t *table = pl_tls_suite_table(&n);
 	bool tls13 = version == 0x0304;
 
 	for (size_t i = 0; i < n && count < LIST_MAX; i++) {

@@ -189,9 +189,10 @@ static void expiring_soon_is_judged_against_the_lifetime(void)
 	pl_x509_findings_t *f = diagnose((struct run){
 		.chain = "soon5_chain.pem" });
 
-	expect(f, "cert.expires-soon", PL_X509_SEVERITY_WARNING, 0,
+	/* 5 days of 156: under a tenth, an error (issue 14), although the
+	 * chain verifies (pl_x509_diag_add keeps this one an error). */
+	expect(f, "cert.expires-soon", PL_X509_SEVERITY_ERROR, 0,
 	       "expires on 2030-06-06, in 5 days", "renew");
-	CHECK(!pl_x509_findings_has_errors(f));
 	pl_x509_findings_free(f);
 	f = diagnose((struct run){ .chain = "soon20_chain.pem" });
 	expect(f, "cert.expires-soon", PL_X509_SEVERITY_WARNING, 0,

@@ -325,10 +325,12 @@ static int parse_key_share(pl_reader_t *r, unsigned msg, pl_tls_exts_t *e,
 		if (pl_read_vec16(r, &e->shares) || pl_reader_done(r))
 			return pl_msg_fail(err, PL_ALERT_DECODE_ERROR,
 					   "%s: malformed key_share", what);
+		/* An empty key_exchange parses: the server judges it as an
+		 * invalid share (illegal_parameter, like a point off the
+		 * curve), not as a malformed message. */
 		it = e->shares;
 		while (pl_reader_left(&it) > 0)
-			if (pl_read_u16(&it, &group) ||
-			    pl_read_vec16(&it, &key) || pl_reader_left(&key) == 0)
+			if (pl_read_u16(&it, &group) || pl_read_vec16(&it, &key))
 				return pl_msg_fail(err, PL_ALERT_DECODE_ERROR,
 						   "%s: malformed key_share "
 						   "entry",
@@ -633,38 +635,43 @@ void pl_exts_add(pl_tls_exts_t *e, uint16_t type)
 	e->order[e->n_order++] = (uint8_t)row;
 }
 
-/* Duplicate detection: the first few types are compared directly; past
- * them a bitmap of all 65536 types takes over, so thousands of
- * extensions cost time linear in their number. */
-#define FEW 16
-
-typedef struct {
-	uint16_t few[FEW];
-	size_t n;
-	uint8_t *seen; /* 8 KiB bitmap, allocated past FEW */
-} dups_t;
-
-/* 1: type was seen before; 0: new; PL_ERR_NOMEM. */
-static int dups_check(dups_t *d, uint16_t type)
+int pl_u16_set_add(pl_u16_set_t *s, uint16_t v)
 {
-	if (d->seen == NULL && d->n < FEW) {
-		for (size_t i = 0; i < d->n; i++)
-			if (d->few[i] == type)
+	if (s->bits == NULL && s->n < PL_U16_SET_FEW) {
+		for (size_t i = 0; i < s->n; i++)
+			if (s->few[i] == v)
 				return 1;
-		d->few[d->n++] = type;
+		s->few[s->n++] = v;
 		return 0;
 	}
-	if (d->seen == NULL) {
-		d->seen = calloc(65536 / 8, 1);
-		if (d->seen == NULL)
+	if (s->bits == NULL) {
+		s->bits = calloc(65536 / 8, 1);
+		if (s->bits == NULL)
 			return PL_ERR_NOMEM;
-		for (size_t i = 0; i < d->n; i++)
-			d->seen[d->few[i] >> 3] |= (uint8_t)(1 << (d->few[i] & 7));
+		for (size_t i = 0; i < s->n; i++)
+			s->bits[s->few[i] >> 3] |= (uint8_t)(1 << (s->few[i] & 7));
 	}
-	if (d->seen[type >> 3] & (1 << (type & 7)))
+	if (s->bits[v >> 3] & (1 << (v & 7)))
 		return 1;
-	d->seen[type >> 3] |= (uint8_t)(1 << (type & 7));
+	s->bits[v >> 3] |= (uint8_t)(1 << (v & 7));
 	return 0;
+}
+
+bool pl_u16_set_has(const pl_u16_set_t *s, uint16_t v)
+{
+	if (s->bits != NULL)
+		return s->bits[v >> 3] & (1 << (v & 7));
+	for (size_t i = 0; i < s->n; i++)
+		if (s->few[i] == v)
+			return true;
+	return false;
+}
+
+void pl_u16_set_free(pl_u16_set_t *s)
+{
+	free(s->bits);
+	s->bits = NULL;
+	s->n = 0;
 }
 
 static int parse_one(uint16_t type, pl_reader_t *body, unsigned msg,
@@ -689,7 +696,9 @@ static int parse_one(uint16_t type, pl_reader_t *body, unsigned msg,
 int pl_exts_parse(pl_reader_t *block, unsigned msg, pl_tls_exts_t *e,
 		  const char *what, pl_msg_err_t *err)
 {
-	dups_t d = {.n = 0, .seen = NULL};
+	/* RFC 8446 4.2: each type at most once, found in time linear in
+	 * the count of extensions, with no cap on it */
+	pl_u16_set_t seen = {{0}, 0, NULL};
 	bool after_psk = false;
 	int ret = PL_OK;
 	memset(e, 0, sizeof(*e));
@@ -701,14 +710,14 @@ int pl_exts_parse(pl_reader_t *block, unsigned msg, pl_tls_exts_t *e,
 					  "%s: an extension is cut short", what);
 			break;
 		}
-		int seen = dups_check(&d, type);
-		if (seen < 0) {
+		int again = pl_u16_set_add(&seen, type);
+		if (again < 0) {
 			ret = pl_msg_fail(err, PL_ALERT_INTERNAL_ERROR,
 					  "%s: out of memory", what);
 			ret = PL_ERR_NOMEM;
 			break;
 		}
-		if (seen) { /* RFC 8446 4.2: at most one of each type */
+		if (again) {
 			ret = pl_msg_fail(err, PL_ALERT_ILLEGAL_PARAMETER,
 					  "%s: extension 0x%04x appears twice",
 					  what, type);
@@ -725,7 +734,7 @@ int pl_exts_parse(pl_reader_t *block, unsigned msg, pl_tls_exts_t *e,
 		if ((ret = parse_one(type, &body, msg, e, what, err)))
 			break;
 	}
-	free(d.seen);
+	pl_u16_set_free(&seen);
 	return ret;
 }
 

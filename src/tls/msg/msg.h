@@ -73,9 +73,18 @@
 #define PL_EXT_KEY_SHARE 51
 #define PL_EXT_RENEGOTIATION_INFO 0xff01
 
+/* "ClientHello", "handshake message type 99" for an unknown type (a
+ * per-thread buffer); names.c. */
+const char *pl_tls_handshake_name(uint8_t type);
+
 /* RFC 8446 4.1.3: SHA-256("HelloRetryRequest"), a HelloRetryRequest's
  * ServerHello.random. */
 extern const uint8_t pl_msg_hrr_random[32];
+
+/* RFC 8446 4.1.3: whether a ServerHello.random ends with the sentinel a
+ * TLS 1.3 server writes when it negotiates TLS 1.2 ("DOWNGRD" 01) or an
+ * older version ("DOWNGRD" 00). */
+bool pl_msg_downgrade_sentinel(const uint8_t random[32]);
 
 /* Why a parse failed: the alert to send and one sentence. */
 typedef struct {
@@ -108,6 +117,22 @@ static inline pl_u16_list_t pl_u16_list(const uint16_t *v, size_t n)
 	pl_u16_list_t l = {{0, 0}, v, n};
 	return l;
 }
+
+/* A set of 16-bit code points that finds a repeat in constant time
+ * whatever the count: the first few are compared directly, past them an
+ * 8 KiB bitmap takes over. Start zeroed ({0}); free with
+ * pl_u16_set_free. */
+#define PL_U16_SET_FEW 16
+typedef struct {
+	uint16_t few[PL_U16_SET_FEW];
+	size_t n;
+	uint8_t *bits;
+} pl_u16_set_t;
+
+/* Adds v: 0 when it is new, 1 when it was there, PL_ERR_NOMEM. */
+int pl_u16_set_add(pl_u16_set_t *s, uint16_t v);
+bool pl_u16_set_has(const pl_u16_set_t *s, uint16_t v);
+void pl_u16_set_free(pl_u16_set_t *s);
 
 /* A key share (RFC 8446 4.2.8), for writing. */
 typedef struct {

@@ -5,6 +5,13 @@
 
 #include "tls/msg/msg.h"
 
+bool pl_msg_downgrade_sentinel(const uint8_t random[32])
+{
+	static const uint8_t downgrd[7] = {'D', 'O', 'W', 'N', 'G', 'R', 'D'};
+	return memcmp(random + 24, downgrd, 7) == 0 &&
+	       (random[31] == 0 || random[31] == 1);
+}
+
 /* Whether the extension block holds supported_versions (RFC 8446 4.1.3:
  * its presence is what makes a ServerHello TLS 1.3's). A malformed block
  * is left for the full parse to report. */

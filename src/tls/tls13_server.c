@@ -1,11 +1,13 @@
 /*
- * The server state machine (RFC 8446 A.2):
+ * The TLS 1.3 server state machine (RFC 8446 A.2), as the table at the end
+ * of this file:
  *
- *   WAIT_CH --ClientHello--> (HelloRetryRequest) WAIT_CH2 --ClientHello-->
+ *   START --ClientHello--> (HelloRetryRequest) WAIT_CH2 --ClientHello-->
  *   (ServerHello, EncryptedExtensions, Certificate, CertificateVerify,
- *    Finished) WAIT_FINISHED --Finished--> CONNECTED
+ *    Finished) WAIT_FINISHED --Finished--> CONNECTED --KeyUpdate--> CONNECTED
  *
- * Anything else is unexpected_message.
+ * START's ClientHello comes from the version negotiation (negotiate.c),
+ * already parsed. Anything else is unexpected_message (machine.c).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -13,26 +15,36 @@
 
 #include "tls/tls_int.h"
 
-#define MAX_SHARES 8
-
-/* The ClientHello, parsed, and what the server reads out of it. */
+/* The ClientHello, parsed, and what the server reads out of it. There is
+ * no cap on the key shares a client sends: each is checked in constant
+ * time (pl_u16_set_t), and the one used is found when a group is chosen. */
 typedef struct {
 	pl_msg_client_hello_t m;
 	size_t n_shares;
-	uint16_t share_group[MAX_SHARES];
-	pl_reader_t share_key[MAX_SHARES];
+	pl_reader_t share_key; /* of the group chosen (choose_group) */
 } hello_t;
 
-static int check_versions(pl_tls_conn_t *c, hello_t *h)
+/* The key of the client's share for group; false when it sent none. */
+static bool find_share(const hello_t *h, uint16_t group, pl_reader_t *key)
 {
-	if (!pl_exts_has(&h->m.ext, PL_EXT_SUPPORTED_VERSIONS))
-		return pl_tls_fail(c, PL_ALERT_PROTOCOL_VERSION,
-				   "the client offers only TLS 1.2 or older "
-				   "(no supported_versions); this server "
-				   "speaks TLS 1.3");
-	if (!pl_u16_list_has(&h->m.ext.versions, PL_TLS_VERSION_13))
-		return pl_tls_fail(c, PL_ALERT_PROTOCOL_VERSION,
-				   "the client does not offer TLS 1.3");
+	pl_reader_t it = h->m.ext.shares, k;
+	uint16_t g;
+	while (pl_msg_share_next(&it, &g, &k))
+		if (g == group) {
+			*key = k;
+			return true;
+		}
+	return false;
+}
+
+/* The version was picked from the first ClientHello (negotiate.c); a
+ * second one must still offer it. */
+static int check_versions(pl_tls_conn_t *c, hello_t *h, bool second)
+{
+	uint16_t version;
+	int ret;
+	if (second && (ret = pl_tls_server_pick_version(c, &h->m, &version)))
+		return ret;
 	/* RFC 8446 4.1.2: legacy_version must be 0x0303. */
 	if (h->m.legacy_version != 0x0303)
 		return pl_tls_fail(c, PL_ALERT_PROTOCOL_VERSION,
@@ -67,40 +79,42 @@ static int check_required(pl_tls_conn_t *c, hello_t *h)
 	return PL_OK;
 }
 
-static int collect_key_shares(pl_tls_conn_t *c, hello_t *h)
+/* RFC 8446 4.2.8: each share for a different group, each group in
+ * supported_groups. */
+static int check_key_shares(pl_tls_conn_t *c, hello_t *h)
 {
+	pl_u16_set_t seen = {{0}, 0, NULL}, groups = {{0}, 0, NULL};
 	pl_reader_t it = h->m.ext.shares, key;
 	uint16_t group;
+	int ret = PL_OK;
+	for (size_t i = 0; i < h->m.ext.groups.n && ret >= 0; i++)
+		ret = pl_u16_set_add(&groups, pl_u16_list_at(&h->m.ext.groups, i));
 	h->n_shares = 0;
-	while (pl_msg_share_next(&it, &group, &key)) {
+	while (ret >= 0 && pl_msg_share_next(&it, &group, &key)) {
 		/* An empty key_exchange is no group's public key: an
 		 * invalid share, like one off the curve (RFC 8446 4.2.8). */
-		if (pl_reader_left(&key) == 0)
-			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
-					   "ClientHello: empty %s key share",
-					   pl_tls_group_name(group));
-		for (size_t i = 0; i < h->n_shares; i++)
-			if (h->share_group[i] == group)
-				return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
-						   "ClientHello: key_share names "
-						   "group %s twice",
-						   pl_tls_group_name(group));
-		/* RFC 8446 4.2.8: shares only for supported groups */
-		if (!pl_u16_list_has(&h->m.ext.groups, group))
-			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
-					   "ClientHello: key_share for %s, "
-					   "which is not in supported_groups",
-					   pl_tls_group_name(group));
-		if (h->n_shares == MAX_SHARES)
-			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
-					   "ClientHello: more than %d key "
-					   "shares",
-					   MAX_SHARES);
-		h->share_group[h->n_shares] = group;
-		h->share_key[h->n_shares] = key;
+		if (pl_reader_left(&key) == 0) {
+			ret = pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
+					  "ClientHello: empty %s key share",
+					  pl_tls_group_name(group));
+		} else if ((ret = pl_u16_set_add(&seen, group)) == 1) {
+			ret = pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
+					  "ClientHello: key_share names group "
+					  "%s twice",
+					  pl_tls_group_name(group));
+		} else if (ret == 0 && !pl_u16_set_has(&groups, group)) {
+			ret = pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
+					  "ClientHello: key_share for %s, which "
+					  "is not in supported_groups",
+					  pl_tls_group_name(group));
+		}
 		h->n_shares++;
 	}
-	return PL_OK;
+	pl_u16_set_free(&seen);
+	pl_u16_set_free(&groups);
+	if (ret == PL_ERR_NOMEM)
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "out of memory");
+	return ret < 0 ? ret : PL_OK;
 }
 
 /* RFC 6066 3: RFC 1123 letters, digits, hyphens, dots. */
@@ -240,20 +254,19 @@ static int choose_suite(pl_tls_conn_t *c, hello_t *h)
 			   "no cipher suite in common with the client");
 }
 
-/* Returns the index of the share to use, or -1 when a HelloRetryRequest
- * must ask for c->group. */
-static int choose_group(pl_tls_conn_t *c, hello_t *h, int *share)
+/* Sets *share when the client sent a share for the group chosen
+ * (h->share_key), false when a HelloRetryRequest must ask for c->group. */
+static int choose_group(pl_tls_conn_t *c, hello_t *h, bool *share)
 {
 	const pl_tls_config_t *cfg = c->cfg;
-	*share = -1;
+	*share = false;
 	/* Prefer a group the client sent a share for: no round trip. */
 	for (size_t i = 0; i < cfg->n_groups; i++)
-		for (size_t j = 0; j < h->n_shares; j++)
-			if (h->share_group[j] == cfg->groups[i]) {
-				c->group = cfg->groups[i];
-				*share = (int)j;
-				return PL_OK;
-			}
+		if (find_share(h, cfg->groups[i], &h->share_key)) {
+			c->group = cfg->groups[i];
+			*share = true;
+			return PL_OK;
+		}
 	for (size_t i = 0; i < cfg->n_groups; i++)
 		if (pl_u16_list_has(&h->m.ext.groups, cfg->groups[i])) {
 			c->group = cfg->groups[i];
@@ -292,7 +305,8 @@ static int send_hrr(pl_tls_conn_t *c, bool want_share)
 	pl_msg_server_hello_t sh;
 	int ret;
 	if (c->cfg->require_cookie) {
-		if ((ret = pl_random(c->hs->cookie, PL_TLS_COOKIE_LEN)))
+		if ((ret = pl_tls_random(c, PL_TLS_RANDOM_COOKIE, c->hs->cookie,
+					 PL_TLS_COOKIE_LEN)))
 			return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 					   "no randomness");
 		c->hs->cookie_len = PL_TLS_COOKIE_LEN;
@@ -319,7 +333,6 @@ static int send_hrr(pl_tls_conn_t *c, bool want_share)
 		return ret;
 	c->hrr = true;
 	c->hs->hrr_asked_share = want_share;
-	c->state = ST_SERVER_WAIT_CH2;
 	pl_tls_trace(c, PL_STEP_HELLO_RETRY,
 		     "HelloRetryRequest sent: %s%s%s", pl_tls_suite_name(c->suite),
 		     want_share ? ", asking for a key share in " : "",
@@ -327,13 +340,14 @@ static int send_hrr(pl_tls_conn_t *c, bool want_share)
 	return PL_OK;
 }
 
-static int send_server_hello(pl_tls_conn_t *c, hello_t *h, int share)
+static int send_server_hello(pl_tls_conn_t *c, hello_t *h)
 {
 	pl_msg_server_hello_t sh;
 	uint8_t pub[PL_KEX_PUBLIC_MAX], secret[PL_KEX_SECRET_MAX];
 	size_t pub_len, secret_len;
 	int ret;
-	if ((ret = pl_tls_random(c, c->hs->server_random, 32)))
+	if ((ret = pl_tls_random(c, PL_TLS_RANDOM_HELLO, c->hs->server_random,
+				 32)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "no randomness");
 	c->hs->kex = pl_tls_new_kex(c, c->group);
 	if (c->hs->kex == NULL ||
@@ -341,7 +355,7 @@ static int send_server_hello(pl_tls_conn_t *c, hello_t *h, int share)
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				   "could not make a %s key share",
 				   pl_tls_group_name(c->group));
-	pl_reader_t *key = &h->share_key[share];
+	pl_reader_t *key = &h->share_key;
 	if (pl_kex_derive(c->hs->kex, key->p, pl_reader_left(key), secret,
 			  sizeof(secret), &secret_len))
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
@@ -425,9 +439,16 @@ out:
 static void trace_hello(pl_tls_conn_t *c, hello_t *h)
 {
 	char shares[64] = "";
-	for (size_t i = 0; i < h->n_shares; i++)
-		snprintf(shares + strlen(shares), sizeof(shares) - strlen(shares),
-			 "%s%s", i ? ", " : "", pl_tls_group_name(h->share_group[i]));
+	pl_reader_t it = h->m.ext.shares, key;
+	uint16_t group;
+	for (size_t i = 0; pl_msg_share_next(&it, &group, &key); i++)
+		if (i < 3)
+			snprintf(shares + strlen(shares),
+				 sizeof(shares) - strlen(shares), "%s%s",
+				 i ? ", " : "", pl_tls_group_name(group));
+		else if (i == 3)
+			snprintf(shares + strlen(shares),
+				 sizeof(shares) - strlen(shares), ", ...");
 	pl_tls_trace(c, PL_STEP_CLIENT_HELLO,
 		     "ClientHello received: TLS 1.3 offered, %zu cipher "
 		     "suites, key shares [%s], server name '%s'",
@@ -435,19 +456,19 @@ static void trace_hello(pl_tls_conn_t *c, hello_t *h)
 		     c->server_name ? c->server_name : "");
 }
 
-static int handle_client_hello(pl_tls_conn_t *c, pl_reader_t *body,
-			       const uint8_t *msg, size_t len)
+static int handle_client_hello(pl_tls_conn_t *c, pl_tls_msg_t *msg)
 {
-	bool second = c->state == ST_SERVER_WAIT_CH2;
+	bool second = c->machine_state == SV13_WAIT_CH2;
 	uint16_t first_suite = c->suite;
-	pl_msg_err_t err;
+	const uint8_t *raw = msg->raw;
+	size_t len = msg->raw_len;
 	hello_t h;
-	int share, ret;
+	bool share;
+	int ret;
 	memset(&h, 0, sizeof(h));
-	if ((ret = pl_msg_client_hello_parse(body, &h.m, &err)))
-		return pl_tls_fail_msg(c, ret, &err);
-	if ((ret = check_versions(c, &h)) || (ret = check_required(c, &h)) ||
-	    (ret = collect_key_shares(c, &h)) || (ret = check_small_exts(c, &h)))
+	h.m = msg->u.client_hello;
+	if ((ret = check_versions(c, &h, second)) || (ret = check_required(c, &h)) ||
+	    (ret = check_key_shares(c, &h)) || (ret = check_small_exts(c, &h)))
 		return ret;
 	if (second) {
 		/* RFC 8446 4.1.2: the same random and session id, a share
@@ -462,11 +483,8 @@ static int handle_client_hello(pl_tls_conn_t *c, pl_reader_t *body,
 		/* After a key_share request, exactly that one share
 		 * (RFC 8446 4.2.8); after a cookie-only HRR, the same
 		 * shares as before. */
-		share = -1;
-		for (size_t i = 0; i < h.n_shares; i++)
-			if (h.share_group[i] == c->group)
-				share = (int)i;
-		if (share < 0 || (c->hs->hrr_asked_share && h.n_shares != 1))
+		share = find_share(&h, c->group, &h.share_key);
+		if (!share || (c->hs->hrr_asked_share && h.n_shares != 1))
 			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 					   "second ClientHello lacks the single "
 					   "%s key share that was asked for",
@@ -475,7 +493,7 @@ static int handle_client_hello(pl_tls_conn_t *c, pl_reader_t *body,
 			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 					   "second ClientHello drops the cipher "
 					   "suite chosen");
-		if ((ret = pl_tls_transcript_add(c, msg, len)))
+		if ((ret = pl_tls_transcript_add(c, raw, len)))
 			return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 					   "transcript hash failed");
 	} else {
@@ -488,18 +506,18 @@ static int handle_client_hello(pl_tls_conn_t *c, pl_reader_t *body,
 		    (ret = choose_group(c, &h, &share)) ||
 		    (ret = choose_chain(c, &h)))
 			return ret;
-		if ((ret = pl_tls_transcript_add(c, msg, len)))
+		if ((ret = pl_tls_transcript_add(c, raw, len)))
 			return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 					   "transcript hash failed");
 		c->ccs_allowed = true;
-		if (share < 0 || c->cfg->require_cookie)
-			return send_hrr(c, share < 0);
+		if (!share || c->cfg->require_cookie)
+			return (ret = send_hrr(c, !share)) ? ret : PL_TLS_ALT;
 		if ((ret = pl_tls_transcript_start(c, false)))
 			return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 					   "transcript hash failed");
 	}
 	c->version = PL_TLS_VERSION_13;
-	if ((ret = send_server_hello(c, &h, share)))
+	if ((ret = send_server_hello(c, &h)))
 		return ret;
 	pl_tls_trace(c, PL_STEP_SERVER_HELLO,
 		     "ServerHello sent: TLS 1.3, %s, %s",
@@ -514,18 +532,13 @@ static int handle_client_hello(pl_tls_conn_t *c, pl_reader_t *body,
 	 * early data records (bounded). */
 	if (c->hs->early_data_offered && !c->hrr)
 		c->early_skip = 4 * PL_TLS_MAX_CIPHERTEXT;
-	c->state = ST_SERVER_WAIT_FINISHED;
 	return PL_OK;
 }
 
-static int handle_client_finished(pl_tls_conn_t *c, pl_reader_t *body)
+static int handle_client_finished(pl_tls_conn_t *c, pl_tls_msg_t *m)
 {
-	pl_msg_finished_t fin;
-	pl_msg_err_t err;
 	int ret;
-	if ((ret = pl_msg_finished_parse(body, c->hash_len, &fin, &err)))
-		return pl_tls_fail_msg(c, ret, &err);
-	if ((ret = pl_tls_recv_finished(c, c->hs->client_hs, &fin)))
+	if ((ret = pl_tls_recv_finished(c, c->hs->client_hs, &m->u.finished)))
 		return ret;
 	if ((ret = pl_tls_set_keys(c, &c->rd, c->hs->client_ap_pending, true)) ||
 	    (ret = pl_tls_ks_resumption(c)))
@@ -541,23 +554,25 @@ static int handle_client_finished(pl_tls_conn_t *c, pl_reader_t *body)
 	return PL_OK;
 }
 
-int pl_tls_server_handle(pl_tls_conn_t *c, uint8_t type, pl_reader_t *body,
-			 const uint8_t *msg, size_t msg_len)
-{
-	switch (c->state) {
-	case ST_SERVER_WAIT_CH:
-	case ST_SERVER_WAIT_CH2:
-		if (type == PL_HS_CLIENT_HELLO)
-			return handle_client_hello(c, body, msg, msg_len);
-		break;
-	case ST_SERVER_WAIT_FINISHED:
-		if (type == PL_HS_FINISHED)
-			return handle_client_finished(c, body);
-		break;
-	default:
-		break;
-	}
-	return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
-			   "unexpected handshake message %u in server state %d",
-			   type, (int)c->state);
-}
+static const pl_tls_row_t rows[] = {
+	{SV13_START, PL_HS_CLIENT_HELLO, -1, handle_client_hello,
+	 SV13_WAIT_FINISHED, SV13_WAIT_CH2},
+	{SV13_WAIT_CH2, PL_HS_CLIENT_HELLO, -1, handle_client_hello,
+	 SV13_WAIT_FINISHED, SV13_WAIT_FINISHED},
+	{SV13_WAIT_FINISHED, PL_HS_FINISHED, -1, handle_client_finished,
+	 SV13_CONNECTED, SV13_CONNECTED},
+	{SV13_CONNECTED, PL_HS_KEY_UPDATE, -1, pl_tls_handle_key_update,
+	 SV13_CONNECTED, SV13_CONNECTED},
+};
+
+static const char *const state_names[] = {
+	[SV13_START] = "START",
+	[SV13_WAIT_CH2] = "WAIT_CH2",
+	[SV13_WAIT_FINISHED] = "WAIT_FINISHED",
+	[SV13_CONNECTED] = "CONNECTED",
+};
+
+const pl_tls_machine_t pl_tls13_server_machine = {
+	"TLS 1.3 server", PL_TLS_VERSION_13, rows,
+	sizeof(rows) / sizeof(rows[0]), state_names, SV13_CONNECTED,
+};

@@ -1,5 +1,5 @@
 /*
- * The cipher suites padlock check knows: IANA code points and names (RFC
+ * The cipher suites padlock knows (padlock check probes them all): IANA code points and names (RFC
  * 5246 A.5, 4492 and 8422 6, 5288, 5289, 6209, 6367, 6655, 7251, 7905,
  * 8446 B.4, and the legacy SSL 3.0 / TLS 1.0 suites of RFC 2246 and 4346)
  * with the facts a grade needs: key exchange, cipher mode, record MAC.
@@ -10,7 +10,7 @@
  */
 #include <stdlib.h>
 
-#include "padlock/client.h"
+#include "padlock/tls.h"
 
 /* Key exchange. Static DH and ECDH (certificate keys, no ephemeral share)
  * have no flag of their own: neither forward secret nor RSA transport. The
@@ -38,8 +38,8 @@
 
 #define SUITE(id, name, kx, cipher, mac) { id, name, (kx) | (cipher) | (mac) }
 
-/* Sorted by code point: pl_suite_lookup() searches it by bisection. */
-static const pl_suite_info_t suites[] = {
+/* Sorted by code point: pl_tls_suite_lookup() searches it by bisection. */
+static const pl_tls_suite_info_t suites[] = {
 	SUITE(0x0000, "TLS_NULL_WITH_NULL_NULL", STATIC_DH, NUL, 0),
 	SUITE(0x0001, "TLS_RSA_WITH_NULL_MD5", RSA, NUL, MD5),
 	SUITE(0x0002, "TLS_RSA_WITH_NULL_SHA", RSA, NUL, SHA1),
@@ -196,14 +196,14 @@ static const pl_suite_info_t suites[] = {
 	SUITE(0xCCAA, "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256", DHE, AEAD, SHA2),
 };
 
-const pl_suite_info_t *pl_suite_table(size_t *n)
+const pl_tls_suite_info_t *pl_tls_suite_table(size_t *n)
 {
 	if (n != NULL)
 		*n = sizeof suites / sizeof suites[0];
 	return suites;
 }
 
-const pl_suite_info_t *pl_suite_lookup(uint16_t id)
+const pl_tls_suite_info_t *pl_tls_suite_lookup(uint16_t id)
 {
 	size_t lo = 0, hi = sizeof suites / sizeof suites[0];
 

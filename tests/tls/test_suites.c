@@ -1,4 +1,4 @@
-/* Tests of src/client/suites.c: the table is sorted and complete enough,
+/* Tests of src/tls/suites.c: the table is sorted and complete enough,
  * every entry's flags say what its IANA name says, and the names agree
  * with OpenSSL's (`openssl ciphers -stdname`) wherever OpenSSL knows the
  * code point. */
@@ -58,25 +58,25 @@ static unsigned flags_from_name(uint16_t id, const char *name)
 static void table_is_sorted_and_every_entry_is_found(void)
 {
 	size_t n;
-	const pl_suite_info_t *t = pl_suite_table(&n);
+	const pl_tls_suite_info_t *t = pl_tls_suite_table(&n);
 
 	CHECK(n >= 100);
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0)
 			CHECK_MSG(t[i - 1].id < t[i].id, "0x%04x after 0x%04x",
 				  t[i].id, t[i - 1].id);
-		CHECK(pl_suite_lookup(t[i].id) == &t[i]);
+		CHECK(pl_tls_suite_lookup(t[i].id) == &t[i]);
 	}
-	CHECK(pl_suite_lookup(0x0001) != NULL);
-	CHECK(pl_suite_lookup(0xcca9) != NULL);
-	CHECK(pl_suite_lookup(0x1234) == NULL);
-	CHECK(pl_suite_lookup(0xffff) == NULL);
+	CHECK(pl_tls_suite_lookup(0x0001) != NULL);
+	CHECK(pl_tls_suite_lookup(0xcca9) != NULL);
+	CHECK(pl_tls_suite_lookup(0x1234) == NULL);
+	CHECK(pl_tls_suite_lookup(0xffff) == NULL);
 }
 
 static void flags_agree_with_the_names(void)
 {
 	size_t n;
-	const pl_suite_info_t *t = pl_suite_table(&n);
+	const pl_tls_suite_info_t *t = pl_tls_suite_table(&n);
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned want = flags_from_name(t[i].id, t[i].name);
@@ -87,25 +87,25 @@ static void flags_agree_with_the_names(void)
 
 static void grading_facts_of_well_known_suites(void)
 {
-	const pl_suite_info_t *s = pl_suite_lookup(0xc02b);
+	const pl_tls_suite_info_t *s = pl_tls_suite_lookup(0xc02b);
 	CHECK(s != NULL && strcmp(s->name,
 		"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256") == 0);
 	CHECK(s != NULL && (s->flags & PL_SUITE_FS) && (s->flags & PL_SUITE_AEAD)
 	      && !(s->flags & PL_SUITE_CBC));
-	s = pl_suite_lookup(0x002f);
+	s = pl_tls_suite_lookup(0x002f);
 	CHECK(s != NULL && (s->flags & PL_SUITE_RSA_KX) &&
 	      (s->flags & PL_SUITE_CBC) && (s->flags & PL_SUITE_SHA1) &&
 	      !(s->flags & PL_SUITE_FS));
-	s = pl_suite_lookup(0x000a);
+	s = pl_tls_suite_lookup(0x000a);
 	CHECK(s != NULL && (s->flags & PL_SUITE_3DES));
-	s = pl_suite_lookup(0x0003);
+	s = pl_tls_suite_lookup(0x0003);
 	CHECK(s != NULL && (s->flags & PL_SUITE_EXPORT) &&
 	      (s->flags & PL_SUITE_RC4) && (s->flags & PL_SUITE_MD5));
-	s = pl_suite_lookup(0x0034);
+	s = pl_tls_suite_lookup(0x0034);
 	CHECK(s != NULL && (s->flags & PL_SUITE_ANON) && !(s->flags & PL_SUITE_FS));
-	s = pl_suite_lookup(0x1303);
+	s = pl_tls_suite_lookup(0x1303);
 	CHECK(s != NULL && (s->flags & PL_SUITE_TLS13));
-	s = pl_suite_lookup(0xc00e); /* static ECDH: neither FS nor RSA */
+	s = pl_tls_suite_lookup(0xc00e); /* static ECDH: neither FS nor RSA */
 	CHECK(s != NULL && !(s->flags & (PL_SUITE_FS | PL_SUITE_RSA_KX)));
 }
 
@@ -125,7 +125,7 @@ static void names_agree_with_openssl(void)
 	while (fgets(line, sizeof line, f) != NULL) {
 		if (sscanf(line, " 0x%x,0x%x - %127s", &hi, &lo, name) != 3)
 			continue;
-		const pl_suite_info_t *s = pl_suite_lookup((uint16_t)(hi << 8 | lo));
+		const pl_tls_suite_info_t *s = pl_tls_suite_lookup((uint16_t)(hi << 8 | lo));
 		if (s == NULL)
 			continue;
 		CHECK_MSG(strcmp(s->name, name) == 0, "0x%02x%02x: %s, openssl "

@@ -1,14 +1,17 @@
 /*
- * The client state machine (RFC 8446 A.1):
+ * The TLS 1.3 client state machine (RFC 8446 A.1), as the table at the end
+ * of this file:
  *
- *   START --ClientHello--> WAIT_SH --HelloRetryRequest--> (ClientHello2) WAIT_SH
- *   WAIT_SH --ServerHello--> WAIT_EE --EncryptedExtensions--> WAIT_CERT_CR
+ *   (ClientHello) WAIT_SH --HelloRetryRequest--> (ClientHello2)
+ *   WAIT_SH_AFTER_HRR; WAIT_SH or WAIT_SH_AFTER_HRR --ServerHello-->
+ *   WAIT_EE --EncryptedExtensions--> WAIT_CERT_CR
  *   WAIT_CERT_CR --CertificateRequest--> WAIT_CERT --Certificate--> WAIT_CV
  *   WAIT_CERT_CR --Certificate--> WAIT_CV --CertificateVerify--> WAIT_FINISHED
  *   WAIT_FINISHED --Finished--> (Certificate?, Finished) CONNECTED
+ *   CONNECTED --NewSessionTicket, KeyUpdate--> CONNECTED
  *
  * Each state accepts the messages named above; anything else is
- * unexpected_message.
+ * unexpected_message (machine.c).
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -16,13 +19,6 @@
 #include <string.h>
 
 #include "tls/tls_int.h"
-
-/* RFC 8446 4.1.3: the last 8 bytes of ServerHello.random of a TLS 1.3
- * server that negotiated TLS 1.2 or below. */
-static const uint8_t downgrade_12[8] = {0x44, 0x4f, 0x57, 0x4e,
-					0x47, 0x52, 0x44, 0x01};
-static const uint8_t downgrade_11[8] = {0x44, 0x4f, 0x57, 0x4e,
-					0x47, 0x52, 0x44, 0x00};
 
 static bool is_ip_literal(const char *name)
 {
@@ -72,9 +68,9 @@ static void hello_extensions(pl_tls_conn_t *c, pl_tls_exts_t *e,
 	}
 }
 
-/* A ClientHello given by a test replaces ours: take its random and
- * session id so the rest of the handshake matches it. */
-static int use_test_hello(pl_tls_conn_t *c, const uint8_t *ch, size_t len)
+/* The config's client_hello callback sent other bytes than ours: take
+ * their random and session id so the rest of the handshake matches. */
+static int take_injected_hello(pl_tls_conn_t *c, const uint8_t *ch, size_t len)
 {
 	pl_msg_client_hello_t m;
 	pl_msg_err_t err;
@@ -87,24 +83,19 @@ static int use_test_hello(pl_tls_conn_t *c, const uint8_t *ch, size_t len)
 	memcpy(c->client_random, m.random, 32);
 	c->hs->session_id_len = (uint8_t)pl_reader_left(&m.session_id);
 	memcpy(c->hs->session_id, m.session_id.p, c->hs->session_id_len);
-	c->hs_msg_start = c->hs_out.len;
+	c->hs_out.len = c->hs_msg_start;
 	pl_push_bytes(&c->hs_out, ch, len);
-	if (pl_buf_error(&c->hs_out))
-		return PL_ERR_NOMEM;
-	return pl_tls_transcript_add(c, ch, len);
+	return pl_buf_error(&c->hs_out);
 }
 
+/* Writes the ClientHello into hs_out (and the transcript), through the
+ * config's client_hello callback when one is set. */
 static int send_client_hello(pl_tls_conn_t *c)
 {
-	int i = c->hs->test.hellos_used;
-	if (i < 2 && c->hs->test.client_hello[i] != NULL) {
-		c->hs->test.hellos_used++;
-		return use_test_hello(c, c->hs->test.client_hello[i],
-				      c->hs->test.client_hello_len[i]);
-	}
 	pl_msg_client_hello_t ch;
 	pl_msg_share_t share;
 	uint8_t pub[PL_KEX_PUBLIC_MAX];
+	int ret;
 	memset(&ch, 0, sizeof(ch));
 	if (pl_kex_public(c->hs->kex, pub, sizeof(pub), &share.key_len) != PL_OK)
 		return PL_ERR_CRYPTO;
@@ -116,7 +107,22 @@ static int send_client_hello(pl_tls_conn_t *c)
 	hello_extensions(c, &ch.ext, &share, pub);
 	pl_tls_hs_begin(c, PL_HS_CLIENT_HELLO);
 	pl_msg_client_hello_write(&c->hs_out, &ch);
-	return pl_tls_hs_end(c);
+	pl_push_close(&c->hs_out);
+	if ((ret = pl_buf_error(&c->hs_out)))
+		return ret;
+	const uint8_t *msg = c->hs_out.data + c->hs_msg_start;
+	size_t len = c->hs_out.len - c->hs_msg_start;
+	if (c->cfg->client_hello) {
+		const uint8_t *mine = msg;
+		if ((ret = c->cfg->client_hello(c->cfg->client_hello_arg, c,
+						c->hs->hellos_sent, &msg, &len)))
+			return ret;
+		if (msg != mine && (ret = take_injected_hello(c, msg, len)))
+			return ret;
+		msg = c->hs_out.data + c->hs_msg_start;
+	}
+	c->hs->hellos_sent++;
+	return pl_tls_transcript_add(c, msg, len);
 }
 
 static void trace_client_hello(pl_tls_conn_t *c)
@@ -146,8 +152,9 @@ int pl_tls_client_start(pl_tls_conn_t *c)
 		return PL_OK;
 	c->send_sni = c->server_name != NULL && !is_ip_literal(c->server_name);
 	c->hs->session_id_len = 32; /* RFC 8446 D.4: middlebox compatibility */
-	if ((ret = pl_tls_random(c, c->client_random, 32)) ||
-	    (ret = pl_random(c->hs->session_id, 32)))
+	if ((ret = pl_tls_random(c, PL_TLS_RANDOM_HELLO, c->client_random, 32)) ||
+	    (ret = pl_tls_random(c, PL_TLS_RANDOM_SESSION_ID, c->hs->session_id,
+				 32)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "no randomness");
 	c->hs->kex = pl_tls_new_kex(c, c->cfg->groups[0]);
 	if (c->hs->kex == NULL)
@@ -157,7 +164,9 @@ int pl_tls_client_start(pl_tls_conn_t *c)
 	if ((ret = send_client_hello(c)) || (ret = pl_tls_hs_flush(c)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				   "could not build the ClientHello");
-	c->state = ST_CLIENT_WAIT_SH;
+	c->state = ST_HANDSHAKE;
+	c->machine = &pl_tls13_client_machine;
+	c->machine_state = CL13_WAIT_SH;
 	c->ccs_allowed = true;
 	trace_client_hello(c);
 	return PL_OK;
@@ -184,9 +193,11 @@ static int send_compat_ccs(pl_tls_conn_t *c)
 	return pl_tls_record_write(c, PL_CT_CHANGE_CIPHER_SPEC, &ccs, 1);
 }
 
-static int handle_hrr(pl_tls_conn_t *c, const pl_msg_server_hello_t *sh,
-		      const uint8_t *msg, size_t len)
+static int check_hello(pl_tls_conn_t *c, const pl_msg_server_hello_t *sh);
+
+static int handle_hrr(pl_tls_conn_t *c, pl_tls_msg_t *m)
 {
+	const pl_msg_server_hello_t *sh = &m->u.server_hello;
 	static const uint16_t allowed[] = {PL_EXT_SUPPORTED_VERSIONS,
 					   PL_EXT_KEY_SHARE, PL_EXT_COOKIE};
 	const pl_tls_exts_t *e = &sh->ext;
@@ -194,10 +205,8 @@ static int handle_hrr(pl_tls_conn_t *c, const pl_msg_server_hello_t *sh,
 	bool ck = pl_exts_has(e, PL_EXT_COOKIE);
 	uint16_t group = e->share_group;
 	int ret;
-	if (c->hrr)
-		return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
-				   "second HelloRetryRequest");
-	if ((ret = pl_tls_exts_check(c, e, allowed, 3, "HelloRetryRequest")))
+	if ((ret = check_hello(c, sh)) ||
+	    (ret = pl_tls_exts_check(c, e, allowed, 3, "HelloRetryRequest")))
 		return ret;
 	/* RFC 8446 4.2.8: a group we offered, but not the one whose share
 	 * we sent. */
@@ -224,7 +233,7 @@ static int handle_hrr(pl_tls_conn_t *c, const pl_msg_server_hello_t *sh,
 				   "HelloRetryRequest asks for no change");
 	c->hrr = true;
 	if ((ret = pl_tls_transcript_start(c, true)) ||
-	    (ret = pl_tls_transcript_add(c, msg, len)))
+	    (ret = pl_tls_transcript_add(c, m->raw, m->raw_len)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				   "transcript hash failed");
 	if (ks) {
@@ -255,8 +264,7 @@ static int check_version(pl_tls_conn_t *c, const pl_msg_server_hello_t *sh)
 		/* RFC 8446 4.1.3: a TLS 1.3 server that negotiates an
 		 * older version marks its random; seeing the mark is an
 		 * attack. */
-		if (memcmp(sh->random + 24, downgrade_12, 8) == 0 ||
-		    memcmp(sh->random + 24, downgrade_11, 8) == 0)
+		if (pl_msg_downgrade_sentinel(sh->random))
 			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 					   "ServerHello carries the TLS 1.3 "
 					   "downgrade sentinel: a downgrade "
@@ -312,56 +320,59 @@ static int server_key_share(pl_tls_conn_t *c, const pl_msg_server_hello_t *sh)
 	return PL_OK;
 }
 
-static int handle_server_hello(pl_tls_conn_t *c, pl_reader_t *body,
-			       const uint8_t *msg, size_t len)
+/* What a HelloRetryRequest and a ServerHello must both get right. */
+static int check_hello(pl_tls_conn_t *c, const pl_msg_server_hello_t *sh)
 {
-	static const uint16_t allowed[] = {PL_EXT_SUPPORTED_VERSIONS,
-					   PL_EXT_KEY_SHARE};
-	pl_msg_server_hello_t sh;
-	pl_msg_err_t err;
 	int ret;
-	char hex[80];
-	if ((ret = pl_msg_server_hello_parse(body, &sh, &err)))
-		return pl_tls_fail_msg(c, ret, &err);
-	if ((ret = check_version(c, &sh)))
+	if ((ret = check_version(c, sh)))
 		return ret;
-	if (pl_reader_left(&sh.session_id) != c->hs->session_id_len ||
-	    memcmp(sh.session_id.p, c->hs->session_id, c->hs->session_id_len) != 0)
+	if (pl_reader_left(&sh->session_id) != c->hs->session_id_len ||
+	    memcmp(sh->session_id.p, c->hs->session_id, c->hs->session_id_len) != 0)
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 				   "ServerHello does not echo the session id");
-	if (sh.compression != 0)
+	if (sh->compression != 0)
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 				   "ServerHello selects compression %u",
-				   sh.compression);
-	if (!offered(c->cfg->suites, c->cfg->n_suites, sh.suite))
+				   sh->compression);
+	if (!offered(c->cfg->suites, c->cfg->n_suites, sh->suite))
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 				   "ServerHello selects cipher suite %s, which "
 				   "was not offered",
-				   pl_tls_suite_name(sh.suite));
-	if (c->hrr && sh.suite != c->suite)
+				   pl_tls_suite_name(sh->suite));
+	if (c->hrr && sh->suite != c->suite)
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 				   "ServerHello changes the cipher suite chosen "
 				   "in HelloRetryRequest");
-	c->suite = sh.suite;
+	c->suite = sh->suite;
 	c->version = PL_TLS_VERSION_13;
-	pl_tls_suite_params(sh.suite, &c->hash, &c->aead);
+	pl_tls_suite_params(sh->suite, &c->hash, &c->aead);
 	c->hash_len = pl_hash_len(c->hash);
-	if (sh.hrr)
-		return handle_hrr(c, &sh, msg, len);
-	if ((ret = pl_tls_exts_check(c, &sh.ext, allowed, 2, "ServerHello")))
+	return PL_OK;
+}
+
+static int handle_server_hello(pl_tls_conn_t *c, pl_tls_msg_t *m)
+{
+	static const uint16_t allowed[] = {PL_EXT_SUPPORTED_VERSIONS,
+					   PL_EXT_KEY_SHARE};
+	const pl_msg_server_hello_t *sh = &m->u.server_hello;
+	int ret;
+	char hex[80];
+	if ((ret = check_hello(c, sh)))
 		return ret;
-	memcpy(c->hs->server_random, sh.random, 32);
+	if ((ret = pl_tls_exts_check(c, &sh->ext, allowed, 2, "ServerHello")))
+		return ret;
+	memcpy(c->hs->server_random, sh->random, 32);
 	if ((!c->hrr && (ret = pl_tls_transcript_start(c, false))) ||
-	    (ret = pl_tls_transcript_add(c, msg, len)))
+	    (ret = pl_tls_transcript_add(c, m->raw, m->raw_len)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				   "transcript hash failed");
 	pl_tls_trace(c, PL_STEP_SERVER_HELLO,
 		     "ServerHello received: the server chose TLS 1.3, %s, key "
 		     "exchange %s; server random %s",
-		     pl_tls_suite_name(sh.suite),
+		     pl_tls_suite_name(sh->suite),
 		     pl_tls_group_name(pl_kex_group(c->hs->kex)),
-		     pl_tls_hex(sh.random, 32, 8, hex, sizeof(hex)));
-	if ((ret = server_key_share(c, &sh)))
+		     pl_tls_hex(sh->random, 32, 8, hex, sizeof(hex)));
+	if ((ret = server_key_share(c, sh)))
 		return ret;
 	if ((ret = pl_tls_set_keys(c, &c->rd, c->hs->server_hs, false)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "key setup failed");
@@ -376,7 +387,6 @@ static int handle_server_hello(pl_tls_conn_t *c, pl_reader_t *body,
 		     "it and the hellos with both randoms; the rest of the "
 		     "handshake is encrypted",
 		     pl_tls_group_name(c->group));
-	c->state = ST_CLIENT_WAIT_EE;
 	return PL_OK;
 }
 
@@ -404,17 +414,13 @@ static int ee_alpn(pl_tls_conn_t *c, const pl_reader_t *name)
 			   "offered");
 }
 
-static int handle_encrypted_extensions(pl_tls_conn_t *c, pl_reader_t *body)
+static int handle_encrypted_extensions(pl_tls_conn_t *c, pl_tls_msg_t *m)
 {
 	static const uint16_t allowed[] = {
 		PL_EXT_SERVER_NAME, PL_EXT_SUPPORTED_GROUPS, PL_EXT_ALPN,
 		PL_EXT_RECORD_SIZE_LIMIT};
-	pl_msg_encrypted_extensions_t ee;
-	const pl_tls_exts_t *e = &ee.ext;
-	pl_msg_err_t err;
+	const pl_tls_exts_t *e = &m->u.encrypted_extensions.ext;
 	int ret;
-	if ((ret = pl_msg_encrypted_extensions_parse(body, &ee, &err)))
-		return pl_tls_fail_msg(c, ret, &err);
 	if ((ret = pl_tls_exts_check(c, e, allowed, 4, "EncryptedExtensions")))
 		return ret;
 	if (pl_exts_has(e, PL_EXT_SERVER_NAME) && !c->send_sni)
@@ -440,34 +446,27 @@ static int handle_encrypted_extensions(pl_tls_conn_t *c, pl_reader_t *body)
 		     pl_exts_has(e, PL_EXT_SERVER_NAME)
 			     ? "; the server used our server name"
 			     : "");
-	c->state = ST_CLIENT_WAIT_CERT_CR;
 	return PL_OK;
 }
 
-static int handle_certificate_request(pl_tls_conn_t *c, pl_reader_t *body)
+static int handle_certificate_request(pl_tls_conn_t *c, pl_tls_msg_t *m)
 {
-	pl_msg_certificate_request_t cr;
-	pl_msg_err_t err;
-	int ret;
-	if ((ret = pl_msg_certificate_request_parse(body, PL_TLS_VERSION_13,
-						    &cr, &err)))
-		return pl_tls_fail_msg(c, ret, &err);
-	int missing = pl_exts_missing(PL_MSG_CR, &cr.ext);
+	const pl_msg_certificate_request_t *cr = &m->u.certificate_request;
+	int missing = pl_exts_missing(PL_MSG_CR, &cr->ext);
 	if (missing >= 0)
 		return pl_tls_fail(c, PL_ALERT_MISSING_EXTENSION,
 				   "CertificateRequest has no %s",
 				   pl_exts_name((uint16_t)missing));
-	c->hs->cert_request_context_len = pl_reader_left(&cr.context);
+	c->hs->cert_request_context_len = pl_reader_left(&cr->context);
 	if (c->hs->cert_request_context_len) {
 		c->hs->cert_request_context = malloc(c->hs->cert_request_context_len);
 		if (c->hs->cert_request_context == NULL)
 			return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 					   "out of memory");
-		memcpy(c->hs->cert_request_context, cr.context.p,
+		memcpy(c->hs->cert_request_context, cr->context.p,
 		       c->hs->cert_request_context_len);
 	}
 	c->cert_requested = true;
-	c->state = ST_CLIENT_WAIT_CERT;
 	return PL_OK;
 }
 
@@ -530,22 +529,19 @@ static int entry_extensions(pl_tls_conn_t *c, const pl_msg_cert_entry_t *en,
 	return PL_OK;
 }
 
-static int handle_certificate(pl_tls_conn_t *c, pl_reader_t *body)
+static int handle_certificate(pl_tls_conn_t *c, pl_tls_msg_t *msg)
 {
-	pl_msg_certificate_t m;
+	const pl_msg_certificate_t *m = &msg->u.certificate;
 	pl_msg_cert_entry_t entry;
-	pl_msg_err_t err;
 	const uint8_t *der[MAX_CHAIN];
 	size_t lens[MAX_CHAIN], n = 0;
 	char text[256];
 	int ret;
-	if ((ret = pl_msg_certificate_parse(body, PL_TLS_VERSION_13, &m, &err)))
-		return pl_tls_fail_msg(c, ret, &err);
-	if (pl_reader_left(&m.context) != 0) /* RFC 8446 4.4.2 */
+	if (pl_reader_left(&m->context) != 0) /* RFC 8446 4.4.2 */
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 				   "server Certificate has a request context");
-	pl_reader_t it = m.list;
-	while (pl_msg_certificate_next(&it, m.version, &entry)) {
+	pl_reader_t it = m->list;
+	while (pl_msg_certificate_next(&it, m->version, &entry)) {
 		if ((ret = entry_extensions(c, &entry, n == 0)))
 			return ret;
 		if (n == MAX_CHAIN)
@@ -573,7 +569,6 @@ static int handle_certificate(pl_tls_conn_t *c, pl_reader_t *body)
 			     info.subject[0] != '\0' ? "'" : "", info.subject,
 			     info.subject[0] != '\0' ? "' " : "", info.names,
 			     info.issuer);
-	c->state = ST_CLIENT_WAIT_CV;
 	return verify_chain(c);
 }
 
@@ -587,17 +582,14 @@ static bool scheme_allowed(const pl_tls_conn_t *c, uint16_t scheme)
 	return offered(c->cfg->schemes, c->cfg->n_schemes, scheme);
 }
 
-static int handle_certificate_verify(pl_tls_conn_t *c, pl_reader_t *body)
+static int handle_certificate_verify(pl_tls_conn_t *c, pl_tls_msg_t *m)
 {
-	pl_msg_certificate_verify_t cv;
-	pl_msg_err_t err;
+	const pl_msg_certificate_verify_t *cv = &m->u.certificate_verify;
 	uint8_t content[PL_TLS_CV_CONTENT_MAX];
 	size_t content_len;
 	char desc[64];
 	int ret;
-	if ((ret = pl_msg_certificate_verify_parse(body, &cv, &err)))
-		return pl_tls_fail_msg(c, ret, &err);
-	uint16_t scheme = cv.scheme;
+	uint16_t scheme = cv->scheme;
 	const pl_pkey_t *key = pl_x509_chain_leaf_key(c->peer_chain);
 	if (!scheme_allowed(c, scheme) || key == NULL ||
 	    !pl_pkey_supports(key, scheme))
@@ -608,7 +600,7 @@ static int handle_certificate_verify(pl_tls_conn_t *c, pl_reader_t *body)
 				   pl_tls_sigscheme_name(scheme));
 	pl_tls_cv_content(c, true, c->hs->pre_hash, content, &content_len);
 	ret = pl_pkey_verify(key, scheme, content, content_len,
-			     cv.signature.p, pl_reader_left(&cv.signature));
+			     cv->signature.p, pl_reader_left(&cv->signature));
 	if (ret == PL_ERR_DECRYPT)
 		return pl_tls_fail(c, PL_ALERT_DECRYPT_ERROR,
 				   "the server's CertificateVerify signature "
@@ -626,7 +618,6 @@ static int handle_certificate_verify(pl_tls_conn_t *c, pl_reader_t *body)
 		     "handshake so far)",
 		     pl_pkey_describe(key, desc, sizeof(desc)),
 		     pl_tls_sigscheme_name(scheme));
-	c->state = ST_CLIENT_WAIT_FINISHED;
 	return PL_OK;
 }
 
@@ -651,15 +642,11 @@ static int send_second_flight(pl_tls_conn_t *c)
 	return PL_OK;
 }
 
-static int handle_finished(pl_tls_conn_t *c, pl_reader_t *body)
+static int handle_finished(pl_tls_conn_t *c, pl_tls_msg_t *m)
 {
 	uint8_t client_ap[PL_HASH_MAX], server_ap[PL_HASH_MAX];
-	pl_msg_finished_t fin;
-	pl_msg_err_t err;
 	int ret;
-	if ((ret = pl_msg_finished_parse(body, c->hash_len, &fin, &err)))
-		return pl_tls_fail_msg(c, ret, &err);
-	if ((ret = pl_tls_recv_finished(c, c->hs->server_hs, &fin)))
+	if ((ret = pl_tls_recv_finished(c, c->hs->server_hs, &m->u.finished)))
 		return ret;
 	pl_tls_trace(c, PL_STEP_SERVER_FINISHED,
 		     "Finished received and verified: the server saw exactly "
@@ -693,16 +680,11 @@ out:
 	return ret;
 }
 
-static int handle_ticket(pl_tls_conn_t *c, pl_reader_t *body)
+static int handle_ticket(pl_tls_conn_t *c, pl_tls_msg_t *m)
 {
-	pl_msg_new_session_ticket_t nst;
-	pl_msg_err_t err;
-	int ret;
-	if ((ret = pl_msg_new_session_ticket_parse(body, PL_TLS_VERSION_13,
-						   &nst, &err)))
-		return pl_tls_fail_msg(c, ret, &err);
-	uint32_t lifetime = nst.lifetime;
-	const pl_reader_t *ticket = &nst.ticket, *nonce = &nst.nonce;
+	const pl_msg_new_session_ticket_t *nst = &m->u.new_session_ticket;
+	uint32_t lifetime = nst->lifetime;
+	const pl_reader_t *ticket = &nst->ticket, *nonce = &nst->nonce;
 	if (lifetime > 604800) /* RFC 8446 4.6.1: at most seven days */
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 				   "NewSessionTicket lifetime %u s exceeds "
@@ -720,7 +702,7 @@ static int handle_ticket(pl_tls_conn_t *c, pl_reader_t *body)
 	t->ticket_len = pl_reader_left(ticket);
 	memcpy(t->ticket, ticket->p, t->ticket_len);
 	t->lifetime = lifetime;
-	t->age_add = nst.age_add;
+	t->age_add = nst->age_add;
 	if (pl_tls_expand_label(c->hash, c->resumption_secret, "resumption",
 				nonce->p, pl_reader_left(nonce), t->psk,
 				c->hash_len))
@@ -734,42 +716,43 @@ static int handle_ticket(pl_tls_conn_t *c, pl_reader_t *body)
 	return PL_OK;
 }
 
-int pl_tls_client_handle(pl_tls_conn_t *c, uint8_t type, pl_reader_t *body,
-			 const uint8_t *msg, size_t msg_len)
-{
-	switch (c->state) {
-	case ST_CLIENT_WAIT_SH:
-		if (type == PL_HS_SERVER_HELLO)
-			return handle_server_hello(c, body, msg, msg_len);
-		break;
-	case ST_CLIENT_WAIT_EE:
-		if (type == PL_HS_ENCRYPTED_EXTENSIONS)
-			return handle_encrypted_extensions(c, body);
-		break;
-	case ST_CLIENT_WAIT_CERT_CR:
-		if (type == PL_HS_CERTIFICATE_REQUEST)
-			return handle_certificate_request(c, body);
-		/* fall through */
-	case ST_CLIENT_WAIT_CERT:
-		if (type == PL_HS_CERTIFICATE)
-			return handle_certificate(c, body);
-		break;
-	case ST_CLIENT_WAIT_CV:
-		if (type == PL_HS_CERTIFICATE_VERIFY)
-			return handle_certificate_verify(c, body);
-		break;
-	case ST_CLIENT_WAIT_FINISHED:
-		if (type == PL_HS_FINISHED)
-			return handle_finished(c, body);
-		break;
-	case ST_CONNECTED:
-		if (type == PL_HS_NEW_SESSION_TICKET)
-			return handle_ticket(c, body);
-		break;
-	default:
-		break;
-	}
-	return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
-			   "unexpected handshake message %u in client state %d",
-			   type, (int)c->state);
-}
+static const pl_tls_row_t rows[] = {
+	{CL13_WAIT_SH, PL_HS_SERVER_HELLO, 1, handle_hrr,
+	 CL13_WAIT_SH_AFTER_HRR, CL13_WAIT_SH_AFTER_HRR},
+	{CL13_WAIT_SH, PL_HS_SERVER_HELLO, 0, handle_server_hello, CL13_WAIT_EE,
+	 CL13_WAIT_EE},
+	{CL13_WAIT_SH_AFTER_HRR, PL_HS_SERVER_HELLO, 0, handle_server_hello,
+	 CL13_WAIT_EE, CL13_WAIT_EE},
+	{CL13_WAIT_EE, PL_HS_ENCRYPTED_EXTENSIONS, -1,
+	 handle_encrypted_extensions, CL13_WAIT_CERT_CR, CL13_WAIT_CERT_CR},
+	{CL13_WAIT_CERT_CR, PL_HS_CERTIFICATE_REQUEST, -1,
+	 handle_certificate_request, CL13_WAIT_CERT, CL13_WAIT_CERT},
+	{CL13_WAIT_CERT_CR, PL_HS_CERTIFICATE, -1, handle_certificate,
+	 CL13_WAIT_CV, CL13_WAIT_CV},
+	{CL13_WAIT_CERT, PL_HS_CERTIFICATE, -1, handle_certificate, CL13_WAIT_CV,
+	 CL13_WAIT_CV},
+	{CL13_WAIT_CV, PL_HS_CERTIFICATE_VERIFY, -1, handle_certificate_verify,
+	 CL13_WAIT_FINISHED, CL13_WAIT_FINISHED},
+	{CL13_WAIT_FINISHED, PL_HS_FINISHED, -1, handle_finished,
+	 CL13_CONNECTED, CL13_CONNECTED},
+	{CL13_CONNECTED, PL_HS_NEW_SESSION_TICKET, -1, handle_ticket,
+	 CL13_CONNECTED, CL13_CONNECTED},
+	{CL13_CONNECTED, PL_HS_KEY_UPDATE, -1, pl_tls_handle_key_update,
+	 CL13_CONNECTED, CL13_CONNECTED},
+};
+
+static const char *const state_names[] = {
+	[CL13_WAIT_SH] = "WAIT_SH",
+	[CL13_WAIT_SH_AFTER_HRR] = "WAIT_SH (after HelloRetryRequest)",
+	[CL13_WAIT_EE] = "WAIT_EE",
+	[CL13_WAIT_CERT_CR] = "WAIT_CERT_CR",
+	[CL13_WAIT_CERT] = "WAIT_CERT",
+	[CL13_WAIT_CV] = "WAIT_CV",
+	[CL13_WAIT_FINISHED] = "WAIT_FINISHED",
+	[CL13_CONNECTED] = "CONNECTED",
+};
+
+const pl_tls_machine_t pl_tls13_client_machine = {
+	"TLS 1.3 client", PL_TLS_VERSION_13, rows,
+	sizeof(rows) / sizeof(rows[0]), state_names, CL13_CONNECTED,
+};
