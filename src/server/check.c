@@ -37,8 +37,17 @@ int pl_srv_check(const pl_srv_options_t *o, FILE *out)
 		pl_srv_options_free(&resolved);
 		return PL_ERR_ARG;
 	}
+	pl_srv_identity_t id;
+	if (pl_srv_identity_resolve(&resolved, &id, err, sizeof(err)) != PL_OK) {
+		fprintf(out, "error: %s\n", err);
+		pl_srv_runtime_free(&rt);
+		pl_srv_options_free(&resolved);
+		return PL_ERR_ARG;
+	}
 	for (size_t i = 0; i < resolved.n_sites; i++)
 		print_site(out, &resolved.sites[i]);
+	fprintf(out, "ok: workers run as %s:%s%s\n", id.user, id.group,
+		id.uid == 0 ? " (--unsafe-root-workers)" : "");
 	fprintf(out, "ok: the configuration is valid (%zu site%s, HTTPS port "
 		"%d, %s)\n",
 		resolved.n_sites, resolved.n_sites == 1 ? "" : "s",

@@ -144,6 +144,10 @@ def cap():
               srv.err(), "the line that says the cap binds")
     start = len(srv.err())
     flood = Flood(srv.https_port, 500)
+    # The cap is reached (and said) before any normal request is tried:
+    # those are served once held connections time out.
+    srv.wait_log(r"connection limit \(192 per worker\) reached",
+                 "the first refusal", start=start)
     served = 0
     deadline = time.time() + 12
     while time.time() < deadline and served < 3:

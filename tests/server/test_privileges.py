@@ -141,6 +141,11 @@ def user_root():
     expect_in("--user root: refusing to run the workers as root", r.err,
               "the refusal")
     expect_in("--unsafe-root-workers", r.err, "the way to force it, named")
+    r = run([padlock_bin(), "serve", "--user", "root", "--check-config",
+             "--root", site()] + localhost_leaf().args())
+    expect_equal(r.rc, 1, "exit status of --check-config --user root")
+    expect_in("error: --user root: refusing to run the workers as root", r.out,
+              "--check-config's verdict")
     srv = serve("--user", "root", "--unsafe-root-workers", workers=1)
     expect_in("[warn]", srv.err(), "a warning")
     expect_in("workers run as root (--unsafe-root-workers)", srv.err(),
