@@ -123,13 +123,16 @@ static void sample_cbd(work_t *w, pl_mlkem_poly_t *p, const uint8_t seed[32],
 	pl_cleanse(prf, sizeof(prf));
 }
 
-/* Algorithm 7, SampleNTT(rho || j || i), from a public seed. */
+/* Algorithm 7, SampleNTT(rho || j || i), from a public seed. Each
+ * candidate is stored, then kept by advancing n only when it is below q:
+ * about one in five is not, too often for a branch to predict. */
 static void sample_ntt(work_t *w, pl_mlkem_poly_t *p, const uint8_t rho[32],
 		       uint8_t j, uint8_t i)
 {
 	uint8_t seed[34], stream[SAMPLE_NTT_SECOND];
+	uint16_t out[MLKEM_N + 1]; /* room for one candidate past the end */
 	size_t have = SAMPLE_NTT_FIRST, pos = 0;
-	int n = 0;
+	unsigned n = 0;
 
 	memcpy(seed, rho, 32);
 	seed[32] = j;
@@ -152,11 +155,12 @@ static void sample_ntt(work_t *w, pl_mlkem_poly_t *p, const uint8_t rho[32],
 		uint16_t d2 = (uint16_t)(stream[pos + 1] >> 4 | stream[pos + 2] << 4);
 
 		pos += 3;
-		if (d1 < MLKEM_Q)
-			p->c[n++] = d1;
-		if (d2 < MLKEM_Q && n < MLKEM_N)
-			p->c[n++] = d2;
+		out[n] = d1;
+		n += d1 < MLKEM_Q;
+		out[n] = d2;
+		n += (d2 < MLKEM_Q) & (n < MLKEM_N);
 	}
+	memcpy(p->c, out, sizeof(p->c));
 }
 
 /* A-hat of Algorithm 13 lines 3-7 (and Algorithm 14 lines 4-8); with
