@@ -83,7 +83,10 @@ int pl_client_connect(const char *host, uint16_t port,
  * closes and frees them). err holds the sentence of the last failure. */
 typedef struct {
 	int fd;                  /* connected socket (non-blocking or not) */
-	pl_tls_conn_t *tls;      /* a client connection from pl_tls_conn_new */
+	pl_tls_conn_t *tls;      /* a client connection from pl_tls_conn_new;
+				    NULL: plain HTTP (no handshake; read,
+				    write and close go to the socket, and
+				    the end of TCP ends the data) */
 	int timeout_ms;          /* the longest wait for the peer; <= 0: none */
 	bool tcp_closed;         /* the peer closed TCP (read side) */
 	char err[PL_CLIENT_ERR_MAX];

@@ -127,27 +127,14 @@ static bool enumerate_legacy(struct check_run *run)
 	return clear;
 }
 
-/* The suite chosen from list (n entries), or 0. */
-static uint16_t chosen(struct check_run *run, const uint16_t *list, size_t n)
-{
-	pl_probe_offer_t offer = legacy_offer(run, list, n);
-	pl_probe_result_t res;
-	uint16_t suite = 0;
-
-	if (!probe(run, &offer, &res))
-		return 0;
-	if (res.outcome == PL_PROBE_ACCEPTED)
-		suite = res.suite;
-	pl_probe_result_free(&res);
-	return suite;
-}
-
 static void test_order(struct check_run *run)
 {
 	pl_check_result_t *r = run->r;
 	uint16_t forward[PL_CHECK_SUITES_MAX], backward[PL_CHECK_SUITES_MAX];
 	size_t n = r->suite_count;
-	uint16_t a, b;
+	pl_probe_offer_t offers[2];
+	pl_probe_result_t res[2];
+	bool answered;
 
 	if (n < 2) {
 		r->order = n == 1 ? PL_CHECK_ORDER_ONE : PL_CHECK_ORDER_NOT_TESTED;
@@ -157,14 +144,20 @@ static void test_order(struct check_run *run)
 		forward[i] = r->suites[i].id;
 		backward[n - 1 - i] = r->suites[i].id;
 	}
+	offers[0] = legacy_offer(run, forward, n);
+	offers[1] = legacy_offer(run, backward, n);
 	check_progress(run, PL_CHECK_STEP_SUITES, "server order");
-	a = chosen(run, forward, n);
-	b = chosen(run, backward, n);
-	if (a == 0 || b == 0)
+	if (!check_probe_batch(run, offers, res, 2))
 		return;
+	answered = res[0].outcome == PL_PROBE_ACCEPTED &&
+		   res[1].outcome == PL_PROBE_ACCEPTED;
 	/* A server with an order of its own picks the same suite from both;
 	 * one that follows the client takes each list's first. */
-	r->order = a == b ? PL_CHECK_ORDER_SERVER : PL_CHECK_ORDER_CLIENT;
+	if (answered)
+		r->order = res[0].suite == res[1].suite ? PL_CHECK_ORDER_SERVER
+							: PL_CHECK_ORDER_CLIENT;
+	pl_probe_result_free(&res[0]);
+	pl_probe_result_free(&res[1]);
 }
 
 /* ---- TLS 1.2 groups ------------------------------------------------------------- */

@@ -24,6 +24,7 @@ struct get_options {
 	const char *alpn;
 	bool verbose, insecure, help;
 	bool follow;             /* -L: follow redirects */
+	bool allow_http;         /* ... also to plain http:// */
 	int connect_timeout_ms, timeout_ms;
 	uint16_t suites[LIST_MAX], groups[LIST_MAX];
 	size_t suite_count, group_count;
@@ -44,6 +45,7 @@ struct get_run {
 	pl_client_response_t resp;
 	bool redirecting;        /* -L and a redirect came: its body is not
 				    the one asked for */
+	bool plain;              /* this hop is plain http (--allow-http) */
 };
 
 static const char short_usage[] =
@@ -82,6 +84,8 @@ static void print_help(void)
 	       "                           (default 30)\n"
 	       "  -L, --location           follow redirects (at most 10, to "
 	       "https:// only)\n"
+	       "      --allow-http         with -L, follow redirects to "
+	       "plain http:// too\n"
 	       "  -h, --help               show this help\n\n"
 	       "Exit status: 0 when a response was received (whatever its "
 	       "status), 1 on\nany failure, 2 on a bad command line. "
@@ -101,7 +105,7 @@ static int usage_error(const char *sentence, const char *detail)
 enum option_id {
 	OPT_VERBOSE, OPT_OUTPUT, OPT_CACERT, OPT_CAPATH, OPT_INSECURE,
 	OPT_ALPN, OPT_SUITES, OPT_GROUPS, OPT_CONNECT_TIMEOUT, OPT_TIMEOUT,
-	OPT_HELP, OPT_LOCATION,
+	OPT_HELP, OPT_LOCATION, OPT_ALLOW_HTTP,
 };
 
 static const pl_cli_option_t option_specs[] = {
@@ -117,6 +121,7 @@ static const pl_cli_option_t option_specs[] = {
 	{ "timeout", 0, true, OPT_TIMEOUT },
 	{ "help", 'h', false, OPT_HELP },
 	{ "location", 'L', false, OPT_LOCATION },
+	{ "allow-http", 0, false, OPT_ALLOW_HTTP },
 };
 
 /* Seconds (may have decimals) into milliseconds: 0.001 to 86400. */
@@ -146,6 +151,7 @@ static int apply_option(void *ctx, const pl_cli_option_t *option,
 	case OPT_INSECURE: o->insecure = true; break;
 	case OPT_HELP: o->help = true; break;
 	case OPT_LOCATION: o->follow = true; break;
+	case OPT_ALLOW_HTTP: o->allow_http = true; break;
 	case OPT_OUTPUT: o->output = value; break;
 	case OPT_CACERT: o->cacert = value; break;
 	case OPT_CAPATH: o->capath = value; break;
@@ -389,6 +395,8 @@ static int open_connection(struct get_run *run)
 		return fail(run, err);
 	run->io.fd = fd;
 	run->io.timeout_ms = run->opt.timeout_ms;
+	if (run->plain)
+		return PL_CLI_EXIT_OK;
 	run->conn = pl_tls_conn_new(run->cfg, run->url.host);
 	if (run->conn == NULL)
 		return fail(run, "out of memory");
@@ -433,11 +441,13 @@ static int fetch(struct get_run *run)
 	char request[sizeof run->url.path + 32];
 	int rc;
 
-	rc = pl_client_handshake(&run->io);
-	if (rc != PL_OK)
-		return fail_handshake(run);
-	pl_cli_print_summary(&run->verbose, run->conn, trust_source(&run->opt),
-			     run->opt.insecure);
+	if (!run->plain) {
+		rc = pl_client_handshake(&run->io);
+		if (rc != PL_OK)
+			return fail_handshake(run);
+		pl_cli_print_summary(&run->verbose, run->conn,
+				     trust_source(&run->opt), run->opt.insecure);
+	}
 	snprintf(request, sizeof request, "GET %s HTTP/1.1", run->url.path);
 	pl_cli_verbose_line(&run->verbose, "HTTP request →", request);
 	rc = pl_client_get(&run->io, &run->url, &run->resp, on_head, on_body,
@@ -479,6 +489,37 @@ static void resolve_location(const pl_client_url_t *base, const char *location,
 	}
 }
 
+/* Whether the authority of url (after "scheme://") names a port. */
+static bool names_port(const char *url)
+{
+	const char *a = strstr(url, "://") + 3;
+	size_t len = strcspn(a, "/?#");
+	const char *bracket = memchr(a, ']', len);
+	const char *from = bracket != NULL ? bracket : a;
+
+	return memchr(from, ':', len - (size_t)(from - a)) != NULL;
+}
+
+/* The next URL into run->url: https, or plain http (parsed as https, its
+ * port 80 unless it names one) after the warning --allow-http owes. */
+static int parse_hop(struct get_run *run, const char *next, char *err,
+		     size_t err_len)
+{
+	char as_https[sizeof run->url.path + 608];
+
+	if (!run->plain)
+		return pl_client_parse_url(next, &run->url, err, err_len);
+	snprintf(as_https, sizeof as_https, "https://%s", next + 7);
+	if (pl_client_parse_url(as_https, &run->url, err, err_len) != PL_OK)
+		return PL_ERR_ARG;
+	if (!names_port(next))
+		run->url.port = 80;
+	fprintf(stderr, "padlock: WARNING: following a redirect to plain %s "
+		"(--allow-http): anyone on the path can read and change it\n",
+		next);
+	return PL_OK;
+}
+
 /* After a redirect with -L: the next URL in run->url, the connection
  * closed. PL_CLI_EXIT_OK to fetch again, else a failure said. */
 static int next_hop(struct get_run *run, int hops)
@@ -500,14 +541,15 @@ static int next_hop(struct get_run *run, int hops)
 		return fail(run, sentence);
 	}
 	resolve_location(&run->url, location, next, sizeof next);
-	if (strncasecmp(next, "https://", 8) != 0) {
+	run->plain = strncasecmp(next, "http://", 7) == 0;
+	if (run->plain && !run->opt.allow_http) {
 		snprintf(sentence, sizeof sentence, "the server redirects (%d) "
-			 "to %s; padlock get follows only https:// redirects, "
-			 "since it does not speak plain HTTP", run->resp.status,
+			 "to %s; padlock get follows only https:// redirects "
+			 "(--allow-http allows plain http)", run->resp.status,
 			 next);
 		return fail(run, sentence);
 	}
-	if (pl_client_parse_url(next, &run->url, err, sizeof err) != PL_OK) {
+	if (parse_hop(run, next, err, sizeof err) != PL_OK) {
 		snprintf(sentence, sizeof sentence, "the server redirects to "
 			 "'%s', which padlock get cannot follow: %s", next, err);
 		return fail(run, sentence);
@@ -515,6 +557,7 @@ static int next_hop(struct get_run *run, int hops)
 	pl_cli_verbose_line(&run->verbose, "redirect →", next);
 	pl_tls_conn_free(run->conn);
 	run->conn = NULL;
+	run->io.tls = NULL;
 	close(run->io.fd);
 	run->io.fd = -1;
 	run->io.tcp_closed = false;

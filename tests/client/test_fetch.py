@@ -225,6 +225,7 @@ class RedirectServer:
         self.listener.settimeout(0.2)
         self.port = self.listener.getsockname()[1]
         self.paths = []
+        self.plain = PlainHttp()
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
@@ -233,7 +234,8 @@ class RedirectServer:
         here = "localhost:%d" % self.port
         moves = {"/a": "/dir/b", "/dir/b": "c?x=1",
                  "/dir/c?x=1": "https://%s/d" % here, "/d": "//%s/end" % here,
-                 "/loop": "/loop", "/plain": "http://%s/end" % here}
+                 "/loop": "/loop",
+                 "/plain": "http://localhost:%d/end" % self.plain.port}
         if path in moves:
             body = b"moved"
             return (b"HTTP/1.1 301 Moved\r\nLocation: %s\r\nContent-Length: "
@@ -267,6 +269,34 @@ class RedirectServer:
         self.stop.set()
         self.thread.join()
         self.listener.close()
+        self.plain.close()
+
+
+class PlainHttp:
+    """Plain HTTP on 127.0.0.1 answering every GET with "plain body"."""
+
+    def __init__(self):
+        import http.server
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Length", "10")
+                self.end_headers()
+                self.wfile.write(b"plain body")
+
+            def log_message(self, *a):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever,
+                                       daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
 
 
 def redirect_cases(tmp, ctx):
@@ -294,7 +324,13 @@ def redirect_cases(tmp, ctx):
               and p.stdout == b"", "loop: %r" % p.stderr)
         p = get("--location", base + "/plain")
         check(p.returncode == 1 and b"follows only https:// redirects" in
-              p.stderr, "to http: %r" % p.stderr)
+              p.stderr and p.stdout == b"", "to http: %r" % p.stderr)
+        p = get("-L", "--allow-http", base + "/plain")
+        check(p.returncode == 0 and p.stdout == b"plain body" and
+              b"WARNING: following a redirect to plain http://localhost:%d/end"
+              % srv.plain.port in p.stderr,
+              "--allow-http: exit %d, %r, %r" % (p.returncode, p.stdout,
+                                                  p.stderr))
     finally:
         srv.close()
     print("ok  " if failures == before else "FAIL", "redirects")

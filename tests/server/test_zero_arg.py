@@ -207,6 +207,38 @@ def _():
         srv.proc.stop()
 
 
+@suite.case("local_ca_leaf_alone_is_a_whole_chain_and_an_old_leaf_plus_ca_is_reissued")
+def _():
+    # Issue 14 (one voice about the chain): padlock cert and the zero-
+    # argument start write the leaf alone; serve judges it against the local
+    # CA (no chain.missing-intermediate refusal), and a localhost.pem of the
+    # old form (leaf + CA) is issued again so the root is not sent.
+    d = tempfile.mkdtemp(prefix="chain-", dir=workdir())
+    env = test_env({"HOME": d, "PADLOCK_CA_DIR": os.path.join(d, "ca")})
+    r = run([padlock_bin(), "serve", "--check-config"], env=env, cwd=d)
+    expect_equal(r.rc, 0, "zero-argument --check-config: %s %s" % (r.out, r.err))
+    expect_in("1 certificate(s)", r.out, "the localhost chain")
+    local = os.path.join(d, "ca", "localhost.pem")
+    with open(local) as f, open(os.path.join(d, "ca", "ca.pem")) as ca:
+        old_form = f.read() + ca.read()
+    with open(local, "w") as f:
+        f.write(old_form)
+    r = run([padlock_bin(), "serve", "--check-config"], env=env, cwd=d)
+    expect_equal(r.rc, 0, "again: %s %s" % (r.out, r.err))
+    expect_in("made a localhost certificate", r.err, "reissued")
+    with open(local) as f:
+        expect_equal(f.read().count("BEGIN CERTIFICATE"), 1, "certificates "
+                     "in the reissued localhost.pem")
+    r = run([padlock_bin(), "cert", "app.test"], env=env, cwd=d)
+    expect_equal(r.rc, 0, "padlock cert: %s" % r.err)
+    r = run([padlock_bin(), "serve", "--cert", "app.test.pem", "--key",
+             "app.test-key.pem", "--domain", "app.test", "--check-config"],
+            env=env, cwd=d)
+    expect_equal(r.rc, 0, "serve --check-config with padlock cert's leaf: "
+                 "%s %s" % (r.out, r.err))
+    expect("missing-intermediate" not in r.out + r.err, r.out + r.err)
+
+
 def welcome_values(text):
     """{id: text} of the welcome page's <code id=...> values."""
     return {k: html.unescape(v) for k, v in
