@@ -194,7 +194,10 @@ static int local_certificate(serve_args_t *a)
 	snprintf(key, sizeof(key), "%s/localhost-key.pem", dir);
 	pl_x509_chain_t *have = pl_x509_chain_load_pem(cert, err, sizeof(err));
 	pl_x509_info_t info;
-	bool fresh = have && pl_x509_chain_info(have, 0, &info) == PL_OK &&
+	/* A file from before the leaf was written alone (leaf + CA) is
+	 * issued again, so that the root is not sent. */
+	bool fresh = have && pl_x509_chain_count(have) == 1 &&
+		     pl_x509_chain_info(have, 0, &info) == PL_OK &&
 		     info.not_after - now > 30 * 86400 &&
 		     access(key, R_OK) == 0;
 	pl_x509_chain_free(have);
