@@ -280,9 +280,9 @@ out:
 	return pkey;
 }
 
-/* A DH key pair in tmpl's group from the big-endian exponent priv; the
- * public value is computed on import. NULL on failure or an exponent
- * libcrypto's key check refuses. */
+/* A DH key pair in tmpl's group from the big-endian exponent priv, its
+ * public value g^priv mod p computed here (in constant time). NULL on
+ * failure or an exponent outside 1..p-1. */
 static EVP_PKEY *dh_from_private(EVP_PKEY *tmpl, const uint8_t *priv,
 				 size_t len)
 {
@@ -293,8 +293,10 @@ static EVP_PKEY *dh_from_private(EVP_PKEY *tmpl, const uint8_t *priv,
 	char group[32];
 
 	if (bn_ctx == NULL || x == NULL || y == NULL || len == 0 ||
-	    BN_bin2bn(priv, (int)len, x) == NULL || BN_is_zero(x) ||
-	    EVP_PKEY_get_bn_param(tmpl, OSSL_PKEY_PARAM_FFC_P, &p) != 1 ||
+	    BN_bin2bn(priv, (int)len, x) == NULL || BN_is_zero(x))
+		goto out;
+	BN_set_flags(x, BN_FLG_CONSTTIME);
+	if (EVP_PKEY_get_bn_param(tmpl, OSSL_PKEY_PARAM_FFC_P, &p) != 1 ||
 	    EVP_PKEY_get_bn_param(tmpl, OSSL_PKEY_PARAM_FFC_G, &g) != 1 ||
 	    EVP_PKEY_get_utf8_string_param(tmpl, OSSL_PKEY_PARAM_GROUP_NAME,
 					   group, sizeof(group), NULL) != 1 ||

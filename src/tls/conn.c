@@ -177,7 +177,10 @@ static int check_header(pl_tls_conn_t *c, const uint8_t *h)
 		return pl_tls_fail(c, PL_ALERT_PROTOCOL_VERSION,
 				   "record version %02x%02x is not TLS", h[1],
 				   h[2]);
-	if (pl_tls_protect_on(&c->rd.prot) && type == PL_CT_APPLICATION_DATA) {
+	/* early_skip: early data after a HelloRetryRequest comes protected
+	 * before the server reads with any key */
+	if ((pl_tls_protect_on(&c->rd.prot) || c->early_skip > 0) &&
+	    type == PL_CT_APPLICATION_DATA) {
 		if (len > PL_TLS_MAX_CIPHERTEXT)
 			return pl_tls_fail(c, PL_ALERT_RECORD_OVERFLOW,
 					   "protected record of %zu bytes "

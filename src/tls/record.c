@@ -176,14 +176,15 @@ static int read_content(pl_tls_conn_t *c, uint8_t type, const uint8_t *p,
 	}
 }
 
-/* RFC 8446 4.2.10: a server that rejected 0-RTT skips the client's early
- * data records that fail to deprotect, up to a budget (early_skip, set
- * while early data may still come and cleared by the first record that
- * deprotects). A record too short to hold any AEAD record is never early
- * data: it is bad_record_mac like any other. */
+/* RFC 8446 4.2.10: a server that rejected 0-RTT without a
+ * HelloRetryRequest skips the client's early data records that fail to
+ * deprotect, up to a budget (early_skip, set while early data may still
+ * come and cleared by the first record that deprotects). A record too
+ * short to hold any AEAD record is never early data: it is bad_record_mac
+ * like any other. */
 static bool may_skip_early_data(const pl_tls_conn_t *c, size_t len)
 {
-	return c->early_skip > 0 && len <= c->early_skip &&
+	return c->early_skip > 0 && !c->hrr && len <= c->early_skip &&
 	       len >= c->rd.prot.ops->overhead(&c->rd.prot);
 }
 
@@ -235,6 +236,15 @@ int pl_tls_record_read(pl_tls_conn_t *c)
 				   "unprotected record of type %u after keys "
 				   "were established",
 				   type);
+	}
+	/* RFC 8446 4.2.10: after a HelloRetryRequest, the early data sent
+	 * with the first ClientHello is skipped, within the budget, until
+	 * the second ClientHello arrives. */
+	if (type == PL_CT_APPLICATION_DATA &&
+	    c->is_server && c->hrr && c->machine_state == SV13_WAIT_CH2 &&
+	    len <= c->early_skip) {
+		c->early_skip -= len;
+		return PL_OK;
 	}
 	if (len > PL_TLS_MAX_PLAINTEXT)
 		return pl_tls_fail(c, PL_ALERT_RECORD_OVERFLOW,

@@ -333,6 +333,10 @@ static int send_hrr(pl_tls_conn_t *c, bool want_share)
 		return ret;
 	c->hrr = true;
 	c->hs->hrr_asked_share = want_share;
+	/* RFC 8446 4.2.10: the first ClientHello's early data is skipped
+	 * (record.c) until the second arrives. */
+	if (c->hs->early_data_offered)
+		c->early_skip = 4 * PL_TLS_MAX_CIPHERTEXT;
 	pl_tls_trace(c, PL_STEP_HELLO_RETRY,
 		     "HelloRetryRequest sent: %s%s%s", pl_tls_suite_name(c->suite),
 		     want_share ? ", asking for a key share in " : "",

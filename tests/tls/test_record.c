@@ -878,6 +878,50 @@ static void early_data_skipping_is_bounded(void)
 	conn_free(&t);
 }
 
+/* RFC 8446 4.2.10: after a HelloRetryRequest, the early data of the first
+ * ClientHello (application_data records, protected under keys the server
+ * never has) is skipped until the second ClientHello, within the budget;
+ * after the second ClientHello nothing is skipped any more. */
+static void early_data_is_skipped_after_a_hello_retry(void)
+{
+	static uint8_t ch[4096];
+	conn_t t;
+	size_t n;
+
+	for (int over_budget = 0; over_budget < 2; over_budget++) {
+		conn_new(&t);
+		pl_tls_config_set_require_cookie(t.scfg, true);
+		n = hello_with_early_data(t.p.client, ch, sizeof(ch));
+		CHECK(n > 0);
+		(void)pl_tls_feed(t.p.server, ch, n);
+		expect_alive(t.p.server, "a ClientHello with early data");
+		CHECK(!pl_tls_handshake_done(t.p.server));
+		feed_junk(t.p.server, 100);
+		for (int i = 0; i < 4; i++)
+			feed_junk(t.p.server, PL_TLS_MAX_CIPHERTEXT - 100 * (i == 0));
+		if (over_budget) {
+			/* 100 + 4 whole records minus 100: the budget is
+			 * spent; one more record is not early data */
+			feed_junk(t.p.server, PL_AEAD_TAG_LEN + 1);
+			expect_refused(t.p.server, NULL,
+				       PL_ALERT_UNEXPECTED_MESSAGE,
+				       "early data past the budget");
+			conn_free(&t);
+			continue;
+		}
+		expect_alive(t.p.server, "early data after a HelloRetryRequest");
+		/* the client reads the HelloRetryRequest, sends ClientHello 2 */
+		ep_move(t.p.server, t.p.client);
+		ep_move(t.p.client, t.p.server);
+		CHECK(pl_tls_did_hello_retry(t.p.server));
+		expect_alive(t.p.server, "the second ClientHello");
+		feed_junk(t.p.server, 100);
+		expect_refused(t.p.server, NULL, PL_ALERT_BAD_RECORD_MAC,
+			       "junk after the second ClientHello");
+		conn_free(&t);
+	}
+}
+
 int main(void)
 {
 	ep_setup();
@@ -896,5 +940,6 @@ int main(void)
 	RUN(record_shorter_than_a_tag_is_bad_record_mac);
 	RUN(early_data_is_skipped_only_while_it_may_come);
 	RUN(early_data_skipping_is_bounded);
+	RUN(early_data_is_skipped_after_a_hello_retry);
 	return test_finish();
 }
