@@ -80,6 +80,10 @@ static const struct {
 		offsetof(pl_srv_options_t, idle_timeout_ms), 0, false},
 	[PL_SRV_PHASE_HEAD] = {"request head",
 		offsetof(pl_srv_options_t, header_timeout_ms), 0, false},
+	/* Re-armed as body bytes arrive: a stalled sender, like a stalled
+	 * reader, gets the idle timeout. */
+	[PL_SRV_PHASE_BODY] = {"request body",
+		offsetof(pl_srv_options_t, idle_timeout_ms), 0, false},
 	[PL_SRV_PHASE_REPLY] = {"reply",
 		offsetof(pl_srv_options_t, idle_timeout_ms), 0, false},
 	[PL_SRV_PHASE_CLOSING] = {"closing", NO_OPTION, LINGER_MS, false},
@@ -386,6 +390,11 @@ static void on_eof(pl_srv_conn_t *c)
 	case PL_SRV_PHASE_REPLY:
 		c->close_after = true; /* finish the reply, then close */
 		return;
+	case PL_SRV_PHASE_BODY:
+		c->close_after = true;
+		c->proto->cut_short(c);
+		progress(c);
+		return;
 	default:
 		pl_srv_conn_close_now(c);
 		return;
@@ -468,7 +477,8 @@ void pl_srv_conn_timeout(pl_srv_conn_t *c)
 		begin_close(c); /* nothing was asked: no answer owed */
 		return;
 	case PL_SRV_PHASE_HEAD:
-		c->proto->head_timeout(c);
+	case PL_SRV_PHASE_BODY:
+		c->proto->timed_out(c);
 		progress(c);
 		return;
 	default: /* sniff, reply, closing, linger: the peer is gone */
