@@ -49,28 +49,38 @@ static void log_request(pl_srv_conn_t *c, const pl_http_request_t *req,
 	pl_srv_log_access(&a);
 }
 
-/* The reply's head, and with it the whole file when both fit in one
- * record: one seal (and 22 bytes on the wire) fewer than a record for
- * each. A short or failed read leaves the file to produce(), which reads
- * it again and says what went wrong. */
+/* HTTP/1 writes the reply's head, its body bytes and, when all fit in one
+ * record, the whole file in one go: one seal (and 22 bytes on the wire)
+ * fewer than a record for each. A short or failed read leaves the file to
+ * produce(), which reads it again and says what went wrong. */
 static int write_head(pl_srv_conn_t *c)
 {
 	pl_http_reply_t *r = &c->reply;
-	if (r->file_fd >= 0 && r->file_len > 0 && r->out.len < FILE_CHUNK &&
-	    r->file_len <= FILE_CHUNK - r->out.len) {
-		uint8_t buf[FILE_CHUNK];
-		size_t head = r->out.len, len = (size_t)r->file_len;
-		memcpy(buf, r->out.data, head);
-		if (pread(r->file_fd, buf + head, len, (off_t)r->file_offset) ==
-		    (ssize_t)len) {
-			r->file_offset += len;
-			r->file_len = 0;
-			return c->transport->send(c, buf, head + len);
-		}
+	pl_http_buf_t head = PL_HTTP_BUF_INIT;
+	int ret = pl_http_reply_head(r, &head);
+	if (ret != PL_OK)
+		goto out;
+	if (head.len + r->body.len > FILE_CHUNK) {
+		if ((ret = c->transport->send(c, head.data, head.len)) == PL_OK)
+			ret = c->transport->send(c, r->body.data, r->body.len);
+		goto out;
 	}
-	if (r->out.len == 0)
-		return PL_OK;
-	return c->transport->send(c, r->out.data, r->out.len);
+	uint8_t buf[FILE_CHUNK];
+	size_t len = head.len + r->body.len;
+	memcpy(buf, head.data, head.len);
+	if (r->body.len)
+		memcpy(buf + head.len, r->body.data, r->body.len);
+	if (r->file_fd >= 0 && r->file_len > 0 && r->file_len <= FILE_CHUNK - len &&
+	    pread(r->file_fd, buf + len, (size_t)r->file_len,
+		  (off_t)r->file_offset) == (ssize_t)r->file_len) {
+		len += (size_t)r->file_len;
+		r->file_offset += r->file_len;
+		r->file_len = 0;
+	}
+	ret = c->transport->send(c, buf, len);
+out:
+	pl_http_buf_free(&head);
+	return ret;
 }
 
 static void start_reply(pl_srv_conn_t *c)
@@ -164,21 +174,14 @@ static void answer_error(pl_srv_conn_t *c, int status, const char *reason)
 					       : NULL;
 	bool head = req && req->method.len == 4 &&
 		    memcmp(req->method.ptr, "HEAD", 4) == 0;
-	int ret;
-	if (c->transport->secure) {
-		/* HSTS on every HTTPS response, errors included. */
-		const pl_srv_rsite_t *site =
-			pl_srv_site_for(pl_srv_conn_runtime(c), NULL, 0);
-		ret = pl_http_reply_error(&c->reply, status, reason,
-					  site->http.hsts_max_age, head,
-					  time(NULL), "padlock");
-	} else {
-		pl_http_reply_free(&c->reply);
-		ret = pl_http_write_error(&c->reply.out, status, reason,
-					  time(NULL), "padlock");
-		c->reply.status = status;
-		c->reply.close = true;
-	}
+	/* HSTS on every HTTPS response, errors included; never on plain
+	 * HTTP (RFC 6797 7.2). */
+	long hsts = -1;
+	if (c->transport->secure)
+		hsts = pl_srv_site_for(pl_srv_conn_runtime(c), NULL, 0)
+			       ->http.hsts_max_age;
+	int ret = pl_http_reply_error(&c->reply, status, reason, hsts, head,
+				      time(NULL), "padlock");
 	if (ret != PL_OK) {
 		pl_srv_log(PL_SRV_LOG_ERROR, "%s: cannot build the %d response: "
 			   "%s", c->peer, status, pl_strerror(ret));
