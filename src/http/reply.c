@@ -128,9 +128,11 @@ int pl_http_answer_send(pl_http_answer_t *a, int status,
 	r->content_length = content_length;
 	r->close = !a->keep_alive;
 	/* The head must be one the writer takes: found here, by the handler,
-	 * not later by the protocol. */
+	 * not later by the protocol. (The date is the writer's own to
+	 * format; checking it here would format it twice.) */
 	pl_http_response_t resp = {.status = status, .version = r->version,
-				   .keep_alive = a->keep_alive, .date = a->now,
+				   .keep_alive = a->keep_alive,
+				   .date = (time_t)-1,
 				   .server = a->server, .framing = r->framing,
 				   .content_length = content_length,
 				   .fields = a->fields,
