@@ -310,6 +310,10 @@ typedef struct {
  * framing (out is then unchanged); PL_ERR_NOMEM. */
 int pl_http_write_head(pl_http_buf_t *out, const pl_http_response_t *resp);
 
+/* PL_OK when pl_http_write_head() would write resp, else PL_ERR_ARG (the
+ * same checks, nothing written). */
+int pl_http_head_valid(const pl_http_response_t *resp);
+
 /* Appends one chunk of a chunked body (RFC 9112 7.1): size line, data,
  * CRLF. len 0 appends the last chunk and the empty trailer section
  * ("0\r\n\r\n"). PL_ERR_NOMEM on failure (out unchanged). */
@@ -329,9 +333,10 @@ int pl_http_write_error(pl_http_buf_t *out, int status, const char *detail,
 
 
 /* ---- serving: static files, redirects, the welcome page -------------------
- * What the server's event loop calls once a request head is parsed. The
- * answer is a pl_http_reply_t: bytes to send, then (for a file) a range of
- * an open file the server streams through TLS without reading it whole. */
+ * What the server's protocols call once a request is parsed. The answer
+ * is a pl_http_reply_t, the same whatever the protocol: a status, header
+ * fields and a body (bytes, then for a file a range of an open file the
+ * server streams through TLS without reading it whole). */
 
 /* What the welcome page shows of the visitor's own connection, and what
  * the access log uses. Strings are never NULL ("" when unknown). */
@@ -380,14 +385,33 @@ typedef struct {
 	const char *server;     /* Server header value, or NULL */
 } pl_http_site_t;
 
-/* A response ready to send: out[0..len) first (head and any small body),
- * then, when file_fd >= 0, file_len bytes of that file from file_offset. */
+/* A response as every protocol sends it: what the handlers (files, the
+ * welcome page, redirects, errors) produce, whatever the protocol. Its
+ * head is a status and header fields (pl_http_reply_fields(); HTTP/1
+ * writes them with pl_http_reply_head(), HTTP/2 will send them as
+ * HEADERS); its body is body[0..len), then, when file_fd >= 0, file_len
+ * bytes of that file from file_offset, streamed without reading it whole. */
+#define PL_HTTP_REPLY_MAX_FIELDS 16
+
 typedef struct {
-	pl_http_buf_t out;
+	int status;            /* also for the access log */
+	int version;           /* the request's: PL_HTTP_10 or PL_HTTP_11 */
+	time_t date;           /* the Date field's time; (time_t)-1: none */
+	const char *server;    /* the Server field, or NULL (static) */
+	/* LENGTH: content_length is the body's length (for HEAD and 304 the
+	 * one a GET would have had); NONE: no length field (304). */
+	pl_http_framing_t framing;
+	uint64_t content_length;
+	/* the header fields: names and values in text, where field_at says */
+	pl_http_buf_t text;
+	struct {
+		uint32_t name, name_len, value, value_len;
+	} field_at[PL_HTTP_REPLY_MAX_FIELDS];
+	size_t field_count;
+	pl_http_buf_t body;    /* the body's first bytes (none for HEAD) */
 	int file_fd;           /* -1: no file; owned by the reply */
 	uint64_t file_offset;
 	uint64_t file_len;
-	int status;            /* for the access log */
 	uint64_t body_bytes;   /* body bytes in all, for the access log */
 	bool close;            /* close the connection after this response */
 	/* For an error status (4xx, 5xx): why, in a few words, for the
@@ -395,6 +419,16 @@ typedef struct {
 	 * string, never sent to the client. NULL otherwise. */
 	const char *why;
 } pl_http_reply_t;
+
+/* The reply's header fields, in order, into out[0..max); they point into
+ * the reply and live as long as it. Returns how many there are. */
+size_t pl_http_reply_fields(const pl_http_reply_t *r, pl_http_field_t *out,
+			    size_t max);
+
+/* HTTP/1: appends the reply's status line and header section (with
+ * Content-Length, Connection, Date and Server as the reply says) to out.
+ * Returns PL_OK, PL_ERR_ARG (a field the writer refuses), PL_ERR_NOMEM. */
+int pl_http_reply_head(const pl_http_reply_t *r, pl_http_buf_t *out);
 
 /* An empty reply (file_fd -1). pl_http_serve() and pl_http_redirect()
  * empty a reply before filling it (keeping out's memory, closing any file

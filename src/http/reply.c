@@ -1,6 +1,8 @@
 /*
  * Replies: what pl_http_serve() and pl_http_redirect() hand the server,
  * and the answer they build on the way (head fields, HSTS, error bodies).
+ * A reply says what to answer, not how: HTTP/1 writes its head with
+ * pl_http_reply_head().
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +19,8 @@ void pl_http_reply_init(pl_http_reply_t *r)
 
 void pl_http_reply_free(pl_http_reply_t *r)
 {
-	pl_http_buf_free(&r->out);
+	pl_http_buf_free(&r->text);
+	pl_http_buf_free(&r->body);
 	if (r->file_fd >= 0)
 		close(r->file_fd);
 	pl_http_reply_init(r);
@@ -48,7 +51,9 @@ void pl_http_answer_start(pl_http_answer_t *a, const pl_http_request_t *req,
 	if (hsts_max_age >= 0)
 		snprintf(a->hsts, sizeof a->hsts, "max-age=%ld", hsts_max_age);
 
-	pl_http_buf_reset(&reply->out);
+	pl_http_buf_reset(&reply->text);
+	pl_http_buf_reset(&reply->body);
+	reply->field_count = 0;
 	if (reply->file_fd >= 0)
 		close(reply->file_fd);
 	reply->file_fd = -1;
@@ -75,47 +80,103 @@ void pl_http_answer_field(pl_http_answer_t *a, const char *name,
 	f->value = (pl_http_str_t){value, strlen(value)};
 }
 
+/* Copies the answer's fields into the reply, which owns them from now. */
+static int keep_fields(pl_http_answer_t *a)
+{
+	pl_http_reply_t *r = a->reply;
+	pl_http_out_t o = pl_http_out_begin(&r->text);
+	for (size_t i = 0; i < a->field_count; i++) {
+		const pl_http_field_t *f = &a->fields[i];
+		if (f->name.len > UINT32_MAX / 4 || f->value.len > UINT32_MAX / 4 ||
+		    r->text.len > UINT32_MAX / 4)
+			return PL_ERR_ARG;
+		r->field_at[i].name = (uint32_t)r->text.len;
+		r->field_at[i].name_len = (uint32_t)f->name.len;
+		pl_http_out_put(&o, f->name.ptr, f->name.len);
+		r->field_at[i].value = (uint32_t)r->text.len;
+		r->field_at[i].value_len = (uint32_t)f->value.len;
+		pl_http_out_put(&o, f->value.ptr, f->value.len);
+	}
+	r->field_count = a->field_count;
+	return pl_http_out_end(&o);
+}
+
 int pl_http_answer_send(pl_http_answer_t *a, int status,
 			uint64_t content_length, const void *body,
 			size_t body_len)
 {
 	pl_http_reply_t *r = a->reply;
-	pl_http_response_t resp = {0};
-	pl_http_out_t o;
 	int ret;
 
 	/* RFC 6797 8.1: on every response over the secure transport */
 	if (a->hsts[0] != '\0')
 		pl_http_answer_field(a, "Strict-Transport-Security", a->hsts);
-	if (a->field_count > PL_HTTP_ANSWER_MAX_FIELDS)
+	if (a->field_count > PL_HTTP_ANSWER_MAX_FIELDS ||
+	    a->field_count > PL_HTTP_REPLY_MAX_FIELDS)
 		return PL_ERR_ARG;
-	resp.status = status;
-	resp.version = a->req != NULL && a->req->version == PL_HTTP_10
-			       ? PL_HTTP_10
-			       : PL_HTTP_11;
-	resp.keep_alive = a->keep_alive;
-	resp.date = a->now;
-	resp.server = a->server;
-	/* RFC 9110 15.4.5: a 304 has no content; leaving Content-Length out
-	 * is always right for it */
-	resp.framing = status == 304 ? PL_HTTP_BODY_NONE : PL_HTTP_BODY_LENGTH;
-	resp.content_length = content_length;
-	resp.fields = a->fields;
-	resp.field_count = a->field_count;
-
-	o = pl_http_out_begin(&r->out);
-	ret = pl_http_write_head(&r->out, &resp);
-	if (ret != PL_OK)
-		return ret;
-	if (!a->head && body_len > 0)
-		pl_http_out_put(&o, body, body_len);
-	ret = pl_http_out_end(&o);
-	if (ret != PL_OK)
+	if ((ret = keep_fields(a)) != PL_OK)
 		return ret;
 	r->status = status;
-	r->body_bytes = a->head ? 0 : body_len;
+	r->version = a->req != NULL && a->req->version == PL_HTTP_10
+			     ? PL_HTTP_10
+			     : PL_HTTP_11;
+	r->date = a->now;
+	r->server = a->server;
+	/* RFC 9110 15.4.5: a 304 has no content; leaving Content-Length out
+	 * is always right for it */
+	r->framing = status == 304 ? PL_HTTP_BODY_NONE : PL_HTTP_BODY_LENGTH;
+	r->content_length = content_length;
 	r->close = !a->keep_alive;
+	/* The head must be one the writer takes: found here, by the handler,
+	 * not later by the protocol. (The date is the writer's own to
+	 * format; checking it here would format it twice.) */
+	pl_http_response_t resp = {.status = status, .version = r->version,
+				   .keep_alive = a->keep_alive,
+				   .date = (time_t)-1,
+				   .server = a->server, .framing = r->framing,
+				   .content_length = content_length,
+				   .fields = a->fields,
+				   .field_count = a->field_count};
+	if ((ret = pl_http_head_valid(&resp)) != PL_OK)
+		return ret;
+	if (!a->head && body_len > 0) {
+		pl_http_out_t o = pl_http_out_begin(&r->body);
+		pl_http_out_put(&o, body, body_len);
+		if ((ret = pl_http_out_end(&o)) != PL_OK)
+			return ret;
+	}
+	r->body_bytes = a->head ? 0 : body_len;
 	return PL_OK;
+}
+
+size_t pl_http_reply_fields(const pl_http_reply_t *r, pl_http_field_t *out,
+			    size_t max)
+{
+	const char *text = (const char *)r->text.data;
+	for (size_t i = 0; i < r->field_count && i < max; i++) {
+		out[i].name = (pl_http_str_t){text + r->field_at[i].name,
+					      r->field_at[i].name_len};
+		out[i].value = (pl_http_str_t){text + r->field_at[i].value,
+					       r->field_at[i].value_len};
+	}
+	return r->field_count;
+}
+
+int pl_http_reply_head(const pl_http_reply_t *r, pl_http_buf_t *out)
+{
+	pl_http_field_t fields[PL_HTTP_REPLY_MAX_FIELDS];
+	pl_http_response_t resp = {0};
+	resp.status = r->status;
+	resp.version = r->version;
+	resp.keep_alive = !r->close;
+	resp.date = r->date;
+	resp.server = r->server;
+	resp.framing = r->framing;
+	resp.content_length = r->content_length;
+	resp.fields = fields;
+	resp.field_count = pl_http_reply_fields(r, fields,
+						PL_HTTP_REPLY_MAX_FIELDS);
+	return pl_http_write_head(out, &resp);
 }
 
 int pl_http_answer_error(pl_http_answer_t *a, int status, const char *why)

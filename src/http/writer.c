@@ -305,6 +305,12 @@ static int check_response(const pl_http_response_t *r, char *date)
 	return PL_OK;
 }
 
+int pl_http_head_valid(const pl_http_response_t *resp)
+{
+	char date[PL_HTTP_DATE_LEN + 1];
+	return resp == NULL ? PL_ERR_ARG : check_response(resp, date);
+}
+
 /* ---- heads ------------------------------------------------------------------------ */
 
 static void put_status_line(pl_http_out_t *o, int status, const char *reason)

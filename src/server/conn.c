@@ -80,6 +80,10 @@ static const struct {
 		offsetof(pl_srv_options_t, idle_timeout_ms), 0, false},
 	[PL_SRV_PHASE_HEAD] = {"request head",
 		offsetof(pl_srv_options_t, header_timeout_ms), 0, false},
+	/* Re-armed as body bytes arrive: a stalled sender, like a stalled
+	 * reader, gets the idle timeout. */
+	[PL_SRV_PHASE_BODY] = {"request body",
+		offsetof(pl_srv_options_t, idle_timeout_ms), 0, false},
 	[PL_SRV_PHASE_REPLY] = {"reply",
 		offsetof(pl_srv_options_t, idle_timeout_ms), 0, false},
 	[PL_SRV_PHASE_CLOSING] = {"closing", NO_OPTION, LINGER_MS, false},
@@ -356,7 +360,7 @@ static void input(pl_srv_conn_t *c, const uint8_t *p, size_t n)
 	if (ret == PL_ERR_CLOSED) {
 		c->close_after = true; /* close_notify: no more requests */
 	} else if (ret == PL_ERR_NOMEM) {
-		pl_srv_log(PL_SRV_LOG_ERROR, "%s: out of memory for the "
+		PL_SRV_LOG_LIMITED(PL_SRV_LOG_ERROR, "%s: out of memory for the "
 			   "request", c->peer);
 		pl_srv_conn_close_now(c);
 		return;
@@ -385,6 +389,11 @@ static void on_eof(pl_srv_conn_t *c)
 		return;
 	case PL_SRV_PHASE_REPLY:
 		c->close_after = true; /* finish the reply, then close */
+		return;
+	case PL_SRV_PHASE_BODY:
+		c->close_after = true;
+		c->proto->cut_short(c);
+		progress(c);
 		return;
 	default:
 		pl_srv_conn_close_now(c);
@@ -468,7 +477,8 @@ void pl_srv_conn_timeout(pl_srv_conn_t *c)
 		begin_close(c); /* nothing was asked: no answer owed */
 		return;
 	case PL_SRV_PHASE_HEAD:
-		c->proto->head_timeout(c);
+	case PL_SRV_PHASE_BODY:
+		c->proto->timed_out(c);
 		progress(c);
 		return;
 	default: /* sniff, reply, closing, linger: the peer is gone */

@@ -31,6 +31,7 @@ typedef enum {
 	PL_SRV_PHASE_FIRST,     /* ready, waiting for the first request */
 	PL_SRV_PHASE_IDLE,      /* between keep-alive requests */
 	PL_SRV_PHASE_HEAD,      /* a request has begun, its head is not done */
+	PL_SRV_PHASE_BODY,      /* its body is being read (and discarded) */
 	PL_SRV_PHASE_REPLY,     /* a reply is going out */
 	PL_SRV_PHASE_CLOSING,   /* our last bytes (close_notify, an alert)
 				   are going out; then the write side shuts */
@@ -95,8 +96,10 @@ typedef struct {
 	bool (*produce)(pl_srv_conn_t *c);
 	/* REPLY: every byte of the reply is on the wire. */
 	void (*reply_sent)(pl_srv_conn_t *c);
-	/* HEAD: the request did not arrive in time (408). */
-	void (*head_timeout)(pl_srv_conn_t *c);
+	/* HEAD or BODY: the request did not arrive in time (408). */
+	void (*timed_out)(pl_srv_conn_t *c);
+	/* BODY: the peer's stream ended inside the body (400, then close). */
+	void (*cut_short)(pl_srv_conn_t *c);
 	void (*free)(pl_srv_conn_t *c);
 } pl_srv_protocol_t;
 
@@ -135,11 +138,11 @@ struct pl_srv_conn {
 	uint64_t request_us;
 };
 
-/* Between requests or inside a request's head: the protocol may parse. */
+/* Between requests or inside a request: the protocol may parse. */
 static inline bool pl_srv_conn_accepts_request(const pl_srv_conn_t *c)
 {
 	return c->phase == PL_SRV_PHASE_FIRST || c->phase == PL_SRV_PHASE_IDLE ||
-	       c->phase == PL_SRV_PHASE_HEAD;
+	       c->phase == PL_SRV_PHASE_HEAD || c->phase == PL_SRV_PHASE_BODY;
 }
 
 static inline pl_srv_conn_t *pl_srv_conn_of_tag(pl_srv_tag_t *t)

@@ -4,10 +4,17 @@
  * each is answered by the http layer (files, the welcome page, or a
  * redirect on plain HTTP) and its reply is queued on the transport, a
  * file streamed while the transport's output stays small.
+ *
+ * A request body (Content-Length or chunked, trailers included) is read
+ * as it arrives and discarded, never held whole: no handler takes one
+ * yet, and reading it to its end is what keeps the connection usable for
+ * the next request. The parser refuses one over --max-body with 413 as
+ * soon as its length is announced; Expect: 100-continue gets its 100.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,28 +51,38 @@ static void log_request(pl_srv_conn_t *c, const pl_http_request_t *req,
 	pl_srv_log_access(&a);
 }
 
-/* The reply's head, and with it the whole file when both fit in one
- * record: one seal (and 22 bytes on the wire) fewer than a record for
- * each. A short or failed read leaves the file to produce(), which reads
- * it again and says what went wrong. */
+/* HTTP/1 writes the reply's head, its body bytes and, when all fit in one
+ * record, the whole file in one go: one seal (and 22 bytes on the wire)
+ * fewer than a record for each. A short or failed read leaves the file to
+ * produce(), which reads it again and says what went wrong. */
 static int write_head(pl_srv_conn_t *c)
 {
 	pl_http_reply_t *r = &c->reply;
-	if (r->file_fd >= 0 && r->file_len > 0 && r->out.len < FILE_CHUNK &&
-	    r->file_len <= FILE_CHUNK - r->out.len) {
-		uint8_t buf[FILE_CHUNK];
-		size_t head = r->out.len, len = (size_t)r->file_len;
-		memcpy(buf, r->out.data, head);
-		if (pread(r->file_fd, buf + head, len, (off_t)r->file_offset) ==
-		    (ssize_t)len) {
-			r->file_offset += len;
-			r->file_len = 0;
-			return c->transport->send(c, buf, head + len);
-		}
+	pl_http_buf_t head = PL_HTTP_BUF_INIT;
+	int ret = pl_http_reply_head(r, &head);
+	if (ret != PL_OK)
+		goto out;
+	if (head.len + r->body.len > FILE_CHUNK) {
+		if ((ret = c->transport->send(c, head.data, head.len)) == PL_OK)
+			ret = c->transport->send(c, r->body.data, r->body.len);
+		goto out;
 	}
-	if (r->out.len == 0)
-		return PL_OK;
-	return c->transport->send(c, r->out.data, r->out.len);
+	uint8_t buf[FILE_CHUNK];
+	size_t len = head.len + r->body.len;
+	memcpy(buf, head.data, head.len);
+	if (r->body.len)
+		memcpy(buf + head.len, r->body.data, r->body.len);
+	if (r->file_fd >= 0 && r->file_len > 0 && r->file_len <= FILE_CHUNK - len &&
+	    pread(r->file_fd, buf + len, (size_t)r->file_len,
+		  (off_t)r->file_offset) == (ssize_t)r->file_len) {
+		len += (size_t)r->file_len;
+		r->file_offset += r->file_len;
+		r->file_len = 0;
+	}
+	ret = c->transport->send(c, buf, len);
+out:
+	pl_http_buf_free(&head);
+	return ret;
 }
 
 static void start_reply(pl_srv_conn_t *c)
@@ -74,7 +91,7 @@ static void start_reply(pl_srv_conn_t *c)
 		c->close_after = true;
 	pl_srv_conn_set_phase(c, PL_SRV_PHASE_REPLY);
 	if (write_head(c) != PL_OK) {
-		pl_srv_log(PL_SRV_LOG_ERROR, "%s: cannot queue the response",
+		PL_SRV_LOG_LIMITED(PL_SRV_LOG_ERROR, "%s: cannot queue the response",
 			   c->peer);
 		pl_srv_conn_close_now(c);
 	}
@@ -115,12 +132,11 @@ static void answer(pl_srv_conn_t *c, const pl_http_request_t *req)
 	time_t now = time(NULL);
 	pl_http_conninfo_t info;
 	int ret;
-	/* We do not read request bodies, so we close after answering one,
-	 * and a stopping worker closes after this answer; the answer says so
+	/* A stopping worker closes after this answer; the answer says so
 	 * (Connection: close, RFC 9112 9.6), or a client would send its next
 	 * request into a closing connection. */
 	pl_http_request_t no_reuse;
-	if (req->framing != PL_HTTP_BODY_NONE || c->draining) {
+	if (c->draining) {
 		no_reuse = *req;
 		no_reuse.keep_alive = false;
 		req = &no_reuse;
@@ -147,9 +163,6 @@ static void answer(pl_srv_conn_t *c, const pl_http_request_t *req)
 		PL_SRV_LOG_LIMITED(PL_SRV_LOG_INFO, "%s: %d for %s: %s",
 				   c->peer, c->reply.status, req->target.ptr,
 				   c->reply.why);
-	/* We do not read request bodies: close after answering. */
-	if (req->framing != PL_HTTP_BODY_NONE)
-		c->reply.close = true;
 	if (pl_srv_log_access_enabled())
 		log_request(c, req, &info);
 	start_reply(c);
@@ -161,23 +174,16 @@ static void answer_error(pl_srv_conn_t *c, int status, const char *reason)
 					       : NULL;
 	bool head = req && req->method.len == 4 &&
 		    memcmp(req->method.ptr, "HEAD", 4) == 0;
-	int ret;
-	if (c->transport->secure) {
-		/* HSTS on every HTTPS response, errors included. */
-		const pl_srv_rsite_t *site =
-			pl_srv_site_for(pl_srv_conn_runtime(c), NULL, 0);
-		ret = pl_http_reply_error(&c->reply, status, reason,
-					  site->http.hsts_max_age, head,
-					  time(NULL), "padlock");
-	} else {
-		pl_http_reply_free(&c->reply);
-		ret = pl_http_write_error(&c->reply.out, status, reason,
-					  time(NULL), "padlock");
-		c->reply.status = status;
-		c->reply.close = true;
-	}
+	/* HSTS on every HTTPS response, errors included; never on plain
+	 * HTTP (RFC 6797 7.2). */
+	long hsts = -1;
+	if (c->transport->secure)
+		hsts = pl_srv_site_for(pl_srv_conn_runtime(c), NULL, 0)
+			       ->http.hsts_max_age;
+	int ret = pl_http_reply_error(&c->reply, status, reason, hsts, head,
+				      time(NULL), "padlock");
 	if (ret != PL_OK) {
-		pl_srv_log(PL_SRV_LOG_ERROR, "%s: cannot build the %d response: "
+		PL_SRV_LOG_LIMITED(PL_SRV_LOG_ERROR, "%s: cannot build the %d response: "
 			   "%s", c->peer, status, pl_strerror(ret));
 		pl_srv_conn_close_now(c);
 		return;
@@ -206,6 +212,35 @@ static void go_idle(pl_srv_conn_t *c)
 	c->transport->shrink(c);
 }
 
+/* RFC 9110 10.1.1: the client waits for a 100 before it sends the body. */
+static bool expects_continue(const pl_http_request_t *req)
+{
+	const pl_http_str_t *v = pl_http_header(req, "Expect");
+	return req->version == PL_HTTP_11 && v && v->len == 12 &&
+	       strncasecmp(v->ptr, "100-continue", 12) == 0;
+}
+
+/* A request's head is complete: answer it now, or once its body has been
+ * read (nothing_after: no body bytes have come yet). */
+static void head_done(pl_srv_conn_t *c, bool nothing_after)
+{
+	static const char go_on[] = "HTTP/1.1 100 Continue\r\n\r\n";
+	const pl_http_request_t *req = pl_http_parser_request(c->http);
+	if (req->framing == PL_HTTP_BODY_NONE) {
+		answer(c, req);
+		return;
+	}
+	pl_srv_conn_set_phase(c, PL_SRV_PHASE_BODY);
+	/* A client that sent body bytes already does not wait (RFC 9110
+	 * 10.1.1 lets the server leave the 100 out then). */
+	if (expects_continue(req) && nothing_after &&
+	    c->transport->send(c, go_on, sizeof(go_on) - 1) != PL_OK) {
+		PL_SRV_LOG_LIMITED(PL_SRV_LOG_ERROR, "%s: cannot queue the 100 "
+			   "Continue", c->peer);
+		pl_srv_conn_close_now(c);
+	}
+}
+
 static void on_data(pl_srv_conn_t *c)
 {
 	/* Called with nothing received yet too (no buffer): NULL + 0 is
@@ -216,7 +251,7 @@ static void on_data(pl_srv_conn_t *c)
 	if (c->http == NULL &&
 	    (c->http = pl_http_parser_new(&pl_srv_conn_runtime(c)->opts->limits)) ==
 		    NULL) {
-		pl_srv_log(PL_SRV_LOG_ERROR, "%s: cannot make an HTTP parser "
+		PL_SRV_LOG_LIMITED(PL_SRV_LOG_ERROR, "%s: cannot make an HTTP parser "
 			   "(out of memory, or limits out of range)", c->peer);
 		pl_srv_conn_close_now(c);
 		return;
@@ -232,7 +267,8 @@ static void on_data(pl_srv_conn_t *c)
 			break;
 		}
 		if (step.event == PL_HTTP_NEED_MORE) {
-			if (c->phase != PL_SRV_PHASE_HEAD && in_len > 0) {
+			if ((c->phase == PL_SRV_PHASE_FIRST ||
+			     c->phase == PL_SRV_PHASE_IDLE) && in_len > 0) {
 				c->request_us = pl_srv_now_us();
 				pl_srv_conn_set_phase(c, PL_SRV_PHASE_HEAD);
 			}
@@ -241,9 +277,15 @@ static void on_data(pl_srv_conn_t *c)
 		if (step.event == PL_HTTP_HEAD) {
 			if (c->phase != PL_SRV_PHASE_HEAD)
 				c->request_us = pl_srv_now_us();
+			head_done(c, off == in_len);
+		} else if (step.event == PL_HTTP_BODY) {
+			/* Discarded; progress re-arms the body's timeout. */
+			pl_srv_conn_set_phase(c, PL_SRV_PHASE_BODY);
+		} else if (c->phase == PL_SRV_PHASE_BODY) {
+			/* DONE after a body: now it can be answered. */
 			answer(c, pl_http_parser_request(c->http));
 		}
-		/* BODY is discarded; DONE moves on to the next request. */
+		/* DONE of a request without a body moves on to the next. */
 	}
 	if (c->phase == PL_SRV_PHASE_DEAD)
 		return;
@@ -286,9 +328,17 @@ static void reply_sent(pl_srv_conn_t *c)
 	pl_http_reply_free(&c->reply);
 }
 
-static void head_timeout(pl_srv_conn_t *c)
+static void timed_out(pl_srv_conn_t *c)
 {
-	answer_error(c, 408, "the request headers did not arrive in time");
+	answer_error(c, 408, c->phase == PL_SRV_PHASE_BODY
+				     ? "the request body did not arrive in time"
+				     : "the request headers did not arrive in "
+				       "time");
+}
+
+static void cut_short(pl_srv_conn_t *c)
+{
+	answer_error(c, 400, "the request body ended early");
 }
 
 static void http1_init(pl_srv_conn_t *c)
@@ -309,6 +359,7 @@ const pl_srv_protocol_t pl_srv_http1 = {
 	.on_data = on_data,
 	.produce = produce,
 	.reply_sent = reply_sent,
-	.head_timeout = head_timeout,
+	.timed_out = timed_out,
+	.cut_short = cut_short,
 	.free = http1_free,
 };

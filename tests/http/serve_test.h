@@ -42,32 +42,57 @@ static inline void request_free(request_t *r)
 	r->parser = NULL;
 }
 
-/* The bytes of out as a C string (a copy the caller frees). */
+/* The reply as HTTP/1 puts it on the wire (head, then its body bytes), in
+ * a buffer the next call reuses. */
+static inline const pl_http_buf_t *reply_wire(const pl_http_reply_t *reply)
+{
+	static pl_http_buf_t wire;
+
+	pl_http_buf_reset(&wire);
+	if (pl_http_reply_head(reply, &wire) != PL_OK)
+		abort();
+	if (wire.cap - wire.len < reply->body.len) {
+		wire.cap = wire.len + reply->body.len;
+		wire.data = realloc(wire.data, wire.cap);
+		if (wire.data == NULL)
+			abort();
+	}
+	if (reply->body.len)
+		memcpy(wire.data + wire.len, reply->body.data, reply->body.len);
+	wire.len += reply->body.len;
+	return &wire;
+}
+
+/* The bytes of the reply as a C string (a copy the caller frees). */
 static inline char *reply_text(const pl_http_reply_t *reply)
 {
-	char *s = malloc(reply->out.len + 1);
+	const pl_http_buf_t *out = reply_wire(reply);
+	char *s = malloc(out->len + 1);
 
 	if (s == NULL)
 		abort();
-	memcpy(s, reply->out.data, reply->out.len);
-	s[reply->out.len] = '\0';
+	memcpy(s, out->data, out->len);
+	s[out->len] = '\0';
 	return s;
 }
 
 /* The status code of the status line out begins with, or -1. */
 static inline int reply_status_line(const pl_http_reply_t *reply)
 {
-	if (reply->out.len < 12 || memcmp(reply->out.data, "HTTP/1.1 ", 9) != 0)
+	const pl_http_buf_t *out = reply_wire(reply);
+
+	if (out->len < 12 || memcmp(out->data, "HTTP/1.1 ", 9) != 0)
 		return -1;
-	return atoi((const char *)reply->out.data + 9);
+	return atoi((const char *)out->data + 9);
 }
 
 /* Where the body begins in out (after the empty line), or NULL. */
 static inline const char *reply_body(const pl_http_reply_t *reply,
 				     size_t *len)
 {
-	const char *s = (const char *)reply->out.data;
-	const char *end = s + reply->out.len;
+	const pl_http_buf_t *out = reply_wire(reply);
+	const char *s = (const char *)out->data;
+	const char *end = s + out->len;
 
 	for (const char *p = s; p + 4 <= end; p++) {
 		if (memcmp(p, "\r\n\r\n", 4) == 0) {
@@ -86,8 +111,9 @@ static inline const char *reply_header_n(const pl_http_reply_t *reply,
 					 const char *name, int *count)
 {
 	static char value[4096];
-	const char *s = (const char *)reply->out.data;
-	const char *end = s + reply->out.len;
+	const pl_http_buf_t *out = reply_wire(reply);
+	const char *s = (const char *)out->data;
+	const char *end = s + out->len;
 	const char *line = s;
 	size_t n = strlen(name);
 	bool found = false;

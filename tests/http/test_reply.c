@@ -58,7 +58,7 @@ static void free_closes_the_file_and_empties_the_reply(void)
 
 	pl_http_reply_init(&reply);
 	CHECK_EQ_INT(reply.file_fd, -1);
-	CHECK(reply.out.data == NULL && reply.out.len == 0);
+	CHECK(reply.body.data == NULL && reply.text.data == NULL);
 	reply.file_fd = fd;
 	reply.file_len = 1;
 	pl_http_reply_free(&reply);

@@ -254,6 +254,22 @@ static bool client_open(client_t *cl, int fd, pl_srv_worker_t *w)
 	return pl_tls_handshake_done(cl->tls);
 }
 
+/* Sends text over TLS and runs both sides until they settle. */
+static void client_send(client_t *cl, pl_srv_worker_t *w, const char *text)
+{
+	CHECK_EQ_INT(pl_tls_write(cl->tls, (const uint8_t *)text, strlen(text)),
+		     PL_OK);
+	client_pump(cl, w);
+}
+
+/* A fixture and a TLS connection with the handshake done; NULL if not. */
+static pl_srv_conn_t *start_tls(fixture_t *f, client_t *cl)
+{
+	int fd;
+	pl_srv_conn_t *c = start(f, &fd);
+	return c && client_open(cl, fd, &f->w) ? c : NULL;
+}
+
 static void client_close(client_t *cl)
 {
 	pl_tls_conn_free(cl->tls);
@@ -300,9 +316,7 @@ static void tls_keep_alive_walks_the_phases(void)
 
 	/* Half a request: the head phase (and its 408 timeout) begins. */
 	static const char half[] = "GET /index.html HTTP/1.1\r\nHost: fuzz";
-	CHECK_EQ_INT(pl_tls_write(cl.tls, (const uint8_t *)half,
-				  sizeof(half) - 1), PL_OK);
-	client_pump(&cl, &f.w);
+	client_send(&cl, &f.w, half);
 	CHECK_EQ_INT(c->phase, PL_SRV_PHASE_HEAD);
 
 	/* The rest and a pipelined second request: two answers in order, and
@@ -310,9 +324,7 @@ static void tls_keep_alive_walks_the_phases(void)
 	static const char rest[] = ".padlock.test\r\n\r\n"
 				   "HEAD /index.html HTTP/1.1\r\n"
 				   "Host: fuzz.padlock.test:8443\r\n\r\n";
-	CHECK_EQ_INT(pl_tls_write(cl.tls, (const uint8_t *)rest,
-				  sizeof(rest) - 1), PL_OK);
-	client_pump(&cl, &f.w);
+	client_send(&cl, &f.w, rest);
 	CHECK_EQ_INT(responses(&cl, status, 4), 1);
 	/* HEAD has no body: the parser of this test counts it by length 0
 	 * after the GET, so check the bytes directly. */
@@ -335,18 +347,40 @@ out:
 	fixture_close(&f);
 }
 
+static void body_is_read_then_answered_and_kept_alive(void)
+{
+	fixture_t f;
+	client_t cl;
+	int status[2];
+	pl_srv_conn_t *c = start_tls(&f, &cl);
+	if (c == NULL)
+		goto out;
+	static const char head[] = "POST /index.html HTTP/1.1\r\n"
+				   "Host: fuzz.padlock.test\r\n"
+				   "Content-Length: 10\r\n\r\nhello";
+	client_send(&cl, &f.w, head);
+	CHECK_EQ_INT(c->phase, PL_SRV_PHASE_BODY);
+	CHECK_EQ_INT(cl.plain_len, 0); /* no answer before the body's end */
+	client_send(&cl, &f.w, "world");
+	CHECK_EQ_INT(responses(&cl, status, 2), 1);
+	CHECK_EQ_INT(status[0], 405);
+	CHECK_EQ_INT(c->phase, PL_SRV_PHASE_IDLE);
+	client_close(&cl);
+	loop_once(&f.w);
+out:
+	fixture_close(&f);
+}
+
 static void head_timeout_answers_408_and_closes(void)
 {
 	fixture_t f;
 	client_t cl;
-	int fd, status[2];
-	pl_srv_conn_t *c = start(&f, &fd);
-	if (c == NULL || !client_open(&cl, fd, &f.w))
+	int status[2];
+	pl_srv_conn_t *c = start_tls(&f, &cl);
+	if (c == NULL)
 		goto out;
 	static const char half[] = "GET / HTTP/1.1\r\n";
-	CHECK_EQ_INT(pl_tls_write(cl.tls, (const uint8_t *)half,
-				  sizeof(half) - 1), PL_OK);
-	client_pump(&cl, &f.w);
+	client_send(&cl, &f.w, half);
 	CHECK_EQ_INT(c->phase, PL_SRV_PHASE_HEAD);
 	pl_srv_conn_timeout(c); /* what the loop does at the deadline */
 	client_pump(&cl, &f.w);
@@ -413,6 +447,7 @@ out:
 int main(void)
 {
 	RUN(tls_keep_alive_walks_the_phases);
+	RUN(body_is_read_then_answered_and_kept_alive);
 	RUN(head_timeout_answers_408_and_closes);
 	RUN(plain_http_on_the_tls_port_is_redirected);
 	RUN(neither_tls_nor_http_is_closed_at_once);

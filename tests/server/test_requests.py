@@ -14,6 +14,7 @@ import json
 import os
 import re
 import signal
+import socket
 import sys
 import time
 
@@ -134,8 +135,14 @@ def _():
     resp = one_response(server().https_port,
                         head(["POST /a.txt HTTP/1.1", "Host: localhost",
                               "Content-Length: 1000"]) + b"x" * 1000,
-                        method="POST", closes=True)
+                        method="POST", closes=False)
     expect_equal(resp.status, 405, "a 1000-byte body (the limit) gets to the method check")
+    # A chunked body over the limit: 413 once a chunk size says so, before
+    # its bytes are read.
+    expect_one_then_close(head(["POST /a.txt HTTP/1.1", "Host: localhost",
+                                "Transfer-Encoding: chunked"]) + b"3e9\r\n",
+                          413, "a chunk of 1001 bytes over --max-body 1000",
+                          "POST")
 
 
 @suite.case("request_line_over_limit_is_414_then_close")
@@ -315,19 +322,74 @@ def _():
     expect_equal((rest, how), (b"", "eof"), "after the 400")
 
 
-@suite.case("request_with_body_is_answered_once_then_closed")
+@suite.case("request_body_is_read_and_never_taken_as_a_request")
 def _():
-    # A well-framed chunked body whose bytes look like a request: the server
-    # does not read bodies, so it answers and closes; the bytes in the body
-    # are never taken as a request.
+    # A well-framed chunked body whose bytes look like a request: the body
+    # is read to its end (and discarded), the bytes in it are never taken
+    # as a request, and the connection goes on with the next real one.
     raw = head(["GET /a.txt HTTP/1.1", "Host: localhost",
                 "Transfer-Encoding: chunked"]) + \
-        b"%x\r\n%s\r\n0\r\n\r\n" % (len(SMUGGLED), SMUGGLED)
+        b"%x\r\n%s\r\n0\r\nX-Trailer: yes\r\n\r\n" % (len(SMUGGLED), SMUGGLED) + \
+        head(["GET /b.txt HTTP/1.1", "Host: localhost", "Connection: close"])
     responses, rest, how = exchange(server().https_port, raw)
-    expect_equal([(r.status, r.body) for r in responses], [(200, b"file a\n")],
-                 "responses")
-    expect_equal(responses[0].header("Connection"), "close", "Connection")
-    expect_equal((rest, how), (b"", "eof"), "after the response")
+    expect_equal([(r.status, r.body) for r in responses],
+                 [(200, b"file a\n"), (200, b"file b\n")], "responses")
+    expect_equal(responses[0].header("Connection"), None, "Connection")
+    expect_equal((rest, how), (b"", "eof"), "after the responses")
+
+
+@suite.case("post_with_a_body_keeps_the_connection_for_the_next_request")
+def _():
+    for framing, body in ((["Content-Length: 5"], b"hello"),
+                          (["Transfer-Encoding: chunked"],
+                           b"2\r\nhe\r\n3\r\nllo\r\n0\r\n\r\n")):
+        raw = head(["POST /a.txt HTTP/1.1", "Host: localhost"] + framing) + \
+            body + head(["GET /a.txt HTTP/1.1", "Host: localhost",
+                         "Connection: close"])
+        responses, rest, how = exchange(server().https_port, raw,
+                                        methods=["POST", "GET"])
+        expect_equal([r.status for r in responses], [405, 200],
+                     "statuses with %s" % framing[0])
+        expect_equal((rest, how), (b"", "eof"), "after the responses")
+
+
+@suite.case("expect_100_continue_gets_100_then_the_answer")
+def _():
+    sock = tls_connect(server().https_port)
+    with sock:
+        sock.sendall(head(["PUT /a.txt HTTP/1.1", "Host: localhost",
+                           "Content-Length: 4", "Expect: 100-continue"]))
+        got, rest = read_responses(sock, 1, ["PUT"])
+        expect_equal(got[0].status, 100, "the first answer")
+        expect_equal(rest, b"", "bytes after the 100")
+        sock.sendall(b"body" + head(["GET /a.txt HTTP/1.1", "Host: localhost"]))
+        got, rest = read_responses(sock, 2, ["PUT", "GET"])
+        expect_equal([(r.status) for r in got], [405, 200],
+                     "after the body, the answer and the next request's")
+    # Over the limit: 413 at once, no 100, and the body is never read.
+    expect_one_then_close(head(["PUT /a.txt HTTP/1.1", "Host: localhost",
+                                "Content-Length: 5000",
+                                "Expect: 100-continue"]), 413,
+                          "Expect: 100-continue over --max-body", "PUT")
+
+
+@suite.case("a_body_that_stops_early_is_400_then_close")
+def _():
+    sock = tls_connect(server().https_port)
+    with sock:
+        sock.sendall(head(["POST /a.txt HTTP/1.1", "Host: localhost",
+                           "Content-Length: 100"]) + b"only some")
+        # Our write side ends (ssl's own shutdown() would drop the TLS
+        # state we still read the answer with).
+        half = socket.socket(fileno=os.dup(sock.fileno()))
+        half.shutdown(socket.SHUT_WR)
+        half.close()
+        got, rest = read_responses(sock, 1, ["POST"])
+        expect_equal(got[0].status, 400, "status")
+        expect_in(b"the request body ended early", got[0].body,
+                  "the 400's body")
+        more, how = read_all(sock)
+        expect_equal(how, "eof", "after the 400")
 
 
 # ---- access log -----------------------------------------------------------------
