@@ -455,8 +455,9 @@ static int handle_certificate_request(pl_tls_conn_t *c, pl_tls_msg_t *m)
 	int missing = pl_exts_missing(PL_MSG_CR, &cr->ext);
 	if (missing >= 0)
 		return pl_tls_fail(c, PL_ALERT_MISSING_EXTENSION,
-				   "CertificateRequest has no %s",
-				   pl_exts_name((uint16_t)missing));
+				   "CertificateRequest has no %s (%s)",
+				   pl_exts_name((uint16_t)missing),
+				   pl_exts_if_missing((uint16_t)missing));
 	c->hs->cert_request_context_len = pl_reader_left(&cr->context);
 	if (c->hs->cert_request_context_len) {
 		c->hs->cert_request_context = malloc(c->hs->cert_request_context_len);

@@ -63,19 +63,12 @@ static int check_versions(pl_tls_conn_t *c, hello_t *h, bool second)
  * certificate, signature_algorithms (4.2.3). */
 static int check_required(pl_tls_conn_t *c, hello_t *h)
 {
-	const pl_tls_exts_t *e = &h->m.ext;
-	if (!pl_exts_has(e, PL_EXT_SUPPORTED_GROUPS) ||
-	    !pl_exts_has(e, PL_EXT_KEY_SHARE))
-		return pl_tls_fail(c, PL_ALERT_MISSING_EXTENSION,
-				   "ClientHello has no %s",
-				   pl_exts_has(e, PL_EXT_SUPPORTED_GROUPS)
-					   ? "key_share"
-					   : "supported_groups");
-	int missing = pl_exts_missing(PL_MSG_CH, e);
+	int missing = pl_exts_missing(PL_MSG_CH, &h->m.ext);
 	if (missing >= 0)
 		return pl_tls_fail(c, PL_ALERT_MISSING_EXTENSION,
-				   "ClientHello has no %s",
-				   pl_exts_name((uint16_t)missing));
+				   "ClientHello has no %s (%s)",
+				   pl_exts_name((uint16_t)missing),
+				   pl_exts_if_missing((uint16_t)missing));
 	return PL_OK;
 }
 

@@ -552,8 +552,7 @@ static const row_t rows[] = {
 	 parse_point_formats, write_point_formats, NULL},
 	{PL_EXT_SIGNATURE_ALGORITHMS, "signature_algorithms", CH | CR, CH | CR,
 	 parse_schemes, write_schemes,
-	 "RFC 8446 4.2.3: a certificate cannot be chosen or asked for "
-	 "without it"},
+	 "RFC 8446 4.2.3: no certificate can be chosen without it"},
 	{PL_EXT_USE_SRTP, "use_srtp", CH | EE, 0, NULL, NULL, NULL},
 	{PL_EXT_HEARTBEAT, "heartbeat", CH | EE | SH12, 0, NULL, NULL, NULL},
 	{PL_EXT_ALPN, "application_layer_protocol_negotiation",
@@ -592,8 +591,8 @@ static const row_t rows[] = {
 	 CH | CR, 0, NULL, NULL, NULL},
 	{PL_EXT_KEY_SHARE, "key_share", CH | SH | HRR, CH, parse_key_share,
 	 write_key_share,
-	 "RFC 8446 9.2: a ClientHello without a PSK must send a key share "
-	 "(possibly empty)"},
+	 "RFC 8446 9.2: a ClientHello without a PSK must send one, possibly "
+	 "empty"},
 	{PL_EXT_RENEGOTIATION_INFO, "renegotiation_info", CH | SH12, 0,
 	 parse_renegotiation, write_renegotiation, NULL},
 };
@@ -618,6 +617,13 @@ const char *pl_exts_name(uint16_t type)
 {
 	int row = pl_exts_row(type);
 	return row < 0 ? "unknown" : rows[row].name;
+}
+
+const char *pl_exts_if_missing(uint16_t type)
+{
+	int row = pl_exts_row(type);
+	return row < 0 || rows[row].if_missing == NULL ? ""
+						       : rows[row].if_missing;
 }
 
 unsigned pl_exts_allowed_in(uint16_t type)

@@ -203,6 +203,8 @@ int pl_exts_row(uint16_t type);
 uint16_t pl_exts_type(int row);
 /* The extension's name ("key_share"), "unknown" when not in the registry. */
 const char *pl_exts_name(uint16_t type);
+/* What the absence of type means, in words ("" when nothing is said). */
+const char *pl_exts_if_missing(uint16_t type);
 /* The messages that may carry type (PL_MSG_ bits), 0 when unknown. */
 unsigned pl_exts_allowed_in(uint16_t type);
 static inline bool pl_exts_has(const pl_tls_exts_t *e, uint16_t type)
