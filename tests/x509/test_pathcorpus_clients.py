@@ -53,7 +53,9 @@ def url_host(host):
 def verify_options(k, d):
     opts = []
     if k["at"] != "0":
-        opts += ["--at", time.strftime("%Y-%m-%dT%H:%M:%S",
+        # Half a second past the case's time: still within the same
+        # second, which is what notAfter inclusive means.
+        opts += ["--at", time.strftime("%Y-%m-%dT%H:%M:%S.5Z",
                                        time.gmtime(int(k["at"])))]
     if k["max_depth"] != "0":
         opts += ["--max-chain-depth", k["max_depth"]]
