@@ -398,6 +398,16 @@ def webpki(c):
     c.case("aia-malformed", ["l-aia", "int"], ["root"], "refuse",
            "cert.aia-malformed",
            what="authority information access that does not parse")
+    c.leaf("l-aiacrit", "DNS:www.example.test",
+           extra=["authorityInfoAccess=critical,caIssuers;"
+                  "URI:http://ca.example.test/int.crt"])
+    c.case("aia-critical", ["l-aiacrit", "int"], ["root"], "refuse",
+           "cert.rfc5280", what="a critical authority information access")
+    c.ca("root-rsa1024", "/CN=Root RSA 1024", key=c.key("rsa1024",
+                                                         "rsa1024"))
+    c.leaf("l-r1024", "DNS:www.example.test", "root-rsa1024")
+    c.case("root-rsa-1024", ["l-r1024"], ["root-rsa1024"], "refuse",
+           "key.weak", what="a trust anchor with an RSA 1024 key")
     c.ca("int-pc", "/CN=Int policy constraints", "root",
          ["policyConstraints=requireExplicitPolicy:5"])
     c.leaf("l-ipc", "DNS:www.example.test", "int-pc")
