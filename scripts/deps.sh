@@ -10,7 +10,7 @@ packages=(
   libjansson-dev libsystemd-dev libconfuse-dev
   clang libclang-rt-14-dev llvm
   gnutls-bin curl python3 tshark faketime
-  ca-certificates iproute2
+  ca-certificates iproute2 publicsuffix
   libnss3-tools chromium
   testssl.sh nftables iptables
 )
