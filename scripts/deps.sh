@@ -11,12 +11,13 @@ set -euo pipefail
 
 # Building padlock and running it: the compiler and CMake, the libraries
 # it links, python3 for the man pages, the CA bundle `padlock get` and
-# `padlock check` trust, certutil for `padlock cert --install`, and curl,
+# `padlock check` trust, the Public Suffix List (no wildcard over a
+# registry), certutil for `padlock cert --install`, and curl,
 # which `make demo` shows the server to.
 runtime=(
   build-essential cmake pkg-config python3
   libssl-dev libjansson-dev libsystemd-dev libconfuse-dev libseccomp-dev
-  ca-certificates libnss3-tools curl
+  ca-certificates publicsuffix libnss3-tools curl
 )
 # What the tests add: real peers (openssl, gnutls, Python's ssl, Chromium,
 # testssl.sh), the fuzzing toolchain, packet decryption, fake time,

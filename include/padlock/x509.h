@@ -349,10 +349,15 @@ typedef struct {
  * chain.missing-intermediate, chain.root-included, cert.self-signed,
  * chain.untrusted-root), strength (key.weak, sig.weak), purpose
  * (cert.no-server-auth, cert.ca-as-leaf), the key (key.mismatch,
- * key.permissions), and chain.invalid for a failure of libcrypto's path
- * validation that none of these explains. A broken chain is not a failure
- * of this call: PL_OK means the diagnosis ran. PL_ERR_ARG (a missing
- * argument, a host that is no host name), PL_ERR_IO (the intermediates
+ * key.permissions), the Web PKI warnings (name.cn-not-in-san,
+ * name.underscore, cert.serial, cert.policy-constraints). The verdict is
+ * pl_x509_verify's, run with the same store, host and time: when it
+ * refuses the chain, an error names its reason by the verdict's code
+ * (name.constraint, cert.rfc5280, ..., chain.invalid when it has none);
+ * when it accepts, no finding about the chain is an error (those that
+ * would be are warnings), only key.mismatch can be. A broken chain is not
+ * a failure of this call: PL_OK means the diagnosis ran. PL_ERR_ARG (a
+ * missing argument, a host that is no host name), PL_ERR_IO (the intermediates
  * directory or key file cannot be read) or PL_ERR_NOMEM, with err set;
  * out may then hold part of the findings. */
 int pl_x509_diagnose(const pl_x509_chain_t *c,

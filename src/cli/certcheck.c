@@ -3,6 +3,7 @@
  * certificate chain before a visitor's browser finds it, each finding with
  * its code and the fix (the x509 layer's diagnostics, as text).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,6 +17,9 @@
 struct check_options {
 	const char *chain, *key, *passphrase, *host;
 	const char *ca_file, *ca_path, *intermediates, *at_text;
+	const char *crl[8];
+	size_t crl_count;
+	unsigned max_depth; /* 0: the default */
 	time_t at; /* from at_text; 0: now */
 	bool help;
 };
@@ -52,6 +56,12 @@ static void print_help(void)
 	      "in the files of DIR\n"
 	      "  --at YYYY-MM-DD[THH:MM:SS]  judge the dates at this time "
 	      "(UTC), not now\n"
+	      "  --crl FILE                  check revocation against the "
+	      "CRLs in FILE (PEM\n"
+	      "                              or DER; may be repeated)\n"
+	      "  --max-chain-depth N         refuse paths of more than N "
+	      "certificates, leaf\n"
+	      "                              and root included (default 8)\n"
 	      "  -h, --help                  show this help\n"
 	      "\n"
 	      "Findings are grouped by severity, each with a stable code "
@@ -80,9 +90,21 @@ static int failure(const char *sentence)
 
 /* ---- options ------------------------------------------------------------------- */
 
-/* "2030-06-01", "2030-06-01T12:00:00", "2030-06-01T12:00:00Z" (UTC).
- * Dates that do not exist (February 30) are refused. */
-static bool parse_time(const char *s, time_t *out)
+bool pl_cli_parse_chain_depth(const char *s, unsigned *out)
+{
+	char *end = NULL;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v < 1 ||
+	    v > PL_X509_MAX_DEPTH_LIMIT)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+bool pl_cli_parse_utc_time(const char *s, time_t *out)
 {
 	struct tm tm, check;
 	const char *end;
@@ -92,6 +114,9 @@ static bool parse_time(const char *s, time_t *out)
 	end = strptime(s, "%Y-%m-%d", &tm);
 	if (end != NULL && *end == 'T')
 		end = strptime(end + 1, "%H:%M:%S", &tm);
+	if (end != NULL && *end == '.' && end[1] >= '0' && end[1] <= '9')
+		for (end++; *end >= '0' && *end <= '9'; end++)
+			;
 	if (end != NULL && *end == 'Z')
 		end++;
 	if (end == NULL || *end != '\0' || tm.tm_year < 70)
@@ -107,7 +132,7 @@ static bool parse_time(const char *s, time_t *out)
 
 enum option_id {
 	OPT_KEY, OPT_PASSPHRASE, OPT_HOST, OPT_CA_FILE, OPT_CA_PATH,
-	OPT_INTERMEDIATES, OPT_AT, OPT_HELP,
+	OPT_INTERMEDIATES, OPT_AT, OPT_CRL, OPT_MAX_DEPTH, OPT_HELP,
 };
 
 static const pl_cli_option_t option_specs[] = {
@@ -118,6 +143,8 @@ static const pl_cli_option_t option_specs[] = {
 	{ "ca-path", 0, true, OPT_CA_PATH },
 	{ "intermediates", 0, true, OPT_INTERMEDIATES },
 	{ "at", 0, true, OPT_AT },
+	{ "crl", 0, true, OPT_CRL },
+	{ "max-chain-depth", 0, true, OPT_MAX_DEPTH },
 	{ "help", 'h', false, OPT_HELP },
 };
 
@@ -141,6 +168,17 @@ static int apply_option(void *ctx, const pl_cli_option_t *option,
 	case OPT_CA_PATH: o->ca_path = value; break;
 	case OPT_INTERMEDIATES: o->intermediates = value; break;
 	case OPT_AT: o->at_text = value; break;
+	case OPT_CRL:
+		if (o->crl_count == sizeof o->crl / sizeof o->crl[0])
+			return usage_error("--crl is given at most 8 times",
+					   NULL);
+		o->crl[o->crl_count++] = value;
+		break;
+	case OPT_MAX_DEPTH:
+		if (!pl_cli_parse_chain_depth(value, &o->max_depth))
+			return usage_error("--max-chain-depth wants a number of "
+					   "certificates from 1 to 32", value);
+		break;
 	case OPT_HELP: o->help = true; break;
 	}
 	return PL_CLI_EXIT_OK;
@@ -177,7 +215,7 @@ static int parse_arguments(int argc, char **argv, struct check_options *o)
 		return usage_error("no chain file given", NULL);
 	if (o->passphrase != NULL && o->key == NULL)
 		return usage_error("--key-passphrase-file needs --key", NULL);
-	if (o->at_text != NULL && !parse_time(o->at_text, &o->at))
+	if (o->at_text != NULL && !pl_cli_parse_utc_time(o->at_text, &o->at))
 		return usage_error("--at wants a date as YYYY-MM-DD or "
 				   "YYYY-MM-DDTHH:MM:SS (UTC)", o->at_text);
 	return PL_CLI_EXIT_OK;
@@ -287,6 +325,13 @@ static int load_inputs(const struct check_options *o, pl_x509_chain_t **c,
 	*s = pl_x509_store_new(o->ca_file, o->ca_path, err, sizeof err);
 	if (*s == NULL)
 		return failure(err);
+	if (o->max_depth != 0 &&
+	    pl_x509_store_set_max_depth(*s, o->max_depth) != PL_OK)
+		return failure("--max-chain-depth is out of range");
+	for (size_t i = 0; i < o->crl_count; i++)
+		if (pl_x509_store_add_crl_file(*s, o->crl[i], err, sizeof err) !=
+		    PL_OK)
+			return failure(err);
 	return PL_CLI_EXIT_OK;
 }
 

@@ -37,6 +37,15 @@ int pl_cli_cert(int argc, char **argv);
  * line. */
 int pl_cli_cert_check(int argc, char **argv);
 
+/* A time as --at takes it (certcheck.c): "2030-06-01",
+ * "2030-06-01T12:00:00", with an optional fraction of a second (cut: a
+ * certificate is valid through its notAfter second) and "Z"; UTC. Dates
+ * that do not exist are refused. */
+bool pl_cli_parse_utc_time(const char *s, time_t *out);
+
+/* A --max-chain-depth value: 1 to PL_X509_MAX_DEPTH_LIMIT certificates. */
+bool pl_cli_parse_chain_depth(const char *s, unsigned *out);
+
 /* `padlock check [options] TARGET`: a site's HTTPS in seven steps and a
  * grade (check.c); argv[0] is "check". Returns 0 when the grade meets
  * --min-grade, 1 when not, 2 on a bad command line or an unreachable

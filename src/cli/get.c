@@ -28,6 +28,14 @@ struct get_options {
 	int connect_timeout_ms, timeout_ms;
 	uint16_t suites[LIST_MAX], groups[LIST_MAX];
 	size_t suite_count, group_count;
+	/* Verification (issue 15): --at, --max-chain-depth, --crl. */
+	time_t at;                 /* 0: now */
+	unsigned max_depth;        /* 0: the default */
+	const char *crl[LIST_MAX];
+	size_t crl_count;
+	/* --resolve HOST:PORT:ADDR: connect to ADDR for HOST:PORT. */
+	char resolve_host[256], resolve_addr[64];
+	uint16_t resolve_port;
 };
 
 /* Everything one run holds; freed in one place. */
@@ -86,6 +94,16 @@ static void print_help(void)
 	       "https:// only)\n"
 	       "      --allow-http         with -L, follow redirects to "
 	       "plain http:// too\n"
+	       "      --resolve HOST:PORT:ADDR  connect to ADDR for HOST:PORT, "
+	       "still verifying\n"
+	       "                           the certificate for HOST (as curl "
+	       "does)\n"
+	       "      --at YYYY-MM-DD[THH:MM:SS]  verify the certificate at "
+	       "this time (UTC)\n"
+	       "      --max-chain-depth N  refuse paths of more than N "
+	       "certificates (default 8)\n"
+	       "      --crl FILE           check revocation against the CRLs "
+	       "in FILE\n"
 	       "  -h, --help               show this help\n\n"
 	       "Exit status: 0 when a response was received (whatever its "
 	       "status), 1 on\nany failure, 2 on a bad command line. "
@@ -105,7 +123,8 @@ static int usage_error(const char *sentence, const char *detail)
 enum option_id {
 	OPT_VERBOSE, OPT_OUTPUT, OPT_CACERT, OPT_CAPATH, OPT_INSECURE,
 	OPT_ALPN, OPT_SUITES, OPT_GROUPS, OPT_CONNECT_TIMEOUT, OPT_TIMEOUT,
-	OPT_HELP, OPT_LOCATION, OPT_ALLOW_HTTP,
+	OPT_RESOLVE, OPT_AT, OPT_MAX_DEPTH, OPT_CRL, OPT_HELP, OPT_LOCATION,
+	OPT_ALLOW_HTTP,
 };
 
 static const pl_cli_option_t option_specs[] = {
@@ -119,6 +138,10 @@ static const pl_cli_option_t option_specs[] = {
 	{ "tls-groups", 0, true, OPT_GROUPS },
 	{ "connect-timeout", 0, true, OPT_CONNECT_TIMEOUT },
 	{ "timeout", 0, true, OPT_TIMEOUT },
+	{ "resolve", 0, true, OPT_RESOLVE },
+	{ "at", 0, true, OPT_AT },
+	{ "max-chain-depth", 0, true, OPT_MAX_DEPTH },
+	{ "crl", 0, true, OPT_CRL },
 	{ "help", 'h', false, OPT_HELP },
 	{ "location", 'L', false, OPT_LOCATION },
 	{ "allow-http", 0, false, OPT_ALLOW_HTTP },
@@ -136,6 +159,49 @@ static bool parse_seconds(const char *s, int *ms)
 	    v < 0.001 || v > 86400)
 		return false;
 	*ms = (int)(v * 1000.0 + 0.5);
+	return true;
+}
+
+/* "HOST:PORT:ADDR" (curl's --resolve); HOST and ADDR may be IPv6 in
+ * brackets. */
+static bool parse_resolve(const char *s, struct get_options *o)
+{
+	const char *colon, *addr;
+	char *end = NULL;
+	unsigned long port;
+	size_t len;
+
+	if (s[0] == '[') {
+		colon = strchr(s, ']');
+		if (colon == NULL || colon[1] != ':')
+			return false;
+		len = (size_t)(colon - s - 1);
+		colon++;
+		s++;
+	} else {
+		colon = strchr(s, ':');
+		len = colon != NULL ? (size_t)(colon - s) : 0;
+	}
+	if (colon == NULL || len == 0 || len >= sizeof o->resolve_host)
+		return false;
+	memcpy(o->resolve_host, s, len);
+	o->resolve_host[len] = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno != 0 || end == colon + 1 || *end != ':' || port == 0 ||
+	    port > 65535)
+		return false;
+	o->resolve_port = (uint16_t)port;
+	addr = end + 1;
+	len = strlen(addr);
+	if (len >= 2 && addr[0] == '[' && addr[len - 1] == ']') {
+		addr++;
+		len -= 2;
+	}
+	if (len == 0 || len >= sizeof o->resolve_addr)
+		return false;
+	memcpy(o->resolve_addr, addr, len);
+	o->resolve_addr[len] = '\0';
 	return true;
 }
 
@@ -177,6 +243,26 @@ static int apply_option(void *ctx, const pl_cli_option_t *option,
 		if (!parse_seconds(value, &o->timeout_ms))
 			return usage_error("--timeout wants a number of seconds "
 					   "from 0.001 to 86400", NULL);
+		break;
+	case OPT_RESOLVE:
+		if (!parse_resolve(value, o))
+			return usage_error("--resolve wants HOST:PORT:ADDR", value);
+		break;
+	case OPT_AT:
+		if (!pl_cli_parse_utc_time(value, &o->at))
+			return usage_error("--at wants a date as YYYY-MM-DD or "
+					   "YYYY-MM-DDTHH:MM:SS (UTC)", value);
+		break;
+	case OPT_MAX_DEPTH:
+		if (!pl_cli_parse_chain_depth(value, &o->max_depth))
+			return usage_error("--max-chain-depth wants a number of "
+					   "certificates from 1 to 32", value);
+		break;
+	case OPT_CRL:
+		if (o->crl_count == LIST_MAX)
+			return usage_error("--crl is given at most 16 times",
+					   NULL);
+		o->crl[o->crl_count++] = value;
 		break;
 	}
 	return PL_CLI_EXIT_OK;
@@ -296,6 +382,15 @@ static int configure_trust(struct get_run *run)
 		return PL_CLI_EXIT_FAILED;
 	}
 	pl_tls_config_set_trust(run->cfg, store);
+	if (o->max_depth != 0)
+		pl_x509_store_set_max_depth(store, o->max_depth);
+	for (size_t i = 0; i < o->crl_count; i++) {
+		if (pl_x509_store_add_crl_file(store, o->crl[i], err,
+					       sizeof err) != PL_OK) {
+			fprintf(stderr, "padlock: %s\n", err);
+			return PL_CLI_EXIT_FAILED;
+		}
+	}
 	return PL_CLI_EXIT_OK;
 }
 
@@ -386,11 +481,17 @@ static int open_connection(struct get_run *run)
 		.note = run->opt.verbose ? connect_note : NULL,
 		.note_arg = &run->verbose,
 	};
+	const struct get_options *o = &run->opt;
+	const char *address = run->url.host;
 	char err[PL_CLIENT_ERR_MAX] = "";
 	int fd = -1;
 
+	/* --resolve: another address, the same name to verify and send. */
+	if (o->resolve_port == run->url.port &&
+	    strcasecmp(o->resolve_host, run->url.host) == 0)
+		address = o->resolve_addr;
 	pl_cli_verbose_start(&run->verbose);
-	if (pl_client_connect(run->url.host, run->url.port, &copts, &fd, NULL,
+	if (pl_client_connect(address, run->url.port, &copts, &fd, NULL,
 			      0, err, sizeof err) != PL_OK)
 		return fail(run, err);
 	run->io.fd = fd;
@@ -400,7 +501,7 @@ static int open_connection(struct get_run *run)
 	run->conn = pl_tls_conn_new(run->cfg, run->url.host);
 	if (run->conn == NULL)
 		return fail(run, "out of memory");
-	pl_tls_conn_set_time(run->conn, time(NULL));
+	pl_tls_conn_set_time(run->conn, o->at != 0 ? o->at : time(NULL));
 	run->io.tls = run->conn;
 	return PL_CLI_EXIT_OK;
 }

@@ -156,14 +156,34 @@ static const char *verdict_fix(const char *code)
 	return NULL;
 }
 
+/* The codes a verdict may carry, as the static strings findings keep
+ * (the verdict's own copy lives only as long as the run). */
+static const char *static_code(const char *code)
+{
+	static const char *const codes[] = {
+		"name.mismatch", "name.none", "name.constraint",
+		"name.wildcard-public-suffix", "chain.missing-intermediate",
+		"chain.untrusted-root", "chain.too-long", "cert.self-signed",
+		"cert.expired", "cert.not-yet-valid", "cert.no-server-auth",
+		"cert.ca-as-leaf", "cert.rfc5280", "cert.aia-malformed",
+		"cert.revoked", "crl.invalid", "key.weak", "key.unsupported",
+		"sig.weak",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (strcmp(codes[i], code) == 0)
+			return codes[i];
+	return "chain.invalid";
+}
+
 /* The verdict, when no check found its reason: a refusal is always an
  * error finding named by the verification's own code. */
 static void check_verdict(pl_x509_diag_t *d)
 {
 	const pl_x509_store_t *s = d->opts->store;
 	const char *file = pl_x509_diag_chain_file(d);
-	const char *code = d->verdict.code[0] != '\0' ? d->verdict.code :
-							 "chain.invalid";
+	const char *code = static_code(d->verdict.code);
 	char fix[PL_X509_DIAG_TEXT_MAX] = "";
 	pl_x509_diag_text_t t = { fix, sizeof(fix), 0 };
 

@@ -234,6 +234,10 @@ static bool explain_rules(int err, const char *label, pl_x509_verdict_t *v)
 		     "%s breaks the name constraints of its issuers (%s)",
 		     label, what);
 		return true;
+	case X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD:
+	case X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD:
+		/* 4.1.2.5: UTCTime or GeneralizedTime to the second, "Z",
+		 * no fraction (Chromium refuses the certificate too). */
 	case X509_V_ERR_INVALID_EXTENSION:
 	case X509_V_ERR_INVALID_NON_CA:
 	case X509_V_ERR_PATHLEN_INVALID_FOR_NON_CA:

@@ -82,6 +82,10 @@ static const char *rfc5280_problem(X509 *x, size_t i, size_t len)
 	if (!ca && extension(x, NID_name_constraints) != NULL)
 		return "name constraints in a certificate that is not a CA "
 		       "(RFC 5280 4.2.1.10)";
+	if (extension(x, NID_info_access) != NULL &&
+	    X509_EXTENSION_get_critical(extension(x, NID_info_access)))
+		return "its authority information access is critical (RFC "
+		       "5280 4.2.2.1)";
 	return NULL;
 }
 
@@ -128,20 +132,25 @@ static bool ec_curve_ok(EVP_PKEY *pk)
 	       strcmp(group, "P-521") == 0;
 }
 
-/* The key rules of browsers: no DSA (Chromium verifies no DSA signature);
- * an RSA modulus a whole number of bytes (CA/Browser Forum Baseline
- * Requirements 6.1.5). */
-static const char *key_problem(X509 *x)
+/* The key rules of browsers, on every certificate of the path, the
+ * anchor's too: no DSA (Chromium verifies no DSA signature); RSA of at
+ * least 2048 bits, its modulus a whole number of bytes (CA/Browser Forum
+ * Baseline Requirements 6.1.5); ECDSA on P-256, P-384, P-521. */
+static const char *key_problem(X509 *x, const char **code)
 {
 	EVP_PKEY *pk = X509_get0_pubkey(x);
 
+	*code = "key.weak";
 	if (pk == NULL)
 		return NULL;
-	if (EVP_PKEY_is_a(pk, "DSA"))
-		return "a DSA key, which browsers no longer accept";
+	if (EVP_PKEY_is_a(pk, "RSA") && EVP_PKEY_get_bits(pk) < 2048)
+		return "an RSA key below 2048 bits";
 	if (EVP_PKEY_is_a(pk, "EC") && !ec_curve_ok(pk))
 		return "an elliptic curve key on a curve browsers do not "
 		       "accept (only P-256, P-384 and P-521)";
+	*code = "key.unsupported";
+	if (EVP_PKEY_is_a(pk, "DSA"))
+		return "a DSA key, which browsers no longer accept";
 	if (EVP_PKEY_is_a(pk, "RSA") && EVP_PKEY_get_bits(pk) % 8 != 0)
 		return "an RSA modulus that is not a multiple of 8 bits "
 		       "(Baseline Requirements 6.1.5)";
@@ -183,19 +192,16 @@ static bool aia_malformed(X509 *x)
 bool pl_x509_path_rules(X509 *const *path, size_t len, pl_x509_verdict_t *v)
 {
 	char what[200];
-	const char *problem;
+	const char *problem, *code;
 	size_t i;
 
 	for (i = 0; i < len; i++) {
 		X509 *x = path[i];
 
 		label(path, len, i, what, sizeof(what));
-		if ((problem = key_problem(x)) != NULL) {
+		if ((problem = key_problem(x, &code)) != NULL) {
 			pl_x509_verdict_fail(v, ALERT_UNSUPPORTED_CERTIFICATE,
-					     strstr(problem, "curve") != NULL ?
-						     "key.weak" :
-						     "key.unsupported",
-					     "%s has %s", what, problem);
+					     code, "%s has %s", what, problem);
 			return false;
 		}
 		if ((problem = rfc5280_problem(x, i, len)) != NULL ||

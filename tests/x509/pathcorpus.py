@@ -22,6 +22,7 @@ padlock cert check adds without changing the verdict (comma separated,
 between cases (one root, one intermediate, keys made once), so the whole
 corpus takes a few seconds.
 """
+import concurrent.futures
 import os
 import subprocess
 import sys
@@ -37,6 +38,10 @@ class Corpus:
         self.keys = {}
         self.certs = {}
         self.cases = []
+        # openssl runs in parallel: a key or certificate is a future that
+        # whatever needs its file waits for.
+        self.pool = concurrent.futures.ThreadPoolExecutor(4)
+        self.pending = {}
 
     def path(self, name):
         return os.path.join(self.work, name)
@@ -50,11 +55,30 @@ class Corpus:
 
     # ---- keys and certificates --------------------------------------------
 
+    def wait(self, path):
+        """Waits until the file at path is made (raises its error)."""
+        job = self.pending.get(path)
+        if job is not None:
+            job.result()
+
+    def later(self, path, fn, *deps):
+        """Makes the file at path with fn once the files deps are made."""
+        def run():
+            for d in deps:
+                self.wait(d)
+            fn()
+        self.pending[path] = self.pool.submit(run)
+
     def key(self, name, kind="ec"):
         """A private key file, made once per name."""
         if name in self.keys:
             return self.keys[name]
         path = self.path(name + ".key")
+        self.later(path, lambda: self.make_key(path, name, kind))
+        self.keys[name] = path
+        return path
+
+    def make_key(self, path, name, kind):
         if kind == "ec":
             self.openssl("genpkey", "-algorithm", "EC", "-pkeyopt",
                          "ec_paramgen_curve:P-256", "-out", path)
@@ -67,8 +91,6 @@ class Corpus:
                          "-pkeyopt", "dsa_paramgen_bits:2048", "-out", params)
             self.openssl("genpkey", "-paramfile", params, "-out", path)
         self.openssl("pkey", "-in", path, "-pubout", "-out", path + ".pub")
-        self.keys[name] = path
-        return path
 
     def cert(self, name, subject, key, issuer=None, ext=(), days=365,
              serial=None):
@@ -85,13 +107,15 @@ class Corpus:
         args = ["x509", "-new", "-subj", subject, "-extfile", cnf,
                 "-extensions", "x", "-days", str(days), "-set_serial",
                 str(serial), "-sha256", "-out", out]
+        deps = [key]
         if issuer is None:
             args += ["-key", key]
         else:
             ipem, ikey = self.certs[issuer]
             args += ["-force_pubkey", key + ".pub", "-CA", ipem, "-CAkey",
                      ikey]
-        self.openssl(*args)
+            deps += [ipem, ikey]
+        self.later(out, lambda: self.openssl(*args), *deps)
         self.certs[name] = (out, key)
         return out
 
@@ -119,6 +143,7 @@ class Corpus:
                          serial)
 
     def not_after(self, name):
+        self.wait(self.certs[name][0])
         text = self.openssl("x509", "-in", self.certs[name][0], "-noout",
                             "-enddate", "-dateopt", "iso_8601")
         # notAfter=2027-12-07 20:30:00Z
@@ -134,6 +159,9 @@ class Corpus:
              key="leafkey"):
         d = os.path.join(self.out, name)
         os.makedirs(d, exist_ok=True)
+        for c in list(chain) + list(trust):
+            self.wait(self.certs[c][0])
+        self.wait(self.certs[chain[0]][1])
         with open(os.path.join(d, "chain.pem"), "w") as f:
             for c in chain:
                 f.write(open(self.certs[c][0]).read())
@@ -150,6 +178,9 @@ class Corpus:
                            ",".join(warnings) or "-", what))
 
     def write(self):
+        for job in list(self.pending.values()):
+            job.result()
+        self.pool.shutdown()
         with open(os.path.join(self.out, "cases.tsv"), "w") as f:
             for c in self.cases:
                 f.write("\t".join(c) + "\n")
@@ -367,6 +398,16 @@ def webpki(c):
     c.case("aia-malformed", ["l-aia", "int"], ["root"], "refuse",
            "cert.aia-malformed",
            what="authority information access that does not parse")
+    c.leaf("l-aiacrit", "DNS:www.example.test",
+           extra=["authorityInfoAccess=critical,caIssuers;"
+                  "URI:http://ca.example.test/int.crt"])
+    c.case("aia-critical", ["l-aiacrit", "int"], ["root"], "refuse",
+           "cert.rfc5280", what="a critical authority information access")
+    c.ca("root-rsa1024", "/CN=Root RSA 1024", key=c.key("rsa1024",
+                                                         "rsa1024"))
+    c.leaf("l-r1024", "DNS:www.example.test", "root-rsa1024")
+    c.case("root-rsa-1024", ["l-r1024"], ["root-rsa1024"], "refuse",
+           "key.weak", what="a trust anchor with an RSA 1024 key")
     c.ca("int-pc", "/CN=Int policy constraints", "root",
          ["policyConstraints=requireExplicitPolicy:5"])
     c.leaf("l-ipc", "DNS:www.example.test", "int-pc")
@@ -454,6 +495,8 @@ def crls(c):
                 % (index, c.path("crlnumber")))
     with open(c.path("crlnumber"), "w") as f:
         f.write("01\n")
+    c.wait(c.certs["leaf"][0])
+    c.wait(c.certs["int"][0])
     serial = c.openssl("x509", "-in", c.certs["leaf"][0], "-noout",
                        "-serial").strip().split("=")[1]
     with open(index, "w") as f:

@@ -4,7 +4,7 @@
  * pl_x509_verify and its finding code, and that pl_x509_diagnose (padlock
  * cert check) comes to the same verdict, names that code and adds the
  * expected warnings. Prints how many cases each agrees on.
- * (test_pathcorpus.py runs the same corpus through padlock get against
+ * (test_pathcorpus_clients.py runs the same corpus through padlock get against
  * openssl s_server and through padlock cert check.)
  */
 #include <stdio.h>

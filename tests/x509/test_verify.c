@@ -1,5 +1,10 @@
 /* src/x509/verify.c: verification verdicts, their alerts and sentences. */
 #include <time.h>
+#include <unistd.h>
+
+#include <openssl/ec.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include "padlock/x509.h"
 #include "test.h"
@@ -229,6 +234,96 @@ static void bad_arguments_are_refused(void)
 	pl_x509_chain_free(c);
 }
 
+/* A self-signed server certificate (trusted as it is) whose notAfter is
+ * the GeneralizedTime not_after, written with libcrypto into path. */
+static bool write_cert_until(const char *not_after, const char *path)
+{
+	EVP_PKEY *key = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	ASN1_TIME *t = ASN1_GENERALIZEDTIME_new();
+	X509V3_CTX ctx;
+	X509_EXTENSION *ext;
+	FILE *f = NULL;
+	bool ok = false;
+
+	if (key == NULL || x == NULL || t == NULL ||
+	    ASN1_GENERALIZEDTIME_set_string(t, not_after) != 1 ||
+	    X509_set_version(x, X509_VERSION_3) != 1 ||
+	    ASN1_INTEGER_set(X509_get_serialNumber(x), 7) != 1 ||
+	    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN",
+				       MBSTRING_ASC,
+				       (const unsigned char *)"frac.test", -1,
+				       -1, 0) != 1 ||
+	    X509_set_issuer_name(x, X509_get_subject_name(x)) != 1 ||
+	    X509_gmtime_adj(X509_getm_notBefore(x), -86400) == NULL ||
+	    X509_set1_notAfter(x, t) != 1 || X509_set_pubkey(x, key) != 1)
+		goto out;
+	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_alt_name,
+				  "DNS:frac.test");
+	if (ext == NULL || X509_add_ext(x, ext, -1) != 1) {
+		X509_EXTENSION_free(ext);
+		goto out;
+	}
+	X509_EXTENSION_free(ext);
+	f = fopen(path, "w");
+	ok = X509_sign(x, key, EVP_sha256()) > 0 && f != NULL &&
+	     PEM_write_X509(f, x) == 1;
+out:
+	if (f != NULL)
+		fclose(f);
+	ASN1_TIME_free(t);
+	X509_free(x);
+	EVP_PKEY_free(key);
+	return ok;
+}
+
+/* Issue 15, RFC 5280 4.1.2.5: valid through notAfter inclusive (a time
+ * with a fraction of a second within that second is cut to it by the
+ * callers, --at); a notAfter written with a fraction of a second breaks
+ * 4.1.2.5.2 and is refused, as Chromium does, at any time. */
+static void not_after_is_inclusive_and_fractions_in_it_are_refused(void)
+{
+	char path[] = "/tmp/padlock-frac-XXXXXX";
+	pl_x509_store_t *own;
+	pl_x509_chain_t *c;
+	struct tm tm = { .tm_year = 2030 - 1900, .tm_mon = 11, .tm_mday = 31,
+			 .tm_hour = 23, .tm_min = 59, .tm_sec = 59 };
+	time_t last = timegm(&tm);
+	char err[256];
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	close(fd);
+	for (int fraction = 0; fraction < 2; fraction++) {
+		CHECK(write_cert_until(fraction ? "20301231235959.5Z" :
+						  "20301231235959Z", path));
+		own = pl_x509_store_new(path, NULL, err, sizeof(err));
+		c = pl_x509_chain_load_pem(path, err, sizeof(err));
+		CHECK_MSG(own != NULL && c != NULL, "%s", err);
+		if (own != NULL && c != NULL) {
+			CHECK_EQ_INT(pl_x509_verify(own, c, "frac.test", last,
+						    &v),
+				     fraction ? PL_ERR_CERT : PL_OK);
+			if (fraction)
+				CHECK_MSG(strcmp(v.code, "cert.rfc5280") == 0 &&
+						  strstr(v.reason, "notAfter"),
+					  "%s: %s", v.code, v.reason);
+			CHECK_EQ_INT(pl_x509_verify(own, c, "frac.test",
+						    last + 1, &v),
+				     PL_ERR_CERT);
+			if (!fraction)
+				CHECK_MSG(strcmp(v.code, "cert.expired") == 0,
+					  "%s: %s", v.code, v.reason);
+		}
+		pl_x509_chain_free(c);
+		pl_x509_store_free(own);
+	}
+	unlink(path);
+}
+
 int main(void)
 {
 	char err[256] = "";
@@ -251,6 +346,7 @@ int main(void)
 	RUN(sha1_signature_is_refused);
 	RUN(leaf_signing_a_leaf_is_not_a_ca);
 	RUN(bad_arguments_are_refused);
+	RUN(not_after_is_inclusive_and_fractions_in_it_are_refused);
 	pl_x509_store_free(store);
 	fx_teardown();
 	return test_finish();
