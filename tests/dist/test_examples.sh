@@ -53,6 +53,10 @@ openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout other.key \
 	-out other.pem -days 2 -subj "/CN=another CA" 2>/dev/null
 
+# The files exist before the server starts: a background job opens its
+# redirections after the fork, maybe after the first read below.
+: >server.out
+: >server.err
 "$tmp/echo_server" cert.pem key.pem 0 >server.out 2>server.err &
 server_pid=$!
 port=
