@@ -17,6 +17,7 @@ GOAWAY.
 import hashlib
 import os
 import re
+import signal
 import socket
 import ssl
 import sys
@@ -24,7 +25,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from serve_common import (Failure, Serve, Suite, WAIT, client_context,  # noqa: E402
                           expect, expect_equal, expect_in, expect_re,
-                          localhost_leaf, pki, run, stop_shared, wait_until,
+                          localhost_leaf, padlock_bin, pki, run, stop_shared, wait_until,
                           workdir, write_file)
 
 try:
@@ -305,6 +306,17 @@ def _():
     srv.stop()
 
 
+@suite.case("bad_http2_values_get_one_sentence")
+def _():
+    r = run([padlock_bin(), "serve", "--http2", "maybe"])
+    expect_equal(r.err.strip(), "padlock serve: --http2 is 'off' or 'on', "
+                 "not 'maybe'", "the error")
+    expect(r.rc != 0, "a failing exit status")
+    r = run([padlock_bin(), "serve", "--h2-max-frame", "1000"])
+    expect_equal(r.err.strip(), "padlock serve: --h2-max-frame wants a number "
+                 "from 16384 to 16777215, not '1000'", "the error")
+
+
 @suite.case("client_without_alpn_gets_http_1_1")
 def _():
     srv = server()
@@ -500,16 +512,23 @@ def _():
 
 # ---- graceful stop ---------------------------------------------------------------
 
-@suite.case("graceful_stop_sends_goaway_and_finishes_the_stream")
-def _():
-    srv = Serve(["--root", make_site(), "--workers", "1"] +
-                localhost_leaf().args(), workers=1)
+def stream_in_flight_finishes_after_goaway(sig):
+    """sig (SIGTERM: stop; SIGHUP: reload, the old worker drains) while
+    a 3 MiB stream is in flight, held back by our window: GOAWAY
+    NO_ERROR naming it, and then all of it."""
+    srv = Serve(["--root", make_site()] + localhost_leaf().args(), workers=1)
     c = RawH2(srv.https_port)
     c.send(c.headers(1, path="/big.bin"))
     first = c.frames(lambda f: isinstance(f, hf.DataFrame), window=False)
-    srv.signal(15)
+    srv.signal(sig)
+    # the window stays shut until the GOAWAY: the stream cannot finish
+    # before the worker drains, however fast the reload
+    first += c.frames(lambda f: isinstance(f, hf.GoAwayFrame), window=False)
+    goaway = first[-1]
     got = b"".join(f.data for f in first if isinstance(f, hf.DataFrame))
-    goaway = None
+    n = len(got)
+    c.send(hf.WindowUpdateFrame(0, window_increment=n),
+           hf.WindowUpdateFrame(1, window_increment=n))
     while True:
         frames = c.frames(lambda f: "END_STREAM" in f.flags or
                           isinstance(f, (hf.GoAwayFrame, hf.RstStreamFrame)))
@@ -518,16 +537,22 @@ def _():
         if isinstance(last, hf.RstStreamFrame):
             raise Failure("stream reset: %d" % last.error_code)
         if isinstance(last, hf.GoAwayFrame):
-            goaway = last
-            continue
+            raise Failure("a second GOAWAY: %d" % last.error_code)
         break
-    expect(goaway is not None, "a GOAWAY before the stream ended")
     expect_equal((goaway.error_code, goaway.last_stream_id), (NO_ERROR, 1),
                  "GOAWAY's code and last stream")
     expect_equal((len(got), hashlib.sha256(got).hexdigest()),
                  (BIG, state["big_sha"]), "the stream in flight, whole")
     c.close()
+    if sig == signal.SIGHUP:
+        still_serves(srv)   # the new workers
     srv.stop()
+
+
+suite.add("graceful_stop_sends_goaway_and_finishes_the_stream",
+          stream_in_flight_finishes_after_goaway, signal.SIGTERM)
+suite.add("reload_sends_goaway_and_finishes_the_stream",
+          stream_in_flight_finishes_after_goaway, signal.SIGHUP)
 
 
 @suite.case("shared_server_exits_0_on_sigterm")
