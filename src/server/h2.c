@@ -401,16 +401,35 @@ static int submit_reply(struct pl_srv_h2 *h, h2_stream_t *st)
 		       ? PL_OK : PL_ERR_NOMEM;
 }
 
-static int too_large(pl_srv_conn_t *c, h2_stream_t *st)
+/* What HTTP/1.1's parser guarantees of its request, checked here too:
+ * the handlers put the host into URLs and the target into paths. A host
+ * is uri-host [":" port] (RFC 9110 4.2.4: no userinfo), a target has no
+ * whitespace or controls. NULL when the request is acceptable, else why. */
+static const char *request_flaw(const pl_http_request_t *req)
+{
+	for (size_t i = 0; i < req->host.len; i++) {
+		unsigned char ch = (unsigned char)req->host.ptr[i];
+		if (ch <= 0x20 || ch >= 0x7f || strchr("/?#@\\", ch))
+			return ":authority (or Host) is not a valid host[:port]";
+	}
+	for (size_t i = 0; i < req->target.len; i++) {
+		unsigned char ch = (unsigned char)req->target.ptr[i];
+		if (ch <= 0x20 || ch == 0x7f)
+			return ":path has whitespace or a control character";
+	}
+	return NULL;
+}
+
+/* An error answer (HSTS included) where no site has answered. */
+static int refuse(pl_srv_conn_t *c, h2_stream_t *st, int status,
+		  const char *why, bool head)
 {
 	const pl_srv_rsite_t *site =
 		pl_srv_site_for(pl_srv_conn_runtime(c), NULL, 0);
-	PL_SRV_LOG_LIMITED(PL_SRV_LOG_INFO, "%s: 431: HTTP/2 header list over "
-			   "%u bytes", c->peer,
-			   pl_srv_conn_runtime(c)->opts->h2_max_header_list);
-	return pl_http_reply_error(&st->reply, 431, "the header list is too "
-				   "large", site->http.hsts_max_age, false,
-				   time(NULL), "padlock");
+	PL_SRV_LOG_LIMITED(PL_SRV_LOG_INFO, "%s: %d: %s", c->peer, status, why);
+	return pl_http_reply_error(&st->reply, status, why,
+				   site->http.hsts_max_age, head, time(NULL),
+				   "padlock");
 }
 
 static int answer(struct pl_srv_h2 *h, h2_stream_t *st)
@@ -421,7 +440,8 @@ static int answer(struct pl_srv_h2 *h, h2_stream_t *st)
 	int ret;
 	c->transport->describe(c, &info);
 	if (st->too_large) {
-		ret = too_large(c, st);
+		ret = refuse(c, st, 431, "the header list is over "
+			     "--h2-max-header-list", false);
 		if (ret == PL_OK && pl_srv_log_access_enabled())
 			pl_srv_log_reply(c, NULL, PL_SRV_HTTP_20, &info,
 					 &st->reply, st->start_us);
@@ -431,7 +451,10 @@ static int answer(struct pl_srv_h2 *h, h2_stream_t *st)
 	if (fields == NULL)
 		return PL_ERR_NOMEM;
 	build_request(st, fields, &req);
-	ret = pl_srv_serve_https(c, &req, &info, &st->reply);
+	const char *flaw = request_flaw(&req);
+	bool head = strcmp(req.method.ptr, "HEAD") == 0;
+	ret = flaw ? refuse(c, st, 400, flaw, head)
+		   : pl_srv_serve_https(c, &req, &info, &st->reply);
 	if (ret == PL_OK) {
 		if (st->reply.why)
 			PL_SRV_LOG_LIMITED(st->reply.status >= 500

@@ -351,6 +351,21 @@ def _():
     c.close()
 
 
+@suite.case("authority_with_userinfo_or_path_with_space_gets_400")
+def _():
+    c = RawH2(server().https_port)
+    f = hf.HeadersFrame(1, c.enc.encode([
+        (":method", "GET"), (":scheme", "https"), (":path", "/digits.txt"),
+        (":authority", "user@localhost")]))
+    f.flags.add("END_HEADERS")
+    f.flags.add("END_STREAM")
+    c.send(f)
+    fields, body = c.response(1)
+    expect_equal(fields[":status"], "400", "status with userinfo")
+    expect_in(b":authority (or Host) is not a valid host[:port]", body, "body")
+    c.close()
+
+
 @suite.case("window_update_of_zero_is_connection_protocol_error")
 def _():
     c = RawH2(server().https_port)
@@ -456,7 +471,8 @@ def _():
     c.send(f)
     fields, body = c.response(1)
     expect_equal(fields[":status"], "431", "status")
-    expect_in(b"header list is too large", body, "body")
+    expect_equal(body, b"431 Request Header Fields Too Large: the header "
+                 b"list is over --h2-max-header-list\n", "body")
     c.send(c.headers(3))
     fields, body = c.response(3)
     expect_equal((fields[":status"], body), ("200", DIGITS),
