@@ -21,11 +21,12 @@ import signal
 import socket
 import ssl
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from serve_common import (Failure, Serve, Suite, WAIT, client_context,  # noqa: E402
                           expect, expect_equal, expect_in, expect_re,
-                          localhost_leaf, padlock_bin, pki, run, stop_shared, wait_until,
+                          localhost_leaf, padlock_bin, pki, proc_rss_kib, run, stop_shared, wait_until,
                           workdir, write_file)
 
 try:
@@ -253,6 +254,59 @@ def _():
     with open(out, "rb") as f:
         expect_equal(hashlib.sha256(f.read()).hexdigest(), state["big_sha"],
                      "SHA-256 of %d bytes" % BIG)
+
+
+@suite.case("large_file_with_open_windows_keeps_worker_rss_small")
+def _():
+    """96 MiB with every window open: only the socket holds the server
+    back, and the file is read a frame at a time, never whole."""
+    folder = os.path.join(workdir(), "h2", "huge")
+    size = 96 << 20
+    block = os.urandom(1 << 20)
+    digest = hashlib.sha256()
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "huge.bin"), "wb") as f:
+        for i in range(size >> 20):
+            chunk = bytes([i]) + block[1:]
+            f.write(chunk)
+            digest.update(chunk)
+    os.chmod(folder, 0o755)
+    os.chmod(os.path.join(folder, "huge.bin"), 0o644)
+    srv = Serve(["--root", folder] + localhost_leaf().args(), workers=1)
+    worker = srv.workers()[0]
+    c = RawH2(srv.https_port,
+              settings={hf.SettingsFrame.INITIAL_WINDOW_SIZE: 2**31 - 1})
+    c.send(hf.WindowUpdateFrame(0, window_increment=2**31 - 1 - 65535),
+           c.headers(1, path="/huge.bin"))
+    got = hashlib.sha256()
+    n = 0
+    samples = []
+    next_sample = 0
+    while True:
+        f = c._frame()
+        if f is None:
+            raise Failure("closed after %d bytes" % n)
+        if isinstance(f, (hf.GoAwayFrame, hf.RstStreamFrame)):
+            raise Failure("%s %d" % (type(f).__name__, f.error_code))
+        if isinstance(f, hf.DataFrame):
+            got.update(f.data)
+            n += len(f.data)
+            if n >= next_sample:
+                samples.append((n >> 20, proc_rss_kib(worker)))
+                next_sample += 8 << 20
+                time.sleep(0.05)   # a server that reads ahead fills up now
+            if "END_STREAM" in f.flags:
+                break
+    expect_equal((n, got.hexdigest()), (size, digest.hexdigest()),
+                 "bytes and SHA-256")
+    limit_kib = 64 * 1024
+    peak = max(kib for _, kib in samples if kib is not None)
+    expect(peak < limit_kib, "worker VmRSS reached %d KiB (limit %d KiB): %s"
+           % (peak, limit_kib, samples))
+    print("# worker VmRSS while sending 96 MiB over h2: %d KiB at most" % peak)
+    c.close()
+    os.unlink(os.path.join(folder, "huge.bin"))
+    srv.stop()
 
 
 @suite.case("access_log_says_http_2_0")
