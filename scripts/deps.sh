@@ -17,6 +17,7 @@ set -euo pipefail
 runtime=(
   build-essential cmake pkg-config python3
   libssl-dev libjansson-dev libsystemd-dev libconfuse-dev libseccomp-dev
+  libnghttp2-dev
   ca-certificates publicsuffix libnss3-tools curl
 )
 # What the tests add: real peers (openssl, gnutls, Python's ssl, Chromium,
@@ -28,6 +29,7 @@ tests=(
   clang libclang-rt-14-dev llvm
   iproute2 nftables iptables
   chromium testssl.sh man-db ccache
+  nghttp2-client python3-h2
 )
 
 which=all

@@ -64,6 +64,11 @@ typedef struct {
 	unsigned max_conns;            /* per worker */
 	long hsts_max_age;             /* seconds; < 0: no HSTS header */
 	bool follow_symlinks;
+	bool http2;                    /* offer h2 in ALPN (default) */
+	unsigned h2_max_streams;       /* SETTINGS_MAX_CONCURRENT_STREAMS */
+	unsigned h2_max_header_list;   /* SETTINGS_MAX_HEADER_LIST_SIZE */
+	unsigned h2_window;            /* SETTINGS_INITIAL_WINDOW_SIZE */
+	unsigned h2_max_frame;         /* SETTINGS_MAX_FRAME_SIZE */
 	bool allow_invalid_cert;       /* tests only */
 	char *access_log;              /* NULL: stderr; "off": none */
 	char *error_log;               /* NULL: stderr */

@@ -305,7 +305,8 @@ static void progress(pl_srv_conn_t *c)
 			begin_close(c);
 			return;
 		}
-		if (!replying || pl_srv_conn_pending(c) > 0)
+		bool more = c->proto->wants_write && c->proto->wants_write(c);
+		if ((!replying && !more) || pl_srv_conn_pending(c) > 0)
 			return;
 	}
 }
@@ -374,6 +375,13 @@ static void input(pl_srv_conn_t *c, const uint8_t *p, size_t n)
 		 * cost it 40 ms. */
 		int one = 1;
 		setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+		const pl_srv_protocol_t *proto =
+			pl_srv_protocol_for_alpn(pl_tls_alpn(c->tls));
+		if (proto != c->proto) {
+			c->proto->free(c);
+			c->proto = proto;
+			c->proto->init(c);
+		}
 		pl_srv_conn_set_phase(c, PL_SRV_PHASE_FIRST);
 	}
 }
@@ -490,6 +498,11 @@ void pl_srv_conn_timeout(pl_srv_conn_t *c)
 void pl_srv_conn_drain(pl_srv_conn_t *c)
 {
 	c->draining = true;
+	if (c->proto->drain && pl_srv_conn_accepts_request(c)) {
+		c->proto->drain(c);
+		progress(c);
+		return;
+	}
 	switch (c->phase) {
 	case PL_SRV_PHASE_FIRST:
 	case PL_SRV_PHASE_IDLE: {

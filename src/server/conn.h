@@ -101,9 +101,19 @@ typedef struct {
 	/* BODY: the peer's stream ended inside the body (400, then close). */
 	void (*cut_short)(pl_srv_conn_t *c);
 	void (*free)(pl_srv_conn_t *c);
+	/* Optional, for a protocol that multiplexes (HTTP/2): it stays in
+	 * FIRST/IDLE, on_data also sends, and these say it has more to send
+	 * once the output drains, and how it stops gracefully (GOAWAY). */
+	bool (*wants_write)(pl_srv_conn_t *c);
+	void (*drain)(pl_srv_conn_t *c);
 } pl_srv_protocol_t;
 
 extern const pl_srv_protocol_t pl_srv_http1;
+extern const pl_srv_protocol_t pl_srv_h2;
+
+/* The protocol the TLS handshake negotiated (ALPN "h2", else HTTP/1.1);
+ * h2.c. */
+const pl_srv_protocol_t *pl_srv_protocol_for_alpn(const char *alpn);
 
 struct pl_srv_conn {
 	pl_srv_tag_t tag; /* first: epoll data points here */
@@ -136,6 +146,8 @@ struct pl_srv_conn {
 	pl_http_parser_t *http;
 	pl_http_reply_t reply; /* the reply being sent (REPLY) */
 	uint64_t request_us;
+	/* HTTP/2's state (h2.c) */
+	struct pl_srv_h2 *h2;
 };
 
 /* Between requests or inside a request: the protocol may parse. */
@@ -170,6 +182,21 @@ size_t pl_srv_conn_pending(pl_srv_conn_t *c);
 const pl_srv_runtime_t *pl_srv_conn_runtime(pl_srv_conn_t *c);
 /* Microseconds of CLOCK_MONOTONIC. */
 uint64_t pl_srv_now_us(void);
+
+/* ---- what every protocol does with a request (respond.c) ------------------ */
+
+/* Answers req over HTTPS: the site it names (Host or :authority, else
+ * SNI, else the default) serves it through the http layer into reply
+ * (the welcome page gets the presented chain). pl_http_serve()'s
+ * returns. */
+int pl_srv_serve_https(pl_srv_conn_t *c, const pl_http_request_t *req,
+		       const pl_http_conninfo_t *conninfo,
+		       pl_http_reply_t *reply);
+/* The access log's line for req (NULL: refused before it was parsed)
+ * and its reply; version is PL_HTTP_10, PL_HTTP_11 or PL_SRV_HTTP_20. */
+void pl_srv_log_reply(pl_srv_conn_t *c, const pl_http_request_t *req,
+		      int version, const pl_http_conninfo_t *info,
+		      const pl_http_reply_t *reply, uint64_t start_us);
 
 /* The TLS trace callback that records steps for the welcome page. */
 void pl_srv_trace_step(void *arg, const pl_tls_conn_t *tls,

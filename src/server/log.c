@@ -299,6 +299,12 @@ static size_t put_escaped(char *out, size_t cap, const char *s)
 	return n;
 }
 
+static const char *protocol_name(int version)
+{
+	return version == PL_HTTP_10 ? "HTTP/1.0"
+	       : version == PL_SRV_HTTP_20 ? "HTTP/2.0" : "HTTP/1.1";
+}
+
 static void log_combined(const pl_srv_access_t *a)
 {
 	char line[4096], date[64], req[1200], ref[512], ua[512];
@@ -307,9 +313,9 @@ static void log_combined(const pl_srv_access_t *a)
 	localtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%d/%b/%Y:%H:%M:%S %z", &tm);
 	char reqline[1100];
-	snprintf(reqline, sizeof(reqline), "%s %s HTTP/1.%d",
+	snprintf(reqline, sizeof(reqline), "%s %s %s",
 		 a->method ? a->method : "-", a->target ? a->target : "-",
-		 a->version == PL_HTTP_10 ? 0 : 1);
+		 protocol_name(a->version));
 	put_escaped(req, sizeof(req), a->method ? reqline : NULL);
 	put_escaped(ref, sizeof(ref), a->referer);
 	put_escaped(ua, sizeof(ua), a->user_agent);
@@ -333,7 +339,7 @@ static void log_json(const pl_srv_access_t *a)
 		"{s:s, s:s, s:s?, s:s?, s:s, s:i, s:I, s:s?, s:s?, s:s?, s:s?, "
 		"s:s?, s:I}",
 		"time", date, "peer", a->peer, "method", a->method, "target",
-		a->target, "protocol", a->version == PL_HTTP_10 ? "HTTP/1.0" : "HTTP/1.1",
+		a->target, "protocol", protocol_name(a->version),
 		"status", a->status, "bytes", (json_int_t)a->bytes, "host",
 		a->host, "referer", a->referer, "user_agent", a->user_agent,
 		"tls_version", a->tls_version, "tls_suite", a->suite,

@@ -22,6 +22,7 @@
 
 static const char *const sni_choices[] = {"default", "reject", NULL};
 static const char *const format_choices[] = {"combined", "json", NULL};
+static const char *const onoff_choices[] = {"off", "on", NULL};
 static const char *const level_choices[] = {"error", "warn", "info", "debug",
 					    NULL};
 
@@ -89,6 +90,20 @@ static const pl_srv_opt_t table[] = {
 	{"log-level", NULL, PL_SRV_OPT_CHOICE, BOTH, 0, 0, 0, level_choices,
 	 "info", FIELD(log_level), "error|warn|info|debug",
 	 "what the error log says"},
+	{"http2", NULL, PL_SRV_OPT_CHOICE, BOTH, 0, 0, 0, onoff_choices, "on",
+	 FIELD(http2), "on|off", "offer HTTP/2 (ALPN h2) beside HTTP/1.1"},
+	{"h2-max-streams", NULL, PL_SRV_OPT_NUMBER, BOTH, 1, 10000, 1, NULL,
+	 "100", FIELD(h2_max_streams), "N",
+	 "HTTP/2 streams open at once on a connection"},
+	{"h2-max-header-list", NULL, PL_SRV_OPT_NUMBER, BOTH, 1024, 1048576, 1,
+	 NULL, "32768", FIELD(h2_max_header_list), "N",
+	 "bytes of a decoded HTTP/2 header list (RFC 9113 6.5.2); over it: 431"},
+	{"h2-window", NULL, PL_SRV_OPT_NUMBER, BOTH, 1024, 2147483647, 1, NULL,
+	 "65535", FIELD(h2_window), "N",
+	 "the HTTP/2 initial flow-control window of a stream, in bytes"},
+	{"h2-max-frame", NULL, PL_SRV_OPT_NUMBER, BOTH, 16384, 16777215, 1, NULL,
+	 "16384", FIELD(h2_max_frame), "N",
+	 "the largest HTTP/2 frame payload we accept, in bytes"},
 	{"allow-invalid-cert", NULL, PL_SRV_OPT_FLAG, PL_SRV_OPT_CLI, 0, 0, 0,
 	 NULL, NULL, FIELD(allow_invalid_cert), NULL,
 	 "FOR TESTS ONLY: serve a certificate that fails its checks"},

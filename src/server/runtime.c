@@ -164,7 +164,8 @@ int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 	}
 	rt->tls = pl_tls_config_new(true);
 	if (rt->tls == NULL ||
-	    pl_tls_config_set_alpn(rt->tls, "http/1.1") != PL_OK) {
+	    pl_tls_config_set_alpn(rt->tls, o->http2 ? "h2,http/1.1"
+						     : "http/1.1") != PL_OK) {
 		snprintf(err, err_len, "out of memory");
 		pl_srv_runtime_free(rt);
 		return PL_ERR_NOMEM;

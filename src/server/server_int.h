@@ -200,11 +200,14 @@ void pl_srv_log_thousands(uint64_t v, char *out, size_t cap);
  * write (UINT64_MAX: none). The worker loop calls it. */
 uint64_t pl_srv_log_flush(void);
 
+/* The access log's version of an HTTP/2 request (beside PL_HTTP_10/11). */
+#define PL_SRV_HTTP_20 20
+
 typedef struct {
 	const char *peer;
 	const char *method;
 	const char *target;
-	int version;
+	int version; /* PL_HTTP_10, PL_HTTP_11 or PL_SRV_HTTP_20 */
 	int status;
 	uint64_t bytes;
 	const char *referer;

@@ -57,7 +57,7 @@ grep -q '^demo: building .* done in' "$tmp/out" || fail "no build line"
 if grep -qiE 'warning|Building C object|Linking' "$tmp/out"; then
 	fail "the demo printed build output or warnings"
 fi
-grep -q 'HTTP/1.1 200' "$tmp/out" || fail "curl did not get the welcome page"
+grep -q 'HTTP/2 200' "$tmp/out" || fail "curl did not get the welcome page over HTTP/2"
 grep -q 'tls-version: TLS 1.3' "$tmp/out" || fail "the welcome page did not show TLS 1.3"
 grep -q '301 -> https://localhost' "$tmp/out" || fail "no redirect from port 80"
 tail -4 "$tmp/out" >"$tmp/last"
