@@ -175,6 +175,13 @@ typedef struct {
 	size_t engine_tickets;  /* NewSessionTickets the server sent after
 				   the engine's handshake (TLS 1.3
 				   resumption) */
+	/* TLS 1.2 resumption as its probe's ServerHello announced it (the
+	 * probe offers an empty session id and an empty session_ticket):
+	 * YES a session id / the session_ticket extension came, NO none,
+	 * NOT_TESTED TLS 1.2 not accepted; the id is UNCLEAR when empty
+	 * beside a ticket (a server issuing a ticket may leave it empty). Whether the server then
+	 * resumes needs a full TLS 1.2 handshake, which is not made. */
+	pl_check_answer_t tls12_session_id, tls12_session_ticket;
 
 	/* 4 */
 	uint16_t legacy_version; /* the version TLS <= 1.2 suites were listed

@@ -173,7 +173,8 @@ const char *pl_client_header(const pl_client_response_t *r, const char *name);
  * caller's. The extensions are those real clients send for the version:
  * TLS 1.0-1.2 server_name, status_request, supported_groups,
  * ec_point_formats (uncompressed), signature_algorithms (1.2),
- * extended_master_secret, an empty renegotiation_info, padding (RFC 7685);
+ * extended_master_secret, an empty session_ticket, an empty
+ * renegotiation_info, padding (RFC 7685); all with an empty session id;
  * TLS 1.3 legacy_version 0x0303, a 32-byte session id, supported_versions
  * [0x0304], key_share, signature_algorithms, server_name, supported_groups;
  * SSL 3.0 none, the TLS_EMPTY_RENEGOTIATION_INFO_SCSV suite instead. */
@@ -242,6 +243,11 @@ typedef struct {
 	size_t *cert_lens;
 	size_t n_certs;
 	bool extended_master_secret; /* TLS <= 1.2: the server echoed it */
+	bool session_ticket; /* TLS <= 1.2: the server echoed session_ticket
+			      * (RFC 5077 3.2): it will issue a ticket */
+	uint8_t session_id_len; /* ServerHello's session id (0-32 bytes;
+				 * TLS <= 1.2: non-zero when the server
+				 * keeps the session for resumption by ID) */
 	bool cert_requested;         /* TLS <= 1.2: a CertificateRequest came */
 	bool downgrade_sentinel;     /* RFC 8446 4.1.3: ServerHello.random
 				      * ends with "DOWNGRD" 01 or 00 (a TLS

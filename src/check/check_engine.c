@@ -140,7 +140,7 @@ static int make_config(pl_tls_config_t **out)
 }
 
 /* Session resumption as the engine's handshake saw it: TLS 1.3 tickets
- * (RFC 8446 4.6.1). TLS 1.2 session IDs and tickets are not probed. */
+ * (RFC 8446 4.6.1). TLS 1.2 IDs and tickets: check_protocols.c. */
 static void report_resumption(struct check_run *run)
 {
 	size_t n = run->r->engine_tickets;

@@ -230,6 +230,8 @@ static json_t *handshake(const pl_check_result_t *r, bool *ok)
 	set(o, "session_tickets", r->engine_handshake
 		    ? json_integer((json_int_t)r->engine_tickets) : json_null(),
 	    ok);
+	set(o, "tls12_session_id", answer(r->tls12_session_id), ok);
+	set(o, "tls12_session_ticket", answer(r->tls12_session_ticket), ok);
 	if (!r->engine_handshake) {
 		set(o, "version", json_null(), ok);
 		set(o, "suite", json_null(), ok);

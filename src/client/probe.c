@@ -119,6 +119,8 @@ static void legacy_extensions(const pl_probe_offer_t *offer, pl_tls_exts_t *e)
 		pl_exts_add(e, PL_EXT_SIGNATURE_ALGORITHMS);
 	}
 	pl_exts_add(e, PL_EXT_EXTENDED_MASTER_SECRET);
+	/* RFC 5077 3.2: empty, asking for a ticket without holding one */
+	pl_exts_add(e, PL_EXT_SESSION_TICKET);
 	/* RFC 5746 3.4: an empty renegotiated_connection */
 	pl_exts_add(e, PL_EXT_RENEGOTIATION_INFO);
 }

@@ -99,6 +99,9 @@ static int judge_extensions(pl_probe_parser_t *p,
 	p->out->extended_master_secret =
 		pl_exts_has(e, PL_EXT_EXTENDED_MASTER_SECRET);
 	p->status_acked = pl_exts_has(e, PL_EXT_STATUS_REQUEST);
+	/* RFC 5077 3.2: the server will send a NewSessionTicket */
+	p->out->session_ticket = !sh->tls13 &&
+		pl_exts_has(e, PL_EXT_SESSION_TICKET);
 	if (!sh->tls13)
 		return PL_OK;
 	/* RFC 8446 4.2.1: selected_version, which must be TLS 1.3 or later */
@@ -168,6 +171,9 @@ static int parse_server_hello(pl_probe_parser_t *p, pl_reader_t *r)
 	out->version = version;
 	out->suite = suite;
 	out->hrr = hrr;
+	/* RFC 5246 7.4.1.3: the ID of a session it may resume later (the
+	 * probe's hello sent none, so none is being resumed) */
+	out->session_id_len = (uint8_t)pl_reader_left(&sh.session_id);
 	out->downgrade_sentinel = pl_msg_downgrade_sentinel(random);
 	const pl_tls_suite_info_t *info = pl_tls_suite_lookup(suite);
 	p->suite_known = info != NULL;

@@ -370,6 +370,53 @@ def _():
         srv.proc.stop()
 
 
+@suite.case("tls12_session_ids_and_tickets_are_reported")
+def _():
+    # Issue 14: testssl reports TLS 1.2 resumption; the TLS 1.2 probe's
+    # ServerHello shows a session ID and the session_ticket extension.
+    # OpenSSL leaves the ID empty when it will send a ticket (so the ID is
+    # unknown: null); -no_cache turns IDs off.
+    leaf = pki().leaf("ecdsa_p256")
+    for extra, ids, tickets, codes, absent in (
+            ([], None, True, ["session.tls12-tickets"],
+             ["session.tls12-ids", "session.tls12-none"]),
+            (["-no_ticket"], True, False, ["session.tls12-ids"],
+             ["session.tls12-tickets", "session.tls12-none"]),
+            (["-no_ticket", "-no_cache"], False, False,
+             ["session.tls12-none"],
+             ["session.tls12-ids", "session.tls12-tickets"])):
+        srv = s_server(leaf, "-no_tls1_3", *extra)
+        c = check("localhost:%d" % srv.port, "--http-port", "0")
+        srv.proc.stop()
+        c.expect_codes(*codes, level="info")
+        c.expect_no_codes(*absent)
+        if ids is None:
+            expect_in("ID empty", c.finding("session.tls12-tickets")["message"],
+                      "session.tls12-tickets")
+        h = c.json["handshake"]
+        expect_equal((h["tls12_session_id"], h["tls12_session_ticket"]),
+                     (ids, tickets), "TLS 1.2 resumption with %r" % extra)
+    # GnuTLS sends both an ID and the extension.
+    gnutls = common.start_gnutls_server(["--http", "--x509certfile",
+                                         leaf.chain, "--x509keyfile", leaf.key,
+                                         "--priority", "NORMAL:-VERS-TLS1.3"])
+    c = check("localhost:%d" % gnutls.port, "--http-port", "0")
+    gnutls.proc.stop()
+    c.expect_codes("session.tls12-ids", "session.tls12-tickets", level="info")
+    h = c.json["handshake"]
+    expect_equal((h["tls12_session_id"], h["tls12_session_ticket"]),
+                 (True, True), "TLS 1.2 resumption of gnutls-serv")
+    # Without TLS 1.2 there is nothing to say.
+    srv = s_server(leaf, "-tls1_3")
+    c = check("localhost:%d" % srv.port, "--http-port", "0")
+    srv.proc.stop()
+    c.expect_no_codes("session.tls12-ids", "session.tls12-tickets",
+                      "session.tls12-none")
+    h = c.json["handshake"]
+    expect_equal((h["tls12_session_id"], h["tls12_session_ticket"]),
+                 (None, None), "TLS 1.2 resumption without TLS 1.2")
+
+
 WEAK_PRIORITY = ("NORMAL:+VERS-TLS1.0:+VERS-TLS1.1:+3DES-CBC:+ARCFOUR-128:"
                  "+NULL:+RSA:+SHA1:+MD5")
 

@@ -130,6 +130,9 @@ static void hello_tls12_carries_the_extensions_real_clients_send(void)
 	CHECK(extension(0x0017) != NULL);
 	pl_reader_t *reneg = extension(0xff01);
 	CHECK(reneg != NULL && pl_reader_left(reneg) == 1 && reneg->p[0] == 0);
+	/* RFC 5077 3.2: an empty session_ticket asks for a new ticket */
+	pl_reader_t *ticket = extension(0x0023);
+	CHECK(ticket != NULL && pl_reader_left(ticket) == 0);
 	CHECK(extension(0x002b) == NULL);
 	CHECK(extension(0x0033) == NULL);
 	/* RFC 7685: never 256 to 511 bytes */
@@ -155,6 +158,7 @@ static void hello_tls10_has_no_signature_algorithms(void)
 	CHECK(extension(0x0000) == NULL);
 	CHECK(extension(0x0005) == NULL);
 	CHECK(extension(0xff01) != NULL);
+	CHECK(extension(0x0023) != NULL);
 	pl_buf_free(&b);
 }
 
@@ -767,6 +771,63 @@ static void parser_reads_dhe_and_anonymous_key_exchange(void)
 	pl_buf_free(&wire);
 }
 
+/* A TLS 1.2 ServerHello with a session id of id_len bytes and, with
+ * ticket, an empty session_ticket extension; then ServerHelloDone. */
+static void build_resumption_hello(pl_buf_t *m, size_t id_len, bool ticket)
+{
+	static const uint8_t ticket_ext[] = { 0x00, 0x23, 0x00, 0x00 };
+
+	pl_push_u8(m, 2);
+	pl_push_open(m, 3);
+	pl_push_u16(m, 0x0303);
+	pl_push_bytes(m, plain_random, 32);
+	pl_push_open(m, 1);
+	for (size_t i = 0; i < id_len; i++)
+		pl_push_u8(m, (uint8_t)(0xa0 + i));
+	pl_push_close(m);
+	pl_push_u16(m, 0xc02f);
+	pl_push_u8(m, 0);
+	pl_push_open(m, 2);
+	pl_push_bytes(m, tls12_exts, 9);
+	if (ticket)
+		pl_push_bytes(m, ticket_ext, sizeof ticket_ext);
+	pl_push_close(m);
+	pl_push_close(m);
+	push_message(m, 14, NULL, 0);
+}
+
+static void parser_reads_tls12_session_id_and_ticket(void)
+{
+	static const struct {
+		size_t id_len;
+		bool ticket;
+	} cases[] = { { 32, false }, { 0, true }, { 32, true }, { 0, false },
+		      { 1, false } };
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		pl_buf_t m = PL_BUF_INIT, wire = PL_BUF_INIT;
+		build_resumption_hello(&m, cases[i].id_len, cases[i].ticket);
+		to_records(&wire, 22, &m, 16384);
+		parse_wire(0x0303, false, &wire, 7, PL_PROBE_END_EOF);
+		CHECK_EQ_INT(result.outcome, PL_PROBE_ACCEPTED);
+		CHECK_EQ_INT(result.session_id_len, cases[i].id_len);
+		CHECK_EQ_INT(result.session_ticket, cases[i].ticket);
+		CHECK(result.secure_renegotiation);
+		pl_buf_free(&m);
+		pl_buf_free(&wire);
+	}
+	/* RFC 5246 7.4.1.3: at most 32 bytes */
+	pl_buf_t m = PL_BUF_INIT, wire = PL_BUF_INIT;
+	build_resumption_hello(&m, 33, true);
+	to_records(&wire, 22, &m, 16384);
+	parse_wire(0x0303, false, &wire, 100, PL_PROBE_END_EOF);
+	CHECK_EQ_INT(result.outcome, PL_PROBE_MALFORMED);
+	CHECK_EQ_INT(result.session_id_len, 0);
+	CHECK(!result.session_ticket);
+	pl_buf_free(&m);
+	pl_buf_free(&wire);
+}
+
 static void parser_ignores_bytes_after_it_is_done(void)
 {
 	pl_buf_t m = PL_BUF_INIT, wire = PL_BUF_INIT;
@@ -798,6 +859,7 @@ int main(void)
 	RUN(parser_calls_malformed_answers_so);
 	RUN(parser_calls_malformed_hellos_and_flights_so);
 	RUN(parser_reads_dhe_and_anonymous_key_exchange);
+	RUN(parser_reads_tls12_session_id_and_ticket);
 	RUN(parser_ignores_bytes_after_it_is_done);
 	pl_probe_result_free(&result);
 	return test_finish();
