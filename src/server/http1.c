@@ -26,29 +26,8 @@
 static void log_request(pl_srv_conn_t *c, const pl_http_request_t *req,
 			const pl_http_conninfo_t *info)
 {
-	pl_srv_access_t a;
-	char host[256];
-	memset(&a, 0, sizeof(a));
-	a.peer = c->peer;
-	if (req) {
-		const pl_http_str_t *ref = pl_http_header(req, "Referer");
-		const pl_http_str_t *ua = pl_http_header(req, "User-Agent");
-		a.method = req->method.ptr;
-		a.target = req->target.ptr;
-		a.version = req->version;
-		pl_srv_request_host_str(req, host, sizeof(host));
-		a.host = host[0] ? host : NULL;
-		a.referer = ref ? ref->ptr : NULL;
-		a.user_agent = ua ? ua->ptr : NULL;
-	}
-	a.status = c->reply.status;
-	a.bytes = c->reply.body_bytes;
-	if (c->transport->secure) {
-		a.tls_version = info->tls_version;
-		a.suite = info->suite;
-	}
-	a.duration_us = (uint32_t)(pl_srv_now_us() - c->request_us);
-	pl_srv_log_access(&a);
+	pl_srv_log_reply(c, req, req ? req->version : 0, info, &c->reply,
+			 c->request_us);
 }
 
 /* HTTP/1 writes the reply's head, its body bytes and, when all fit in one
@@ -97,26 +76,6 @@ static void start_reply(pl_srv_conn_t *c)
 	}
 }
 
-/* Over TLS: the site the Host header (else SNI) names answers. */
-static int serve(pl_srv_conn_t *c, const pl_http_request_t *req,
-		 const pl_http_conninfo_t *conninfo, time_t now)
-{
-	const pl_srv_runtime_t *rt = pl_srv_conn_runtime(c);
-	const pl_srv_rsite_t *site =
-		pl_srv_site_of_request(rt, req, conninfo->sni);
-	char *chain_text[8];
-	size_t chain_len = 0;
-	pl_http_conninfo_t info = *conninfo;
-	if (site->http.root == NULL)
-		chain_len = pl_http_chain_text(pl_tls_peer_chain(c->tls),
-					       chain_text, 8);
-	info.chain_text = (const char *const *)chain_text;
-	info.chain_len = chain_len;
-	int ret = pl_http_serve(&site->http, req, &info, now, &c->reply);
-	for (size_t i = 0; i < chain_len; i++)
-		free(chain_text[i]);
-	return ret;
-}
 
 /* Over plain HTTP: a redirect to HTTPS. */
 static int redirect(pl_srv_conn_t *c, const pl_http_request_t *req,
@@ -143,7 +102,7 @@ static void answer(pl_srv_conn_t *c, const pl_http_request_t *req)
 	}
 	pl_http_reply_free(&c->reply);
 	c->transport->describe(c, &info);
-	ret = c->transport->secure ? serve(c, req, &info, now)
+	ret = c->transport->secure ? pl_srv_serve_https(c, req, &info, &c->reply)
 				   : redirect(c, req, now);
 	if (ret != PL_OK) {
 		PL_SRV_LOG_LIMITED(PL_SRV_LOG_ERROR,
