@@ -90,6 +90,14 @@ const char *pl_tls_alert_name(int alert);
 const char *pl_tls_version_name(uint16_t version);
 const char *pl_tls_suite_name(uint16_t suite);
 const char *pl_tls_group_name(uint16_t group);
+/* What kind of key exchange a group is, in words for people: "post-quantum
+ * hybrid key exchange: X25519 + ML-KEM-768" for X25519MLKEM768,
+ * "elliptic-curve Diffie-Hellman (ECDHE)" or "finite-field Diffie-Hellman
+ * (DHE)" for the others, "key exchange" for one padlock does not know. */
+const char *pl_tls_group_kind(uint16_t group);
+/* True for a group that stays secret against a quantum computer (today,
+ * X25519MLKEM768). */
+bool pl_tls_group_is_post_quantum(uint16_t group);
 const char *pl_tls_sigscheme_name(uint16_t scheme);
 
 /* Cipher suite facts, for padlock check's grades. */

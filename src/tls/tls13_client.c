@@ -430,12 +430,12 @@ static int handle_server_hello(pl_tls_conn_t *c, pl_tls_msg_t *m)
 	if ((ret = pl_tls_set_keys(c, &c->wr, c->hs->client_hs, false)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "key setup failed");
 	pl_tls_trace(c, PL_STEP_KEY_EXCHANGE,
-		     "Key exchange: ephemeral %s shared secret computed from "
-		     "both key shares (TLS 1.3's form of the premaster secret: "
-		     "never sent, forward secret); handshake keys derived from "
-		     "it and the hellos with both randoms; the rest of the "
-		     "handshake is encrypted",
-		     pl_tls_group_name(c->group));
+		     "Key exchange: ephemeral %s shared secret (%s) computed "
+		     "from both key shares (TLS 1.3's form of the premaster "
+		     "secret: never sent, forward secret); handshake keys "
+		     "derived from it and the hellos with both randoms; the "
+		     "rest of the handshake is encrypted",
+		     pl_tls_group_name(c->group), pl_tls_group_kind(c->group));
 	return PL_OK;
 }
 
