@@ -139,7 +139,7 @@ static void trace_client_hello(pl_tls_conn_t *c)
 			 "%s%s", i ? ", " : "", pl_tls_group_name(c->cfg->groups[i]));
 	for (size_t i = 0; i < c->hs->n_shares; i++)
 		snprintf(sent + strlen(sent), sizeof(sent) - strlen(sent),
-			 "%s%s", i ? " and " : "a ",
+			 "%s%s", i ? " and " : c->hs->n_shares > 1 ? "" : "a ",
 			 pl_tls_group_name(c->hs->shares[i].group));
 	pl_tls_trace(c, PL_STEP_CLIENT_HELLO,
 		     "ClientHello sent: TLS 1.3; suites %s; groups %s, with "
