@@ -111,6 +111,9 @@ def browser_sees(srv, log, group):
     trust_local_ca()
     dom = chromium(srv.url())
     expect_equal(dom_group(dom), group, "group in Chromium's DOM")
+    words = "post-quantum hybrid key exchange: X25519 + ML-KEM-768"
+    expect_equal(words in dom, group == "X25519MLKEM768",
+                 "the page says %r" % words)
     expect_equal(logged_group(log), group, "tls_group in the access log")
     print("# Chromium at %s: %s in the page and the log" % (srv.url(), group))
 
