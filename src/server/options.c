@@ -288,6 +288,7 @@ int pl_srv_options_dup(pl_srv_options_t *dst, const pl_srv_options_t *src)
 		ret |= dup_str(&d->key_passphrase_file, s->key_passphrase_file);
 	}
 	ret |= dup_str(&dst->listen, src->listen);
+	ret |= dup_str(&dst->tls_groups, src->tls_groups);
 	ret |= dup_str(&dst->user, src->user);
 	ret |= dup_str(&dst->access_log, src->access_log);
 	ret |= dup_str(&dst->error_log, src->error_log);
