@@ -47,8 +47,9 @@ int pl_client_parse_url(const char *url, pl_client_url_t *out, char *err,
 int pl_client_parse_suites(const char *list, uint16_t *out, size_t cap,
 			   size_t *n, char *err, size_t err_len);
 
-/* The same for key exchange groups: "x25519", "secp256r1" (alias "P-256"),
- * "secp384r1" (alias "P-384"). */
+/* The same for key exchange groups: "X25519MLKEM768" (the post-quantum
+ * hybrid), "x25519", "secp256r1" (alias "P-256"), "secp384r1" (alias
+ * "P-384"), "secp521r1", "x448", "ffdhe2048", "ffdhe3072", "ffdhe4096". */
 int pl_client_parse_groups(const char *list, uint16_t *out, size_t cap,
 			   size_t *n, char *err, size_t err_len);
 

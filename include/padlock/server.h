@@ -48,6 +48,8 @@ typedef struct {
 	size_t n_sites;
 	size_t default_site;     /* for a request whose host no site names */
 	bool strict_sni;         /* unknown SNI: unrecognized_name */
+	char *tls_groups;        /* key exchange groups, comma-separated, in
+				    preference order; NULL: the engine's */
 	char *listen;            /* address to bind; NULL: every address */
 	int https_port;          /* 443 */
 	int http_port;           /* 80; 0: no redirect listener */

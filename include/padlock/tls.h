@@ -90,6 +90,14 @@ const char *pl_tls_alert_name(int alert);
 const char *pl_tls_version_name(uint16_t version);
 const char *pl_tls_suite_name(uint16_t suite);
 const char *pl_tls_group_name(uint16_t group);
+/* What kind of key exchange a group is, in words for people: "post-quantum
+ * hybrid key exchange: X25519 + ML-KEM-768" for X25519MLKEM768,
+ * "elliptic-curve Diffie-Hellman (ECDHE)" or "finite-field Diffie-Hellman
+ * (DHE)" for the others, "key exchange" for one padlock does not know. */
+const char *pl_tls_group_kind(uint16_t group);
+/* True for a group that stays secret against a quantum computer (today,
+ * X25519MLKEM768). */
+bool pl_tls_group_is_post_quantum(uint16_t group);
 const char *pl_tls_sigscheme_name(uint16_t scheme);
 
 /* Cipher suite facts, for padlock check's grades. */
@@ -158,9 +166,10 @@ typedef void (*pl_tls_keylog_fn)(void *arg, const char *line);
 
 /* A new configuration with secure defaults: all three TLS 1.3 suites
  * (AES-GCM first when the CPU has AES instructions, else ChaCha20 first),
- * groups x25519, secp256r1, secp384r1 (a server also takes secp521r1, x448,
- * ffdhe2048, ffdhe3072 and ffdhe4096, after those), and every signature
- * scheme padlock implements. NULL when out of memory. */
+ * groups X25519MLKEM768 (the post-quantum hybrid, RFC 10024), x25519,
+ * secp256r1, secp384r1 (a server also takes secp521r1, x448, ffdhe2048,
+ * ffdhe3072 and ffdhe4096, after those), and every signature scheme
+ * padlock implements. NULL when out of memory. */
 pl_tls_config_t *pl_tls_config_new(bool is_server);
 void pl_tls_config_free(pl_tls_config_t *cfg);
 
@@ -190,7 +199,11 @@ int pl_tls_config_set_alpn(pl_tls_config_t *cfg, const char *list);
 
 /* Cipher suites / groups / signature schemes in preference order (a server
  * uses its own order). PL_ERR_UNSUPPORTED for a value padlock lacks. A
- * client sends a key share for the first group only. */
+ * client sends a key share for the first group, and when that is
+ * X25519MLKEM768, for the second as well. A server takes a share of the
+ * first group of its list the client sent one for; without one it asks
+ * by HelloRetryRequest for its first group the client lists, the hybrid
+ * group only when no other is in common. */
 int pl_tls_config_set_suites(pl_tls_config_t *cfg, const uint16_t *suites,
 			     size_t n);
 int pl_tls_config_set_groups(pl_tls_config_t *cfg, const uint16_t *groups,
@@ -244,7 +257,8 @@ void pl_tls_config_set_random(pl_tls_config_t *cfg, pl_tls_random_fn fn,
 			      void *arg);
 
 /* Returns a new ephemeral key pair in group (the engine frees it), or
- * NULL (the handshake fails with internal_error). */
+ * NULL (the handshake fails with internal_error). Called for the
+ * Diffie-Hellman groups; X25519MLKEM768's key pairs are always fresh. */
 typedef pl_kex_t *(*pl_tls_kex_fn)(void *arg, const pl_tls_conn_t *conn,
 				   uint16_t group);
 void pl_tls_config_set_kex(pl_tls_config_t *cfg, pl_tls_kex_fn fn, void *arg);

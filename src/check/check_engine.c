@@ -161,6 +161,30 @@ static void report_resumption(struct check_run *run)
 			  "handshake (slower, more work for the server)");
 }
 
+/* Whether the engine's handshake (which offers X25519MLKEM768 first)
+ * was post-quantum: worth knowing, not graded, since few servers can yet. */
+static void report_post_quantum(struct check_run *run)
+{
+	uint16_t group = run->r->engine_group;
+
+	if (pl_tls_group_is_post_quantum(group))
+		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_OK,
+			  "protocol.post-quantum", -1, "",
+			  "the key exchange is post-quantum: %s (%s), so "
+			  "traffic recorded today stays secret against a "
+			  "future quantum computer",
+			  pl_tls_group_name(group), pl_tls_group_kind(group));
+	else
+		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_INFO,
+			  "protocol.post-quantum", -1,
+			  "a TLS library with ML-KEM (padlock serve, OpenSSL "
+			  "3.5 and later, BoringSSL) negotiates X25519MLKEM768",
+			  "the server chose %s, not the post-quantum "
+			  "X25519MLKEM768 offered: traffic recorded today "
+			  "could be decrypted by a future quantum computer",
+			  pl_tls_group_name(group));
+}
+
 static void report(struct check_run *run)
 {
 	pl_check_result_t *r = run->r;
@@ -171,6 +195,7 @@ static void report(struct check_run *run)
 			  "protocol.engine-handshake", -1, "",
 			  "a full handshake with padlock's engine completed: %s",
 			  r->engine_detail);
+		report_post_quantum(run);
 		report_resumption(run);
 	} else if (tls13)
 		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_FAILURE,

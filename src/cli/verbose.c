@@ -281,13 +281,14 @@ static void print_chain(const pl_tls_conn_t *conn, const char *trust_source,
 static void print_parameters(const pl_tls_conn_t *conn)
 {
 	const char *alpn = pl_tls_alpn(conn);
-	char line[200];
+	uint16_t group = pl_tls_group(conn);
+	char line[320];
 
 	fprintf(stderr, "  connection:\n");
 	field("protocol", pl_tls_version_name(pl_tls_version(conn)));
 	field("cipher suite", pl_tls_suite_name(pl_tls_suite(conn)));
-	snprintf(line, sizeof line, "%s, ephemeral%s",
-		 pl_tls_group_name(pl_tls_group(conn)),
+	snprintf(line, sizeof line, "%s, ephemeral (%s)%s",
+		 pl_tls_group_name(group), pl_tls_group_kind(group),
 		 pl_tls_did_hello_retry(conn) ? ", after a HelloRetryRequest"
 					      : "");
 	field("key exchange", line);
@@ -295,10 +296,14 @@ static void print_parameters(const pl_tls_conn_t *conn)
 	field("ALPN", alpn != NULL && alpn[0] != '\0' ? alpn
 		      : "none (the server chose no application protocol)");
 	snprintf(line, sizeof line, "none was sent: in TLS 1.3 both sides "
-		 "derive it from an ephemeral (EC)DHE exchange (%s), so a "
-		 "recorded session stays secret even if the server's private "
-		 "key leaks later (forward secrecy)",
-		 pl_tls_group_name(pl_tls_group(conn)));
+		 "derive it from an ephemeral exchange (%s), so a recorded "
+		 "session stays secret even if the server's private key leaks "
+		 "later (forward secrecy)%s",
+		 pl_tls_group_name(group),
+		 pl_tls_group_is_post_quantum(group)
+			 ? ", and even against a future quantum computer "
+			   "(ML-KEM-768 beside X25519)"
+			 : "");
 	field("premaster secret", line);
 }
 

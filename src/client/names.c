@@ -22,6 +22,7 @@ static const struct name_entry suite_names[] = {
 };
 
 static const struct name_entry group_names[] = {
+	{ "X25519MLKEM768", PL_GROUP_X25519MLKEM768 },
 	{ "x25519", PL_GROUP_X25519 },
 	{ "secp256r1", PL_GROUP_SECP256R1 },
 	{ "P-256", PL_GROUP_SECP256R1 },

@@ -337,12 +337,14 @@ static void log_json(const pl_srv_access_t *a)
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	json_t *o = json_pack(
 		"{s:s, s:s, s:s?, s:s?, s:s, s:i, s:I, s:s?, s:s?, s:s?, s:s?, "
-		"s:s?, s:I}",
+		"s:s?, s:s?, s:I}",
 		"time", date, "peer", a->peer, "method", a->method, "target",
 		a->target, "protocol", protocol_name(a->version),
 		"status", a->status, "bytes", (json_int_t)a->bytes, "host",
 		a->host, "referer", a->referer, "user_agent", a->user_agent,
 		"tls_version", a->tls_version, "tls_suite", a->suite,
+		"tls_group", a->group != NULL && a->group[0] != '\0' ? a->group
+								  : NULL,
 		"duration_us", (json_int_t)a->duration_us);
 	if (o == NULL)
 		return;

@@ -37,6 +37,10 @@ static const pl_srv_opt_t table[] = {
 	{"unknown-sni", NULL, PL_SRV_OPT_CHOICE, BOTH, 0, 0, 0, sni_choices,
 	 "default", FIELD(strict_sni), "default|reject",
 	 "a name no site has: the default site, or unrecognized_name"},
+	{"tls-groups", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(tls_groups), "LIST",
+	 "key exchange groups in preference order (default: every "
+	 "group padlock has, X25519MLKEM768 and x25519 first)"},
 	{"workers", NULL, PL_SRV_OPT_NUMBER, BOTH, 1, 256, 1, NULL, NULL,
 	 FIELD(workers), "N", "worker processes (default: one per core)"},
 	{"user", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
@@ -267,6 +271,7 @@ void pl_srv_options_free(pl_srv_options_t *o)
 		free(s->key_passphrase_file);
 	}
 	free(o->listen);
+	free(o->tls_groups);
 	free(o->user);
 	free(o->access_log);
 	free(o->error_log);
@@ -298,6 +303,7 @@ int pl_srv_options_dup(pl_srv_options_t *dst, const pl_srv_options_t *src)
 		ret |= dup_str(&d->key_passphrase_file, s->key_passphrase_file);
 	}
 	ret |= dup_str(&dst->listen, src->listen);
+	ret |= dup_str(&dst->tls_groups, src->tls_groups);
 	ret |= dup_str(&dst->user, src->user);
 	ret |= dup_str(&dst->access_log, src->access_log);
 	ret |= dup_str(&dst->error_log, src->error_log);

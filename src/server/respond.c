@@ -55,6 +55,7 @@ void pl_srv_log_reply(pl_srv_conn_t *c, const pl_http_request_t *req,
 	if (c->transport->secure) {
 		a.tls_version = info->tls_version;
 		a.suite = info->suite;
+		a.group = info->group;
 	}
 	a.duration_us = (uint32_t)(pl_srv_now_us() - start_us);
 	pl_srv_log_access(&a);

@@ -152,6 +152,59 @@ static pl_x509_store_t *judging_store(char *err, size_t err_len)
 							 err_len);
 }
 
+/* The groups --tls-groups may name, as pl_tls_group_name spells them. */
+static const uint16_t known_groups[] = {
+	PL_GROUP_X25519MLKEM768, PL_GROUP_X25519,    PL_GROUP_SECP256R1,
+	PL_GROUP_SECP384R1,      PL_GROUP_SECP521R1, PL_GROUP_X448,
+	PL_GROUP_FFDHE2048,      PL_GROUP_FFDHE3072, PL_GROUP_FFDHE4096,
+};
+#define N_KNOWN_GROUPS (sizeof(known_groups) / sizeof(known_groups[0]))
+
+/* The code point of the group named by len bytes of name (any case);
+ * 0 when none. */
+static uint16_t group_named(const char *name, size_t len)
+{
+	for (size_t i = 0; i < N_KNOWN_GROUPS; i++) {
+		const char *known = pl_tls_group_name(known_groups[i]);
+		if (strlen(known) == len && strncasecmp(known, name, len) == 0)
+			return known_groups[i];
+	}
+	return 0;
+}
+
+/* --tls-groups: a comma-separated list of group names. */
+static int set_groups(pl_tls_config_t *cfg, const char *list, char *err,
+		      size_t err_len)
+{
+	uint16_t groups[N_KNOWN_GROUPS];
+	size_t n = 0;
+	const char *p = list;
+
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		uint16_t g = group_named(p, len);
+		if (g == 0 || n == N_KNOWN_GROUPS) {
+			snprintf(err, err_len, "tls-groups: %s '%.*s' (known: "
+				 "X25519MLKEM768, x25519, secp256r1, "
+				 "secp384r1, secp521r1, x448, ffdhe2048, "
+				 "ffdhe3072, ffdhe4096)",
+				 g == 0 ? "unknown group" : "too many groups at",
+				 (int)(len < 40 ? len : 40), p);
+			return PL_ERR_ARG;
+		}
+		groups[n++] = g;
+		if (p[len] == '\0')
+			break;
+		p += len + 1;
+	}
+	if (pl_tls_config_set_groups(cfg, groups, n) != PL_OK) {
+		snprintf(err, err_len, "tls-groups: '%s' names a group twice",
+			 list);
+		return PL_ERR_ARG;
+	}
+	return PL_OK;
+}
+
 int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 			char *err, size_t err_len)
 {
@@ -171,6 +224,11 @@ int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 		return PL_ERR_NOMEM;
 	}
 	pl_tls_config_set_strict_sni(rt->tls, o->strict_sni);
+	if (o->tls_groups != NULL &&
+	    (ret = set_groups(rt->tls, o->tls_groups, err, err_len))) {
+		pl_srv_runtime_free(rt);
+		return ret;
+	}
 	pl_x509_store_t *store = judging_store(err, err_len);
 	if (store == NULL) {
 		pl_srv_runtime_free(rt);

@@ -215,6 +215,7 @@ typedef struct {
 	const char *host;
 	const char *tls_version;
 	const char *suite;
+	const char *group; /* the key exchange group ("X25519MLKEM768") */
 	uint32_t duration_us;
 } pl_srv_access_t;
 

@@ -17,9 +17,9 @@ static const uint16_t default_schemes[] = {
 
 /* Key exchange groups in preference order. */
 static const uint16_t default_groups[] = {
-	PL_GROUP_X25519,    PL_GROUP_SECP256R1, PL_GROUP_SECP384R1,
-	PL_GROUP_SECP521R1, PL_GROUP_X448,      PL_GROUP_FFDHE2048,
-	PL_GROUP_FFDHE3072, PL_GROUP_FFDHE4096,
+	PL_GROUP_X25519MLKEM768, PL_GROUP_X25519,    PL_GROUP_SECP256R1,
+	PL_GROUP_SECP384R1,      PL_GROUP_SECP521R1, PL_GROUP_X448,
+	PL_GROUP_FFDHE2048,      PL_GROUP_FFDHE3072, PL_GROUP_FFDHE4096,
 };
 
 pl_tls_config_t *pl_tls_config_new(bool is_server)
@@ -41,11 +41,12 @@ pl_tls_config_t *pl_tls_config_new(bool is_server)
 		cfg->suites[2] = PL_TLS_AES_256_GCM_SHA384;
 	}
 	cfg->n_suites = 3;
-	/* A server takes every group padlock implements, x25519 then P-256
-	 * first; a client offers the first three. */
+	/* A server takes every group padlock implements, the post-quantum
+	 * hybrid X25519MLKEM768, x25519 and P-256 first; a client offers
+	 * the first four (with shares for the first two, tls13_client.c). */
 	cfg->n_groups = is_server ? sizeof(default_groups) /
 					    sizeof(default_groups[0])
-				  : 3;
+				  : 4;
 	memcpy(cfg->groups, default_groups,
 	       cfg->n_groups * sizeof(default_groups[0]));
 	memcpy(cfg->schemes, default_schemes, sizeof(default_schemes));
@@ -166,7 +167,7 @@ int pl_tls_config_set_groups(pl_tls_config_t *cfg, const uint16_t *groups,
 			     size_t n)
 {
 	return set_list(cfg->groups, &cfg->n_groups, PL_TLS_MAX_GROUPS, groups,
-			n, pl_kex_supported);
+			n, pl_tls_group_usable);
 }
 
 int pl_tls_config_set_sigschemes(pl_tls_config_t *cfg,

@@ -53,7 +53,8 @@ void pl_tls_handshake_cleanup(pl_tls_conn_t *c)
 		return;
 	pl_hash_free(hs->transcript);
 	pl_buf_free(&hs->transcript_raw);
-	pl_kex_free(hs->kex);
+	for (size_t i = 0; i < hs->n_shares; i++)
+		pl_tls_share_free(&hs->shares[i]);
 	free(hs->cert_request_context);
 	pl_cleanse(hs, sizeof(*hs));
 	free(hs);

@@ -118,6 +118,31 @@ const char *pl_tls_group_name(uint16_t group)
 	}
 }
 
+bool pl_tls_group_is_post_quantum(uint16_t group)
+{
+	return group == PL_GROUP_X25519MLKEM768;
+}
+
+const char *pl_tls_group_kind(uint16_t group)
+{
+	switch (group) {
+	case PL_GROUP_X25519MLKEM768:
+		return "post-quantum hybrid key exchange: X25519 + ML-KEM-768";
+	case PL_GROUP_SECP256R1:
+	case PL_GROUP_SECP384R1:
+	case PL_GROUP_SECP521R1:
+	case PL_GROUP_X25519:
+	case PL_GROUP_X448:
+		return "elliptic-curve Diffie-Hellman (ECDHE)";
+	case PL_GROUP_FFDHE2048:
+	case PL_GROUP_FFDHE3072:
+	case PL_GROUP_FFDHE4096:
+		return "finite-field Diffie-Hellman (DHE)";
+	default:
+		return "key exchange";
+	}
+}
+
 const char *pl_tls_sigscheme_name(uint16_t scheme)
 {
 	static _Thread_local char buf[32];

@@ -29,7 +29,7 @@ static bool is_ip_literal(const char *name)
 
 /* The ClientHello's extensions, in the order padlock sends them. */
 static void hello_extensions(pl_tls_conn_t *c, pl_tls_exts_t *e,
-			     pl_msg_share_t *share, uint8_t *pub)
+			     const pl_msg_share_t *shares)
 {
 	static const uint16_t versions[] = {PL_TLS_VERSION_13};
 	static const uint8_t psk_dhe_ke = 1;
@@ -44,10 +44,8 @@ static void hello_extensions(pl_tls_conn_t *c, pl_tls_exts_t *e,
 	pl_exts_add(e, PL_EXT_SUPPORTED_VERSIONS);
 	e->groups = pl_u16_list(cfg->groups, cfg->n_groups);
 	pl_exts_add(e, PL_EXT_SUPPORTED_GROUPS);
-	share->group = pl_kex_group(c->hs->kex);
-	share->key = pub;
-	e->share_v = share;
-	e->n_share_v = 1;
+	e->share_v = shares;
+	e->n_share_v = c->hs->n_shares;
 	pl_exts_add(e, PL_EXT_KEY_SHARE);
 	e->schemes = pl_u16_list(cfg->schemes, cfg->n_schemes);
 	pl_exts_add(e, PL_EXT_SIGNATURE_ALGORITHMS);
@@ -93,18 +91,23 @@ static int take_injected_hello(pl_tls_conn_t *c, const uint8_t *ch, size_t len)
 static int send_client_hello(pl_tls_conn_t *c)
 {
 	pl_msg_client_hello_t ch;
-	pl_msg_share_t share;
-	uint8_t pub[PL_KEX_PUBLIC_MAX];
+	pl_msg_share_t shares[PL_TLS_MAX_SHARES];
+	uint8_t pub[PL_TLS_MAX_SHARES][PL_TLS_SHARE_MAX];
 	int ret;
 	memset(&ch, 0, sizeof(ch));
-	if (pl_kex_public(c->hs->kex, pub, sizeof(pub), &share.key_len) != PL_OK)
-		return PL_ERR_CRYPTO;
+	for (size_t i = 0; i < c->hs->n_shares; i++) {
+		shares[i].group = c->hs->shares[i].group;
+		shares[i].key = pub[i];
+		if (pl_tls_share_public(&c->hs->shares[i], pub[i],
+					sizeof(pub[i]), &shares[i].key_len))
+			return PL_ERR_CRYPTO;
+	}
 	ch.legacy_version = 0x0303; /* RFC 8446 4.1.2 */
 	memcpy(ch.random, c->client_random, 32);
 	pl_reader_init(&ch.session_id, c->hs->session_id, c->hs->session_id_len);
 	ch.suites = pl_u16_list(c->cfg->suites, c->cfg->n_suites);
 	ch.has_extensions = true;
-	hello_extensions(c, &ch.ext, &share, pub);
+	hello_extensions(c, &ch.ext, shares);
 	pl_tls_hs_begin(c, PL_HS_CLIENT_HELLO);
 	pl_msg_client_hello_write(&c->hs_out, &ch);
 	pl_push_close(&c->hs_out);
@@ -127,22 +130,70 @@ static int send_client_hello(pl_tls_conn_t *c)
 
 static void trace_client_hello(pl_tls_conn_t *c)
 {
-	char suites[160] = "", groups[80] = "", hex[80];
+	char suites[160] = "", groups[160] = "", sent[64] = "", hex[80];
 	for (size_t i = 0; i < c->cfg->n_suites; i++)
 		snprintf(suites + strlen(suites), sizeof(suites) - strlen(suites),
 			 "%s%s", i ? ", " : "", pl_tls_suite_name(c->cfg->suites[i]));
 	for (size_t i = 0; i < c->cfg->n_groups; i++)
 		snprintf(groups + strlen(groups), sizeof(groups) - strlen(groups),
 			 "%s%s", i ? ", " : "", pl_tls_group_name(c->cfg->groups[i]));
+	for (size_t i = 0; i < c->hs->n_shares; i++)
+		snprintf(sent + strlen(sent), sizeof(sent) - strlen(sent),
+			 "%s%s", i ? " and " : c->hs->n_shares > 1 ? "" : "a ",
+			 pl_tls_group_name(c->hs->shares[i].group));
 	pl_tls_trace(c, PL_STEP_CLIENT_HELLO,
-		     "ClientHello sent: TLS 1.3; suites %s; groups %s, with a "
-		     "%s key share; %zu signature schemes; %s%s%s; client "
+		     "ClientHello sent: TLS 1.3; suites %s; groups %s, with "
+		     "%s key share%s; %zu signature schemes; %s%s%s; client "
 		     "random %s",
-		     suites, groups, pl_tls_group_name(pl_kex_group(c->hs->kex)),
+		     suites, groups, sent, c->hs->n_shares > 1 ? "s" : "",
 		     c->cfg->n_schemes, c->send_sni ? "server name " : "no SNI",
 		     c->send_sni ? c->server_name : "",
 		     c->cfg->alpn_len ? ", ALPN offered" : "",
 		     pl_tls_hex(c->client_random, 32, 8, hex, sizeof(hex)));
+}
+
+/* Frees the key pairs made so far. */
+static void free_shares(pl_tls_conn_t *c)
+{
+	for (size_t i = 0; i < c->hs->n_shares; i++)
+		pl_tls_share_free(&c->hs->shares[i]);
+	c->hs->n_shares = 0;
+}
+
+/* One key pair in group, replacing those made before. */
+static int make_share(pl_tls_conn_t *c, uint16_t group)
+{
+	if (pl_tls_share_new(c, &c->hs->shares[c->hs->n_shares], group)) {
+		pl_tls_share_free(&c->hs->shares[c->hs->n_shares]);
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+				   "could not make a %s key share",
+				   pl_tls_group_name(group));
+	}
+	c->hs->n_shares++;
+	return PL_OK;
+}
+
+/* A share for the first group; when that is the hybrid group, one for the
+ * next as well (Chrome and Firefox do the same), so that a server without
+ * ML-KEM (OpenSSL 3.0's, most of today's) answers in one round trip. */
+static int make_shares(pl_tls_conn_t *c)
+{
+	const pl_tls_config_t *cfg = c->cfg;
+	int ret = make_share(c, cfg->groups[0]);
+	if (ret == PL_OK && cfg->groups[0] == PL_GROUP_X25519MLKEM768 &&
+	    cfg->n_groups > 1)
+		ret = make_share(c, cfg->groups[1]);
+	return ret;
+}
+
+/* The key pair the client made for group; NULL when it sent no share for
+ * it. */
+static pl_tls_share_t *share_for(pl_tls_conn_t *c, uint16_t group)
+{
+	for (size_t i = 0; i < c->hs->n_shares; i++)
+		if (c->hs->shares[i].group == group)
+			return &c->hs->shares[i];
+	return NULL;
 }
 
 int pl_tls_client_start(pl_tls_conn_t *c)
@@ -156,11 +207,8 @@ int pl_tls_client_start(pl_tls_conn_t *c)
 	    (ret = pl_tls_random(c, PL_TLS_RANDOM_SESSION_ID, c->hs->session_id,
 				 32)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "no randomness");
-	c->hs->kex = pl_tls_new_kex(c, c->cfg->groups[0]);
-	if (c->hs->kex == NULL)
-		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
-				   "could not make a %s key share",
-				   pl_tls_group_name(c->cfg->groups[0]));
+	if ((ret = make_shares(c)))
+		return ret;
 	if ((ret = send_client_hello(c)) || (ret = pl_tls_hs_flush(c)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				   "could not build the ClientHello");
@@ -211,12 +259,12 @@ static int handle_hrr(pl_tls_conn_t *c, pl_tls_msg_t *m)
 	/* RFC 8446 4.2.8: a group we offered, but not the one whose share
 	 * we sent. */
 	if (ks && (!offered(c->cfg->groups, c->cfg->n_groups, group) ||
-		   group == pl_kex_group(c->hs->kex)))
+		   share_for(c, group) != NULL))
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 				   "HelloRetryRequest asks for group %s, which "
 				   "%s",
 				   pl_tls_group_name(group),
-				   group == pl_kex_group(c->hs->kex)
+				   share_for(c, group) != NULL
 					   ? "already had a key share"
 					   : "was not offered");
 	if (ck) {
@@ -237,12 +285,9 @@ static int handle_hrr(pl_tls_conn_t *c, pl_tls_msg_t *m)
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				   "transcript hash failed");
 	if (ks) {
-		pl_kex_free(c->hs->kex);
-		c->hs->kex = pl_tls_new_kex(c, group);
-		if (c->hs->kex == NULL)
-			return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
-					   "could not make a %s key share",
-					   pl_tls_group_name(group));
+		free_shares(c);
+		if ((ret = make_share(c, group)))
+			return ret;
 	}
 	pl_tls_trace(c, PL_STEP_HELLO_RETRY,
 		     "HelloRetryRequest received: the server chose %s and asks "
@@ -290,30 +335,34 @@ static int server_key_share(pl_tls_conn_t *c, const pl_msg_server_hello_t *sh)
 {
 	const pl_tls_exts_t *e = &sh->ext;
 	uint16_t group = e->share_group;
-	uint8_t secret[PL_KEX_SECRET_MAX];
+	uint8_t secret[PL_TLS_SECRET_MAX];
 	size_t secret_len;
+	pl_tls_share_t *mine = share_for(c, group);
 	int ret;
 	if (!pl_exts_has(e, PL_EXT_KEY_SHARE))
 		return pl_tls_fail(c, PL_ALERT_MISSING_EXTENSION,
 				   "ServerHello has no key_share");
-	if (group != pl_kex_group(c->hs->kex))
+	if (mine == NULL)
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
-				   "ServerHello key share is for %s, but the "
-				   "client sent %s",
-				   pl_tls_group_name(group),
-				   pl_tls_group_name(pl_kex_group(c->hs->kex)));
+				   "ServerHello key share is for %s, for "
+				   "which the client sent no key share",
+				   pl_tls_group_name(group));
 	c->group = group;
-	if (pl_kex_derive(c->hs->kex, e->share_key.p,
-			  pl_reader_left(&e->share_key), secret, sizeof(secret),
-			  &secret_len))
+	ret = pl_tls_share_finish(mine, e->share_key.p,
+				  pl_reader_left(&e->share_key), secret,
+				  sizeof(secret), &secret_len);
+	if (ret == PL_ERR_DECODE)
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 				   "the server's %s key share is not a valid "
 				   "public key",
 				   pl_tls_group_name(group));
+	if (ret)
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+				   "%s key exchange failed",
+				   pl_tls_group_name(group));
 	ret = pl_tls_ks_handshake(c, secret, secret_len);
 	pl_cleanse(secret, sizeof(secret));
-	pl_kex_free(c->hs->kex);
-	c->hs->kex = NULL;
+	free_shares(c);
 	if (ret)
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				   "key schedule failed");
@@ -370,7 +419,7 @@ static int handle_server_hello(pl_tls_conn_t *c, pl_tls_msg_t *m)
 		     "ServerHello received: the server chose TLS 1.3, %s, key "
 		     "exchange %s; server random %s",
 		     pl_tls_suite_name(sh->suite),
-		     pl_tls_group_name(pl_kex_group(c->hs->kex)),
+		     pl_tls_group_name(sh->ext.share_group),
 		     pl_tls_hex(sh->random, 32, 8, hex, sizeof(hex)));
 	if ((ret = server_key_share(c, sh)))
 		return ret;
@@ -381,12 +430,12 @@ static int handle_server_hello(pl_tls_conn_t *c, pl_tls_msg_t *m)
 	if ((ret = pl_tls_set_keys(c, &c->wr, c->hs->client_hs, false)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "key setup failed");
 	pl_tls_trace(c, PL_STEP_KEY_EXCHANGE,
-		     "Key exchange: ephemeral %s shared secret computed from "
-		     "both key shares (TLS 1.3's form of the premaster secret: "
-		     "never sent, forward secret); handshake keys derived from "
-		     "it and the hellos with both randoms; the rest of the "
-		     "handshake is encrypted",
-		     pl_tls_group_name(c->group));
+		     "Key exchange: ephemeral %s shared secret (%s) computed "
+		     "from both key shares (TLS 1.3's form of the premaster "
+		     "secret: never sent, forward secret); handshake keys "
+		     "derived from it and the hellos with both randoms; the "
+		     "rest of the handshake is encrypted",
+		     pl_tls_group_name(c->group), pl_tls_group_kind(c->group));
 	return PL_OK;
 }
 

@@ -260,11 +260,18 @@ static int choose_group(pl_tls_conn_t *c, hello_t *h, bool *share)
 			*share = true;
 			return PL_OK;
 		}
-	for (size_t i = 0; i < cfg->n_groups; i++)
-		if (pl_u16_list_has(&h->m.ext.groups, cfg->groups[i])) {
-			c->group = cfg->groups[i];
-			return PL_OK;
-		}
+	/* A HelloRetryRequest for the hybrid group costs a round trip and
+	 * a 1 KiB share more than one for a classical group: ask for it only
+	 * when the server takes no classical group the client lists (it was
+	 * configured that way). */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < cfg->n_groups; i++)
+			if ((pass == 1 ||
+			     cfg->groups[i] != PL_GROUP_X25519MLKEM768) &&
+			    pl_u16_list_has(&h->m.ext.groups, cfg->groups[i])) {
+				c->group = cfg->groups[i];
+				return PL_OK;
+			}
 	return pl_tls_fail(c, PL_ALERT_HANDSHAKE_FAILURE,
 			   "no key exchange group in common with the client");
 }
@@ -340,24 +347,24 @@ static int send_hrr(pl_tls_conn_t *c, bool want_share)
 static int send_server_hello(pl_tls_conn_t *c, hello_t *h)
 {
 	pl_msg_server_hello_t sh;
-	uint8_t pub[PL_KEX_PUBLIC_MAX], secret[PL_KEX_SECRET_MAX];
+	uint8_t pub[PL_TLS_SHARE_MAX], secret[PL_TLS_SECRET_MAX];
 	size_t pub_len, secret_len;
 	int ret;
 	if ((ret = pl_tls_random(c, PL_TLS_RANDOM_HELLO, c->hs->server_random,
 				 32)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "no randomness");
-	c->hs->kex = pl_tls_new_kex(c, c->group);
-	if (c->hs->kex == NULL ||
-	    pl_kex_public(c->hs->kex, pub, sizeof(pub), &pub_len) != PL_OK)
-		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
-				   "could not make a %s key share",
-				   pl_tls_group_name(c->group));
 	pl_reader_t *key = &h->share_key;
-	if (pl_kex_derive(c->hs->kex, key->p, pl_reader_left(key), secret,
-			  sizeof(secret), &secret_len))
+	ret = pl_tls_share_respond(c, c->group, key->p, pl_reader_left(key),
+				   pub, sizeof(pub), &pub_len, secret,
+				   sizeof(secret), &secret_len);
+	if (ret == PL_ERR_DECODE)
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 				   "the client's %s key share is not a valid "
 				   "public key",
+				   pl_tls_group_name(c->group));
+	if (ret)
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+				   "could not make a %s key share",
 				   pl_tls_group_name(c->group));
 	hello_start(c, &sh);
 	memcpy(sh.random, c->hs->server_random, 32);
@@ -378,8 +385,6 @@ static int send_server_hello(pl_tls_conn_t *c, hello_t *h)
 				  "key schedule failed");
 out:
 	pl_cleanse(secret, sizeof(secret));
-	pl_kex_free(c->hs->kex);
-	c->hs->kex = NULL;
 	return ret;
 }
 

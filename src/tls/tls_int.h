@@ -16,6 +16,7 @@
  *   extensions.c what the engine accepts of parsed extensions
  *   machine.c    the state machines' driver (tables, unexpected_message)
  *   negotiate.c  the server's version negotiation
+ *   share.c      key shares of every group (DH groups, X25519MLKEM768)
  *   tls13_client.c, tls13_server.c   the TLS 1.3 machines' tables and
  *                handlers
  */
@@ -44,6 +45,14 @@
 #define PL_TLS_MAX_CHAINS 8
 #define PL_TLS_MAX_TICKETS 2
 #define PL_TLS_COOKIE_LEN 32
+/* The largest key_share key of a group padlock negotiates: a client's
+ * X25519MLKEM768 share; and the largest shared secret (ffdhe4096's). */
+#define PL_TLS_SHARE_MAX PL_HYBRID_CLIENT_SHARE_LEN
+#define PL_TLS_SECRET_MAX PL_KEX_SECRET_MAX
+/* A client sends at most two key shares: its first group's, and when that
+ * is the hybrid group, the next group's, so that a server without it
+ * needs no HelloRetryRequest. */
+#define PL_TLS_MAX_SHARES 2
 
 /* ---- configuration ------------------------------------------------------ */
 
@@ -103,6 +112,13 @@ typedef struct {
 	uint32_t epoch;              /* counts key changes */
 } pl_tls_dir_t;
 
+/* A client's key pair for one group it sends a share for (share.c). */
+typedef struct {
+	uint16_t group;
+	pl_kex_t *kex;       /* a Diffie-Hellman group */
+	pl_hybrid_t *hybrid; /* X25519MLKEM768 */
+} pl_tls_share_t;
+
 typedef struct {
 	uint8_t *ticket;
 	size_t ticket_len;
@@ -124,7 +140,8 @@ typedef struct {
 	uint8_t session_id_len;
 	bool hrr_asked_share; /* server: the HRR named a group */
 	bool early_data_offered;
-	pl_kex_t *kex;
+	pl_tls_share_t shares[PL_TLS_MAX_SHARES]; /* client: the shares sent */
+	size_t n_shares;
 	uint8_t cookie[PL_TLS_COOKIE_LEN + 256];
 	size_t cookie_len;
 	uint8_t *cert_request_context;
@@ -221,6 +238,34 @@ int pl_tls_random(pl_tls_conn_t *c, pl_tls_random_use_t use, uint8_t *buf,
 /* A new ephemeral key pair in group (the config's kex callback's when one
  * is set). */
 pl_kex_t *pl_tls_new_kex(pl_tls_conn_t *c, uint16_t group);
+
+/* ---- share.c: key shares of every group ----------------------------------- */
+
+/* True for the groups the engine negotiates (pl_kex_supported's and
+ * X25519MLKEM768). */
+bool pl_tls_group_usable(uint16_t group);
+
+/* Client: a new key pair in group into *s. PL_ERR_CRYPTO on failure. */
+int pl_tls_share_new(pl_tls_conn_t *c, pl_tls_share_t *s, uint16_t group);
+/* Client: the key_share key of *s (at most PL_TLS_SHARE_MAX bytes). */
+int pl_tls_share_public(const pl_tls_share_t *s, uint8_t *out, size_t cap,
+			size_t *len);
+/* Client: the shared secret from the server's key_share key. PL_ERR_DECODE
+ * when that key is malformed or invalid (illegal_parameter). */
+int pl_tls_share_finish(pl_tls_share_t *s, const uint8_t *peer,
+			size_t peer_len, uint8_t *secret, size_t cap,
+			size_t *secret_len);
+/* Wipes and frees both key pairs; *s may be zeroed or freed twice. */
+void pl_tls_share_free(pl_tls_share_t *s);
+/* Server, one step for every group: from the client's key_share key peer,
+ * the server's key_share key (pub) and the shared secret. A DH group
+ * makes a key pair and derives; X25519MLKEM768 encapsulates against the
+ * client's encapsulation key. PL_ERR_DECODE for a malformed or invalid
+ * client key (illegal_parameter), another error for a local failure. */
+int pl_tls_share_respond(pl_tls_conn_t *c, uint16_t group,
+			 const uint8_t *peer, size_t peer_len, uint8_t *pub,
+			 size_t pub_cap, size_t *pub_len, uint8_t *secret,
+			 size_t secret_cap, size_t *secret_len);
 
 /* ---- keysched.c ------------------------------------------------------------ */
 

@@ -166,6 +166,11 @@ def _():
                    "protocol.engine-handshake", "tls13.hrr", "cert.trusted",
                    "cert.valid", "http.redirect", "hsts.ok", level="ok")
     c.expect_codes("name.list", "cert.no-ocsp-stapling", level="info")
+    # The engine's handshake offered X25519MLKEM768 first; padlock serve
+    # takes it, and the report says the key exchange is post-quantum.
+    c.expect_codes("protocol.post-quantum", level="ok")
+    expect_equal(c.json["handshake"]["group"], "X25519MLKEM768",
+                 "group of the engine's handshake")
     expect_equal(c.json["counts"]["warning"] + c.json["counts"]["failure"], 0,
                  "warnings and failures")
     expect_equal(c.json["http"]["status"], 301, "port-80 status")
@@ -367,6 +372,9 @@ def _():
         c.expect_codes(code)
         expect_equal(c.json["handshake"]["session_tickets"], count,
                      "tickets with %r" % extra)
+        # OpenSSL 3.0 has no ML-KEM: x25519, said as worth knowing.
+        c.expect_codes("protocol.post-quantum", level="info")
+        expect_equal(c.json["handshake"]["group"], "x25519", "group")
         srv.proc.stop()
 
 

@@ -159,6 +159,23 @@ for _group in OPENSSL_GROUP:
     suite.add("group_client_offers_" + _group, case_group_offered, _group)
 
 
+@suite.case("hybrid_offered_openssl_without_mlkem_gets_x25519")
+def hybrid_fallback():
+    # The default ClientHello offers X25519MLKEM768 (0x11EC, 4588) first,
+    # with an x25519 share beside it: OpenSSL 3.0, which has no ML-KEM,
+    # skips the unknown share and takes x25519 in one round trip.
+    server = s_server("ecdsa_p256")
+    result = get(server, "-v")
+    check_page(result)
+    trace = check_handshake(server, hello_retry=False, group="x25519")
+    hello = pick(trace, "received", "ClientHello")[0]
+    expect_equal(hello.group(), ["UNKNOWN", "ecdh_x25519"],
+                 "key shares in our ClientHello")
+    expect_re(r"NamedGroup: UNKNOWN \(4588\)\s+key_exchange:\s+\(len=1216\)",
+              hello.text, "the hybrid share s_server received")
+    expect_re(r"key exchange\s+x25519, ephemeral", result.err, "padlock get -v")
+
+
 def case_certificate(kind, scheme):
     server = s_server(kind, "-sigalgs", scheme)
     result = get(server)
