@@ -158,6 +158,7 @@ pl_tls_config_t *fuzz_server_config(int variant)
 static const uint16_t client_groups[FUZZ_CLIENT_VARIANTS][2] = {
 	{PL_GROUP_X25519, PL_GROUP_SECP256R1},
 	{PL_GROUP_SECP384R1, PL_GROUP_SECP256R1},
+	{PL_GROUP_X25519MLKEM768, PL_GROUP_X25519},
 };
 
 pl_tls_config_t *fuzz_client_config(int variant, bool verify)

@@ -49,14 +49,19 @@ void fuzz_bytes_free(fuzz_bytes_t *b);
  *   3  suites AES-256-GCM and ChaCha20 only, record_size_limit 256,
  *      strict SNI (a name no chain covers is refused) */
 #define FUZZ_SERVER_VARIANTS 4
-/* Client variants (fuzz_client's control byte, bit 3):
+/* Client variants (fuzz_client's control byte, bit 3; bit 5 for 2):
  *   0  groups x25519 (shared) then secp256r1
  *   1  groups secp384r1 (shared) then secp256r1
- * Both offer ALPN "h2,http/1.1", verify against fixtures/trust.pem at
+ *   2  groups X25519MLKEM768 then x25519 (both shared); the hybrid key
+ *      pairs are fresh on every connection (the engine's kex callback
+ *      covers only the Diffie-Hellman groups), so a recorded server
+ *      flight that chose the hybrid reaches decapsulation (implicit
+ *      rejection) but not what lies behind it
+ * All offer ALPN "h2,http/1.1", verify against fixtures/trust.pem at
  * FUZZ_NOW (fuzz_client_config's verify=false turns that off) and ask
  * for FUZZ_HOST. A HelloRetryRequest can only ask for secp256r1, whose
  * key pair is fixed too. */
-#define FUZZ_CLIENT_VARIANTS 2
+#define FUZZ_CLIENT_VARIANTS 3
 
 /* The directory of the fixtures: FUZZ_FIXTURE_DIR when the harness was
  * built with it, else "tests/fuzz/fixtures" (relative to the repository

@@ -8,6 +8,8 @@
  *   bit 3     the client configuration (FUZZ_CLIENT_VARIANTS in common.h)
  *   bit 4     certificate verification off (on: against
  *             fixtures/trust.pem at a fixed time)
+ *   bit 5     the hybrid client (variant 2: X25519MLKEM768 and x25519
+ *             shares), whatever bit 3 says
  *   bit 7     the rest is items (common.h): records the harness builds,
  *             protected with the server's keys once the client has them,
  *             so that EncryptedExtensions, CertificateRequest,
@@ -17,6 +19,10 @@
  * HelloRetryRequest) are fixed, so a server flight that make_corpus
  * recorded replays through the server Finished into the connected state,
  * and the records after it reach NewSessionTicket, KeyUpdate and alerts.
+ * The hybrid client's X25519MLKEM768 key pairs are fresh: a recorded
+ * flight choosing it reaches decapsulation, then (as raw bytes) fails at
+ * the first protected record; as items it goes on to the encrypted
+ * messages.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -44,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	uint8_t ctl = data[0];
-	int variant = (ctl >> 3) & 1;
+	int variant = ctl & 0x20 ? 2 : (ctl >> 3) & 1;
 	pl_tls_conn_t *c =
 		fuzz_client_new(configs[variant][(ctl >> 4) & 1], variant);
 	fuzz_drain(c, NULL); /* the ClientHello */

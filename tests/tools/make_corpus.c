@@ -290,6 +290,7 @@ static void server_seeds(void)
 	pl_tls_config_t *ed[2] = {fuzz_client_config_ed25519(0),
 				  fuzz_client_config_ed25519(1)};
 	pl_tls_config_t *ecdsa = fuzz_client_config(0, true);
+	pl_tls_config_t *hybrid = fuzz_client_config_ed25519(2);
 	fuzz_bytes_t items = {0}, b = {0};
 	run_t r;
 
@@ -351,11 +352,24 @@ static void server_seeds(void)
 	save("fuzz_server", "ecdsa-x25519", 0x00, &r.c2s);
 	run_free(&r);
 
+	/* X25519MLKEM768 and x25519 shares: the server takes the hybrid
+	 * one (encapsulation-key check, encapsulation). Its key pairs are
+	 * always fresh, so the client's Finished does not replay, and the
+	 * seed changes on every run. */
+	run(&r, hybrid, 2, 0, PL_GROUP_X25519MLKEM768);
+	if (pl_tls_group(r.server) != PL_GROUP_X25519MLKEM768)
+		die("hybrid", "the server did not choose X25519MLKEM768");
+	save("fuzz_server", "ed25519-x25519mlkem768", 0x00, &r.c2s);
+	save("fuzz_server", "ed25519-x25519mlkem768-random-chunks", 0x07,
+	     &r.c2s);
+	run_free(&r);
+
 	fuzz_bytes_free(&items);
 	fuzz_bytes_free(&b);
 	fuzz_client_config_free(ed[0]);
 	fuzz_client_config_free(ed[1]);
 	fuzz_client_config_free(ecdsa);
+	fuzz_client_config_free(hybrid);
 }
 
 /* A CertificateRequest (RFC 8446 4.3.2) asking for ed25519 signatures. */
@@ -445,6 +459,21 @@ static void client_seeds(void)
 	run(&r, cfg[1], 1, 0, PL_GROUP_SECP384R1);
 	save("fuzz_client", "ecdsa-p384", 0x08, &r.s2c);
 	run_free(&r);
+
+	/* X25519MLKEM768 chosen: the client decapsulates. Its hybrid key
+	 * pairs are fresh, so in the harness the ciphertext meets implicit
+	 * rejection; as items the encrypted messages are reached all the
+	 * same (the harness seals with the keys the client derived). */
+	pl_tls_config_t *hybrid = fuzz_client_config(2, true);
+	run(&r, hybrid, 2, 0, PL_GROUP_X25519MLKEM768);
+	if (pl_tls_group(r.client) != PL_GROUP_X25519MLKEM768)
+		die("hybrid", "the server did not choose X25519MLKEM768");
+	items.len = 0;
+	flight_items(&r.s2c, &r, true, &items);
+	save("fuzz_client", "ecdsa-x25519mlkem768", 0x20, &r.s2c);
+	save("fuzz_client", "items-ecdsa-x25519mlkem768", 0xa0, &items);
+	run_free(&r);
+	fuzz_client_config_free(hybrid);
 
 	fuzz_bytes_free(&items);
 	fuzz_bytes_free(&b);
