@@ -74,6 +74,11 @@ typedef struct {
 				   (none sent when host is an IP literal) */
 	const char *ca_file;    /* CA certificates trusted besides the
 				   system store; NULL: none */
+	const char *const *crl_files; /* CRL files (PEM or DER) the chain
+				   is checked against for revocation */
+	size_t crl_count;       /* entries of crl_files; 0: no CRL check */
+	unsigned max_chain_depth; /* refuse paths of more certificates;
+				   0: the store's default */
 	uint16_t http_port;     /* the redirect listener; 0: 80 */
 	bool skip_http;         /* no step 6 port-80 request */
 	int timeout_ms;         /* each connect and each answer; 0: 5000 */

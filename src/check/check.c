@@ -368,6 +368,15 @@ static int load_store(struct check_run *run, char *err, size_t err_len)
 		return pl_client_fail(err, err_len, PL_ERR_ARG, "%s",
 				      why[0] != '\0' ? why
 						     : "cannot load the trust store");
+	if (run->opt.max_chain_depth != 0 &&
+	    pl_x509_store_set_max_depth(run->store,
+					run->opt.max_chain_depth) != PL_OK)
+		return pl_client_fail(err, err_len, PL_ERR_ARG,
+				      "--max-chain-depth is out of range");
+	for (size_t i = 0; i < run->opt.crl_count; i++)
+		if (pl_x509_store_add_crl_file(run->store, run->opt.crl_files[i],
+					       why, sizeof why) != PL_OK)
+			return pl_client_fail(err, err_len, PL_ERR_ARG, "%s", why);
 	return PL_OK;
 }
 

@@ -19,6 +19,9 @@
 struct check_options {
 	const char *target;
 	const char *ip, *sni, *ca_file, *min_grade;
+	const char *crl[16];        /* --crl, in the order given */
+	size_t crl_count;
+	unsigned max_depth;         /* --max-chain-depth; 0: the default */
 	int timeout_ms, max_time_ms;
 	long http_port;             /* -1: the default (80) */
 	bool json, no_color, help;
@@ -49,6 +52,11 @@ static void print_help(void)
 	       "(default: HOST)\n"
 	       "      --ca-file FILE     trust the CAs in FILE besides the "
 	       "system store\n"
+	       "      --crl FILE         check revocation against the CRLs "
+	       "in FILE (PEM or DER;\n"
+	       "                         may be given up to 16 times)\n"
+	       "      --max-chain-depth N  refuse paths of more than N "
+	       "certificates (default 8)\n"
 	       "      --http-port N      where the redirect to https should "
 	       "answer (default 80;\n"
 	       "                         0: do not check it)\n"
@@ -69,13 +77,15 @@ static void print_help(void)
 
 enum option_id {
 	OPT_IP, OPT_SNI, OPT_CA_FILE, OPT_HTTP_PORT, OPT_TIMEOUT, OPT_MAX_TIME,
-	OPT_MIN_GRADE, OPT_JSON, OPT_NO_COLOR, OPT_HELP,
+	OPT_MIN_GRADE, OPT_JSON, OPT_NO_COLOR, OPT_HELP, OPT_CRL, OPT_MAX_DEPTH,
 };
 
 static const pl_cli_option_t option_specs[] = {
 	{ "ip", 0, true, OPT_IP },
 	{ "sni", 0, true, OPT_SNI },
 	{ "ca-file", 0, true, OPT_CA_FILE },
+	{ "crl", 0, true, OPT_CRL },
+	{ "max-chain-depth", 0, true, OPT_MAX_DEPTH },
 	{ "http-port", 0, true, OPT_HTTP_PORT },
 	{ "timeout", 0, true, OPT_TIMEOUT },
 	{ "max-time", 0, true, OPT_MAX_TIME },
@@ -142,6 +152,17 @@ static int apply_option(void *ctx, const pl_cli_option_t *option,
 			return usage_error("--min-grade wants one of A+ A A- B C "
 					   "D E F T", value);
 		o->min_grade = value;
+		break;
+	case OPT_CRL:
+		if (o->crl_count == sizeof o->crl / sizeof o->crl[0])
+			return usage_error("--crl is given at most 16 times",
+					   NULL);
+		o->crl[o->crl_count++] = value;
+		break;
+	case OPT_MAX_DEPTH:
+		if (!pl_cli_parse_chain_depth(value, &o->max_depth))
+			return usage_error("--max-chain-depth wants a number of "
+					   "certificates from 1 to 32", value);
 		break;
 	}
 	return PL_CLI_EXIT_OK;
@@ -221,6 +242,9 @@ static int run_check(const struct check_options *o,
 		.ip = o->ip,
 		.sni = o->sni,
 		.ca_file = o->ca_file,
+		.crl_files = o->crl,
+		.crl_count = o->crl_count,
+		.max_chain_depth = o->max_depth,
 		.http_port = o->http_port > 0 ? (uint16_t)o->http_port : 0,
 		.skip_http = o->http_port == 0,
 		.timeout_ms = o->timeout_ms,
