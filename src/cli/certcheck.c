@@ -104,6 +104,26 @@ bool pl_cli_parse_chain_depth(const char *s, unsigned *out)
 	return true;
 }
 
+const char *pl_cli_take_trust_option(bool is_crl, const char *value,
+				     const char **crl, size_t *crl_count,
+				     size_t cap, unsigned *max_depth)
+{
+	static char sentence[64];
+
+	if (!is_crl)
+		return pl_cli_parse_chain_depth(value, max_depth)
+			       ? NULL
+			       : "--max-chain-depth wants a number of "
+				 "certificates from 1 to 32";
+	if (*crl_count == cap) {
+		snprintf(sentence, sizeof sentence,
+			 "--crl is given at most %zu times", cap);
+		return sentence;
+	}
+	crl[(*crl_count)++] = value;
+	return NULL;
+}
+
 bool pl_cli_parse_utc_time(const char *s, time_t *out)
 {
 	struct tm tm, check;
@@ -169,16 +189,15 @@ static int apply_option(void *ctx, const pl_cli_option_t *option,
 	case OPT_INTERMEDIATES: o->intermediates = value; break;
 	case OPT_AT: o->at_text = value; break;
 	case OPT_CRL:
-		if (o->crl_count == sizeof o->crl / sizeof o->crl[0])
-			return usage_error("--crl is given at most 8 times",
-					   NULL);
-		o->crl[o->crl_count++] = value;
+	case OPT_MAX_DEPTH: {
+		bool is_crl = option->id == OPT_CRL;
+		const char *e = pl_cli_take_trust_option(
+			is_crl, value, o->crl, &o->crl_count,
+			sizeof o->crl / sizeof o->crl[0], &o->max_depth);
+		if (e != NULL)
+			return usage_error(e, is_crl ? NULL : value);
 		break;
-	case OPT_MAX_DEPTH:
-		if (!pl_cli_parse_chain_depth(value, &o->max_depth))
-			return usage_error("--max-chain-depth wants a number of "
-					   "certificates from 1 to 32", value);
-		break;
+	}
 	case OPT_HELP: o->help = true; break;
 	}
 	return PL_CLI_EXIT_OK;

@@ -46,6 +46,14 @@ bool pl_cli_parse_utc_time(const char *s, time_t *out);
 /* A --max-chain-depth value: 1 to PL_X509_MAX_DEPTH_LIMIT certificates. */
 bool pl_cli_parse_chain_depth(const char *s, unsigned *out);
 
+/* The trust options get, check and cert check share (certcheck.c):
+ * --crl FILE when is_crl (appended to crl, at most cap of them), else
+ * --max-chain-depth N into *max_depth. Returns NULL when value is taken,
+ * else the sentence of the usage error (valid until the next call). */
+const char *pl_cli_take_trust_option(bool is_crl, const char *value,
+				     const char **crl, size_t *crl_count,
+				     size_t cap, unsigned *max_depth);
+
 /* `padlock check [options] TARGET`: a site's HTTPS in seven steps and a
  * grade (check.c); argv[0] is "check". Returns 0 when the grade meets
  * --min-grade, 1 when not, 2 on a bad command line or an unreachable

@@ -255,17 +255,15 @@ static int apply_option(void *ctx, const pl_cli_option_t *option,
 			return usage_error("--at wants a date as YYYY-MM-DD or "
 					   "YYYY-MM-DDTHH:MM:SS (UTC)", value);
 		break;
-	case OPT_MAX_DEPTH:
-		if (!pl_cli_parse_chain_depth(value, &o->max_depth))
-			return usage_error("--max-chain-depth wants a number of "
-					   "certificates from 1 to 32", value);
-		break;
 	case OPT_CRL:
-		if (o->crl_count == LIST_MAX)
-			return usage_error("--crl is given at most 16 times",
-					   NULL);
-		o->crl[o->crl_count++] = value;
+	case OPT_MAX_DEPTH: {
+		bool is_crl = option->id == OPT_CRL;
+		const char *e = pl_cli_take_trust_option(
+			is_crl, value, o->crl, &o->crl_count, LIST_MAX, &o->max_depth);
+		if (e != NULL)
+			return usage_error(e, is_crl ? NULL : value);
 		break;
+	}
 	}
 	return PL_CLI_EXIT_OK;
 }

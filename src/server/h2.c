@@ -654,8 +654,8 @@ static void on_data(pl_srv_conn_t *c)
 {
 	struct pl_srv_h2 *h = c->h2;
 	if (h == NULL) {
-		pl_srv_log(PL_SRV_LOG_ERROR, "%s: out of memory for an HTTP/2 "
-			   "session", c->peer);
+		PL_SRV_LOG_LIMITED(PL_SRV_LOG_ERROR, "%s: out of memory for an "
+				   "HTTP/2 session", c->peer);
 		pl_srv_conn_close_now(c);
 		return;
 	}
