@@ -9,20 +9,26 @@
  *     resumed), one tiny request with "Connection: close", its response
  *     read whole, then an abortive close (RST, so no TIME_WAIT piles up on
  *     either side). A warm-up, then a timed window: handshakes completed
- *     in the window, and the CPU the server process (-p PID) and this
- *     process used in it.
+ *     in the window, and the CPU the server processes (-p PID,...) and
+ *     this process used in it.
  *   idle: N connections, each a full handshake and one keep-alive request
  *     with its response read whole, then left open and silent. Prints
  *     "ready N" once all are idle, waits for its standard input to close,
  *     then says how many of them the server closed meanwhile.
+ *
+ * With -2 a connection speaks HTTP/2 instead (ALPN h2 only): the client
+ * preface, an empty SETTINGS, the request as one HEADERS frame on stream 1
+ * (END_STREAM), the server's SETTINGS acknowledged, the response read to
+ * the frame that ends stream 1. Idle mode with -2 measures the memory of
+ * an idle h2 connection.
  *
  * The output is one line of key=value pairs (after "ready" in idle mode)
  * for bench/server.py to read.
  *
  * Usage:
  *   bench_tls_load handshakes HOST PORT PATH [-s SECONDS] [-w WARMUP]
- *                  [-c CONCURRENCY] [-p SERVER_PID]
- *   bench_tls_load idle HOST PORT PATH -n CONNECTIONS [-c CONCURRENCY]
+ *                  [-c CONCURRENCY] [-p SERVER_PID[,PID...]] [-2]
+ *   bench_tls_load idle HOST PORT PATH -n CONNECTIONS [-c CONCURRENCY] [-2]
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -72,6 +78,7 @@ typedef struct {
 
 static struct {
 	bool idle_mode;
+	bool h2;        /* -2: HTTP/2 (ALPN h2) instead of HTTP/1.1 */
 	struct sockaddr_in addr;
 	char request[512];
 	size_t request_len;
@@ -100,7 +107,7 @@ static double mono_now(void)
 }
 
 /* utime + stime of a process in seconds (/proc/PID/stat, clock ticks). */
-static double proc_cpu(long pid)
+static double proc_cpu1(long pid)
 {
 	char path[64], buf[1024];
 	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
@@ -120,6 +127,25 @@ static double proc_cpu(long pid)
 		   &utime, &stime) != 2)
 		return -1;
 	return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* The same summed over a comma-separated list of processes (a server whose
+ * work is split, as h2o's private-key process takes its signatures). */
+static double proc_cpu(const char *pids)
+{
+	double sum = 0;
+	for (const char *p = pids; *p;) {
+		char *end;
+		long pid = strtol(p, &end, 10);
+		if (end == p || pid <= 0)
+			return -1;
+		double c = proc_cpu1(pid);
+		if (c < 0)
+			return -1;
+		sum += c;
+		p = *end == ',' ? end + 1 : end;
+	}
+	return sum;
 }
 
 static double self_cpu(void)
@@ -217,6 +243,118 @@ static bool parse_head(slot_t *s)
 	return true;
 }
 
+/* ---- HTTP/2: just enough to send one request and read its response ------ */
+
+#define H2_PREFACE "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+#define H2_DATA          0x0
+#define H2_HEADERS       0x1
+#define H2_RST_STREAM    0x3
+#define H2_SETTINGS      0x4
+#define H2_GOAWAY        0x7
+#define H2_END_STREAM    0x1
+#define H2_ACK           0x1
+#define H2_PADDED        0x8
+#define H2_PRIORITY      0x20
+
+static void h2_frame_head(unsigned char *p, size_t len, int type, int flags,
+			  unsigned stream)
+{
+	p[0] = (unsigned char)(len >> 16);
+	p[1] = (unsigned char)(len >> 8);
+	p[2] = (unsigned char)len;
+	p[3] = (unsigned char)type;
+	p[4] = (unsigned char)flags;
+	p[5] = (unsigned char)(stream >> 24);
+	p[6] = (unsigned char)(stream >> 16);
+	p[7] = (unsigned char)(stream >> 8);
+	p[8] = (unsigned char)stream;
+}
+
+/* The preface, an empty SETTINGS and GET PATH as HEADERS on stream 1. The
+ * header block in HPACK (RFC 7541): :method GET and :scheme https from
+ * the static table (0x82, 0x87), :path and :authority as literals with
+ * incremental indexing of static names 4 and 1, no Huffman coding. */
+static size_t h2_request(unsigned char *out, size_t cap, const char *path)
+{
+	size_t plen = strlen(path), alen = strlen(SNI);
+	size_t block = 2 + 2 + plen + 2 + alen;
+	size_t need = sizeof(H2_PREFACE) - 1 + 9 + 9 + block;
+	if (plen > 126 || need > cap)
+		die("PATH too long");
+	size_t n = 0;
+	memcpy(out, H2_PREFACE, sizeof(H2_PREFACE) - 1);
+	n += sizeof(H2_PREFACE) - 1;
+	h2_frame_head(out + n, 0, H2_SETTINGS, 0, 0);
+	n += 9;
+	h2_frame_head(out + n, block, H2_HEADERS, H2_END_STREAM | 0x4, 1);
+	n += 9;
+	out[n++] = 0x82;
+	out[n++] = 0x87;
+	out[n++] = 0x44;
+	out[n++] = (unsigned char)plen;
+	memcpy(out + n, path, plen);
+	n += plen;
+	out[n++] = 0x41;
+	out[n++] = (unsigned char)alen;
+	memcpy(out + n, SNI, alen);
+	n += alen;
+	return n;
+}
+
+/* Takes the complete frames buffered in s->head. Returns 1 once stream 1
+ * has ended, -1 on a failure (already counted), 0 for more. */
+static int h2_frames(slot_t *s)
+{
+	size_t off = 0;
+	int ret = 0;
+	while (ret == 0 && s->head_len - off >= 9) {
+		const unsigned char *f = (const unsigned char *)s->head + off;
+		size_t len = (size_t)f[0] << 16 | (size_t)f[1] << 8 | f[2];
+		int type = f[3], flags = f[4];
+		unsigned stream = ((unsigned)f[5] & 0x7f) << 24 |
+				  (unsigned)f[6] << 16 | (unsigned)f[7] << 8 | f[8];
+		if (len > HEAD_MAX - 9) {
+			fail(s, "HTTP/2 frame larger than the client's buffer");
+			return -1;
+		}
+		if (s->head_len - off < 9 + len)
+			break;
+		const unsigned char *payload = f + 9;
+		if (type == H2_SETTINGS && !(flags & H2_ACK)) {
+			unsigned char ack[9];
+			size_t w = 0;
+			h2_frame_head(ack, 0, H2_SETTINGS, H2_ACK, 0);
+			if (SSL_write_ex(s->ssl, ack, sizeof(ack), &w) != 1) {
+				fail(s, "SETTINGS ACK write failed");
+				return -1;
+			}
+		} else if (type == H2_HEADERS && stream == 1) {
+			size_t skip = (flags & H2_PADDED ? 1 : 0) +
+				      (flags & H2_PRIORITY ? 5 : 0);
+			/* :status 200 is entry 8 of the static table */
+			if (s->status == 0)
+				s->status = len > skip && payload[skip] == 0x88
+						    ? 200 : -1;
+			if (flags & H2_END_STREAM)
+				ret = 1;
+		} else if (type == H2_DATA && stream == 1) {
+			s->body_got += (long long)len;
+			if (flags & H2_END_STREAM)
+				ret = 1;
+		} else if (type == H2_GOAWAY) {
+			fail(s, "GOAWAY from the server");
+			return -1;
+		} else if (type == H2_RST_STREAM && stream == 1) {
+			fail(s, "RST_STREAM from the server");
+			return -1;
+		}
+		off += 9 + len;
+	}
+	memmove(s->head, s->head + off, s->head_len - off);
+	s->head_len -= off;
+	return ret;
+}
+
 /* Drives one connection as far as it goes without blocking. Returns true
  * when its response has been read whole. */
 static bool slot_step(slot_t *s)
@@ -260,6 +398,16 @@ static bool slot_step(slot_t *s)
 				 nid ? OBJ_nid2sn(nid & ~TLSEXT_nid_unknown)
 				     : "?");
 		}
+		if (g.h2) {
+			const unsigned char *proto = NULL;
+			unsigned plen = 0;
+			SSL_get0_alpn_selected(s->ssl, &proto, &plen);
+			if (plen != 2 || memcmp(proto, "h2", 2) != 0) {
+				fail(s, "the server did not select h2 (ALPN)");
+				slot_close(s);
+				return false;
+			}
+		}
 		s->state = S_REQUEST;
 	}
 	if (s->state == S_REQUEST) {
@@ -295,6 +443,23 @@ static bool slot_step(slot_t *s)
 						: "response read failed");
 				slot_close(s);
 				return false;
+			}
+			if (g.h2) {
+				if (n > HEAD_MAX - 1 - s->head_len) {
+					fail(s, "HTTP/2 frames overflow the buffer");
+					slot_close(s);
+					return false;
+				}
+				memcpy(s->head + s->head_len, buf, n);
+				s->head_len += n;
+				int r = h2_frames(s);
+				if (r < 0) {
+					slot_close(s);
+					return false;
+				}
+				if (r == 0)
+					continue;
+				break;
 			}
 			if (s->body_want < 0) {
 				size_t room = HEAD_MAX - 1 - s->head_len;
@@ -353,7 +518,11 @@ static SSL_CTX *client_ctx(void)
 						    SSL_SESS_CACHE_NO_INTERNAL_STORE);
 	SSL_CTX_sess_set_new_cb(ctx, new_ticket);
 	static const unsigned char alpn[] = "\x08http/1.1";
-	SSL_CTX_set_alpn_protos(ctx, alpn, sizeof(alpn) - 1);
+	static const unsigned char alpn_h2[] = "\x02h2";
+	if (g.h2)
+		SSL_CTX_set_alpn_protos(ctx, alpn_h2, sizeof(alpn_h2) - 1);
+	else
+		SSL_CTX_set_alpn_protos(ctx, alpn, sizeof(alpn) - 1);
 	return ctx;
 }
 
@@ -361,9 +530,9 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: bench_tls_load handshakes HOST PORT PATH [-s SECONDS] "
-		"[-w WARMUP] [-c CONCURRENCY] [-p SERVER_PID]\n"
+		"[-w WARMUP] [-c CONCURRENCY] [-p SERVER_PID[,PID...]] [-2]\n"
 		"       bench_tls_load idle HOST PORT PATH -n CONNECTIONS "
-		"[-c CONCURRENCY]\n");
+		"[-c CONCURRENCY] [-2]\n");
 	exit(2);
 }
 
@@ -401,7 +570,8 @@ static void refill(slot_t *slots, int conc)
 			slot_open(&slots[i]);
 }
 
-static int run_handshakes(int conc, double seconds, double warmup, long pid)
+static int run_handshakes(int conc, double seconds, double warmup,
+			  const char *pid)
 {
 	slot_t *slots = calloc((size_t)conc, sizeof(*slots));
 	if (slots == NULL)
@@ -416,14 +586,14 @@ static int run_handshakes(int conc, double seconds, double warmup, long pid)
 		refill(slots, conc);
 	}
 	long done0 = g.done, failed0 = g.failed, tickets0 = g.tickets;
-	double srv0 = pid > 0 ? proc_cpu(pid) : 0, me0 = self_cpu();
+	double srv0 = pid ? proc_cpu(pid) : 0, me0 = self_cpu();
 	double t0 = mono_now();
 	while (mono_now() - t0 < seconds) {
 		pump(100, hs_done);
 		refill(slots, conc);
 	}
 	double t1 = mono_now();
-	double srv1 = pid > 0 ? proc_cpu(pid) : 0, me1 = self_cpu();
+	double srv1 = pid ? proc_cpu(pid) : 0, me1 = self_cpu();
 	long done = g.done - done0;
 	hs_running = false;
 	for (int i = 0; i < conc; i++)
@@ -520,8 +690,13 @@ int main(int argc, char **argv)
 	const char *mode = argv[1];
 	double seconds = 10, warmup = 1;
 	int conc = 0;
-	long pid = 0, conns = 0;
+	const char *pid = NULL;
+	long conns = 0;
 	for (int i = 5; i < argc; i++) {
+		if (strcmp(argv[i], "-2") == 0) {
+			g.h2 = true;
+			continue;
+		}
 		if (i + 1 >= argc)
 			usage();
 		if (strcmp(argv[i], "-s") == 0)
@@ -531,7 +706,7 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "-c") == 0)
 			conc = atoi(argv[++i]);
 		else if (strcmp(argv[i], "-p") == 0)
-			pid = atol(argv[++i]);
+			pid = argv[++i];
 		else if (strcmp(argv[i], "-n") == 0)
 			conns = atol(argv[++i]);
 		else
@@ -551,6 +726,9 @@ int main(int argc, char **argv)
 		argv[4], g.idle_mode ? "" : "Connection: close\r\n");
 	if (g.request_len >= sizeof(g.request))
 		die("PATH too long");
+	if (g.h2)
+		g.request_len = h2_request((unsigned char *)g.request,
+					   sizeof(g.request), argv[4]);
 
 	/* every descriptor the hard limit allows: idle mode holds many */
 	struct rlimit rl;
