@@ -874,11 +874,15 @@ def print_report(summary, names):
         r = p[key] / pv
         line = "    %-40s / %-7s %6.3f  goal %s  %-7s" % (
             label, pname, r, goal, "met" if ok(r) else "NOT met")
+        # the same goal from CPU per unit, against the peer with the
+        # lowest cost (not necessarily the one with the highest rate)
         cpu = CPU_OF_RATE.get(key)
-        if cpu and cpu in p and cpu in summary[pname] and p[cpu] > 0:
-            c = summary[pname][cpu] / p[cpu]
-            line += "  (from CPU per unit: %.3f, %s)" % (
-                c, "met" if ok(c) else "NOT met")
+        cname, cv = (best_peer(summary, cpu) if peer == "best" and cpu
+                     else (pname, summary[pname].get(cpu)))
+        if cpu and cpu in p and cv and p[cpu] > 0:
+            c = cv / p[cpu]
+            line += "  (from CPU per unit, / %s: %.3f, %s)" % (
+                cname, c, "met" if ok(c) else "NOT met")
         log(line.rstrip())
 
 
