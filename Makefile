@@ -80,8 +80,9 @@ bench: all
 	cmake --build build --target bench_handshake -j $(JOBS)
 	taskset -c 0 build/bench_handshake
 
-# padlock serve beside nginx (docs/benchmarks.md); installs nginx and wrk
-# with apt-get when they are missing. BENCH_ARGS="--runs 5 --chart x.png"
+# padlock serve beside nginx, h2o and HAProxy (docs/benchmarks.md); installs
+# them, wrk and h2load with apt-get when they are missing.
+# BENCH_ARGS="--runs 5 --chart x.png"
 bench-server: all
 	cmake --build build --target padlock_cli bench_tls_load -j $(JOBS)
 	python3 bench/server.py --build build $(BENCH_ARGS)
