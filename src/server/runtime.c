@@ -237,7 +237,10 @@ int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 	for (size_t i = 0; i < o->n_sites; i++) {
 		const pl_srv_site_t *s = &o->sites[i];
 		pl_srv_rsite_t *r = &rt->sites[i];
-		if ((ret = load_site(rt, s, store, err, err_len))) {
+		/* an ACME site without its first certificate yet is not
+		 * in the TLS config: its handshakes fail until it is */
+		if (s->cert_file != NULL &&
+		    (ret = load_site(rt, s, store, err, err_len))) {
 			pl_x509_store_free(store);
 			pl_srv_runtime_free(rt);
 			return ret;

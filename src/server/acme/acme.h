@@ -22,14 +22,24 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "padlock/crypto.h"
+#include "padlock/http.h"
+#include "padlock/server.h"
+#include "server/server_int.h"
+#include "padlock/tls.h"
+#include "padlock/x509.h"
 
 #define PL_ACME_ERR_MAX 768
 #define PL_ACME_URL_MAX 1024
 #define PL_ACME_NONCE_MAX 256
 #define PL_ACME_MAX_NAMES 32
+
+/* Writes one sentence (printf format) into err and returns code. */
+int pl_acme_say(char *err, size_t err_len, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* ---- the transport ---------------------------------------------------------- */
 
@@ -63,6 +73,19 @@ typedef struct {
 	time_t (*now)(void *arg);
 	void *arg;
 } pl_acme_transport_t;
+
+/* The transport over padlock's HTTPS client (http.c). */
+typedef struct {
+	pl_tls_config_t *cfg; /* a client config trusting the CA's root */
+} pl_acme_http_t;
+
+/* Trusts the roots in ca_root (a PEM file: --acme-ca-root), or the
+ * system's when NULL. PL_ERR_IO with one sentence in err. */
+int pl_acme_http_init(pl_acme_http_t *h, const char *ca_root, char *err,
+		      size_t err_len);
+void pl_acme_http_free(pl_acme_http_t *h);
+/* Fills t to send through h (which must outlive t). */
+void pl_acme_http_transport(pl_acme_http_t *h, pl_acme_transport_t *t);
 
 /* ---- challenges ------------------------------------------------------------- */
 
@@ -163,5 +186,106 @@ long pl_acme_retry_after_seconds(const char *value, time_t now);
  * not under .local, .internal, .test, .example, .invalid, .localhost, not
  * a single label, not a private, loopback or link-local address. */
 bool pl_acme_publicly_issuable(const char *name);
+
+/* ---- the board of challenges (board.c) --------------------------------------- */
+
+/* Maps the board, shared with every process forked after. Idempotent. */
+int pl_acme_board_init(void);
+
+/* Puts an answer up / takes it down (the ACME process). */
+int pl_acme_board_publish(pl_acme_challenge_t type, const char *name,
+			  const char *token, const char *keyauth, char *err,
+			  size_t err_len);
+void pl_acme_board_withdraw(pl_acme_challenge_t type, const char *name,
+			    const char *token);
+
+/* The key authorization for type, name (NULL: any) and token (NULL: any);
+ * false when none is up. */
+bool pl_acme_board_find(pl_acme_challenge_t type, const char *name,
+			size_t name_len, const char *token, size_t token_len,
+			char *keyauth, size_t cap);
+
+/* ---- the server's side (server.c) -------------------------------------------- */
+
+/* Port 80: when req asks for /.well-known/acme-challenge/TOKEN that the
+ * board holds for the host it names, fills reply with 200 and the key
+ * authorization (RFC 8555 8.3), *ret the result of building it, and
+ * returns true; false leaves reply alone. */
+bool pl_srv_acme_http01(const pl_http_request_t *req, time_t now,
+			pl_http_reply_t *reply, int *ret);
+
+void pl_srv_acme_options_free(pl_srv_acme_options_t *a);
+/* dst is a shallow copy of src: its strings become its own. */
+int pl_srv_acme_options_dup(pl_srv_acme_options_t *dst,
+			    const pl_srv_acme_options_t *src);
+
+/* For every ACME site of o (start and reload): names no public CA issues
+ * for get a local CA certificate; the others the stored certificate
+ * while it is usable, else none yet (the site waits, its HTTPS refused).
+ * PL_ERR_ARG/PL_ERR_IO with one sentence (a state directory that cannot
+ * be written, an unknown challenge type). */
+int pl_srv_acme_resolve(pl_srv_options_t *o, char *err, size_t err_len);
+
+/* The master, once its logs are open and before its workers: maps the
+ * board and forks the ACME process (root, like the master, and never a
+ * worker) that obtains and renews the certificates and sends the master
+ * SIGHUP when one is new. Nothing to do without ACME sites. */
+int pl_srv_acme_start(const pl_srv_options_t *o, pl_srv_listeners_t *ls,
+		      char *err, size_t err_len);
+
+/* The ACME process's pid, 0 when none. */
+pid_t pl_srv_acme_pid(void);
+
+/* --acme-challenges ("http-01"): the types in preference order. */
+int pl_acme_parse_challenges(const char *list, pl_acme_challenge_t prefer[2],
+			     size_t *n, char *err, size_t err_len);
+
+/* The names of s a public CA can issue for, in order, into out. */
+size_t pl_acme_public_names(const pl_srv_site_t *s, const char **out);
+
+/* ---- the state directory (store.c) ------------------------------------------ */
+
+/* The state directory: given (--state-dir), else /var/lib/padlock/acme
+ * as root, else $XDG_DATA_HOME/padlock/acme or
+ * ~/.local/share/padlock/acme. PL_ERR_ARG with a sentence. */
+int pl_acme_state_dir(const char *given, char *out, size_t cap, char *err,
+		      size_t err_len);
+
+/* Creates dir (0700) if needed and checks that it can be written; the
+ * sentence of PL_ERR_IO names the directory, the reason and the fix. */
+int pl_acme_state_prepare(const char *dir, char *err, size_t err_len);
+
+/* The CA's own subdirectory of state: STATE/HOST or STATE/HOST-PORT. */
+int pl_acme_ca_dir(const char *state, const char *directory_url, char *out,
+		   size_t cap);
+
+/* Where a site's chain and key are kept, by its first name. PL_ERR_ARG
+ * for a name that cannot be a file name. */
+int pl_acme_cert_paths(const char *ca_dir, const char *first_name,
+		       char *chain, char *key, size_t cap);
+
+/* The account key of ca_dir: loaded, or made once (ECDSA P-256, mode
+ * 0600; *created is then true). NULL with a sentence in err. */
+pl_pkey_t *pl_acme_account_key(const char *ca_dir, bool *created, char *err,
+			       size_t err_len);
+
+/* Writes an order's chain and key to their paths, both or neither. */
+int pl_acme_store(const char *chain_path, const char *key_path,
+		  const pl_acme_result_t *r, char *err, size_t err_len);
+
+/* What is stored for a site. */
+typedef struct {
+	bool usable;           /* loads, key matches, valid now, covers
+				  every name */
+	time_t renew_at;       /* not_before + renew_percent of the lifetime */
+	pl_x509_info_t leaf;
+	pl_x509_info_t issuer; /* the first intermediate; zero when none */
+} pl_acme_stored_t;
+
+/* Reads the stored chain and key. PL_OK when usable; PL_ERR_IO when there
+ * is none; PL_ERR_CERT when it cannot serve (out says what there is). */
+int pl_acme_stored(const char *chain_path, const char *key_path,
+		   const char *const *names, size_t n_names, int renew_percent,
+		   time_t now, pl_acme_stored_t *out);
 
 #endif

@@ -17,6 +17,16 @@ void pl_acme_response_clear(pl_acme_response_t *r)
 	memset(r, 0, sizeof *r);
 }
 
+int pl_acme_say(char *err, size_t err_len, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, err_len, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
 int pl_acme_fail(pl_acme_session_t *s, int code, const char *fmt, ...)
 {
 	va_list ap;
