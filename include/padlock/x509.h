@@ -251,6 +251,14 @@ int pl_x509_save_key_and_chain(const char *key_path, const pl_pkey_t *key,
 			       const char *chain_path, const char *chain_pem,
 			       size_t chain_len, char *err, size_t err_len);
 
+/* The self-signed certificate that answers a TLS-ALPN-01 challenge for
+ * name (RFC 8737 3): a new P-256 key, name as its only subjectAltName,
+ * and the critical acmeIdentifier extension holding the SHA-256 of
+ * key_authorization. *chain and *key are the caller's. */
+int pl_x509_acme_challenge_cert(const char *name, const char *key_authorization,
+				time_t now, pl_x509_chain_t **chain,
+				pl_pkey_t **key);
+
 /* ==== certificate diagnostics (issue 3: loading, chain diagnostics) =======
  *
  * Everything wrong with a certificate chain as a server would present it,

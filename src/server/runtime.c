@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "padlock/x509.h"
+#include "server/acme/acme.h"
 #include "server/server_int.h"
 
 /* Issue 3, section 3: these findings stop the server (unless
@@ -224,6 +225,7 @@ int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 		return PL_ERR_NOMEM;
 	}
 	pl_tls_config_set_strict_sni(rt->tls, o->strict_sni);
+	pl_tls_config_set_challenge(rt->tls, pl_srv_acme_tlsalpn01, NULL);
 	if (o->tls_groups != NULL &&
 	    (ret = set_groups(rt->tls, o->tls_groups, err, err_len))) {
 		pl_srv_runtime_free(rt);

@@ -109,3 +109,84 @@ int pl_x509_save_key_and_chain(const char *key_path, const pl_pkey_t *key,
 	return pl_ca_files_commit(files, chain_path != NULL ? 2 : 1, err,
 				  err_len);
 }
+
+/* RFC 8737 3: id-pe-acmeIdentifier, critical, holding the SHA-256 of the
+ * key authorization as an OCTET STRING. */
+static int add_acme_identifier(X509 *x, const uint8_t digest[32])
+{
+	ASN1_OBJECT *oid = OBJ_txt2obj("1.3.6.1.5.5.7.1.31", 1);
+	ASN1_OCTET_STRING *inner = ASN1_OCTET_STRING_new();
+	ASN1_OCTET_STRING *value = ASN1_OCTET_STRING_new();
+	X509_EXTENSION *ext = NULL;
+	unsigned char *der = NULL;
+	int der_len, rc = PL_ERR_CRYPTO;
+
+	if (oid == NULL || inner == NULL || value == NULL ||
+	    ASN1_OCTET_STRING_set(inner, digest, 32) != 1 ||
+	    (der_len = i2d_ASN1_OCTET_STRING(inner, &der)) <= 0 ||
+	    ASN1_OCTET_STRING_set(value, der, der_len) != 1)
+		goto out;
+	ext = X509_EXTENSION_create_by_OBJ(NULL, oid, 1, value);
+	if (ext != NULL && X509_add_ext(x, ext, -1) == 1)
+		rc = PL_OK;
+out:
+	X509_EXTENSION_free(ext);
+	OPENSSL_free(der);
+	ASN1_OCTET_STRING_free(value);
+	ASN1_OCTET_STRING_free(inner);
+	ASN1_OBJECT_free(oid);
+	ERR_clear_error();
+	return rc;
+}
+
+int pl_x509_acme_challenge_cert(const char *name, const char *key_authorization,
+				time_t now, pl_x509_chain_t **chain,
+				pl_pkey_t **key)
+{
+	pl_x509_san_t san;
+	uint8_t digest[32];
+	pl_pkey_t *k = pl_pkey_generate(PL_PKEY_EC_P256, 0);
+	X509 *x = NULL;
+	GENERAL_NAMES *names = sk_GENERAL_NAME_new_null();
+	GENERAL_NAME *gn = NULL;
+	unsigned char *der = NULL;
+	int der_len, rc = PL_ERR_CRYPTO;
+	char err[128];
+
+	*chain = NULL;
+	*key = NULL;
+	if (k == NULL || names == NULL ||
+	    pl_x509_san_parse(name, &san, err, sizeof err) != PL_OK ||
+	    pl_hash_once(PL_HASH_SHA256, (const uint8_t *)key_authorization,
+			 strlen(key_authorization), digest) != PL_OK)
+		goto out;
+	/* self-signed, the name in subjectAltName (RFC 8737 3) */
+	x = pl_ca_new_cert(pl_pkey_evp(k), now - 3600, now + 7 * 86400);
+	gn = pl_ca_general_name(&san);
+	if (x == NULL || gn == NULL || sk_GENERAL_NAME_push(names, gn) <= 0)
+		goto out;
+	gn = NULL;
+	if (pl_ca_add_subject(x, "CN", "ACME TLS-ALPN-01 challenge") != PL_OK ||
+	    X509_set_issuer_name(x, X509_get_subject_name(x)) != 1 ||
+	    X509_add1_ext_i2d(x, NID_subject_alt_name, names, 0,
+			      X509V3_ADD_DEFAULT) != 1 ||
+	    add_acme_identifier(x, digest) != PL_OK ||
+	    X509_sign(x, pl_pkey_evp(k), EVP_sha256()) <= 0 ||
+	    (der_len = i2d_X509(x, &der)) <= 0)
+		goto out;
+	rc = pl_x509_chain_from_der((const uint8_t *const *)&der,
+				    &(size_t){(size_t)der_len}, 1, chain, err,
+				    sizeof err);
+	if (rc == PL_OK) {
+		*key = k;
+		k = NULL;
+	}
+out:
+	OPENSSL_free(der);
+	GENERAL_NAME_free(gn);
+	GENERAL_NAMES_free(names);
+	X509_free(x);
+	pl_pkey_free(k);
+	ERR_clear_error();
+	return rc;
+}

@@ -214,6 +214,17 @@ bool pl_acme_board_find(pl_acme_challenge_t type, const char *name,
 bool pl_srv_acme_http01(const pl_http_request_t *req, time_t now,
 			pl_http_reply_t *reply, int *ret);
 
+/* Port 443, the engine's TLS-ALPN-01 callback (pl_tls_challenge_fn):
+ * the challenge certificate for server_name while the board holds its
+ * key authorization, else PL_ERR_STATE. */
+int pl_srv_acme_tlsalpn01(void *arg, const char *server_name,
+			  pl_x509_chain_t **chain, pl_pkey_t **key);
+
+#define PL_SRV_ACME_DEFAULT_CA "https://acme-v02.api.letsencrypt.org/directory"
+
+/* --acme-ca, or Let's Encrypt's production directory. */
+const char *pl_srv_acme_ca(const pl_srv_options_t *o);
+
 void pl_srv_acme_options_free(pl_srv_acme_options_t *a);
 /* dst is a shallow copy of src: its strings become its own. */
 int pl_srv_acme_options_dup(pl_srv_acme_options_t *dst,
@@ -236,7 +247,8 @@ int pl_srv_acme_start(const pl_srv_options_t *o, pl_srv_listeners_t *ls,
 /* The ACME process's pid, 0 when none. */
 pid_t pl_srv_acme_pid(void);
 
-/* --acme-challenges ("http-01"): the types in preference order. */
+/* --acme-challenges ("http-01,tls-alpn-01"): the types in preference
+ * order, one or both. */
 int pl_acme_parse_challenges(const char *list, pl_acme_challenge_t prefer[2],
 			     size_t *n, char *err, size_t err_len);
 

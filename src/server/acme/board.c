@@ -202,3 +202,19 @@ bool pl_srv_acme_http01(const pl_http_request_t *req, time_t now,
 		*ret = put(&reply->body, keyauth, strlen(keyauth));
 	return true;
 }
+
+/* ---- TLS-ALPN-01 on port 443 (RFC 8737) ---------------------------------------- */
+
+int pl_srv_acme_tlsalpn01(void *arg, const char *server_name,
+			  pl_x509_chain_t **chain, pl_pkey_t **key)
+{
+	char keyauth[256];
+
+	if (server_name == NULL ||
+	    !pl_acme_board_find(PL_ACME_TLSALPN01, server_name,
+				strlen(server_name), NULL, 0, keyauth,
+				sizeof keyauth))
+		return PL_ERR_STATE;
+	return pl_x509_acme_challenge_cert(server_name, keyauth, time(NULL),
+					   chain, key);
+}

@@ -129,7 +129,7 @@ static void order(acme_t *m, acme_site_t *a, time_t now)
 {
 	const pl_srv_acme_options_t *ao = &m->o->acme;
 	pl_acme_order_opts_t opts = {
-		.directory = ao->ca, .email = ao->email,
+		.directory = pl_srv_acme_ca(m->o), .email = ao->email,
 		.agree_tos = ao->agree_tos, .eab_kid = ao->eab_kid,
 		.eab_hmac_key = ao->eab_hmac_key, .names = a->names,
 		.n_names = a->n_names, .n_prefer = m->n_prefer,
@@ -142,7 +142,7 @@ static void order(acme_t *m, acme_site_t *a, time_t now)
 
 	memcpy(opts.prefer, m->prefer, sizeof opts.prefer);
 	pl_srv_log(PL_SRV_LOG_INFO, "acme: site %s: ordering a certificate "
-		   "from %s", a->site->names[0], ao->ca);
+		   "from %s", a->site->names[0], pl_srv_acme_ca(m->o));
 	rc = pl_acme_obtain(&m->t, &r, &opts, m->account, &res, err, sizeof err);
 	if (rc != PL_OK) {
 		failed(m, a, now, res.retry_after, err);
@@ -178,7 +178,7 @@ static int setup(acme_t *m, char *err, size_t err_len)
 	if (rc == PL_OK)
 		rc = pl_acme_state_dir(m->o->acme.state_dir, state, sizeof state,
 				       err, err_len);
-	if (rc == PL_OK && pl_acme_ca_dir(state, m->o->acme.ca, ca_dir,
+	if (rc == PL_OK && pl_acme_ca_dir(state, pl_srv_acme_ca(m->o), ca_dir,
 					  sizeof ca_dir) != PL_OK)
 		rc = PL_ERR_ARG;
 	if (rc != PL_OK)

@@ -28,6 +28,11 @@
 #define ACME_STRINGS(X) X(ca) X(email) X(ca_root) X(eab_kid) X(eab_hmac_key) \
 	X(state_dir) X(challenges)
 
+const char *pl_srv_acme_ca(const pl_srv_options_t *o)
+{
+	return o->acme.ca != NULL ? o->acme.ca : PL_SRV_ACME_DEFAULT_CA;
+}
+
 void pl_srv_acme_options_free(pl_srv_acme_options_t *a)
 {
 	/* the MAC key is a secret */
@@ -55,19 +60,27 @@ int pl_srv_acme_options_dup(pl_srv_acme_options_t *dst,
 int pl_acme_parse_challenges(const char *list, pl_acme_challenge_t prefer[2],
 			    size_t *n, char *err, size_t err_len)
 {
-	const char *p = list != NULL ? list : "http-01";
+	const char *p = list != NULL ? list : "http-01,tls-alpn-01";
 
 	*n = 0;
 	for (;;) {
 		size_t len = strcspn(p, ",");
 
-		if (len == 7 && strncmp(p, "http-01", 7) == 0 && *n < 2)
-			prefer[(*n)++] = PL_ACME_HTTP01;
-		else
+		pl_acme_challenge_t c = PL_ACME_HTTP01;
+
+		if (len == 11 && strncmp(p, "tls-alpn-01", 11) == 0)
+			c = PL_ACME_TLSALPN01;
+		else if (len != 7 || strncmp(p, "http-01", 7) != 0)
 			return pl_acme_say(err, err_len, PL_ERR_ARG,
 					   "acme-challenges: '%.*s' is not a "
 					   "challenge type padlock answers "
-					   "(http-01)", (int)(len < 40 ? len : 40), p);
+					   "(http-01, tls-alpn-01)",
+					   (int)(len < 40 ? len : 40), p);
+		if (*n == 2 || (*n == 1 && prefer[0] == c))
+			return pl_acme_say(err, err_len, PL_ERR_ARG,
+					   "acme-challenges: '%s' names a type "
+					   "twice", list);
+		prefer[(*n)++] = c;
 		if (p[len] == '\0')
 			return PL_OK;
 		p += len + 1;
@@ -174,7 +187,7 @@ static int acme_site(const pl_srv_options_t *o, pl_srv_site_t *s,
 	pl_srv_log(PL_SRV_LOG_WARN,
 		   "site %s: no certificate yet; the ACME process is getting "
 		   "one for %s from %s, and HTTPS for it is refused until then",
-		   s->names[0], list, o->acme.ca);
+		   s->names[0], list, pl_srv_acme_ca(o));
 	return PL_OK;
 }
 
@@ -197,11 +210,11 @@ int pl_srv_acme_resolve(pl_srv_options_t *o, char *err, size_t err_len)
 					       sizeof state, err, err_len);
 		if (rc == PL_OK)
 			rc = pl_acme_state_prepare(state, err, err_len);
-		if (rc == PL_OK && pl_acme_ca_dir(state, o->acme.ca, ca_dir,
+		if (rc == PL_OK && pl_acme_ca_dir(state, pl_srv_acme_ca(o), ca_dir,
 						  sizeof ca_dir) != PL_OK)
 			rc = pl_acme_say(err, err_len, PL_ERR_ARG,
 					 "--acme-ca %s is not an https:// URL",
-					 o->acme.ca);
+					 pl_srv_acme_ca(o));
 		if (rc != PL_OK)
 			return rc;
 	}
