@@ -259,6 +259,16 @@ def _():
     expect("ordering a certificate" not in srv.err(),
            "no new order: %s" % srv.err()[-500:])
     srv.stop()
+    r = run([padlock_bin(), "serve"] + sum([["--domain", n] for n in names],
+                                           []) +
+            ["--acme-ca", p.directory, "--state-dir", state_dir("three"),
+             "--check-config"], env=test_env())
+    expect_equal(r.rc, 0, "--check-config: %s" % r.err)
+    expect(re.search(r"ok: site one\.%s: .*fullchain\.pem, for one\.%s, "
+                     r"two\.%s, three\.%s, from CN=Pebble Intermediate "
+                     r"CA \w+, expires \d{4}-\d\d-\d\d, renewal from "
+                     % ((re.escape(DOMAIN),) * 4), r.out),
+           "the status line of --check-config: %s" % r.out)
 
 
 @suite.case("two_sites_from_a_configuration_file")

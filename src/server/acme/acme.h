@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -224,6 +225,11 @@ int pl_srv_acme_tlsalpn01(void *arg, const char *server_name,
 
 /* --acme-ca, or Let's Encrypt's production directory. */
 const char *pl_srv_acme_ca(const pl_srv_options_t *o);
+
+/* --check-config's line for an ACME site (after pl_srv_acme_resolve):
+ * names, issuer, expiry and renewal, or that none is there yet. */
+void pl_srv_acme_status(const pl_srv_options_t *o, const pl_srv_site_t *s,
+			FILE *out);
 
 void pl_srv_acme_options_free(pl_srv_acme_options_t *a);
 /* dst is a shallow copy of src: its strings become its own. */

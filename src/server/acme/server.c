@@ -231,3 +231,31 @@ int pl_srv_acme_resolve(pl_srv_options_t *o, char *err, size_t err_len)
 	}
 	return PL_OK;
 }
+
+void pl_srv_acme_status(const pl_srv_options_t *o, const pl_srv_site_t *s,
+			FILE *out)
+{
+	const char *names[PL_SRV_MAX_NAMES];
+	size_t n = pl_acme_public_names(s, names);
+	pl_acme_stored_t have;
+	char list[512], expires[32], renew[32];
+	struct tm tm;
+
+	join(names, n, list, sizeof list);
+	if (s->cert_file == NULL ||
+	    pl_acme_stored(s->cert_file, s->key_file, n ? names : NULL, n,
+			   (int)o->acme.renew_percent, time(NULL), &have) != PL_OK) {
+		fprintf(out, "ok: site %s: no certificate yet: the ACME process "
+			"will get one for %s from %s\n", s->names[0], list,
+			pl_srv_acme_ca(o));
+		return;
+	}
+	gmtime_r(&have.leaf.not_after, &tm);
+	strftime(expires, sizeof expires, "%Y-%m-%d", &tm);
+	gmtime_r(&have.renew_at, &tm);
+	strftime(renew, sizeof renew, "%Y-%m-%d", &tm);
+	fprintf(out, "ok: site %s: %s, for %s, from %s, expires %s, renewal "
+		"from %s\n", s->names[0], s->cert_file, have.leaf.names,
+		have.issuer.subject[0] ? have.issuer.subject : have.leaf.issuer,
+		expires, renew);
+}
