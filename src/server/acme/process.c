@@ -23,6 +23,7 @@
 #define RETRY_FIRST_S 15
 #define RETRY_MAX_S 3600
 #define URGENT_S (7 * 86400)
+#define JITTER_MAX_S (12 * 3600)
 
 typedef struct {
 	const pl_srv_site_t *site;
@@ -32,6 +33,7 @@ typedef struct {
 	time_t next;        /* when to look again */
 	time_t expires;     /* of what is stored, 0: nothing */
 	unsigned failures;
+	unsigned jitter;    /* 0..65535: this site's share of the jitter */
 } acme_site_t;
 
 typedef struct {
@@ -92,6 +94,7 @@ static void say_status(const acme_site_t *a, const pl_acme_stored_t *have)
 static void look(acme_t *m, acme_site_t *a, time_t now, bool say)
 {
 	pl_acme_stored_t have;
+	time_t span, renew_at;
 
 	if (pl_acme_stored(a->chain, a->key, a->names, a->n_names,
 			   (int)m->o->acme.renew_percent, now, &have) != PL_OK) {
@@ -102,8 +105,14 @@ static void look(acme_t *m, acme_site_t *a, time_t now, bool say)
 	a->expires = have.leaf.not_after;
 	if (say)
 		say_status(a, &have);
-	if (have.renew_at > a->next)
-		a->next = have.renew_at;
+	/* jitter: up to 2% of the time to renewal, at most 12 hours, so that
+	 * a fleet started together does not renew together */
+	span = (have.renew_at - have.leaf.not_before) / 50;
+	if (span > JITTER_MAX_S)
+		span = JITTER_MAX_S;
+	renew_at = have.renew_at + (time_t)((long long)span * a->jitter / 65536);
+	if (renew_at > a->next)
+		a->next = renew_at;
 }
 
 static void failed(acme_t *m, acme_site_t *a, time_t now, long retry_after,
@@ -196,6 +205,9 @@ static int setup(acme_t *m, char *err, size_t err_len)
 		if (!s->acme || (a->n_names = pl_acme_public_names(s, a->names)) == 0)
 			continue;
 		a->site = s;
+		uint8_t r[2];
+		if (pl_random(r, sizeof r) == PL_OK)
+			a->jitter = (unsigned)r[0] << 8 | r[1];
 		if (pl_acme_cert_paths(ca_dir, a->names[0], a->chain, a->key,
 				       sizeof a->chain) != PL_OK)
 			continue;
