@@ -263,6 +263,8 @@ static void reload(master_t *m)
 		opts.https_port = m->opts.https_port;
 		opts.http_port = m->opts.http_port;
 	}
+	if (pl_srv_acme_reload(&m->opts, &opts, &m->ls, err, sizeof(err)))
+		pl_srv_log(PL_SRV_LOG_ERROR, "%s", err);
 	pl_srv_runtime_free(&m->rt);
 	pl_srv_options_free(&m->opts);
 	m->opts = opts;

@@ -23,6 +23,7 @@ import atexit
 import json
 import os
 import re
+import signal
 import ssl
 import subprocess
 import sys
@@ -289,6 +290,16 @@ def _():
         # each certificate is swapped in by its own reload
         wait_served(p, p.tls_port, n)
         verify(p, p.tls_port, n)
+    # a name added by a reload gets its certificate without a restart
+    with open(cfg) as f:
+        text = f.read()
+    with open(cfg, "w") as f:
+        f.write(text.replace('site "b.%s" {\n}' % DOMAIN,
+                             'site "b.%s" {\n  names = {"new.b.%s"}\n}'
+                             % (DOMAIN, DOMAIN)))
+    srv.signal(signal.SIGHUP)
+    wait_served(p, p.tls_port, "new.b." + DOMAIN)
+    verify(p, p.tls_port, "new.b." + DOMAIN)
     srv.stop()
 
 

@@ -250,6 +250,12 @@ int pl_srv_acme_resolve(pl_srv_options_t *o, char *err, size_t err_len);
 int pl_srv_acme_start(const pl_srv_options_t *o, pl_srv_listeners_t *ls,
 		      char *err, size_t err_len);
 
+/* The master's reload, before it drops old for o: when the ACME sites or
+ * settings changed, the ACME process is replaced by one for o (o must
+ * stay valid in the master until the next reload). */
+int pl_srv_acme_reload(const pl_srv_options_t *old, const pl_srv_options_t *o,
+		       pl_srv_listeners_t *ls, char *err, size_t err_len);
+
 /* The ACME process's pid, 0 when none. */
 pid_t pl_srv_acme_pid(void);
 

@@ -273,6 +273,53 @@ static void become_acme(const pl_srv_options_t *o, const pl_acme_http_t *http)
 	_exit(0);
 }
 
+static bool same_string(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+/* What the ACME process was started with, compared with a reload's. */
+static bool same_acme(const pl_srv_options_t *a, const pl_srv_options_t *b)
+{
+	const pl_srv_acme_options_t *x = &a->acme, *y = &b->acme;
+
+	if (!same_string(x->ca, y->ca) || !same_string(x->email, y->email) ||
+	    !same_string(x->ca_root, y->ca_root) ||
+	    !same_string(x->eab_kid, y->eab_kid) ||
+	    !same_string(x->eab_hmac_key, y->eab_hmac_key) ||
+	    !same_string(x->state_dir, y->state_dir) ||
+	    !same_string(x->challenges, y->challenges) ||
+	    x->agree_tos != y->agree_tos || x->timeout_ms != y->timeout_ms ||
+	    x->renew_percent != y->renew_percent ||
+	    x->check_interval_ms != y->check_interval_ms ||
+	    a->n_sites != b->n_sites)
+		return false;
+	for (size_t i = 0; i < a->n_sites; i++) {
+		const pl_srv_site_t *s = &a->sites[i], *t = &b->sites[i];
+
+		if (s->acme != t->acme || s->n_names != t->n_names)
+			return false;
+		for (size_t j = 0; j < s->n_names; j++)
+			if (strcmp(s->names[j], t->names[j]) != 0)
+				return false;
+	}
+	return true;
+}
+
+int pl_srv_acme_reload(const pl_srv_options_t *old, const pl_srv_options_t *o,
+		       pl_srv_listeners_t *ls, char *err, size_t err_len)
+{
+	if (acme_pid > 0 && same_acme(old, o))
+		return PL_OK;
+	/* new names or settings: a new ACME process for them (an order in
+	 * flight is placed again) */
+	if (acme_pid > 0) {
+		kill(acme_pid, SIGTERM);
+		acme_pid = 0;
+	}
+	return pl_srv_acme_start(o, ls, err, err_len);
+}
+
 int pl_srv_acme_start(const pl_srv_options_t *o, pl_srv_listeners_t *ls,
 		      char *err, size_t err_len)
 {
