@@ -12,8 +12,9 @@ and openssl s_client -verify_return_error.
 Cases: HTTP-01 for three names (with and without PEBBLE_VA_NOSLEEP),
 TLS-ALPN-01 alone (port 80 closed) and as the fallback of HTTP-01, two
 sites from a configuration file, a restart that reuses the stored
-certificate (no new order), renewal under a client loop with no failed
-request and a new serial, names for the local CA, and each failure with
+certificate (no new order), a name added by a reload, renewal under a
+client loop with no failed request and a new serial, a CA that is down at
+start and up later (the retry gets the certificate), names for the local CA, and each failure with
 its one sentence: the CA unreachable, the challenge unreachable, a name
 the CA refuses, the terms not agreed, EAB required and missing (then
 given), and a state directory that cannot be written.
@@ -100,7 +101,7 @@ class Pebble:
     """pebble + pebble-challtestsrv on fresh ports. http_port and
     tls_port are where pebble validates: padlock's listeners."""
 
-    def __init__(self, name, eab=False, nosleep=True):
+    def __init__(self, name, eab=False, nosleep=True, start=True):
         ca, leaf, key = https_root()
         self.ca_root = ca
         self.http_port = common.free_port()
@@ -122,6 +123,13 @@ class Pebble:
         path = tmp_path(name + ".json")
         with open(path, "w") as f:
             json.dump(cfg, f)
+        self.name, self.path, self.nosleep = name, path, nosleep
+        self.directory = "https://127.0.0.1:%d/dir" % self.acme_port
+        if start:
+            self.start()
+
+    def start(self):
+        name, path, nosleep = self.name, self.path, self.nosleep
         self.dns = Proc(name + "-dns", [
             "pebble-challtestsrv", "-dns01", "127.0.0.1:%d" % self.dns_port,
             "-management", "127.0.0.1:%d" % common.free_port(),
@@ -140,7 +148,6 @@ class Pebble:
                    "%s to start" % name)
         if not self.proc.alive():
             raise Failure("%s exited:\n%s" % (name, self.proc.err()))
-        self.directory = "https://127.0.0.1:%d/dir" % self.acme_port
 
     def root(self):
         """Pebble's issuing root, from its management port."""
@@ -415,6 +422,20 @@ def _():
                 https_port=p.tls_port, http_port=p.http_port)
     srv.wait_log(r"cannot reach the ACME CA at https://127\.0\.0\.1:%d/dir: "
                  r".*refused" % closed, "the unreachable sentence")
+    srv.stop()
+
+
+@suite.case("ca_down_at_start_then_up_certificate_after_the_retry")
+def _():
+    p = Pebble("pebble-late", start=False)
+    name = "late." + DOMAIN
+    srv = serve(p, [name], "--acme-agree-tos")
+    srv.wait_log(r"cannot reach the ACME CA at %s: .*refused.*next try at"
+                 % re.escape(p.directory), "the first failure")
+    p.start()
+    # the retry comes after the backoff (15 s), not a restart
+    issued(srv, "the certificate after the retry")
+    verify(p, p.tls_port, name)
     srv.stop()
 
 

@@ -235,9 +235,10 @@ static void run(acme_t *m)
 
 			if (a->next <= now) {
 				order(m, a, now);
-				/* at most one order per check interval, even
-				 * with --acme-renew-at 0 */
-				if (a->next < now + interval)
+				/* after a success, at most one order per check
+				 * interval, even with --acme-renew-at 0; a
+				 * failure keeps its backoff */
+				if (a->failures == 0 && a->next < now + interval)
 					a->next = now + interval;
 			}
 			if (a->next < wake)
