@@ -23,13 +23,14 @@ runtime=(
 # What the tests add: real peers (openssl, gnutls, Python's ssl, Chromium,
 # testssl.sh), the fuzzing toolchain, packet decryption, fake time,
 # valgrind, network namespaces and firewalls, man(1) for the installed
-# pages, ccache.
+# pages, ccache, pebble and pebble-challtestsrv (a real ACME CA and its DNS).
 tests=(
   openssl gnutls-bin tshark faketime valgrind gdb
   clang libclang-rt-14-dev llvm
   iproute2 nftables iptables
   chromium testssl.sh man-db ccache
   nghttp2-client python3-h2
+  pebble
 )
 
 which=all

@@ -162,6 +162,29 @@ int pl_client_get(pl_client_io_t *io, const pl_client_url_t *url,
 /* The value of the first header named name (case-insensitive), or NULL. */
 const char *pl_client_header(const pl_client_response_t *r, const char *name);
 
+/* ---- any request, the response in memory (request.c) -------------------- */
+
+#define PL_CLIENT_REQUEST_MAX 65536 /* bytes of a whole response */
+
+typedef struct {
+	const char *method;       /* "GET", "POST" */
+	const char *content_type; /* with a body; NULL: no body */
+	const uint8_t *body;
+	size_t body_len;
+} pl_client_request_t;
+
+/* Sends req to url->path over io (handshake done) with Host, User-Agent,
+ * Connection: close and, with a content type, Content-Type and
+ * Content-Length, then reads the response to the end of the connection
+ * and parses it as pl_client_get does. resp gets the status and headers;
+ * *body a NUL-terminated copy of the body (*body_len bytes without the
+ * NUL) that the caller frees. A response over PL_CLIENT_REQUEST_MAX
+ * bytes is PL_ERR_DECODE. Errors as pl_client_get, with io->err set. */
+int pl_client_request(pl_client_io_t *io, const pl_client_url_t *url,
+		      const pl_client_request_t *req,
+		      pl_client_response_t *resp, uint8_t **body,
+		      size_t *body_len);
+
 /* ---- probes ---------------------------------------------------------------
  * One ClientHello, one answer: what `padlock check` needs to learn which
  * versions, suites and groups a server accepts without ever completing a

@@ -360,4 +360,74 @@ pl_pkey_t *pl_pkey_ref(pl_pkey_t *k);
 /* Drops a reference; the last one frees (and wipes a private key). */
 void pl_pkey_free(pl_pkey_t *k);
 
+/* ---- JOSE: JWS and JWK for ACME (RFC 7515, 7517, 7518, 7638) -------------- */
+
+#define PL_JWS_ES256_LEN 64        /* R || S, 32 bytes each (RFC 7518 3.4) */
+#define PL_JWK_THUMBPRINT_LEN 43   /* base64url of a SHA-256 digest */
+
+/* The length of the unpadded base64url encoding of len bytes (RFC 7515
+ * 2), without the terminating NUL. */
+size_t pl_base64url_len(size_t len);
+
+/* Writes the unpadded base64url of in into out, NUL-terminated.
+ * PL_ERR_ARG when cap < pl_base64url_len(len) + 1. */
+int pl_base64url_encode(const uint8_t *in, size_t len, char *out, size_t cap);
+
+/* Decodes len characters of unpadded base64url into out (at most cap
+ * bytes), *out_len the bytes written. PL_ERR_DECODE for a character
+ * outside the alphabet, padding, an impossible length or non-zero
+ * leftover bits; PL_ERR_ARG when out is too small. */
+int pl_base64url_decode(const char *in, size_t len, uint8_t *out, size_t cap,
+			size_t *out_len);
+
+/* A P-256 key from its JWK members (RFC 7518 6.2.1): the coordinates x
+ * and y, 32 big-endian bytes each, and d (the private scalar, 32 bytes)
+ * or NULL for a public key. NULL when the point is not on the curve. */
+pl_pkey_t *pl_pkey_p256_from_coords(const uint8_t x[32], const uint8_t y[32],
+				    const uint8_t *d);
+
+/* An RSA public key from its modulus and exponent, big-endian bytes
+ * (RFC 7518 6.3.1). NULL on failure. */
+pl_pkey_t *pl_pkey_rsa_from_public(const uint8_t *n, size_t n_len,
+				   const uint8_t *e, size_t e_len);
+
+/* Writes the public JWK of k (a P-256 or RSA key) in the canonical form
+ * of RFC 7638 3.2: required members only, sorted, no white space:
+ * {"crv":"P-256","kty":"EC","x":"...","y":"..."} or
+ * {"e":"...","kty":"RSA","n":"..."}. PL_ERR_UNSUPPORTED for other keys,
+ * PL_ERR_ARG when cap is too small (400 bytes hold any P-256 JWK). */
+int pl_jwk_public(const pl_pkey_t *k, char *out, size_t cap);
+
+/* The RFC 7638 thumbprint of k: base64url(SHA-256(canonical JWK)), 43
+ * characters and a NUL. */
+int pl_jwk_thumbprint(const pl_pkey_t *k, char out[PL_JWK_THUMBPRINT_LEN + 1]);
+
+/* The key authorization of RFC 8555 8.1: "TOKEN.THUMBPRINT" for the
+ * account key. PL_ERR_ARG when cap is too small. */
+int pl_jws_key_authorization(const pl_pkey_t *account, const char *token,
+			     char *out, size_t cap);
+
+/* ES256 (RFC 7518 3.4): ECDSA P-256 with SHA-256 over msg, the signature
+ * as R || S. k must be a private P-256 key (PL_ERR_UNSUPPORTED
+ * otherwise). Randomized: two signatures of one message differ. */
+int pl_jws_es256_sign(const pl_pkey_t *k, const uint8_t *msg, size_t len,
+		      uint8_t sig[PL_JWS_ES256_LEN]);
+
+/* Verifies an ES256 signature (R || S). PL_OK, PL_ERR_DECRYPT when it is
+ * wrong (or not 64 bytes), PL_ERR_UNSUPPORTED when k is not P-256. */
+int pl_jws_es256_verify(const pl_pkey_t *k, const uint8_t *msg, size_t len,
+			const uint8_t *sig, size_t sig_len);
+
+/* A JWS in the flattened JSON serialization (RFC 7515 7.2.2) that RFC
+ * 8555 6.2 requires: {"protected":B64(protected_json),"payload":
+ * B64(payload),"signature":B64(sig)}, signed with ES256 by k, or with
+ * HS256 (HMAC-SHA-256, RFC 7518 3.2) under key for external account
+ * binding. protected_json is used as given (the caller builds it). A new
+ * string the caller frees, or NULL on failure. */
+char *pl_jws_flattened_es256(const pl_pkey_t *k, const char *protected_json,
+			     const uint8_t *payload, size_t payload_len);
+char *pl_jws_flattened_hs256(const uint8_t *key, size_t key_len,
+			     const char *protected_json, const uint8_t *payload,
+			     size_t payload_len);
+
 #endif

@@ -28,7 +28,28 @@ typedef struct {
 	char *cert_file; /* full chain, leaf first */
 	char *key_file;
 	char *key_passphrase_file;
+	bool acme;       /* names and no certificate: ACME (or the local CA
+			    for names no public CA issues); cert_file and
+			    key_file are then the state directory's, NULL
+			    until the first certificate is there */
 } pl_srv_site_t;
+
+/* ACME (src/server/acme/, docs/acme.md): certificates for the sites that
+ * have names and no --cert. */
+typedef struct {
+	char *ca;                  /* the directory URL (Let's Encrypt) */
+	char *email;               /* contact, or NULL */
+	char *ca_root;             /* roots for the CA's HTTPS, or NULL:
+				      the system's */
+	bool agree_tos;            /* the CA's terms of service agreed */
+	char *eab_kid;             /* external account binding */
+	char *eab_hmac_key;
+	char *state_dir;           /* NULL: the default */
+	char *challenges;          /* "http-01,tls-alpn-01": preference */
+	unsigned timeout_ms;       /* one order, at most */
+	unsigned renew_percent;    /* renew at this part of the lifetime */
+	unsigned check_interval_ms; /* how often renewal is considered */
+} pl_srv_acme_options_t;
 
 typedef enum {
 	PL_SRV_LOG_COMBINED = 0,
@@ -78,6 +99,7 @@ typedef struct {
 	pl_srv_log_level_t log_level;
 	char *pid_file;
 	char *config_file;             /* re-read on SIGHUP */
+	pl_srv_acme_options_t acme;
 } pl_srv_options_t;
 
 /* ---- the table of settings --------------------------------------------------

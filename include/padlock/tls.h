@@ -226,6 +226,18 @@ void pl_tls_config_set_status_request(pl_tls_config_t *cfg, bool on);
  * first chain. Off by default. */
 void pl_tls_config_set_strict_sni(pl_tls_config_t *cfg, bool on);
 
+/* Server, TLS-ALPN-01 (RFC 8737): called when a ClientHello's ALPN offers
+ * exactly one protocol, "acme-tls/1", with its SNI name (NULL without
+ * one). PL_OK with *chain and *key (the connection takes both) answers
+ * that handshake with them and ALPN acme-tls/1; an error leaves it to the
+ * configured chains and ALPN list (no_application_protocol). TLS 1.3
+ * handshakes only. The callback must be safe to call from every thread
+ * that uses the config. */
+typedef int (*pl_tls_challenge_fn)(void *arg, const char *server_name,
+				   pl_x509_chain_t **chain, pl_pkey_t **key);
+void pl_tls_config_set_challenge(pl_tls_config_t *cfg, pl_tls_challenge_fn fn,
+				 void *arg);
+
 /* The record size limit advertised (RFC 8449), 64..16385. Default 16385. */
 int pl_tls_config_set_record_size_limit(pl_tls_config_t *cfg, uint16_t limit);
 

@@ -233,6 +233,32 @@ int pl_x509_ca_issue(const pl_x509_ca_t *ca, const pl_x509_san_t *sans,
 		     const char *key_path, pl_x509_issued_t *out, char *err,
 		     size_t err_len);
 
+/* ---- ACME (src/x509/acme.c) ---------------------------------------------- */
+
+/* A PKCS#10 certificate signing request for sans (1 to PL_X509_SAN_MAX,
+ * from pl_x509_san_parse), in subjectAltName, signed by key (RFC 8555
+ * 7.4). *der is the caller's, freed with pl_x509_der_free. PL_ERR_ARG
+ * without names, PL_ERR_CRYPTO when libcrypto fails. */
+int pl_x509_csr_der(const pl_pkey_t *key, const pl_x509_san_t *sans,
+		    size_t count, uint8_t **der, size_t *len);
+void pl_x509_der_free(uint8_t *der);
+
+/* Writes key (PKCS#8 PEM, mode 0600) to key_path and, unless chain_path is
+ * NULL, chain_pem (mode 0644) to chain_path: each through a temporary
+ * file renamed into place, both or neither, so that a reader sees the old
+ * pair or the new one. PL_ERR_IO with one sentence in err. */
+int pl_x509_save_key_and_chain(const char *key_path, const pl_pkey_t *key,
+			       const char *chain_path, const char *chain_pem,
+			       size_t chain_len, char *err, size_t err_len);
+
+/* The self-signed certificate that answers a TLS-ALPN-01 challenge for
+ * name (RFC 8737 3): a new P-256 key, name as its only subjectAltName,
+ * and the critical acmeIdentifier extension holding the SHA-256 of
+ * key_authorization. *chain and *key are the caller's. */
+int pl_x509_acme_challenge_cert(const char *name, const char *key_authorization,
+				time_t now, pl_x509_chain_t **chain,
+				pl_pkey_t **key);
+
 /* ==== certificate diagnostics (issue 3: loading, chain diagnostics) =======
  *
  * Everything wrong with a certificate chain as a server would present it,

@@ -227,12 +227,13 @@ static int build_site(serve_args_t *a)
 {
 	pl_srv_options_t *o = &a->o;
 	struct stat st;
-	if (a->cert == NULL && a->key == NULL) {
+	/* --domain without --cert: ACME (docs/acme.md) */
+	bool acme = a->cert == NULL && a->key == NULL && a->n_domains > 0;
+	if (a->cert == NULL && a->key == NULL && !acme) {
 		if (local_certificate(a))
 			return -1;
-		if (a->n_domains == 0)
-			a->domains[a->n_domains++] = strdup("localhost");
-	} else if (a->cert == NULL || a->key == NULL) {
+		a->domains[a->n_domains++] = strdup("localhost");
+	} else if (!acme && (a->cert == NULL || a->key == NULL)) {
 		fprintf(stderr, "padlock serve: --cert and --key go together\n");
 		return -1;
 	}
@@ -248,6 +249,7 @@ static int build_site(serve_args_t *a)
 	s->cert_file = a->cert;
 	s->key_file = a->key;
 	s->key_passphrase_file = a->pass;
+	s->acme = acme;
 	a->cert = a->key = a->pass = NULL;
 	for (size_t i = 0; i < a->n_domains; i++) {
 		s->names[i] = a->domains[i];

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "padlock/x509.h"
+#include "server/acme/acme.h"
 #include "server/server_int.h"
 
 static void print_site(FILE *out, const pl_srv_site_t *s)
@@ -44,8 +45,12 @@ int pl_srv_check(const pl_srv_options_t *o, FILE *out)
 		pl_srv_options_free(&resolved);
 		return PL_ERR_ARG;
 	}
-	for (size_t i = 0; i < resolved.n_sites; i++)
-		print_site(out, &resolved.sites[i]);
+	for (size_t i = 0; i < resolved.n_sites; i++) {
+		if (resolved.sites[i].acme)
+			pl_srv_acme_status(&resolved, &resolved.sites[i], out);
+		else
+			print_site(out, &resolved.sites[i]);
+	}
 	fprintf(out, "ok: workers run as %s:%s%s\n", id.user, id.group,
 		id.uid == 0 ? " (--unsafe-root-workers)" : "");
 	fprintf(out, "ok: the configuration is valid (%zu site%s, HTTPS port "

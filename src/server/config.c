@@ -130,10 +130,11 @@ static int load_site(pl_srv_options_t *o, cfg_t *s, const char *path,
 			 s->line, PL_SRV_MAX_SITES);
 		return PL_ERR_DECODE;
 	}
-	if (!has(s, "cert") || !has(s, "key")) {
+	/* neither: ACME (or the local CA) for the site's names */
+	if (has(s, "cert") != has(s, "key")) {
 		snprintf(err, err_len,
-			 "%s:%d: site \"%s\" needs both cert and key", path,
-			 s->line, title);
+			 "%s:%d: site \"%s\" needs both cert and key (or "
+			 "neither, for ACME)", path, s->line, title);
 		return PL_ERR_DECODE;
 	}
 	memset(site, 0, sizeof(*site));
@@ -159,6 +160,7 @@ static int load_site(pl_srv_options_t *o, cfg_t *s, const char *path,
 	    (ret = set_str(&site->key_file, s, "key")) ||
 	    (ret = set_str(&site->key_passphrase_file, s, "key-passphrase-file")))
 		return ret;
+	site->acme = site->cert_file == NULL;
 	if (cfg_getbool(s, "default"))
 		o->default_site = o->n_sites - 1;
 	return PL_OK;

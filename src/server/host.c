@@ -14,6 +14,7 @@
  */
 #include <string.h>
 
+#include "server/acme/acme.h"
 #include "server/server_int.h"
 
 const pl_srv_rsite_t *pl_srv_site_of_request(const pl_srv_runtime_t *rt,
@@ -58,6 +59,9 @@ int pl_srv_redirect(const pl_srv_runtime_t *rt, const pl_http_request_t *req,
 		    int https_port, time_t now, pl_http_reply_t *reply)
 {
 	const char *canonical = canonical_name(rt);
+	int ret;
+	if (pl_srv_acme_http01(req, now, reply, &ret))
+		return ret;
 	if (!any_names(rt))
 		return pl_http_redirect(req, NULL, https_port, now, "padlock",
 					reply);

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "padlock/crypto.h"
+#include "server/acme/acme.h"
 #include "server/conn.h"
 #include "server/server_int.h"
 
@@ -262,6 +263,8 @@ static void reload(master_t *m)
 		opts.https_port = m->opts.https_port;
 		opts.http_port = m->opts.http_port;
 	}
+	if (pl_srv_acme_reload(&m->opts, &opts, &m->ls, err, sizeof(err)))
+		pl_srv_log(PL_SRV_LOG_ERROR, "%s", err);
 	pl_srv_runtime_free(&m->rt);
 	pl_srv_options_free(&m->opts);
 	m->opts = opts;
@@ -413,6 +416,10 @@ static int start(master_t *m)
 		return PL_ERR_IO;
 	if (m->rt.capture_steps)
 		pl_tls_config_set_trace(m->rt.tls, pl_srv_trace_step, NULL);
+	if (pl_srv_acme_start(&m->opts, &m->ls, err, sizeof(err)) != PL_OK) {
+		fprintf(stderr, "padlock: %s\n", err);
+		return PL_ERR_IO;
+	}
 	sigset_t set;
 	sigemptyset(&set);
 	int sigs[] = {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGCHLD};

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "server/acme/acme.h"
 #include "server/server_int.h"
 
 #define FIELD(f) offsetof(pl_srv_options_t, f), sizeof(((pl_srv_options_t *)0)->f)
@@ -108,6 +109,35 @@ static const pl_srv_opt_t table[] = {
 	{"h2-max-frame", NULL, PL_SRV_OPT_NUMBER, BOTH, 16384, 16777215, 1, NULL,
 	 "16384", FIELD(h2_max_frame), "N",
 	 "the largest HTTP/2 frame payload we accept, in bytes"},
+	{"acme-ca", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(acme.ca), "URL", "the ACME directory of the CA for sites "
+	 "without --cert (default: Let's Encrypt's production directory)"},
+	{"acme-email", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(acme.email), "ADDR", "the ACME account's contact address"},
+	{"acme-ca-root", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(acme.ca_root), "FILE",
+	 "trust these roots for the ACME CA's HTTPS (a private CA)"},
+	{"acme-agree-tos", NULL, PL_SRV_OPT_FLAG, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(acme.agree_tos), NULL, "agree to the ACME CA's terms of service"},
+	{"acme-eab-kid", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(acme.eab_kid), "KID", "external account binding: the key id"},
+	{"acme-eab-hmac-key", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(acme.eab_hmac_key), "KEY",
+	 "external account binding: the MAC key (base64url)"},
+	{"acme-challenges", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(acme.challenges), "LIST", "ACME challenge types in preference "
+	 "order (default: http-01,tls-alpn-01)"},
+	{"acme-timeout", NULL, PL_SRV_OPT_NUMBER, BOTH, 10, 86400, 1000, NULL,
+	 "600", FIELD(acme.timeout_ms), "S", "seconds an ACME order may take"},
+	{"acme-renew-at", NULL, PL_SRV_OPT_NUMBER, BOTH, 0, 99, 1, NULL, "67",
+	 FIELD(acme.renew_percent), "PERCENT",
+	 "renew a certificate once this much of its lifetime has passed"},
+	{"acme-check-interval", NULL, PL_SRV_OPT_NUMBER, BOTH, 1, 86400, 1000,
+	 NULL, "3600", FIELD(acme.check_interval_ms), "S",
+	 "seconds between renewal checks"},
+	{"state-dir", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(acme.state_dir), "DIR", "where ACME keeps its account and "
+	 "certificates (default: /var/lib/padlock/acme as root)"},
 	{"allow-invalid-cert", NULL, PL_SRV_OPT_FLAG, PL_SRV_OPT_CLI, 0, 0, 0,
 	 NULL, NULL, FIELD(allow_invalid_cert), NULL,
 	 "FOR TESTS ONLY: serve a certificate that fails its checks"},
@@ -277,6 +307,7 @@ void pl_srv_options_free(pl_srv_options_t *o)
 	free(o->error_log);
 	free(o->pid_file);
 	free(o->config_file);
+	pl_srv_acme_options_free(&o->acme);
 	pl_srv_options_default(o);
 }
 
@@ -309,6 +340,7 @@ int pl_srv_options_dup(pl_srv_options_t *dst, const pl_srv_options_t *src)
 	ret |= dup_str(&dst->error_log, src->error_log);
 	ret |= dup_str(&dst->pid_file, src->pid_file);
 	ret |= dup_str(&dst->config_file, src->config_file);
+	ret |= pl_srv_acme_options_dup(&dst->acme, &src->acme);
 	if (ret) {
 		pl_srv_options_free(dst);
 		return PL_ERR_NOMEM;
@@ -369,7 +401,8 @@ int pl_srv_options_resolve(pl_srv_options_t *out, const pl_srv_options_t *base,
 		pl_srv_options_free(out);
 		return PL_ERR_ARG;
 	}
-	if ((ret = check_places(out, err, err_len))) {
+	if ((ret = check_places(out, err, err_len)) ||
+	    (ret = pl_srv_acme_resolve(out, err, err_len))) {
 		pl_srv_options_free(out);
 		return ret;
 	}

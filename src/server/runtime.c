@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "padlock/x509.h"
+#include "server/acme/acme.h"
 #include "server/server_int.h"
 
 /* Issue 3, section 3: these findings stop the server (unless
@@ -224,6 +225,7 @@ int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 		return PL_ERR_NOMEM;
 	}
 	pl_tls_config_set_strict_sni(rt->tls, o->strict_sni);
+	pl_tls_config_set_challenge(rt->tls, pl_srv_acme_tlsalpn01, NULL);
 	if (o->tls_groups != NULL &&
 	    (ret = set_groups(rt->tls, o->tls_groups, err, err_len))) {
 		pl_srv_runtime_free(rt);
@@ -237,7 +239,10 @@ int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 	for (size_t i = 0; i < o->n_sites; i++) {
 		const pl_srv_site_t *s = &o->sites[i];
 		pl_srv_rsite_t *r = &rt->sites[i];
-		if ((ret = load_site(rt, s, store, err, err_len))) {
+		/* an ACME site without its first certificate yet is not
+		 * in the TLS config: its handshakes fail until it is */
+		if (s->cert_file != NULL &&
+		    (ret = load_site(rt, s, store, err, err_len))) {
 			pl_x509_store_free(store);
 			pl_srv_runtime_free(rt);
 			return ret;

@@ -233,3 +233,10 @@ void pl_tls_config_set_client_hello(pl_tls_config_t *cfg, pl_tls_hello_fn fn,
 	cfg->client_hello = fn;
 	cfg->client_hello_arg = arg;
 }
+
+void pl_tls_config_set_challenge(pl_tls_config_t *cfg, pl_tls_challenge_fn fn,
+				 void *arg)
+{
+	cfg->challenge = fn;
+	cfg->challenge_arg = arg;
+}

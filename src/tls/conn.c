@@ -74,6 +74,8 @@ void pl_tls_conn_free(pl_tls_conn_t *c)
 	pl_tls_protect_clear(&c->rd.prot);
 	pl_tls_protect_clear(&c->wr.prot);
 	pl_x509_chain_free(c->peer_chain);
+	pl_x509_chain_free(c->challenge_chain.chain);
+	pl_pkey_free(c->challenge_chain.key);
 	for (size_t i = 0; i < c->n_tickets; i++)
 		free(c->tickets[i].ticket);
 	free(c->server_name);

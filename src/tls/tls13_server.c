@@ -132,9 +132,38 @@ static int take_sni(pl_tls_conn_t *c, hello_t *h)
 	return PL_OK;
 }
 
+/* RFC 8737 3: a ClientHello that offers only acme-tls/1 is a CA
+ * validating a name; the config's callback may have its answer. */
+static bool acme_challenge(pl_tls_conn_t *c, hello_t *h)
+{
+	static const char proto[] = "acme-tls/1";
+	pl_reader_t theirs = h->m.ext.alpn, name, more;
+	pl_tls_chain_entry_t *e = &c->challenge_chain;
+
+	if (c->cfg->challenge == NULL || !pl_exts_has(&h->m.ext, PL_EXT_ALPN) ||
+	    !pl_msg_alpn_next(&theirs, &name) || pl_msg_alpn_next(&theirs, &more) ||
+	    pl_reader_left(&name) != sizeof proto - 1 ||
+	    memcmp(name.p, proto, sizeof proto - 1) != 0)
+		return false;
+	if (e->chain != NULL) /* the second ClientHello, after a retry */
+		return true;
+	if (c->cfg->challenge(c->cfg->challenge_arg, c->server_name, &e->chain,
+			      &e->key) != PL_OK ||
+	    pl_tls_set_string(&c->alpn, proto, sizeof proto - 1)) {
+		pl_x509_chain_free(e->chain);
+		pl_pkey_free(e->key);
+		e->chain = NULL;
+		e->key = NULL;
+		return false;
+	}
+	return true;
+}
+
 static int choose_alpn(pl_tls_conn_t *c, hello_t *h)
 {
 	pl_reader_t ours;
+	if (acme_challenge(c, h))
+		return PL_OK;
 	if (!pl_exts_has(&h->m.ext, PL_EXT_ALPN) || c->cfg->alpn_len == 0)
 		return PL_OK;
 	/* RFC 7301 3.2: the server's preference among the client's offers
@@ -199,6 +228,14 @@ static bool is_pkcs1(uint16_t scheme)
 static int choose_chain(pl_tls_conn_t *c, hello_t *h)
 {
 	const pl_tls_config_t *cfg = c->cfg;
+	/* RFC 8737 3: the challenge certificate, whatever the SNI policy */
+	for (size_t j = 0; c->challenge_chain.chain && j < cfg->n_schemes; j++)
+		if (pl_u16_list_has(&h->m.ext.schemes, cfg->schemes[j]) &&
+		    pl_pkey_supports(c->challenge_chain.key, cfg->schemes[j])) {
+			c->own = &c->challenge_chain;
+			c->scheme = cfg->schemes[j];
+			return PL_OK;
+		}
 	if (cfg->strict_sni && c->server_name) {
 		bool covered = false;
 		for (size_t i = 0; i < cfg->n_chains; i++)

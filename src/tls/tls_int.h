@@ -89,6 +89,8 @@ struct pl_tls_config {
 	void *kex_arg;
 	pl_tls_hello_fn client_hello;
 	void *client_hello_arg;
+	pl_tls_challenge_fn challenge; /* RFC 8737, server */
+	void *challenge_arg;
 };
 
 /* ---- connection --------------------------------------------------------- */
@@ -200,6 +202,7 @@ struct pl_tls_conn {
 	uint8_t *ocsp; /* client: the stapled OCSP response */
 	size_t ocsp_len;
 	const pl_tls_chain_entry_t *own;   /* server: the chain sent */
+	pl_tls_chain_entry_t challenge_chain; /* server: a TLS-ALPN-01 answer */
 	pl_x509_chain_t *peer_chain;       /* client: the chain received */
 
 	uint8_t resumption_secret[PL_HASH_MAX];

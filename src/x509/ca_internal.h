@@ -9,6 +9,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "x509/x509_internal.h"
 
@@ -92,5 +93,9 @@ int pl_ca_mkdirs(const char *path, pl_ca_dirs_t *made, char *err,
 /* Removes the directories pl_ca_mkdirs made, deepest first, as long as
  * they are empty. */
 void pl_ca_dirs_undo(const pl_ca_dirs_t *made);
+
+/* One subjectAltName entry: dNSName or iPAddress (RFC 5280 4.2.1.6), or
+ * NULL. (ca_issue.c; the ACME CSR uses it too) */
+GENERAL_NAME *pl_ca_general_name(const pl_x509_san_t *san);
 
 #endif

@@ -14,8 +14,7 @@
 #define LEAF_ORG "padlock development certificate"
 #define CN_MAX 64 /* RFC 5280 appendix A: ub-common-name */
 
-/* One subjectAltName entry: dNSName or iPAddress (RFC 5280 4.2.1.6). */
-static GENERAL_NAME *general_name(const pl_x509_san_t *san)
+GENERAL_NAME *pl_ca_general_name(const pl_x509_san_t *san)
 {
 	GENERAL_NAME *gn = GENERAL_NAME_new();
 	ASN1_STRING *value = NULL;
@@ -63,7 +62,7 @@ static int add_sans(X509 *x, const pl_x509_san_t *sans, size_t count)
 
 		if (seen_before(sans, i))
 			continue;
-		gn = general_name(&sans[i]);
+		gn = pl_ca_general_name(&sans[i]);
 		if (gn == NULL)
 			goto out;
 		if (sk_GENERAL_NAME_push(names, gn) <= 0) {
