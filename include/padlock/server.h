@@ -28,6 +28,13 @@ typedef struct {
 	char *cert_file; /* full chain, leaf first */
 	char *key_file;
 	char *key_passphrase_file;
+	/* a reverse proxy: upstream URLs, space- or comma-separated
+	 * (http://host:port, http://unix:/path.sock); NULL: the global
+	 * --proxy, else files */
+	char *proxy;
+	/* only requests whose path starts with this go to the upstreams
+	 * (NULL: "/", every request); the others are served from root */
+	char *proxy_prefix;
 } pl_srv_site_t;
 
 typedef enum {
@@ -78,6 +85,17 @@ typedef struct {
 	pl_srv_log_level_t log_level;
 	char *pid_file;
 	char *config_file;             /* re-read on SIGHUP */
+	/* the reverse proxy (proxy.c) */
+	char *proxy;                   /* upstream URLs for every site
+					  without its own; NULL: none */
+	int proxy_balance;             /* 0 round robin, 1 least connections */
+	char *trusted_proxies;         /* addresses/prefixes whose
+					  X-Forwarded-* and Forwarded we keep */
+	unsigned proxy_connect_timeout_ms; /* 5 s */
+	unsigned proxy_timeout_ms;     /* 60 s: first byte, and silences */
+	unsigned proxy_idle_timeout_ms; /* 30 s: an idle upstream connection */
+	unsigned proxy_keepalive;      /* idle upstream connections kept per
+					  worker (bound of the pool) */
 } pl_srv_options_t;
 
 /* ---- the table of settings --------------------------------------------------

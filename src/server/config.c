@@ -76,6 +76,8 @@ static cfg_opt_t site_opts[] = {
 	CFG_STR("cert", NULL, CFGF_NODEFAULT),
 	CFG_STR("key", NULL, CFGF_NODEFAULT),
 	CFG_STR("key-passphrase-file", NULL, CFGF_NODEFAULT),
+	CFG_STR("proxy", NULL, CFGF_NODEFAULT),
+	CFG_STR("proxy-prefix", NULL, CFGF_NODEFAULT),
 	CFG_BOOL("default", cfg_false, CFGF_NONE),
 	CFG_END()};
 
@@ -157,7 +159,9 @@ static int load_site(pl_srv_options_t *o, cfg_t *s, const char *path,
 	if ((ret = set_str(&site->root, s, "root")) ||
 	    (ret = set_str(&site->cert_file, s, "cert")) ||
 	    (ret = set_str(&site->key_file, s, "key")) ||
-	    (ret = set_str(&site->key_passphrase_file, s, "key-passphrase-file")))
+	    (ret = set_str(&site->key_passphrase_file, s, "key-passphrase-file")) ||
+	    (ret = set_str(&site->proxy, s, "proxy")) ||
+	    (ret = set_str(&site->proxy_prefix, s, "proxy-prefix")))
 		return ret;
 	if (cfg_getbool(s, "default"))
 		o->default_site = o->n_sites - 1;

@@ -84,6 +84,10 @@ static const struct {
 	 * reader, gets the idle timeout. */
 	[PL_SRV_PHASE_BODY] = {"request body",
 		offsetof(pl_srv_options_t, idle_timeout_ms), 0, false},
+	/* A backstop: the upstream's own timeouts answer 504 first
+	 * (phase_timeout_ms adds them up). */
+	[PL_SRV_PHASE_UPSTREAM] = {"upstream",
+		offsetof(pl_srv_options_t, proxy_timeout_ms), 0, false},
 	[PL_SRV_PHASE_REPLY] = {"reply",
 		offsetof(pl_srv_options_t, idle_timeout_ms), 0, false},
 	[PL_SRV_PHASE_CLOSING] = {"closing", NO_OPTION, LINGER_MS, false},
@@ -98,6 +102,8 @@ static unsigned phase_timeout_ms(pl_srv_conn_t *c, pl_srv_phase_t phase)
 	const char *o = (const char *)opts(c);
 	unsigned ms;
 	memcpy(&ms, o + phases[phase].option, sizeof(ms));
+	if (phase == PL_SRV_PHASE_UPSTREAM)
+		ms += opts(c)->proxy_connect_timeout_ms + 1000;
 	return ms;
 }
 
@@ -305,6 +311,10 @@ static void progress(pl_srv_conn_t *c)
 			begin_close(c);
 			return;
 		}
+		/* A streamed reply with nothing to send now: the handler
+		 * wakes the connection when it has more. */
+		if (replying && !queued && c->reply_waiting)
+			return;
 		bool more = c->proto->wants_write && c->proto->wants_write(c);
 		if ((!replying && !more) || pl_srv_conn_pending(c) > 0)
 			return;
@@ -413,8 +423,11 @@ static bool reading_paused(pl_srv_conn_t *c)
 {
 	/* Busy with a reply: leave further requests in the kernel's buffer
 	 * (pipelined requests are answered in order; memory stays bounded). */
+	/* A full sink, or a request waiting for its upstream: the next
+	 * bytes stay in the kernel (backpressure). */
 	return c->phase != PL_SRV_PHASE_LINGER &&
 	       (c->phase == PL_SRV_PHASE_REPLY ||
+		c->phase == PL_SRV_PHASE_UPSTREAM || c->body_blocked ||
 		c->phase == PL_SRV_PHASE_CLOSING || c->close_after);
 }
 
@@ -471,6 +484,11 @@ void pl_srv_conn_event(pl_srv_conn_t *c, uint32_t events)
 	}
 }
 
+void pl_srv_conn_wake(pl_srv_conn_t *c)
+{
+	pl_srv_conn_event(c, 0);
+}
+
 void pl_srv_conn_timeout(pl_srv_conn_t *c)
 {
 	switch (c->phase) {
@@ -488,6 +506,11 @@ void pl_srv_conn_timeout(pl_srv_conn_t *c)
 	case PL_SRV_PHASE_BODY:
 		c->proto->timed_out(c);
 		progress(c);
+		return;
+	case PL_SRV_PHASE_UPSTREAM:
+		PL_SRV_LOG_LIMITED(PL_SRV_LOG_ERROR, "%s: no answer from the "
+				   "upstream in time", c->peer);
+		pl_srv_conn_close_now(c);
 		return;
 	default: /* sniff, reply, closing, linger: the peer is gone */
 		pl_srv_conn_close_now(c);

@@ -14,6 +14,7 @@ typedef enum {
 	PL_SRV_TAG_LISTENER,
 	PL_SRV_TAG_SIGNAL,
 	PL_SRV_TAG_CONN,
+	PL_SRV_TAG_UPSTREAM, /* a connection to an upstream (upstream.c) */
 } pl_srv_tag_kind_t;
 
 typedef struct {
@@ -31,7 +32,10 @@ typedef enum {
 	PL_SRV_PHASE_FIRST,     /* ready, waiting for the first request */
 	PL_SRV_PHASE_IDLE,      /* between keep-alive requests */
 	PL_SRV_PHASE_HEAD,      /* a request has begun, its head is not done */
-	PL_SRV_PHASE_BODY,      /* its body is being read (and discarded) */
+	PL_SRV_PHASE_BODY,      /* its body is being read (into the
+				   handler's sink, or discarded) */
+	PL_SRV_PHASE_UPSTREAM,  /* the request is all in; its handler (an
+				   upstream) has not answered yet */
 	PL_SRV_PHASE_REPLY,     /* a reply is going out */
 	PL_SRV_PHASE_CLOSING,   /* our last bytes (close_notify, an alert)
 				   are going out; then the write side shuts */
@@ -100,6 +104,9 @@ typedef struct {
 	void (*timed_out)(pl_srv_conn_t *c);
 	/* BODY: the peer's stream ended inside the body (400, then close). */
 	void (*cut_short)(pl_srv_conn_t *c);
+	/* A handler that answers later (the proxy) has filled c->reply: send
+	 * it (the request is all in, or the reply closes). */
+	void (*reply_ready)(pl_srv_conn_t *c);
 	void (*free)(pl_srv_conn_t *c);
 	/* Optional, for a protocol that multiplexes (HTTP/2): it stays in
 	 * FIRST/IDLE, on_data also sends, and these say it has more to send
@@ -146,6 +153,12 @@ struct pl_srv_conn {
 	pl_http_parser_t *http;
 	pl_http_reply_t reply; /* the reply being sent (REPLY) */
 	uint64_t request_us;
+	/* where the request body goes (write NULL: discarded) */
+	pl_http_body_sink_t sink;
+	bool body_blocked;  /* the sink is full: read nothing until woken */
+	bool reply_waiting; /* the reply's source has nothing now */
+	/* the proxied request in progress (proxy.c), or NULL */
+	struct pl_srv_exchange *px;
 	/* HTTP/2's state (h2.c) */
 	struct pl_srv_h2 *h2;
 };
@@ -177,6 +190,10 @@ void pl_srv_worker_link(pl_srv_worker_t *w, pl_srv_conn_t *c);
 void pl_srv_conn_set_phase(pl_srv_conn_t *c, pl_srv_phase_t phase);
 /* Closes at once (no close_notify); c is freed after the event batch. */
 void pl_srv_conn_close_now(pl_srv_conn_t *c);
+/* A handler (the proxy) has news for c: its sink has room again, its
+ * source has bytes, or its reply is ready. Reads what waits and moves the
+ * connection on. Never called from inside c's own protocol calls. */
+void pl_srv_conn_wake(pl_srv_conn_t *c);
 /* Bytes the transport still has to put on the wire. */
 size_t pl_srv_conn_pending(pl_srv_conn_t *c);
 const pl_srv_runtime_t *pl_srv_conn_runtime(pl_srv_conn_t *c);
@@ -197,6 +214,13 @@ int pl_srv_serve_https(pl_srv_conn_t *c, const pl_http_request_t *req,
 void pl_srv_log_reply(pl_srv_conn_t *c, const pl_http_request_t *req,
 		      int version, const pl_http_conninfo_t *info,
 		      const pl_http_reply_t *reply, uint64_t start_us);
+
+/* pl_srv_log_reply with more of the entry (a proxied request's upstream
+ * fields, from extra's upstream and upstream_us). */
+void pl_srv_log_reply_with(pl_srv_conn_t *c, const pl_http_request_t *req,
+			   int version, const pl_http_conninfo_t *info,
+			   const pl_http_reply_t *reply, uint64_t start_us,
+			   const pl_srv_access_t *extra);
 
 /* The TLS trace callback that records steps for the welcome page. */
 void pl_srv_trace_step(void *arg, const pl_tls_conn_t *tls,

@@ -23,6 +23,8 @@
 static const char *const sni_choices[] = {"default", "reject", NULL};
 static const char *const format_choices[] = {"combined", "json", NULL};
 static const char *const onoff_choices[] = {"off", "on", NULL};
+static const char *const balance_choices[] = {"round-robin", "least-conn",
+					      NULL};
 static const char *const level_choices[] = {"error", "warn", "info", "debug",
 					    NULL};
 
@@ -108,6 +110,29 @@ static const pl_srv_opt_t table[] = {
 	{"h2-max-frame", NULL, PL_SRV_OPT_NUMBER, BOTH, 16384, 16777215, 1, NULL,
 	 "16384", FIELD(h2_max_frame), "N",
 	 "the largest HTTP/2 frame payload we accept, in bytes"},
+	{"proxy", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(proxy), "URL[,URL]",
+	 "forward requests to these upstreams (http://host:port, "
+	 "http://unix:/path.sock) instead of serving files"},
+	{"proxy-balance", NULL, PL_SRV_OPT_CHOICE, BOTH, 0, 0, 0,
+	 balance_choices, "round-robin", FIELD(proxy_balance),
+	 "round-robin|least-conn", "how a pool picks its upstream"},
+	{"trusted-proxies", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(trusted_proxies), "ADDR[/BITS],...",
+	 "clients whose X-Forwarded-* and Forwarded are kept (extended), "
+	 "not replaced"},
+	{"proxy-connect-timeout", NULL, PL_SRV_OPT_NUMBER, BOTH, 1, 3600, 1000,
+	 NULL, "5", FIELD(proxy_connect_timeout_ms), "S",
+	 "seconds to connect to an upstream; then the next, or 504"},
+	{"proxy-timeout", NULL, PL_SRV_OPT_NUMBER, BOTH, 1, 86400, 1000, NULL,
+	 "60", FIELD(proxy_timeout_ms), "S",
+	 "seconds an upstream may be silent (first byte included); then 504"},
+	{"proxy-idle-timeout", NULL, PL_SRV_OPT_NUMBER, BOTH, 1, 86400, 1000,
+	 NULL, "30", FIELD(proxy_idle_timeout_ms), "S",
+	 "seconds an idle upstream connection is kept for reuse"},
+	{"proxy-keepalive", NULL, PL_SRV_OPT_NUMBER, BOTH, 0, 10000, 1, NULL,
+	 "32", FIELD(proxy_keepalive), "N",
+	 "idle upstream connections a worker keeps for reuse"},
 	{"allow-invalid-cert", NULL, PL_SRV_OPT_FLAG, PL_SRV_OPT_CLI, 0, 0, 0,
 	 NULL, NULL, FIELD(allow_invalid_cert), NULL,
 	 "FOR TESTS ONLY: serve a certificate that fails its checks"},
@@ -269,7 +294,11 @@ void pl_srv_options_free(pl_srv_options_t *o)
 		free(s->cert_file);
 		free(s->key_file);
 		free(s->key_passphrase_file);
+		free(s->proxy);
+		free(s->proxy_prefix);
 	}
+	free(o->proxy);
+	free(o->trusted_proxies);
 	free(o->listen);
 	free(o->tls_groups);
 	free(o->user);
@@ -301,7 +330,11 @@ int pl_srv_options_dup(pl_srv_options_t *dst, const pl_srv_options_t *src)
 		ret |= dup_str(&d->cert_file, s->cert_file);
 		ret |= dup_str(&d->key_file, s->key_file);
 		ret |= dup_str(&d->key_passphrase_file, s->key_passphrase_file);
+		ret |= dup_str(&d->proxy, s->proxy);
+		ret |= dup_str(&d->proxy_prefix, s->proxy_prefix);
 	}
+	ret |= dup_str(&dst->proxy, src->proxy);
+	ret |= dup_str(&dst->trusted_proxies, src->trusted_proxies);
 	ret |= dup_str(&dst->listen, src->listen);
 	ret |= dup_str(&dst->tls_groups, src->tls_groups);
 	ret |= dup_str(&dst->user, src->user);

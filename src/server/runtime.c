@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "padlock/x509.h"
+#include "server/proxy.h"
 #include "server/server_int.h"
 
 /* Issue 3, section 3: these findings stop the server (unless
@@ -215,10 +216,17 @@ int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 		snprintf(err, err_len, "no site is configured");
 		return PL_ERR_ARG;
 	}
+	/* HTTP/2 streams do not feed the proxy yet: a server that proxies
+	 * offers HTTP/1.1 only, so no client lands on a path that cannot
+	 * forward it. */
+	bool proxies = o->proxy != NULL;
+	for (size_t i = 0; i < o->n_sites; i++)
+		proxies |= o->sites[i].proxy != NULL;
 	rt->tls = pl_tls_config_new(true);
 	if (rt->tls == NULL ||
-	    pl_tls_config_set_alpn(rt->tls, o->http2 ? "h2,http/1.1"
-						     : "http/1.1") != PL_OK) {
+	    pl_tls_config_set_alpn(rt->tls, o->http2 && !proxies
+						    ? "h2,http/1.1"
+						    : "http/1.1") != PL_OK) {
 		snprintf(err, err_len, "out of memory");
 		pl_srv_runtime_free(rt);
 		return PL_ERR_NOMEM;
@@ -249,6 +257,15 @@ int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 		for (size_t j = 0; j < s->n_names; j++)
 			r->names[j] = s->names[j];
 		r->n_names = s->n_names;
+		const char *urls = s->proxy ? s->proxy : o->proxy;
+		if (urls && (ret = pl_srv_pool_parse(urls, o->proxy_balance,
+						     &r->pool, err, err_len))) {
+			pl_x509_store_free(store);
+			rt->n_sites = i + 1;
+			pl_srv_runtime_free(rt);
+			return ret;
+		}
+		r->proxy_prefix = s->proxy_prefix;
 		if (s->root == NULL)
 			rt->capture_steps = true;
 	}
@@ -259,6 +276,8 @@ int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 
 void pl_srv_runtime_free(pl_srv_runtime_t *rt)
 {
+	for (size_t i = 0; i < PL_SRV_MAX_SITES; i++)
+		free(rt->sites[i].pool);
 	pl_tls_config_free(rt->tls);
 	memset(rt, 0, sizeof(*rt));
 }

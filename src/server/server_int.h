@@ -36,10 +36,16 @@ int pl_srv_options_resolve(pl_srv_options_t *out, const pl_srv_options_t *base,
 
 /* ---- runtime --------------------------------------------------------------- */
 
+typedef struct pl_srv_pool pl_srv_pool_t;
+
 typedef struct {
 	pl_http_site_t http;    /* what the http layer needs */
 	char *names[PL_SRV_MAX_NAMES];
 	size_t n_names;
+	/* the reverse proxy: requests whose path starts with proxy_prefix
+	 * go to pool (NULL: none); each worker's copy keeps its own counts */
+	pl_srv_pool_t *pool;
+	const char *proxy_prefix;
 } pl_srv_rsite_t;
 
 /* What workers serve with; immutable once built, shared after fork. */
@@ -134,10 +140,11 @@ int pl_srv_identity_enter(const pl_srv_identity_t *id);
 int pl_srv_identity_can_read(const pl_srv_identity_t *id, const char *dir);
 
 /* Installs the worker's seccomp filter: the system calls a worker makes
- * (its loop, OpenSSL, the file server, logs), and any other kills the
+ * (its loop, OpenSSL, the file server, logs; socket and connect only
+ * when connects: a proxying worker), and any other kills the
  * process (SIGSYS). Needs PR_SET_NO_NEW_PRIVS. PL_ERR_IO with a sentence
  * in err. */
-int pl_srv_seccomp_enter(char *err, size_t err_len);
+int pl_srv_seccomp_enter(bool connects, char *err, size_t err_len);
 
 /* ---- descriptor limits (fdlimit.c) ---------------------------------------- */
 
@@ -217,6 +224,8 @@ typedef struct {
 	const char *suite;
 	const char *group; /* the key exchange group ("X25519MLKEM768") */
 	uint32_t duration_us;
+	const char *upstream; /* a proxied request's upstream, else NULL */
+	uint64_t upstream_us; /* from its connect (or reuse) to the end */
 } pl_srv_access_t;
 
 void pl_srv_log_access(const pl_srv_access_t *a);
@@ -227,9 +236,15 @@ bool pl_srv_log_access_enabled(void);
  * An intrusive binary min-heap: each owner embeds one node, so a deadline
  * is set, moved or removed in O(log n) and never outlives its owner. */
 
+typedef enum {
+	PL_SRV_TIMER_CONN,     /* a client connection's (conn.c) */
+	PL_SRV_TIMER_UPSTREAM, /* an upstream connection's (upstream.c) */
+} pl_srv_timer_kind_t;
+
 typedef struct {
 	uint64_t when_ms;
 	size_t idx; /* position in the heap + 1; 0: not in the heap */
+	pl_srv_timer_kind_t kind;
 } pl_srv_timer_t;
 
 typedef struct {
