@@ -88,6 +88,9 @@ static const struct {
 	 * (phase_timeout_ms adds them up). */
 	[PL_SRV_PHASE_UPSTREAM] = {"upstream",
 		offsetof(pl_srv_options_t, proxy_timeout_ms), 0, false},
+	/* Re-armed as bytes pass either way. */
+	[PL_SRV_PHASE_TUNNEL] = {"tunnel",
+		offsetof(pl_srv_options_t, idle_timeout_ms), 0, false},
 	[PL_SRV_PHASE_REPLY] = {"reply",
 		offsetof(pl_srv_options_t, idle_timeout_ms), 0, false},
 	[PL_SRV_PHASE_CLOSING] = {"closing", NO_OPTION, LINGER_MS, false},
@@ -412,6 +415,11 @@ static void on_eof(pl_srv_conn_t *c)
 		c->close_after = true;
 		c->proto->cut_short(c);
 		progress(c);
+		return;
+	case PL_SRV_PHASE_TUNNEL:
+		/* the client is done: what it sent goes on, then both close */
+		c->proto->cut_short(c);
+		pl_srv_conn_close_now(c);
 		return;
 	default:
 		pl_srv_conn_close_now(c);

@@ -37,6 +37,8 @@ typedef enum {
 	PL_SRV_PHASE_UPSTREAM,  /* the request is all in; its handler (an
 				   upstream) has not answered yet */
 	PL_SRV_PHASE_REPLY,     /* a reply is going out */
+	PL_SRV_PHASE_TUNNEL,    /* after a 101: bytes pass both ways (a
+				   proxied WebSocket); idle timeout */
 	PL_SRV_PHASE_CLOSING,   /* our last bytes (close_notify, an alert)
 				   are going out; then the write side shuts */
 	PL_SRV_PHASE_LINGER,    /* write side shut; reading until the peer
@@ -117,6 +119,9 @@ typedef struct {
 
 extern const pl_srv_protocol_t pl_srv_http1;
 extern const pl_srv_protocol_t pl_srv_h2;
+/* After a proxied 101: the client's bytes go to the upstream and back,
+ * untouched (proxy.c). */
+extern const pl_srv_protocol_t pl_srv_tunnel;
 
 /* The protocol the TLS handshake negotiated (ALPN "h2", else HTTP/1.1);
  * h2.c. */
@@ -163,11 +168,13 @@ struct pl_srv_conn {
 	struct pl_srv_h2 *h2;
 };
 
-/* Between requests or inside a request: the protocol may parse. */
+/* Between requests, inside a request, or tunnelling: the protocol may
+ * take input. */
 static inline bool pl_srv_conn_accepts_request(const pl_srv_conn_t *c)
 {
 	return c->phase == PL_SRV_PHASE_FIRST || c->phase == PL_SRV_PHASE_IDLE ||
-	       c->phase == PL_SRV_PHASE_HEAD || c->phase == PL_SRV_PHASE_BODY;
+	       c->phase == PL_SRV_PHASE_HEAD || c->phase == PL_SRV_PHASE_BODY ||
+	       c->phase == PL_SRV_PHASE_TUNNEL;
 }
 
 static inline pl_srv_conn_t *pl_srv_conn_of_tag(pl_srv_tag_t *t)

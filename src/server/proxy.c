@@ -61,6 +61,7 @@ struct pl_srv_exchange {
 	bool head_ready;        /* c->reply holds the answer */
 	bool resp_done;
 	bool answered;          /* an error reply replaced the exchange */
+	bool upgrade;           /* a WebSocket handshake: Upgrade goes on */
 	int nested;             /* inside a call from c's protocol */
 	uint64_t up_start_us;   /* the upstream's part began */
 	uint64_t up_us;         /* ... and took this long */
@@ -106,6 +107,25 @@ static bool idempotent(const pl_http_request_t *req)
 
 /* ---- the forwarded head ------------------------------------------------------------ */
 
+static bool name_is(const pl_http_str_t *name, const char *lit);
+static bool list_has(const pl_http_str_t *value, const pl_http_str_t *name);
+
+/* RFC 6455 4.1: GET, HTTP/1.1, Upgrade: websocket, Connection: upgrade */
+static bool websocket_handshake(const pl_http_request_t *req)
+{
+	static const pl_http_str_t upgrade = {"upgrade", 7};
+	const pl_http_str_t *u = pl_http_header(req, "Upgrade");
+	bool listed = false;
+	for (size_t i = 0; i < req->field_count; i++)
+		if (name_is(&req->fields[i].name, "connection") &&
+		    list_has(&req->fields[i].value, &upgrade))
+			listed = true;
+	return listed && u && u->len == 9 && strncasecmp(u->ptr, "websocket", 9) == 0 &&
+	       req->version == PL_HTTP_11 && req->method.len == 3 &&
+	       memcmp(req->method.ptr, "GET", 3) == 0 &&
+	       req->framing == PL_HTTP_BODY_NONE;
+}
+
 static bool name_is(const pl_http_str_t *name, const char *lit)
 {
 	return strlen(lit) == name->len &&
@@ -132,8 +152,11 @@ static bool list_has(const pl_http_str_t *value, const pl_http_str_t *name)
 /* RFC 9110 7.6.1: fields that describe one connection, not the message;
  * plus those the Connection fields of fields[0..n) name. */
 static bool hop_by_hop(const pl_http_field_t *fields, size_t n,
-		       const pl_http_str_t *name)
+		       const pl_http_str_t *name, bool upgrade)
 {
+	/* RFC 6455 4.1: a WebSocket handshake's Upgrade goes end to end */
+	if (upgrade && name_is(name, "upgrade"))
+		return false;
 	static const char *const always[] = {
 		"connection", "keep-alive", "proxy-connection", "te", "trailer",
 		"transfer-encoding", "upgrade", "proxy-authenticate",
@@ -281,13 +304,16 @@ static int build_head(exchange_t *x, const pl_http_request_t *req)
 	for (size_t i = 0; i < req->field_count; i++) {
 		const pl_http_field_t *f = &req->fields[i];
 		if (replaced(&f->name) ||
-		    hop_by_hop(req->fields, req->field_count, &f->name))
+		    hop_by_hop(req->fields, req->field_count, &f->name,
+			       x->upgrade))
 			continue;
 		pl_push_bytes(b, f->name.ptr, f->name.len);
 		push_str(b, ": ");
 		pl_push_bytes(b, f->value.ptr, f->value.len);
 		push_str(b, "\r\n");
 	}
+	if (x->upgrade)
+		push_str(b, "Connection: Upgrade\r\n");
 	push_forwarding(b, req, x->c->peer,
 			trusted(opts_of(x)->trusted_proxies, x->c->peer), host);
 	if (req->framing == PL_HTTP_BODY_LENGTH) {
@@ -487,7 +513,8 @@ static int response_fields(exchange_t *x, const pl_http_request_t *resp,
 		return PL_ERR_NOMEM;
 	for (size_t i = 0; i < resp->field_count; i++) {
 		const pl_http_field_t *f = &resp->fields[i];
-		if (hop_by_hop(resp->fields, resp->field_count, &f->name) ||
+		if (hop_by_hop(resp->fields, resp->field_count, &f->name,
+			       false) ||
 		    name_is(&f->name, "content-length") ||
 		    name_is(&f->name, "date") || name_is(&f->name, "server") ||
 		    (hsts >= 0 && name_is(&f->name, "strict-transport-security")))
@@ -579,6 +606,136 @@ static void finish_if_done(exchange_t *x)
 	release_upstream(x, reuse);
 }
 
+/* ---- a WebSocket tunnel (RFC 6455) --------------------------------------------
+ * After the upstream's 101, the client's connection changes protocol:
+ * bytes pass both ways untouched, each direction bounded as bodies are
+ * (SINK_HIGH toward the upstream, the client output's high water toward
+ * the client), until either side closes or the idle timeout. */
+
+#define TUNNEL_HIGH (64 * 1024)
+
+static void tunnel_begin(exchange_t *x, const pl_http_request_t *resp)
+{
+	pl_srv_conn_t *c = x->c;
+	pl_buf_t head = PL_BUF_INIT;
+	push_str(&head, "HTTP/1.1 101 Switching Protocols\r\n");
+	for (size_t i = 0; i < resp->field_count; i++) {
+		const pl_http_field_t *f = &resp->fields[i];
+		if (hop_by_hop(resp->fields, resp->field_count, &f->name, true))
+			continue;
+		pl_push_bytes(&head, f->name.ptr, f->name.len);
+		push_str(&head, ": ");
+		pl_push_bytes(&head, f->value.ptr, f->value.len);
+		push_str(&head, "\r\n");
+	}
+	push_str(&head, "Connection: Upgrade\r\n\r\n");
+	x->head_ready = true;
+	if (pl_buf_error(&head) ||
+	    c->transport->send(c, pl_buf_head(&head), pl_buf_size(&head)) !=
+		    PL_OK) {
+		pl_buf_free(&head);
+		pl_srv_conn_close_now(c);
+		return;
+	}
+	pl_buf_free(&head);
+	/* the 101 in the access log, with the upstream */
+	if (pl_srv_log_access_enabled()) {
+		pl_http_conninfo_t info;
+		pl_srv_access_t extra = {0};
+		c->transport->describe(c, &info);
+		c->reply.status = 101;
+		extra.upstream = x->up_name;
+		extra.upstream_us = pl_srv_now_us() - x->up_start_us;
+		pl_srv_log_reply_with(c, pl_http_parser_request(c->http),
+				      PL_HTTP_11, &info, &c->reply,
+				      c->request_us, &extra);
+	}
+	pl_http_parser_free(c->http);
+	c->http = NULL;
+	pl_http_reply_free(&c->reply);
+	c->sink = (pl_http_body_sink_t){0};
+	c->proto = &pl_srv_tunnel;
+	pl_srv_conn_set_phase(c, PL_SRV_PHASE_TUNNEL);
+	kick(x);
+}
+
+/* Both directions, as far as the buffers allow. */
+static void tunnel_on_data(pl_srv_conn_t *c)
+{
+	exchange_t *x = c->px;
+	bool moved = false;
+	if (x == NULL || x->uc == NULL) {
+		c->close_after = true;
+		return;
+	}
+	pl_srv_uconn_t *uc = x->uc;
+	if (pl_buf_size(&c->in) > 0) {
+		pl_push_bytes(&uc->out, pl_buf_head(&c->in), pl_buf_size(&c->in));
+		pl_buf_consume(&c->in, pl_buf_size(&c->in));
+		moved = true;
+	}
+	if (pl_buf_error(&uc->out) || pl_srv_uconn_flush(uc) != PL_OK) {
+		release_upstream(x, false);
+		c->close_after = true;
+		return;
+	}
+	c->body_blocked = pl_buf_size(&uc->out) >= TUNNEL_HIGH;
+	/* what the upstream sent with its 101, then what it sends now */
+	while (pl_srv_conn_pending(c) < TUNNEL_HIGH) {
+		if (pl_buf_size(&uc->in) == 0) {
+			int got = upstream_read(x);
+			if (got == 0)
+				break;
+			if (got < 0) { /* the upstream is done: so are we */
+				release_upstream(x, false);
+				c->close_after = true;
+				break;
+			}
+		}
+		if (c->transport->send(c, pl_buf_head(&uc->in),
+				       pl_buf_size(&uc->in)) != PL_OK) {
+			pl_srv_conn_close_now(c);
+			return;
+		}
+		pl_buf_consume(&uc->in, pl_buf_size(&uc->in));
+		moved = true;
+	}
+	if (moved && c->phase == PL_SRV_PHASE_TUNNEL) {
+		/* either direction moving is not idle, for both sides */
+		pl_srv_conn_set_phase(c, PL_SRV_PHASE_TUNNEL);
+		if (x->uc)
+			pl_srv_uconn_deadline(x->uc, opts_of(x)->idle_timeout_ms);
+	}
+}
+
+/* The client closed: what it sent still goes to the upstream. */
+static void tunnel_client_closed(pl_srv_conn_t *c)
+{
+	exchange_t *x = c->px;
+	if (x && x->uc)
+		(void)pl_srv_uconn_flush(x->uc);
+}
+
+static bool tunnel_wants_write(pl_srv_conn_t *c)
+{
+	return c->px && c->px->uc && c->px->uc->readable;
+}
+
+static void tunnel_nothing(pl_srv_conn_t *c)
+{
+	(void)c;
+}
+
+const pl_srv_protocol_t pl_srv_tunnel = {
+	.name = "tunnel",
+	.init = tunnel_nothing,
+	.on_data = tunnel_on_data,
+	.timed_out = tunnel_nothing,
+	.cut_short = tunnel_client_closed,
+	.free = pl_srv_proxy_free,
+	.wants_write = tunnel_wants_write,
+};
+
 /* Before the head: parse what came until the final head is whole. */
 static void read_head(exchange_t *x)
 {
@@ -608,8 +765,11 @@ static void read_head(exchange_t *x)
 			return;
 		}
 		if (step.event == PL_HTTP_HEAD && resp->status == 101) {
-			failed(x, 502, "it switched protocols, which is not "
-			       "forwarded");
+			if (!x->upgrade) {
+				failed(x, 502, "it switched protocols unasked");
+				return;
+			}
+			tunnel_begin(x, resp);
 			return;
 		}
 		if (step.event != PL_HTTP_NEED_MORE)
@@ -650,6 +810,11 @@ void pl_srv_proxy_io(exchange_t *x, bool writable)
 
 void pl_srv_proxy_timeout(exchange_t *x)
 {
+	if (x->c->phase == PL_SRV_PHASE_TUNNEL) {
+		/* idle both ways for --idle-timeout */
+		pl_srv_conn_close_now(x->c);
+		return;
+	}
 	if (x->head_ready) {
 		PL_SRV_LOG_LIMITED(PL_SRV_LOG_ERROR, "%s: upstream %s: silent "
 				   "for %u s inside its response", x->c->peer,
@@ -792,6 +957,7 @@ void pl_srv_proxy_start(pl_srv_conn_t *c, const pl_http_request_t *req,
 	c->px = x;
 	c->sink = (pl_http_body_sink_t){sink_write, sink_end, x};
 	x->retryable = idempotent(req) && req->framing == PL_HTTP_BODY_NONE;
+	x->upgrade = websocket_handshake(req);
 	if (req->target_form == PL_HTTP_TARGET_AUTHORITY) {
 		answer(x, 405, "CONNECT is not forwarded");
 		x->nested--;
@@ -804,9 +970,8 @@ void pl_srv_proxy_start(pl_srv_conn_t *c, const pl_http_request_t *req,
 		x->nested--;
 		return;
 	}
-	if (pl_http_header(req, "Upgrade") == NULL)
-		pl_http_parser_no_body(x->rp, req->method.len == 4 &&
-				       memcmp(req->method.ptr, "HEAD", 4) == 0);
+	pl_http_parser_no_body(x->rp, req->method.len == 4 &&
+			       memcmp(req->method.ptr, "HEAD", 4) == 0);
 	connect_to(x, NULL);
 	x->nested--;
 }

@@ -738,6 +738,33 @@ def _():
         raw.stop()
 
 
+@suite.case("websocket_messages_both_ways_and_a_clean_close")
+def _():
+    system_python = "/usr/bin/python3"
+    if common.run([system_python, "-c", "import websockets"]).rc != 0:
+        raise Skip("python3-websockets is not installed (scripts/deps.sh --tests)")
+    port = common.free_port()
+    peer = os.path.join(HERE, "ws_peer.py")
+    server = Proc("ws-echo", [system_python, peer, "server", port])
+    wait_until(lambda: "listening" in server.out() or not server.alive(),
+               "the WebSocket echo server")
+    srv = serve(["http://127.0.0.1:%d" % port])
+    try:
+        result = common.run([system_python, peer, "client",
+                             "wss://localhost:%d/chat" % srv.https_port,
+                             common.pki().root], timeout=WAIT * 2)
+        expect_equal(result.rc, 0, "the client: %s" % result.err[-2000:])
+        got = json.loads(result.out.strip().splitlines()[-1])
+        expect_equal(got, {"text": "echo: hello", "binary_ok": True,
+                           "close_code": 4000},
+                     "messages both ways, then the server's close")
+        srv.wait_log(r'"GET /chat HTTP/1\.1" 101 .* upstream=127\.0\.0\.1:%d'
+                     % port, "the 101 in the access log")
+    finally:
+        srv.stop()
+        server.stop()
+
+
 @suite.case("access_log_names_the_upstream")
 def _():
     up = state_gunicorn()
