@@ -89,6 +89,8 @@ typedef struct {
 	char *proxy;                   /* upstream URLs for every site
 					  without its own; NULL: none */
 	int proxy_balance;             /* 0 round robin, 1 least connections */
+	char *proxy_ca;                /* CAs of https upstreams; NULL: the
+					  system store */
 	char *trusted_proxies;         /* addresses/prefixes whose
 					  X-Forwarded-* and Forwarded we keep */
 	unsigned proxy_connect_timeout_ms; /* 5 s */

@@ -117,6 +117,10 @@ static const pl_srv_opt_t table[] = {
 	{"proxy-balance", NULL, PL_SRV_OPT_CHOICE, BOTH, 0, 0, 0,
 	 balance_choices, "round-robin", FIELD(proxy_balance),
 	 "round-robin|least-conn", "how a pool picks its upstream"},
+	{"proxy-ca", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(proxy_ca), "FILE",
+	 "the CAs https:// upstreams are verified with (default: the "
+	 "system's)"},
 	{"trusted-proxies", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
 	 FIELD(trusted_proxies), "ADDR[/BITS],...",
 	 "clients whose X-Forwarded-* and Forwarded are kept (extended), "
@@ -298,6 +302,7 @@ void pl_srv_options_free(pl_srv_options_t *o)
 		free(s->proxy_prefix);
 	}
 	free(o->proxy);
+	free(o->proxy_ca);
 	free(o->trusted_proxies);
 	free(o->listen);
 	free(o->tls_groups);
@@ -334,6 +339,7 @@ int pl_srv_options_dup(pl_srv_options_t *dst, const pl_srv_options_t *src)
 		ret |= dup_str(&d->proxy_prefix, s->proxy_prefix);
 	}
 	ret |= dup_str(&dst->proxy, src->proxy);
+	ret |= dup_str(&dst->proxy_ca, src->proxy_ca);
 	ret |= dup_str(&dst->trusted_proxies, src->trusted_proxies);
 	ret |= dup_str(&dst->listen, src->listen);
 	ret |= dup_str(&dst->tls_groups, src->tls_groups);

@@ -42,7 +42,6 @@
 
 #define SINK_HIGH (64 * 1024) /* request bytes queued to the upstream */
 #define SINK_LOW (16 * 1024)  /* below this, the client is read again */
-#define READ_CHUNK 16384
 
 struct pl_srv_exchange {
 	pl_srv_conn_t *c;
@@ -66,6 +65,7 @@ struct pl_srv_exchange {
 	uint64_t up_start_us;   /* the upstream's part began */
 	uint64_t up_us;         /* ... and took this long */
 	char up_name[120];
+	char why[320];          /* a failure's reason made here */
 };
 
 typedef struct pl_srv_exchange exchange_t;
@@ -462,6 +462,12 @@ static void connect_to(exchange_t *x, const pl_srv_upstream_t *avoid)
 
 void pl_srv_proxy_connected(exchange_t *x, int err)
 {
+	if (err == EPROTO) {
+		/* the TLS handshake failed: its reason, kept with us */
+		snprintf(x->why, sizeof(x->why), "TLS: %s", x->uc->why);
+		failed(x, 502, x->why);
+		return;
+	}
 	if (err) {
 		failed(x, 502, err == ECONNREFUSED ? "connection refused"
 			       : err == ETIMEDOUT ? "connect timed out"
@@ -477,29 +483,12 @@ void pl_srv_proxy_connected(exchange_t *x, int err)
  * the upstream closed (uc->in may still hold bytes); -2: an error. */
 static int upstream_read(exchange_t *x)
 {
-	pl_srv_uconn_t *uc = x->uc;
-	if (!uc->readable)
-		return 0;
-	if (pl_buf_reserve(&uc->in, READ_CHUNK) != PL_OK)
-		return -2;
-	ssize_t n;
-	do
-		n = recv(uc->fd, uc->in.data + uc->in.len, READ_CHUNK, 0);
-	while (n < 0 && errno == EINTR);
-	if (n > 0) {
-		uc->in.len += (size_t)n;
-		pl_buf_grew(&uc->in);
+	int got = pl_srv_uconn_read(x->uc);
+	if (got == 1) {
 		x->got_bytes = true;
-		pl_srv_uconn_deadline(uc, opts_of(x)->proxy_timeout_ms);
-		return 1;
+		pl_srv_uconn_deadline(x->uc, opts_of(x)->proxy_timeout_ms);
 	}
-	if (n == 0)
-		return -1;
-	if (errno == EAGAIN || errno == EWOULDBLOCK) {
-		uc->readable = false;
-		return 0;
-	}
-	return -2;
+	return got;
 }
 
 /* The forwarded response fields: the upstream's, less hop-by-hop ones

@@ -19,6 +19,8 @@ typedef struct pl_srv_uconn pl_srv_uconn_t;
  * worker is its own process, so these counts are per worker). */
 typedef struct {
 	char name[120]; /* as logs say it: "127.0.0.1:8000", "unix:/app.sock" */
+	char host[100]; /* https: the name verified and sent as SNI */
+	const pl_tls_config_t *tls; /* https: the pool's client config */
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 	unsigned active;        /* exchanges on it now */
@@ -31,6 +33,7 @@ typedef struct {
 #define PL_SRV_BALANCE_LEAST_CONN 1
 
 struct pl_srv_pool {
+	pl_tls_config_t *tls; /* for https upstreams (verification, SNI) */
 	pl_srv_upstream_t up[PL_SRV_MAX_UPSTREAMS];
 	size_t n;
 	int balance;
@@ -38,10 +41,13 @@ struct pl_srv_pool {
 };
 
 /* Parses "URL[,URL...]" (commas or spaces between them): http://host:port
- * (the host resolved now), http://unix:/path.sock. On failure writes one
- * sentence to err. The caller frees *out with free(). */
-int pl_srv_pool_parse(const char *urls, int balance, pl_srv_pool_t **out,
-		      char *err, size_t err_len);
+ * (the host resolved now), http://unix:/path.sock, https://host:port
+ * (verified against ca_file, or the system store when NULL, with the
+ * host as SNI). On failure writes one sentence to err. Free *out with
+ * pl_srv_pool_free(). */
+int pl_srv_pool_parse(const char *urls, int balance, const char *ca_file,
+		      pl_srv_pool_t **out, char *err, size_t err_len);
+void pl_srv_pool_free(pl_srv_pool_t *pool);
 
 /* The upstream for the next exchange (skipping those marked down unless
  * all are, and avoid when there is another), or NULL for an empty pool. */
@@ -71,6 +77,9 @@ struct pl_srv_uconn {
 	pl_srv_uc_state_t state;
 	bool readable;        /* the socket may hold bytes (edge-triggered) */
 	bool reused;          /* came from the idle list */
+	bool tcp_up;          /* connected; a TLS handshake may follow */
+	pl_tls_conn_t *tls;   /* https: padlock's own TLS client */
+	char why[300];        /* why the TLS handshake failed */
 	struct pl_srv_exchange *x;
 	/* bytes to the upstream (the request), bytes from it (the response)
 	 * not yet parsed: both bounded, both wiped */
@@ -89,9 +98,13 @@ void pl_srv_uconn_done(pl_srv_uconn_t *uc, bool reusable);
 void pl_srv_uconn_close(pl_srv_uconn_t *uc);
 /* Arms uc's timer ms from now. */
 void pl_srv_uconn_deadline(pl_srv_uconn_t *uc, unsigned ms);
-/* Sends what uc->out holds until the socket is full. PL_OK (all sent or
- * the socket is full) or PL_ERR_IO (the connection failed; errno). */
+/* Sends what uc->out holds (through TLS for https) until the socket is
+ * full. PL_OK (all sent or the socket is full) or PL_ERR_IO (the
+ * connection failed; errno). */
 int pl_srv_uconn_flush(pl_srv_uconn_t *uc);
+/* Reads what the socket holds (decrypted for https) into uc->in: 1 bytes
+ * came, 0 none now, -1 the upstream closed, -2 an error. */
+int pl_srv_uconn_read(pl_srv_uconn_t *uc);
 
 /* The worker loop's calls. */
 void pl_srv_upstream_event(pl_srv_tag_t *tag, uint32_t events);
@@ -114,7 +127,8 @@ void pl_srv_proxy_free(pl_srv_conn_t *c);
 /* The access log's upstream fields for c's exchange (NULL when none). */
 const char *pl_srv_proxy_upstream(const pl_srv_conn_t *c, uint64_t *us);
 
-/* upstream.c's calls into the exchange that owns a busy connection. */
+/* upstream.c's calls into the exchange that owns a busy connection
+ * (connected's err: an errno; EPROTO when TLS failed, uc->why says why). */
 void pl_srv_proxy_connected(struct pl_srv_exchange *x, int err);
 void pl_srv_proxy_io(struct pl_srv_exchange *x, bool writable);
 void pl_srv_proxy_timeout(struct pl_srv_exchange *x);

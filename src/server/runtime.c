@@ -259,7 +259,8 @@ int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 		r->n_names = s->n_names;
 		const char *urls = s->proxy ? s->proxy : o->proxy;
 		if (urls && (ret = pl_srv_pool_parse(urls, o->proxy_balance,
-						     &r->pool, err, err_len))) {
+						     o->proxy_ca, &r->pool, err,
+						     err_len))) {
 			pl_x509_store_free(store);
 			rt->n_sites = i + 1;
 			pl_srv_runtime_free(rt);
@@ -277,7 +278,7 @@ int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 void pl_srv_runtime_free(pl_srv_runtime_t *rt)
 {
 	for (size_t i = 0; i < PL_SRV_MAX_SITES; i++)
-		free(rt->sites[i].pool);
+		pl_srv_pool_free(rt->sites[i].pool);
 	pl_tls_config_free(rt->tls);
 	memset(rt, 0, sizeof(*rt));
 }

@@ -20,9 +20,13 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "padlock/x509.h"
 #include "server/proxy.h"
+
+#define READ_CHUNK 16384
 
 /* ---- pools ---------------------------------------------------------------- */
 
@@ -90,27 +94,29 @@ static int parse_inet(pl_srv_upstream_t *up, const char *hp, size_t len,
 	up->addr_len = ai->ai_addrlen;
 	freeaddrinfo(ai);
 	snprintf(up->name, sizeof(up->name), "%.*s", (int)len, hp);
+	snprintf(up->host, sizeof(up->host), "%s", host);
 	return PL_OK;
 bad:
 	snprintf(err, err_len, "proxy: '%.*s' is not host:port", (int)len, hp);
 	return PL_ERR_ARG;
 }
 
-/* One URL: http://host:port[/] or http://unix:/path.sock */
+/* One URL: http://host:port[/], http://unix:/path.sock, https://host:port */
 static int parse_url(pl_srv_upstream_t *up, const char *url, size_t len,
-		     char *err, size_t err_len)
+		     bool *https, char *err, size_t err_len)
 {
-	static const char http[] = "http://", unix_[] = "unix:";
+	static const char unix_[] = "unix:";
 	memset(up, 0, sizeof(*up));
-	if (len < 7 || strncmp(url, http, 7) != 0) {
-		snprintf(err, err_len, "proxy: '%.*s' is not an http:// URL "
-			 "(http://host:port or http://unix:/path.sock)",
-			 (int)(len < 100 ? len : 100), url);
+	*https = len > 8 && strncmp(url, "https://", 8) == 0;
+	if (!*https && (len < 7 || strncmp(url, "http://", 7) != 0)) {
+		snprintf(err, err_len, "proxy: '%.*s' is not an upstream URL "
+			 "(http://host:port, http://unix:/path.sock or "
+			 "https://host:port)", (int)(len < 100 ? len : 100), url);
 		return PL_ERR_ARG;
 	}
-	url += 7;
-	len -= 7;
-	if (len > 5 && strncmp(url, unix_, 5) == 0)
+	url += *https ? 8 : 7;
+	len -= *https ? 8 : 7;
+	if (!*https && len > 5 && strncmp(url, unix_, 5) == 0)
 		return parse_unix(up, url + 5, len - 5, err, err_len);
 	if (len > 0 && url[len - 1] == '/')
 		len--;
@@ -122,8 +128,40 @@ static int parse_url(pl_srv_upstream_t *up, const char *url, size_t len,
 	return parse_inet(up, url, len, err, err_len);
 }
 
-int pl_srv_pool_parse(const char *urls, int balance, pl_srv_pool_t **out,
-		      char *err, size_t err_len)
+/* The TLS client of a pool's https upstreams: verification against
+ * ca_file (or the system store), HTTP/1.1 by ALPN. */
+static int pool_tls(pl_srv_pool_t *pool, const char *ca_file, char *err,
+		    size_t err_len)
+{
+	char why[256];
+	pl_x509_store_t *store = pl_x509_store_new(ca_file, NULL, why,
+						   sizeof(why));
+	if (store == NULL) {
+		snprintf(err, err_len, "proxy: the upstreams' CAs%s%s: %s",
+			 ca_file ? " in " : "", ca_file ? ca_file : "", why);
+		return PL_ERR_ARG;
+	}
+	pool->tls = pl_tls_config_new(false);
+	if (pool->tls == NULL ||
+	    pl_tls_config_set_alpn(pool->tls, "http/1.1") != PL_OK) {
+		pl_x509_store_free(store);
+		snprintf(err, err_len, "out of memory");
+		return PL_ERR_NOMEM;
+	}
+	pl_tls_config_set_trust(pool->tls, store);
+	return PL_OK;
+}
+
+void pl_srv_pool_free(pl_srv_pool_t *pool)
+{
+	if (pool == NULL)
+		return;
+	pl_tls_config_free(pool->tls);
+	free(pool);
+}
+
+int pl_srv_pool_parse(const char *urls, int balance, const char *ca_file,
+		      pl_srv_pool_t **out, char *err, size_t err_len)
 {
 	pl_srv_pool_t *pool = calloc(1, sizeof(*pool));
 	if (pool == NULL) {
@@ -140,20 +178,26 @@ int pl_srv_pool_parse(const char *urls, int balance, pl_srv_pool_t **out,
 		if (pool->n == PL_SRV_MAX_UPSTREAMS) {
 			snprintf(err, err_len, "proxy: more than %d upstreams "
 				 "in one pool", PL_SRV_MAX_UPSTREAMS);
-			free(pool);
+			pl_srv_pool_free(pool);
 			return PL_ERR_ARG;
 		}
-		int ret = parse_url(&pool->up[pool->n], p, len, err, err_len);
+		bool https = false;
+		int ret = parse_url(&pool->up[pool->n], p, len, &https, err,
+				    err_len);
+		if (ret == PL_OK && https && pool->tls == NULL)
+			ret = pool_tls(pool, ca_file, err, err_len);
 		if (ret) {
-			free(pool);
+			pl_srv_pool_free(pool);
 			return ret;
 		}
+		if (https)
+			pool->up[pool->n].tls = pool->tls;
 		pool->n++;
 		p += len;
 	}
 	if (pool->n == 0) {
 		snprintf(err, err_len, "proxy: no upstream URL given");
-		free(pool);
+		pl_srv_pool_free(pool);
 		return PL_ERR_ARG;
 	}
 	*out = pool;
@@ -268,6 +312,7 @@ void pl_srv_upstream_reap(void)
 		dead = uc->next;
 		pl_buf_free(&uc->in);
 		pl_buf_free(&uc->out);
+		pl_tls_conn_free(uc->tls);
 		free(uc);
 	}
 }
@@ -331,9 +376,22 @@ pl_srv_uconn_t *pl_srv_uconn_get(pl_srv_worker_t *w, pl_srv_upstream_t *up)
 		return NULL;
 	}
 	uc->state = PL_SRV_UC_CONNECTING;
-	if (connect(fd, (const struct sockaddr *)&up->addr, up->addr_len) == 0)
-		uc->state = PL_SRV_UC_BUSY;
-	else if (errno != EINPROGRESS && errno != EAGAIN) {
+	if (up->tls) {
+		/* padlock's own TLS client: verification and SNI */
+		uc->tls = pl_tls_conn_new(up->tls, up->host);
+		if (uc->tls == NULL) {
+			uc->state = PL_SRV_UC_BUSY;
+			pl_srv_uconn_close(uc);
+			errno = ENOMEM;
+			return NULL;
+		}
+		pl_tls_conn_set_time(uc->tls, time(NULL));
+	}
+	if (connect(fd, (const struct sockaddr *)&up->addr, up->addr_len) == 0) {
+		uc->tcp_up = true;
+		if (uc->tls == NULL)
+			uc->state = PL_SRV_UC_BUSY;
+	} else if (errno != EINPROGRESS && errno != EAGAIN) {
 		/* refused at once (a unix socket nobody listens on): the
 		 * exchange hears it through the event */
 		uc->state = PL_SRV_UC_BUSY;
@@ -364,8 +422,52 @@ void pl_srv_uconn_done(pl_srv_uconn_t *uc, bool reusable)
 	pl_srv_uconn_deadline(uc, opts_of(uc)->proxy_idle_timeout_ms);
 }
 
+/* The TLS engine's output onto the socket: PL_OK when all went, 1 when
+ * the socket is full, PL_ERR_IO. */
+static int send_tls_output(pl_srv_uconn_t *uc)
+{
+	for (;;) {
+		size_t len = 0;
+		const uint8_t *p = pl_tls_output(uc->tls, &len);
+		if (len == 0)
+			return PL_OK;
+		ssize_t n = send(uc->fd, p, len, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 1;
+			return PL_ERR_IO;
+		}
+		pl_tls_output_consumed(uc->tls, (size_t)n);
+	}
+}
+
+/* https: plaintext in records of at most 16 KiB, each written only when
+ * the last went, so the engine's output stays one record deep. */
+static int flush_tls(pl_srv_uconn_t *uc)
+{
+	for (;;) {
+		int ret = send_tls_output(uc);
+		if (ret != PL_OK)
+			return ret == 1 ? PL_OK : ret;
+		size_t n = pl_buf_size(&uc->out);
+		if (n == 0 || !pl_tls_handshake_done(uc->tls))
+			return PL_OK;
+		if (n > READ_CHUNK)
+			n = READ_CHUNK;
+		if (pl_tls_write(uc->tls, pl_buf_head(&uc->out), n) != PL_OK) {
+			errno = EPROTO;
+			return PL_ERR_IO;
+		}
+		pl_buf_consume(&uc->out, n);
+	}
+}
+
 int pl_srv_uconn_flush(pl_srv_uconn_t *uc)
 {
+	if (uc->tls)
+		return flush_tls(uc);
 	while (pl_buf_size(&uc->out) > 0) {
 		ssize_t n = send(uc->fd, pl_buf_head(&uc->out),
 				 pl_buf_size(&uc->out), MSG_NOSIGNAL);
@@ -381,6 +483,141 @@ int pl_srv_uconn_flush(pl_srv_uconn_t *uc)
 	return PL_OK;
 }
 
+/* Raw bytes off the socket: n > 0, 0 at the close, -1 none now, -2 an
+ * error. */
+static ssize_t recv_some(pl_srv_uconn_t *uc, uint8_t *buf, size_t cap)
+{
+	ssize_t n;
+	do
+		n = recv(uc->fd, buf, cap, 0);
+	while (n < 0 && errno == EINTR);
+	if (n > 0)
+		return n;
+	if (n == 0)
+		return 0;
+	if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		uc->readable = false;
+		return -1;
+	}
+	return -2;
+}
+
+/* https: what the engine has decrypted, into uc->in. */
+static int drain_tls(pl_srv_uconn_t *uc)
+{
+	for (;;) {
+		size_t n = 0;
+		if (pl_buf_reserve(&uc->in, READ_CHUNK) != PL_OK)
+			return -2;
+		int ret = pl_tls_read(uc->tls, uc->in.data + uc->in.len,
+				      READ_CHUNK, &n);
+		uc->in.len += n;
+		pl_buf_grew(&uc->in);
+		if (ret == PL_ERR_CLOSED)
+			return -1;
+		if (ret != PL_OK)
+			return -2;
+		if (n == 0)
+			return PL_OK;
+	}
+}
+
+int pl_srv_uconn_read(pl_srv_uconn_t *uc)
+{
+	uint8_t raw[READ_CHUNK];
+	if (!uc->readable)
+		return 0;
+	if (uc->tls == NULL) {
+		if (pl_buf_reserve(&uc->in, READ_CHUNK) != PL_OK)
+			return -2;
+		ssize_t n = recv_some(uc, uc->in.data + uc->in.len, READ_CHUNK);
+		if (n > 0) {
+			uc->in.len += (size_t)n;
+			pl_buf_grew(&uc->in);
+			return 1;
+		}
+		return n == 0 ? -1 : n == -1 ? 0 : -2;
+	}
+	/* Until plaintext comes: a record may carry only a ticket. */
+	for (;;) {
+		size_t before = pl_buf_size(&uc->in);
+		ssize_t n = recv_some(uc, raw, sizeof(raw));
+		if (n == 0)
+			return -1;
+		if (n < 0)
+			return n == -1 ? 0 : -2;
+		int ret = pl_tls_feed(uc->tls, raw, (size_t)n);
+		int got = ret == PL_OK ? drain_tls(uc) : -2;
+		(void)send_tls_output(uc); /* an alert, a KeyUpdate's answer */
+		if (got < 0 && pl_buf_size(&uc->in) == before)
+			return got;
+		if (pl_buf_size(&uc->in) > before)
+			return 1;
+	}
+}
+
+/* https: the handshake's next steps; true once it is done or failed
+ * (then the exchange hears it). */
+static bool handshake(pl_srv_uconn_t *uc, uint32_t events)
+{
+	uint8_t raw[READ_CHUNK];
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
+		uc->readable = true;
+	int ret = PL_OK;
+	while (ret == PL_OK && uc->readable && !pl_tls_handshake_done(uc->tls)) {
+		ssize_t n = recv_some(uc, raw, sizeof(raw));
+		if (n == -1)
+			break;
+		if (n <= 0) {
+			snprintf(uc->why, sizeof(uc->why), "%s",
+				 n == 0 ? "the upstream closed the connection "
+					  "during the handshake"
+					: strerror(errno));
+			return true;
+		}
+		ret = pl_tls_feed(uc->tls, raw, (size_t)n);
+	}
+	int sent = send_tls_output(uc);
+	if (ret != PL_OK || pl_tls_failed(uc->tls)) {
+		snprintf(uc->why, sizeof(uc->why), "%s: %s",
+			 pl_tls_alert_name(pl_tls_alert(uc->tls)),
+			 pl_tls_reason(uc->tls));
+		return true;
+	}
+	if (sent == PL_ERR_IO) {
+		snprintf(uc->why, sizeof(uc->why), "%s", strerror(errno));
+		return true;
+	}
+	return pl_tls_handshake_done(uc->tls);
+}
+
+static void connecting(pl_srv_uconn_t *uc, uint32_t events)
+{
+	int err = 0;
+	if (!uc->tcp_up) {
+		if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+			return;
+		socklen_t len = sizeof(err);
+		if (getsockopt(uc->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			err = errno;
+		uc->tcp_up = err == 0;
+	}
+	if (err == 0 && uc->tls) {
+		if (!handshake(uc, events))
+			return;
+		if (!pl_tls_handshake_done(uc->tls))
+			err = EPROTO;
+	}
+	if (err == 0)
+		uc->state = PL_SRV_UC_BUSY;
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
+		uc->readable = true;
+	if (uc->x)
+		pl_srv_proxy_connected(uc->x, err);
+	else if (err)
+		pl_srv_uconn_close(uc);
+}
+
 void pl_srv_upstream_event(pl_srv_tag_t *tag, uint32_t events)
 {
 	pl_srv_uconn_t *uc = uc_of_tag(tag);
@@ -392,23 +629,9 @@ void pl_srv_upstream_event(pl_srv_tag_t *tag, uint32_t events)
 		if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 			pl_srv_uconn_close(uc);
 		return;
-	case PL_SRV_UC_CONNECTING: {
-		if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
-			return;
-		int err = 0;
-		socklen_t len = sizeof(err);
-		if (getsockopt(uc->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-			err = errno;
-		if (err == 0)
-			uc->state = PL_SRV_UC_BUSY;
-		if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
-			uc->readable = true;
-		if (uc->x)
-			pl_srv_proxy_connected(uc->x, err);
-		else if (err)
-			pl_srv_uconn_close(uc);
+	case PL_SRV_UC_CONNECTING:
+		connecting(uc, events);
 		return;
-	}
 	case PL_SRV_UC_BUSY:
 		if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 			uc->readable = true;

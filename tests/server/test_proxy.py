@@ -48,7 +48,7 @@ GUNICORN = "/usr/bin/gunicorn"
 class Gunicorn:
     """proxy_app.py under gunicorn on a free port (or a unix socket)."""
 
-    def __init__(self, name="up", unix=None):
+    def __init__(self, name="up", unix=None, tls=None):
         if not os.path.exists(GUNICORN):
             raise Skip("gunicorn is not installed (scripts/deps.sh --tests)")
         self.name = name
@@ -56,11 +56,13 @@ class Gunicorn:
         self.port = None if unix else common.free_port()
         bind = "unix:%s" % unix if unix else "127.0.0.1:%d" % self.port
         env = dict(os.environ, UPSTREAM_NAME=name)
+        self.tls = tls
+        more = ["--certfile", tls.chain, "--keyfile", tls.key] if tls else []
         self.proc = Proc("gunicorn-%s" % name,
                          [GUNICORN, "--bind", bind, "--worker-class", "gthread",
                           "--threads", "16", "--workers", "1",
                           "--keep-alive", "60", "--timeout", "120",
-                          "--chdir", HERE, "proxy_app:app"], env=env)
+                          "--chdir", HERE] + more + ["proxy_app:app"], env=env)
         wait_until(self._up, "gunicorn %s to listen" % name, timeout=WAIT)
 
     def _up(self):
@@ -78,6 +80,8 @@ class Gunicorn:
             return False
 
     def url(self):
+        if self.tls:
+            return "https://localhost:%d" % self.port
         return ("http://unix:%s" % self.unix if self.unix
                 else "http://127.0.0.1:%d" % self.port)
 
@@ -565,6 +569,32 @@ def _():
     try:
         e = echo(srv, "POST", "/echo", body=b"over a unix socket")
         expect_equal((e["upstream"], e["length"]), ("unix", 18), "the answer")
+    finally:
+        srv.stop()
+        up.stop()
+
+
+@suite.case("https_upstream_verified_with_its_own_ca")
+def _():
+    up = Gunicorn("tls", tls=common.pki().leaf("ecdsa_p256"))
+    srv = serve([up], "--proxy-ca", common.pki().root)
+    try:
+        body = os.urandom(100000)
+        e = echo(srv, "POST", "/echo", body=body)
+        expect_equal((e["upstream"], e["sha256"]),
+                     ("tls", hashlib.sha256(body).hexdigest()),
+                     "a POST through padlock's TLS client")
+        ports = {echo(srv, path="/echo?%d" % i)["port"] for i in range(5)}
+        expect_equal(len(ports), 1, "one TLS connection to the upstream, reused")
+    finally:
+        srv.stop()
+    # Without the upstream's CA, the system store does not vouch for it.
+    srv = serve([up])
+    try:
+        status, _, _ = request(srv, "GET", "/echo")
+        expect_equal(status, 502, "an https upstream that fails verification")
+        srv.wait_log(r"upstream localhost:%d: TLS: unknown_ca: " % up.port,
+                     "the log line naming the verification failure")
     finally:
         srv.stop()
         up.stop()
