@@ -19,6 +19,7 @@
 
 #define PL_SRV_MAX_SITES 32
 #define PL_SRV_MAX_NAMES 32
+#define PL_SRV_MAX_LOCATIONS 16
 
 /* One site: its names, its files, its certificate. */
 typedef struct {
@@ -32,9 +33,13 @@ typedef struct {
 	 * (http://host:port, http://unix:/path.sock); NULL: the global
 	 * --proxy, else files */
 	char *proxy;
-	/* only requests whose path starts with this go to the upstreams
-	 * (NULL: "/", every request); the others are served from root */
-	char *proxy_prefix;
+	/* more pools by path prefix (config: location "/api/" { proxy =
+	 * "URL" }): the longest prefix a request's path starts with picks
+	 * its pool; a request no location matches goes to proxy, else is
+	 * served from root */
+	char *location_prefix[PL_SRV_MAX_LOCATIONS];
+	char *location_proxy[PL_SRV_MAX_LOCATIONS];
+	size_t n_locations;
 } pl_srv_site_t;
 
 typedef enum {

@@ -228,6 +228,14 @@ static int flush(pl_srv_conn_t *c)
 	}
 }
 
+void pl_srv_conn_cut(pl_srv_conn_t *c)
+{
+	if (c->phase == PL_SRV_PHASE_DEAD)
+		return;
+	if (flush(c) >= 0)
+		pl_srv_conn_close_now(c);
+}
+
 size_t pl_srv_conn_pending(pl_srv_conn_t *c)
 {
 	size_t len = 0;

@@ -201,6 +201,10 @@ void pl_srv_conn_close_now(pl_srv_conn_t *c);
  * source has bytes, or its reply is ready. Reads what waits and moves the
  * connection on. Never called from inside c's own protocol calls. */
 void pl_srv_conn_wake(pl_srv_conn_t *c);
+/* A reply that cannot be finished: what is queued goes out as far as the
+ * socket takes it now, then the connection closes without close_notify
+ * (so a body delimited by the close is not taken for complete). */
+void pl_srv_conn_cut(pl_srv_conn_t *c);
 /* Bytes the transport still has to put on the wire. */
 size_t pl_srv_conn_pending(pl_srv_conn_t *c);
 const pl_srv_runtime_t *pl_srv_conn_runtime(pl_srv_conn_t *c);

@@ -328,7 +328,7 @@ static bool produce_source(pl_srv_conn_t *c)
 		bool end = false;
 		long n = r->source.read(r->source.arg, buf, sizeof(buf), &end);
 		if (n < 0 || c->phase == PL_SRV_PHASE_DEAD) {
-			pl_srv_conn_close_now(c);
+			pl_srv_conn_cut(c);
 			return false;
 		}
 		int ret = PL_OK;

@@ -299,7 +299,10 @@ void pl_srv_options_free(pl_srv_options_t *o)
 		free(s->key_file);
 		free(s->key_passphrase_file);
 		free(s->proxy);
-		free(s->proxy_prefix);
+		for (size_t j = 0; j < s->n_locations; j++) {
+			free(s->location_prefix[j]);
+			free(s->location_proxy[j]);
+		}
 	}
 	free(o->proxy);
 	free(o->proxy_ca);
@@ -336,7 +339,11 @@ int pl_srv_options_dup(pl_srv_options_t *dst, const pl_srv_options_t *src)
 		ret |= dup_str(&d->key_file, s->key_file);
 		ret |= dup_str(&d->key_passphrase_file, s->key_passphrase_file);
 		ret |= dup_str(&d->proxy, s->proxy);
-		ret |= dup_str(&d->proxy_prefix, s->proxy_prefix);
+		for (size_t j = 0; j < s->n_locations; j++) {
+			ret |= dup_str(&d->location_prefix[j],
+				       s->location_prefix[j]);
+			ret |= dup_str(&d->location_proxy[j], s->location_proxy[j]);
+		}
 	}
 	ret |= dup_str(&dst->proxy, src->proxy);
 	ret |= dup_str(&dst->proxy_ca, src->proxy_ca);

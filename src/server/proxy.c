@@ -61,6 +61,7 @@ struct pl_srv_exchange {
 	bool resp_done;
 	bool answered;          /* an error reply replaced the exchange */
 	bool upgrade;           /* a WebSocket handshake: Upgrade goes on */
+	bool cut;               /* the response failed after these bytes */
 	int nested;             /* inside a call from c's protocol */
 	uint64_t up_start_us;   /* the upstream's part began */
 	uint64_t up_us;         /* ... and took this long */
@@ -80,17 +81,22 @@ static const pl_srv_options_t *opts_of(exchange_t *x)
 pl_srv_pool_t *pl_srv_proxy_pool_for(const pl_srv_rsite_t *site,
 				     const pl_http_request_t *req)
 {
-	if (site->pool == NULL)
-		return NULL;
-	const char *prefix = site->proxy_prefix;
-	if (prefix == NULL || strcmp(prefix, "/") == 0)
-		return site->pool;
 	pl_http_str_t path, query;
+	pl_srv_pool_t *best = site->pool;
+	size_t best_len = 0;
 	pl_http_target_split(req->target, req->target_form, &path, &query,
 			     NULL);
-	size_t n = strlen(prefix);
-	return path.len >= n && memcmp(path.ptr, prefix, n) == 0 ? site->pool
-								  : NULL;
+	/* The raw path: a prefix that matches only after decoding does not
+	 * route (the upstream decodes the same bytes it is sent). */
+	for (size_t i = 0; i < site->n_locations; i++) {
+		size_t n = strlen(site->location_prefix[i]);
+		if (n > best_len && path.len >= n &&
+		    memcmp(path.ptr, site->location_prefix[i], n) == 0) {
+			best = site->location_pool[i];
+			best_len = n;
+		}
+	}
+	return best;
 }
 
 /* RFC 9110 9.2.2 */
@@ -359,7 +365,7 @@ static void answer(exchange_t *x, int status, const char *why)
 	pl_srv_conn_t *c = x->c;
 	release_upstream(x, false);
 	if (x->head_ready || x->answered) {
-		pl_srv_conn_close_now(c);
+		pl_srv_conn_cut(c);
 		return;
 	}
 	x->answered = true;
@@ -863,11 +869,20 @@ static void sink_end(void *arg)
 	x->nested--;
 }
 
+/* What came before a failure goes to the client first; the failure
+ * (the connection cut) on the next call. */
+static long source_failed(exchange_t *x, size_t filled)
+{
+	release_upstream(x, false);
+	x->cut = true;
+	return filled ? (long)filled : -1;
+}
+
 static long source_read(void *arg, uint8_t *buf, size_t cap, bool *end)
 {
 	exchange_t *x = arg;
 	size_t filled = 0;
-	if (x->uc == NULL)
+	if (x->uc == NULL || x->cut)
 		return -1;
 	while (filled < cap) {
 		pl_srv_uconn_t *uc = x->uc;
@@ -883,8 +898,7 @@ static long source_read(void *arg, uint8_t *buf, size_t cap, bool *end)
 					   "%s (response cut)", x->c->peer,
 					   x->up_name,
 					   pl_http_parser_reason(x->rp));
-			release_upstream(x, false);
-			return -1;
+			return source_failed(x, filled);
 		}
 		if (step.event == PL_HTTP_BODY) {
 			memcpy(buf + filled, step.body, step.body_len);
@@ -913,16 +927,13 @@ static long source_read(void *arg, uint8_t *buf, size_t cap, bool *end)
 					   "upstream %s: closed inside its "
 					   "response body (response cut)",
 					   x->c->peer, x->up_name);
-				release_upstream(x, false);
-				return -1;
+				return source_failed(x, filled);
 			}
 			x->uc->readable = false;
 			continue;
 		}
-		if (got == -2) {
-			release_upstream(x, false);
-			return -1;
-		}
+		if (got == -2)
+			return source_failed(x, filled);
 	}
 	return (long)filled;
 }

@@ -221,7 +221,8 @@ int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 	 * forward it. */
 	bool proxies = o->proxy != NULL;
 	for (size_t i = 0; i < o->n_sites; i++)
-		proxies |= o->sites[i].proxy != NULL;
+		proxies |= o->sites[i].proxy != NULL ||
+			   o->sites[i].n_locations > 0;
 	rt->tls = pl_tls_config_new(true);
 	if (rt->tls == NULL ||
 	    pl_tls_config_set_alpn(rt->tls, o->http2 && !proxies
@@ -266,7 +267,19 @@ int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 			pl_srv_runtime_free(rt);
 			return ret;
 		}
-		r->proxy_prefix = s->proxy_prefix;
+		for (size_t j = 0; j < s->n_locations; j++) {
+			r->location_prefix[j] = s->location_prefix[j];
+			r->n_locations = j + 1;
+			if ((ret = pl_srv_pool_parse(s->location_proxy[j],
+						     o->proxy_balance, o->proxy_ca,
+						     &r->location_pool[j], err,
+						     err_len))) {
+				pl_x509_store_free(store);
+				rt->n_sites = i + 1;
+				pl_srv_runtime_free(rt);
+				return ret;
+			}
+		}
 		if (s->root == NULL)
 			rt->capture_steps = true;
 	}
@@ -277,8 +290,11 @@ int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 
 void pl_srv_runtime_free(pl_srv_runtime_t *rt)
 {
-	for (size_t i = 0; i < PL_SRV_MAX_SITES; i++)
+	for (size_t i = 0; i < PL_SRV_MAX_SITES; i++) {
 		pl_srv_pool_free(rt->sites[i].pool);
+		for (size_t j = 0; j < rt->sites[i].n_locations; j++)
+			pl_srv_pool_free(rt->sites[i].location_pool[j]);
+	}
 	pl_tls_config_free(rt->tls);
 	memset(rt, 0, sizeof(*rt));
 }

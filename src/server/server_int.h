@@ -42,10 +42,13 @@ typedef struct {
 	pl_http_site_t http;    /* what the http layer needs */
 	char *names[PL_SRV_MAX_NAMES];
 	size_t n_names;
-	/* the reverse proxy: requests whose path starts with proxy_prefix
-	 * go to pool (NULL: none); each worker's copy keeps its own counts */
+	/* the reverse proxy: the pool of the longest location prefix a
+	 * path starts with, else pool (NULL: files); each worker's copy
+	 * keeps its own counts */
 	pl_srv_pool_t *pool;
-	const char *proxy_prefix;
+	const char *location_prefix[PL_SRV_MAX_LOCATIONS];
+	pl_srv_pool_t *location_pool[PL_SRV_MAX_LOCATIONS];
+	size_t n_locations;
 } pl_srv_rsite_t;
 
 /* What workers serve with; immutable once built, shared after fork. */

@@ -397,7 +397,8 @@ int pl_srv_worker_run(const pl_srv_runtime_t *rt, const pl_srv_listeners_t *ls)
 	char err[256];
 	bool proxies = false;
 	for (size_t i = 0; i < rt->n_sites; i++)
-		proxies |= rt->sites[i].pool != NULL;
+		proxies |= rt->sites[i].pool != NULL ||
+			   rt->sites[i].n_locations > 0;
 	if (pl_srv_seccomp_enter(proxies, err, sizeof(err)) != PL_OK) {
 		pl_srv_log(PL_SRV_LOG_ERROR, "worker: %s", err);
 		return 1;
