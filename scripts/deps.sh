@@ -30,7 +30,7 @@ tests=(
   iproute2 nftables iptables
   chromium testssl.sh man-db ccache
   nghttp2-client python3-h2
-  gunicorn python3-websockets
+  gunicorn python3-websockets haproxy
 )
 
 which=all

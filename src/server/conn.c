@@ -70,6 +70,8 @@ static const struct {
 	unsigned fixed_ms;
 	bool from_accept;
 } phases[PL_SRV_PHASE_COUNT] = {
+	[PL_SRV_PHASE_PROXY_HEADER] = {"PROXY header",
+		offsetof(pl_srv_options_t, handshake_timeout_ms), 0, true},
 	[PL_SRV_PHASE_SNIFF] = {"sniff",
 		offsetof(pl_srv_options_t, handshake_timeout_ms), 0, true},
 	[PL_SRV_PHASE_HANDSHAKE] = {"handshake",
@@ -158,6 +160,16 @@ pl_srv_conn_t *pl_srv_conn_new(pl_srv_worker_t *w, int fd,
 	c->port = port;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	c->accepted_us = pl_srv_now_us();
+	const pl_srv_options_t *o = pl_srv_worker_runtime(w)->opts;
+	/* Section 2 of the spec: a header from anyone would let anyone
+	 * choose the address we log and forward. */
+	if (o->proxy_protocol && !pl_srv_addr_trusted(o->trusted_proxies, peer)) {
+		PL_SRV_LOG_LIMITED(PL_SRV_LOG_WARN, "%s: refused: --proxy-protocol "
+				   "takes connections only from --trusted-proxies",
+				   peer);
+		free(c);
+		return NULL;
+	}
 	c->transport = kind == PL_LISTEN_HTTPS ? NULL : &pl_srv_transport_plain;
 	c->proto = &pl_srv_http1;
 	c->proto->init(c);
@@ -171,8 +183,9 @@ pl_srv_conn_t *pl_srv_conn_new(pl_srv_worker_t *w, int fd,
 		return NULL;
 	}
 	pl_srv_worker_link(w, c);
-	pl_srv_conn_set_phase(c, kind == PL_LISTEN_HTTPS ? PL_SRV_PHASE_SNIFF
-					     : PL_SRV_PHASE_FIRST);
+	pl_srv_conn_set_phase(c, o->proxy_protocol ? PL_SRV_PHASE_PROXY_HEADER
+				 : kind == PL_LISTEN_HTTPS ? PL_SRV_PHASE_SNIFF
+							   : PL_SRV_PHASE_FIRST);
 	if (pl_srv_worker_draining(w))
 		pl_srv_conn_drain(c);
 	return c;
@@ -186,6 +199,7 @@ void pl_srv_conn_free(pl_srv_conn_t *c)
 		c->transport->free(c);
 	c->proto->free(c);
 	pl_buf_free(&c->in);
+	free(c->pp);
 	free(c);
 }
 
@@ -370,10 +384,59 @@ static int sniff(pl_srv_conn_t *c, uint8_t first)
 	return PL_ERR_DECODE;
 }
 
+static void input(pl_srv_conn_t *c, const uint8_t *p, size_t n);
+
+/* --proxy-protocol: the header first; the bytes after it are the
+ * connection's own. */
+static void proxy_header(pl_srv_conn_t *c, const uint8_t *p, size_t n)
+{
+	size_t room = PL_SRV_PROXYPROTO_V2_MAX - c->pp_len;
+	size_t take = n < room ? n : room;
+	if (c->pp == NULL && (c->pp = malloc(PL_SRV_PROXYPROTO_V2_MAX)) == NULL) {
+		pl_srv_conn_close_now(c);
+		return;
+	}
+	memcpy(c->pp + c->pp_len, p, take);
+	c->pp_len += take;
+	pl_srv_proxyproto_t h;
+	const char *why;
+	long len = pl_srv_proxyproto_parse(c->pp, c->pp_len, &h, &why);
+	if (len == 0 && c->pp_len == PL_SRV_PROXYPROTO_V2_MAX) {
+		why = "the PROXY header is longer than padlock takes";
+		len = PL_ERR_DECODE;
+	}
+	if (len < 0) {
+		PL_SRV_LOG_LIMITED(PL_SRV_LOG_WARN, "%s: closed: %s", c->peer,
+				   why);
+		pl_srv_conn_close_now(c);
+		return;
+	}
+	if (len == 0)
+		return;
+	if (!h.local)
+		snprintf(c->peer, sizeof(c->peer), "%s", h.source);
+	/* the bytes after the header: from the buffer, then from p */
+	size_t after = c->pp_len - (size_t)len;
+	uint8_t *pp = c->pp;
+	c->pp = NULL;
+	c->pp_len = 0;
+	pl_srv_conn_set_phase(c, c->kind == PL_LISTEN_HTTPS ? PL_SRV_PHASE_SNIFF
+							    : PL_SRV_PHASE_FIRST);
+	if (after > 0)
+		input(c, pp + len, after);
+	free(pp);
+	if (take < n && c->phase != PL_SRV_PHASE_DEAD)
+		input(c, p + take, n - take);
+}
+
 static void input(pl_srv_conn_t *c, const uint8_t *p, size_t n)
 {
 	if (c->phase == PL_SRV_PHASE_LINGER)
 		return; /* discarded */
+	if (c->phase == PL_SRV_PHASE_PROXY_HEADER) {
+		proxy_header(c, p, n);
+		return;
+	}
 	if (c->phase == PL_SRV_PHASE_SNIFF && sniff(c, p[0]) != PL_OK) {
 		pl_srv_conn_close_now(c);
 		return;
@@ -410,6 +473,11 @@ static void input(pl_srv_conn_t *c, const uint8_t *p, size_t n)
 static void on_eof(pl_srv_conn_t *c)
 {
 	switch (c->phase) {
+	case PL_SRV_PHASE_PROXY_HEADER:
+		PL_SRV_LOG_LIMITED(PL_SRV_LOG_WARN, "%s: closed before its PROXY "
+				   "header was complete", c->peer);
+		pl_srv_conn_close_now(c);
+		return;
 	case PL_SRV_PHASE_SNIFF:
 	case PL_SRV_PHASE_HANDSHAKE:
 		pl_srv_log(PL_SRV_LOG_DEBUG, "%s: closed before the handshake "
@@ -512,6 +580,11 @@ void pl_srv_conn_timeout(pl_srv_conn_t *c)
 		return;
 	case PL_SRV_PHASE_HANDSHAKE:
 		pl_srv_log(PL_SRV_LOG_DEBUG, "%s: handshake timed out", c->peer);
+		pl_srv_conn_close_now(c);
+		return;
+	case PL_SRV_PHASE_PROXY_HEADER:
+		PL_SRV_LOG_LIMITED(PL_SRV_LOG_WARN, "%s: closed: no PROXY header "
+				   "in time", c->peer);
 		pl_srv_conn_close_now(c);
 		return;
 	case PL_SRV_PHASE_FIRST:

@@ -27,6 +27,8 @@ typedef struct {
  * phase changes. Whether bytes are TLS or plain is the transport's
  * business (tls is NULL for plain HTTP), not a phase. */
 typedef enum {
+	PL_SRV_PHASE_PROXY_HEADER, /* --proxy-protocol: the load balancer's
+				      PROXY header is not all in yet */
 	PL_SRV_PHASE_SNIFF,     /* TLS port, first byte not seen yet */
 	PL_SRV_PHASE_HANDSHAKE, /* the TLS handshake is under way */
 	PL_SRV_PHASE_FIRST,     /* ready, waiting for the first request */
@@ -135,8 +137,11 @@ struct pl_srv_conn {
 	int fd;
 	pl_srv_listen_kind_t kind;
 	int port;
-	char peer[46];
+	char peer[46];          /* the client (a PROXY header's, if any) */
 	pl_srv_phase_t phase;
+	/* PROXY_HEADER: the header's bytes so far (bounded) */
+	uint8_t *pp;
+	size_t pp_len;
 	/* NULL while sniffing the first byte of the TLS port */
 	const pl_srv_transport_t *transport;
 	const pl_srv_protocol_t *proto;

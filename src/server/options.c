@@ -125,6 +125,11 @@ static const pl_srv_opt_t table[] = {
 	 FIELD(trusted_proxies), "ADDR[/BITS],...",
 	 "clients whose X-Forwarded-* and Forwarded are kept (extended), "
 	 "not replaced"},
+	{"proxy-protocol", NULL, PL_SRV_OPT_FLAG, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(proxy_protocol), NULL,
+	 "connections come from a load balancer in --trusted-proxies with a "
+	 "PROXY protocol header (v1 or v2): its client address is the one "
+	 "logged and forwarded"},
 	{"proxy-connect-timeout", NULL, PL_SRV_OPT_NUMBER, BOTH, 1, 3600, 1000,
 	 NULL, "5", FIELD(proxy_connect_timeout_ms), "S",
 	 "seconds to connect to an upstream; then the next, or 504"},

@@ -29,7 +29,6 @@
  * the upstream had closed). After the head, a failure cuts the client's
  * connection: its framing then tells the client the body is incomplete.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,43 +190,6 @@ static void push_field(pl_buf_t *b, const char *name, const char *v,
 	push_str(b, "\r\n");
 }
 
-/* Whether the client's address is one --trusted-proxies names
- * (ADDR or ADDR/BITS, comma-separated). */
-static bool trusted(const char *list, const char *peer)
-{
-	uint8_t a[16], b[16];
-	int fam = strchr(peer, ':') ? AF_INET6 : AF_INET;
-	size_t alen = fam == AF_INET6 ? 16 : 4;
-	if (list == NULL || inet_pton(fam, peer, a) != 1)
-		return false;
-	for (const char *p = list; *p;) {
-		p += strspn(p, ", ");
-		size_t n = strcspn(p, ", ");
-		char item[64];
-		if (n == 0)
-			break;
-		snprintf(item, sizeof(item), "%.*s", (int)n, p);
-		p += n;
-		char *slash = strchr(item, '/');
-		long bits = (long)alen * 8;
-		if (slash) {
-			*slash = 0;
-			bits = strtol(slash + 1, NULL, 10);
-		}
-		if (inet_pton(fam, item, b) != 1 || bits < 0 ||
-		    bits > (long)alen * 8)
-			continue;
-		size_t whole = (size_t)bits / 8;
-		unsigned rest = (unsigned)bits % 8;
-		if (memcmp(a, b, whole) != 0)
-			continue;
-		if (rest && ((a[whole] ^ b[whole]) & (0xff00 >> rest) & 0xff))
-			continue;
-		return true;
-	}
-	return false;
-}
-
 /* X-Forwarded-For and Forwarded: a trusted client's own values, joined,
  * then ours; anyone else's are dropped (they would be lies we vouch for). */
 static void push_forwarding(pl_buf_t *b, const pl_http_request_t *req,
@@ -321,7 +283,8 @@ static int build_head(exchange_t *x, const pl_http_request_t *req)
 	if (x->upgrade)
 		push_str(b, "Connection: Upgrade\r\n");
 	push_forwarding(b, req, x->c->peer,
-			trusted(opts_of(x)->trusted_proxies, x->c->peer), host);
+			pl_srv_addr_trusted(opts_of(x)->trusted_proxies,
+					    x->c->peer), host);
 	if (req->framing == PL_HTTP_BODY_LENGTH) {
 		char len[24];
 		snprintf(len, sizeof(len), "%llu",

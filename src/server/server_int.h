@@ -91,6 +91,34 @@ void pl_srv_request_host_str(const pl_http_request_t *req, char *out,
 int pl_srv_redirect(const pl_srv_runtime_t *rt, const pl_http_request_t *req,
 		    int https_port, time_t now, pl_http_reply_t *reply);
 
+/* ---- the PROXY protocol (proxyproto.c) ------------------------------------ */
+
+/* Bounds: a v1 line with its CRLF (the spec's worst case), a whole v2
+ * header (16 bytes, the addresses and TLVs), the TLVs of one header. */
+#define PL_SRV_PROXYPROTO_V1_MAX 107
+#define PL_SRV_PROXYPROTO_V2_MAX 1024
+#define PL_SRV_PROXYPROTO_MAX_TLVS 32
+
+typedef struct {
+	int version;          /* 1 or 2 */
+	bool local;           /* LOCAL, UNKNOWN, or a family padlock does not
+				 take: the connection's own address stands */
+	char source[46];      /* the client's address, as text */
+	uint16_t source_port;
+	char authority[256];  /* v2 PP2_TYPE_AUTHORITY, "" without */
+	size_t tlv_count;
+} pl_srv_proxyproto_t;
+
+/* Parses the PROXY header at the start of in[0..len): its length when it
+ * is complete; 0 when more bytes are needed (never beyond the bounds
+ * above); PL_ERR_DECODE with *why (one sentence) when it is not a valid
+ * header. */
+long pl_srv_proxyproto_parse(const uint8_t *in, size_t len,
+			     pl_srv_proxyproto_t *out, const char **why);
+
+/* Whether addr (text) is in list ("ADDR[/BITS],..."; NULL: none). */
+bool pl_srv_addr_trusted(const char *list, const char *addr);
+
 /* ---- listeners ------------------------------------------------------------- */
 
 typedef enum { PL_LISTEN_HTTPS, PL_LISTEN_HTTP } pl_srv_listen_kind_t;
