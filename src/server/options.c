@@ -372,6 +372,16 @@ int pl_srv_options_dup(pl_srv_options_t *dst, const pl_srv_options_t *src)
  * with 500). */
 static int check_places(const pl_srv_options_t *o, char *err, size_t err_len)
 {
+	int ret;
+	if ((ret = pl_srv_addr_list_check(o->trusted_proxies, err, err_len)))
+		return ret;
+	/* a PROXY header is believed only from a trusted address: with none,
+	 * every connection would be refused */
+	if (o->proxy_protocol && o->trusted_proxies == NULL) {
+		snprintf(err, err_len, "proxy-protocol needs trusted-proxies: "
+			 "the load balancers' addresses");
+		return PL_ERR_ARG;
+	}
 	if (o->user) {
 		if (getpwnam(o->user) == NULL) {
 			snprintf(err, err_len, "user %s: no such user (the "

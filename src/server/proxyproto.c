@@ -238,6 +238,36 @@ long pl_srv_proxyproto_parse(const uint8_t *in, size_t len,
 
 /* ---- who may send one ----------------------------------------------------- */
 
+int pl_srv_addr_list_check(const char *list, char *err, size_t err_len)
+{
+	for (const char *p = list; p && *p;) {
+		p += strspn(p, ", ");
+		size_t n = strcspn(p, ", ");
+		char item[64];
+		uint8_t bin[16];
+		if (n == 0)
+			break;
+		snprintf(item, sizeof(item), "%.*s", (int)(n < 63 ? n : 63), p);
+		p += n;
+		char *slash = strchr(item, '/'), *end = NULL;
+		int fam = strchr(item, ':') ? AF_INET6 : AF_INET;
+		long bits = 0;
+		if (slash) {
+			*slash = 0;
+			bits = strtol(slash + 1, &end, 10);
+		}
+		if (n >= 63 || inet_pton(fam, item, bin) != 1 ||
+		    (slash && (end == slash + 1 || *end || bits < 0 ||
+			       bits > (fam == AF_INET6 ? 128 : 32)))) {
+			snprintf(err, err_len, "trusted-proxies: '%.*s' is not an "
+				 "address or ADDRESS/BITS", (int)(n < 60 ? n : 60),
+				 p - n);
+			return PL_ERR_ARG;
+		}
+	}
+	return PL_OK;
+}
+
 bool pl_srv_addr_trusted(const char *list, const char *addr)
 {
 	uint8_t a[16], b[16];

@@ -116,6 +116,9 @@ typedef struct {
 long pl_srv_proxyproto_parse(const uint8_t *in, size_t len,
 			     pl_srv_proxyproto_t *out, const char **why);
 
+/* PL_OK when every item of list is ADDR or ADDR/BITS, else one sentence
+ * in err and PL_ERR_ARG. */
+int pl_srv_addr_list_check(const char *list, char *err, size_t err_len);
 /* Whether addr (text) is in list ("ADDR[/BITS],..."; NULL: none). */
 bool pl_srv_addr_trusted(const char *list, const char *addr);
 

@@ -876,6 +876,24 @@ def _():
         server.stop()
 
 
+@suite.case("bad_proxy_settings_are_refused_at_start_with_one_sentence")
+def _():
+    leaf = localhost_leaf()
+    for flags, said in (
+            (["--proxy", "ftp://127.0.0.1:1"], "is not an upstream URL"),
+            (["--proxy", "http://127.0.0.1"], "is not host:port"),
+            (["--proxy", "http://127.0.0.1:8000/app"], "has no path"),
+            (["--proxy", "http://no-such-host.invalid:80"], "cannot resolve"),
+            (["--proxy", "https://localhost:1", "--proxy-ca", "/nonexistent"],
+             "the upstreams' CAs in /nonexistent"),
+            (["--trusted-proxies", "10.0.0.0/33"], "is not an address"),
+            (["--proxy-protocol"], "proxy-protocol needs trusted-proxies")):
+        r = common.run([common.padlock_bin(), "serve", "--check-config"]
+                       + flags + leaf.args())
+        expect(r.rc == 1 and said in r.out + r.err,
+               "%s: exit %s, %r" % (flags, r.rc, (r.out + r.err)[-300:]))
+
+
 @suite.case("access_log_names_the_upstream")
 def _():
     up = state_gunicorn()
