@@ -555,10 +555,17 @@ static void finish_if_done(exchange_t *x)
 	if (!x->resp_done || x->uc == NULL)
 		return;
 	pl_http_step_t step;
+	const pl_http_request_t *resp = pl_http_parser_request(x->rp);
+	/* An upstream that sends a body anyway (to HEAD, with a 204: some
+	 * do) would have it read as its next response: a body-less answer
+	 * that announced one does not leave its connection reusable. */
+	const pl_http_str_t *cl = pl_http_header(resp, "Content-Length");
+	bool announced = pl_http_header(resp, "Transfer-Encoding") != NULL ||
+			 (cl && !(cl->len == 1 && cl->ptr[0] == '0'));
+	bool keep = resp->keep_alive && !announced;
 	/* DONE of a body-less response comes without input */
 	(void)pl_http_parse(x->rp, NULL, 0, &step);
-	bool reuse = step.event == PL_HTTP_DONE &&
-		     pl_http_parser_request(x->rp)->keep_alive && x->body_done &&
+	bool reuse = step.event == PL_HTTP_DONE && keep && x->body_done &&
 		     pl_buf_size(&x->uc->out) == 0;
 	pl_srv_upstream_ok(x->up);
 	release_upstream(x, reuse);

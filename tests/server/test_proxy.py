@@ -705,6 +705,25 @@ def _():
         srv.stop()
 
 
+@suite.case("head_and_204_answers_have_no_body_and_keep_the_connection")
+def _():
+    up = state_gunicorn()
+    srv = serve([up])
+    try:
+        conn = https(srv)
+        status, hdrs, body = request(srv, "HEAD", "/echo", conn=conn)
+        expect_equal((status, body), (200, b""), "HEAD")
+        expect(dict((k.lower(), v) for k, v in hdrs).get("content-length")
+               not in (None, "0"), "HEAD keeps the GET's length: %r" % hdrs)
+        status, _, body = request(srv, "GET", "/status/204", conn=conn)
+        expect_equal((status, body), (204, b""), "a 204")
+        e = echo(srv, path="/after", conn=conn)
+        expect_equal(e["path"], "/after", "the same connection goes on")
+        conn.close()
+    finally:
+        srv.stop()
+
+
 @suite.case("http10_client_gets_a_response_delimited_by_the_close")
 def _():
     up = state_gunicorn()
@@ -871,6 +890,17 @@ def _():
                      "messages both ways, then the server's close")
         srv.wait_log(r'"GET /chat HTTP/1\.1" 101 .* upstream=127\.0\.0\.1:%d'
                      % port, "the 101 in the access log")
+    finally:
+        srv.stop()
+    # A tunnel where nothing moves is closed after --idle-timeout.
+    srv = serve(["http://127.0.0.1:%d" % port], "--idle-timeout", "2")
+    try:
+        result = common.run([system_python, peer, "idle",
+                             "wss://localhost:%d/quiet" % srv.https_port,
+                             common.pki().root], timeout=90)
+        got = json.loads(result.out.strip().splitlines()[-1])
+        expect_equal(got, {"closed": True, "text": "echo: once"},
+                     "an idle tunnel, closed by padlock")
     finally:
         srv.stop()
         server.stop()

@@ -7,6 +7,9 @@
   ws_peer.py client URL CA    sends three messages (text, 100 KiB binary,
                               text), prints a JSON line with what came back,
                               then closes cleanly and prints the close code
+  ws_peer.py idle URL CA      sends one message, then stays silent and
+                              prints whether the connection was closed
+                              (within 60 s) and its echo
 """
 
 import asyncio
@@ -54,8 +57,26 @@ async def client(url, ca):
     print(json.dumps(out), flush=True)
 
 
+async def idle(url, ca):
+    ctx = ssl.create_default_context(cafile=ca)
+    out = {"closed": False}
+    async with websockets.connect(url, ssl=ctx, ping_interval=None,
+                                  server_hostname="localhost") as ws:
+        await ws.send("once")
+        out["text"] = await ws.recv()
+        try:
+            await asyncio.wait_for(ws.recv(), 60)
+        except websockets.exceptions.ConnectionClosed:
+            out["closed"] = True
+        except asyncio.TimeoutError:
+            pass
+    print(json.dumps(out), flush=True)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "server":
         asyncio.run(server(int(sys.argv[2])))
+    elif sys.argv[1] == "idle":
+        asyncio.run(idle(sys.argv[2], sys.argv[3]))
     else:
         asyncio.run(client(sys.argv[2], sys.argv[3]))
