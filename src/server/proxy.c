@@ -429,8 +429,20 @@ static void connect_to(exchange_t *x, const pl_srv_upstream_t *avoid)
 	}
 }
 
+/* The client's connection closed in this event batch (it is freed, with
+ * the exchange, after it): the upstream's news is for nobody. */
+static bool client_gone(exchange_t *x)
+{
+	if (x->c->phase != PL_SRV_PHASE_DEAD)
+		return false;
+	release_upstream(x, false);
+	return true;
+}
+
 void pl_srv_proxy_connected(exchange_t *x, int err)
 {
+	if (client_gone(x))
+		return;
 	if (err == EPROTO) {
 		/* the TLS handshake failed: its reason, kept with us */
 		snprintf(x->why, sizeof(x->why), "TLS: %s", x->uc->why);
@@ -758,7 +770,7 @@ static void read_head(exchange_t *x)
 
 void pl_srv_proxy_io(exchange_t *x, bool writable)
 {
-	if (x->uc == NULL)
+	if (x->uc == NULL || client_gone(x))
 		return;
 	if (writable || pl_buf_size(&x->uc->out) > 0) {
 		send_request(x);
@@ -775,6 +787,8 @@ void pl_srv_proxy_io(exchange_t *x, bool writable)
 
 void pl_srv_proxy_timeout(exchange_t *x)
 {
+	if (client_gone(x))
+		return;
 	if (x->c->phase == PL_SRV_PHASE_TUNNEL) {
 		/* idle both ways for --idle-timeout */
 		pl_srv_conn_close_now(x->c);
