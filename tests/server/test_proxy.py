@@ -391,6 +391,41 @@ def _():
         srv.stop()
 
 
+@suite.case("a_slow_reader_holds_the_upstream_back")
+def _():
+    up = state_gunicorn()
+    srv = serve([up])
+    size = 32 << 20
+    try:
+        request(srv, "GET", "/echo")
+        base = worker_rss(srv)
+        peak = base
+        conn = https(srv)
+        conn.request("GET", "/size/%d" % size, headers={"Host": "localhost"})
+        resp = conn.getresponse()
+        h = hashlib.sha256()
+        got = 0
+        while True:
+            piece = resp.read(256 << 10)
+            if not piece:
+                break
+            h.update(piece)
+            got += len(piece)
+            peak = max(peak, worker_rss(srv))
+            time.sleep(0.01)  # a slow reader; the pace decides nothing
+        conn.close()
+        expect_equal((got, h.hexdigest()), (size, pattern_sha(size)),
+                     "the download")
+        print("# a slow reader of 32 MiB: worker RSS %d KiB before, %d KiB "
+              "at most" % (base, peak))
+        # Buffering the upstream's bytes instead of holding it back would
+        # grow the worker by most of the 32 MiB.
+        expect(peak - base < 8 * 1024, "the worker grew by %d KiB"
+               % (peak - base))
+    finally:
+        srv.stop()
+
+
 @suite.case("chunked_request_body_forwarded_and_chunked_response_streamed")
 def _():
     up = state_gunicorn()
