@@ -39,6 +39,13 @@ typedef struct {
 	 * served from root */
 	char *location_prefix[PL_SRV_MAX_LOCATIONS];
 	char *location_proxy[PL_SRV_MAX_LOCATIONS];
+	/* per pool (the site's, each location's): the CAs of its https
+	 * upstreams and the Host they are sent; NULL: the global
+	 * --proxy-ca / --proxy-host, else the system's CAs and the
+	 * client's Host */
+	char *proxy_ca, *proxy_host;
+	char *location_ca[PL_SRV_MAX_LOCATIONS];
+	char *location_host[PL_SRV_MAX_LOCATIONS];
 	size_t n_locations;
 } pl_srv_site_t;
 
@@ -96,8 +103,13 @@ typedef struct {
 	int proxy_balance;             /* 0 round robin, 1 least connections */
 	char *proxy_ca;                /* CAs of https upstreams; NULL: the
 					  system store */
+	char *proxy_host;              /* the Host upstreams get; NULL: the
+					  client's */
 	char *trusted_proxies;         /* addresses/prefixes whose
-					  X-Forwarded-* and Forwarded we keep */
+					  X-Forwarded-* and Forwarded we keep,
+					  and whose PROXY headers we take */
+	bool proxy_protocol;           /* every connection starts with a
+					  PROXY protocol header (v1 or v2) */
 	unsigned proxy_connect_timeout_ms; /* 5 s */
 	unsigned proxy_timeout_ms;     /* 60 s: first byte, and silences */
 	unsigned proxy_idle_timeout_ms; /* 30 s: an idle upstream connection */

@@ -72,6 +72,8 @@ static int check_setting(cfg_t *cfg, cfg_opt_t *opt)
 
 static cfg_opt_t location_opts[] = {
 	CFG_STR("proxy", NULL, CFGF_NODEFAULT),
+	CFG_STR("proxy-ca", NULL, CFGF_NODEFAULT),
+	CFG_STR("proxy-host", NULL, CFGF_NODEFAULT),
 	CFG_END()};
 
 static cfg_opt_t site_opts[] = {
@@ -81,6 +83,8 @@ static cfg_opt_t site_opts[] = {
 	CFG_STR("key", NULL, CFGF_NODEFAULT),
 	CFG_STR("key-passphrase-file", NULL, CFGF_NODEFAULT),
 	CFG_STR("proxy", NULL, CFGF_NODEFAULT),
+	CFG_STR("proxy-ca", NULL, CFGF_NODEFAULT),
+	CFG_STR("proxy-host", NULL, CFGF_NODEFAULT),
 	CFG_SEC("location", location_opts,
 		CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_BOOL("default", cfg_false, CFGF_NONE),
@@ -145,10 +149,14 @@ static int load_locations(pl_srv_site_t *site, cfg_t *s, const char *path,
 			return PL_ERR_DECODE;
 		}
 		size_t k = site->n_locations++;
+		int ret;
 		if ((site->location_prefix[k] = strdup(prefix)) == NULL ||
 		    (site->location_proxy[k] = strdup(cfg_getstr(l, "proxy"))) ==
 			    NULL)
 			return PL_ERR_NOMEM;
+		if ((ret = set_str(&site->location_ca[k], l, "proxy-ca")) ||
+		    (ret = set_str(&site->location_host[k], l, "proxy-host")))
+			return ret;
 	}
 	return PL_OK;
 }
@@ -192,7 +200,9 @@ static int load_site(pl_srv_options_t *o, cfg_t *s, const char *path,
 	    (ret = set_str(&site->cert_file, s, "cert")) ||
 	    (ret = set_str(&site->key_file, s, "key")) ||
 	    (ret = set_str(&site->key_passphrase_file, s, "key-passphrase-file")) ||
-	    (ret = set_str(&site->proxy, s, "proxy")))
+	    (ret = set_str(&site->proxy, s, "proxy")) ||
+	    (ret = set_str(&site->proxy_ca, s, "proxy-ca")) ||
+	    (ret = set_str(&site->proxy_host, s, "proxy-host")))
 		return ret;
 	if ((ret = load_locations(site, s, path, err, err_len)))
 		return ret;

@@ -121,6 +121,9 @@ static const pl_srv_opt_t table[] = {
 	 FIELD(proxy_ca), "FILE",
 	 "the CAs https:// upstreams are verified with (default: the "
 	 "system's)"},
+	{"proxy-host", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(proxy_host), "HOST[:PORT]",
+	 "the Host field upstreams get (default: the client's)"},
 	{"trusted-proxies", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
 	 FIELD(trusted_proxies), "ADDR[/BITS],...",
 	 "clients whose X-Forwarded-* and Forwarded are kept (extended), "
@@ -307,10 +310,15 @@ void pl_srv_options_free(pl_srv_options_t *o)
 		for (size_t j = 0; j < s->n_locations; j++) {
 			free(s->location_prefix[j]);
 			free(s->location_proxy[j]);
+			free(s->location_ca[j]);
+			free(s->location_host[j]);
 		}
+		free(s->proxy_ca);
+		free(s->proxy_host);
 	}
 	free(o->proxy);
 	free(o->proxy_ca);
+	free(o->proxy_host);
 	free(o->trusted_proxies);
 	free(o->listen);
 	free(o->tls_groups);
@@ -348,10 +356,15 @@ int pl_srv_options_dup(pl_srv_options_t *dst, const pl_srv_options_t *src)
 			ret |= dup_str(&d->location_prefix[j],
 				       s->location_prefix[j]);
 			ret |= dup_str(&d->location_proxy[j], s->location_proxy[j]);
+			ret |= dup_str(&d->location_ca[j], s->location_ca[j]);
+			ret |= dup_str(&d->location_host[j], s->location_host[j]);
 		}
+		ret |= dup_str(&d->proxy_ca, s->proxy_ca);
+		ret |= dup_str(&d->proxy_host, s->proxy_host);
 	}
 	ret |= dup_str(&dst->proxy, src->proxy);
 	ret |= dup_str(&dst->proxy_ca, src->proxy_ca);
+	ret |= dup_str(&dst->proxy_host, src->proxy_host);
 	ret |= dup_str(&dst->trusted_proxies, src->trusted_proxies);
 	ret |= dup_str(&dst->listen, src->listen);
 	ret |= dup_str(&dst->tls_groups, src->tls_groups);

@@ -268,7 +268,12 @@ static int build_head(exchange_t *x, const pl_http_request_t *req)
 		pl_push_bytes(b, req->target.ptr, req->target.len);
 	}
 	push_str(b, " HTTP/1.1\r\n");
-	push_field(b, "Host", host.ptr, host.len);
+	/* a pool may name the Host its upstreams expect; X-Forwarded-Host
+	 * and Forwarded still say the client's */
+	if (x->pool->host[0])
+		push_field(b, "Host", x->pool->host, strlen(x->pool->host));
+	else
+		push_field(b, "Host", host.ptr, host.len);
 	for (size_t i = 0; i < req->field_count; i++) {
 		const pl_http_field_t *f = &req->fields[i];
 		if (replaced(&f->name) ||

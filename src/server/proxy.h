@@ -34,6 +34,7 @@ typedef struct {
 
 struct pl_srv_pool {
 	pl_tls_config_t *tls; /* for https upstreams (verification, SNI) */
+	char host[256];       /* the Host its upstreams get; "": the client's */
 	pl_srv_upstream_t up[PL_SRV_MAX_UPSTREAMS];
 	size_t n;
 	int balance;
@@ -47,6 +48,10 @@ struct pl_srv_pool {
  * pl_srv_pool_free(). */
 int pl_srv_pool_parse(const char *urls, int balance, const char *ca_file,
 		      pl_srv_pool_t **out, char *err, size_t err_len);
+/* The Host the pool's upstreams get instead of the client's (checked as
+ * host[:port]). PL_ERR_ARG with a sentence in err. */
+int pl_srv_pool_set_host(pl_srv_pool_t *pool, const char *host, char *err,
+			 size_t err_len);
 void pl_srv_pool_free(pl_srv_pool_t *pool);
 
 /* The upstream for the next exchange (skipping those marked down unless

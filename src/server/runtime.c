@@ -206,6 +206,22 @@ static int set_groups(pl_tls_config_t *cfg, const char *list, char *err,
 	return PL_OK;
 }
 
+/* A pool with its own CAs and Host, else the global ones. */
+static int make_pool(const pl_srv_options_t *o, const char *urls,
+		     const char *ca, const char *host, pl_srv_pool_t **out,
+		     char *err, size_t err_len)
+{
+	int ret = pl_srv_pool_parse(urls, o->proxy_balance,
+				    ca ? ca : o->proxy_ca, out, err, err_len);
+	if (ret == PL_OK && (host || o->proxy_host) &&
+	    (ret = pl_srv_pool_set_host(*out, host ? host : o->proxy_host, err,
+					err_len))) {
+		pl_srv_pool_free(*out);
+		*out = NULL;
+	}
+	return ret;
+}
+
 int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 			char *err, size_t err_len)
 {
@@ -259,9 +275,8 @@ int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 			r->names[j] = s->names[j];
 		r->n_names = s->n_names;
 		const char *urls = s->proxy ? s->proxy : o->proxy;
-		if (urls && (ret = pl_srv_pool_parse(urls, o->proxy_balance,
-						     o->proxy_ca, &r->pool, err,
-						     err_len))) {
+		if (urls && (ret = make_pool(o, urls, s->proxy_ca, s->proxy_host,
+					     &r->pool, err, err_len))) {
 			pl_x509_store_free(store);
 			rt->n_sites = i + 1;
 			pl_srv_runtime_free(rt);
@@ -270,10 +285,10 @@ int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 		for (size_t j = 0; j < s->n_locations; j++) {
 			r->location_prefix[j] = s->location_prefix[j];
 			r->n_locations = j + 1;
-			if ((ret = pl_srv_pool_parse(s->location_proxy[j],
-						     o->proxy_balance, o->proxy_ca,
-						     &r->location_pool[j], err,
-						     err_len))) {
+			if ((ret = make_pool(o, s->location_proxy[j],
+					     s->location_ca[j], s->location_host[j],
+					     &r->location_pool[j], err,
+					     err_len))) {
 				pl_x509_store_free(store);
 				rt->n_sites = i + 1;
 				pl_srv_runtime_free(rt);

@@ -152,6 +152,24 @@ static int pool_tls(pl_srv_pool_t *pool, const char *ca_file, char *err,
 	return PL_OK;
 }
 
+int pl_srv_pool_set_host(pl_srv_pool_t *pool, const char *host, char *err,
+			 size_t err_len)
+{
+	/* what a Host field may hold (RFC 9110 7.2), nothing that would end
+	 * the line or add a field */
+	size_t n = strlen(host);
+	bool ok = n > 0 && n < sizeof(pool->host);
+	for (size_t i = 0; ok && i < n; i++)
+		ok = host[i] > 0x20 && host[i] < 0x7f && !strchr("/?#@\\", host[i]);
+	if (!ok) {
+		snprintf(err, err_len, "proxy-host: '%.60s' is not host[:port]",
+			 host);
+		return PL_ERR_ARG;
+	}
+	memcpy(pool->host, host, n + 1);
+	return PL_OK;
+}
+
 void pl_srv_pool_free(pl_srv_pool_t *pool)
 {
 	if (pool == NULL)

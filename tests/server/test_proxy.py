@@ -651,7 +651,8 @@ def _():
         f.write('workers = 1\nsite "localhost" {\n  root = "%s"\n'
                 '  cert = "%s"\n  key = "%s"\n'
                 '  location "/api/" { proxy = "%s" }\n'
-                '  location "/api/deep/" { proxy = "%s" }\n}\n'
+                '  location "/api/deep/" { proxy = "%s"\n'
+                '    proxy-host = "deep.internal:8080" }\n}\n'
                 % (root, leaf.chain, leaf.key, a.url(), b.url()))
     srv = Serve(config=path)
     try:
@@ -661,6 +662,9 @@ def _():
         e = echo(srv, path="/api/deep/y?q=1")
         expect_equal((e["upstream"], e["path"]), ("deep", "/api/deep/y?q=1"),
                      "the longest prefix wins; the path goes on as it is")
+        expect_equal((field(e, "Host"), field(e, "X-Forwarded-Host")),
+                     ("deep.internal:8080", "localhost"),
+                     "the location's proxy-host, the client's host forwarded")
         expect_equal(request(srv, "GET", "/apix")[0], 404, "not a prefix match")
     finally:
         srv.stop()
