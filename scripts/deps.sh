@@ -31,6 +31,7 @@ tests=(
   chromium testssl.sh man-db ccache
   nghttp2-client python3-h2
   pebble
+  gunicorn python3-websockets haproxy
 )
 
 which=all

@@ -96,6 +96,10 @@ typedef enum {
 	PL_HTTP_BODY_NONE,    /* no body */
 	PL_HTTP_BODY_LENGTH,  /* Content-Length bytes */
 	PL_HTTP_BODY_CHUNKED, /* Transfer-Encoding: chunked */
+	/* Until the connection closes: a response with neither (RFC 9112
+	 * 6.3 (8)), or one sent that way to an HTTP/1.0 client. Never a
+	 * request. */
+	PL_HTTP_BODY_CLOSE,
 } pl_http_framing_t;
 
 /* A parsed request head. Every slice points into the parser's buffer. */
@@ -134,6 +138,10 @@ typedef struct {
 	/* Expect in an HTTP/1.1 request named something other than
 	 * 100-continue; a server MAY answer 417 (RFC 9110 10.1.1). */
 	bool expect_unknown;
+	/* A response parser's (pl_http_parser_new_response) status code and
+	 * reason phrase; method and target are then empty. 0 in a request. */
+	int status;
+	pl_http_str_t reason;
 } pl_http_request_t;
 
 /* The first field at index >= *pos named name (compared case-insensitively)
@@ -175,7 +183,29 @@ typedef struct {
  * be anything, 0 included). */
 pl_http_parser_t *pl_http_parser_new(const pl_http_limits_t *limits);
 
-/* Frees the parser and everything it handed out. NULL is ignored. */
+/* A parser of responses (an upstream's, RFC 9112 4 and 6.3): the same
+ * strictness, events and limits (max_request_line bounds the status line,
+ * max_body is not used), and the request's fields hold the response:
+ * status and reason, version, fields, framing (LENGTH, CHUNKED, NONE for
+ * 1xx, 204, 304 and answers to HEAD, CLOSE when neither length nor
+ * chunked is given), keep_alive. A 1xx is a whole message (HEAD, then
+ * DONE); the final response follows. Every failure's status is 502 (the
+ * upstream's answer is not HTTP we can forward). Bytes and memory as for
+ * requests. */
+pl_http_parser_t *pl_http_parser_new_response(const pl_http_limits_t *limits);
+
+/* The response parser's next response answers a HEAD (or is otherwise
+ * without a body, RFC 9112 6.3 (1)): its framing is NONE whatever its
+ * fields say. Holds until changed. */
+void pl_http_parser_no_body(pl_http_parser_t *p, bool none);
+
+/* The peer closed its side. PL_OK when that ends the message (a
+ * close-delimited response body: the next call reports DONE, with len 0);
+ * PL_ERR_DECODE when the message was cut short (or none had begun). */
+int pl_http_parser_finish(pl_http_parser_t *p);
+
+/* Frees the parser and everything it handed out (its copy of the head
+ * wiped first, like the engine's buffers). NULL is ignored. */
 void pl_http_parser_free(pl_http_parser_t *p);
 
 /* Parses input in[0..len). Returns one event in *step and how much input
@@ -385,6 +415,35 @@ typedef struct {
 	const char *server;     /* Server header value, or NULL */
 } pl_http_site_t;
 
+/* ---- streamed bodies ---------------------------------------------------------
+ * A body that is not all there when its handler starts: a request body,
+ * which the protocol pushes into the handler's sink as it arrives, and a
+ * response body, which the protocol pulls from the handler's source as
+ * the client takes it (a proxied response). Both carry backpressure: a
+ * full sink makes the protocol stop reading its peer (HTTP/1 leaves the
+ * bytes in the socket; HTTP/2 would hold back the stream's
+ * WINDOW_UPDATE), and an empty source makes it wait (HTTP/1 leaves the
+ * reply pending; HTTP/2 would defer the stream's DATA) until the handler
+ * wakes the connection. Neither ever holds a whole body. */
+typedef struct {
+	/* Takes all n body bytes. Returns true while it can take more now;
+	 * false once it is full: the protocol reads no more until the
+	 * handler wakes it. */
+	bool (*write)(void *arg, const uint8_t *p, size_t n);
+	/* The body is complete (a chunked body's trailers are dropped). */
+	void (*end)(void *arg);
+	void *arg;
+} pl_http_body_sink_t;
+
+typedef struct {
+	/* Copies up to cap body bytes into buf and returns how many; 0 and
+	 * *end false: none now (the handler wakes the protocol when there
+	 * are). *end is set with the last bytes (or alone). Negative: the
+	 * body cannot be finished; the connection is cut. */
+	long (*read)(void *arg, uint8_t *buf, size_t cap, bool *end);
+	void *arg;
+} pl_http_body_source_t;
+
 /* A response as every protocol sends it: what the handlers (files, the
  * welcome page, redirects, errors) produce, whatever the protocol. Its
  * head is a status and header fields (pl_http_reply_fields(); HTTP/1
@@ -418,10 +477,20 @@ typedef struct {
 	 * error log ("open: a symbolic link leaves the root"); a static
 	 * string, never sent to the client. NULL otherwise. */
 	const char *why;
+	/* More header fields after the reply's own, owned by whoever made
+	 * the reply (a proxied response's, pointing into the upstream's
+	 * parsed head); they must outlive the reply's head. */
+	const pl_http_field_t *extra;
+	size_t extra_count;
+	/* read != NULL: after body, the bytes of this source (a proxied
+	 * response), as framing says: LENGTH (content_length in all),
+	 * CHUNKED (HTTP/1.1) or CLOSE (HTTP/1.0, then close). */
+	pl_http_body_source_t source;
 } pl_http_reply_t;
 
-/* The reply's header fields, in order, into out[0..max); they point into
- * the reply and live as long as it. Returns how many there are. */
+/* The reply's header fields (its own, then extra), in order, into
+ * out[0..max); they point into the reply (and extra) and live as long as
+ * it. Returns how many there are (which may be more than max). */
 size_t pl_http_reply_fields(const pl_http_reply_t *r, pl_http_field_t *out,
 			    size_t max);
 

@@ -19,6 +19,7 @@
 
 #define PL_SRV_MAX_SITES 32
 #define PL_SRV_MAX_NAMES 32
+#define PL_SRV_MAX_LOCATIONS 16
 
 /* One site: its names, its files, its certificate. */
 typedef struct {
@@ -32,6 +33,24 @@ typedef struct {
 			    for names no public CA issues); cert_file and
 			    key_file are then the state directory's, NULL
 			    until the first certificate is there */
+	/* a reverse proxy: upstream URLs, space- or comma-separated
+	 * (http://host:port, http://unix:/path.sock); NULL: the global
+	 * --proxy, else files */
+	char *proxy;
+	/* more pools by path prefix (config: location "/api/" { proxy =
+	 * "URL" }): the longest prefix a request's path starts with picks
+	 * its pool; a request no location matches goes to proxy, else is
+	 * served from root */
+	char *location_prefix[PL_SRV_MAX_LOCATIONS];
+	char *location_proxy[PL_SRV_MAX_LOCATIONS];
+	/* per pool (the site's, each location's): the CAs of its https
+	 * upstreams and the Host they are sent; NULL: the global
+	 * --proxy-ca / --proxy-host, else the system's CAs and the
+	 * client's Host */
+	char *proxy_ca, *proxy_host;
+	char *location_ca[PL_SRV_MAX_LOCATIONS];
+	char *location_host[PL_SRV_MAX_LOCATIONS];
+	size_t n_locations;
 } pl_srv_site_t;
 
 /* ACME (src/server/acme/, docs/acme.md): certificates for the sites that
@@ -100,6 +119,24 @@ typedef struct {
 	char *pid_file;
 	char *config_file;             /* re-read on SIGHUP */
 	pl_srv_acme_options_t acme;
+	/* the reverse proxy (proxy.c) */
+	char *proxy;                   /* upstream URLs for every site
+					  without its own; NULL: none */
+	int proxy_balance;             /* 0 round robin, 1 least connections */
+	char *proxy_ca;                /* CAs of https upstreams; NULL: the
+					  system store */
+	char *proxy_host;              /* the Host upstreams get; NULL: the
+					  client's */
+	char *trusted_proxies;         /* addresses/prefixes whose
+					  X-Forwarded-* and Forwarded we keep,
+					  and whose PROXY headers we take */
+	bool proxy_protocol;           /* every connection starts with a
+					  PROXY protocol header (v1 or v2) */
+	unsigned proxy_connect_timeout_ms; /* 5 s */
+	unsigned proxy_timeout_ms;     /* 60 s: first byte, and silences */
+	unsigned proxy_idle_timeout_ms; /* 30 s: an idle upstream connection */
+	unsigned proxy_keepalive;      /* idle upstream connections kept per
+					  worker (bound of the pool) */
 } pl_srv_options_t;
 
 /* ---- the table of settings --------------------------------------------------

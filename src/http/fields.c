@@ -181,7 +181,7 @@ static int header_field(struct pl_http_parser *p, const uint8_t *name,
 	/* by length first: most fields are none of these */
 	switch (name_len) {
 	case 4:
-		if (pl_http_str_ieq(n, name_len, "host"))
+		if (!p->response && pl_http_str_ieq(n, name_len, "host"))
 			return host(p, value, v, len);
 		break;
 	case 6:
@@ -329,12 +329,70 @@ static int framing(struct pl_http_parser *p)
 	return PL_OK;
 }
 
+/* RFC 9112 6.3 for a response. What a lenient reader would guess at (CL
+ * with TE, a coding we cannot undo) is refused: padlock forwards only
+ * what it framed the same way as the upstream. */
+static int response_framing(struct pl_http_parser *p)
+{
+	const pl_http_framing_info_t *info = &p->info;
+	pl_http_request_t *r = &p->req;
+	int st = r->status;
+
+	/* 6.3 (1): HEAD, 1xx, 204, 304 have no body */
+	if (p->no_body || st < 200 || st == 204 || st == 304) {
+		r->framing = PL_HTTP_BODY_NONE;
+		return PL_OK;
+	}
+	if (info->te_count > 0) {
+		if (r->version == PL_HTTP_10)
+			return pl_http_fail(p, 400, "Transfer-Encoding in an "
+					    "HTTP/1.0 response");
+		if (info->content_length_count > 0)
+			return pl_http_fail(p, 400, "both Content-Length and "
+					    "Transfer-Encoding");
+		if (info->te_malformed || info->te_chunked > 1 ||
+		    info->te_other)
+			return pl_http_fail(p, 400, "Transfer-Encoding is not "
+					    "chunked alone");
+		/* 6.3 (4): chunked not last: read until the close */
+		r->framing = info->te_last_chunked ? PL_HTTP_BODY_CHUNKED
+						   : PL_HTTP_BODY_CLOSE;
+		return PL_OK;
+	}
+	if (info->content_length_count > 0) {
+		r->framing = PL_HTTP_BODY_LENGTH;
+		r->content_length = info->content_length;
+		return PL_OK;
+	}
+	r->framing = PL_HTTP_BODY_CLOSE;
+	return PL_OK;
+}
+
+static int response_semantics(struct pl_http_parser *p)
+{
+	const pl_http_framing_info_t *info = &p->info;
+	pl_http_request_t *r = &p->req;
+	if (response_framing(p) != PL_OK)
+		return p->error;
+	if (r->status < 200)
+		r->keep_alive = true; /* the final response decides */
+	else if (r->version == PL_HTTP_11)
+		r->keep_alive = !info->conn_close;
+	else
+		r->keep_alive = info->conn_keep_alive && !info->conn_close;
+	if (r->framing == PL_HTTP_BODY_CLOSE)
+		r->keep_alive = false;
+	return PL_OK;
+}
+
 int pl_http_head_semantics(struct pl_http_parser *p)
 {
 	const pl_http_framing_info_t *info = &p->info;
 	pl_http_request_t *req = &p->req;
 	bool http11 = req->version == PL_HTTP_11;
 
+	if (p->response)
+		return response_semantics(p);
 	/* RFC 9112 3.2: an HTTP/1.1 request without Host: 400 */
 	if (http11 && info->host_count == 0)
 		return pl_http_fail(p, 400, "the request has no Host field");

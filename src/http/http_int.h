@@ -119,6 +119,7 @@ enum pl_http_state {
 	PL_HTTP_ST_CHUNK_CR,     /* the CRLF after chunk-data */
 	PL_HTTP_ST_CHUNK_LF,
 	PL_HTTP_ST_TRAILERS,
+	PL_HTTP_ST_BODY_CLOSE,   /* a response body up to the close */
 	PL_HTTP_ST_DONE_PENDING, /* body complete: report DONE next */
 	PL_HTTP_ST_DONE,         /* DONE reported; next call starts anew */
 	PL_HTTP_ST_CLOSED,       /* DONE of a request without keep-alive */
@@ -174,6 +175,7 @@ struct pl_http_parser {
 	bool have_request_line;
 	pl_http_span_t method;
 	pl_http_span_t target;
+	pl_http_span_t reason_span; /* a response's reason phrase */
 	size_t field_bytes;       /* field lines so far, header and trailer */
 	size_t field_count;
 	pl_http_framing_info_t info;
@@ -186,6 +188,8 @@ struct pl_http_parser {
 
 	pl_http_request_t req;
 	bool published;           /* req's head pointers are set */
+	bool response;            /* parses responses (an upstream's) */
+	bool no_body;             /* the next response answers a HEAD */
 };
 
 /* Marks the parser failed with status and reason; returns PL_ERR_DECODE

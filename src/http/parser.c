@@ -8,6 +8,7 @@
  * their LF is in: the buffer is bounded by the limits, so a client that
  * never ends a line costs at most max_request_line or max_header_bytes.
  */
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,8 +41,13 @@ static void section_clear(pl_http_section_t *s)
 	s->count = 0;
 }
 
+/* The head holds decrypted request bytes (cookies, credentials): wiped
+ * like the engine's buffers, the whole capacity (earlier requests linger
+ * past len). */
 static void section_free(pl_http_section_t *s)
 {
+	if (s->buf)
+		OPENSSL_cleanse(s->buf, s->cap);
 	free(s->buf);
 	free(s->spans);
 	free(s->fields);
@@ -91,6 +97,36 @@ pl_http_parser_t *pl_http_parser_new(const pl_http_limits_t *limits)
 	p->limits = *limits;
 	start_request(p);
 	return p;
+}
+
+pl_http_parser_t *pl_http_parser_new_response(const pl_http_limits_t *limits)
+{
+	pl_http_limits_t l;
+	if (limits == NULL)
+		pl_http_limits_default(&l);
+	else
+		l = *limits;
+	l.max_body = UINT64_MAX;
+	struct pl_http_parser *p = pl_http_parser_new(&l);
+	if (p)
+		p->response = true;
+	return p;
+}
+
+void pl_http_parser_no_body(pl_http_parser_t *p, bool none)
+{
+	p->no_body = none;
+}
+
+int pl_http_parser_finish(pl_http_parser_t *p)
+{
+	if (p->state == PL_HTTP_ST_BODY_CLOSE) {
+		p->state = PL_HTTP_ST_DONE_PENDING;
+		return PL_OK;
+	}
+	if (p->state == PL_HTTP_ST_DONE_PENDING)
+		return PL_OK;
+	return pl_http_fail(p, 400, "the connection closed inside a message");
 }
 
 void pl_http_parser_free(pl_http_parser_t *p)
@@ -147,6 +183,8 @@ static int publish_head(struct pl_http_parser *p)
 		return PL_ERR_NOMEM;
 	req->method = span_str(&p->head, p->method);
 	req->target = span_str(&p->head, p->target);
+	if (p->response)
+		req->reason = span_str(&p->head, p->reason_span);
 	req->fields = p->head.count ? p->head.fields : NULL;
 	req->field_count = p->head.count;
 	if (p->info.host_count > 0)
@@ -171,7 +209,9 @@ int pl_http_fail(struct pl_http_parser *p, int status, const char *reason)
 	if (p->state == PL_HTTP_ST_FAILED)
 		return p->error;
 	p->state = PL_HTTP_ST_FAILED;
-	p->status = status;
+	/* An upstream's malformed answer is a bad gateway, whatever rule it
+	 * broke. */
+	p->status = p->response && status != 500 ? 502 : status;
 	p->reason = reason;
 	p->error = status == 500 ? PL_ERR_NOMEM : PL_ERR_DECODE;
 	p->req.keep_alive = false;
@@ -195,9 +235,15 @@ static int section_reserve(pl_http_section_t *s, size_t n)
 	 * section), so doubling cannot overflow. */
 	while (cap - s->len < n)
 		cap *= 2;
-	buf = realloc(s->buf, cap);
+	/* Not realloc(): the old block is wiped before it is given back. */
+	buf = malloc(cap);
 	if (buf == NULL)
 		return PL_ERR_NOMEM;
+	if (s->buf) {
+		memcpy(buf, s->buf, s->len);
+		OPENSSL_cleanse(s->buf, s->cap);
+		free(s->buf);
+	}
 	s->buf = buf;
 	s->cap = cap;
 	return PL_OK;
@@ -331,6 +377,40 @@ static int parse_request_line(struct pl_http_parser *p, uint8_t *line,
 	return PL_OK;
 }
 
+/* status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC
+ * 9112 4); a missing SP before an empty reason is tolerated, as the RFC
+ * asks of clients. */
+static int parse_status_line(struct pl_http_parser *p, uint8_t *line,
+			     size_t len)
+{
+	static const char *const malformed =
+		"the status line is not: HTTP-version SP status-code SP reason";
+	uint32_t base = (uint32_t)(line - p->head.buf);
+	if (len < 12 || line[8] != ' ' ||
+	    parse_version(p, line, 8) != PL_OK)
+		return pl_http_fail(p, 400, malformed);
+	for (size_t i = 9; i < 12; i++)
+		if (!pl_http_is_digit(line[i]))
+			return pl_http_fail(p, 400, malformed);
+	/* RFC 9110 15: 100 to 599 */
+	if (line[9] < '1' || line[9] > '5' || (len > 12 && line[12] != ' '))
+		return pl_http_fail(p, 400, malformed);
+	p->req.status = (line[9] - '0') * 100 + (line[10] - '0') * 10 +
+			(line[11] - '0');
+	size_t r = len > 12 ? 13 : 12;
+	for (size_t i = r; i < len; i++)
+		if (!pl_http_is_field_content(line[i]))
+			return pl_http_fail(p, 400, "the reason phrase holds a "
+					    "control character");
+	p->reason_span = (pl_http_span_t){base + (uint32_t)r,
+					  (uint32_t)(len - r)};
+	p->method = (pl_http_span_t){base + (uint32_t)len, 0};
+	p->target = p->method;
+	p->have_request_line = true;
+	line[len] = '\0';
+	return PL_OK;
+}
+
 static int read_request_line(struct pl_http_parser *p, const uint8_t *in,
 			     size_t len, size_t *used)
 {
@@ -340,7 +420,7 @@ static int read_request_line(struct pl_http_parser *p, const uint8_t *in,
 	size_t n = 0;
 
 	if (take_line(p, &p->head, in, len, used, room, &status) != PL_OK ||
-	    check_method_early(p) != PL_OK)
+	    (!p->response && check_method_early(p) != PL_OK))
 		return p->error;
 	if (status == LINE_PARTIAL)
 		return PL_OK;
@@ -360,7 +440,8 @@ static int read_request_line(struct pl_http_parser *p, const uint8_t *in,
 		p->method_ended = false;
 		return PL_OK;
 	}
-	if (parse_request_line(p, line, n) != PL_OK)
+	if ((p->response ? parse_status_line(p, line, n)
+			 : parse_request_line(p, line, n)) != PL_OK)
 		return p->error;
 	p->head.line_start = p->head.len;
 	p->state = PL_HTTP_ST_FIELDS;
@@ -432,6 +513,9 @@ static int read_header_section(struct pl_http_parser *p, const uint8_t *in,
 		p->state = p->remaining ? PL_HTTP_ST_BODY_LENGTH
 					: PL_HTTP_ST_DONE_PENDING;
 		break;
+	case PL_HTTP_BODY_CLOSE:
+		p->state = PL_HTTP_ST_BODY_CLOSE;
+		break;
 	default:
 		p->state = PL_HTTP_ST_DONE_PENDING;
 		break;
@@ -475,6 +559,19 @@ static int read_length_body(struct pl_http_parser *p, const uint8_t *in,
 	return PL_OK;
 }
 
+/* ---- a response body up to the close (RFC 9112 6.3 (8)) ---------------- */
+
+static int read_close_body(struct pl_http_parser *p, const uint8_t *in,
+			   size_t len, size_t *used, pl_http_step_t *step)
+{
+	step->event = PL_HTTP_BODY;
+	step->body = in + *used;
+	step->body_len = len - *used;
+	p->req.body_received += len - *used;
+	*used = len;
+	return PL_OK;
+}
+
 /* ---- the driver --------------------------------------------------------------- */
 
 static int step_once(struct pl_http_parser *p, const uint8_t *in, size_t len,
@@ -494,6 +591,8 @@ static int step_once(struct pl_http_parser *p, const uint8_t *in, size_t len,
 		return pl_http_chunked(p, in, len, used, step);
 	case PL_HTTP_ST_TRAILERS:
 		return read_trailer_section(p, in, len, used);
+	case PL_HTTP_ST_BODY_CLOSE:
+		return read_close_body(p, in, len, used, step);
 	default:
 		/* The other states never reach here (pl_http_parse). */
 		return pl_http_fail(p, 500, "the parser is in an impossible state");

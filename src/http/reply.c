@@ -159,13 +159,20 @@ size_t pl_http_reply_fields(const pl_http_reply_t *r, pl_http_field_t *out,
 		out[i].value = (pl_http_str_t){text + r->field_at[i].value,
 					       r->field_at[i].value_len};
 	}
-	return r->field_count;
+	for (size_t i = 0; i < r->extra_count && r->field_count + i < max; i++)
+		out[r->field_count + i] = r->extra[i];
+	return r->field_count + r->extra_count;
 }
 
 int pl_http_reply_head(const pl_http_reply_t *r, pl_http_buf_t *out)
 {
-	pl_http_field_t fields[PL_HTTP_REPLY_MAX_FIELDS];
+	pl_http_field_t own[PL_HTTP_REPLY_MAX_FIELDS];
+	pl_http_field_t *fields = own;
+	size_t n = r->field_count + r->extra_count;
 	pl_http_response_t resp = {0};
+	if (n > PL_HTTP_REPLY_MAX_FIELDS &&
+	    (fields = calloc(n, sizeof(*fields))) == NULL)
+		return PL_ERR_NOMEM;
 	resp.status = r->status;
 	resp.version = r->version;
 	resp.keep_alive = !r->close;
@@ -174,9 +181,11 @@ int pl_http_reply_head(const pl_http_reply_t *r, pl_http_buf_t *out)
 	resp.framing = r->framing;
 	resp.content_length = r->content_length;
 	resp.fields = fields;
-	resp.field_count = pl_http_reply_fields(r, fields,
-						PL_HTTP_REPLY_MAX_FIELDS);
-	return pl_http_write_head(out, &resp);
+	resp.field_count = pl_http_reply_fields(r, fields, n);
+	int ret = pl_http_write_head(out, &resp);
+	if (fields != own)
+		free(fields);
+	return ret;
 }
 
 int pl_http_answer_error(pl_http_answer_t *a, int status, const char *why)

@@ -7,6 +7,7 @@
  * value can end a line and start another (response splitting, RFC 9112
  * 11.1), and a refused head leaves the buffer as it was.
  */
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,8 +21,13 @@ void pl_http_buf_reset(pl_http_buf_t *b)
 	b->len = 0;
 }
 
+/* What a buffer held (a proxied request or response, a page with the
+ * visitor's details) is wiped before its memory is given back, like the
+ * engine's pl_buf_t. */
 void pl_http_buf_free(pl_http_buf_t *b)
 {
+	if (b->data)
+		OPENSSL_cleanse(b->data, b->cap);
 	free(b->data);
 	b->data = NULL;
 	b->len = 0;
@@ -47,9 +53,14 @@ static int buf_reserve(pl_http_buf_t *b, size_t n)
 		return PL_ERR_NOMEM;
 	while (cap - b->len < n)
 		cap *= 2;
-	data = realloc(b->data, cap);
+	data = malloc(cap);
 	if (data == NULL)
 		return PL_ERR_NOMEM;
+	if (b->data) {
+		memcpy(data, b->data, b->len);
+		OPENSSL_cleanse(b->data, b->cap);
+		free(b->data);
+	}
 	b->data = data;
 	b->cap = cap;
 	return PL_OK;
@@ -281,6 +292,9 @@ static bool framing_valid(const pl_http_response_t *r)
 	case PL_HTTP_BODY_CHUNKED:
 		/* RFC 9112 6.1: never to a 1.0 client */
 		return !bodyless && r->version == PL_HTTP_11;
+	case PL_HTTP_BODY_CLOSE:
+		/* the close is the body's end: only on a closing connection */
+		return !bodyless && r->status != 304 && !r->keep_alive;
 	default:
 		return false;
 	}

@@ -70,12 +70,23 @@ static int check_setting(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+static cfg_opt_t location_opts[] = {
+	CFG_STR("proxy", NULL, CFGF_NODEFAULT),
+	CFG_STR("proxy-ca", NULL, CFGF_NODEFAULT),
+	CFG_STR("proxy-host", NULL, CFGF_NODEFAULT),
+	CFG_END()};
+
 static cfg_opt_t site_opts[] = {
 	CFG_STR_LIST("names", NULL, CFGF_NODEFAULT),
 	CFG_STR("root", NULL, CFGF_NODEFAULT),
 	CFG_STR("cert", NULL, CFGF_NODEFAULT),
 	CFG_STR("key", NULL, CFGF_NODEFAULT),
 	CFG_STR("key-passphrase-file", NULL, CFGF_NODEFAULT),
+	CFG_STR("proxy", NULL, CFGF_NODEFAULT),
+	CFG_STR("proxy-ca", NULL, CFGF_NODEFAULT),
+	CFG_STR("proxy-host", NULL, CFGF_NODEFAULT),
+	CFG_SEC("location", location_opts,
+		CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_BOOL("default", cfg_false, CFGF_NONE),
 	CFG_END()};
 
@@ -119,6 +130,37 @@ static int set_str(char **dst, cfg_t *cfg, const char *name)
 	return *dst ? PL_OK : PL_ERR_NOMEM;
 }
 
+/* location "/api/" { proxy = "URL" }: a pool for a path prefix. */
+static int load_locations(pl_srv_site_t *site, cfg_t *s, const char *path,
+			  char *err, size_t err_len)
+{
+	for (unsigned i = 0; i < cfg_size(s, "location"); i++) {
+		cfg_t *l = cfg_getnsec(s, "location", i);
+		const char *prefix = cfg_title(l);
+		if (site->n_locations == PL_SRV_MAX_LOCATIONS) {
+			snprintf(err, err_len, "%s:%d: more than %d locations "
+				 "in a site", path, l->line, PL_SRV_MAX_LOCATIONS);
+			return PL_ERR_DECODE;
+		}
+		if (prefix[0] != '/' || !has(l, "proxy")) {
+			snprintf(err, err_len, "%s:%d: location \"%s\" needs a "
+				 "path that starts with / and a proxy = \"URL\"",
+				 path, l->line, prefix);
+			return PL_ERR_DECODE;
+		}
+		size_t k = site->n_locations++;
+		int ret;
+		if ((site->location_prefix[k] = strdup(prefix)) == NULL ||
+		    (site->location_proxy[k] = strdup(cfg_getstr(l, "proxy"))) ==
+			    NULL)
+			return PL_ERR_NOMEM;
+		if ((ret = set_str(&site->location_ca[k], l, "proxy-ca")) ||
+		    (ret = set_str(&site->location_host[k], l, "proxy-host")))
+			return ret;
+	}
+	return PL_OK;
+}
+
 static int load_site(pl_srv_options_t *o, cfg_t *s, const char *path,
 		     char *err, size_t err_len)
 {
@@ -158,7 +200,12 @@ static int load_site(pl_srv_options_t *o, cfg_t *s, const char *path,
 	if ((ret = set_str(&site->root, s, "root")) ||
 	    (ret = set_str(&site->cert_file, s, "cert")) ||
 	    (ret = set_str(&site->key_file, s, "key")) ||
-	    (ret = set_str(&site->key_passphrase_file, s, "key-passphrase-file")))
+	    (ret = set_str(&site->key_passphrase_file, s, "key-passphrase-file")) ||
+	    (ret = set_str(&site->proxy, s, "proxy")) ||
+	    (ret = set_str(&site->proxy_ca, s, "proxy-ca")) ||
+	    (ret = set_str(&site->proxy_host, s, "proxy-host")))
+		return ret;
+	if ((ret = load_locations(site, s, path, err, err_len)))
 		return ret;
 	site->acme = site->cert_file == NULL;
 	if (cfg_getbool(s, "default"))

@@ -70,6 +70,8 @@ static const struct {
 	unsigned fixed_ms;
 	bool from_accept;
 } phases[PL_SRV_PHASE_COUNT] = {
+	[PL_SRV_PHASE_PROXY_HEADER] = {"PROXY header",
+		offsetof(pl_srv_options_t, handshake_timeout_ms), 0, true},
 	[PL_SRV_PHASE_SNIFF] = {"sniff",
 		offsetof(pl_srv_options_t, handshake_timeout_ms), 0, true},
 	[PL_SRV_PHASE_HANDSHAKE] = {"handshake",
@@ -83,6 +85,13 @@ static const struct {
 	/* Re-armed as body bytes arrive: a stalled sender, like a stalled
 	 * reader, gets the idle timeout. */
 	[PL_SRV_PHASE_BODY] = {"request body",
+		offsetof(pl_srv_options_t, idle_timeout_ms), 0, false},
+	/* A backstop: the upstream's own timeouts answer 504 first
+	 * (phase_timeout_ms adds them up). */
+	[PL_SRV_PHASE_UPSTREAM] = {"upstream",
+		offsetof(pl_srv_options_t, proxy_timeout_ms), 0, false},
+	/* Re-armed as bytes pass either way. */
+	[PL_SRV_PHASE_TUNNEL] = {"tunnel",
 		offsetof(pl_srv_options_t, idle_timeout_ms), 0, false},
 	[PL_SRV_PHASE_REPLY] = {"reply",
 		offsetof(pl_srv_options_t, idle_timeout_ms), 0, false},
@@ -98,6 +107,8 @@ static unsigned phase_timeout_ms(pl_srv_conn_t *c, pl_srv_phase_t phase)
 	const char *o = (const char *)opts(c);
 	unsigned ms;
 	memcpy(&ms, o + phases[phase].option, sizeof(ms));
+	if (phase == PL_SRV_PHASE_UPSTREAM)
+		ms += opts(c)->proxy_connect_timeout_ms + 1000;
 	return ms;
 }
 
@@ -149,6 +160,16 @@ pl_srv_conn_t *pl_srv_conn_new(pl_srv_worker_t *w, int fd,
 	c->port = port;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	c->accepted_us = pl_srv_now_us();
+	const pl_srv_options_t *o = pl_srv_worker_runtime(w)->opts;
+	/* Section 2 of the spec: a header from anyone would let anyone
+	 * choose the address we log and forward. */
+	if (o->proxy_protocol && !pl_srv_addr_trusted(o->trusted_proxies, peer)) {
+		PL_SRV_LOG_LIMITED(PL_SRV_LOG_WARN, "%s: refused: --proxy-protocol "
+				   "takes connections only from --trusted-proxies",
+				   peer);
+		free(c);
+		return NULL;
+	}
 	c->transport = kind == PL_LISTEN_HTTPS ? NULL : &pl_srv_transport_plain;
 	c->proto = &pl_srv_http1;
 	c->proto->init(c);
@@ -162,8 +183,9 @@ pl_srv_conn_t *pl_srv_conn_new(pl_srv_worker_t *w, int fd,
 		return NULL;
 	}
 	pl_srv_worker_link(w, c);
-	pl_srv_conn_set_phase(c, kind == PL_LISTEN_HTTPS ? PL_SRV_PHASE_SNIFF
-					     : PL_SRV_PHASE_FIRST);
+	pl_srv_conn_set_phase(c, o->proxy_protocol ? PL_SRV_PHASE_PROXY_HEADER
+				 : kind == PL_LISTEN_HTTPS ? PL_SRV_PHASE_SNIFF
+							   : PL_SRV_PHASE_FIRST);
 	if (pl_srv_worker_draining(w))
 		pl_srv_conn_drain(c);
 	return c;
@@ -177,6 +199,7 @@ void pl_srv_conn_free(pl_srv_conn_t *c)
 		c->transport->free(c);
 	c->proto->free(c);
 	pl_buf_free(&c->in);
+	free(c->pp);
 	free(c);
 }
 
@@ -217,6 +240,14 @@ static int flush(pl_srv_conn_t *c)
 		if (c->phase == PL_SRV_PHASE_REPLY)
 			arm_timeout(c);
 	}
+}
+
+void pl_srv_conn_cut(pl_srv_conn_t *c)
+{
+	if (c->phase == PL_SRV_PHASE_DEAD)
+		return;
+	if (flush(c) >= 0)
+		pl_srv_conn_close_now(c);
 }
 
 size_t pl_srv_conn_pending(pl_srv_conn_t *c)
@@ -305,6 +336,10 @@ static void progress(pl_srv_conn_t *c)
 			begin_close(c);
 			return;
 		}
+		/* A streamed reply with nothing to send now: the handler
+		 * wakes the connection when it has more. */
+		if (replying && !queued && c->reply_waiting)
+			return;
 		bool more = c->proto->wants_write && c->proto->wants_write(c);
 		if ((!replying && !more) || pl_srv_conn_pending(c) > 0)
 			return;
@@ -349,10 +384,59 @@ static int sniff(pl_srv_conn_t *c, uint8_t first)
 	return PL_ERR_DECODE;
 }
 
+static void input(pl_srv_conn_t *c, const uint8_t *p, size_t n);
+
+/* --proxy-protocol: the header first; the bytes after it are the
+ * connection's own. */
+static void proxy_header(pl_srv_conn_t *c, const uint8_t *p, size_t n)
+{
+	size_t room = PL_SRV_PROXYPROTO_V2_MAX - c->pp_len;
+	size_t take = n < room ? n : room;
+	if (c->pp == NULL && (c->pp = malloc(PL_SRV_PROXYPROTO_V2_MAX)) == NULL) {
+		pl_srv_conn_close_now(c);
+		return;
+	}
+	memcpy(c->pp + c->pp_len, p, take);
+	c->pp_len += take;
+	pl_srv_proxyproto_t h;
+	const char *why;
+	long len = pl_srv_proxyproto_parse(c->pp, c->pp_len, &h, &why);
+	if (len == 0 && c->pp_len == PL_SRV_PROXYPROTO_V2_MAX) {
+		why = "the PROXY header is longer than padlock takes";
+		len = PL_ERR_DECODE;
+	}
+	if (len < 0) {
+		PL_SRV_LOG_LIMITED(PL_SRV_LOG_WARN, "%s: closed: %s", c->peer,
+				   why);
+		pl_srv_conn_close_now(c);
+		return;
+	}
+	if (len == 0)
+		return;
+	if (!h.local)
+		snprintf(c->peer, sizeof(c->peer), "%s", h.source);
+	/* the bytes after the header: from the buffer, then from p */
+	size_t after = c->pp_len - (size_t)len;
+	uint8_t *pp = c->pp;
+	c->pp = NULL;
+	c->pp_len = 0;
+	pl_srv_conn_set_phase(c, c->kind == PL_LISTEN_HTTPS ? PL_SRV_PHASE_SNIFF
+							    : PL_SRV_PHASE_FIRST);
+	if (after > 0)
+		input(c, pp + len, after);
+	free(pp);
+	if (take < n && c->phase != PL_SRV_PHASE_DEAD)
+		input(c, p + take, n - take);
+}
+
 static void input(pl_srv_conn_t *c, const uint8_t *p, size_t n)
 {
 	if (c->phase == PL_SRV_PHASE_LINGER)
 		return; /* discarded */
+	if (c->phase == PL_SRV_PHASE_PROXY_HEADER) {
+		proxy_header(c, p, n);
+		return;
+	}
 	if (c->phase == PL_SRV_PHASE_SNIFF && sniff(c, p[0]) != PL_OK) {
 		pl_srv_conn_close_now(c);
 		return;
@@ -389,6 +473,11 @@ static void input(pl_srv_conn_t *c, const uint8_t *p, size_t n)
 static void on_eof(pl_srv_conn_t *c)
 {
 	switch (c->phase) {
+	case PL_SRV_PHASE_PROXY_HEADER:
+		PL_SRV_LOG_LIMITED(PL_SRV_LOG_WARN, "%s: closed before its PROXY "
+				   "header was complete", c->peer);
+		pl_srv_conn_close_now(c);
+		return;
 	case PL_SRV_PHASE_SNIFF:
 	case PL_SRV_PHASE_HANDSHAKE:
 		pl_srv_log(PL_SRV_LOG_DEBUG, "%s: closed before the handshake "
@@ -403,6 +492,11 @@ static void on_eof(pl_srv_conn_t *c)
 		c->proto->cut_short(c);
 		progress(c);
 		return;
+	case PL_SRV_PHASE_TUNNEL:
+		/* the client is done: what it sent goes on, then both close */
+		c->proto->cut_short(c);
+		pl_srv_conn_close_now(c);
+		return;
 	default:
 		pl_srv_conn_close_now(c);
 		return;
@@ -413,8 +507,11 @@ static bool reading_paused(pl_srv_conn_t *c)
 {
 	/* Busy with a reply: leave further requests in the kernel's buffer
 	 * (pipelined requests are answered in order; memory stays bounded). */
+	/* A full sink, or a request waiting for its upstream: the next
+	 * bytes stay in the kernel (backpressure). */
 	return c->phase != PL_SRV_PHASE_LINGER &&
 	       (c->phase == PL_SRV_PHASE_REPLY ||
+		c->phase == PL_SRV_PHASE_UPSTREAM || c->body_blocked ||
 		c->phase == PL_SRV_PHASE_CLOSING || c->close_after);
 }
 
@@ -471,6 +568,11 @@ void pl_srv_conn_event(pl_srv_conn_t *c, uint32_t events)
 	}
 }
 
+void pl_srv_conn_wake(pl_srv_conn_t *c)
+{
+	pl_srv_conn_event(c, 0);
+}
+
 void pl_srv_conn_timeout(pl_srv_conn_t *c)
 {
 	switch (c->phase) {
@@ -478,6 +580,11 @@ void pl_srv_conn_timeout(pl_srv_conn_t *c)
 		return;
 	case PL_SRV_PHASE_HANDSHAKE:
 		pl_srv_log(PL_SRV_LOG_DEBUG, "%s: handshake timed out", c->peer);
+		pl_srv_conn_close_now(c);
+		return;
+	case PL_SRV_PHASE_PROXY_HEADER:
+		PL_SRV_LOG_LIMITED(PL_SRV_LOG_WARN, "%s: closed: no PROXY header "
+				   "in time", c->peer);
 		pl_srv_conn_close_now(c);
 		return;
 	case PL_SRV_PHASE_FIRST:
@@ -488,6 +595,11 @@ void pl_srv_conn_timeout(pl_srv_conn_t *c)
 	case PL_SRV_PHASE_BODY:
 		c->proto->timed_out(c);
 		progress(c);
+		return;
+	case PL_SRV_PHASE_UPSTREAM:
+		PL_SRV_LOG_LIMITED(PL_SRV_LOG_ERROR, "%s: no answer from the "
+				   "upstream in time", c->peer);
+		pl_srv_conn_close_now(c);
 		return;
 	default: /* sniff, reply, closing, linger: the peer is gone */
 		pl_srv_conn_close_now(c);

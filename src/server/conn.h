@@ -14,6 +14,7 @@ typedef enum {
 	PL_SRV_TAG_LISTENER,
 	PL_SRV_TAG_SIGNAL,
 	PL_SRV_TAG_CONN,
+	PL_SRV_TAG_UPSTREAM, /* a connection to an upstream (upstream.c) */
 } pl_srv_tag_kind_t;
 
 typedef struct {
@@ -26,13 +27,20 @@ typedef struct {
  * phase changes. Whether bytes are TLS or plain is the transport's
  * business (tls is NULL for plain HTTP), not a phase. */
 typedef enum {
+	PL_SRV_PHASE_PROXY_HEADER, /* --proxy-protocol: the load balancer's
+				      PROXY header is not all in yet */
 	PL_SRV_PHASE_SNIFF,     /* TLS port, first byte not seen yet */
 	PL_SRV_PHASE_HANDSHAKE, /* the TLS handshake is under way */
 	PL_SRV_PHASE_FIRST,     /* ready, waiting for the first request */
 	PL_SRV_PHASE_IDLE,      /* between keep-alive requests */
 	PL_SRV_PHASE_HEAD,      /* a request has begun, its head is not done */
-	PL_SRV_PHASE_BODY,      /* its body is being read (and discarded) */
+	PL_SRV_PHASE_BODY,      /* its body is being read (into the
+				   handler's sink, or discarded) */
+	PL_SRV_PHASE_UPSTREAM,  /* the request is all in; its handler (an
+				   upstream) has not answered yet */
 	PL_SRV_PHASE_REPLY,     /* a reply is going out */
+	PL_SRV_PHASE_TUNNEL,    /* after a 101: bytes pass both ways (a
+				   proxied WebSocket); idle timeout */
 	PL_SRV_PHASE_CLOSING,   /* our last bytes (close_notify, an alert)
 				   are going out; then the write side shuts */
 	PL_SRV_PHASE_LINGER,    /* write side shut; reading until the peer
@@ -100,6 +108,9 @@ typedef struct {
 	void (*timed_out)(pl_srv_conn_t *c);
 	/* BODY: the peer's stream ended inside the body (400, then close). */
 	void (*cut_short)(pl_srv_conn_t *c);
+	/* A handler that answers later (the proxy) has filled c->reply: send
+	 * it (the request is all in, or the reply closes). */
+	void (*reply_ready)(pl_srv_conn_t *c);
 	void (*free)(pl_srv_conn_t *c);
 	/* Optional, for a protocol that multiplexes (HTTP/2): it stays in
 	 * FIRST/IDLE, on_data also sends, and these say it has more to send
@@ -110,6 +121,9 @@ typedef struct {
 
 extern const pl_srv_protocol_t pl_srv_http1;
 extern const pl_srv_protocol_t pl_srv_h2;
+/* After a proxied 101: the client's bytes go to the upstream and back,
+ * untouched (proxy.c). */
+extern const pl_srv_protocol_t pl_srv_tunnel;
 
 /* The protocol the TLS handshake negotiated (ALPN "h2", else HTTP/1.1);
  * h2.c. */
@@ -123,8 +137,11 @@ struct pl_srv_conn {
 	int fd;
 	pl_srv_listen_kind_t kind;
 	int port;
-	char peer[46];
+	char peer[46];          /* the client (a PROXY header's, if any) */
 	pl_srv_phase_t phase;
+	/* PROXY_HEADER: the header's bytes so far (bounded) */
+	uint8_t *pp;
+	size_t pp_len;
 	/* NULL while sniffing the first byte of the TLS port */
 	const pl_srv_transport_t *transport;
 	const pl_srv_protocol_t *proto;
@@ -146,15 +163,23 @@ struct pl_srv_conn {
 	pl_http_parser_t *http;
 	pl_http_reply_t reply; /* the reply being sent (REPLY) */
 	uint64_t request_us;
+	/* where the request body goes (write NULL: discarded) */
+	pl_http_body_sink_t sink;
+	bool body_blocked;  /* the sink is full: read nothing until woken */
+	bool reply_waiting; /* the reply's source has nothing now */
+	/* the proxied request in progress (proxy.c), or NULL */
+	struct pl_srv_exchange *px;
 	/* HTTP/2's state (h2.c) */
 	struct pl_srv_h2 *h2;
 };
 
-/* Between requests or inside a request: the protocol may parse. */
+/* Between requests, inside a request, or tunnelling: the protocol may
+ * take input. */
 static inline bool pl_srv_conn_accepts_request(const pl_srv_conn_t *c)
 {
 	return c->phase == PL_SRV_PHASE_FIRST || c->phase == PL_SRV_PHASE_IDLE ||
-	       c->phase == PL_SRV_PHASE_HEAD || c->phase == PL_SRV_PHASE_BODY;
+	       c->phase == PL_SRV_PHASE_HEAD || c->phase == PL_SRV_PHASE_BODY ||
+	       c->phase == PL_SRV_PHASE_TUNNEL;
 }
 
 static inline pl_srv_conn_t *pl_srv_conn_of_tag(pl_srv_tag_t *t)
@@ -177,6 +202,14 @@ void pl_srv_worker_link(pl_srv_worker_t *w, pl_srv_conn_t *c);
 void pl_srv_conn_set_phase(pl_srv_conn_t *c, pl_srv_phase_t phase);
 /* Closes at once (no close_notify); c is freed after the event batch. */
 void pl_srv_conn_close_now(pl_srv_conn_t *c);
+/* A handler (the proxy) has news for c: its sink has room again, its
+ * source has bytes, or its reply is ready. Reads what waits and moves the
+ * connection on. Never called from inside c's own protocol calls. */
+void pl_srv_conn_wake(pl_srv_conn_t *c);
+/* A reply that cannot be finished: what is queued goes out as far as the
+ * socket takes it now, then the connection closes without close_notify
+ * (so a body delimited by the close is not taken for complete). */
+void pl_srv_conn_cut(pl_srv_conn_t *c);
 /* Bytes the transport still has to put on the wire. */
 size_t pl_srv_conn_pending(pl_srv_conn_t *c);
 const pl_srv_runtime_t *pl_srv_conn_runtime(pl_srv_conn_t *c);
@@ -197,6 +230,13 @@ int pl_srv_serve_https(pl_srv_conn_t *c, const pl_http_request_t *req,
 void pl_srv_log_reply(pl_srv_conn_t *c, const pl_http_request_t *req,
 		      int version, const pl_http_conninfo_t *info,
 		      const pl_http_reply_t *reply, uint64_t start_us);
+
+/* pl_srv_log_reply with more of the entry (a proxied request's upstream
+ * fields, from extra's upstream and upstream_us). */
+void pl_srv_log_reply_with(pl_srv_conn_t *c, const pl_http_request_t *req,
+			   int version, const pl_http_conninfo_t *info,
+			   const pl_http_reply_t *reply, uint64_t start_us,
+			   const pl_srv_access_t *extra);
 
 /* The TLS trace callback that records steps for the welcome page. */
 void pl_srv_trace_step(void *arg, const pl_tls_conn_t *tls,

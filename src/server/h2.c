@@ -309,6 +309,8 @@ static int head_fields(const pl_http_reply_t *r, h2_head_t *hd)
 	pl_http_field_t fields[PL_HTTP_REPLY_MAX_FIELDS];
 	size_t n = pl_http_reply_fields(r, fields, PL_HTTP_REPLY_MAX_FIELDS);
 	size_t used = 0;
+	if (n > PL_HTTP_REPLY_MAX_FIELDS) /* extra fields: not for h2 yet */
+		return PL_ERR_ARG;
 	hd->n = 0;
 	snprintf(hd->status, sizeof(hd->status), "%03d", r->status);
 	head_add(hd, ":status", 7, hd->status, 3);

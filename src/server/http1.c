@@ -6,10 +6,17 @@
  * file streamed while the transport's output stays small.
  *
  * A request body (Content-Length or chunked, trailers included) is read
- * as it arrives and discarded, never held whole: no handler takes one
- * yet, and reading it to its end is what keeps the connection usable for
- * the next request. The parser refuses one over --max-body with 413 as
- * soon as its length is announced; Expect: 100-continue gets its 100.
+ * as it arrives into the handler's sink (c->sink: the proxy's), or
+ * discarded (files), never held whole; reading it to its end is what
+ * keeps the connection usable for the next request. A full sink stops
+ * the reading (backpressure) until the handler wakes the connection. The
+ * parser refuses one over --max-body with 413 as soon as its length is
+ * announced; Expect: 100-continue gets its 100.
+ *
+ * A proxied request is answered later: the connection waits in UPSTREAM
+ * until the handler calls reply_ready(), and a reply with a source
+ * streams its body as the source yields it (chunked to HTTP/1.1, up to
+ * the close to HTTP/1.0).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -19,6 +26,7 @@
 #include <unistd.h>
 
 #include "server/conn.h"
+#include "server/proxy.h"
 
 #define FILE_CHUNK 16384
 #define OUTPUT_HIGH_WATER (64 * 1024)
@@ -127,8 +135,32 @@ static void answer(pl_srv_conn_t *c, const pl_http_request_t *req)
 	start_reply(c);
 }
 
+/* The proxy has filled c->reply (the upstream's answer, or its 502/504):
+ * it goes out; the access log has it once it is sent (its size and the
+ * upstream's time are known then). */
+static void reply_ready(pl_srv_conn_t *c)
+{
+	/* its 502 or 504 has had its one log line (proxy.c) */
+	start_reply(c);
+}
+
+static void log_proxied(pl_srv_conn_t *c)
+{
+	const pl_http_request_t *req = c->http ? pl_http_parser_request(c->http)
+					       : NULL;
+	pl_http_conninfo_t info;
+	pl_srv_access_t extra;
+	c->transport->describe(c, &info);
+	memset(&extra, 0, sizeof(extra));
+	extra.upstream = pl_srv_proxy_upstream(c, &extra.upstream_us);
+	pl_srv_log_reply_with(c, req, req ? req->version : 0, &info, &c->reply,
+			      c->request_us, &extra);
+}
+
 static void answer_error(pl_srv_conn_t *c, int status, const char *reason)
 {
+	/* A proxied request that fails on the client's side ends there. */
+	pl_srv_proxy_free(c);
 	const pl_http_request_t *req = c->http ? pl_http_parser_request(c->http)
 					       : NULL;
 	bool head = req && req->method.len == 4 &&
@@ -185,7 +217,26 @@ static void head_done(pl_srv_conn_t *c, bool nothing_after)
 {
 	static const char go_on[] = "HTTP/1.1 100 Continue\r\n\r\n";
 	const pl_http_request_t *req = pl_http_parser_request(c->http);
-	if (req->framing == PL_HTTP_BODY_NONE) {
+	pl_srv_pool_t *pool = NULL;
+	const pl_srv_rsite_t *site = NULL;
+	if (c->transport->secure && !c->draining) {
+		pl_http_conninfo_t info;
+		c->transport->describe(c, &info);
+		site = pl_srv_site_of_request(pl_srv_conn_runtime(c), req,
+					      info.sni);
+		pool = pl_srv_proxy_pool_for(site, req);
+	}
+	if (pool) {
+		pl_srv_proxy_start(c, req, site, pool);
+		if (c->phase == PL_SRV_PHASE_REPLY ||
+		    c->phase == PL_SRV_PHASE_DEAD)
+			return; /* answered at once (502, 400) */
+		if (req->framing == PL_HTTP_BODY_NONE) {
+			pl_srv_conn_set_phase(c, PL_SRV_PHASE_UPSTREAM);
+			c->sink.end(c->sink.arg);
+			return;
+		}
+	} else if (req->framing == PL_HTTP_BODY_NONE) {
 		answer(c, req);
 		return;
 	}
@@ -215,7 +266,8 @@ static void on_data(pl_srv_conn_t *c)
 		pl_srv_conn_close_now(c);
 		return;
 	}
-	while (pl_srv_conn_accepts_request(c) && !c->close_after) {
+	while (pl_srv_conn_accepts_request(c) && !c->close_after &&
+	       !c->body_blocked) {
 		pl_http_step_t step;
 		int ret = pl_http_parse(c->http, in + off, in_len - off, &step);
 		off += step.consumed;
@@ -238,8 +290,19 @@ static void on_data(pl_srv_conn_t *c)
 				c->request_us = pl_srv_now_us();
 			head_done(c, off == in_len);
 		} else if (step.event == PL_HTTP_BODY) {
-			/* Discarded; progress re-arms the body's timeout. */
+			/* Into the sink, or discarded; re-arms the body's
+			 * timeout. A full sink: no more until it wakes us. */
 			pl_srv_conn_set_phase(c, PL_SRV_PHASE_BODY);
+			if (c->sink.write && step.body_len &&
+			    !c->sink.write(c->sink.arg, step.body,
+					   step.body_len)) {
+				c->body_blocked = true;
+				break;
+			}
+		} else if (c->phase == PL_SRV_PHASE_BODY && c->px) {
+			/* DONE after a proxied body: the upstream answers */
+			pl_srv_conn_set_phase(c, PL_SRV_PHASE_UPSTREAM);
+			c->sink.end(c->sink.arg);
 		} else if (c->phase == PL_SRV_PHASE_BODY) {
 			/* DONE after a body: now it can be answered. */
 			answer(c, pl_http_parser_request(c->http));
@@ -254,10 +317,56 @@ static void on_data(pl_srv_conn_t *c)
 		go_idle(c);
 }
 
+/* A streamed body (a proxied response), framed for this client. */
+static bool produce_source(pl_srv_conn_t *c)
+{
+	uint8_t buf[FILE_CHUNK];
+	pl_http_reply_t *r = &c->reply;
+	bool chunked = r->framing == PL_HTTP_BODY_CHUNKED;
+	c->reply_waiting = false;
+	while (pl_srv_conn_pending(c) < OUTPUT_HIGH_WATER) {
+		bool end = false;
+		long n = r->source.read(r->source.arg, buf, sizeof(buf), &end);
+		if (n < 0 || c->phase == PL_SRV_PHASE_DEAD) {
+			pl_srv_conn_cut(c);
+			return false;
+		}
+		int ret = PL_OK;
+		if (n > 0 && chunked) {
+			char size[24];
+			int len = snprintf(size, sizeof(size), "%lx\r\n", n);
+			if ((ret = c->transport->send(c, size, (size_t)len)) ==
+			    PL_OK &&
+			    (ret = c->transport->send(c, buf, (size_t)n)) == PL_OK)
+				ret = c->transport->send(c, "\r\n", 2);
+		} else if (n > 0) {
+			ret = c->transport->send(c, buf, (size_t)n);
+		}
+		r->body_bytes += (uint64_t)n;
+		if (ret == PL_OK && end && chunked)
+			ret = c->transport->send(c, "0\r\n\r\n", 5);
+		if (ret != PL_OK) {
+			pl_srv_conn_close_now(c);
+			return false;
+		}
+		if (end) {
+			r->source.read = NULL;
+			return true;
+		}
+		if (n == 0) {
+			c->reply_waiting = true;
+			return false;
+		}
+	}
+	return false;
+}
+
 static bool produce(pl_srv_conn_t *c)
 {
 	uint8_t buf[FILE_CHUNK];
 	pl_http_reply_t *r = &c->reply;
+	if (r->source.read)
+		return produce_source(c);
 	while (r->file_fd >= 0 && r->file_len > 0 &&
 	       pl_srv_conn_pending(c) < OUTPUT_HIGH_WATER) {
 		size_t want = r->file_len < sizeof(buf) ? (size_t)r->file_len
@@ -284,6 +393,11 @@ static bool produce(pl_srv_conn_t *c)
 
 static void reply_sent(pl_srv_conn_t *c)
 {
+	if (c->px) {
+		if (pl_srv_log_access_enabled())
+			log_proxied(c);
+		pl_srv_proxy_free(c);
+	}
 	pl_http_reply_free(&c->reply);
 }
 
@@ -307,6 +421,7 @@ static void http1_init(pl_srv_conn_t *c)
 
 static void http1_free(pl_srv_conn_t *c)
 {
+	pl_srv_proxy_free(c);
 	pl_http_parser_free(c->http);
 	c->http = NULL;
 	pl_http_reply_free(&c->reply);
@@ -320,5 +435,6 @@ const pl_srv_protocol_t pl_srv_http1 = {
 	.reply_sent = reply_sent,
 	.timed_out = timed_out,
 	.cut_short = cut_short,
+	.reply_ready = reply_ready,
 	.free = http1_free,
 };

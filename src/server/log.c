@@ -319,10 +319,15 @@ static void log_combined(const pl_srv_access_t *a)
 	put_escaped(req, sizeof(req), a->method ? reqline : NULL);
 	put_escaped(ref, sizeof(ref), a->referer);
 	put_escaped(ua, sizeof(ua), a->user_agent);
+	/* A proxied request adds its upstream and the upstream's time. */
+	char up[200] = "";
+	if (a->upstream)
+		snprintf(up, sizeof(up), " upstream=%s upstream_time=%.3f",
+			 a->upstream, (double)a->upstream_us / 1e6);
 	int n = snprintf(line, sizeof(line),
-			 "%s - - [%s] \"%s\" %d %llu \"%s\" \"%s\"\n", a->peer,
-			 date, req, a->status, (unsigned long long)a->bytes, ref,
-			 ua);
+			 "%s - - [%s] \"%s\" %d %llu \"%s\" \"%s\"%s\n",
+			 a->peer, date, req, a->status,
+			 (unsigned long long)a->bytes, ref, ua, up);
 	if (n > 0)
 		write_access(line, (size_t)n < sizeof(line) ? (size_t)n
 							     : sizeof(line) - 1);
@@ -337,7 +342,7 @@ static void log_json(const pl_srv_access_t *a)
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	json_t *o = json_pack(
 		"{s:s, s:s, s:s?, s:s?, s:s, s:i, s:I, s:s?, s:s?, s:s?, s:s?, "
-		"s:s?, s:s?, s:I}",
+		"s:s?, s:s?, s:I, s:s?, s:o?}",
 		"time", date, "peer", a->peer, "method", a->method, "target",
 		a->target, "protocol", protocol_name(a->version),
 		"status", a->status, "bytes", (json_int_t)a->bytes, "host",
@@ -345,7 +350,10 @@ static void log_json(const pl_srv_access_t *a)
 		"tls_version", a->tls_version, "tls_suite", a->suite,
 		"tls_group", a->group != NULL && a->group[0] != '\0' ? a->group
 								  : NULL,
-		"duration_us", (json_int_t)a->duration_us);
+		"duration_us", (json_int_t)a->duration_us,
+		"upstream", a->upstream,
+		"upstream_us", a->upstream ? json_integer((json_int_t)a->upstream_us)
+					   : NULL);
 	if (o == NULL)
 		return;
 	char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);

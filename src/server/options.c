@@ -24,6 +24,8 @@
 static const char *const sni_choices[] = {"default", "reject", NULL};
 static const char *const format_choices[] = {"combined", "json", NULL};
 static const char *const onoff_choices[] = {"off", "on", NULL};
+static const char *const balance_choices[] = {"round-robin", "least-conn",
+					      NULL};
 static const char *const level_choices[] = {"error", "warn", "info", "debug",
 					    NULL};
 
@@ -138,6 +140,41 @@ static const pl_srv_opt_t table[] = {
 	{"state-dir", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
 	 FIELD(acme.state_dir), "DIR", "where ACME keeps its account and "
 	 "certificates (default: /var/lib/padlock/acme as root)"},
+	{"proxy", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(proxy), "URL[,URL]",
+	 "forward requests to these upstreams (http://host:port, "
+	 "http://unix:/path.sock) instead of serving files"},
+	{"proxy-balance", NULL, PL_SRV_OPT_CHOICE, BOTH, 0, 0, 0,
+	 balance_choices, "round-robin", FIELD(proxy_balance),
+	 "round-robin|least-conn", "how a pool picks its upstream"},
+	{"proxy-ca", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(proxy_ca), "FILE",
+	 "the CAs https:// upstreams are verified with (default: the "
+	 "system's)"},
+	{"proxy-host", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(proxy_host), "HOST[:PORT]",
+	 "the Host field upstreams get (default: the client's)"},
+	{"trusted-proxies", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(trusted_proxies), "ADDR[/BITS],...",
+	 "clients whose X-Forwarded-* and Forwarded are kept (extended), "
+	 "not replaced"},
+	{"proxy-protocol", NULL, PL_SRV_OPT_FLAG, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(proxy_protocol), NULL,
+	 "connections come from a load balancer in --trusted-proxies with a "
+	 "PROXY protocol header (v1 or v2): its client address is the one "
+	 "logged and forwarded"},
+	{"proxy-connect-timeout", NULL, PL_SRV_OPT_NUMBER, BOTH, 1, 3600, 1000,
+	 NULL, "5", FIELD(proxy_connect_timeout_ms), "S",
+	 "seconds to connect to an upstream; then the next, or 504"},
+	{"proxy-timeout", NULL, PL_SRV_OPT_NUMBER, BOTH, 1, 86400, 1000, NULL,
+	 "60", FIELD(proxy_timeout_ms), "S",
+	 "seconds an upstream may be silent (first byte included); then 504"},
+	{"proxy-idle-timeout", NULL, PL_SRV_OPT_NUMBER, BOTH, 1, 86400, 1000,
+	 NULL, "30", FIELD(proxy_idle_timeout_ms), "S",
+	 "seconds an idle upstream connection is kept for reuse"},
+	{"proxy-keepalive", NULL, PL_SRV_OPT_NUMBER, BOTH, 0, 10000, 1, NULL,
+	 "32", FIELD(proxy_keepalive), "N",
+	 "idle upstream connections a worker keeps for reuse"},
 	{"allow-invalid-cert", NULL, PL_SRV_OPT_FLAG, PL_SRV_OPT_CLI, 0, 0, 0,
 	 NULL, NULL, FIELD(allow_invalid_cert), NULL,
 	 "FOR TESTS ONLY: serve a certificate that fails its checks"},
@@ -299,7 +336,20 @@ void pl_srv_options_free(pl_srv_options_t *o)
 		free(s->cert_file);
 		free(s->key_file);
 		free(s->key_passphrase_file);
+		free(s->proxy);
+		for (size_t j = 0; j < s->n_locations; j++) {
+			free(s->location_prefix[j]);
+			free(s->location_proxy[j]);
+			free(s->location_ca[j]);
+			free(s->location_host[j]);
+		}
+		free(s->proxy_ca);
+		free(s->proxy_host);
 	}
+	free(o->proxy);
+	free(o->proxy_ca);
+	free(o->proxy_host);
+	free(o->trusted_proxies);
 	free(o->listen);
 	free(o->tls_groups);
 	free(o->user);
@@ -332,7 +382,21 @@ int pl_srv_options_dup(pl_srv_options_t *dst, const pl_srv_options_t *src)
 		ret |= dup_str(&d->cert_file, s->cert_file);
 		ret |= dup_str(&d->key_file, s->key_file);
 		ret |= dup_str(&d->key_passphrase_file, s->key_passphrase_file);
+		ret |= dup_str(&d->proxy, s->proxy);
+		for (size_t j = 0; j < s->n_locations; j++) {
+			ret |= dup_str(&d->location_prefix[j],
+				       s->location_prefix[j]);
+			ret |= dup_str(&d->location_proxy[j], s->location_proxy[j]);
+			ret |= dup_str(&d->location_ca[j], s->location_ca[j]);
+			ret |= dup_str(&d->location_host[j], s->location_host[j]);
+		}
+		ret |= dup_str(&d->proxy_ca, s->proxy_ca);
+		ret |= dup_str(&d->proxy_host, s->proxy_host);
 	}
+	ret |= dup_str(&dst->proxy, src->proxy);
+	ret |= dup_str(&dst->proxy_ca, src->proxy_ca);
+	ret |= dup_str(&dst->proxy_host, src->proxy_host);
+	ret |= dup_str(&dst->trusted_proxies, src->trusted_proxies);
 	ret |= dup_str(&dst->listen, src->listen);
 	ret |= dup_str(&dst->tls_groups, src->tls_groups);
 	ret |= dup_str(&dst->user, src->user);
@@ -353,6 +417,16 @@ int pl_srv_options_dup(pl_srv_options_t *dst, const pl_srv_options_t *src)
  * with 500). */
 static int check_places(const pl_srv_options_t *o, char *err, size_t err_len)
 {
+	int ret;
+	if ((ret = pl_srv_addr_list_check(o->trusted_proxies, err, err_len)))
+		return ret;
+	/* a PROXY header is believed only from a trusted address: with none,
+	 * every connection would be refused */
+	if (o->proxy_protocol && o->trusted_proxies == NULL) {
+		snprintf(err, err_len, "proxy-protocol needs trusted-proxies: "
+			 "the load balancers' addresses");
+		return PL_ERR_ARG;
+	}
 	if (o->user) {
 		if (getpwnam(o->user) == NULL) {
 			snprintf(err, err_len, "user %s: no such user (the "

@@ -35,9 +35,21 @@ void pl_srv_log_reply(pl_srv_conn_t *c, const pl_http_request_t *req,
 		      int version, const pl_http_conninfo_t *info,
 		      const pl_http_reply_t *reply, uint64_t start_us)
 {
+	pl_srv_log_reply_with(c, req, version, info, reply, start_us, NULL);
+}
+
+void pl_srv_log_reply_with(pl_srv_conn_t *c, const pl_http_request_t *req,
+			   int version, const pl_http_conninfo_t *info,
+			   const pl_http_reply_t *reply, uint64_t start_us,
+			   const pl_srv_access_t *extra)
+{
 	pl_srv_access_t a;
 	char host[256];
 	memset(&a, 0, sizeof(a));
+	if (extra) {
+		a.upstream = extra->upstream;
+		a.upstream_us = extra->upstream_us;
+	}
 	a.peer = c->peer;
 	a.version = version;
 	if (req) {

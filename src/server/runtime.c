@@ -9,6 +9,7 @@
 
 #include "padlock/x509.h"
 #include "server/acme/acme.h"
+#include "server/proxy.h"
 #include "server/server_int.h"
 
 /* Issue 3, section 3: these findings stop the server (unless
@@ -206,6 +207,22 @@ static int set_groups(pl_tls_config_t *cfg, const char *list, char *err,
 	return PL_OK;
 }
 
+/* A pool with its own CAs and Host, else the global ones. */
+static int make_pool(const pl_srv_options_t *o, const char *urls,
+		     const char *ca, const char *host, pl_srv_pool_t **out,
+		     char *err, size_t err_len)
+{
+	int ret = pl_srv_pool_parse(urls, o->proxy_balance,
+				    ca ? ca : o->proxy_ca, out, err, err_len);
+	if (ret == PL_OK && (host || o->proxy_host) &&
+	    (ret = pl_srv_pool_set_host(*out, host ? host : o->proxy_host, err,
+					err_len))) {
+		pl_srv_pool_free(*out);
+		*out = NULL;
+	}
+	return ret;
+}
+
 int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 			char *err, size_t err_len)
 {
@@ -216,10 +233,18 @@ int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 		snprintf(err, err_len, "no site is configured");
 		return PL_ERR_ARG;
 	}
+	/* HTTP/2 streams do not feed the proxy yet: a server that proxies
+	 * offers HTTP/1.1 only, so no client lands on a path that cannot
+	 * forward it. */
+	bool proxies = o->proxy != NULL;
+	for (size_t i = 0; i < o->n_sites; i++)
+		proxies |= o->sites[i].proxy != NULL ||
+			   o->sites[i].n_locations > 0;
 	rt->tls = pl_tls_config_new(true);
 	if (rt->tls == NULL ||
-	    pl_tls_config_set_alpn(rt->tls, o->http2 ? "h2,http/1.1"
-						     : "http/1.1") != PL_OK) {
+	    pl_tls_config_set_alpn(rt->tls, o->http2 && !proxies
+						    ? "h2,http/1.1"
+						    : "http/1.1") != PL_OK) {
 		snprintf(err, err_len, "out of memory");
 		pl_srv_runtime_free(rt);
 		return PL_ERR_NOMEM;
@@ -254,6 +279,27 @@ int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 		for (size_t j = 0; j < s->n_names; j++)
 			r->names[j] = s->names[j];
 		r->n_names = s->n_names;
+		const char *urls = s->proxy ? s->proxy : o->proxy;
+		if (urls && (ret = make_pool(o, urls, s->proxy_ca, s->proxy_host,
+					     &r->pool, err, err_len))) {
+			pl_x509_store_free(store);
+			rt->n_sites = i + 1;
+			pl_srv_runtime_free(rt);
+			return ret;
+		}
+		for (size_t j = 0; j < s->n_locations; j++) {
+			r->location_prefix[j] = s->location_prefix[j];
+			r->n_locations = j + 1;
+			if ((ret = make_pool(o, s->location_proxy[j],
+					     s->location_ca[j], s->location_host[j],
+					     &r->location_pool[j], err,
+					     err_len))) {
+				pl_x509_store_free(store);
+				rt->n_sites = i + 1;
+				pl_srv_runtime_free(rt);
+				return ret;
+			}
+		}
 		if (s->root == NULL)
 			rt->capture_steps = true;
 	}
@@ -264,6 +310,11 @@ int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 
 void pl_srv_runtime_free(pl_srv_runtime_t *rt)
 {
+	for (size_t i = 0; i < PL_SRV_MAX_SITES; i++) {
+		pl_srv_pool_free(rt->sites[i].pool);
+		for (size_t j = 0; j < rt->sites[i].n_locations; j++)
+			pl_srv_pool_free(rt->sites[i].location_pool[j]);
+	}
 	pl_tls_config_free(rt->tls);
 	memset(rt, 0, sizeof(*rt));
 }

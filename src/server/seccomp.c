@@ -41,7 +41,10 @@ static const char *const allowed[] = {
 	"exit", "exit_group", "tgkill",
 };
 
-int pl_srv_seccomp_enter(char *err, size_t err_len)
+/* A reverse proxy's worker also makes connections (to its upstreams). */
+static const char *const connecting[] = {"socket", "connect"};
+
+int pl_srv_seccomp_enter(bool connects, char *err, size_t err_len)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	int rc = 0;
@@ -57,6 +60,16 @@ int pl_srv_seccomp_enter(char *err, size_t err_len)
 		    rc != -EDOM) {
 			snprintf(err, err_len, "seccomp: cannot allow %s: %s",
 				 allowed[i], strerror(-rc));
+			goto out;
+		}
+	}
+	for (size_t i = 0; connects && i < 2; i++) {
+		int nr = seccomp_syscall_resolve_name(connecting[i]);
+		if (nr != __NR_SCMP_ERROR &&
+		    (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0)) < 0 &&
+		    rc != -EDOM) {
+			snprintf(err, err_len, "seccomp: cannot allow %s: %s",
+				 connecting[i], strerror(-rc));
 			goto out;
 		}
 	}

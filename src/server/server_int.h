@@ -36,10 +36,19 @@ int pl_srv_options_resolve(pl_srv_options_t *out, const pl_srv_options_t *base,
 
 /* ---- runtime --------------------------------------------------------------- */
 
+typedef struct pl_srv_pool pl_srv_pool_t;
+
 typedef struct {
 	pl_http_site_t http;    /* what the http layer needs */
 	char *names[PL_SRV_MAX_NAMES];
 	size_t n_names;
+	/* the reverse proxy: the pool of the longest location prefix a
+	 * path starts with, else pool (NULL: files); each worker's copy
+	 * keeps its own counts */
+	pl_srv_pool_t *pool;
+	const char *location_prefix[PL_SRV_MAX_LOCATIONS];
+	pl_srv_pool_t *location_pool[PL_SRV_MAX_LOCATIONS];
+	size_t n_locations;
 } pl_srv_rsite_t;
 
 /* What workers serve with; immutable once built, shared after fork. */
@@ -81,6 +90,37 @@ void pl_srv_request_host_str(const pl_http_request_t *req, char *out,
  * Without names, the request's own host (today's behaviour). */
 int pl_srv_redirect(const pl_srv_runtime_t *rt, const pl_http_request_t *req,
 		    int https_port, time_t now, pl_http_reply_t *reply);
+
+/* ---- the PROXY protocol (proxyproto.c) ------------------------------------ */
+
+/* Bounds: a v1 line with its CRLF (the spec's worst case), a whole v2
+ * header (16 bytes, the addresses and TLVs), the TLVs of one header. */
+#define PL_SRV_PROXYPROTO_V1_MAX 107
+#define PL_SRV_PROXYPROTO_V2_MAX 1024
+#define PL_SRV_PROXYPROTO_MAX_TLVS 32
+
+typedef struct {
+	int version;          /* 1 or 2 */
+	bool local;           /* LOCAL, UNKNOWN, or a family padlock does not
+				 take: the connection's own address stands */
+	char source[46];      /* the client's address, as text */
+	uint16_t source_port;
+	char authority[256];  /* v2 PP2_TYPE_AUTHORITY, "" without */
+	size_t tlv_count;
+} pl_srv_proxyproto_t;
+
+/* Parses the PROXY header at the start of in[0..len): its length when it
+ * is complete; 0 when more bytes are needed (never beyond the bounds
+ * above); PL_ERR_DECODE with *why (one sentence) when it is not a valid
+ * header. */
+long pl_srv_proxyproto_parse(const uint8_t *in, size_t len,
+			     pl_srv_proxyproto_t *out, const char **why);
+
+/* PL_OK when every item of list is ADDR or ADDR/BITS, else one sentence
+ * in err and PL_ERR_ARG. */
+int pl_srv_addr_list_check(const char *list, char *err, size_t err_len);
+/* Whether addr (text) is in list ("ADDR[/BITS],..."; NULL: none). */
+bool pl_srv_addr_trusted(const char *list, const char *addr);
 
 /* ---- listeners ------------------------------------------------------------- */
 
@@ -134,10 +174,11 @@ int pl_srv_identity_enter(const pl_srv_identity_t *id);
 int pl_srv_identity_can_read(const pl_srv_identity_t *id, const char *dir);
 
 /* Installs the worker's seccomp filter: the system calls a worker makes
- * (its loop, OpenSSL, the file server, logs), and any other kills the
+ * (its loop, OpenSSL, the file server, logs; socket and connect only
+ * when connects: a proxying worker), and any other kills the
  * process (SIGSYS). Needs PR_SET_NO_NEW_PRIVS. PL_ERR_IO with a sentence
  * in err. */
-int pl_srv_seccomp_enter(char *err, size_t err_len);
+int pl_srv_seccomp_enter(bool connects, char *err, size_t err_len);
 
 /* ---- descriptor limits (fdlimit.c) ---------------------------------------- */
 
@@ -217,6 +258,8 @@ typedef struct {
 	const char *suite;
 	const char *group; /* the key exchange group ("X25519MLKEM768") */
 	uint32_t duration_us;
+	const char *upstream; /* a proxied request's upstream, else NULL */
+	uint64_t upstream_us; /* from its connect (or reuse) to the end */
 } pl_srv_access_t;
 
 void pl_srv_log_access(const pl_srv_access_t *a);
@@ -227,9 +270,15 @@ bool pl_srv_log_access_enabled(void);
  * An intrusive binary min-heap: each owner embeds one node, so a deadline
  * is set, moved or removed in O(log n) and never outlives its owner. */
 
+typedef enum {
+	PL_SRV_TIMER_CONN,     /* a client connection's (conn.c) */
+	PL_SRV_TIMER_UPSTREAM, /* an upstream connection's (upstream.c) */
+} pl_srv_timer_kind_t;
+
 typedef struct {
 	uint64_t when_ms;
 	size_t idx; /* position in the heap + 1; 0: not in the heap */
+	pl_srv_timer_kind_t kind;
 } pl_srv_timer_t;
 
 typedef struct {

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "server/conn.h"
+#include "server/proxy.h"
 #include "server/server_int.h"
 
 struct pl_srv_worker {
@@ -315,7 +316,10 @@ static void run_timers(pl_srv_worker_t *w)
 	pl_srv_timer_t *t;
 	while ((t = pl_srv_timer_first(&w->timers)) && t->when_ms <= now) {
 		pl_srv_timer_del(&w->timers, t);
-		pl_srv_conn_timeout(pl_srv_conn_of_timer(t));
+		if (t->kind == PL_SRV_TIMER_UPSTREAM)
+			pl_srv_upstream_timeout(t);
+		else
+			pl_srv_conn_timeout(pl_srv_conn_of_timer(t));
 	}
 }
 
@@ -391,7 +395,11 @@ int pl_srv_worker_run(const pl_srv_runtime_t *rt, const pl_srv_listeners_t *ls)
 	}
 	/* From here on, only the system calls the loop needs. */
 	char err[256];
-	if (pl_srv_seccomp_enter(err, sizeof(err)) != PL_OK) {
+	bool proxies = false;
+	for (size_t i = 0; i < rt->n_sites; i++)
+		proxies |= rt->sites[i].pool != NULL ||
+			   rt->sites[i].n_locations > 0;
+	if (pl_srv_seccomp_enter(proxies, err, sizeof(err)) != PL_OK) {
 		pl_srv_log(PL_SRV_LOG_ERROR, "worker: %s", err);
 		return 1;
 	}
@@ -413,12 +421,15 @@ int pl_srv_worker_run(const pl_srv_runtime_t *rt, const pl_srv_listeners_t *ls)
 				accept_some(&w, &ls->l[tag->index]);
 			else if (tag->kind == PL_SRV_TAG_SIGNAL)
 				on_signal(&w);
+			else if (tag->kind == PL_SRV_TAG_UPSTREAM)
+				pl_srv_upstream_event(tag, evs[i].events);
 			else
 				pl_srv_conn_event(pl_srv_conn_of_tag(tag),
 						  evs[i].events);
 		}
 		run_timers(&w);
 		free_dead(&w);
+		pl_srv_upstream_reap();
 		resume_accepting(&w);
 	}
 	if (w.n_conns)

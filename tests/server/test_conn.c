@@ -371,6 +371,68 @@ out:
 	fixture_close(&f);
 }
 
+/* A handler's sink (the proxy's, in the server): takes everything it is
+ * given, and says "full" while the test holds it so. */
+typedef struct {
+	size_t taken;
+	unsigned calls;
+	bool full;
+} test_sink_t;
+
+static bool test_sink_write(void *arg, const uint8_t *p, size_t n)
+{
+	test_sink_t *s = arg;
+	(void)p;
+	s->taken += n;
+	s->calls++;
+	return !s->full;
+}
+
+static void test_sink_end(void *arg)
+{
+	(void)arg;
+}
+
+static void a_full_sink_stops_the_reading_until_woken(void)
+{
+	fixture_t f;
+	client_t cl;
+	int status[2];
+	static uint8_t body[60000];
+	test_sink_t sink = {0, 0, true};
+	pl_srv_conn_t *c = start_tls(&f, &cl);
+	if (c == NULL)
+		goto out;
+	client_send(&cl, &f.w, "POST /index.html HTTP/1.1\r\n"
+			       "Host: fuzz.padlock.test\r\n"
+			       "Content-Length: 60000\r\n\r\n");
+	CHECK_EQ_INT(c->phase, PL_SRV_PHASE_BODY);
+	c->sink = (pl_http_body_sink_t){test_sink_write, test_sink_end, &sink};
+	memset(body, 'b', sizeof(body));
+	CHECK_EQ_INT(pl_tls_write(cl.tls, body, sizeof(body)), PL_OK);
+	client_pump(&cl, &f.w);
+	/* One read's worth went in; the rest waits in the socket. */
+	CHECK_MSG(sink.taken > 0 && sink.taken < sizeof(body),
+		  "the sink took %zu of %zu bytes while full", sink.taken,
+		  sizeof(body));
+	CHECK(c->body_blocked);
+	CHECK_EQ_INT(c->phase, PL_SRV_PHASE_BODY);
+	CHECK_EQ_INT(cl.plain_len, 0);
+	/* The handler has room again and wakes the connection. */
+	sink.full = false;
+	c->body_blocked = false;
+	pl_srv_conn_wake(c);
+	client_pump(&cl, &f.w);
+	CHECK_EQ_INT(sink.taken, sizeof(body));
+	CHECK_EQ_INT(responses(&cl, status, 2), 1);
+	CHECK_EQ_INT(status[0], 405);
+	c->sink = (pl_http_body_sink_t){0};
+	client_close(&cl);
+	loop_once(&f.w);
+out:
+	fixture_close(&f);
+}
+
 static void head_timeout_answers_408_and_closes(void)
 {
 	fixture_t f;
@@ -448,6 +510,7 @@ int main(void)
 {
 	RUN(tls_keep_alive_walks_the_phases);
 	RUN(body_is_read_then_answered_and_kept_alive);
+	RUN(a_full_sink_stops_the_reading_until_woken);
 	RUN(head_timeout_answers_408_and_closes);
 	RUN(plain_http_on_the_tls_port_is_redirected);
 	RUN(neither_tls_nor_http_is_closed_at_once);

@@ -1,0 +1,213 @@
+"""padlock serve --proxy-protocol: behind a load balancer in TCP mode.
+
+HAProxy (mode tcp, send-proxy-v2) in front of two `padlock serve`: their
+access logs show the real client's address (a loopback address of its
+own), not HAProxy's. Headers sent by hand: v1 (TCP4, TCP6, UNKNOWN) and v2
+(TCP4 with TLVs, LOCAL) are accepted from a trusted address, the client
+address they carry is the one logged and sent upstream in
+X-Forwarded-For; a connection from an address not in --trusted-proxies is
+refused, and one without a header, or with a malformed or oversized one,
+is closed; each with a log line.
+"""
+
+import os
+import re
+import socket
+import ssl
+import struct
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from serve_common import (Failure, Proc, Serve, Skip, Suite, WAIT,  # noqa: E402
+                          client_context, expect, expect_equal, expect_in,
+                          localhost_leaf, read_all, wait_until, workdir)
+import common  # noqa: E402
+
+suite = Suite("padlock serve --proxy-protocol")
+SIG = b"\r\n\r\n\x00\r\nQUIT\n"
+GET = b"GET /x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+
+
+def v2(cmd, fam, addr, tlvs=b""):
+    body = addr + tlvs
+    return SIG + bytes([0x20 | cmd, fam]) + struct.pack(">H", len(body)) + body
+
+
+def v2_tcp4(src, dst="127.0.0.1", tlvs=b""):
+    return v2(1, 0x11, socket.inet_aton(src) + socket.inet_aton(dst)
+              + struct.pack(">HH", 40000, 443), tlvs)
+
+
+def serve_pp(*more, trusted="127.0.0.1"):
+    root = os.path.join(workdir(), "pp-site")
+    os.makedirs(root, exist_ok=True)
+    with open(os.path.join(root, "x"), "w") as f:
+        f.write("x\n")
+    return Serve(["--proxy-protocol", "--trusted-proxies", trusted,
+                  "--root", root, "--handshake-timeout", "5"]
+                 + list(more) + localhost_leaf().args(), workers=1)
+
+
+def with_header(port, header, source="127.0.0.1"):
+    """Sends header, then a TLS GET; returns the response bytes."""
+    raw = socket.socket()
+    raw.bind((source, 0))
+    raw.settimeout(WAIT)
+    raw.connect(("127.0.0.1", port))
+    raw.sendall(header)
+    sock = client_context().wrap_socket(raw, server_hostname="localhost")
+    with sock:
+        sock.sendall(GET)
+        data, _ = read_all(sock, WAIT)
+    return data
+
+
+def closed_at_once(port, first, source="127.0.0.1"):
+    """Sends first; True when the server closes without a byte of answer."""
+    s = socket.socket()
+    s.bind((source, 0))
+    s.settimeout(WAIT)
+    s.connect(("127.0.0.1", port))
+    with s:
+        try:
+            if first:
+                s.sendall(first)
+            data = s.recv(100)
+        except (ConnectionResetError, BrokenPipeError):
+            return True
+    return data == b""
+
+
+@suite.case("headers_v1_and_v2_give_the_client_address")
+def _():
+    srv = serve_pp()
+    try:
+        cases = [
+            (b"PROXY TCP4 203.0.113.7 127.0.0.1 5555 443\r\n", "203.0.113.7"),
+            (b"PROXY TCP6 2001:db8::7 ::1 5555 443\r\n", "2001:db8::7"),
+            (b"PROXY UNKNOWN\r\n", "127.0.0.1"),
+            (v2_tcp4("198.51.100.9", tlvs=b"\x02\x00\x09localhost"
+                     b"\x04\x00\x00"), "198.51.100.9"),
+            (v2(0, 0x00, b""), "127.0.0.1"),  # LOCAL: a health check
+        ]
+        for header, shown in cases:
+            data = with_header(srv.https_port, header)
+            expect(data.startswith(b"HTTP/1.1 200"), "%r: %r" % (header, data[:80]))
+            srv.wait_log(r"^%s - - .*\"GET /x HTTP/1\.1\" 200" % re.escape(shown),
+                         "the access line of %s" % shown)
+    finally:
+        srv.stop()
+
+
+@suite.case("untrusted_missing_malformed_and_oversized_headers_are_closed")
+def _():
+    srv = serve_pp(trusted="127.0.0.1/32")
+    try:
+        # an address not in --trusted-proxies: refused at the accept
+        expect(closed_at_once(srv.https_port, v2_tcp4("1.2.3.4"),
+                              source="127.0.0.9"), "from 127.0.0.9")
+        srv.wait_log(r"127\.0\.0\.9: refused: --proxy-protocol takes "
+                     r"connections only from --trusted-proxies", "its log line")
+        hello = b"\x16\x03\x01\x00\x05hello"
+        bad = [
+            (hello, "no PROXY protocol header"),
+            (b"PROXY TCP4 203.0.113.007 127.0.0.1 1 2\r\n", "not canonical"),
+            (b"PROXY TCP4 1.2.3.4 5.6.7.8 1 2\n", "other than CRLF"),
+            (b"PROXY TCP5 1.2.3.4 5.6.7.8 1 2\r\n", "PROXY TCP4|TCP6|UNKNOWN"),
+            (b"PROXY " + b"A" * 120, "no CRLF within 107 bytes"),
+            (SIG + b"\x31\x11\x00\x0c" + b"\x00" * 12, "version or command"),
+            (SIG + b"\x21\x11\x10\x00", "over padlock's bound"),
+            (v2(1, 0x11, socket.inet_aton("1.2.3.4") * 2 + b"\x00" * 4,
+                b"\x02\x00\x10short"), "a TLV runs past the header"),
+        ]
+        for first, why in bad:
+            expect(closed_at_once(srv.https_port, first), "closed for %r" % first[:40])
+            srv.wait_log(r"127\.0\.0\.1: closed: .*%s" % re.escape(why),
+                         "the log line for %r" % first[:40])
+    finally:
+        srv.stop()
+
+
+@suite.case("the_client_address_goes_upstream_in_x_forwarded_for")
+def _():
+    seen = {}
+
+    class Upstream:
+        def __init__(self):
+            self.sock = socket.socket()
+            self.sock.bind(("127.0.0.1", 0))
+            self.sock.listen(4)
+            self.port = self.sock.getsockname()[1]
+    up = Upstream()
+    srv = serve_pp("--proxy", "http://127.0.0.1:%d" % up.port)
+    import threading
+
+    def answer():
+        c, _ = up.sock.accept()
+        with c:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += c.recv(4096)
+            seen["head"] = data
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    t = threading.Thread(target=answer, daemon=True)
+    t.start()
+    try:
+        data = with_header(srv.https_port, v2_tcp4("203.0.113.50"))
+        expect(data.startswith(b"HTTP/1.1 200"), "the answer: %r" % data[:80])
+        t.join(WAIT)
+        expect_in(b"X-Forwarded-For: 203.0.113.50\r\n", seen.get("head", b""),
+                  "the forwarded head")
+    finally:
+        srv.stop()
+        up.sock.close()
+
+
+@suite.case("haproxy_send_proxy_v2_in_front_of_two_servers")
+def _():
+    if not os.path.exists("/usr/sbin/haproxy"):
+        raise Skip("haproxy is not installed (scripts/deps.sh --tests)")
+    a, b = serve_pp(), serve_pp()
+    port = common.free_port()
+    cfg = os.path.join(workdir(), "haproxy.cfg")
+    with open(cfg, "w") as f:
+        f.write("global\n  maxconn 100\n"
+                "defaults\n  mode tcp\n  timeout connect 5s\n"
+                "  timeout client 30s\n  timeout server 30s\n"
+                "frontend fe\n  bind 127.0.0.1:%d\n  default_backend be\n"
+                "backend be\n  balance roundrobin\n"
+                "  server a 127.0.0.1:%d send-proxy-v2\n"
+                "  server b 127.0.0.1:%d send-proxy-v2\n"
+                % (port, a.https_port, b.https_port))
+    ha = Proc("haproxy", ["/usr/sbin/haproxy", "-db", "-f", cfg])
+    try:
+        def up():
+            try:
+                socket.create_connection(("127.0.0.1", port), 1).close()
+                return True
+            except OSError:
+                return False
+        wait_until(up, "haproxy to listen")
+        for _ in range(4):
+            data = with_header(port, b"", source="127.0.0.5")
+            expect(data.startswith(b"HTTP/1.1 200"), "through haproxy: %r"
+                   % data[:80])
+        for srv in (a, b):
+            srv.wait_log(r'^127\.0\.0\.5 - - .*"GET /x HTTP/1\.1" 200',
+                         "the real client's address in each server's log")
+            expect(not re.search(r'^127\.0\.0\.1 - - .*"GET /x', srv.err(), re.M),
+                   "haproxy's own address is not logged as the client")
+        # Without the header (straight to a server, from a trusted
+        # address): closed, with a log line.
+        expect(closed_at_once(a.https_port, b"\x16\x03\x01\x00\x05hello"),
+               "a connection without the header")
+        a.wait_log(r"closed: no PROXY protocol header", "its log line")
+    finally:
+        ha.stop()
+        a.stop()
+        b.stop()
+
+
+if __name__ == "__main__":
+    suite.run()
