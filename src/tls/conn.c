@@ -180,8 +180,12 @@ static int check_header(pl_tls_conn_t *c, const uint8_t *h)
 				   h[2]);
 	/* early_skip: early data after a HelloRetryRequest comes protected
 	 * before the server reads with any key */
-	if ((pl_tls_protect_on(&c->rd.prot) || c->early_skip > 0) &&
-	    type == PL_CT_APPLICATION_DATA) {
+	/* TLS 1.2 protects every content type but change_cipher_spec. */
+	bool tls12_protected = c->rd.prot.ops == &pl_tls_protect_12 &&
+			       type != PL_CT_CHANGE_CIPHER_SPEC;
+	if (((pl_tls_protect_on(&c->rd.prot) || c->early_skip > 0) &&
+	     type == PL_CT_APPLICATION_DATA) ||
+	    tls12_protected) {
 		if (len > PL_TLS_MAX_CIPHERTEXT)
 			return pl_tls_fail(c, PL_ALERT_RECORD_OVERFLOW,
 					   "protected record of %zu bytes "
