@@ -358,7 +358,8 @@ int pl_tls_write(pl_tls_conn_t *c, const uint8_t *buf, size_t len);
 int pl_tls_close(pl_tls_conn_t *c);
 
 /* Sends a KeyUpdate (RFC 8446 4.6.3) and switches to new sending keys;
- * with request_peer, asks the peer to update its keys too. */
+ * with request_peer, asks the peer to update its keys too. PL_ERR_STATE
+ * on a TLS 1.2 connection, which has no KeyUpdate. */
 int pl_tls_key_update(pl_tls_conn_t *c, bool request_peer);
 
 /* ---- state ---------------------------------------------------------------- */

@@ -322,7 +322,9 @@ int pl_tls_key_update(pl_tls_conn_t *c, bool request_peer)
 {
 	if (c->state == ST_FAILED)
 		return PL_ERR_TLS;
-	if (c->state != ST_CONNECTED || c->sent_close)
+	/* TLS 1.2 has no KeyUpdate (its keys last the connection). */
+	if (c->state != ST_CONNECTED || c->sent_close ||
+	    c->version != PL_TLS_VERSION_13)
 		return PL_ERR_STATE;
 	return boundary(c, pl_tls_send_key_update(c, request_peer));
 }
