@@ -76,14 +76,21 @@ int pl_tls12_prf(pl_hash_alg_t hash, const uint8_t *secret,
 	for (size_t done = 0; ret == PL_OK && done < out_len; done += hl) {
 		size_t n = out_len - done < hl ? out_len - done : hl;
 		ret = pl_hmac(hash, secret, secret_len, a, hl + ls_len, block);
-		if (ret == PL_OK) {
+		if (ret == PL_OK)
 			memcpy(out + done, block, n);
+		/* A(i + 1), unless this was the last block */
+		if (ret == PL_OK && done + n < out_len)
 			ret = pl_hmac(hash, secret, secret_len, a, hl, a);
-		}
 	}
 	pl_cleanse(a, sizeof(a));
 	pl_cleanse(block, sizeof(block));
 	return ret;
+}
+
+/* RFC 5246 6.3 for AEAD suites: two keys and two IVs (no MAC keys). */
+static size_t key_block_len(const pl_tls_conn_t *c)
+{
+	return 2 * pl_aead_key_len(c->aead) + 2 * pl_tls_protect_12.iv_len(c->aead);
 }
 
 int pl_tls12_master_secret(pl_tls_conn_t *c, const uint8_t *pms,
@@ -116,7 +123,7 @@ int pl_tls12_master_secret(pl_tls_conn_t *c, const uint8_t *pms,
 	memcpy(seed + 32, c->client_random, 32);
 	return pl_tls12_prf(c->hash, c->hs->master_secret, MASTER_LEN,
 			    "key expansion", seed, 64, c->hs->key_block,
-			    sizeof(c->hs->key_block));
+			    key_block_len(c));
 }
 
 int pl_tls12_set_keys(pl_tls_conn_t *c, pl_tls_dir_t *dir, bool client_keys)
@@ -130,7 +137,7 @@ int pl_tls12_set_keys(pl_tls_conn_t *c, pl_tls_dir_t *dir, bool client_keys)
 	const uint8_t *key = kb + (client_keys ? 0 : key_len);
 	const uint8_t *iv = kb + 2 * key_len + (client_keys ? 0 : iv_len);
 	int ret;
-	if (2 * key_len + 2 * iv_len > sizeof(c->hs->key_block))
+	if (key_block_len(c) > sizeof(c->hs->key_block))
 		return PL_ERR_ARG;
 	if ((ret = pl_tls_protect_rekey(&dir->prot, &pl_tls_protect_12,
 					c->aead, key, iv)))

@@ -310,6 +310,38 @@ def client_gnutls():
     expect_ok(result, "padlock get against gnutls-serv (TLS 1.2 only)")
     expect_re(r"protocol\s+TLS 1\.2", result.out + result.err, "padlock get -v")
     expect_re(r"TLS1\.2", result.out, "gnutls-serv's page")
+    # -v tells the TLS 1.2 flow in its own messages.
+    for head in ("← ServerKeyExchange", "ClientKeyExchange →",
+                 "CCS, Finished →", "← CCS, Finished"):
+        expect_in(head, result.err, "padlock get -v")
+    expect_re(r"premaster secret\s+none was sent: TLS 1\.2's is the "
+              r"ephemeral ECDHE \(x25519\)", result.err, "padlock get -v")
+
+
+@suite.case("welcome_page_tells_a_tls12_visitor")
+def welcome12():
+    cert = serve_common.server_cert(pki().leaf("rsa2048"))
+    serve = serve_common.Serve(cert.args(), workers=1, http_port=0)
+    ctx = ssl.create_default_context(cafile=pki().root)
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    with socket.create_connection(("127.0.0.1", serve.https_port),
+                                  timeout=WAIT) as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+            tls.sendall(REQUEST)
+            data = b""
+            while True:
+                chunk = tls.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+    page = data.decode("utf-8", "replace")
+    expect_re(r"HTTP/1\.1 200", page, "the welcome page's status")
+    expect_in("TLS 1.2", page, "the welcome page")
+    m = expect_re(r'<p id="premaster">(.*?)</p>', page, "the premaster section",
+                  re.S)
+    for words in ("ServerKeyExchange", "ClientKeyExchange", "master secret",
+                  "ChangeCipherSpec", "Finished", "TLS 1.3 would"):
+        expect_in(words, m.group(1), "the premaster section")
 
 
 # --- tshark decrypts a TLS 1.2 capture with the key logs ----------------------

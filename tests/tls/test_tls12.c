@@ -459,6 +459,15 @@ static void idle_connection_memory(void)
 		CHECK(c <= 4096);
 		CHECK(s <= 4096);
 		CHECK(talk(&p));
+		/* TLS 1.2 has no KeyUpdate: the call is refused, and the
+		 * message from a peer is unexpected_message. */
+		CHECK(pl_tls_key_update(p.client, false) == PL_ERR_STATE);
+		CHECK(!pl_tls_failed(p.client));
+		static const uint8_t ku[5] = {PL_HS_KEY_UPDATE, 0, 0, 1, 0};
+		CHECK(pl_tls_record_write(p.client, PL_CT_HANDSHAKE, ku,
+					  sizeof(ku)) == PL_OK);
+		ep_move(p.client, p.server);
+		CHECK_EQ_INT(pl_tls_alert(p.server), PL_ALERT_UNEXPECTED_MESSAGE);
 	} else {
 		CHECK(false);
 	}
