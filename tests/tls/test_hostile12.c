@@ -564,6 +564,37 @@ static void client_refuses_early_ccs(void)
 	ep_pair_free(&p);
 }
 
+/* RFC 5246 7.4.9 from the client's side: the server's change_cipher_spec
+ * arrives, then a Finished sealed with the server's keys that does not
+ * match: decrypt_error. */
+static void client_refuses_wrong_server_finished(void)
+{
+	static const uint8_t fin[16] = {PL_HS_FINISHED, 0, 0, 12};
+	ep_pair_t p;
+	size_t n, len, total;
+	const uint8_t *out, *body;
+	uint8_t type;
+	started(&p);
+	ep_move(p.server, p.client);
+	ep_move(p.client, p.server);
+	CHECK(!pl_tls_failed(p.server));
+	out = pl_tls_output(p.server, &n);
+	total = n;
+	while (next_record(&out, &n, &type, &body, &len)) {
+		if (type != PL_CT_CHANGE_CIPHER_SPEC)
+			continue;
+		feed_record(p.client, type, body, len);
+		break;
+	}
+	pl_tls_output_consumed(p.server, total);
+	p.server->wr.prot.seq = 0;
+	CHECK(pl_tls_record_write(p.server, PL_CT_HANDSHAKE, fin,
+				  sizeof(fin)) == PL_OK);
+	ep_move(p.server, p.client);
+	expect_alert(p.client, PL_ALERT_DECRYPT_ERROR);
+	ep_pair_free(&p);
+}
+
 int main(void)
 {
 	static const char *const chains[] = {"p256", "rsa", NULL};
@@ -585,6 +616,7 @@ int main(void)
 	RUN(server_judges_tls12_hellos);
 	RUN(client_refuses_tampered_flight);
 	RUN(client_refuses_early_ccs);
+	RUN(client_refuses_wrong_server_finished);
 	pl_tls_config_free(client_cfg);
 	pl_tls_config_free(server_cfg);
 	return test_finish();
