@@ -224,23 +224,28 @@ suite.add("curl_tls_max_1_2", case_curl, both_chains, "ECDSA")
 suite.add("serve_curl_tls_max_1_2", case_curl, PadlockServe, "RSA")
 
 
-def case_python(make, kind):
-    server = make()
+def python_get(port):
+    """GET / with Python's ssl capped at TLS 1.2: (version, cipher, text)."""
     ctx = ssl.create_default_context(cafile=pki().root)
     ctx.maximum_version = ssl.TLSVersion.TLSv1_2
-    with socket.create_connection(("127.0.0.1", server.port), timeout=WAIT) as raw:
+    data = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as raw:
         with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
-            expect_equal(tls.version(), "TLSv1.2", "Python's ssl version()")
-            expect(tls.cipher()[0].startswith("ECDHE-%s-" % kind),
-                   "Python negotiated %s" % (tls.cipher(),))
+            version, cipher = tls.version(), tls.cipher()[0]
             tls.sendall(REQUEST)
-            data = b""
             while True:
-                chunk = tls.recv(4096)
+                chunk = tls.recv(65536)
                 if not chunk:
                     break
                 data += chunk
-    expect_in(BODY, data.decode("utf-8", "replace"), "Python's response")
+    return version, cipher, data.decode("utf-8", "replace")
+
+
+def case_python(make, kind):
+    version, cipher, text = python_get(make().port)
+    expect_equal(version, "TLSv1.2", "Python's ssl version()")
+    expect(cipher.startswith("ECDHE-%s-" % kind), "Python negotiated %s" % cipher)
+    expect_in(BODY, text, "Python's response")
 
 
 suite.add("python_ssl_maximum_tls12", case_python, both_chains, "ECDSA")
@@ -322,19 +327,7 @@ def client_gnutls():
 def welcome12():
     cert = serve_common.server_cert(pki().leaf("rsa2048"))
     serve = serve_common.Serve(cert.args(), workers=1, http_port=0)
-    ctx = ssl.create_default_context(cafile=pki().root)
-    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
-    with socket.create_connection(("127.0.0.1", serve.https_port),
-                                  timeout=WAIT) as raw:
-        with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
-            tls.sendall(REQUEST)
-            data = b""
-            while True:
-                chunk = tls.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-    page = data.decode("utf-8", "replace")
+    _, _, page = python_get(serve.https_port)
     expect_re(r"HTTP/1\.1 200", page, "the welcome page's status")
     expect_in("TLS 1.2", page, "the welcome page")
     m = expect_re(r'<p id="premaster">(.*?)</p>', page, "the premaster section",
