@@ -372,7 +372,9 @@ bool pl_tls_is_server(const pl_tls_conn_t *c);
 uint16_t pl_tls_version(const pl_tls_conn_t *c);   /* 0 before ServerHello */
 uint16_t pl_tls_suite(const pl_tls_conn_t *c);
 uint16_t pl_tls_group(const pl_tls_conn_t *c);
-uint16_t pl_tls_sigscheme(const pl_tls_conn_t *c); /* of CertificateVerify */
+/* The server's signature scheme: CertificateVerify's (TLS 1.3) or
+ * ServerKeyExchange's (TLS 1.2). */
+uint16_t pl_tls_sigscheme(const pl_tls_conn_t *c);
 bool pl_tls_did_hello_retry(const pl_tls_conn_t *c);
 const char *pl_tls_alpn(const pl_tls_conn_t *c);   /* "" if none */
 const char *pl_tls_sni(const pl_tls_conn_t *c);    /* server: "" if none */

@@ -21,6 +21,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (BODY, REQUEST, Failure, Proc, Suite, converse,  # noqa: E402
                     expect, expect_equal, expect_in, expect_ok, expect_re,
+                    free_port,
                     padlock_bin, padlock_get, pki, require_tools, run,
                     start_gnutls_server, start_openssl_server,
                     start_testserver, testserver_bin, tmp_path, wait_until,
@@ -172,6 +173,21 @@ def serve_tls13_only():
     server = PadlockServe("--tls-versions", "1.3")
     result = run(s_client(server), input=b"", timeout=WAIT)
     expect_re(r"alert protocol version", result.err, "s_client's stderr")
+
+
+@suite.case("serve_refuses_tls_versions_below_1_2")
+def serve_bad_versions():
+    cert = serve_common.server_cert(pki().leaf("rsa2048"))
+    for value in ("1.1", "1.0-1.3", "ssl3", "1.4"):
+        result = run([padlock_bin(), "serve"] + cert.args()
+                     + ["--tls-versions", value, "--https-port",
+                        str(free_port()),
+                        "--http-port", "0", "--listen", "127.0.0.1"],
+                     timeout=WAIT)
+        expect_equal(result.rc, 1, "padlock serve --tls-versions %s: exit "
+                     "status" % value)
+        expect_in("tls-versions: '%s' is not 1.2, 1.3 or 1.2-1.3" % value,
+                  result.err, "padlock serve's message")
 
 
 @suite.case("serve_fallback_scsv_gets_inappropriate_fallback")
