@@ -303,6 +303,67 @@ static void server_takes_alerts_of_every_kind(void)
 	ep_pair_free(&p);
 }
 
+/* After the handshake, alerts arrive protected; each fatal one ends the
+ * connection with what it says, close_notify closes it, on both sides. */
+static void protected_alerts_of_every_kind(void)
+{
+	static const uint8_t codes[] = {10, 20, 22, 40, 42, 45, 47, 50, 51,
+					70, 80, 86, 100, 110, 255};
+	for (size_t i = 0; i < sizeof(codes); i++)
+		for (int from_client = 0; from_client < 2; from_client++) {
+			uint8_t alert[2] = {2, codes[i]};
+			ep_pair_t p;
+			ep_pair_new(&p, client_cfg, server_cfg, "localhost");
+			CHECK(ep_handshake(&p));
+			pl_tls_conn_t *from = from_client ? p.client : p.server;
+			pl_tls_conn_t *to = from_client ? p.server : p.client;
+			CHECK(pl_tls_record_write(from, PL_CT_ALERT, alert, 2) ==
+			      PL_OK);
+			ep_move(from, to);
+			CHECK(pl_tls_failed(to) && pl_tls_alert_received(to));
+			CHECK_EQ_INT(pl_tls_alert(to), codes[i]);
+			ep_pair_free(&p);
+		}
+	ep_pair_t p;
+	ep_pair_new(&p, client_cfg, server_cfg, "localhost");
+	CHECK(ep_handshake(&p));
+	CHECK(pl_tls_close(p.client) == PL_OK);
+	ep_move(p.client, p.server);
+	CHECK(pl_tls_peer_closed(p.server) && !pl_tls_failed(p.server));
+	ep_pair_free(&p);
+}
+
+/* The client gets every alert in plaintext while it waits for the
+ * server's certificate. */
+static void client_takes_alerts_of_every_kind(void)
+{
+	static const uint8_t codes[] = {10, 40, 47, 50, 70, 71, 80, 86, 112};
+	for (size_t i = 0; i < sizeof(codes); i++) {
+		uint8_t alert[2] = {2, codes[i]};
+		ep_pair_t p;
+		started(&p);
+		feed_record(p.client, PL_CT_ALERT, alert, 2);
+		CHECK(pl_tls_failed(p.client) && pl_tls_alert_received(p.client));
+		CHECK_EQ_INT(pl_tls_alert(p.client), codes[i]);
+		ep_pair_free(&p);
+	}
+}
+
+/* After change_cipher_spec only Finished: a second ClientKeyExchange,
+ * sealed with the client's keys, is unexpected_message. */
+static void server_refuses_other_messages_after_ccs(void)
+{
+	static const uint8_t cke[4 + 33] = {PL_HS_CLIENT_KEY_EXCHANGE, 0, 0,
+					    33, 32, 9};
+	ep_pair_t p;
+	server_waits_for_finished(&p);
+	CHECK(pl_tls_record_write(p.client, PL_CT_HANDSHAKE, cke,
+				  sizeof(cke)) == PL_OK);
+	ep_move(p.client, p.server);
+	expect_alert(p.server, PL_ALERT_UNEXPECTED_MESSAGE);
+	ep_pair_free(&p);
+}
+
 /* RFC 6520 heartbeat records (content type 24) are not TLS padlock
  * speaks: unexpected_message, before or after the handshake; the
  * heartbeat extension is not answered. */
@@ -613,6 +674,9 @@ int main(void)
 	RUN(records_split_at_every_byte);
 	RUN(server_takes_alerts_of_every_kind);
 	RUN(server_refuses_heartbeat);
+	RUN(protected_alerts_of_every_kind);
+	RUN(client_takes_alerts_of_every_kind);
+	RUN(server_refuses_other_messages_after_ccs);
 	RUN(server_judges_tls12_hellos);
 	RUN(client_refuses_tampered_flight);
 	RUN(client_refuses_early_ccs);
