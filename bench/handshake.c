@@ -16,13 +16,16 @@
  *      handshake in that group;
  *   7. ML-KEM-768 key generation, encapsulation and decapsulation, and
  *      each side of the X25519MLKEM768 key exchange beside x25519 alone;
+ *   8. TLS 1.2 full handshakes (ECDHE-ECDSA-AES128-GCM-SHA256, x25519,
+ *      extended master secret), padlock's and libssl's;
  *
  * then prints the ratios the issue sets goals for. It reports; it never
  * passes or fails on a number. bench/README.md says how to read it.
  *
  * Usage: bench_handshake [-t SECONDS] [-r RUNS] [--only PART]
  *   -t  CPU seconds per run (default 0.3); -r  runs, best kept (default 5)
- *   --only  handshake | libssl | floor | bulk | memory | groups | mlkem
+ *   --only  handshake | libssl | floor | bulk | memory | groups | mlkem |
+ *           tls12
  */
 #include <errno.h>
 #include <malloc.h>
@@ -401,10 +404,13 @@ static pl_tls_config_t *pl_config(const creds_t *cr, bool server,
 				  uint16_t suite)
 {
 	char err[256] = "loading the server credentials failed";
-	uint16_t group = PL_GROUP_X25519;
+	/* TLS 1.2 (RFC 8422 5.1): the client lists the certificate's curve
+	 * too; the server still picks x25519, its only group. */
+	static const uint16_t groups[] = {PL_GROUP_X25519, PL_GROUP_SECP256R1};
+	bool tls12 = suite >> 8 != 0x13;
 	pl_tls_config_t *cfg = pl_tls_config_new(server);
 	if (cfg == NULL || pl_tls_config_set_suites(cfg, &suite, 1) ||
-	    pl_tls_config_set_groups(cfg, &group, 1))
+	    pl_tls_config_set_groups(cfg, groups, tls12 && !server ? 2 : 1))
 		die("padlock configuration failed");
 	if (server) {
 		pl_x509_chain_t *chain =
@@ -541,15 +547,21 @@ typedef struct {
 	bool done[2];
 } ssl_pair_t;
 
-static SSL_CTX *ssl_config(const creds_t *cr, bool server)
+/* TLS 1.3 (TLS_AES_128_GCM_SHA256), or with tls12 TLS 1.2
+ * (ECDHE-ECDSA-AES128-GCM-SHA256, extended master secret as libssl does
+ * by default); x25519 either way. */
+static SSL_CTX *ssl_config_version(const creds_t *cr, bool server, bool tls12)
 {
+	int version = tls12 ? TLS1_2_VERSION : TLS1_3_VERSION;
 	SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method()
 					  : TLS_client_method());
 	if (ctx == NULL ||
-	    SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||
-	    SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1 ||
-	    SSL_CTX_set1_groups_list(ctx, "X25519") != 1 ||
-	    SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256") != 1)
+	    SSL_CTX_set_min_proto_version(ctx, version) != 1 ||
+	    SSL_CTX_set_max_proto_version(ctx, version) != 1 ||
+	    SSL_CTX_set1_groups_list(ctx, tls12 ? "X25519:P-256" : "X25519") != 1 ||
+	    SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256") != 1 ||
+	    (tls12 && SSL_CTX_set_cipher_list(
+			      ctx, "ECDHE-ECDSA-AES128-GCM-SHA256") != 1))
 		die("libssl configuration failed");
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
 	if (server) {
@@ -565,6 +577,11 @@ static SSL_CTX *ssl_config(const creds_t *cr, bool server)
 	}
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	return ctx;
+}
+
+static SSL_CTX *ssl_config(const creds_t *cr, bool server)
+{
+	return ssl_config_version(cr, server, false);
 }
 
 static void ssl_turn(ssl_pair_t *p, int side)
@@ -1031,6 +1048,9 @@ static const char *verdict(bool met)
 /* Results kept for the ratios: [0] in lockstep, [1] one at a time. */
 static struct {
 	result_t pl_hs[2], ssl_hs[2];
+	result_t pl_hs12[2], ssl_hs12[2];
+	long idle12[2];
+	bool have_12;
 	double floor;
 	double bulk_pl[2], bulk_evp[2]; /* seal+open s/record, per suite */
 	long idle[2];                   /* counted heap, per side */
@@ -1092,6 +1112,56 @@ static void part_libssl(const creds_t *cr)
 	print_handshakes(R.ssl_hs);
 	SSL_CTX_free(p[0].ctx[SERVER]);
 	SSL_CTX_free(p[0].ctx[CLIENT]);
+}
+
+static void idle_pair(const creds_t *cr, uint16_t suite, pl_pair_t *p);
+
+static void part_tls12(const creds_t *cr)
+{
+	pl_pair_t p[LOCKSTEP];
+	ssl_pair_t q[LOCKSTEP];
+	pl_pair_init(&p[0], cr, PL_TLS_ECDHE_ECDSA_AES_128_GCM_SHA256);
+	for (int i = 1; i < LOCKSTEP; i++)
+		p[i] = p[0];
+	pl_handshake(p, 1, NULL, false);
+	batch_t pl_lock = { p, LOCKSTEP }, pl_one = { p, 1 };
+	R.pl_hs12[0] = measure(work_pl_handshake, &pl_lock, LOCKSTEP);
+	R.pl_hs12[1] = measure(work_pl_handshake, &pl_one, 1);
+	printf("\n8. TLS 1.2 full handshake, padlock client <-> padlock server\n"
+	       "   (TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, x25519, extended "
+	       "master secret, the P-256 chain of part 1;\n   %zu + %zu bytes "
+	       "on the wire)\n", p[0].sent[CLIENT], p[0].sent[SERVER]);
+	print_handshakes(R.pl_hs12);
+	pl_tls_config_free(p[0].cfg[SERVER]);
+	pl_tls_config_free(p[0].cfg[CLIENT]);
+
+	memset(q, 0, sizeof(q));
+	q[0].ctx[SERVER] = ssl_config_version(cr, true, true);
+	q[0].ctx[CLIENT] = ssl_config_version(cr, false, true);
+	for (int i = 1; i < LOCKSTEP; i++)
+		q[i] = q[0];
+	ssl_handshake(q, 1, NULL, false);
+	batch_t ssl_lock = { q, LOCKSTEP }, ssl_one = { q, 1 };
+	R.ssl_hs12[0] = measure(work_ssl_handshake, &ssl_lock, LOCKSTEP);
+	R.ssl_hs12[1] = measure(work_ssl_handshake, &ssl_one, 1);
+	R.have_12 = true;
+	printf("   the same TLS 1.2 handshake through libssl "
+	       "(ECDHE-ECDSA-AES128-GCM-SHA256, X25519, no tickets)\n");
+	print_handshakes(R.ssl_hs12);
+	SSL_CTX_free(q[0].ctx[SERVER]);
+	SSL_CTX_free(q[0].ctx[CLIENT]);
+
+	pl_pair_t idle;
+	idle_pair(cr, PL_TLS_ECDHE_ECDSA_AES_128_GCM_SHA256, &idle);
+	for (int s = 0; s < 2; s++)
+		R.idle12[s] = heap.bytes[s][FROM_PADLOCK] +
+			      heap.bytes[s][FROM_LIBCRYPTO];
+	printf("   an idle TLS 1.2 connection, counted heap (as in 5): server "
+	       "%ld B, client %ld B\n", R.idle12[SERVER], R.idle12[CLIENT]);
+	for (int s = 0; s < 2; s++) {
+		pl_tls_conn_free(idle.conn[s]);
+		pl_tls_config_free(idle.cfg[s]);
+	}
 }
 
 static void part_floor(const creds_t *cr)
@@ -1374,20 +1444,27 @@ static void print_heap(int side)
 	       heap.blocks[side][FROM_LIBCRYPTO]);
 }
 
-static void part_memory(const creds_t *cr)
+/* A pair of suite handshaken with the heap counted, then shrunk: what
+ * an idle connection holds is in heap.bytes. */
+static void idle_pair(const creds_t *cr, uint16_t suite, pl_pair_t *p)
 {
-	pl_pair_t p;
-	pl_pair_init(&p, cr, PL_TLS_AES_128_GCM_SHA256);
-	pl_handshake(&p, 1, NULL, false); /* first-use allocations out of the way */
+	pl_pair_init(p, cr, suite);
+	pl_handshake(p, 1, NULL, false); /* first-use allocations out of the way */
 	heap_reset();
 	heap.on = true;
-	pl_handshake(&p, 1, NULL, true);
+	pl_handshake(p, 1, NULL, true);
 	for (int s = 0; s < 2; s++) {
 		side_begin(NULL, s);
-		pl_tls_conn_shrink(p.conn[s]);
+		pl_tls_conn_shrink(p->conn[s]);
 		side_end(NULL, s);
 	}
 	heap.on = false;
+}
+
+static void part_memory(const creds_t *cr)
+{
+	pl_pair_t p;
+	idle_pair(cr, PL_TLS_AES_128_GCM_SHA256, &p);
 	printf("\n5. Heap held by an idle connection: after its handshake "
 	       "and pl_tls_conn_shrink\n");
 	printf("    pl_tls_conn_memory: server %zu bytes, client %zu bytes\n",
@@ -1480,6 +1557,20 @@ static void print_ratios(void)
 				   s == SERVER ? r <= 0.6 : -1, note);
 		}
 	}
+	if (R.have_12) {
+		for (int s = SERVER; s <= CLIENT; s++) {
+			double r = R.pl_hs12[0].per_op[s] /
+				   R.ssl_hs12[0].per_op[s];
+			snprintf(note, sizeof(note), "(one at a time: %.3f)",
+				 R.pl_hs12[1].per_op[s] /
+					 R.ssl_hs12[1].per_op[s]);
+			ratio_line(s == SERVER
+					   ? "TLS 1.2 padlock server / libssl"
+					   : "TLS 1.2 padlock client / libssl",
+				   r, s == SERVER ? "goal <= 0.60" : "no goal",
+				   s == SERVER ? r <= 0.6 : -1, note);
+		}
+	}
 	if (R.have_bulk) {
 		const char *names[2] = { "seal+open / bare EVP, AES-128-GCM",
 					 "seal+open / bare EVP, ChaCha20" };
@@ -1493,6 +1584,11 @@ static void print_ratios(void)
 			printf("    idle %s connection, counted heap %7ld B  "
 			       "goal <= 4096  %s\n", side_name[s], R.idle[s],
 			       verdict(R.idle[s] <= 4096));
+	if (R.have_12)
+		for (int s = 0; s < 2; s++)
+			printf("    idle TLS 1.2 %s, counted heap %7ld B  "
+			       "goal <= 4096  %s\n", side_name[s], R.idle12[s],
+			       verdict(R.idle12[s] <= 4096));
 }
 
 static bool want(const char *only, const char *part)
@@ -1517,7 +1613,7 @@ int main(int argc, char **argv)
 		else {
 			fprintf(stderr, "usage: %s [-t SECONDS] [-r RUNS] "
 				"[--only handshake|libssl|floor|bulk|memory|"
-				"groups|mlkem]\n",
+				"groups|mlkem|tls12]\n",
 				argv[0]);
 			return 2;
 		}
@@ -1562,6 +1658,8 @@ int main(int argc, char **argv)
 		part_groups(&cr);
 	if (want(only, "mlkem"))
 		part_mlkem(&cr);
+	if (want(only, "tls12"))
+		part_tls12(&cr);
 	print_ratios();
 	creds_free(&cr);
 	return 0;

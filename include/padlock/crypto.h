@@ -347,6 +347,13 @@ bool pl_pkey_supports(const pl_pkey_t *k, uint16_t scheme);
 int pl_pkey_sign(const pl_pkey_t *k, uint16_t scheme, const uint8_t *msg,
 		 size_t len, uint8_t *sig, size_t cap, size_t *sig_len);
 
+/* The same for a TLS 1.2 ServerKeyExchange, which may also be signed with
+ * rsa_pkcs1_* (RFC 5246 7.4.1.4.1: clients that stop at TLS 1.2 often
+ * verify nothing else). */
+int pl_pkey_sign_tls12(const pl_pkey_t *k, uint16_t scheme,
+		       const uint8_t *msg, size_t len, uint8_t *sig,
+		       size_t cap, size_t *sig_len);
+
 /* Verifies sig over msg with scheme. PL_OK, PL_ERR_DECRYPT when the
  * signature is wrong, PL_ERR_UNSUPPORTED when the key cannot do scheme. */
 int pl_pkey_verify(const pl_pkey_t *k, uint16_t scheme, const uint8_t *msg,

@@ -90,6 +90,8 @@ typedef struct {
 	bool strict_sni;         /* unknown SNI: unrecognized_name */
 	char *tls_groups;        /* key exchange groups, comma-separated, in
 				    preference order; NULL: the engine's */
+	char *tls_versions;      /* "1.2-1.3" (NULL), "1.3" or "1.2" */
+	bool tls12_require_ems;  /* refuse TLS 1.2 without RFC 7627 */
 	char *listen;            /* address to bind; NULL: every address */
 	int https_port;          /* 443 */
 	int http_port;           /* 80; 0: no redirect listener */

@@ -1,6 +1,6 @@
 /*
- * padlock tls: the TLS 1.3 protocol engine (RFC 8446), client and server,
- * sans-I/O.
+ * padlock tls: the TLS 1.3 (RFC 8446) and TLS 1.2 (RFC 5246, ECDHE with
+ * AEAD suites only) protocol engine, client and server, sans-I/O.
  *
  * The engine never touches a socket, a file or a clock. The caller moves
  * bytes: what arrives from the peer goes in with pl_tls_feed(); what the
@@ -41,6 +41,14 @@
 #define PL_TLS_AES_128_GCM_SHA256 0x1301
 #define PL_TLS_AES_256_GCM_SHA384 0x1302
 #define PL_TLS_CHACHA20_POLY1305_SHA256 0x1303
+/* The TLS 1.2 suites padlock speaks (RFC 5289, 7905): ECDHE with an AEAD,
+ * nothing else (RFC 10015). */
+#define PL_TLS_ECDHE_ECDSA_AES_128_GCM_SHA256 0xc02b
+#define PL_TLS_ECDHE_ECDSA_AES_256_GCM_SHA384 0xc02c
+#define PL_TLS_ECDHE_RSA_AES_128_GCM_SHA256 0xc02f
+#define PL_TLS_ECDHE_RSA_AES_256_GCM_SHA384 0xc030
+#define PL_TLS_ECDHE_RSA_CHACHA20_POLY1305_SHA256 0xcca8
+#define PL_TLS_ECDHE_ECDSA_CHACHA20_POLY1305_SHA256 0xcca9
 /* Signalling values in the suite list (RFC 5746 3.3, RFC 7507). */
 #define PL_TLS_EMPTY_RENEGOTIATION_INFO_SCSV 0x00ff
 #define PL_TLS_FALLBACK_SCSV 0x5600
@@ -164,8 +172,9 @@ typedef void (*pl_tls_trace_fn)(void *arg, const pl_tls_conn_t *conn,
  * SSLKEYLOGFILE. The caller writes it where it wants. */
 typedef void (*pl_tls_keylog_fn)(void *arg, const char *line);
 
-/* A new configuration with secure defaults: all three TLS 1.3 suites
- * (AES-GCM first when the CPU has AES instructions, else ChaCha20 first),
+/* A new configuration with secure defaults: TLS 1.2 and 1.3, all three
+ * TLS 1.3 suites and the six TLS 1.2 ECDHE AEAD suites (AES-GCM first
+ * when the CPU has AES instructions, else ChaCha20 first),
  * groups X25519MLKEM768 (the post-quantum hybrid, RFC 10024), x25519,
  * secp256r1, secp384r1 (a server also takes secp521r1, x448, ffdhe2048,
  * ffdhe3072 and ffdhe4096, after those), and every signature scheme
@@ -199,6 +208,10 @@ int pl_tls_config_set_alpn(pl_tls_config_t *cfg, const char *list);
 
 /* Cipher suites / groups / signature schemes in preference order (a server
  * uses its own order). PL_ERR_UNSUPPORTED for a value padlock lacks. A
+ * suite list may mix TLS 1.3 and TLS 1.2 suites; it replaces the suites
+ * of each version it names, and a version it names none of keeps its
+ * defaults (the six ECDHE AEAD suites for TLS 1.2, ECDSA first). TLS 1.2
+ * never uses the finite-field or the post-quantum groups. A
  * client sends a key share for the first group, and when that is
  * X25519MLKEM768, for the second as well. A server takes a share of the
  * first group of its list the client sent one for; without one it asks
@@ -210,6 +223,24 @@ int pl_tls_config_set_groups(pl_tls_config_t *cfg, const uint16_t *groups,
 			     size_t n);
 int pl_tls_config_set_sigschemes(pl_tls_config_t *cfg,
 				 const uint16_t *schemes, size_t n);
+
+/* The protocol versions spoken, from min to max (PL_TLS_VERSION_12 or
+ * PL_TLS_VERSION_13; default both). A client offers them; a server picks
+ * the highest the client offers and refuses the rest with
+ * protocol_version. PL_ERR_UNSUPPORTED for SSL 3.0, TLS 1.0 and 1.1 (or
+ * an unknown version), PL_ERR_ARG when min > max. */
+int pl_tls_config_set_versions(pl_tls_config_t *cfg, uint16_t min,
+			       uint16_t max);
+
+/* Reads a version range as a user writes it: "1.3", "1.2", "1.2-1.3" or
+ * a comma-separated list ("1.2,1.3"), into *min and *max. PL_ERR_UNSUPPORTED
+ * names a version padlock refuses ("1.0", "1.1", "ssl3"), PL_ERR_ARG
+ * anything else. */
+int pl_tls_versions_parse(const char *text, uint16_t *min, uint16_t *max);
+
+/* TLS 1.2: refuse a peer without the extended master secret (RFC 7627;
+ * handshake_failure). Off by default: it is used whenever offered. */
+void pl_tls_config_set_require_ems(pl_tls_config_t *cfg, bool on);
 
 /* Server: demand a cookie round trip (a HelloRetryRequest) from every client
  * that has not sent one. Off by default; used by tests and by a server
@@ -339,7 +370,8 @@ int pl_tls_write(pl_tls_conn_t *c, const uint8_t *buf, size_t len);
 int pl_tls_close(pl_tls_conn_t *c);
 
 /* Sends a KeyUpdate (RFC 8446 4.6.3) and switches to new sending keys;
- * with request_peer, asks the peer to update its keys too. */
+ * with request_peer, asks the peer to update its keys too. PL_ERR_STATE
+ * on a TLS 1.2 connection, which has no KeyUpdate. */
 int pl_tls_key_update(pl_tls_conn_t *c, bool request_peer);
 
 /* ---- state ---------------------------------------------------------------- */
@@ -352,7 +384,9 @@ bool pl_tls_is_server(const pl_tls_conn_t *c);
 uint16_t pl_tls_version(const pl_tls_conn_t *c);   /* 0 before ServerHello */
 uint16_t pl_tls_suite(const pl_tls_conn_t *c);
 uint16_t pl_tls_group(const pl_tls_conn_t *c);
-uint16_t pl_tls_sigscheme(const pl_tls_conn_t *c); /* of CertificateVerify */
+/* The server's signature scheme: CertificateVerify's (TLS 1.3) or
+ * ServerKeyExchange's (TLS 1.2). */
+uint16_t pl_tls_sigscheme(const pl_tls_conn_t *c);
 bool pl_tls_did_hello_retry(const pl_tls_conn_t *c);
 const char *pl_tls_alpn(const pl_tls_conn_t *c);   /* "" if none */
 const char *pl_tls_sni(const pl_tls_conn_t *c);    /* server: "" if none */

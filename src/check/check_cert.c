@@ -234,7 +234,8 @@ void check_step_certificate(struct check_run *run)
 	check_progress(run, PL_CHECK_STEP_CERTIFICATE, "judging the chain");
 	if (from_engine)
 		snprintf(r->cert_source, sizeof r->cert_source,
-			 "TLS 1.3 handshake");
+			 "%s handshake",
+			 pl_tls_version_name(run->engine_version));
 	else
 		snprintf(r->cert_source, sizeof r->cert_source, "%s probe",
 			 check_version_name(run->legacy_cert_version));

@@ -74,6 +74,7 @@ static void keep_negotiated(struct check_run *run, const pl_tls_conn_t *conn)
 	r->engine_sigscheme = pl_tls_sigscheme(conn);
 	pl_tls_ocsp_response(conn, &ocsp_len);
 	run->engine_ocsp = ocsp_len > 0;
+	run->engine_version = pl_tls_version(conn);
 	snprintf(r->engine_detail, sizeof r->engine_detail,
 		 "%s, %s, key exchange %s%s, signature %s",
 		 pl_tls_version_name(pl_tls_version(conn)),

@@ -30,6 +30,7 @@ struct check_run {
 	/* Handed from the engine handshake (step 3) to steps 5 and 6. */
 	pl_x509_chain_t *engine_chain;
 	bool engine_ocsp;
+	uint16_t engine_version; /* of the engine's handshake */
 	bool https_answered;
 	int https_status;
 	char hsts[512];              /* the first Strict-Transport-Security */

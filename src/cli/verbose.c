@@ -135,6 +135,18 @@ static const struct step_head step_heads[] = {
 	[PL_STEP_ALERT] = { "alert", "alert" },
 };
 
+/* TLS 1.2 names some steps after other messages: the server's key,
+ * signed, travels in ServerKeyExchange; the client's in
+ * ClientKeyExchange; ChangeCipherSpec comes before each Finished. */
+static const struct step_head step_heads12[] = {
+	[PL_STEP_KEY_EXCHANGE] = { "ClientKeyExchange →",
+				   "← ClientKeyExchange" },
+	[PL_STEP_CERTIFICATE_VERIFY] = { "← ServerKeyExchange",
+					 "ServerKeyExchange →" },
+	[PL_STEP_SERVER_FINISHED] = { "← CCS, Finished", "CCS, Finished →" },
+	[PL_STEP_CLIENT_FINISHED] = { "CCS, Finished →", "← CCS, Finished" },
+};
+
 void pl_cli_trace(void *arg, const pl_tls_conn_t *conn, pl_tls_step_t step,
 		  const char *text)
 {
@@ -148,6 +160,11 @@ void pl_cli_trace(void *arg, const pl_tls_conn_t *conn, pl_tls_step_t step,
 	    step_heads[i].client != NULL)
 		head = pl_tls_is_server(conn) ? step_heads[i].server
 					      : step_heads[i].client;
+	if (pl_tls_version(conn) == PL_TLS_VERSION_12 &&
+	    i < sizeof step_heads12 / sizeof step_heads12[0] &&
+	    step_heads12[i].client != NULL)
+		head = pl_tls_is_server(conn) ? step_heads12[i].server
+					      : step_heads12[i].client;
 	/* The step does not say which way an alert went; the engine's text
 	 * does ("sent alert ...", "peer sent ..."). */
 	if (step == PL_STEP_ALERT && strncmp(text, "sent ", 5) == 0)
@@ -295,15 +312,24 @@ static void print_parameters(const pl_tls_conn_t *conn)
 	field("server signature", pl_tls_sigscheme_name(pl_tls_sigscheme(conn)));
 	field("ALPN", alpn != NULL && alpn[0] != '\0' ? alpn
 		      : "none (the server chose no application protocol)");
-	snprintf(line, sizeof line, "none was sent: in TLS 1.3 both sides "
-		 "derive it from an ephemeral exchange (%s), so a recorded "
-		 "session stays secret even if the server's private key leaks "
-		 "later (forward secrecy)%s",
-		 pl_tls_group_name(group),
-		 pl_tls_group_is_post_quantum(group)
-			 ? ", and even against a future quantum computer "
-			   "(ML-KEM-768 beside X25519)"
-			 : "");
+	if (pl_tls_version(conn) == PL_TLS_VERSION_12)
+		snprintf(line, sizeof line, "none was sent: TLS 1.2's is the "
+			 "ephemeral ECDHE (%s) secret of the ServerKeyExchange "
+			 "and ClientKeyExchange keys, and the master secret "
+			 "comes from it and the session hash: forward secret. "
+			 "TLS 1.3 would save a round trip and hide the "
+			 "certificate",
+			 pl_tls_group_name(group));
+	else
+		snprintf(line, sizeof line, "none was sent: in TLS 1.3 both "
+			 "sides derive it from an ephemeral exchange (%s), so a "
+			 "recorded session stays secret even if the server's "
+			 "private key leaks later (forward secrecy)%s",
+			 pl_tls_group_name(group),
+			 pl_tls_group_is_post_quantum(group)
+				 ? ", and even against a future quantum "
+				   "computer (ML-KEM-768 beside X25519)"
+				 : "");
 	field("premaster secret", line);
 }
 

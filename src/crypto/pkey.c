@@ -316,8 +316,9 @@ out:
 	return err;
 }
 
-int pl_pkey_sign(const pl_pkey_t *k, uint16_t scheme, const uint8_t *msg,
-		 size_t len, uint8_t *sig, size_t cap, size_t *sig_len)
+static int sign_with(const pl_pkey_t *k, uint16_t scheme, bool pkcs1_ok,
+		     const uint8_t *msg, size_t len, uint8_t *sig, size_t cap,
+		     size_t *sig_len)
 {
 	const struct scheme_info *s = scheme_info(scheme);
 	EVP_MD_CTX *ctx = NULL;
@@ -325,7 +326,8 @@ int pl_pkey_sign(const pl_pkey_t *k, uint16_t scheme, const uint8_t *msg,
 	int max_len;
 	int err = PL_ERR_UNSUPPORTED;
 
-	if (s == NULL || !s->can_sign || !pl_pkey_supports(k, scheme))
+	if (s == NULL || (!s->can_sign && !pkcs1_ok) ||
+	    !pl_pkey_supports(k, scheme))
 		goto out;
 	err = PL_ERR_ARG;
 	max_len = EVP_PKEY_get_size(k->pkey);
@@ -351,6 +353,19 @@ int pl_pkey_sign(const pl_pkey_t *k, uint16_t scheme, const uint8_t *msg,
 out:
 	EVP_MD_CTX_free(ctx);
 	return err;
+}
+
+int pl_pkey_sign(const pl_pkey_t *k, uint16_t scheme, const uint8_t *msg,
+		 size_t len, uint8_t *sig, size_t cap, size_t *sig_len)
+{
+	return sign_with(k, scheme, false, msg, len, sig, cap, sig_len);
+}
+
+int pl_pkey_sign_tls12(const pl_pkey_t *k, uint16_t scheme,
+		       const uint8_t *msg, size_t len, uint8_t *sig,
+		       size_t cap, size_t *sig_len)
+{
+	return sign_with(k, scheme, true, msg, len, sig, cap, sig_len);
 }
 
 int pl_pkey_verify(const pl_pkey_t *k, uint16_t scheme, const uint8_t *msg,

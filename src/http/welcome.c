@@ -151,9 +151,41 @@ static void connection_table(pl_http_out_t *o, const pl_http_conninfo_t *c)
 	pl_http_out_str(o, "</table>\n");
 }
 
+/* A TLS 1.2 visitor: the same story in that version's messages, and
+ * what TLS 1.3 would have changed. */
+static void premaster_section12(pl_http_out_t *o, const char *group)
+{
+	pl_http_out_str(o, "<h2>Where the premaster secret went</h2>\n"
+			   "<p id=\"premaster\">Your client speaks TLS 1.2 "
+			   "with this server. The classic account of HTTPS has "
+			   "your browser encrypt a premaster secret with the "
+			   "server's public key; padlock never offers that (RSA "
+			   "key transport has no forward secrecy). Instead the "
+			   "server sent a fresh ephemeral ECDHE public key (<code>");
+	pl_http_out_html_str(o, group);
+	pl_http_out_str(o, "</code>) in its ServerKeyExchange, signed with its "
+			   "certificate's key over both hellos' random values; "
+			   "your client checked that signature and answered with "
+			   "its own ephemeral key in ClientKeyExchange. The shared "
+			   "secret each side computed is the premaster secret: it "
+			   "never crossed the network. The master secret comes "
+			   "from it and the hash of the whole handshake (the "
+			   "extended master secret), the session keys from the "
+			   "master secret and both randoms; ChangeCipherSpec "
+			   "switched each side to them, and Finished proved both "
+			   "saw the same handshake. TLS 1.3 would have done it in "
+			   "one round trip fewer and encrypted the certificate "
+			   "too.</p>\n");
+}
+
 static void premaster_section(pl_http_out_t *o, const pl_http_conninfo_t *c)
 {
 	const char *group = str_or_empty(c->group);
+
+	if (strcmp(str_or_empty(c->tls_version), "TLS 1.2") == 0) {
+		premaster_section12(o, group);
+		return;
+	}
 
 	pl_http_out_str(o, "<h2>Where the premaster secret went</h2>\n"
 			   "<p id=\"premaster\">The classic account of HTTPS has "

@@ -44,6 +44,12 @@ static const pl_srv_opt_t table[] = {
 	 FIELD(tls_groups), "LIST",
 	 "key exchange groups in preference order (default: every "
 	 "group padlock has, X25519MLKEM768 and x25519 first)"},
+	{"tls-versions", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(tls_versions), "1.2-1.3|1.3|1.2",
+	 "TLS versions spoken (default 1.2-1.3; 1.3 for a TLS 1.3-only site)"},
+	{"tls12-require-ems", NULL, PL_SRV_OPT_FLAG, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(tls12_require_ems), NULL,
+	 "refuse TLS 1.2 clients without the extended master secret"},
 	{"workers", NULL, PL_SRV_OPT_NUMBER, BOTH, 1, 256, 1, NULL, NULL,
 	 FIELD(workers), "N", "worker processes (default: one per core)"},
 	{"user", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
@@ -352,6 +358,7 @@ void pl_srv_options_free(pl_srv_options_t *o)
 	free(o->trusted_proxies);
 	free(o->listen);
 	free(o->tls_groups);
+	free(o->tls_versions);
 	free(o->user);
 	free(o->access_log);
 	free(o->error_log);
@@ -399,6 +406,7 @@ int pl_srv_options_dup(pl_srv_options_t *dst, const pl_srv_options_t *src)
 	ret |= dup_str(&dst->trusted_proxies, src->trusted_proxies);
 	ret |= dup_str(&dst->listen, src->listen);
 	ret |= dup_str(&dst->tls_groups, src->tls_groups);
+	ret |= dup_str(&dst->tls_versions, src->tls_versions);
 	ret |= dup_str(&dst->user, src->user);
 	ret |= dup_str(&dst->access_log, src->access_log);
 	ret |= dup_str(&dst->error_log, src->error_log);

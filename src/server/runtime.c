@@ -251,6 +251,17 @@ int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 	}
 	pl_tls_config_set_strict_sni(rt->tls, o->strict_sni);
 	pl_tls_config_set_challenge(rt->tls, pl_srv_acme_tlsalpn01, NULL);
+	pl_tls_config_set_require_ems(rt->tls, o->tls12_require_ems);
+	uint16_t lo, hi;
+	if (o->tls_versions != NULL &&
+	    (pl_tls_versions_parse(o->tls_versions, &lo, &hi) != PL_OK ||
+	     pl_tls_config_set_versions(rt->tls, lo, hi) != PL_OK)) {
+		snprintf(err, err_len, "tls-versions: '%s' is not 1.2, 1.3 or "
+			 "1.2-1.3 (SSL 3.0, TLS 1.0 and 1.1 are never spoken)",
+			 o->tls_versions);
+		pl_srv_runtime_free(rt);
+		return PL_ERR_ARG;
+	}
 	if (o->tls_groups != NULL &&
 	    (ret = set_groups(rt->tls, o->tls_groups, err, err_len))) {
 		pl_srv_runtime_free(rt);

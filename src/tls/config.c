@@ -1,6 +1,7 @@
 /* pl_tls_config_t: built once, then shared read-only by connections. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tls/tls_int.h"
 
@@ -22,6 +23,33 @@ static const uint16_t default_groups[] = {
 	PL_GROUP_FFDHE2048,      PL_GROUP_FFDHE3072, PL_GROUP_FFDHE4096,
 };
 
+/* TLS 1.2 suites in preference order: ECDSA (smaller, faster to sign)
+ * before RSA; AES-GCM or ChaCha20 first as for TLS 1.3. */
+static const uint16_t default_suites12_aes[] = {
+	PL_TLS_ECDHE_ECDSA_AES_128_GCM_SHA256,
+	PL_TLS_ECDHE_ECDSA_AES_256_GCM_SHA384,
+	PL_TLS_ECDHE_ECDSA_CHACHA20_POLY1305_SHA256,
+	PL_TLS_ECDHE_RSA_AES_128_GCM_SHA256,
+	PL_TLS_ECDHE_RSA_AES_256_GCM_SHA384,
+	PL_TLS_ECDHE_RSA_CHACHA20_POLY1305_SHA256,
+};
+static const uint16_t default_suites12_chacha[] = {
+	PL_TLS_ECDHE_ECDSA_CHACHA20_POLY1305_SHA256,
+	PL_TLS_ECDHE_ECDSA_AES_128_GCM_SHA256,
+	PL_TLS_ECDHE_ECDSA_AES_256_GCM_SHA384,
+	PL_TLS_ECDHE_RSA_CHACHA20_POLY1305_SHA256,
+	PL_TLS_ECDHE_RSA_AES_128_GCM_SHA256,
+	PL_TLS_ECDHE_RSA_AES_256_GCM_SHA384,
+};
+
+static void default_suites12(pl_tls_config_t *cfg)
+{
+	const uint16_t *v = pl_crypto_has_aes_hw() ? default_suites12_aes
+						   : default_suites12_chacha;
+	memcpy(cfg->suites12, v, sizeof(default_suites12_aes));
+	cfg->n_suites12 = PL_TLS_MAX_SUITES12;
+}
+
 pl_tls_config_t *pl_tls_config_new(bool is_server)
 {
 	if (pl_crypto_init() != PL_OK)
@@ -41,6 +69,9 @@ pl_tls_config_t *pl_tls_config_new(bool is_server)
 		cfg->suites[2] = PL_TLS_AES_256_GCM_SHA384;
 	}
 	cfg->n_suites = 3;
+	default_suites12(cfg);
+	cfg->min_version = PL_TLS_VERSION_12;
+	cfg->max_version = PL_TLS_VERSION_13;
 	/* A server takes every group padlock implements, the post-quantum
 	 * hybrid X25519MLKEM768, x25519 and P-256 first; a client offers
 	 * the first four (with shares for the first two, tls13_client.c). */
@@ -128,7 +159,8 @@ out:
 
 static bool suite_ok(uint16_t v)
 {
-	return pl_tls_suite_params(v, NULL, NULL);
+	return pl_tls_suite_params(v, NULL, NULL) ||
+	       pl_tls12_suite_params(v, NULL, NULL, NULL);
 }
 
 static bool scheme_ok(uint16_t v)
@@ -156,11 +188,121 @@ static int set_list(uint16_t *dst, size_t *n_dst, size_t max,
 	return PL_OK;
 }
 
+static bool is_tls13_suite(uint16_t v)
+{
+	return pl_tls_suite_params(v, NULL, NULL);
+}
+
+static bool is_tls12_suite(uint16_t v)
+{
+	return pl_tls12_suite_params(v, NULL, NULL, NULL);
+}
+
+/* The suites of one version out of a mixed list, in its order. */
+static size_t pick_suites(const uint16_t *src, size_t n, bool (*ok)(uint16_t),
+			  uint16_t *dst)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (ok(src[i]))
+			dst[k++] = src[i];
+	return k;
+}
+
 int pl_tls_config_set_suites(pl_tls_config_t *cfg, const uint16_t *suites,
 			     size_t n)
 {
-	return set_list(cfg->suites, &cfg->n_suites, PL_TLS_MAX_SUITES, suites,
-			n, suite_ok);
+	uint16_t v13[PL_TLS_MAX_SUITES + PL_TLS_MAX_SUITES12];
+	uint16_t v12[PL_TLS_MAX_SUITES + PL_TLS_MAX_SUITES12];
+	uint16_t check[PL_TLS_MAX_SUITES + PL_TLS_MAX_SUITES12];
+	size_t n_check;
+	int ret = set_list(check, &n_check, PL_TLS_MAX_SUITES +
+			   PL_TLS_MAX_SUITES12, suites, n, suite_ok);
+	if (ret)
+		return ret;
+	size_t n13 = pick_suites(suites, n, is_tls13_suite, v13);
+	size_t n12 = pick_suites(suites, n, is_tls12_suite, v12);
+	if (n13 > PL_TLS_MAX_SUITES)
+		return PL_ERR_ARG;
+	memcpy(cfg->suites, v13, n13 * sizeof(v13[0]));
+	cfg->n_suites = n13;
+	memcpy(cfg->suites12, v12, n12 * sizeof(v12[0]));
+	cfg->n_suites12 = n12;
+	return PL_OK;
+}
+
+bool pl_tls_config_speaks(const pl_tls_config_t *cfg, uint16_t version)
+{
+	size_t suites = version == PL_TLS_VERSION_13 ? cfg->n_suites
+						     : cfg->n_suites12;
+	return cfg->min_version <= version && version <= cfg->max_version &&
+	       suites > 0;
+}
+
+int pl_tls_config_set_versions(pl_tls_config_t *cfg, uint16_t min,
+			       uint16_t max)
+{
+	bool min_ok = min == PL_TLS_VERSION_12 || min == PL_TLS_VERSION_13;
+	bool max_ok = max == PL_TLS_VERSION_12 || max == PL_TLS_VERSION_13;
+	if (!min_ok || !max_ok)
+		return PL_ERR_UNSUPPORTED;
+	if (min > max)
+		return PL_ERR_ARG;
+	cfg->min_version = min;
+	cfg->max_version = max;
+	return PL_OK;
+}
+
+/* One version's number, as "1.2" or "TLS1.2" (any case). */
+static int version_word(const char *w, size_t n, uint16_t *v)
+{
+	static const struct {
+		const char *name;
+		uint16_t version;
+	} words[] = {{"1.3", PL_TLS_VERSION_13}, {"1.2", PL_TLS_VERSION_12},
+		     {"1.1", PL_TLS_VERSION_11}, {"1.0", PL_TLS_VERSION_10},
+		     {"ssl3", PL_TLS_VERSION_SSL30}};
+	if (n > 3 && strncasecmp(w, "tls", 3) == 0) {
+		w += 3;
+		n -= 3;
+	}
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i].name) == n &&
+		    strncasecmp(w, words[i].name, n) == 0) {
+			*v = words[i].version;
+			return *v >= PL_TLS_VERSION_12 ? PL_OK
+						       : PL_ERR_UNSUPPORTED;
+		}
+	return PL_ERR_ARG;
+}
+
+int pl_tls_versions_parse(const char *text, uint16_t *min, uint16_t *max)
+{
+	uint16_t lo = 0xffff, hi = 0;
+	bool range = strchr(text, '-') != NULL;
+	const char *p = text;
+	if (*p == 0)
+		return PL_ERR_ARG;
+	while (*p) {
+		size_t n = strcspn(p, range ? "-" : ",");
+		uint16_t v;
+		int ret = version_word(p, n, &v);
+		if (ret)
+			return ret;
+		lo = v < lo ? v : lo;
+		hi = v > hi ? v : hi;
+		p += n;
+		if (*p && *++p == 0)
+			return PL_ERR_ARG;
+	}
+	*min = lo;
+	*max = hi;
+	return PL_OK;
+}
+
+void pl_tls_config_set_require_ems(pl_tls_config_t *cfg, bool on)
+{
+	cfg->require_ems = on;
 }
 
 int pl_tls_config_set_groups(pl_tls_config_t *cfg, const uint16_t *groups,

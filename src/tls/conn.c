@@ -182,8 +182,12 @@ static int check_header(pl_tls_conn_t *c, const uint8_t *h)
 				   h[2]);
 	/* early_skip: early data after a HelloRetryRequest comes protected
 	 * before the server reads with any key */
-	if ((pl_tls_protect_on(&c->rd.prot) || c->early_skip > 0) &&
-	    type == PL_CT_APPLICATION_DATA) {
+	/* TLS 1.2 protects every content type but change_cipher_spec. */
+	bool tls12_protected = c->rd.prot.ops == &pl_tls_protect_12 &&
+			       type != PL_CT_CHANGE_CIPHER_SPEC;
+	if (((pl_tls_protect_on(&c->rd.prot) || c->early_skip > 0) &&
+	     type == PL_CT_APPLICATION_DATA) ||
+	    tls12_protected) {
 		if (len > PL_TLS_MAX_CIPHERTEXT)
 			return pl_tls_fail(c, PL_ALERT_RECORD_OVERFLOW,
 					   "protected record of %zu bytes "
@@ -320,7 +324,9 @@ int pl_tls_key_update(pl_tls_conn_t *c, bool request_peer)
 {
 	if (c->state == ST_FAILED)
 		return PL_ERR_TLS;
-	if (c->state != ST_CONNECTED || c->sent_close)
+	/* TLS 1.2 has no KeyUpdate (its keys last the connection). */
+	if (c->state != ST_CONNECTED || c->sent_close ||
+	    c->version != PL_TLS_VERSION_13)
 		return PL_ERR_STATE;
 	return boundary(c, pl_tls_send_key_update(c, request_peer));
 }

@@ -22,6 +22,9 @@ static bool client_offers(uint16_t type)
 	case PL_EXT_SUPPORTED_VERSIONS:
 	case PL_EXT_KEY_SHARE:
 	case PL_EXT_PSK_KEY_EXCHANGE_MODES:
+	case PL_EXT_EC_POINT_FORMATS:
+	case PL_EXT_EXTENDED_MASTER_SECRET:
+	case PL_EXT_RENEGOTIATION_INFO:
 		return true;
 	default:
 		return false;

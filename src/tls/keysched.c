@@ -170,13 +170,20 @@ int pl_tls_finished_mac(pl_tls_conn_t *c, const uint8_t *base_key,
 void pl_tls_keylog(pl_tls_conn_t *c, const char *label,
 		   const uint8_t *secret)
 {
+	pl_tls_keylog_n(c, label, secret, c->hash_len);
+}
+
+void pl_tls_keylog_n(pl_tls_conn_t *c, const char *label,
+		     const uint8_t *secret, size_t len)
+{
 	/* NSS key log format: LABEL <client_random hex> <secret hex> */
 	char line[64 + 1 + 64 + 1 + 2 * PL_HASH_MAX + 1];
 	static const char hex[] = "0123456789abcdef";
 	if (c->cfg->keylog == NULL)
 		return;
 	int n = snprintf(line, sizeof(line), "%s ", label);
-	if (n < 0 || (size_t)n + 64 + 1 + 2 * c->hash_len >= sizeof(line))
+	if (n < 0 || len > PL_HASH_MAX ||
+	    (size_t)n + 64 + 1 + 2 * len >= sizeof(line))
 		return;
 	char *p = line + n;
 	for (size_t i = 0; i < 32; i++) {
@@ -184,7 +191,7 @@ void pl_tls_keylog(pl_tls_conn_t *c, const char *label,
 		*p++ = hex[c->client_random[i] & 15];
 	}
 	*p++ = ' ';
-	for (size_t i = 0; i < c->hash_len; i++) {
+	for (size_t i = 0; i < len; i++) {
 		*p++ = hex[secret[i] >> 4];
 		*p++ = hex[secret[i] & 15];
 	}

@@ -25,12 +25,22 @@ int pl_tls_unexpected(pl_tls_conn_t *c, uint8_t type)
 	const pl_tls_machine_t *mc = c->machine;
 	if (mc == NULL)
 		return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
-				   "%s before the ClientHello",
-				   pl_tls_handshake_name(type));
+				   "%s before the %s",
+				   pl_tls_handshake_name(type),
+				   c->is_server ? "ClientHello" : "ServerHello");
 	return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
 			   "%s: %s is not expected in state %s", mc->name,
 			   pl_tls_handshake_name(type),
 			   mc->state_names[c->machine_state]);
+}
+
+/* RFC 8446 4.4.4: verify_data is Hash.length; RFC 5246 7.4.9: 12 bytes.
+ * 0 while no suite is chosen. */
+static size_t finished_len(const pl_tls_conn_t *c)
+{
+	if (c->machine != NULL && c->machine->version == PL_TLS_VERSION_12)
+		return PL_TLS12_VERIFY_LEN;
+	return c->hash_len;
 }
 
 static int decode(pl_tls_conn_t *c, pl_reader_t *body, pl_tls_msg_t *m,
@@ -54,8 +64,20 @@ static int decode(pl_tls_conn_t *c, pl_reader_t *body, pl_tls_msg_t *m,
 		return pl_msg_certificate_verify_parse(
 			body, &m->u.certificate_verify, err);
 	case PL_HS_FINISHED:
-		return pl_msg_finished_parse(body, c->hash_len, &m->u.finished,
-					     err);
+		return pl_msg_finished_parse(body, finished_len(c),
+					     &m->u.finished, err);
+	case PL_HS_SERVER_KEY_EXCHANGE:
+		return pl_msg_server_key_exchange_parse(
+			body, &m->u.server_key_exchange, err);
+	case PL_HS_CLIENT_KEY_EXCHANGE:
+		return pl_msg_client_key_exchange_parse(
+			body, &m->u.client_key_exchange, err);
+	case PL_HS_CERTIFICATE_STATUS:
+		return pl_msg_certificate_status_parse(
+			body, &m->u.certificate_status, err);
+	case PL_HS_SERVER_HELLO_DONE:
+	case PL_HS_HELLO_REQUEST:
+		return pl_msg_empty_parse(body, m->type, err);
 	case PL_HS_KEY_UPDATE:
 		return pl_msg_key_update_parse(body, &m->u.key_update, err);
 	case PL_HS_NEW_SESSION_TICKET:
@@ -88,7 +110,8 @@ int pl_tls_machine_run(pl_tls_conn_t *c, pl_tls_msg_t *m)
 static bool accepted(const pl_tls_conn_t *c, uint8_t type)
 {
 	if (c->machine == NULL)
-		return type == PL_HS_CLIENT_HELLO;
+		return type == (c->is_server ? PL_HS_CLIENT_HELLO
+					     : PL_HS_SERVER_HELLO);
 	return find_row(c->machine, c->machine_state, type, -1) != NULL;
 }
 
@@ -102,9 +125,13 @@ int pl_tls_machine_header(pl_tls_conn_t *c, uint8_t type, size_t len)
 	case PL_HS_CLIENT_HELLO:
 		max = PL_TLS_MAX_CLIENT_HELLO;
 		break;
-	case PL_HS_FINISHED: /* RFC 8446 4.4.4: verify_data, Hash.length */
-		fixed = c->hash_len > 0;
-		exact = c->hash_len;
+	case PL_HS_FINISHED: /* RFC 8446 4.4.4, RFC 5246 7.4.9 */
+		exact = finished_len(c);
+		fixed = exact > 0;
+		break;
+	case PL_HS_SERVER_HELLO_DONE: /* RFC 5246 7.4.5, 7.4.1.1: empty */
+	case PL_HS_HELLO_REQUEST:
+		fixed = true;
 		break;
 	case PL_HS_KEY_UPDATE: /* RFC 8446 4.6.3: one byte */
 		fixed = true;
@@ -141,6 +168,7 @@ int pl_tls_machine_input(pl_tls_conn_t *c, const uint8_t *raw, size_t len)
 	if ((ret = decode(c, &body, &m, &err)))
 		return pl_tls_fail_msg(c, ret, &err);
 	if (c->machine == NULL)
-		return pl_tls_server_negotiate(c, &m);
+		return c->is_server ? pl_tls_server_negotiate(c, &m)
+				    : pl_tls_client_negotiate(c, &m);
 	return pl_tls_machine_run(c, &m);
 }

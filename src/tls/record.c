@@ -72,13 +72,12 @@ int pl_tls_record_write(pl_tls_conn_t *c, uint8_t type, const uint8_t *data,
 int pl_tls_send_alert(pl_tls_conn_t *c, uint8_t alert)
 {
 	/* RFC 8446 6: every alert but close_notify and user_canceled is
-	 * fatal (level 2). */
-	uint8_t body[2] = {
-		(uint8_t)(alert == PL_ALERT_CLOSE_NOTIFY ||
-					  alert == PL_ALERT_USER_CANCELED
-				  ? 1
-				  : 2),
-		alert};
+	 * fatal (level 2); RFC 5246 7.2.2: no_renegotiation is always a
+	 * warning. */
+	bool warning = alert == PL_ALERT_CLOSE_NOTIFY ||
+		       alert == PL_ALERT_USER_CANCELED ||
+		       alert == PL_ALERT_NO_RENEGOTIATION;
+	uint8_t body[2] = {(uint8_t)(warning ? 1 : 2), alert};
 	return pl_tls_record_write(c, PL_CT_ALERT, body, sizeof(body));
 }
 
@@ -110,6 +109,9 @@ static int read_alert(pl_tls_conn_t *c, const uint8_t *p, size_t len)
 
 static int read_ccs(pl_tls_conn_t *c, const uint8_t *p, size_t len)
 {
+	/* TLS 1.2: the machine switches keys on it. */
+	if (c->machine != NULL && c->machine->ccs != NULL)
+		return c->machine->ccs(c, p, len);
 	/* RFC 8446 5: a single 0x01 byte, unprotected, between the first
 	 * ClientHello and the peer's Finished, is dropped; anything else is
 	 * unexpected_message. */
@@ -225,7 +227,9 @@ int pl_tls_record_read(pl_tls_conn_t *c)
 	if (type == PL_CT_CHANGE_CIPHER_SPEC)
 		return read_ccs(c, body, len);
 	if (pl_tls_protect_on(&c->rd.prot)) {
-		if (type == PL_CT_APPLICATION_DATA)
+		/* TLS 1.2 records keep their content type outside. */
+		if (type == PL_CT_APPLICATION_DATA ||
+		    c->rd.prot.ops == &pl_tls_protect_12)
 			return read_protected(c, rec, len);
 		/* A peer that failed before it installed its keys may send
 		 * a plaintext alert; keep what it says. */

@@ -13,124 +13,15 @@
  * Each state accepts the messages named above; anything else is
  * unexpected_message (machine.c).
  */
-#include <arpa/inet.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "tls/tls_int.h"
 
-static bool is_ip_literal(const char *name)
-{
-	uint8_t tmp[16];
-	return inet_pton(AF_INET, name, tmp) == 1 ||
-	       inet_pton(AF_INET6, name, tmp) == 1;
-}
-
-/* The ClientHello's extensions, in the order padlock sends them. */
-static void hello_extensions(pl_tls_conn_t *c, pl_tls_exts_t *e,
-			     const pl_msg_share_t *shares)
-{
-	static const uint16_t versions[] = {PL_TLS_VERSION_13};
-	static const uint8_t psk_dhe_ke = 1;
-	const pl_tls_config_t *cfg = c->cfg;
-	memset(e, 0, sizeof(*e));
-	if (c->send_sni) { /* RFC 6066 3 */
-		pl_reader_init(&e->server_name, (const uint8_t *)c->server_name,
-			       strlen(c->server_name));
-		pl_exts_add(e, PL_EXT_SERVER_NAME);
-	}
-	e->versions = pl_u16_list(versions, 1);
-	pl_exts_add(e, PL_EXT_SUPPORTED_VERSIONS);
-	e->groups = pl_u16_list(cfg->groups, cfg->n_groups);
-	pl_exts_add(e, PL_EXT_SUPPORTED_GROUPS);
-	e->share_v = shares;
-	e->n_share_v = c->hs->n_shares;
-	pl_exts_add(e, PL_EXT_KEY_SHARE);
-	e->schemes = pl_u16_list(cfg->schemes, cfg->n_schemes);
-	pl_exts_add(e, PL_EXT_SIGNATURE_ALGORITHMS);
-	if (cfg->alpn_len) {
-		pl_reader_init(&e->alpn, cfg->alpn_wire, cfg->alpn_len);
-		pl_exts_add(e, PL_EXT_ALPN);
-	}
-	e->record_size_limit = cfg->record_size_limit; /* RFC 8449 4 */
-	pl_exts_add(e, PL_EXT_RECORD_SIZE_LIMIT);
-	/* psk_dhe_ke, so servers send tickets for a later resumption. */
-	pl_reader_init(&e->psk_modes, &psk_dhe_ke, 1);
-	pl_exts_add(e, PL_EXT_PSK_KEY_EXCHANGE_MODES);
-	if (cfg->status_request) /* RFC 6066 8: OCSP, no responder ids */
-		pl_exts_add(e, PL_EXT_STATUS_REQUEST);
-	if (c->hs->cookie_len) { /* RFC 8446 4.2.2: echo the HRR's cookie */
-		pl_reader_init(&e->cookie, c->hs->cookie, c->hs->cookie_len);
-		pl_exts_add(e, PL_EXT_COOKIE);
-	}
-}
-
-/* The config's client_hello callback sent other bytes than ours: take
- * their random and session id so the rest of the handshake matches. */
-static int take_injected_hello(pl_tls_conn_t *c, const uint8_t *ch, size_t len)
-{
-	pl_msg_client_hello_t m;
-	pl_msg_err_t err;
-	pl_reader_t body;
-	if (len < 4)
-		return PL_ERR_ARG;
-	pl_reader_init(&body, ch + 4, len - 4);
-	if (pl_msg_client_hello_parse(&body, &m, &err))
-		return PL_ERR_ARG;
-	memcpy(c->client_random, m.random, 32);
-	c->hs->session_id_len = (uint8_t)pl_reader_left(&m.session_id);
-	memcpy(c->hs->session_id, m.session_id.p, c->hs->session_id_len);
-	c->hs_out.len = c->hs_msg_start;
-	pl_push_bytes(&c->hs_out, ch, len);
-	return pl_buf_error(&c->hs_out);
-}
-
-/* Writes the ClientHello into hs_out (and the transcript), through the
- * config's client_hello callback when one is set. */
-static int send_client_hello(pl_tls_conn_t *c)
-{
-	pl_msg_client_hello_t ch;
-	pl_msg_share_t shares[PL_TLS_MAX_SHARES];
-	uint8_t pub[PL_TLS_MAX_SHARES][PL_TLS_SHARE_MAX];
-	int ret;
-	memset(&ch, 0, sizeof(ch));
-	for (size_t i = 0; i < c->hs->n_shares; i++) {
-		shares[i].group = c->hs->shares[i].group;
-		shares[i].key = pub[i];
-		if (pl_tls_share_public(&c->hs->shares[i], pub[i],
-					sizeof(pub[i]), &shares[i].key_len))
-			return PL_ERR_CRYPTO;
-	}
-	ch.legacy_version = 0x0303; /* RFC 8446 4.1.2 */
-	memcpy(ch.random, c->client_random, 32);
-	pl_reader_init(&ch.session_id, c->hs->session_id, c->hs->session_id_len);
-	ch.suites = pl_u16_list(c->cfg->suites, c->cfg->n_suites);
-	ch.has_extensions = true;
-	hello_extensions(c, &ch.ext, shares);
-	pl_tls_hs_begin(c, PL_HS_CLIENT_HELLO);
-	pl_msg_client_hello_write(&c->hs_out, &ch);
-	pl_push_close(&c->hs_out);
-	if ((ret = pl_buf_error(&c->hs_out)))
-		return ret;
-	const uint8_t *msg = c->hs_out.data + c->hs_msg_start;
-	size_t len = c->hs_out.len - c->hs_msg_start;
-	if (c->cfg->client_hello) {
-		const uint8_t *mine = msg;
-		if ((ret = c->cfg->client_hello(c->cfg->client_hello_arg, c,
-						c->hs->hellos_sent, &msg, &len)))
-			return ret;
-		if (msg != mine && (ret = take_injected_hello(c, msg, len)))
-			return ret;
-		msg = c->hs_out.data + c->hs_msg_start;
-	}
-	c->hs->hellos_sent++;
-	return pl_tls_transcript_add(c, msg, len);
-}
-
 static void trace_client_hello(pl_tls_conn_t *c)
 {
-	char suites[160] = "", groups[160] = "", sent[64] = "", hex[80];
+	char suites[640] = "", groups[160] = "", sent[64] = "", hex[80];
 	for (size_t i = 0; i < c->cfg->n_suites; i++)
 		snprintf(suites + strlen(suites), sizeof(suites) - strlen(suites),
 			 "%s%s", i ? ", " : "", pl_tls_suite_name(c->cfg->suites[i]));
@@ -141,11 +32,21 @@ static void trace_client_hello(pl_tls_conn_t *c)
 		snprintf(sent + strlen(sent), sizeof(sent) - strlen(sent),
 			 "%s%s", i ? " and " : c->hs->n_shares > 1 ? "" : "a ",
 			 pl_tls_group_name(c->hs->shares[i].group));
+	const pl_tls_config_t *cfg = c->cfg;
+	bool tls13 = pl_tls_config_speaks(cfg, PL_TLS_VERSION_13);
+	bool tls12 = pl_tls_config_speaks(cfg, PL_TLS_VERSION_12);
+	for (size_t i = 0; tls12 && i < cfg->n_suites12; i++)
+		snprintf(suites + strlen(suites), sizeof(suites) - strlen(suites),
+			 "%s%s", suites[0] ? ", " : "",
+			 pl_tls_suite_name(cfg->suites12[i]));
 	pl_tls_trace(c, PL_STEP_CLIENT_HELLO,
-		     "ClientHello sent: TLS 1.3; suites %s; groups %s, with "
+		     "ClientHello sent: %s; suites %s; groups %s, with "
 		     "%s key share%s; %zu signature schemes; %s%s%s; client "
 		     "random %s",
-		     suites, groups, sent, c->hs->n_shares > 1 ? "s" : "",
+		     tls13 && tls12 ? "TLS 1.3 and 1.2"
+				    : tls13 ? "TLS 1.3" : "TLS 1.2",
+		     suites, groups, sent[0] ? sent : "no",
+		     c->hs->n_shares > 1 ? "s" : "",
 		     c->cfg->n_schemes, c->send_sni ? "server name " : "no SNI",
 		     c->send_sni ? c->server_name : "",
 		     c->cfg->alpn_len ? ", ALPN offered" : "",
@@ -201,20 +102,21 @@ int pl_tls_client_start(pl_tls_conn_t *c)
 	int ret;
 	if (c->state != ST_CLIENT_START)
 		return PL_OK;
-	c->send_sni = c->server_name != NULL && !is_ip_literal(c->server_name);
+	c->send_sni = c->server_name != NULL && !pl_tls_is_ip_literal(c->server_name);
 	c->hs->session_id_len = 32; /* RFC 8446 D.4: middlebox compatibility */
 	if ((ret = pl_tls_random(c, PL_TLS_RANDOM_HELLO, c->client_random, 32)) ||
 	    (ret = pl_tls_random(c, PL_TLS_RANDOM_SESSION_ID, c->hs->session_id,
 				 32)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "no randomness");
-	if ((ret = make_shares(c)))
+	if (pl_tls_config_speaks(c->cfg, PL_TLS_VERSION_13) &&
+	    (ret = make_shares(c)))
 		return ret;
-	if ((ret = send_client_hello(c)) || (ret = pl_tls_hs_flush(c)))
+	if ((ret = pl_tls_send_client_hello(c)) || (ret = pl_tls_hs_flush(c)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				   "could not build the ClientHello");
 	c->state = ST_HANDSHAKE;
-	c->machine = &pl_tls13_client_machine;
-	c->machine_state = CL13_WAIT_SH;
+	/* The ServerHello picks the machine (pl_tls_client_negotiate). */
+	c->machine = NULL;
 	c->ccs_allowed = true;
 	trace_client_hello(c);
 	return PL_OK;
@@ -297,7 +199,7 @@ static int handle_hrr(pl_tls_conn_t *c, pl_tls_msg_t *m)
 		     ks ? pl_tls_group_name(group) : "a cookie round trip");
 	if ((ret = send_compat_ccs(c)))
 		return ret;
-	if ((ret = send_client_hello(c)) || (ret = pl_tls_hs_flush(c)))
+	if ((ret = pl_tls_send_client_hello(c)) || (ret = pl_tls_hs_flush(c)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				   "could not build the second ClientHello");
 	return PL_OK;
@@ -439,30 +341,6 @@ static int handle_server_hello(pl_tls_conn_t *c, pl_tls_msg_t *m)
 	return PL_OK;
 }
 
-/* RFC 7301 3.2: the protocol must be one the client offered. */
-static int ee_alpn(pl_tls_conn_t *c, const pl_reader_t *name)
-{
-	pl_reader_t ours;
-	if (c->cfg->alpn_len == 0)
-		return pl_tls_fail(c, PL_ALERT_UNSUPPORTED_EXTENSION,
-				   "EncryptedExtensions: ALPN was not offered");
-	pl_reader_init(&ours, c->cfg->alpn_wire, c->cfg->alpn_len);
-	pl_reader_t p;
-	while (pl_msg_alpn_next(&ours, &p)) {
-		if (pl_reader_left(&p) == pl_reader_left(name) &&
-		    memcmp(p.p, name->p, pl_reader_left(&p)) == 0) {
-			if (pl_tls_set_string(&c->alpn, name->p,
-					      pl_reader_left(name)))
-				return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
-						   "out of memory");
-			return PL_OK;
-		}
-	}
-	return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
-			   "the server selected an ALPN protocol that was not "
-			   "offered");
-}
-
 static int handle_encrypted_extensions(pl_tls_conn_t *c, pl_tls_msg_t *m)
 {
 	static const uint16_t allowed[] = {
@@ -476,7 +354,8 @@ static int handle_encrypted_extensions(pl_tls_conn_t *c, pl_tls_msg_t *m)
 		return pl_tls_fail(c, PL_ALERT_UNSUPPORTED_EXTENSION,
 				   "EncryptedExtensions: server_name was not "
 				   "offered");
-	if (pl_exts_has(e, PL_EXT_ALPN) && (ret = ee_alpn(c, &e->alpn)))
+	if (pl_exts_has(e, PL_EXT_ALPN) &&
+	    (ret = pl_tls_client_take_alpn(c, &e->alpn, "EncryptedExtensions")))
 		return ret;
 	if (pl_exts_has(e, PL_EXT_RECORD_SIZE_LIMIT)) {
 		uint16_t limit = e->record_size_limit;
@@ -520,36 +399,6 @@ static int handle_certificate_request(pl_tls_conn_t *c, pl_tls_msg_t *m)
 	return PL_OK;
 }
 
-#define MAX_CHAIN 10
-
-static int verify_chain(pl_tls_conn_t *c)
-{
-	pl_x509_verdict_t v;
-	memset(&v, 0, sizeof(v));
-	if (!c->cfg->verify) {
-		pl_tls_trace(c, PL_STEP_CERT_TRUSTED,
-			     "Certificate chain NOT verified (verification "
-			     "disabled): anyone could be on the other end");
-		return PL_OK;
-	}
-	if (c->cfg->store == NULL)
-		return pl_tls_fail(c, PL_ALERT_UNKNOWN_CA,
-				   "no trusted CA certificates are configured");
-	if (pl_x509_verify(c->cfg->store, c->peer_chain,
-			   c->server_name, c->now,
-			   &v) != PL_OK)
-		return pl_tls_fail(c, v.alert ? v.alert : PL_ALERT_BAD_CERTIFICATE,
-				   "%s", v.reason);
-	if (pl_tls_set_string(&c->trusted_root, v.trusted_root,
-			      strlen(v.trusted_root)))
-		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "out of memory");
-	pl_tls_trace(c, PL_STEP_CERT_TRUSTED,
-		     "Certificate chain verified: valid now, issued for '%s', "
-		     "and it leads to the trusted root '%s'",
-		     c->server_name ? c->server_name : "", c->trusted_root);
-	return PL_OK;
-}
-
 /* CertificateEntry extensions (RFC 8446 4.4.2): only an OCSP response
  * for the leaf (RFC 8446 4.4.2.1, RFC 6066 8), and only when requested. */
 static int entry_extensions(pl_tls_conn_t *c, const pl_msg_cert_entry_t *en,
@@ -583,9 +432,8 @@ static int handle_certificate(pl_tls_conn_t *c, pl_tls_msg_t *msg)
 {
 	const pl_msg_certificate_t *m = &msg->u.certificate;
 	pl_msg_cert_entry_t entry;
-	const uint8_t *der[MAX_CHAIN];
-	size_t lens[MAX_CHAIN], n = 0;
-	char text[256];
+	const uint8_t *der[PL_TLS_MAX_PEER_CHAIN];
+	size_t lens[PL_TLS_MAX_PEER_CHAIN], n = 0;
 	int ret;
 	if (pl_reader_left(&m->context) != 0) /* RFC 8446 4.4.2 */
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
@@ -594,32 +442,14 @@ static int handle_certificate(pl_tls_conn_t *c, pl_tls_msg_t *msg)
 	while (pl_msg_certificate_next(&it, m->version, &entry)) {
 		if ((ret = entry_extensions(c, &entry, n == 0)))
 			return ret;
-		if (n == MAX_CHAIN)
+		if (n == PL_TLS_MAX_PEER_CHAIN)
 			return pl_tls_fail(c, PL_ALERT_BAD_CERTIFICATE,
 					   "certificate chain longer than %d",
-					   MAX_CHAIN);
+					   PL_TLS_MAX_PEER_CHAIN);
 		der[n] = entry.cert.p;
 		lens[n++] = pl_reader_left(&entry.cert);
 	}
-	if (n == 0) /* RFC 8446 4.4.2.4 */
-		return pl_tls_fail(c, PL_ALERT_DECODE_ERROR,
-				   "the server sent no certificate");
-	if (pl_x509_chain_from_der(der, lens, n, &c->peer_chain, text,
-				   sizeof(text)))
-		return pl_tls_fail(c, PL_ALERT_BAD_CERTIFICATE,
-				   "server certificate does not parse: %s", text);
-	pl_x509_info_t info;
-	if (pl_x509_chain_info(c->peer_chain, 0, &info) == PL_OK)
-		/* An empty subject (names in the SAN only) is not shown
-		 * as ''. */
-		pl_tls_trace(c, PL_STEP_CERTIFICATE,
-			     "Certificate received: %zu certificate%s; the "
-			     "server's is %s%s%sfor %s, issued by '%s'",
-			     n, n == 1 ? "" : "s",
-			     info.subject[0] != '\0' ? "'" : "", info.subject,
-			     info.subject[0] != '\0' ? "' " : "", info.names,
-			     info.issuer);
-	return verify_chain(c);
+	return pl_tls_client_take_chain(c, der, lens, n);
 }
 
 static bool scheme_allowed(const pl_tls_conn_t *c, uint16_t scheme)
@@ -804,5 +634,5 @@ static const char *const state_names[] = {
 
 const pl_tls_machine_t pl_tls13_client_machine = {
 	"TLS 1.3 client", PL_TLS_VERSION_13, rows,
-	sizeof(rows) / sizeof(rows[0]), state_names, CL13_CONNECTED,
+	sizeof(rows) / sizeof(rows[0]), state_names, CL13_CONNECTED, NULL,
 };

@@ -9,7 +9,6 @@
  * START's ClientHello comes from the version negotiation (negotiate.c),
  * already parsed. Anything else is unexpected_message (machine.c).
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,6 +44,10 @@ static int check_versions(pl_tls_conn_t *c, hello_t *h, bool second)
 	int ret;
 	if (second && (ret = pl_tls_server_pick_version(c, &h->m, &version)))
 		return ret;
+	if (second && version != PL_TLS_VERSION_13)
+		return pl_tls_fail(c, PL_ALERT_PROTOCOL_VERSION,
+				   "the second ClientHello does not offer "
+				   "TLS 1.3");
 	/* RFC 8446 4.1.2: legacy_version must be 0x0303. */
 	if (h->m.legacy_version != 0x0303)
 		return pl_tls_fail(c, PL_ALERT_PROTOCOL_VERSION,
@@ -110,84 +113,6 @@ static int check_key_shares(pl_tls_conn_t *c, hello_t *h)
 	return ret < 0 ? ret : PL_OK;
 }
 
-/* RFC 6066 3: RFC 1123 letters, digits, hyphens, dots. */
-static int take_sni(pl_tls_conn_t *c, hello_t *h)
-{
-	const pl_reader_t *name = &h->m.ext.server_name;
-	size_t n = pl_reader_left(name);
-	if (!pl_exts_has(&h->m.ext, PL_EXT_SERVER_NAME))
-		return PL_OK;
-	for (size_t i = 0; i < n; i++) {
-		uint8_t ch = name->p[i];
-		if (!(isalnum(ch) || ch == '-' || ch == '.' || ch == '_'))
-			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
-					   "ClientHello: server_name holds a "
-					   "byte 0x%02x that no host name has",
-					   ch);
-	}
-	if (pl_tls_set_string(&c->server_name, name->p, n))
-		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "out of memory");
-	for (char *p = c->server_name; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return PL_OK;
-}
-
-/* RFC 8737 3: a ClientHello that offers only acme-tls/1 is a CA
- * validating a name; the config's callback may have its answer. */
-static bool acme_challenge(pl_tls_conn_t *c, hello_t *h)
-{
-	static const char proto[] = "acme-tls/1";
-	pl_reader_t theirs = h->m.ext.alpn, name, more;
-	pl_tls_chain_entry_t *e = &c->challenge_chain;
-
-	if (c->cfg->challenge == NULL || !pl_exts_has(&h->m.ext, PL_EXT_ALPN) ||
-	    !pl_msg_alpn_next(&theirs, &name) || pl_msg_alpn_next(&theirs, &more) ||
-	    pl_reader_left(&name) != sizeof proto - 1 ||
-	    memcmp(name.p, proto, sizeof proto - 1) != 0)
-		return false;
-	if (e->chain != NULL) /* the second ClientHello, after a retry */
-		return true;
-	if (c->cfg->challenge(c->cfg->challenge_arg, c->server_name, &e->chain,
-			      &e->key) != PL_OK ||
-	    pl_tls_set_string(&c->alpn, proto, sizeof proto - 1)) {
-		pl_x509_chain_free(e->chain);
-		pl_pkey_free(e->key);
-		e->chain = NULL;
-		e->key = NULL;
-		return false;
-	}
-	return true;
-}
-
-static int choose_alpn(pl_tls_conn_t *c, hello_t *h)
-{
-	pl_reader_t ours;
-	if (acme_challenge(c, h))
-		return PL_OK;
-	if (!pl_exts_has(&h->m.ext, PL_EXT_ALPN) || c->cfg->alpn_len == 0)
-		return PL_OK;
-	/* RFC 7301 3.2: the server's preference among the client's offers
-	 * (the codec checked both lists' shape) */
-	pl_reader_init(&ours, c->cfg->alpn_wire, c->cfg->alpn_len);
-	pl_reader_t mine;
-	while (pl_msg_alpn_next(&ours, &mine)) {
-		pl_reader_t theirs = h->m.ext.alpn, name;
-		while (pl_msg_alpn_next(&theirs, &name)) {
-			if (pl_reader_left(&name) == pl_reader_left(&mine) &&
-			    memcmp(name.p, mine.p, pl_reader_left(&mine)) == 0) {
-				if (pl_tls_set_string(&c->alpn, mine.p,
-						      pl_reader_left(&mine)))
-					return pl_tls_fail(
-						c, PL_ALERT_INTERNAL_ERROR,
-						"out of memory");
-				return PL_OK;
-			}
-		}
-	}
-	return pl_tls_fail(c, PL_ALERT_NO_APPLICATION_PROTOCOL,
-			   "none of the client's ALPN protocols is served here");
-}
-
 static int check_small_exts(pl_tls_conn_t *c, hello_t *h)
 {
 	const pl_tls_exts_t *e = &h->m.ext;
@@ -198,7 +123,8 @@ static int check_small_exts(pl_tls_conn_t *c, hello_t *h)
 				   "ClientHello: record_size_limit %u is below "
 				   "64",
 				   e->record_size_limit);
-	if ((ret = take_sni(c, h)) || (ret = choose_alpn(c, h)))
+	if ((ret = pl_tls_take_sni(c, &h->m)) ||
+	    (ret = pl_tls_choose_alpn(c, &h->m)))
 		return ret;
 	if (pl_exts_has(e, PL_EXT_COOKIE)) {
 		if (c->hs->cookie_len == 0 ||
@@ -613,5 +539,5 @@ static const char *const state_names[] = {
 
 const pl_tls_machine_t pl_tls13_server_machine = {
 	"TLS 1.3 server", PL_TLS_VERSION_13, rows,
-	sizeof(rows) / sizeof(rows[0]), state_names, SV13_CONNECTED,
+	sizeof(rows) / sizeof(rows[0]), state_names, SV13_CONNECTED, NULL,
 };

@@ -19,6 +19,13 @@
  *   share.c      key shares of every group (DH groups, X25519MLKEM768)
  *   tls13_client.c, tls13_server.c   the TLS 1.3 machines' tables and
  *                handlers
+ *   tls12_client.c, tls12_server.c   the TLS 1.2 machines' tables and
+ *                handlers; keysched12.c their PRF, master secret, keys
+ *                and Finished
+ *   client_hello.c  the client's ClientHello (every version it offers)
+ *                and its version negotiation
+ *   server_common.c, client_common.c  what both versions' servers
+ *                (SNI, ALPN) and clients (ALPN, the chain) share
  */
 #ifndef PL_TLS_INT_H
 #define PL_TLS_INT_H
@@ -40,10 +47,14 @@
  * buffers at most this much of one before it decides. */
 #define PL_TLS_MAX_CLIENT_HELLO 131396
 #define PL_TLS_MAX_SUITES 4
+#define PL_TLS_MAX_SUITES12 6
 #define PL_TLS_MAX_GROUPS 16
 #define PL_TLS_MAX_SCHEMES 16
 #define PL_TLS_MAX_CHAINS 8
 #define PL_TLS_MAX_TICKETS 2
+#define PL_TLS_MAX_PEER_CHAIN 10 /* certificates a client takes */
+#define PL_TLS12_VERIFY_LEN 12   /* RFC 5246 7.4.9 */
+#define PL_TLS12_PMS_MAX 66      /* a secp521r1 x-coordinate */
 #define PL_TLS_COOKIE_LEN 32
 /* The largest key_share key of a group padlock negotiates: a client's
  * X25519MLKEM768 share; and the largest shared secret (ffdhe4096's). */
@@ -63,8 +74,13 @@ typedef struct {
 
 struct pl_tls_config {
 	bool is_server;
-	uint16_t suites[PL_TLS_MAX_SUITES];
+	uint16_t suites[PL_TLS_MAX_SUITES];   /* TLS 1.3 */
 	size_t n_suites;
+	uint16_t suites12[PL_TLS_MAX_SUITES12]; /* TLS 1.2 */
+	size_t n_suites12;
+	uint16_t min_version; /* PL_TLS_VERSION_12 or _13 */
+	uint16_t max_version;
+	bool require_ems;
 	uint16_t groups[PL_TLS_MAX_GROUPS];
 	size_t n_groups;
 	uint16_t schemes[PL_TLS_MAX_SCHEMES];
@@ -155,6 +171,14 @@ typedef struct {
 	uint8_t server_hs[PL_HASH_MAX];
 	uint8_t client_ap_pending[PL_HASH_MAX]; /* server: until client Finished */
 	int hellos_sent; /* client: ClientHellos so far */
+	/* TLS 1.2 */
+	bool ems;                /* the extended master secret (RFC 7627) */
+	bool secure_reneg;       /* the peer signalled RFC 5746 */
+	bool offered_tls13;      /* client: 1.3 was offered (sentinel check) */
+	uint8_t pms[PL_TLS12_PMS_MAX]; /* client: the premaster secret */
+	size_t pms_len;
+	bool status_acked;       /* client: a CertificateStatus may follow */
+	uint8_t key_block[2 * PL_AEAD_KEY_MAX + 2 * PL_AEAD_NONCE_LEN];
 } pl_tls_hs_t;
 
 struct pl_tls_conn {
@@ -215,6 +239,9 @@ struct pl_tls_conn {
 	bool alert_received;
 	char *reason; /* allocated on failure */
 };
+
+/* True when cfg speaks version: in its range, with suites for it. */
+bool pl_tls_config_speaks(const pl_tls_config_t *cfg, uint16_t version);
 
 /* Sets *dst to a copy of n bytes of src plus a NUL. PL_ERR_NOMEM. */
 int pl_tls_set_string(char **dst, const void *src, size_t n);
@@ -301,6 +328,9 @@ int pl_tls_finished_mac(pl_tls_conn_t *c, const uint8_t *base_key,
 /* Emits an NSS key-log line when a key-log callback is set. */
 void pl_tls_keylog(pl_tls_conn_t *c, const char *label,
 		   const uint8_t *secret);
+/* The same for a secret of len bytes (TLS 1.2's master secret). */
+void pl_tls_keylog_n(pl_tls_conn_t *c, const char *label,
+		     const uint8_t *secret, size_t len);
 
 /* ---- record.c -------------------------------------------------------------- */
 
@@ -388,6 +418,9 @@ typedef struct {
 		pl_msg_finished_t finished;
 		pl_msg_key_update_t key_update;
 		pl_msg_new_session_ticket_t new_session_ticket;
+		pl_msg_server_key_exchange_t server_key_exchange;
+		pl_msg_client_key_exchange_t client_key_exchange;
+		pl_msg_certificate_status_t certificate_status;
 	} u;
 } pl_tls_msg_t;
 
@@ -411,6 +444,10 @@ struct pl_tls_machine {
 	size_t n_rows;
 	const char *const *state_names;
 	int connected;               /* the state after the handshake */
+	/* TLS 1.2: a change_cipher_spec record arrived (its body is
+	 * checked); NULL where the version has none (1.3: record.c drops
+	 * the compatibility one). */
+	int (*ccs)(pl_tls_conn_t *c, const uint8_t *p, size_t len);
 };
 
 /* The KeyUpdate row of both TLS 1.3 machines (handshake.c). */
@@ -418,6 +455,8 @@ int pl_tls_handle_key_update(pl_tls_conn_t *c, pl_tls_msg_t *m);
 
 extern const pl_tls_machine_t pl_tls13_client_machine;
 extern const pl_tls_machine_t pl_tls13_server_machine;
+extern const pl_tls_machine_t pl_tls12_client_machine;
+extern const pl_tls_machine_t pl_tls12_server_machine;
 
 /* Fails with unexpected_message: type is not accepted now. */
 int pl_tls_unexpected(pl_tls_conn_t *c, uint8_t type);
@@ -446,6 +485,98 @@ int pl_tls_server_negotiate(pl_tls_conn_t *c, pl_tls_msg_t *m);
 int pl_tls_server_pick_version(pl_tls_conn_t *c,
 			       const pl_msg_client_hello_t *ch,
 			       uint16_t *version);
+
+/* Client: picks the machine for the first ServerHello (TLS 1.3 when it
+ * says so, or when 1.2 was not offered; 1.2 otherwise) and runs it. */
+int pl_tls_client_negotiate(pl_tls_conn_t *c, pl_tls_msg_t *m);
+/* Client: writes the ClientHello (index 0, or 1 after a
+ * HelloRetryRequest) into hs_out and the transcript, offering every
+ * version of the config (client_hello.c). */
+int pl_tls_send_client_hello(pl_tls_conn_t *c);
+
+/* The TLS 1.2 machines' states. */
+enum {
+	CL12_WAIT_SH,
+	CL12_WAIT_CERT,
+	CL12_WAIT_SKE,
+	CL12_WAIT_SHD_CR,
+	CL12_WAIT_SHD,
+	CL12_WAIT_CCS,
+	CL12_WAIT_FINISHED,
+	CL12_CONNECTED,
+};
+enum {
+	SV12_START,
+	SV12_WAIT_CKE,
+	SV12_WAIT_CCS,
+	SV12_WAIT_FINISHED,
+	SV12_CONNECTED,
+};
+
+/* ---- keysched12.c ----------------------------------------------------------- */
+
+/* A TLS 1.2 suite padlock speaks: its PRF hash, its AEAD, and whether
+ * it is ECDSA's (else RSA's). false for any other suite. */
+bool pl_tls12_suite_params(uint16_t suite, pl_hash_alg_t *hash,
+			   pl_aead_alg_t *aead, bool *ecdsa);
+/* A group TLS 1.2 negotiates: the elliptic curves (no ffdhe, no hybrid). */
+bool pl_tls12_group_usable(uint16_t group);
+/* PRF(secret, label, seed) of RFC 5246 5 with hash, out_len bytes. */
+int pl_tls12_prf(pl_hash_alg_t hash, const uint8_t *secret,
+		 size_t secret_len, const char *label, const uint8_t *seed,
+		 size_t seed_len, uint8_t *out, size_t out_len);
+/* The master secret from the premaster secret (extended when hs->ems;
+ * the transcript must then end with the ClientKeyExchange), its key-log
+ * line, and the key block. */
+int pl_tls12_master_secret(pl_tls_conn_t *c, const uint8_t *pms,
+			   size_t pms_len);
+/* Installs the client's (or the server's) write keys from the key block
+ * in dir. */
+int pl_tls12_set_keys(pl_tls_conn_t *c, pl_tls_dir_t *dir, bool client_keys);
+/* Finished verify_data over transcript hash th. */
+int pl_tls12_verify_data(pl_tls_conn_t *c, bool server, const uint8_t *th,
+			 uint8_t out[PL_TLS12_VERIFY_LEN]);
+
+/* ---- tls12_common.c: what both TLS 1.2 machines share --------------------- */
+
+/* Sends change_cipher_spec and switches to our write keys. */
+int pl_tls12_send_ccs(pl_tls_conn_t *c);
+/* Checks a change_cipher_spec record's body and that no handshake
+ * message is half received, then switches to the peer's write keys. */
+int pl_tls12_recv_ccs(pl_tls_conn_t *c, const uint8_t *p, size_t len);
+/* Sends our Finished (over the transcript so far). */
+int pl_tls12_send_finished(pl_tls_conn_t *c);
+/* Checks the peer's Finished against hs->pre_hash (decrypt_error). */
+int pl_tls12_recv_finished(pl_tls_conn_t *c, const pl_msg_finished_t *fin);
+/* Answers a renegotiation request (a ClientHello or HelloRequest once
+ * connected) with a no_renegotiation warning (RFC 5746 4.2, 4.4). */
+int pl_tls12_refuse_renegotiation(pl_tls_conn_t *c, pl_tls_msg_t *m);
+/* The signed content of a ServerKeyExchange: client_random +
+ * server_random + params (RFC 8422 5.4). *len gets its length. */
+int pl_tls12_ske_content(pl_tls_conn_t *c, const pl_reader_t *params,
+			 uint8_t *out, size_t cap, size_t *len);
+#define PL_TLS12_SKE_CONTENT_MAX (64 + 4 + 255)
+/* RFC 8446 4.1.3 (RFC 9846 4.1.3): the last eight bytes of a TLS 1.2
+ * ServerHello.random from a server that also speaks TLS 1.3. */
+extern const uint8_t pl_tls12_downgrade_sentinel[8];
+
+/* ---- server_common.c / client_common.c ---------------------------------------- */
+
+/* Server: keeps the client's SNI (checked as a host name). */
+int pl_tls_take_sni(pl_tls_conn_t *c, const pl_msg_client_hello_t *ch);
+/* Server: the ALPN protocol (server preference), or
+ * no_application_protocol. */
+int pl_tls_choose_alpn(pl_tls_conn_t *c, const pl_msg_client_hello_t *ch);
+/* True for an IPv4 or IPv6 literal (never sent as SNI). */
+bool pl_tls_is_ip_literal(const char *name);
+/* Client: keeps the ALPN protocol the server selected in message what
+ * (one we offered, else a failure). */
+int pl_tls_client_take_alpn(pl_tls_conn_t *c, const pl_reader_t *name,
+			    const char *what);
+/* Client: parses the server's chain (n DER certificates, leaf first),
+ * traces it and verifies it (unless verification is off). */
+int pl_tls_client_take_chain(pl_tls_conn_t *c, const uint8_t *const *der,
+			     const size_t *lens, size_t n);
 
 /* The TLS 1.3 machines' states. */
 enum {

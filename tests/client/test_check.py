@@ -160,7 +160,7 @@ def _():
     c = check("localhost:%d" % srv.https_port, "--http-port", srv.http_port,
               "--min-grade", "A+")
     c.expect_grade("A+", rc=0)
-    expect_equal(c.accepted(), ["TLS 1.3"], "protocols accepted")
+    expect_equal(c.accepted(), ["TLS 1.2", "TLS 1.3"], "protocols accepted")
     c.expect_codes("protocol.ssl3-refused", "protocol.tls10-refused",
                    "protocol.tls11-refused", "protocol.tls13-accepted",
                    "protocol.engine-handshake", "tls13.hrr", "cert.trusted",
@@ -184,7 +184,12 @@ def _():
                   "TLS_CHACHA20_POLY1305_SHA256"], "TLS 1.3 suites")
     for group in ("x25519", "secp256r1", "secp384r1"):
         expect_in(group, c.json["tls13"]["groups"], "TLS 1.3 groups")
-    expect_equal(c.json["suites"]["accepted"], [], "TLS 1.2 suites")
+    # An ECDSA certificate: the three ECDHE-ECDSA AEAD suites, nothing else.
+    expect_equal(sorted(s["name"] for s in c.json["suites"]["accepted"]),
+                 ["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+                  "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+                  "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"],
+                 "TLS 1.2 suites")
 
 
 @suite.case("serve_advises_no_flag_it_lacks")
@@ -554,7 +559,7 @@ def _():
     leaf = pki().leaf("ecdsa_p256")
     resp = ocsp_response(leaf)
     for extra, source in (([], "TLS 1.3 handshake"),
-                          (["-no_tls1_3"], "TLS 1.2 probe")):
+                          (["-no_tls1_3"], "TLS 1.2 handshake")):
         srv = s_server(leaf, "-status_file", resp, *extra)
         c = check("localhost:%d" % srv.port, "--http-port", "0")
         c.expect_codes("cert.ocsp-stapled", level="ok")

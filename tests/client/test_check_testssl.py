@@ -43,7 +43,8 @@ _targets = {}
 
 def start_targets():
     leaf = pki().leaf("ecdsa_p256")
-    serve = serve_common.Serve(["--cert", leaf.chain, "--key", leaf.key],
+    serve = serve_common.Serve(["--cert", leaf.chain, "--key", leaf.key,
+                                "--tls-versions", "1.3"],
                                http_port=0, workers=1)
     _targets["serve"] = serve.https_port
     rsa = pki().leaf("rsa2048")

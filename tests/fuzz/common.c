@@ -137,6 +137,7 @@ pl_tls_config_t *fuzz_server_config(int variant)
 	pl_tls_config_t *cfg = new_config(true);
 	add_chain(cfg, "p256-cert.pem", "p256-key.pem");
 	add_chain(cfg, "ed25519-cert.pem", "ed25519-key.pem");
+	add_chain(cfg, "rsa-cert.pem", "rsa-key.pem");
 	switch (variant) {
 	case 1:
 		check(pl_tls_config_set_groups(cfg, two_groups, 2), "groups");

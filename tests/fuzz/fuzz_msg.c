@@ -1,7 +1,9 @@
 /*
  * libFuzzer harness: the handshake message codecs of src/tls/msg/ on
  * their own. The first input byte picks the codec (and, for the
- * version-aware ones, TLS 1.3 or 1.2); the rest is a message body. A body
+ * version-aware ones, TLS 1.3 or 1.2; 8-11 are TLS 1.2's
+ * ServerKeyExchange, ClientKeyExchange, CertificateStatus and
+ * ServerHelloDone); the rest is a message body. A body
  * that parses is written back from the parsed struct and must parse again
  * to the same fields (for a ClientHello: the same binders offset).
  */
@@ -48,6 +50,44 @@ static void server_hello_again(const pl_msg_server_hello_t *m)
 		 * hello may lose some; the fixed fields stay. */
 		if (pl_msg_server_hello_parse(&body, &again, &err) != PL_OK ||
 		    again.suite != m->suite || again.hrr != m->hrr)
+			abort();
+	}
+	pl_buf_free(&b);
+}
+
+/* TLS 1.2's key exchange messages round trip to the same fields. */
+static void server_key_exchange_again(const pl_msg_server_key_exchange_t *m)
+{
+	pl_buf_t b = PL_BUF_INIT;
+	pl_msg_server_key_exchange_t again;
+	pl_msg_err_t err;
+	pl_reader_t body;
+	pl_msg_server_key_exchange_write(&b, m);
+	if (pl_buf_error(&b) == PL_OK) {
+		pl_reader_init(&body, b.data, b.len);
+		if (pl_msg_server_key_exchange_parse(&body, &again, &err) !=
+			    PL_OK ||
+		    again.group != m->group || again.scheme != m->scheme ||
+		    pl_reader_left(&again.params) != pl_reader_left(&m->params) ||
+		    memcmp(again.params.p, m->params.p,
+			   pl_reader_left(&m->params)) != 0)
+			abort();
+	}
+	pl_buf_free(&b);
+}
+
+static void client_key_exchange_again(const pl_msg_client_key_exchange_t *m)
+{
+	pl_buf_t b = PL_BUF_INIT;
+	pl_msg_client_key_exchange_t again;
+	pl_msg_err_t err;
+	pl_reader_t body;
+	pl_msg_client_key_exchange_write(&b, m);
+	if (pl_buf_error(&b) == PL_OK) {
+		pl_reader_init(&body, b.data, b.len);
+		if (pl_msg_client_key_exchange_parse(&body, &again, &err) !=
+			    PL_OK ||
+		    pl_reader_left(&again.point) != pl_reader_left(&m->point))
 			abort();
 	}
 	pl_buf_free(&b);
@@ -110,6 +150,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)pl_msg_new_session_ticket_parse(&r, version, &m, &err);
 		break;
 	}
+	case 8: {
+		pl_msg_server_key_exchange_t m;
+		if (pl_msg_server_key_exchange_parse(&r, &m, &err) == PL_OK)
+			server_key_exchange_again(&m);
+		break;
+	}
+	case 9: {
+		pl_msg_client_key_exchange_t m;
+		if (pl_msg_client_key_exchange_parse(&r, &m, &err) == PL_OK)
+			client_key_exchange_again(&m);
+		break;
+	}
+	case 10: {
+		pl_msg_certificate_status_t m;
+		(void)pl_msg_certificate_status_parse(&r, &m, &err);
+		break;
+	}
+	case 11:
+		(void)pl_msg_empty_parse(&r, PL_HS_SERVER_HELLO_DONE, &err);
+		break;
 	default: {
 		pl_msg_key_update_t k;
 		pl_msg_finished_t f;

@@ -24,6 +24,9 @@ static const uint8_t hrr_random[32] = {
 	0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
 
 static pl_tls_config_t *server_cfg; /* P-256 chain, defaults */
+/* The same, TLS 1.3 only (--tls-versions 1.3): what a TLS 1.2 hello
+ * meets there. */
+static pl_tls_config_t *server13_cfg;
 static uint8_t x25519_public[32];   /* a valid x25519 key share */
 static uint8_t p256_public[65];     /* a valid secp256r1 key share */
 
@@ -297,17 +300,24 @@ static pl_tls_conn_t *server_fed(const pl_tls_config_t *cfg,
 	return s;
 }
 
-/* Feeds a fresh server the ClientHello h; expects alert in plaintext. */
-static void server_refuses_hello(client_hello_t *h, int alert)
+/* Feeds a fresh server of cfg (NULL: server_cfg) the ClientHello h;
+ * expects alert in plaintext. */
+static void server_cfg_refuses_hello(const pl_tls_config_t *cfg,
+				     client_hello_t *h, int alert)
 {
 	pl_buf_t rec = PL_BUF_INIT;
 	client_hello_records(h, &rec);
-	pl_tls_conn_t *s = server_fed(NULL, pl_buf_head(&rec),
+	pl_tls_conn_t *s = server_fed(cfg, pl_buf_head(&rec),
 				      pl_buf_size(&rec));
 	expect_alert(s, alert, true);
 	pl_tls_conn_free(s);
 	pl_buf_free(&rec);
 	exts_free(&h->exts);
+}
+
+static void server_refuses_hello(client_hello_t *h, int alert)
+{
+	server_cfg_refuses_hello(NULL, h, alert);
 }
 
 /* Feeds a fresh server raw bytes; expects alert in plaintext. */
@@ -468,7 +478,7 @@ static void server_rejects_missing_supported_versions(void)
 	client_hello_t h;
 	client_hello_default(&h);
 	exts_remove(&h.exts, PL_EXT_SUPPORTED_VERSIONS);
-	server_refuses_hello(&h, PL_ALERT_PROTOCOL_VERSION);
+	server_cfg_refuses_hello(server13_cfg, &h, PL_ALERT_PROTOCOL_VERSION);
 }
 
 /* RFC 8446 4.2.1 with 6.2: no version in common is protocol_version. */
@@ -478,7 +488,7 @@ static void server_rejects_supported_versions_without_tls13(void)
 	client_hello_t h;
 	client_hello_default(&h);
 	push_u16s(exts_replace(&h.exts, PL_EXT_SUPPORTED_VERSIONS), 1, old, 2);
-	server_refuses_hello(&h, PL_ALERT_PROTOCOL_VERSION);
+	server_cfg_refuses_hello(server13_cfg, &h, PL_ALERT_PROTOCOL_VERSION);
 }
 
 /* RFC 8446 9.2: supported_groups without key_share is missing_extension. */
@@ -1318,6 +1328,9 @@ static bool hello_session_id(const uint8_t *p, size_t n, uint8_t *sid,
 	return true;
 }
 
+/* Set: the next clients offer TLS 1.3 only. */
+static bool client_tls13_only;
+
 /* A client with groups and suites (NULL: defaults) that has sent its
  * ClientHello. */
 static void client_start_with(waiting_client_t *w, const uint16_t *groups,
@@ -1327,7 +1340,10 @@ static void client_start_with(waiting_client_t *w, const uint16_t *groups,
 	size_t n;
 	memset(w, 0, sizeof(*w));
 	w->cfg = ep_client_config();
-	if ((groups && pl_tls_config_set_groups(w->cfg, groups, n_groups)) ||
+	if ((client_tls13_only &&
+	     pl_tls_config_set_versions(w->cfg, PL_TLS_VERSION_13,
+					PL_TLS_VERSION_13)) ||
+	    (groups && pl_tls_config_set_groups(w->cfg, groups, n_groups)) ||
 	    (suites && pl_tls_config_set_suites(w->cfg, suites, n_suites)))
 		abort();
 	w->c = pl_tls_conn_new(w->cfg, "localhost");
@@ -1460,7 +1476,9 @@ static void client_rejects_server_hello_without_supported_versions(void)
 {
 	waiting_client_t w;
 	server_hello_t sh;
+	client_tls13_only = true;
 	client_start(&w, NULL, 0);
+	client_tls13_only = false;
 	server_hello_default(&sh, &w, PL_GROUP_X25519);
 	exts_remove(&sh.exts, PL_EXT_SUPPORTED_VERSIONS);
 	client_refuses(&sh, &w, PL_ALERT_PROTOCOL_VERSION);
@@ -2130,18 +2148,24 @@ static void big_hello_write(const big_hello_t *b, pl_buf_t *msg)
 }
 
 /* A fresh server fed b's ClientHello in records of 16 KiB. */
-static pl_tls_conn_t *server_fed_big(const big_hello_t *b, size_t *msg_len)
+static pl_tls_conn_t *server_cfg_fed_big(const pl_tls_config_t *cfg,
+					 const big_hello_t *b, size_t *msg_len)
 {
 	pl_buf_t msg = PL_BUF_INIT, rec = PL_BUF_INIT;
 	big_hello_write(b, &msg);
 	*msg_len = pl_buf_size(&msg);
 	plain_records(PL_CT_HANDSHAKE, pl_buf_head(&msg), pl_buf_size(&msg),
 		      PL_TLS_MAX_PLAINTEXT, &rec);
-	pl_tls_conn_t *s = server_fed(NULL, pl_buf_head(&rec),
+	pl_tls_conn_t *s = server_fed(cfg, pl_buf_head(&rec),
 				      pl_buf_size(&rec));
 	pl_buf_free(&msg);
 	pl_buf_free(&rec);
 	return s;
+}
+
+static pl_tls_conn_t *server_fed_big(const big_hello_t *b, size_t *msg_len)
+{
+	return server_cfg_fed_big(NULL, b, msg_len);
 }
 
 static const uint16_t only_13[] = {PL_TLS_VERSION_13};
@@ -2271,7 +2295,7 @@ static void server_refuses_tls12_hello_with_protocol_version(void)
 {
 	big_hello_t b = {.legacy_version = 0x0303};
 	size_t len;
-	pl_tls_conn_t *s = server_fed_big(&b, &len);
+	pl_tls_conn_t *s = server_cfg_fed_big(server13_cfg, &b, &len);
 	expect_alert(s, PL_ALERT_PROTOCOL_VERSION, true);
 	pl_tls_conn_free(s);
 }
@@ -2321,6 +2345,10 @@ int main(void)
 	ep_setup();
 	make_key_shares();
 	server_cfg = ep_server_config(chains);
+	server13_cfg = ep_server_config(chains);
+	if (pl_tls_config_set_versions(server13_cfg, PL_TLS_VERSION_13,
+				       PL_TLS_VERSION_13))
+		abort();
 
 	RUN(server_accepts_the_unbroken_hello);
 	RUN(server_ignores_grease);
@@ -2430,5 +2458,6 @@ int main(void)
 	RUN(server_rejects_invalid_shares_in_every_group);
 
 	pl_tls_config_free(server_cfg);
+	pl_tls_config_free(server13_cfg);
 	return test_finish();
 }

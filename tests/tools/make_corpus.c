@@ -386,6 +386,49 @@ static void certificate_request(fuzz_bytes_t *b)
 	fuzz_bytes_free(&body);
 }
 
+/* TLS 1.2. fuzz_server: a 1.2-only client that takes only RSA PKCS#1
+ * v1.5 signatures (deterministic, so the session hash and the Finished
+ * replay) against the default server, whose RSA chain signs; the flight
+ * replays into the connected state. fuzz_client: the default client
+ * against a server of variant 0 that stops at 1.2 (no downgrade
+ * sentinel), whose flight replays into the connected client. */
+static void tls12_seeds(void)
+{
+	static const uint16_t rsa_suite = PL_TLS_ECDHE_RSA_AES_128_GCM_SHA256;
+	static const uint16_t pkcs1 = PL_SIG_RSA_PKCS1_SHA256;
+	/* The RSA certificate is not in trust.pem: no verification. */
+	pl_tls_config_t *cfg = fuzz_client_config(0, false);
+	pl_tls_config_t *variant0 = server_cfgs[0];
+	run_t r;
+	if (pl_tls_config_set_versions(cfg, PL_TLS_VERSION_12,
+				       PL_TLS_VERSION_12) ||
+	    pl_tls_config_set_suites(cfg, &rsa_suite, 1) ||
+	    pl_tls_config_set_sigschemes(cfg, &pkcs1, 1)) {
+		fprintf(stderr, "make_corpus: no TLS 1.2 client\n");
+		exit(1);
+	}
+	run(&r, cfg, 0, 0, PL_GROUP_X25519);
+	save("fuzz_server", "tls12-rsa-x25519", 0x00, &r.c2s);
+	save("fuzz_server", "tls12-rsa-x25519-bytewise", 0x01, &r.c2s);
+	run_free(&r);
+	pl_tls_config_free(cfg);
+
+	cfg = fuzz_client_config(0, true);
+	server_cfgs[0] = fuzz_server_config(0);
+	if (pl_tls_config_set_versions(server_cfgs[0], PL_TLS_VERSION_12,
+				       PL_TLS_VERSION_12)) {
+		fprintf(stderr, "make_corpus: no TLS 1.2 server\n");
+		exit(1);
+	}
+	run(&r, cfg, 0, 0, PL_GROUP_X25519);
+	save("fuzz_client", "tls12-ecdsa-x25519", 0x00, &r.s2c);
+	save("fuzz_client", "tls12-ecdsa-x25519-random-chunks", 0x07, &r.s2c);
+	run_free(&r);
+	pl_tls_config_free(server_cfgs[0]);
+	server_cfgs[0] = variant0;
+	pl_tls_config_free(cfg);
+}
+
 static void client_seeds(void)
 {
 	pl_tls_config_t *cfg[2] = {fuzz_client_config(0, true),
@@ -588,6 +631,7 @@ int main(int argc, char **argv)
 		server_cfgs[i] = fuzz_server_config(i);
 	server_seeds();
 	client_seeds();
+	tls12_seeds();
 	record_seeds();
 	for (int i = 0; i < FUZZ_SERVER_VARIANTS; i++)
 		pl_tls_config_free(server_cfgs[i]);

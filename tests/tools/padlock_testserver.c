@@ -61,7 +61,8 @@ struct options {
 	unsigned port;
 	uint16_t suites[LIST_MAX], groups[LIST_MAX];
 	size_t suite_count, group_count;
-	bool require_cookie, echo;
+	bool require_cookie, echo, require_ems;
+	const char *versions;
 	unsigned long max_conns;   /* 0: no limit */
 	int timeout_ms;            /* idle time before a connection is dropped */
 };
@@ -123,6 +124,7 @@ static void usage(FILE *f)
 		"       [--port N (default 4433, 0 = ephemeral)] [--host 127.0.0.1|::1]\n"
 		"       [--port-file PATH] [--alpn LIST] [--suites LIST] [--groups LIST]\n"
 		"       [--require-cookie] [--keylog FILE] [--max-conns N] [--once]\n"
+		"       [--tls-versions 1.2|1.3|1.2-1.3] [--tls12-require-ems]\n"
 		"       [--timeout SECONDS] [--echo]\n");
 }
 
@@ -177,6 +179,12 @@ static int apply_value(struct options *o, const char *name, const char *value)
 		o->alpn = value;
 	} else if (strcmp(name, "--keylog") == 0) {
 		o->keylog = value;
+	} else if (strcmp(name, "--tls-versions") == 0) {
+		uint16_t lo, hi;
+		if (pl_tls_versions_parse(value, &lo, &hi) != PL_OK)
+			return usage_error("--tls-versions wants 1.2, 1.3 or "
+					   "1.2-1.3", value);
+		o->versions = value;
 	} else if (strcmp(name, "--port") == 0) {
 		if (!parse_unsigned(value, 65535, &n))
 			return usage_error("--port wants 0 to 65535", value);
@@ -210,6 +218,8 @@ static bool apply_flag(struct options *o, const char *name)
 {
 	if (strcmp(name, "--require-cookie") == 0)
 		o->require_cookie = true;
+	else if (strcmp(name, "--tls12-require-ems") == 0)
+		o->require_ems = true;
 	else if (strcmp(name, "--echo") == 0)
 		o->echo = true;
 	else if (strcmp(name, "--once") == 0)
@@ -327,6 +337,13 @@ static int configure(struct server *s)
 	if (configure_lists(s) != 0)
 		return -1;
 	pl_tls_config_set_require_cookie(s->cfg, s->opt.require_cookie);
+	pl_tls_config_set_require_ems(s->cfg, s->opt.require_ems);
+	if (s->opt.versions != NULL) {
+		uint16_t lo, hi;
+		if (pl_tls_versions_parse(s->opt.versions, &lo, &hi) != PL_OK ||
+		    pl_tls_config_set_versions(s->cfg, lo, hi) != PL_OK)
+			return -1;
+	}
 	if (s->opt.keylog != NULL) {
 		s->keylog_fd = open(s->opt.keylog,
 				    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);

@@ -14,6 +14,10 @@
  *   finished.c              Finished
  *   key_update.c            KeyUpdate
  *   new_session_ticket.c    NewSessionTicket (1.3; RFC 5077 for 1.2)
+ *   server_key_exchange.c   ServerKeyExchange (1.2, ECDHE)
+ *   client_key_exchange.c   ClientKeyExchange (1.2, ECDHE)
+ *   empty.c                 ServerHelloDone, HelloRequest (1.2)
+ *   certificate_status.c    CertificateStatus (1.2, RFC 6066 8)
  *
  * Parsed structs point into the message bytes (readers), which must
  * outlive them. A parse failure returns PL_ERR_DECODE and fills a
@@ -397,5 +401,59 @@ int pl_msg_new_session_ticket_parse(pl_reader_t *body, uint16_t version,
 				    pl_msg_err_t *err);
 void pl_msg_new_session_ticket_write(pl_buf_t *b,
 				     const pl_msg_new_session_ticket_t *m);
+
+/* ---- ServerKeyExchange, ECDHE (RFC 8422 5.4; RFC 5246 7.4.3) ------------ */
+
+#define PL_EC_NAMED_CURVE 3
+
+typedef struct {
+	uint8_t curve_type;    /* parsed: named_curve (anything else is
+				* refused by the codec) */
+	uint16_t group;        /* the named curve */
+	pl_reader_t point;     /* the server's ephemeral public key */
+	pl_reader_t params;    /* parsed: ServerECDHParams as sent (signed) */
+	uint16_t scheme;       /* SignatureAndHashAlgorithm */
+	pl_reader_t signature;
+} pl_msg_server_key_exchange_t;
+
+int pl_msg_server_key_exchange_parse(pl_reader_t *body,
+				     pl_msg_server_key_exchange_t *m,
+				     pl_msg_err_t *err);
+/* ServerECDHParams alone (what the signature covers after the randoms). */
+void pl_msg_ecdh_params_write(pl_buf_t *b, uint16_t group,
+			      const pl_reader_t *point);
+void pl_msg_server_key_exchange_write(pl_buf_t *b,
+				      const pl_msg_server_key_exchange_t *m);
+
+/* ---- ClientKeyExchange, ECDHE (RFC 8422 5.7) ------------------------------ */
+
+typedef struct {
+	pl_reader_t point; /* the client's ephemeral public key */
+} pl_msg_client_key_exchange_t;
+
+int pl_msg_client_key_exchange_parse(pl_reader_t *body,
+				     pl_msg_client_key_exchange_t *m,
+				     pl_msg_err_t *err);
+void pl_msg_client_key_exchange_write(pl_buf_t *b,
+				      const pl_msg_client_key_exchange_t *m);
+
+/* ---- ServerHelloDone, HelloRequest (RFC 5246 7.4.5, 7.4.1.1) ------------- */
+
+/* decode_error unless body is empty; type names the message. Written as
+ * a header alone. */
+int pl_msg_empty_parse(pl_reader_t *body, uint8_t type, pl_msg_err_t *err);
+
+/* ---- CertificateStatus (RFC 6066 8) --------------------------------------- */
+
+typedef struct {
+	uint8_t status_type;  /* 1: ocsp */
+	pl_reader_t response; /* the DER OCSPResponse */
+} pl_msg_certificate_status_t;
+
+int pl_msg_certificate_status_parse(pl_reader_t *body,
+				    pl_msg_certificate_status_t *m,
+				    pl_msg_err_t *err);
+void pl_msg_certificate_status_write(pl_buf_t *b,
+				     const pl_msg_certificate_status_t *m);
 
 #endif
