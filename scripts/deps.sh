@@ -29,7 +29,7 @@ tests=(
   clang libclang-rt-14-dev llvm
   iproute2 nftables iptables
   chromium testssl.sh man-db ccache
-  nghttp2-client python3-h2
+  nghttp2-client nghttp2-server python3-h2
 )
 
 which=all
