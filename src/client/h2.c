@@ -389,6 +389,12 @@ static void trace(struct h2_fetch *f, bool sent, const nghttp2_frame *frame)
 
 /* ---- session callbacks ------------------------------------------------------------ */
 
+static void note_invalid(struct h2_fetch *f, const char *text)
+{
+	if (f->invalid[0] == '\0')
+		snprintf(f->invalid, sizeof f->invalid, "%s", text);
+}
+
 static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame,
 			 void *user_data)
 {
@@ -419,16 +425,20 @@ static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame,
 
 	if (frame->hd.type == NGHTTP2_RST_STREAM && f->sent_code == 0)
 		f->sent_code = frame->rst_stream.error_code;
-	if (frame->hd.type == NGHTTP2_GOAWAY && f->sent_code == 0)
+	if (frame->hd.type == NGHTTP2_GOAWAY && f->sent_code == 0) {
 		f->sent_code = frame->goaway.error_code;
+		/* nghttp2 puts its reason for a connection error in the
+		 * GOAWAY's debug data ("HEADERS: max frame size exceeded"). */
+		if (frame->goaway.opaque_data_len > 0) {
+			char why[160];
+			pl_client_quote((const char *)frame->goaway.opaque_data,
+					frame->goaway.opaque_data_len, why,
+					sizeof why);
+			note_invalid(f, why);
+		}
+	}
 	trace(f, true, frame);
 	return 0;
-}
-
-static void note_invalid(struct h2_fetch *f, const char *text)
-{
-	if (f->invalid[0] == '\0')
-		snprintf(f->invalid, sizeof f->invalid, "%s", text);
 }
 
 static int on_invalid_frame(nghttp2_session *session,
@@ -546,6 +556,8 @@ static int send_pending(struct h2_fetch *f)
 /* Why the stream ended without a complete response, in one sentence. */
 static int stream_failed(struct h2_fetch *f)
 {
+	const char *length = f->head_done ? pl_client_header(f->resp,
+		"content-length") : NULL;
 	char code[64];
 
 	if (f->failure != 0)
@@ -553,8 +565,13 @@ static int stream_failed(struct h2_fetch *f)
 	if (f->sent_code != 0 && !f->reset_by_server) {
 		snprintf(code, sizeof code, "%s",
 			 nghttp2_http2_strerror(f->sent_code));
+		if (f->invalid[0] == '\0' && length != NULL)
+			return fail(f, PL_ERR_DECODE, "malformed HTTP/2 from the "
+				    "server: the DATA frames do not add up to "
+				    "the content-length of %s bytes (RFC 9113 "
+				    "8.1.1; padlock answered %s)", length, code);
 		return fail(f, PL_ERR_DECODE, "malformed HTTP/2 from the server: "
-			    "%s (padlock ended the stream with %s)",
+			    "%s (padlock answered %s)",
 			    f->invalid[0] != '\0' ? f->invalid
 						  : "it broke RFC 9113", code);
 	}
@@ -568,9 +585,11 @@ static int stream_failed(struct h2_fetch *f)
 		snprintf(code, sizeof code, "%s",
 			 nghttp2_http2_strerror(f->goaway_code));
 		return fail(f, PL_ERR_DECODE, "the server ended the HTTP/2 "
-			    "connection (GOAWAY %s%s) before the response was "
-			    "complete", code, f->goaway_debug[0] != '\0'
-			    ? ", see the -v trace for its reason" : "");
+			    "connection (GOAWAY %s%s%s%s) before the response "
+			    "was complete", code,
+			    f->goaway_debug[0] != '\0' ? ": '" : "",
+			    f->goaway_debug,
+			    f->goaway_debug[0] != '\0' ? "'" : "");
 	}
 	if (f->close_code != 0)
 		return fail(f, PL_ERR_DECODE, "the HTTP/2 stream ended with %s",
