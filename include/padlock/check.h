@@ -226,6 +226,12 @@ typedef struct {
 	bool hsts_present;
 	long long hsts_max_age; /* -1 when absent or unreadable */
 	bool hsts_include_subdomains, hsts_preload;
+	/* HTTP/2 as the engine's handshake (which offers h2,http/1.1) found
+	 * it: YES the server chose h2, NO it chose http/1.1 or nothing,
+	 * NOT_TESTED no handshake completed. */
+	pl_check_answer_t h2;
+	char alpn[32];          /* the protocol it chose; "" when none */
+	bool h2_answered;       /* with h2: a GET over HTTP/2 was answered */
 
 	/* 7 */
 	char grade[3];          /* "A+", "A", "A-", "B", "C", "F", "T";

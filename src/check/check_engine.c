@@ -85,6 +85,17 @@ static void keep_negotiated(struct check_run *run, const pl_tls_conn_t *conn)
 	keep_chain(run, conn);
 }
 
+/* What ALPN chose from h2,http/1.1 (RFC 7301, RFC 9113 3.2). */
+static void keep_alpn(pl_check_result_t *r, const pl_tls_conn_t *conn)
+{
+	const char *alpn = pl_tls_alpn(conn);
+
+	if (alpn == NULL)
+		alpn = "";
+	pl_client_quote(alpn, strlen(alpn), r->alpn, sizeof r->alpn);
+	r->h2 = strcmp(alpn, "h2") == 0 ? PL_CHECK_YES : PL_CHECK_NO;
+}
+
 /* The URL of the GET: the name verified, the port, opt.path. */
 static void make_url(struct check_run *run, pl_client_url_t *url)
 {
@@ -105,10 +116,12 @@ static void make_url(struct check_run *run, pl_client_url_t *url)
 	url->host_is_ip = v6 || r->sni[0] == '\0';
 }
 
-/* The GET after the handshake; only its head is read. */
+/* The GET after the handshake, over HTTP/2 when the server chose h2;
+ * only its head is read. */
 static void fetch_head(struct check_run *run, pl_client_io_t *io)
 {
 	pl_client_response_t *resp = malloc(sizeof *resp);
+	bool h2 = strcmp(pl_client_protocol(io), "h2") == 0;
 	pl_client_url_t url;
 
 	if (resp == NULL) {
@@ -118,9 +131,14 @@ static void fetch_head(struct check_run *run, pl_client_io_t *io)
 	make_url(run, &url);
 	io->timeout_ms = check_timeout(run);
 	if (io->timeout_ms > 0) {
-		check_progress(run, PL_CHECK_STEP_PROTOCOLS, "GET %s over TLS 1.3",
-			       url.path);
-		(void)pl_client_get(io, &url, resp, on_head, on_body, run);
+		check_progress(run, PL_CHECK_STEP_PROTOCOLS, "GET %s over %s",
+			       url.path, h2 ? "HTTP/2" : "TLS 1.3");
+		/* The answer matters, not how the body ends: on_body stops
+		 * the transfer at once. */
+		if (pl_client_get(io, &url, resp, on_head, on_body, run) !=
+		    PL_OK && !run->https_answered)
+			snprintf(run->https_error, sizeof run->https_error,
+				 "%.300s", io->err);
 		(void)pl_client_close(io);
 	}
 	free(resp);
@@ -136,7 +154,8 @@ static int make_config(pl_tls_config_t **out)
 	/* Step 5 judges the chain; here it is only received. */
 	pl_tls_config_set_verify(cfg, false);
 	pl_tls_config_set_status_request(cfg, true);
-	return pl_tls_config_set_alpn(cfg, "http/1.1");
+	/* As browsers do: HTTP/2 first (step 6 reports which was chosen). */
+	return pl_tls_config_set_alpn(cfg, "h2,http/1.1");
 }
 
 /* Session resumption as the engine's handshake saw it: TLS 1.3 tickets
@@ -249,6 +268,7 @@ void check_engine_handshake(struct check_run *run)
 	io.timeout_ms = check_timeout(run);
 	if (io.timeout_ms > 0 && pl_client_handshake(&io) == PL_OK) {
 		keep_negotiated(run, conn);
+		keep_alpn(r, conn);
 		fetch_head(run, &io);
 		/* NewSessionTickets come after the handshake, read with the
 		 * answer. */

@@ -317,6 +317,12 @@ static json_t *http(const pl_check_result_t *r, bool *ok)
 					     : json_null(), ok);
 	set(o, "location", str_or_null(r->location), ok);
 	set(o, "expected_location", str_or_null(r->expected_location), ok);
+	set(o, "alpn", r->h2 != PL_CHECK_NOT_TESTED ? str_or_null(r->alpn)
+						     : json_null(), ok);
+	set(o, "h2", answer(r->h2), ok);
+	set(o, "h2_answered", r->h2 == PL_CHECK_YES
+				      ? json_boolean(r->h2_answered)
+				      : json_null(), ok);
 	return o;
 }
 

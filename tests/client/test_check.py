@@ -29,6 +29,7 @@ from common import (Failure, Suite, expect, expect_equal, expect_in,  # noqa: E4
                     padlock_bin, pki, run, sanitizer_report,
                     start_openssl_server, tmp_path)
 import serve_common  # noqa: E402
+from h2_hostile import hf, hostile  # noqa: E402
 
 suite = Suite("padlock check: local targets, findings, grades, exit codes")
 
@@ -209,6 +210,75 @@ def _():
                "--min-grade", "A+")
     expect_equal(c2.rc, 1, "exit status below --min-grade A+")
     expect_equal(c2.json["passed"], False, "passed")
+
+
+# ---------------------------------------------------------------------------
+# HTTP/2: the ALPN the engine's handshake got for h2,http/1.1
+
+@suite.case("serve_h2_is_reported_with_the_alpn_chosen")
+def _():
+    srv = serve()
+    c = check("localhost:%d" % srv.https_port, "--http-port", srv.http_port)
+    c.expect_codes("http.h2", level="ok")
+    c.expect_no_codes("http.no-h2", "http.h2-failed")
+    expect_in("status 200", c.finding("http.h2")["message"], "http.h2")
+    h = c.json["http"]
+    expect_equal((h["alpn"], h["h2"], h["h2_answered"]), ("h2", True, True),
+                 "http.alpn, h2, h2_answered")
+    # HSTS was read from the HTTP/2 answer.
+    expect_equal((c.json["hsts"]["https_status"], c.json["hsts"]["max_age"]),
+                 (200, 63072000), "HSTS over h2")
+    c.expect_grade("A+", rc=0)
+    t = check("localhost:%d" % srv.https_port, "--http-port", srv.http_port,
+              json_output=False)
+    expect_in("the server speaks HTTP/2: it chose h2 in ALPN", t.out, "text")
+    expect_in("[http.h2]", t.out, "text")
+
+
+@suite.case("serve_http2_off_is_no_h2_info_and_keeps_a_plus")
+def _():
+    srv = serve("--http2", "off")
+    c = check("localhost:%d" % srv.https_port, "--http-port", srv.http_port)
+    c.expect_codes("http.no-h2", level="info")
+    c.expect_no_codes("http.h2", "http.h2-failed")
+    expect_in("the server chose http/1.1", c.finding("http.no-h2")["message"],
+              "http.no-h2")
+    h = c.json["http"]
+    expect_equal((h["alpn"], h["h2"], h["h2_answered"]),
+                 ("http/1.1", False, None), "http.alpn, h2, h2_answered")
+    expect_equal(c.json["hsts"]["https_status"], 200, "HSTS over HTTP/1.1")
+    c.expect_grade("A+", rc=0)
+
+
+@suite.case("server_without_alpn_is_no_h2")
+def _():
+    srv = s_server(pki().leaf("ecdsa_p256"), "-tls1_3")
+    c = check("localhost:%d" % srv.port, "--http-port", "0")
+    c.expect_codes("http.no-h2", level="info")
+    expect_in("chose nothing (it ignores ALPN)",
+              c.finding("http.no-h2")["message"], "http.no-h2")
+    h = c.json["http"]
+    expect_equal((h["alpn"], h["h2"]), (None, False), "http.alpn, h2")
+    srv.proc.stop()
+
+
+@suite.case("broken_h2_is_a_warning_with_the_reason")
+def _():
+    port, server = hostile(
+        lambda enc: hf.RstStreamFrame(1, error_code=2).serialize(),
+        connections=None)
+    try:
+        c = check("localhost:%d" % port, "--http-port", "0")
+    finally:
+        server.stop()
+    c.expect_codes("http.h2-failed", level="warning")
+    expect_in("the server reset the HTTP/2 stream before answering "
+              "(RST_STREAM INTERNAL_ERROR)",
+              c.finding("http.h2-failed")["message"], "http.h2-failed")
+    h = c.json["http"]
+    expect_equal((h["alpn"], h["h2"], h["h2_answered"]), ("h2", True, False),
+                 "http.alpn, h2, h2_answered")
+    c.expect_codes("hsts.unchecked")
 
 
 @suite.case("serve_short_hsts_is_a")

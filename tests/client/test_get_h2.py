@@ -11,9 +11,7 @@ sentence on stderr. The same fetch over --http1.1 gives the same bytes."""
 import hashlib
 import os
 import socket
-import ssl
 import sys
-import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "server"))
@@ -26,14 +24,7 @@ from common import (Failure, Proc, Suite, expect, expect_equal,  # noqa: E402
 import serve_common  # noqa: E402
 from serve_common import Serve, localhost_leaf, write_file  # noqa: E402
 
-try:
-    import hpack
-    import hyperframe.frame as hf
-except ImportError:
-    # Debian's python3-h2 installs for the system's python3.
-    sys.path.append("/usr/lib/python3/dist-packages")
-    import hpack
-    import hyperframe.frame as hf
+from h2_hostile import continued, data, headers, hf, hostile  # noqa: E402
 
 suite = Suite("padlock get: HTTP/2")
 state = {}
@@ -240,107 +231,6 @@ def _():
 
 
 # ---- a hostile HTTP/2 server ---------------------------------------------------
-
-def h2_context():
-    leaf = localhost_leaf()
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(leaf.chain, leaf.key)
-    ctx.set_alpn_protocols(["h2"])
-    return ctx
-
-
-def read_request(conn):
-    """Reads the preface and frames until the client's HEADERS."""
-    buf = b""
-    while len(buf) < 24:
-        data = conn.recv(65536)
-        if not data:
-            return
-        buf += data
-    buf = buf[24:]
-    while True:
-        while len(buf) >= 9:
-            f, length = hf.Frame.parse_frame_header(memoryview(buf[:9]))
-            if len(buf) < 9 + length:
-                break
-            buf = buf[9 + length:]
-            if isinstance(f, hf.HeadersFrame):
-                return
-        data = conn.recv(65536)
-        if not data:
-            return
-        buf += data
-
-
-def headers(enc, fields, end_stream=False, sid=1):
-    f = hf.HeadersFrame(sid, enc.encode(fields))
-    f.flags.add("END_HEADERS")
-    if end_stream:
-        f.flags.add("END_STREAM")
-    return f.serialize()
-
-
-def continued(block, size=16000):
-    """A header block in a HEADERS frame and CONTINUATION frames."""
-    parts = [block[i:i + size] for i in range(0, len(block), size)]
-    out = b""
-    for i, part in enumerate(parts):
-        f = (hf.HeadersFrame(1, part) if i == 0 else
-             hf.ContinuationFrame(1, part))
-        if i == 0:
-            f.flags.add("END_STREAM")
-        if i == len(parts) - 1:
-            f.flags.add("END_HEADERS")
-        out += f.serialize()
-    return out
-
-
-def data(payload, end_stream=True, sid=1, pad=0):
-    f = hf.DataFrame(sid, payload)
-    if pad:
-        f.flags.add("PADDED")
-        f.pad_length = pad
-    if end_stream:
-        f.flags.add("END_STREAM")
-    return f.serialize()
-
-
-def hostile(frames_of, ending="linger"):
-    """Serves one connection: SETTINGS and its ACK, then the bytes
-    frames_of(encoder) returns; ending: linger (until the client closes),
-    notify (close_notify at once) or tcp (TCP close at once)."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(1)
-    listener.settimeout(common.WAIT)
-    port = listener.getsockname()[1]
-
-    def serve_one():
-        conn = None
-        try:
-            raw, _ = listener.accept()
-            raw.settimeout(common.WAIT)
-            conn = h2_context().wrap_socket(raw, server_side=True)
-            read_request(conn)
-            settings = hf.SettingsFrame(0).serialize()
-            ack = hf.SettingsFrame(0, flags=["ACK"]).serialize()
-            conn.sendall(settings + ack + frames_of(hpack.Encoder()))
-            if ending == "notify":
-                conn.unwrap()
-            elif ending == "linger":
-                while conn.recv(65536):
-                    pass
-        except (OSError, ssl.SSLError):
-            pass
-        finally:
-            if conn is not None:
-                conn.close()
-            listener.close()
-
-    t = threading.Thread(target=serve_one)
-    t.start()
-    return port, t
-
 
 def against_hostile(frames_of, ending="linger", *options):
     port, t = hostile(frames_of, ending)
