@@ -180,6 +180,10 @@ typedef struct {
 	size_t engine_tickets;  /* NewSessionTickets the server sent after
 				   the engine's handshake (TLS 1.3
 				   resumption) */
+	uint32_t ticket_lifetime; /* with tickets: the newest one's lifetime
+				   hint, seconds (RFC 8446 4.6.1) */
+	uint32_t ticket_max_early_data; /* its max_early_data_size: 0-RTT
+				   data it allows, bytes; 0: none */
 	/* TLS 1.2 resumption as its probe's ServerHello announced it (the
 	 * probe offers an empty session id and an empty session_ticket):
 	 * YES a session id / the session_ticket extension came, NO none,

@@ -230,6 +230,12 @@ static json_t *handshake(const pl_check_result_t *r, bool *ok)
 	set(o, "session_tickets", r->engine_handshake
 		    ? json_integer((json_int_t)r->engine_tickets) : json_null(),
 	    ok);
+	set(o, "ticket_lifetime", r->engine_tickets > 0
+		    ? json_integer((json_int_t)r->ticket_lifetime) : json_null(),
+	    ok);
+	set(o, "ticket_max_early_data", r->engine_tickets > 0
+		    ? json_integer((json_int_t)r->ticket_max_early_data)
+		    : json_null(), ok);
 	set(o, "tls12_session_id", answer(r->tls12_session_id), ok);
 	set(o, "tls12_session_ticket", answer(r->tls12_session_ticket), ok);
 	if (!r->engine_handshake) {

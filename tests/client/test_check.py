@@ -448,6 +448,45 @@ def _():
         srv.proc.stop()
 
 
+@suite.case("tls13_ticket_lifetime_and_early_data_are_reported")
+def _():
+    # OpenSSL's tickets say 7200 s; -early_data puts max_early_data_size
+    # in them (RFC 8446 4.2.10). s_server refuses -early_data with -www,
+    # so that server answers no GET (HSTS unchecked, which is not judged
+    # here).
+    leaf = pki().leaf("ecdsa_p256")
+    plain = s_server(leaf)
+    c = check("localhost:%d" % plain.port, "--http-port", "0")
+    plain.proc.stop()
+    expect_in("valid for 2 hours (lifetime hint 7200 s)",
+              c.finding("session.tickets")["message"], "session.tickets")
+    c.expect_codes("session.no-early-data", level="info")
+    c.expect_no_codes("session.early-data")
+    h = c.json["handshake"]
+    expect_equal((h["ticket_lifetime"], h["ticket_max_early_data"]),
+                 (7200, 0), "ticket_lifetime, ticket_max_early_data")
+    early = start_openssl_server(["-cert", leaf.cert, "-key", leaf.key,
+                                  "-cert_chain", pki().intermediate,
+                                  "-early_data"])
+    c = check("localhost:%d" % early.port, "--http-port", "0")
+    early.proc.stop()
+    c.expect_codes("session.early-data", level="info")
+    c.expect_no_codes("session.no-early-data")
+    h = c.json["handshake"]
+    expect_equal(h["ticket_lifetime"], 7200, "ticket_lifetime")
+    expect(h["ticket_max_early_data"] > 0, "ticket_max_early_data: %r"
+           % h["ticket_max_early_data"])
+    expect_in("up to %d bytes" % h["ticket_max_early_data"],
+              c.finding("session.early-data")["message"], "session.early-data")
+    none = s_server(leaf, "-num_tickets", "0")
+    c = check("localhost:%d" % none.port, "--http-port", "0")
+    none.proc.stop()
+    c.expect_no_codes("session.early-data", "session.no-early-data")
+    h = c.json["handshake"]
+    expect_equal((h["ticket_lifetime"], h["ticket_max_early_data"]),
+                 (None, None), "without tickets")
+
+
 @suite.case("tls12_session_ids_and_tickets_are_reported")
 def _():
     # Issue 14: testssl reports TLS 1.2 resumption; the TLS 1.2 probe's
