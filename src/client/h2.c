@@ -565,6 +565,11 @@ static int stream_failed(struct h2_fetch *f)
 	if (f->sent_code != 0 && !f->reset_by_server) {
 		snprintf(code, sizeof code, "%s",
 			 nghttp2_http2_strerror(f->sent_code));
+		if (f->invalid[0] == '\0' && f->head_done &&
+		    strcmp(f->req->method, "HEAD") == 0)
+			return fail(f, PL_ERR_DECODE, "malformed HTTP/2 from the "
+				    "server: its response to HEAD carries a body "
+				    "(RFC 9110 9.3.2; padlock answered %s)", code);
 		if (f->invalid[0] == '\0' && length != NULL)
 			return fail(f, PL_ERR_DECODE, "malformed HTTP/2 from the "
 				    "server: the DATA frames do not add up to "

@@ -256,6 +256,16 @@ def _():
     expect_in("trailer fields (dropped)", r.err, "-v")
 
 
+@suite.case("hostile_head_response_with_a_body")
+def _():
+    def frames(enc):
+        return headers(enc, OK_HEAD + [("content-length", "5")]) + data(b"hello")
+    r, port = against_hostile(frames, "linger", "-I")
+    expect_one_sentence(r, port, "its response to HEAD carries a body", "HEAD")
+    expect_equal(r.out, "HTTP/2 200\r\ncontent-type: text/plain\r\n"
+                 "content-length: 5\r\n\r\n", "the head was written")
+
+
 CASES = [
     # name, frames, ending, the part of the sentence
     ("rst_stream_before_answer",
