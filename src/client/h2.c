@@ -16,10 +16,12 @@
 #include "client/client_internal.h"
 #include "padlock/client.h"
 
-/* Our receive windows: the body is passed on as it arrives, so the
- * server may send well ahead of it (RFC 9113 6.9.2). */
-#define STREAM_WINDOW (1 << 20)
-#define CONNECTION_WINDOW (16 << 20)
+/* Our receive windows: the body is passed on as it arrives (nghttp2
+ * keeps no DATA), so the server may send well ahead of it (RFC 9113
+ * 6.9.2). At 1 MiB a 5 MiB file took half again as long as over
+ * HTTP/1.1 from padlock serve; at 16 MiB the two are alike. */
+#define STREAM_WINDOW (16 << 20)
+#define CONNECTION_WINDOW (32 << 20)
 #define RECEIVE_CHUNK 16384
 #define INTERIM_MAX 16       /* 1xx responses before the final one */
 #define VERSION "HTTP/2"
