@@ -25,11 +25,11 @@ runtime=(
 # valgrind, network namespaces and firewalls, man(1) for the installed
 # pages, ccache.
 tests=(
-  openssl gnutls-bin tshark faketime valgrind gdb
+  openssl gnutls-bin nghttp2-server tshark faketime valgrind gdb
   clang libclang-rt-14-dev llvm
   iproute2 nftables iptables
   chromium testssl.sh man-db ccache
-  nghttp2-client nghttp2-server python3-h2
+  nghttp2-client python3-h2
 )
 
 which=all
