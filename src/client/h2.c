@@ -49,6 +49,10 @@ struct h2_fetch {
 	int failure;           /* a callback failed with io->err set */
 	char invalid[200];     /* what nghttp2 found wrong, first only */
 	uint64_t data_frames;  /* DATA frames of the stream, for -v */
+	bool framed;           /* a whole frame came from the server */
+	char first[24];        /* its first bytes, to name a server that
+				  chose h2 but answers in HTTP/1.x */
+	size_t first_len;
 };
 
 /* One sentence into io->err; returns code. */
@@ -402,6 +406,7 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame,
 {
 	struct h2_fetch *f = user_data;
 
+	f->framed = true;
 	if (frame->hd.type == NGHTTP2_GOAWAY) {
 		f->goaway = true;
 		f->goaway_code = frame->goaway.error_code;
@@ -555,6 +560,32 @@ static int send_pending(struct h2_fetch *f)
 	}
 }
 
+/* The first bytes the server sent. */
+static void keep_first(struct h2_fetch *f, const uint8_t *p, size_t n)
+{
+	size_t take = sizeof f->first - f->first_len;
+
+	if (take > n)
+		take = n;
+	memcpy(f->first + f->first_len, p, take);
+	f->first_len += take;
+}
+
+/* A server that chose h2 in ALPN yet answers as HTTP/1.x: its first
+ * bytes are a status line, not the SETTINGS frame RFC 9113 3.4 wants. */
+static int http1_answer(struct h2_fetch *f)
+{
+	char line[sizeof f->first * 4 + 4];
+	size_t len = strcspn(f->first, "\r\n");
+
+	if (len > f->first_len)
+		len = f->first_len;
+	pl_client_quote(f->first, len, line, sizeof line);
+	return fail(f, PL_ERR_DECODE, "the server chose h2 in ALPN but "
+		    "answers in HTTP/1.x ('%s...'), not with HTTP/2 frames",
+		    line);
+}
+
 /* Why the stream ended without a complete response, in one sentence. */
 static int stream_failed(struct h2_fetch *f)
 {
@@ -564,6 +595,9 @@ static int stream_failed(struct h2_fetch *f)
 
 	if (f->failure != 0)
 		return f->failure;
+	if (!f->framed && f->first_len >= 5 &&
+	    memcmp(f->first, "HTTP/", 5) == 0)
+		return http1_answer(f);
 	if (f->sent_code != 0 && !f->reset_by_server) {
 		snprintf(code, sizeof code, "%s",
 			 nghttp2_http2_strerror(f->sent_code));
@@ -639,6 +673,7 @@ static int exchange(struct h2_fetch *f)
 		rc = pl_client_read(f->io, buf, sizeof buf, &n);
 		if (rc != PL_OK)
 			return read_failed(f, rc);
+		keep_first(f, buf, n);
 		ssize_t used = nghttp2_session_mem_recv(f->session, buf, n);
 		if (used < 0) {
 			/* The GOAWAY nghttp2 may have queued says why to the

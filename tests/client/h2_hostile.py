@@ -88,6 +88,12 @@ def data(payload, end_stream=True, sid=1, pad=0):
     return f.serialize()
 
 
+def raw(frames_of):
+    """Marks frames_of as the whole answer: no SETTINGS before it."""
+    frames_of.raw = True
+    return frames_of
+
+
 def serve_one(raw, frames_of, ending):
     conn = None
     try:
@@ -96,6 +102,8 @@ def serve_one(raw, frames_of, ending):
         read_request(conn)
         settings = hf.SettingsFrame(0).serialize()
         ack = hf.SettingsFrame(0, flags=["ACK"]).serialize()
+        if getattr(frames_of, "raw", False):
+            settings = ack = b""
         conn.sendall(settings + ack + frames_of(hpack.Encoder()))
         if ending == "notify":
             conn.unwrap()
@@ -110,7 +118,8 @@ def serve_one(raw, frames_of, ending):
 
 def hostile(frames_of, ending="linger", connections=1):
     """Serves connections (None: until stop() is called) on a thread each:
-    SETTINGS and its ACK, then the bytes frames_of(encoder) returns;
+    SETTINGS and its ACK (unless frames_of is marked raw()), then the bytes
+    frames_of(encoder) returns;
     ending: linger (until the client closes), notify (close_notify at
     once) or tcp (TCP close at once). Returns (port, thread); with
     connections=None the thread has a stop() that ends it."""

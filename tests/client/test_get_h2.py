@@ -24,7 +24,7 @@ from common import (Failure, Proc, Suite, expect, expect_equal,  # noqa: E402
 import serve_common  # noqa: E402
 from serve_common import Serve, localhost_leaf, write_file  # noqa: E402
 
-from h2_hostile import continued, data, headers, hf, hostile  # noqa: E402
+from h2_hostile import continued, data, headers, hf, hostile, raw  # noqa: E402
 
 suite = Suite("padlock get: HTTP/2")
 state = {}
@@ -319,7 +319,11 @@ CASES = [
      "the server closed the connection before the head of the HTTP/2 "
      "response"),
     ("not_http2_at_all",
-     lambda enc: b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", "linger",
+     raw(lambda enc: b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+     "linger", "the server chose h2 in ALPN but answers in HTTP/1.x ('HTTP/1.1 200 "
+     "OK...'), not with HTTP/2 frames"),
+    ("garbage_instead_of_frames",
+     raw(lambda enc: b"\x00\x00\x04\x99" + b"\xff" * 60), "linger",
      "malformed HTTP/2 from the server"),
     ("push_promise_although_push_is_off",
      lambda enc: hf.PushPromiseFrame(1, promised_stream_id=2, data=enc.encode(
