@@ -106,10 +106,14 @@ def serve_one(raw, frames_of, ending):
             settings = ack = b""
         conn.sendall(settings + ack + frames_of(hpack.Encoder()))
         if ending == "notify":
-            conn.unwrap()
-        elif ending == "linger":
-            while conn.recv(65536):
-                pass
+            conn = conn.unwrap()
+        if ending != "linger":
+            # A FIN, then what the client still sends is read: closing
+            # with unread bytes would send a RST instead, which the
+            # client rightly reports as a reset, not as the end.
+            conn.shutdown(socket.SHUT_WR)
+        while conn.recv(65536):
+            pass
     except (OSError, ssl.SSLError, ValueError):
         pass
     finally:
