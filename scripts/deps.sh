@@ -25,7 +25,7 @@ runtime=(
 # valgrind, network namespaces and firewalls, man(1) for the installed
 # pages, ccache, pebble and pebble-challtestsrv (a real ACME CA and its DNS).
 tests=(
-  openssl gnutls-bin tshark faketime valgrind gdb
+  openssl gnutls-bin nghttp2-server tshark faketime valgrind gdb
   clang libclang-rt-14-dev llvm
   iproute2 nftables iptables
   chromium testssl.sh man-db ccache

@@ -180,6 +180,10 @@ typedef struct {
 	size_t engine_tickets;  /* NewSessionTickets the server sent after
 				   the engine's handshake (TLS 1.3
 				   resumption) */
+	uint32_t ticket_lifetime; /* with tickets: the newest one's lifetime
+				   hint, seconds (RFC 8446 4.6.1) */
+	uint32_t ticket_max_early_data; /* its max_early_data_size: 0-RTT
+				   data it allows, bytes; 0: none */
 	/* TLS 1.2 resumption as its probe's ServerHello announced it (the
 	 * probe offers an empty session id and an empty session_ticket):
 	 * YES a session id / the session_ticket extension came, NO none,
@@ -226,6 +230,12 @@ typedef struct {
 	bool hsts_present;
 	long long hsts_max_age; /* -1 when absent or unreadable */
 	bool hsts_include_subdomains, hsts_preload;
+	/* HTTP/2 as the engine's handshake (which offers h2,http/1.1) found
+	 * it: YES the server chose h2, NO it chose http/1.1 or nothing,
+	 * NOT_TESTED no handshake completed. */
+	pl_check_answer_t h2;
+	char alpn[32];          /* the protocol it chose; "" when none */
+	bool h2_answered;       /* with h2: a GET over HTTP/2 was answered */
 
 	/* 7 */
 	char grade[3];          /* "A+", "A", "A-", "B", "C", "F", "T";

@@ -3,7 +3,7 @@
  *
  * It does what the engine never does: name resolution, TCP connects with a
  * timeout, moving bytes between a socket and a pl_tls_conn_t, and a small
- * HTTP/1.1 GET. Every function that can fail leaves one English sentence
+ * HTTP client (HTTP/1.1, and HTTP/2 through libnghttp2 when ALPN says h2). Every function that can fail leaves one English sentence
  * that names the cause in an err buffer the caller passes in (or in
  * pl_client_io_t.err), ready to print after "padlock: HOST:PORT: ".
  *
@@ -116,7 +116,7 @@ int pl_client_read(pl_client_io_t *io, uint8_t *buf, size_t cap, size_t *n);
  * the peer's. Returns PL_OK or the error of the flush, io->err set. */
 int pl_client_close(pl_client_io_t *io);
 
-/* ---- HTTP/1.1 GET ----------------------------------------------------------- */
+/* ---- HTTP/1.1 and HTTP/2 requests ------------------------------------------- */
 
 #define PL_CLIENT_HEAD_MAX 16384  /* status line + headers, bytes */
 #define PL_CLIENT_HEADERS_MAX 128 /* header fields */
@@ -130,7 +130,7 @@ typedef struct {
  * is self-contained (it may be large: keep it off small stacks). */
 typedef struct {
 	int status;                        /* 200 */
-	const char *version;               /* "HTTP/1.1" */
+	const char *version;               /* "HTTP/1.1", "HTTP/2" */
 	const char *reason;                /* "OK" (may be "") */
 	size_t header_count;
 	pl_client_header_t headers[PL_CLIENT_HEADERS_MAX];
@@ -146,15 +146,49 @@ typedef void (*pl_client_head_fn)(void *arg, const pl_client_response_t *r);
 typedef int (*pl_client_body_fn)(void *arg, const uint8_t *data, size_t len,
 				 char *err, size_t err_len);
 
-/* Sends "GET url->path HTTP/1.1" with Host, User-Agent padlock/0.1,
- * Accept (any type) and Connection: close over io (handshake done), reads the
- * response (interim 1xx responses skipped), calls on_head, then passes the
- * body to on_body as it arrives, framed by Transfer-Encoding: chunked, by
- * Content-Length, or by the end of the connection (which must then be a
- * close_notify). Both callbacks may be NULL. resp is the caller's and is
- * filled in. Returns PL_OK when a complete response was read; otherwise a
- * negative code with io->err set (PL_ERR_DECODE for a malformed response).
- * Does not close the connection. */
+/* Called for each HTTP/2 frame sent (sent true) or received, for -v:
+ * frame is its type ("SETTINGS", "HEADERS", "DATA", "GOAWAY"...), text
+ * one readable line about it ("stream 1: :status 200, 4 header fields").
+ * WINDOW_UPDATE frames are not reported, and of a body's DATA frames only
+ * the first and the one that ends it. Strings are valid during the call. */
+typedef void (*pl_client_frame_fn)(void *arg, bool sent, const char *frame,
+				   const char *text);
+
+/* One request: what to send and where the response goes. */
+typedef struct {
+	const char *method;          /* "GET" or "HEAD"; NULL: "GET" */
+	pl_client_head_fn on_head;   /* or NULL */
+	pl_client_body_fn on_body;   /* or NULL */
+	void *arg;                   /* for on_head and on_body */
+	pl_client_frame_fn on_frame; /* HTTP/2 only; or NULL */
+	void *frame_arg;
+} pl_client_request_t;
+
+/* The protocol a request over io goes in: "h2" when the TLS handshake
+ * (done) chose h2 in ALPN, else "http/1.1" (no ALPN, http/1.1, plain
+ * HTTP). */
+const char *pl_client_protocol(const pl_client_io_t *io);
+
+/* Sends req->method for url->path over io (handshake done) in the protocol
+ * pl_client_protocol() names, reads the response (interim 1xx responses
+ * skipped), calls on_head, then passes the body to on_body as it arrives.
+ * HTTP/1.1: "GET /path HTTP/1.1" with Host, User-Agent padlock/0.1,
+ * Accept (any type) and Connection: close; the body framed by
+ * Transfer-Encoding: chunked, by Content-Length, or by the end of the
+ * connection (which must then be a close_notify). HTTP/2 (RFC 9113, on
+ * libnghttp2): the connection preface and SETTINGS, one stream with
+ * :method, :scheme https, :authority and :path, the response's
+ * :status as resp->status, resp->version "HTTP/2", resp->reason "",
+ * the header fields as received (lower case); GOAWAY NO_ERROR once the
+ * stream ends. A HEAD response has no body in either. resp is the
+ * caller's and is filled in. Returns PL_OK when a complete response was
+ * read; otherwise a negative code with io->err set (PL_ERR_DECODE for a
+ * malformed response, a reset stream, a GOAWAY before the answer). Does
+ * not close the connection (no close_notify). */
+int pl_client_fetch(pl_client_io_t *io, const pl_client_url_t *url,
+		    const pl_client_request_t *req, pl_client_response_t *resp);
+
+/* pl_client_fetch of a GET with these callbacks and no frame trace. */
 int pl_client_get(pl_client_io_t *io, const pl_client_url_t *url,
 		  pl_client_response_t *resp, pl_client_head_fn on_head,
 		  pl_client_body_fn on_body, void *arg);

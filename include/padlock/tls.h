@@ -400,6 +400,11 @@ const uint8_t *pl_tls_ocsp_response(const pl_tls_conn_t *c, size_t *len);
 const char *pl_tls_trusted_root(const pl_tls_conn_t *c);
 /* Client: NewSessionTickets received and kept (for resumption). */
 size_t pl_tls_ticket_count(const pl_tls_conn_t *c);
+/* Client: the newest NewSessionTicket's lifetime in seconds (RFC 8446
+ * 4.6.1) and its max_early_data_size (4.2.10; 0 when it allows no 0-RTT
+ * data). false when no ticket came. */
+bool pl_tls_ticket_info(const pl_tls_conn_t *c, uint32_t *lifetime,
+			uint32_t *max_early_data);
 
 /* After a failure: the alert sent (or received, see pl_tls_alert_received)
  * and one sentence that says what went wrong. "" / -1 while all is well. */

@@ -86,6 +86,17 @@ static void keep_negotiated(struct check_run *run, const pl_tls_conn_t *conn)
 	keep_chain(run, conn);
 }
 
+/* What ALPN chose from h2,http/1.1 (RFC 7301, RFC 9113 3.2). */
+static void keep_alpn(pl_check_result_t *r, const pl_tls_conn_t *conn)
+{
+	const char *alpn = pl_tls_alpn(conn);
+
+	if (alpn == NULL)
+		alpn = "";
+	pl_client_quote(alpn, strlen(alpn), r->alpn, sizeof r->alpn);
+	r->h2 = strcmp(alpn, "h2") == 0 ? PL_CHECK_YES : PL_CHECK_NO;
+}
+
 /* The URL of the GET: the name verified, the port, opt.path. */
 static void make_url(struct check_run *run, pl_client_url_t *url)
 {
@@ -106,10 +117,12 @@ static void make_url(struct check_run *run, pl_client_url_t *url)
 	url->host_is_ip = v6 || r->sni[0] == '\0';
 }
 
-/* The GET after the handshake; only its head is read. */
+/* The GET after the handshake, over HTTP/2 when the server chose h2;
+ * only its head is read. */
 static void fetch_head(struct check_run *run, pl_client_io_t *io)
 {
 	pl_client_response_t *resp = malloc(sizeof *resp);
+	bool h2 = strcmp(pl_client_protocol(io), "h2") == 0;
 	pl_client_url_t url;
 
 	if (resp == NULL) {
@@ -119,9 +132,14 @@ static void fetch_head(struct check_run *run, pl_client_io_t *io)
 	make_url(run, &url);
 	io->timeout_ms = check_timeout(run);
 	if (io->timeout_ms > 0) {
-		check_progress(run, PL_CHECK_STEP_PROTOCOLS, "GET %s over TLS 1.3",
-			       url.path);
-		(void)pl_client_get(io, &url, resp, on_head, on_body, run);
+		check_progress(run, PL_CHECK_STEP_PROTOCOLS, "GET %s over %s",
+			       url.path, h2 ? "HTTP/2" : "TLS 1.3");
+		/* The answer matters, not how the body ends: on_body stops
+		 * the transfer at once. */
+		if (pl_client_get(io, &url, resp, on_head, on_body, run) !=
+		    PL_OK && !run->https_answered)
+			snprintf(run->https_error, sizeof run->https_error,
+				 "%.300s", io->err);
 		(void)pl_client_close(io);
 	}
 	free(resp);
@@ -137,22 +155,65 @@ static int make_config(pl_tls_config_t **out)
 	/* Step 5 judges the chain; here it is only received. */
 	pl_tls_config_set_verify(cfg, false);
 	pl_tls_config_set_status_request(cfg, true);
-	return pl_tls_config_set_alpn(cfg, "http/1.1");
+	/* As browsers do: HTTP/2 first (step 6 reports which was chosen). */
+	return pl_tls_config_set_alpn(cfg, "h2,http/1.1");
+}
+
+/* "2 hours", "7 days", "90 s": a ticket's lifetime for people. */
+static void lifetime_text(uint32_t s, char *out, size_t cap)
+{
+	if (s >= 86400 && s % 86400 == 0)
+		snprintf(out, cap, "%u day%s", s / 86400, s == 86400 ? "" : "s");
+	else if (s >= 3600 && s % 3600 == 0)
+		snprintf(out, cap, "%u hour%s", s / 3600, s == 3600 ? "" : "s");
+	else if (s >= 60 && s % 60 == 0)
+		snprintf(out, cap, "%u minute%s", s / 60, s == 60 ? "" : "s");
+	else
+		snprintf(out, cap, "%u s", s);
+}
+
+/* 0-RTT (RFC 8446 2.3, 4.2.10, 8): what the tickets allow, and what it
+ * costs: early data can be replayed by whoever recorded it. */
+static void report_early_data(struct check_run *run)
+{
+	uint32_t max = run->r->ticket_max_early_data;
+
+	if (max > 0)
+		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_INFO,
+			  "session.early-data", -1,
+			  "accept early data only for requests that are safe to "
+			  "replay (GET without side effects), or turn it off "
+			  "(nginx 'ssl_early_data off;')",
+			  "the server's tickets allow 0-RTT early data (up to %u "
+			  "bytes): a returning client may send its first request "
+			  "before the handshake ends, and an attacker who "
+			  "recorded it can replay it (RFC 8446 8)", max);
+	else
+		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_INFO,
+			  "session.no-early-data", -1, "",
+			  "the server's tickets allow no 0-RTT early data: a "
+			  "resumed connection still waits one round trip, and "
+			  "no request can be replayed");
 }
 
 /* Session resumption as the engine's handshake saw it: TLS 1.3 tickets
- * (RFC 8446 4.6.1). TLS 1.2 IDs and tickets: check_protocols.c. */
+ * (RFC 8446 4.6.1), their lifetime hint and early data. TLS 1.2 IDs and
+ * tickets: check_protocols.c. */
 static void report_resumption(struct check_run *run)
 {
 	size_t n = run->r->engine_tickets;
+	char life[32];
 
-	if (n > 0)
+	if (n > 0) {
+		lifetime_text(run->r->ticket_lifetime, life, sizeof life);
 		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_OK,
 			  "session.tickets", -1, "",
-			  "the server sent %zu TLS 1.3 session ticket%s: a "
-			  "returning client can resume without a full handshake",
-			  n, n == 1 ? "" : "s");
-	else
+			  "the server sent %zu TLS 1.3 session ticket%s, valid "
+			  "for %s (lifetime hint %u s): a returning client can "
+			  "resume without a full handshake",
+			  n, n == 1 ? "" : "s", life, run->r->ticket_lifetime);
+		report_early_data(run);
+	} else
 		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_INFO,
 			  "session.no-tickets", -1,
 			  "turn session tickets on (nginx 'ssl_session_tickets on;', "
@@ -250,10 +311,14 @@ void check_engine_handshake(struct check_run *run)
 	io.timeout_ms = check_timeout(run);
 	if (io.timeout_ms > 0 && pl_client_handshake(&io) == PL_OK) {
 		keep_negotiated(run, conn);
+		keep_alpn(r, conn);
 		fetch_head(run, &io);
 		/* NewSessionTickets come after the handshake, read with the
 		 * answer. */
 		r->engine_tickets = pl_tls_ticket_count(conn);
+		if (!pl_tls_ticket_info(conn, &r->ticket_lifetime,
+					&r->ticket_max_early_data))
+			r->ticket_lifetime = r->ticket_max_early_data = 0;
 	} else {
 		snprintf(r->engine_detail, sizeof r->engine_detail, "%.300s",
 			 io.err[0] != '\0' ? io.err : "the run's time ran out");

@@ -463,6 +463,39 @@ out:
 	free(head);
 }
 
+/* HTTP/2 (RFC 9113 3.2): the ALPN the server chose when offered
+ * h2,http/1.1 as browsers offer it, and whether a GET over it worked. */
+static void report_h2(struct check_run *run)
+{
+	pl_check_result_t *r = run->r;
+
+	r->h2_answered = r->h2 == PL_CHECK_YES && run->https_answered;
+	if (r->h2 == PL_CHECK_NOT_TESTED)
+		return;
+	if (r->h2 == PL_CHECK_NO) {
+		check_add(run, PL_CHECK_STEP_HTTP, PL_CHECK_INFO, "http.no-h2", -1,
+			  "turn HTTP/2 on (nginx 'http2 on;', Apache "
+			  "'Protocols h2 http/1.1', padlock serve by default)",
+			  "no HTTP/2: offered h2 and http/1.1 in ALPN, the "
+			  "server chose %s, so browsers send one request at a "
+			  "time per connection",
+			  r->alpn[0] != '\0' ? r->alpn : "nothing (it ignores ALPN)");
+		return;
+	}
+	if (r->h2_answered)
+		check_add(run, PL_CHECK_STEP_HTTP, PL_CHECK_OK, "http.h2", -1, "",
+			  "the server speaks HTTP/2: it chose h2 in ALPN and "
+			  "answered a GET over it (status %d)", run->https_status);
+	else
+		check_add(run, PL_CHECK_STEP_HTTP, PL_CHECK_WARNING,
+			  "http.h2-failed", -1,
+			  "run 'padlock get -v' on the site to see the HTTP/2 "
+			  "frames; try 'padlock get --http1.1' to compare",
+			  "the server chose h2 in ALPN, but a GET over HTTP/2 "
+			  "got no answer: %s", run->https_error[0] != '\0'
+			  ? run->https_error : "the run's time ran out");
+}
+
 void check_step_http(struct check_run *run)
 {
 	pl_check_result_t *r = run->r;
@@ -470,5 +503,6 @@ void check_step_http(struct check_run *run)
 	expected_location(run, r->expected_location, sizeof r->expected_location);
 	if (!run->opt.skip_http)
 		request_redirect(run);
+	report_h2(run);
 	report_hsts(run);
 }

@@ -35,6 +35,7 @@ struct check_run {
 	int https_status;
 	char hsts[512];              /* the first Strict-Transport-Security */
 	bool hsts_seen;
+	char https_error[320];       /* why the GET got no answer, or "" */
 
 	/* Step 3's first probe got no answer at all: the server accepts TCP
 	 * and says nothing, so what needs an answer is skipped. */

@@ -230,6 +230,12 @@ static json_t *handshake(const pl_check_result_t *r, bool *ok)
 	set(o, "session_tickets", r->engine_handshake
 		    ? json_integer((json_int_t)r->engine_tickets) : json_null(),
 	    ok);
+	set(o, "ticket_lifetime", r->engine_tickets > 0
+		    ? json_integer((json_int_t)r->ticket_lifetime) : json_null(),
+	    ok);
+	set(o, "ticket_max_early_data", r->engine_tickets > 0
+		    ? json_integer((json_int_t)r->ticket_max_early_data)
+		    : json_null(), ok);
 	set(o, "tls12_session_id", answer(r->tls12_session_id), ok);
 	set(o, "tls12_session_ticket", answer(r->tls12_session_ticket), ok);
 	if (!r->engine_handshake) {
@@ -317,6 +323,12 @@ static json_t *http(const pl_check_result_t *r, bool *ok)
 					     : json_null(), ok);
 	set(o, "location", str_or_null(r->location), ok);
 	set(o, "expected_location", str_or_null(r->expected_location), ok);
+	set(o, "alpn", r->h2 != PL_CHECK_NOT_TESTED ? str_or_null(r->alpn)
+						     : json_null(), ok);
+	set(o, "h2", answer(r->h2), ok);
+	set(o, "h2_answered", r->h2 == PL_CHECK_YES
+				      ? json_boolean(r->h2_answered)
+				      : json_null(), ok);
 	return o;
 }
 

@@ -151,6 +151,17 @@ void pl_cli_verbose_flush(pl_cli_verbose_t *v);
 /* The status line and headers of a response. */
 void pl_cli_print_head(pl_cli_verbose_t *v, const pl_client_response_t *r);
 
+/* After the handshake: which protocol the requests go in ("h2" or
+ * "http/1.1", pl_client_protocol) and why (the ALPN the server chose);
+ * conn is NULL for plain HTTP. */
+void pl_cli_print_protocol(pl_cli_verbose_t *v, const pl_tls_conn_t *conn,
+			   const char *protocol);
+
+/* A pl_client_frame_fn: arg is a pl_cli_verbose_t. One line per HTTP/2
+ * frame ("SETTINGS →", "← HEADERS"). */
+void pl_cli_h2_frame(void *arg, bool sent, const char *frame,
+		     const char *text);
+
 /* Writes text from the network to f with control characters and invalid
  * UTF-8 escaped as \xNN, so a server cannot drive the terminal. */
 void pl_cli_print_safe(FILE *f, const char *text);

@@ -23,6 +23,7 @@ struct get_options {
 	const char *cacert, *capath, *output;
 	const char *alpn;
 	bool verbose, insecure, help;
+	bool head;               /* -I: HEAD, the head on the output */
 	bool follow;             /* -L: follow redirects */
 	bool allow_http;         /* ... also to plain http:// */
 	int connect_timeout_ms, timeout_ms;
@@ -77,8 +78,15 @@ static void print_help(void)
 	       "(hashed names)\n"
 	       "  -k, --insecure           do not verify the server's "
 	       "certificate (dangerous)\n"
+	       "  -I, --head               send HEAD and write the response's "
+	       "status line and\n"
+	       "                           headers instead of a body\n"
+	       "      --http1.1            speak HTTP/1.1 even when the server "
+	       "offers HTTP/2\n"
 	       "      --alpn LIST          application protocols to offer "
-	       "(default http/1.1)\n"
+	       "(default h2,http/1.1;\n"
+	       "                           HTTP/2 is spoken when the server "
+	       "chooses h2)\n"
 	       "      --tls-suites LIST    cipher suites, e.g. "
 	       "TLS_AES_128_GCM_SHA256\n"
 	       "      --tls-groups LIST    key exchange groups: X25519MLKEM768, "
@@ -126,7 +134,7 @@ enum option_id {
 	OPT_VERBOSE, OPT_OUTPUT, OPT_CACERT, OPT_CAPATH, OPT_INSECURE,
 	OPT_ALPN, OPT_SUITES, OPT_GROUPS, OPT_CONNECT_TIMEOUT, OPT_TIMEOUT,
 	OPT_RESOLVE, OPT_AT, OPT_MAX_DEPTH, OPT_CRL, OPT_HELP, OPT_LOCATION,
-	OPT_ALLOW_HTTP,
+	OPT_ALLOW_HTTP, OPT_HEAD, OPT_HTTP11,
 };
 
 static const pl_cli_option_t option_specs[] = {
@@ -147,6 +155,8 @@ static const pl_cli_option_t option_specs[] = {
 	{ "help", 'h', false, OPT_HELP },
 	{ "location", 'L', false, OPT_LOCATION },
 	{ "allow-http", 0, false, OPT_ALLOW_HTTP },
+	{ "head", 'I', false, OPT_HEAD },
+	{ "http1.1", 0, false, OPT_HTTP11 },
 };
 
 /* Seconds (may have decimals) into milliseconds: 0.001 to 86400. */
@@ -220,6 +230,8 @@ static int apply_option(void *ctx, const pl_cli_option_t *option,
 	case OPT_HELP: o->help = true; break;
 	case OPT_LOCATION: o->follow = true; break;
 	case OPT_ALLOW_HTTP: o->allow_http = true; break;
+	case OPT_HEAD: o->head = true; break;
+	case OPT_HTTP11: o->alpn = "http/1.1"; break;
 	case OPT_OUTPUT: o->output = value; break;
 	case OPT_CACERT: o->cacert = value; break;
 	case OPT_CAPATH: o->capath = value; break;
@@ -292,7 +304,7 @@ static int parse_arguments(int argc, char **argv, struct get_options *o)
 	int rc;
 
 	memset(o, 0, sizeof *o);
-	o->alpn = "http/1.1";
+	o->alpn = "h2,http/1.1";
 	o->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
 	o->timeout_ms = DEFAULT_TIMEOUT_MS;
 	rc = pl_cli_parse_args(&parser, argc, argv, o);
@@ -512,6 +524,17 @@ static bool is_redirect(int status)
 	       status == 307 || status == 308;
 }
 
+/* -I: the head as the server sent it, one field a line (curl's -I). */
+static void write_head(struct get_run *run, const pl_client_response_t *resp)
+{
+	fprintf(run->out, "%s %d%s%s\r\n", resp->version, resp->status,
+		resp->reason[0] != '\0' ? " " : "", resp->reason);
+	for (size_t i = 0; i < resp->header_count; i++)
+		fprintf(run->out, "%s: %s\r\n", resp->headers[i].name,
+			resp->headers[i].value);
+	fputs("\r\n", run->out);
+}
+
 static void on_head(void *arg, const pl_client_response_t *resp)
 {
 	struct get_run *run = arg;
@@ -519,6 +542,8 @@ static void on_head(void *arg, const pl_client_response_t *resp)
 	pl_cli_print_head(&run->verbose, resp);
 	run->redirecting = run->opt.follow && is_redirect(resp->status) &&
 			   pl_client_header(resp, "Location") != NULL;
+	if (run->opt.head && !run->redirecting)
+		write_head(run, resp);
 }
 
 static int on_body(void *arg, const uint8_t *data, size_t len, char *err,
@@ -537,9 +562,29 @@ static int on_body(void *arg, const uint8_t *data, size_t len, char *err,
 	return PL_OK;
 }
 
+/* The request, in the protocol the handshake chose (-v says which). */
+static int request(struct get_run *run)
+{
+	pl_client_request_t req = {
+		.method = run->opt.head ? "HEAD" : "GET",
+		.on_head = on_head, .on_body = on_body, .arg = run,
+		.on_frame = run->opt.verbose ? pl_cli_h2_frame : NULL,
+		.frame_arg = &run->verbose,
+	};
+	const char *protocol = pl_client_protocol(&run->io);
+	char line[sizeof run->url.path + 32];
+
+	pl_cli_print_protocol(&run->verbose, run->conn, protocol);
+	if (strcmp(protocol, "h2") != 0) {
+		snprintf(line, sizeof line, "%s %s HTTP/1.1", req.method,
+			 run->url.path);
+		pl_cli_verbose_line(&run->verbose, "HTTP request →", line);
+	}
+	return pl_client_fetch(&run->io, &run->url, &req, &run->resp);
+}
+
 static int fetch(struct get_run *run)
 {
-	char request[sizeof run->url.path + 32];
 	int rc;
 
 	if (!run->plain) {
@@ -549,10 +594,7 @@ static int fetch(struct get_run *run)
 		pl_cli_print_summary(&run->verbose, run->conn,
 				     trust_source(&run->opt), run->opt.insecure);
 	}
-	snprintf(request, sizeof request, "GET %s HTTP/1.1", run->url.path);
-	pl_cli_verbose_line(&run->verbose, "HTTP request →", request);
-	rc = pl_client_get(&run->io, &run->url, &run->resp, on_head, on_body,
-			   run);
+	rc = request(run);
 	pl_cli_verbose_flush(&run->verbose);
 	if (rc != PL_OK)
 		return fail(run, run->io.err);

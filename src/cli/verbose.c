@@ -350,8 +350,8 @@ void pl_cli_print_head(pl_cli_verbose_t *v, const pl_client_response_t *r)
 
 	if (!v->on)
 		return;
-	snprintf(status, sizeof status, "%s %d %s", r->version, r->status,
-		 r->reason);
+	snprintf(status, sizeof status, "%s %d%s%s", r->version, r->status,
+		 r->reason[0] != '\0' ? " " : "", r->reason);
 	pl_cli_verbose_line(v, "← HTTP response", status);
 	for (size_t i = 0; i < r->header_count; i++) {
 		fprintf(stderr, "             ");
@@ -361,4 +361,34 @@ void pl_cli_print_head(pl_cli_verbose_t *v, const pl_client_response_t *r)
 		fputc('\n', stderr);
 	}
 	fflush(stderr);
+}
+
+/* ---- the application protocol ------------------------------------------------ */
+
+void pl_cli_print_protocol(pl_cli_verbose_t *v, const pl_tls_conn_t *conn,
+			   const char *protocol)
+{
+	const char *alpn = conn != NULL ? pl_tls_alpn(conn) : "";
+	char line[200];
+
+	if (strcmp(protocol, "h2") == 0)
+		snprintf(line, sizeof line, "HTTP/2 (the server chose h2 in ALPN): "
+			 "binary frames, one stream per request");
+	else if (conn == NULL)
+		snprintf(line, sizeof line, "HTTP/1.1 over plain TCP (no TLS)");
+	else if (alpn == NULL || alpn[0] == '\0')
+		snprintf(line, sizeof line, "HTTP/1.1 (the server chose no "
+			 "protocol in ALPN)");
+	else
+		snprintf(line, sizeof line, "HTTP/1.1 (the server chose %s in "
+			 "ALPN)", alpn);
+	pl_cli_verbose_line(v, "application protocol", line);
+}
+
+void pl_cli_h2_frame(void *arg, bool sent, const char *frame, const char *text)
+{
+	char head[64];
+
+	snprintf(head, sizeof head, sent ? "%s →" : "← %s", frame);
+	pl_cli_verbose_line(arg, head, text);
 }

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "padlock/client.h"
+
 /* Writes one sentence (printf format) into err, truncating if needed, and
  * returns code, so that a failure reads "return pl_client_fail(...)". */
 int pl_client_fail(char *err, size_t err_len, int code, const char *fmt, ...)
@@ -14,6 +16,11 @@ int pl_client_fail(char *err, size_t err_len, int code, const char *fmt, ...)
  * always NUL-terminated), escaping anything that is not printable ASCII as
  * \xNN and ending with "..." when it does not fit: safe to show a person. */
 void pl_client_quote(const char *in, size_t len, char *out, size_t cap);
+
+/* pl_client_fetch over HTTP/2 (h2.c): req->method is set. */
+int pl_client_h2_fetch(pl_client_io_t *io, const pl_client_url_t *url,
+		       const pl_client_request_t *req,
+		       pl_client_response_t *resp);
 
 /* Milliseconds on the monotonic clock, for deadlines. */
 static inline long long pl_client_now_ms(void)

@@ -1,10 +1,12 @@
 /*
- * A minimal HTTP/1.1 GET (RFC 9112) over a TLS connection: one request,
- * Connection: close, one response read with bounds checked at every step.
+ * A minimal HTTP/1.1 GET or HEAD (RFC 9112) over a TLS connection: one request,
+ * Connection: close, one response read with bounds checked at every step;
+ * and the choice of protocol (h2.c speaks HTTP/2 when ALPN chose it).
  * The full HTTP/1.1 parser lives in src/http; this one only has to read a
  * response correctly or say precisely why it cannot.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -28,6 +30,7 @@ struct sink {
 	pl_client_response_t *resp;
 	pl_client_body_fn on_body;
 	void *arg;
+	bool head;           /* the request was HEAD: no body follows */
 };
 
 enum framing { BODY_NONE, BODY_LENGTH, BODY_CHUNKED, BODY_UNTIL_CLOSE };
@@ -325,13 +328,16 @@ static int content_length(pl_client_io_t *io, const pl_client_response_t *resp,
 }
 
 static int body_framing(pl_client_io_t *io, const pl_client_response_t *resp,
-			enum framing *framing, uint64_t *length)
+			bool head, enum framing *framing, uint64_t *length)
 {
 	char coding[64];
 	bool has_length = false;
 
 	*framing = BODY_UNTIL_CLOSE;
-	if (resp->status < 200 || resp->status == 204 || resp->status == 304) {
+	/* RFC 9112 6.3: a response to HEAD, 1xx, 204 and 304 end with their
+	 * headers, whatever Content-Length says. */
+	if (head || resp->status < 200 || resp->status == 204 ||
+	    resp->status == 304) {
 		*framing = BODY_NONE;
 		return PL_OK;
 	}
@@ -525,7 +531,7 @@ static int read_body(struct reader *r, struct sink *s)
 {
 	enum framing framing = BODY_NONE;
 	uint64_t length = 0;
-	int rc = body_framing(r->io, s->resp, &framing, &length);
+	int rc = body_framing(r->io, s->resp, s->head, &framing, &length);
 
 	if (rc != PL_OK)
 		return rc;
@@ -544,7 +550,8 @@ static int read_body(struct reader *r, struct sink *s)
 
 /* ---- the request ------------------------------------------------------------ */
 
-static int send_request(pl_client_io_t *io, const pl_client_url_t *url)
+static int send_request(pl_client_io_t *io, const pl_client_url_t *url,
+			const char *method)
 {
 	char request[sizeof url->path + sizeof url->authority + 128];
 	int len;
@@ -554,13 +561,14 @@ static int send_request(pl_client_io_t *io, const pl_client_url_t *url)
 		return pl_client_fail(io->err, sizeof io->err, PL_ERR_ARG,
 			"the request target contains a space or a line break");
 	len = snprintf(request, sizeof request,
-		       "GET %s HTTP/1.1\r\n"
+		       "%s %s HTTP/1.1\r\n"
 		       "Host: %s\r\n"
 		       "User-Agent: padlock/0.1\r\n"
 		       "Accept: */*\r\n"
 		       "Connection: close\r\n"
 		       "\r\n",
-		       url->path[0] != '\0' ? url->path : "/", url->authority);
+		       method, url->path[0] != '\0' ? url->path : "/",
+		       url->authority);
 	if (len < 0 || (size_t)len >= sizeof request)
 		return pl_client_fail(io->err, sizeof io->err, PL_ERR_ARG,
 				      "the request is too long");
@@ -586,28 +594,67 @@ static int read_final_head(struct reader *r, pl_client_response_t *resp)
 		INTERIM_MAX);
 }
 
+/* The request in HTTP/1.1 (RFC 9112). */
+static int fetch_http1(pl_client_io_t *io, const pl_client_url_t *url,
+		       const pl_client_request_t *req,
+		       pl_client_response_t *resp)
+{
+	struct reader *r = malloc(sizeof *r);
+	struct sink s = { .io = io, .resp = resp, .on_body = req->on_body,
+			  .arg = req->arg };
+	int rc;
+
+	if (r == NULL)
+		return pl_client_fail(io->err, sizeof io->err, PL_ERR_NOMEM,
+				      "out of memory");
+	memset(r, 0, sizeof *r);
+	r->io = io;
+	s.head = strcmp(req->method, "HEAD") == 0;
+	rc = send_request(io, url, req->method);
+	if (rc != PL_OK)
+		goto out;
+	rc = read_final_head(r, resp);
+	if (rc != PL_OK)
+		goto out;
+	if (req->on_head != NULL)
+		req->on_head(req->arg, resp);
+	rc = read_body(r, &s);
+out:
+	free(r);
+	return rc;
+}
+
+const char *pl_client_protocol(const pl_client_io_t *io)
+{
+	const char *alpn = io->tls != NULL ? pl_tls_alpn(io->tls) : NULL;
+
+	return alpn != NULL && strcmp(alpn, "h2") == 0 ? "h2" : "http/1.1";
+}
+
+int pl_client_fetch(pl_client_io_t *io, const pl_client_url_t *url,
+		    const pl_client_request_t *req, pl_client_response_t *resp)
+{
+	pl_client_request_t r = *req;
+
+	if (r.method == NULL)
+		r.method = "GET";
+	if (strcmp(r.method, "GET") != 0 && strcmp(r.method, "HEAD") != 0)
+		return pl_client_fail(io->err, sizeof io->err, PL_ERR_ARG,
+				      "padlock sends GET and HEAD requests only");
+	memset(resp, 0, sizeof *resp);
+	if (strcmp(pl_client_protocol(io), "h2") == 0)
+		return pl_client_h2_fetch(io, url, &r, resp);
+	return fetch_http1(io, url, &r, resp);
+}
+
 int pl_client_get(pl_client_io_t *io, const pl_client_url_t *url,
 		  pl_client_response_t *resp, pl_client_head_fn on_head,
 		  pl_client_body_fn on_body, void *arg)
 {
-	struct reader r;
-	struct sink s = { .io = io, .resp = resp, .on_body = on_body,
-			  .arg = arg };
-	int rc;
+	pl_client_request_t req = { .method = "GET", .on_head = on_head,
+				    .on_body = on_body, .arg = arg };
 
-	memset(&r, 0, sizeof r);
-	r.io = io;
-	rc = send_request(io, url);
-	if (rc != PL_OK)
-		goto out;
-	rc = read_final_head(&r, resp);
-	if (rc != PL_OK)
-		goto out;
-	if (on_head != NULL)
-		on_head(arg, resp);
-	rc = read_body(&r, &s);
-out:
-	return rc;
+	return pl_client_fetch(io, url, &req, resp);
 }
 
 const char *pl_client_header(const pl_client_response_t *r, const char *name)

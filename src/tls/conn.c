@@ -409,6 +409,19 @@ size_t pl_tls_ticket_count(const pl_tls_conn_t *c)
 	return c->tickets_seen;
 }
 
+bool pl_tls_ticket_info(const pl_tls_conn_t *c, uint32_t *lifetime,
+			uint32_t *max_early_data)
+{
+	const pl_tls_ticket_t *t;
+
+	if (c->tickets_seen == 0)
+		return false;
+	t = &c->tickets[(c->tickets_seen - 1) % PL_TLS_MAX_TICKETS];
+	*lifetime = t->lifetime;
+	*max_early_data = t->max_early_data;
+	return true;
+}
+
 int pl_tls_alert(const pl_tls_conn_t *c)
 {
 	return c->alert;

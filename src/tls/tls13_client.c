@@ -583,6 +583,9 @@ static int handle_ticket(pl_tls_conn_t *c, pl_tls_msg_t *m)
 	memcpy(t->ticket, ticket->p, t->ticket_len);
 	t->lifetime = lifetime;
 	t->age_add = nst->age_add;
+	/* RFC 8446 4.2.10: the ticket allows 0-RTT up to this many bytes */
+	if (pl_exts_has(&nst->ext, PL_EXT_EARLY_DATA))
+		t->max_early_data = nst->ext.max_early_data;
 	if (pl_tls_expand_label(c->hash, c->resumption_secret, "resumption",
 				nonce->p, pl_reader_left(nonce), t->psk,
 				c->hash_len))

@@ -142,6 +142,7 @@ typedef struct {
 	size_t ticket_len;
 	uint32_t lifetime;
 	uint32_t age_add;
+	uint32_t max_early_data; /* its early_data extension; 0: none */
 	uint8_t psk[PL_HASH_MAX];
 } pl_tls_ticket_t;
 

@@ -29,6 +29,7 @@ from common import (Failure, Suite, expect, expect_equal, expect_in,  # noqa: E4
                     padlock_bin, pki, run, sanitizer_report,
                     start_openssl_server, tmp_path)
 import serve_common  # noqa: E402
+from h2_hostile import hf, hostile  # noqa: E402
 
 suite = Suite("padlock check: local targets, findings, grades, exit codes")
 
@@ -216,6 +217,75 @@ def _():
     expect_equal(c2.json["passed"], False, "passed")
 
 
+# ---------------------------------------------------------------------------
+# HTTP/2: the ALPN the engine's handshake got for h2,http/1.1
+
+@suite.case("serve_h2_is_reported_with_the_alpn_chosen")
+def _():
+    srv = serve()
+    c = check("localhost:%d" % srv.https_port, "--http-port", srv.http_port)
+    c.expect_codes("http.h2", level="ok")
+    c.expect_no_codes("http.no-h2", "http.h2-failed")
+    expect_in("status 200", c.finding("http.h2")["message"], "http.h2")
+    h = c.json["http"]
+    expect_equal((h["alpn"], h["h2"], h["h2_answered"]), ("h2", True, True),
+                 "http.alpn, h2, h2_answered")
+    # HSTS was read from the HTTP/2 answer.
+    expect_equal((c.json["hsts"]["https_status"], c.json["hsts"]["max_age"]),
+                 (200, 63072000), "HSTS over h2")
+    c.expect_grade("A+", rc=0)
+    t = check("localhost:%d" % srv.https_port, "--http-port", srv.http_port,
+              json_output=False)
+    expect_in("the server speaks HTTP/2: it chose h2 in ALPN", t.out, "text")
+    expect_in("[http.h2]", t.out, "text")
+
+
+@suite.case("serve_http2_off_is_no_h2_info_and_keeps_a_plus")
+def _():
+    srv = serve("--http2", "off")
+    c = check("localhost:%d" % srv.https_port, "--http-port", srv.http_port)
+    c.expect_codes("http.no-h2", level="info")
+    c.expect_no_codes("http.h2", "http.h2-failed")
+    expect_in("the server chose http/1.1", c.finding("http.no-h2")["message"],
+              "http.no-h2")
+    h = c.json["http"]
+    expect_equal((h["alpn"], h["h2"], h["h2_answered"]),
+                 ("http/1.1", False, None), "http.alpn, h2, h2_answered")
+    expect_equal(c.json["hsts"]["https_status"], 200, "HSTS over HTTP/1.1")
+    c.expect_grade("A+", rc=0)
+
+
+@suite.case("server_without_alpn_is_no_h2")
+def _():
+    srv = s_server(pki().leaf("ecdsa_p256"), "-tls1_3")
+    c = check("localhost:%d" % srv.port, "--http-port", "0")
+    c.expect_codes("http.no-h2", level="info")
+    expect_in("chose nothing (it ignores ALPN)",
+              c.finding("http.no-h2")["message"], "http.no-h2")
+    h = c.json["http"]
+    expect_equal((h["alpn"], h["h2"]), (None, False), "http.alpn, h2")
+    srv.proc.stop()
+
+
+@suite.case("broken_h2_is_a_warning_with_the_reason")
+def _():
+    port, server = hostile(
+        lambda enc: hf.RstStreamFrame(1, error_code=2).serialize(),
+        connections=None)
+    try:
+        c = check("localhost:%d" % port, "--http-port", "0")
+    finally:
+        server.stop()
+    c.expect_codes("http.h2-failed", level="warning")
+    expect_in("the server reset the HTTP/2 stream before answering "
+              "(RST_STREAM INTERNAL_ERROR)",
+              c.finding("http.h2-failed")["message"], "http.h2-failed")
+    h = c.json["http"]
+    expect_equal((h["alpn"], h["h2"], h["h2_answered"]), ("h2", True, False),
+                 "http.alpn, h2, h2_answered")
+    c.expect_codes("hsts.unchecked")
+
+
 @suite.case("serve_short_hsts_is_a")
 def _():
     srv = serve("--hsts", "3600")
@@ -381,6 +451,45 @@ def _():
         c.expect_codes("protocol.post-quantum", level="info")
         expect_equal(c.json["handshake"]["group"], "x25519", "group")
         srv.proc.stop()
+
+
+@suite.case("tls13_ticket_lifetime_and_early_data_are_reported")
+def _():
+    # OpenSSL's tickets say 7200 s; -early_data puts max_early_data_size
+    # in them (RFC 8446 4.2.10). s_server refuses -early_data with -www,
+    # so that server answers no GET (HSTS unchecked, which is not judged
+    # here).
+    leaf = pki().leaf("ecdsa_p256")
+    plain = s_server(leaf)
+    c = check("localhost:%d" % plain.port, "--http-port", "0")
+    plain.proc.stop()
+    expect_in("valid for 2 hours (lifetime hint 7200 s)",
+              c.finding("session.tickets")["message"], "session.tickets")
+    c.expect_codes("session.no-early-data", level="info")
+    c.expect_no_codes("session.early-data")
+    h = c.json["handshake"]
+    expect_equal((h["ticket_lifetime"], h["ticket_max_early_data"]),
+                 (7200, 0), "ticket_lifetime, ticket_max_early_data")
+    early = start_openssl_server(["-cert", leaf.cert, "-key", leaf.key,
+                                  "-cert_chain", pki().intermediate,
+                                  "-early_data"])
+    c = check("localhost:%d" % early.port, "--http-port", "0")
+    early.proc.stop()
+    c.expect_codes("session.early-data", level="info")
+    c.expect_no_codes("session.no-early-data")
+    h = c.json["handshake"]
+    expect_equal(h["ticket_lifetime"], 7200, "ticket_lifetime")
+    expect(h["ticket_max_early_data"] > 0, "ticket_max_early_data: %r"
+           % h["ticket_max_early_data"])
+    expect_in("up to %d bytes" % h["ticket_max_early_data"],
+              c.finding("session.early-data")["message"], "session.early-data")
+    none = s_server(leaf, "-num_tickets", "0")
+    c = check("localhost:%d" % none.port, "--http-port", "0")
+    none.proc.stop()
+    c.expect_no_codes("session.early-data", "session.no-early-data")
+    h = c.json["handshake"]
+    expect_equal((h["ticket_lifetime"], h["ticket_max_early_data"]),
+                 (None, None), "without tickets")
 
 
 @suite.case("tls12_session_ids_and_tickets_are_reported")
