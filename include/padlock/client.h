@@ -205,7 +205,7 @@ typedef struct {
 	const char *content_type; /* with a body; NULL: no body */
 	const uint8_t *body;
 	size_t body_len;
-} pl_client_request_t;
+} pl_client_post_t;
 
 /* Sends req to url->path over io (handshake done) with Host, User-Agent,
  * Connection: close and, with a content type, Content-Type and
@@ -215,7 +215,7 @@ typedef struct {
  * NUL) that the caller frees. A response over PL_CLIENT_REQUEST_MAX
  * bytes is PL_ERR_DECODE. Errors as pl_client_get, with io->err set. */
 int pl_client_request(pl_client_io_t *io, const pl_client_url_t *url,
-		      const pl_client_request_t *req,
+		      const pl_client_post_t *req,
 		      pl_client_response_t *resp, uint8_t **body,
 		      size_t *body_len);
 

@@ -24,7 +24,7 @@ struct body {
 };
 
 static int send_head(pl_client_io_t *io, const pl_client_url_t *url,
-		     const pl_client_request_t *req)
+		     const pl_client_post_t *req)
 {
 	char head[sizeof url->path + sizeof url->authority + 512];
 	int len;
@@ -119,7 +119,7 @@ static int parse(pl_client_io_t *io, const pl_client_url_t *url,
 }
 
 int pl_client_request(pl_client_io_t *io, const pl_client_url_t *url,
-		      const pl_client_request_t *req,
+		      const pl_client_post_t *req,
 		      pl_client_response_t *resp, uint8_t **body,
 		      size_t *body_len)
 {

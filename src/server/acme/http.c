@@ -51,7 +51,7 @@ static void copy_header(const pl_client_response_t *r, const char *name,
 }
 
 static int exchange(pl_acme_http_t *h, pl_client_io_t *io,
-		    const pl_client_url_t *url, const pl_client_request_t *req,
+		    const pl_client_url_t *url, const pl_client_post_t *req,
 		    pl_acme_response_t *out)
 {
 	pl_client_response_t *r = malloc(sizeof *r);
@@ -85,7 +85,7 @@ static int request(void *arg, const char *method, const char *url_text,
 {
 	pl_acme_http_t *h = arg;
 	pl_client_connect_opts_t copts = { .timeout_ms = CONNECT_TIMEOUT_MS };
-	pl_client_request_t req = { method, content_type,
+	pl_client_post_t req = { method, content_type,
 				    (const uint8_t *)body, body_len };
 	pl_client_io_t io = { .fd = -1, .timeout_ms = IO_TIMEOUT_MS };
 	pl_client_url_t url;
