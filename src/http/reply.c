@@ -11,6 +11,17 @@
 
 #include "http/serve_int.h"
 
+/* The reply's file: its own is closed, a cached one let go. */
+static void reply_file_close(pl_http_reply_t *r)
+{
+	if (r->file_ref != NULL)
+		pl_http_open_file_release(r->file_ref);
+	else if (r->file_fd >= 0)
+		close(r->file_fd);
+	r->file_ref = NULL;
+	r->file_fd = -1;
+}
+
 void pl_http_reply_init(pl_http_reply_t *r)
 {
 	memset(r, 0, sizeof *r);
@@ -21,8 +32,7 @@ void pl_http_reply_free(pl_http_reply_t *r)
 {
 	pl_http_buf_free(&r->text);
 	pl_http_buf_free(&r->body);
-	if (r->file_fd >= 0)
-		close(r->file_fd);
+	reply_file_close(r);
 	pl_http_reply_init(r);
 }
 
@@ -54,9 +64,7 @@ void pl_http_answer_start(pl_http_answer_t *a, const pl_http_request_t *req,
 	pl_http_buf_reset(&reply->text);
 	pl_http_buf_reset(&reply->body);
 	reply->field_count = 0;
-	if (reply->file_fd >= 0)
-		close(reply->file_fd);
-	reply->file_fd = -1;
+	reply_file_close(reply);
 	reply->file_offset = 0;
 	reply->file_len = 0;
 	reply->status = 0;
