@@ -45,6 +45,24 @@ bool pl_http_method_is(const pl_http_request_t *req, const char *method)
 	return req->method.len == n && memcmp(req->method.ptr, method, n) == 0;
 }
 
+/* "max-age=N" into out (PL_HTTP_HSTS_MAX bytes): for every response, so
+ * without printf. */
+static void put_max_age(char *out, unsigned long n)
+{
+	char digits[20];
+	size_t len = 0;
+
+	do {
+		digits[len++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0);
+	memcpy(out, "max-age=", 8);
+	out += 8;
+	while (len > 0)
+		*out++ = digits[--len];
+	*out = '\0';
+}
+
 void pl_http_answer_start(pl_http_answer_t *a, const pl_http_request_t *req,
 			  time_t now, const char *server, long hsts_max_age,
 			  bool keep_alive, pl_http_reply_t *reply)
@@ -59,7 +77,7 @@ void pl_http_answer_start(pl_http_answer_t *a, const pl_http_request_t *req,
 	/* RFC 6797 6.1.1: max-age is delta-seconds; includeSubDomains is
 	 * left out: it would bind names this server does not answer for */
 	if (hsts_max_age >= 0)
-		snprintf(a->hsts, sizeof a->hsts, "max-age=%ld", hsts_max_age);
+		put_max_age(a->hsts, (unsigned long)hsts_max_age);
 
 	pl_http_buf_reset(&reply->text);
 	pl_http_buf_reset(&reply->body);
