@@ -407,12 +407,34 @@ const char *pl_http_host_name(const pl_http_request_t *req, size_t *len);
 size_t pl_http_chain_text(const pl_x509_chain_t *chain, char **text,
 			  size_t max);
 
+/* A worker's open files for one site: the root directory kept open and
+ * the files asked for most recently, each with its stat. */
+typedef struct pl_http_files pl_http_files_t;
+
+/* A cache for one site's root, holding at most max_files files open
+ * (least recently used out first). The root is re-checked (one stat() of
+ * its path, then re-opened if it is another directory or gone) and each
+ * file re-opened beneath it and compared (device, inode, size, mtime,
+ * ctime, mode) at most once per second of the now passed to
+ * pl_http_serve(): a file replaced, changed, deleted or made unreadable,
+ * or a root swapped or removed, is seen by the first request of the next
+ * second. A failed open (404) re-checks the root at once. For one process
+ * and one thread: each worker needs its own (one made empty before fork
+ * is each child's own). NULL when out of memory. */
+pl_http_files_t *pl_http_files_new(size_t max_files);
+/* Closes the root and the files (a file still attached to a reply stays
+ * open until the reply lets it go) and frees the cache. NULL is fine. */
+void pl_http_files_free(pl_http_files_t *files);
+
 /* A site as the http layer serves it. */
 typedef struct {
 	const char *root;       /* directory of files; NULL: the welcome page */
 	bool follow_symlinks;   /* symlinks leaving root are refused unless set */
 	long hsts_max_age;      /* Strict-Transport-Security max-age; < 0: none */
 	const char *server;     /* Server header value, or NULL */
+	/* kept open between requests, or NULL: the root and the file are
+	 * opened for each request (a change is seen at once) */
+	pl_http_files_t *files;
 } pl_http_site_t;
 
 /* ---- streamed bodies ---------------------------------------------------------
@@ -469,6 +491,9 @@ typedef struct {
 	size_t field_count;
 	pl_http_buf_t body;    /* the body's first bytes (none for HEAD) */
 	int file_fd;           /* -1: no file; owned by the reply */
+	/* non-NULL: file_fd belongs to this file of a pl_http_files_t,
+	 * which the reply holds until it is emptied (not closed by it) */
+	struct pl_http_open_file *file_ref;
 	uint64_t file_offset;
 	uint64_t file_len;
 	uint64_t body_bytes;   /* body bytes in all, for the access log */
@@ -530,11 +555,11 @@ int pl_http_reply_error(pl_http_reply_t *reply, int status, const char *detail,
  * info, which may then be NULL) at "/" when root is NULL. Every answer
  * carries HSTS when configured; reply->close follows req->keep_alive (the
  * server still reads or discards a request body before the next
- * request). now is the time for Date and conditionals. The root is opened
- * for each request. docs/padlock-serve-files.md has the rules. Returns
- * PL_OK with the reply filled (an error status is still PL_OK),
- * PL_ERR_NOMEM, PL_ERR_ARG (NULL arguments, or a site->server value the
- * writer refuses). */
+ * request). now is the time for Date and conditionals, and the clock of
+ * site->files. Without site->files the root is opened for each request.
+ * docs/padlock-serve-files.md has the rules. Returns PL_OK with the reply
+ * filled (an error status is still PL_OK), PL_ERR_NOMEM, PL_ERR_ARG (NULL
+ * arguments, or a site->server value the writer refuses). */
 int pl_http_serve(const pl_http_site_t *site, const pl_http_request_t *req,
 		  const pl_http_conninfo_t *info, time_t now,
 		  pl_http_reply_t *reply);

@@ -3,15 +3,27 @@
  * ETag and Last-Modified of a file, and If-Match, If-Unmodified-Since,
  * If-None-Match, If-Modified-Since and If-Range evaluated against them.
  */
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "http/serve_int.h"
 
+/* v in lowercase hex, without leading zeros, at p; returns the end. */
+static char *put_hex(char *p, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	int shift = 60;
+
+	while (shift > 0 && (v >> shift) == 0)
+		shift -= 4;
+	for (; shift >= 0; shift -= 4)
+		*p++ = digits[(v >> shift) & 0xf];
+	return p;
+}
+
 void pl_http_validators_make(const struct stat *st, time_t now,
 			     pl_http_validators_t *v)
 {
+	char *p = v->etag;
 	uint64_t ns = (uint64_t)st->st_mtim.tv_sec * 1000000000u +
 		      (uint64_t)st->st_mtim.tv_nsec;
 	time_t mtime = st->st_mtim.tv_sec;
@@ -21,8 +33,17 @@ void pl_http_validators_make(const struct stat *st, time_t now,
 	 * same size: its validators are weak until that second is over
 	 * (8.8.1; Apache does the same). */
 	v->strong = mtime < now;
-	snprintf(v->etag, sizeof v->etag, "%s\"%" PRIx64 "-%" PRIx64 "\"",
-		 v->strong ? "" : "W/", ns, (uint64_t)st->st_size);
+	/* W/"<mtime ns>-<size>" in hex, as PL_HTTP_ETAG_MAX counts it */
+	if (!v->strong) {
+		memcpy(p, "W/", 2);
+		p += 2;
+	}
+	*p++ = '"';
+	p = put_hex(p, ns);
+	*p++ = '-';
+	p = put_hex(p, (uint64_t)st->st_size);
+	*p++ = '"';
+	*p = '\0';
 	/* 8.8.2.1: never later than the Date sent with it */
 	v->last_modified_time = mtime < now ? mtime : now;
 	if (pl_http_format_date(v->last_modified_time, v->last_modified) !=

@@ -11,6 +11,17 @@
 
 #include "http/serve_int.h"
 
+/* The reply's file: its own is closed, a cached one let go. */
+static void reply_file_close(pl_http_reply_t *r)
+{
+	if (r->file_ref != NULL)
+		pl_http_open_file_release(r->file_ref);
+	else if (r->file_fd >= 0)
+		close(r->file_fd);
+	r->file_ref = NULL;
+	r->file_fd = -1;
+}
+
 void pl_http_reply_init(pl_http_reply_t *r)
 {
 	memset(r, 0, sizeof *r);
@@ -21,8 +32,7 @@ void pl_http_reply_free(pl_http_reply_t *r)
 {
 	pl_http_buf_free(&r->text);
 	pl_http_buf_free(&r->body);
-	if (r->file_fd >= 0)
-		close(r->file_fd);
+	reply_file_close(r);
 	pl_http_reply_init(r);
 }
 
@@ -33,6 +43,24 @@ bool pl_http_method_is(const pl_http_request_t *req, const char *method)
 	size_t n = strlen(method);
 
 	return req->method.len == n && memcmp(req->method.ptr, method, n) == 0;
+}
+
+/* "max-age=N" into out (PL_HTTP_HSTS_MAX bytes): for every response, so
+ * without printf. */
+static void put_max_age(char *out, unsigned long n)
+{
+	char digits[20];
+	size_t len = 0;
+
+	do {
+		digits[len++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0);
+	memcpy(out, "max-age=", 8);
+	out += 8;
+	while (len > 0)
+		*out++ = digits[--len];
+	*out = '\0';
 }
 
 void pl_http_answer_start(pl_http_answer_t *a, const pl_http_request_t *req,
@@ -49,14 +77,12 @@ void pl_http_answer_start(pl_http_answer_t *a, const pl_http_request_t *req,
 	/* RFC 6797 6.1.1: max-age is delta-seconds; includeSubDomains is
 	 * left out: it would bind names this server does not answer for */
 	if (hsts_max_age >= 0)
-		snprintf(a->hsts, sizeof a->hsts, "max-age=%ld", hsts_max_age);
+		put_max_age(a->hsts, (unsigned long)hsts_max_age);
 
 	pl_http_buf_reset(&reply->text);
 	pl_http_buf_reset(&reply->body);
 	reply->field_count = 0;
-	if (reply->file_fd >= 0)
-		close(reply->file_fd);
-	reply->file_fd = -1;
+	reply_file_close(reply);
 	reply->file_offset = 0;
 	reply->file_len = 0;
 	reply->status = 0;

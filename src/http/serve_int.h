@@ -170,6 +170,36 @@ typedef enum {
 int pl_http_open_beneath(int root_fd, const char *rel, bool follow_symlinks,
 			 pl_http_resolve_mode_t mode);
 
+/* ---- a worker's open files (files.c) ------------------------------------ */
+
+/* One open file, shared by a pl_http_files_t and the replies sending it;
+ * closed and freed when the last of them lets it go. */
+typedef struct pl_http_open_file {
+	int fd;
+	struct stat st;
+	unsigned refs;
+} pl_http_open_file_t;
+
+/* Lets one reference go (NULL is fine). */
+void pl_http_open_file_release(pl_http_open_file_t *file);
+
+/* The descriptor of the site's root (root, its path), opened or re-checked
+ * when it was not this second (now). With reopened, re-checked whatever
+ * the time, and *reopened says whether the descriptor is another
+ * directory's now (the cache emptied). -errno when it cannot be opened
+ * (then nothing is kept). */
+int pl_http_files_root(pl_http_files_t *files, const char *root, time_t now,
+		       bool *reopened);
+
+/* rel (from pl_http_path_to_relative) opened beneath the root that
+ * pl_http_files_root() returned, as pl_http_open_beneath() opens it, with
+ * its stat: from the cache when it was found current this second, else
+ * opened (and kept when it is a regular file or a directory). *out gets a
+ * reference for the caller. 0, or -errno. */
+int pl_http_files_open(pl_http_files_t *files, const char *rel,
+		       bool follow_symlinks, time_t now,
+		       pl_http_open_file_t **out);
+
 /* ---- HTTP-dates (httpdate.c) -------------------------------------------- */
 
 /* Parses s[0..len) as an HTTP-date in any of RFC 9110 5.6.7's three

@@ -52,22 +52,89 @@ static int open_error_status(int err, const char **why)
 	}
 }
 
-/* Opens rel beneath root_fd and stats it. 0, or an error status with
- * *why. */
-static int open_stat(const pl_http_site_t *site, int root_fd, const char *rel,
-		     int *fd, struct stat *st, const char **why)
+/* Where a request's file is looked up: the site, its root's descriptor,
+ * and the cache it comes from (NULL: opened for this request). */
+typedef struct {
+	const pl_http_site_t *site;
+	int root_fd;
+	time_t now;
+} lookup_t;
+
+/* An open file with its stat; shared is the cache's file the descriptor
+ * belongs to, or NULL when it is this request's own. */
+typedef struct {
+	int fd;
+	struct stat st;
+	pl_http_open_file_t *shared;
+} found_t;
+
+static void found_close(found_t *f)
 {
-	*fd = pl_http_open_beneath(root_fd, rel, site->follow_symlinks,
-				   PL_HTTP_RESOLVE_AUTO);
-	if (*fd < 0)
-		return open_error_status(-*fd, why);
-	if (fstat(*fd, st) != 0) {
-		close(*fd);
-		*fd = -1;
-		*why = "fstat failed";
-		return 500;
+	if (f->shared != NULL)
+		pl_http_open_file_release(f->shared);
+	else
+		close(f->fd);
+	f->fd = -1;
+	f->shared = NULL;
+}
+
+/* Opens rel beneath the root and stats it, through the site's cache
+ * when it has one. 0, or -errno. */
+static int open_found(lookup_t *l, const char *rel, found_t *out)
+{
+	const pl_http_site_t *site = l->site;
+	int ret;
+
+	out->shared = NULL;
+	if (site->files != NULL) {
+		ret = pl_http_files_open(site->files, rel, site->follow_symlinks,
+					 l->now, &out->shared);
+		if (ret < 0)
+			return ret;
+		out->fd = out->shared->fd;
+		out->st = out->shared->st;
+		return 0;
+	}
+	out->fd = pl_http_open_beneath(l->root_fd, rel, site->follow_symlinks,
+				       PL_HTTP_RESOLVE_AUTO);
+	if (out->fd < 0)
+		return out->fd;
+	if (fstat(out->fd, &out->st) != 0) {
+		ret = -errno;
+		close(out->fd);
+		return ret;
 	}
 	return 0;
+}
+
+static int root_status(int err, const char **why);
+
+/* Opens rel beneath the root and stats it. 0, or an error status with
+ * *why. */
+static int open_stat(lookup_t *l, const char *rel, found_t *out,
+		     const char **why)
+{
+	int ret = open_found(l, rel, out);
+	bool reopened = false;
+	int root_fd;
+
+	if (ret == 0)
+		return 0;
+	/* a root kept open may be gone or replaced since this second began:
+	 * before a 404 (or any error), it is checked again */
+	if (l->site->files != NULL) {
+		root_fd = pl_http_files_root(l->site->files, l->site->root,
+					     l->now, &reopened);
+		if (root_fd < 0)
+			return root_status(-root_fd, why);
+		if (reopened) {
+			l->root_fd = root_fd;
+			ret = open_found(l, rel, out);
+			if (ret == 0)
+				return 0;
+		}
+	}
+	return open_error_status(-ret, why);
 }
 
 /* Appends "/index.html" to the relative path of a directory. */
@@ -132,11 +199,11 @@ static void add_validators(pl_http_answer_t *a, const pl_http_validators_t *v)
 	pl_http_answer_field(a, "ETag", v->etag);
 }
 
-/* Answers with the open regular file fd (taken: attached to the reply or
+/* Answers with the open regular file f (taken: attached to the reply or
  * closed). name gives the MIME type. */
-static int send_file(pl_http_answer_t *a, int fd, const struct stat *st,
-		     const char *name)
+static int send_file(pl_http_answer_t *a, found_t *f, const char *name)
 {
+	const struct stat *st = &f->st;
 	pl_http_reply_t *r = a->reply;
 	pl_http_validators_t v;
 	uint64_t size = (uint64_t)st->st_size, first = 0, last = 0, len;
@@ -147,10 +214,10 @@ static int send_file(pl_http_answer_t *a, int fd, const struct stat *st,
 	pl_http_validators_make(st, a->now, &v);
 	switch (pl_http_preconditions(a->req, &v, a->now)) {
 	case PL_HTTP_PRECOND_FAILED:
-		close(fd);
+		found_close(f);
 		return pl_http_answer_error(a, 412, "precondition failed");
 	case PL_HTTP_PRECOND_NOT_MODIFIED:
-		close(fd);
+		found_close(f);
 		/* 15.4.5: what a 200 would have said to update a cache */
 		add_validators(a, &v);
 		return pl_http_answer_send(a, 304, 0, NULL, 0);
@@ -160,7 +227,7 @@ static int send_file(pl_http_answer_t *a, int fd, const struct stat *st,
 
 	range = choose_range(a, &v, size, &first, &last);
 	if (range == PL_HTTP_RANGE_UNSATISFIABLE) {
-		close(fd);
+		found_close(f);
 		/* 15.5.17: the current length, for the next try */
 		snprintf(content_range, sizeof content_range, "bytes */%" PRIu64,
 			 size);
@@ -182,10 +249,11 @@ static int send_file(pl_http_answer_t *a, int fd, const struct stat *st,
 	ret = pl_http_answer_send(a, range == PL_HTTP_RANGE_PARTIAL ? 206 : 200,
 				  len, NULL, 0);
 	if (ret != PL_OK || a->head || len == 0) {
-		close(fd);
+		found_close(f);
 		return ret;
 	}
-	r->file_fd = fd;
+	r->file_fd = f->fd;
+	r->file_ref = f->shared;
 	r->file_offset = first;
 	r->file_len = len;
 	r->body_bytes = len;
@@ -194,54 +262,68 @@ static int send_file(pl_http_answer_t *a, int fd, const struct stat *st,
 
 /* Finds the file for rel (a directory's index.html) and answers it, or
  * answers why not. */
-static int serve_relative(const pl_http_site_t *site, pl_http_answer_t *a,
-			  int root_fd, pl_http_str_t path, char *rel,
-			  bool dir_slash)
+static int serve_relative(lookup_t *l, pl_http_answer_t *a, pl_http_str_t path,
+			  char *rel, bool dir_slash)
 {
 	const char *why = NULL;
-	struct stat st;
-	int fd, status;
+	found_t f;
+	int status;
 
-	status = open_stat(site, root_fd, rel, &fd, &st, &why);
+	status = open_stat(l, rel, &f, &why);
 	if (status != 0)
 		return pl_http_answer_error(a, status, why);
-	if (S_ISDIR(st.st_mode)) {
-		close(fd);
+	if (S_ISDIR(f.st.st_mode)) {
+		found_close(&f);
 		/* relative links in dir/index.html need the slash; 13.2.1:
 		 * a redirect comes before any precondition */
 		if (!dir_slash)
 			return redirect_to_directory(a, path);
 		add_index(rel);
-		status = open_stat(site, root_fd, rel, &fd, &st, &why);
+		status = open_stat(l, rel, &f, &why);
 		if (status != 0)
 			return pl_http_answer_error(
 				a, status,
 				status == 404 ? "directory without index.html" : why);
 	} else if (dir_slash) {
-		close(fd);
+		found_close(&f);
 		return pl_http_answer_error(a, 404, "path: a file named as a directory");
 	}
 	/* no devices, FIFOs or sockets; no directory listings */
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
+	if (!S_ISREG(f.st.st_mode)) {
+		found_close(&f);
 		return pl_http_answer_error(a, 404, "not a regular file");
 	}
-	return send_file(a, fd, &st, rel);
+	return send_file(a, &f, rel);
 }
 
 /* The root itself cannot be opened. Gone (deleted, renamed, unmounted)
  * or out of descriptors: 503, the site is unavailable until an operator
  * puts it back, and nothing a client or cache should keep. Otherwise
  * (permissions, I/O): 500. */
+static int root_status(int err, const char **why)
+{
+	if (err == ENOENT || err == ENOTDIR) {
+		*why = "the root directory is missing";
+		return 503;
+	}
+	if (err == EMFILE || err == ENFILE || err == ENOMEM) {
+		*why = "open root: out of file descriptors or memory";
+		return 503;
+	}
+	if (err == EACCES) {
+		*why = "the root directory is not readable by the workers' user";
+		return 500;
+	}
+	*why = "the root directory cannot be opened";
+	return 500;
+}
+
 static int root_error(pl_http_answer_t *a, int err)
 {
-	if (err == ENOENT || err == ENOTDIR)
-		return pl_http_answer_error(a, 503, "the root directory is missing");
-	if (err == EMFILE || err == ENFILE || err == ENOMEM)
-		return pl_http_answer_error(a, 503, "open root: out of file descriptors or memory");
-	if (err == EACCES)
-		return pl_http_answer_error(a, 500, "the root directory is not readable by the workers' user");
-	return pl_http_answer_error(a, 500, "the root directory cannot be opened");
+	const char *why = NULL;
+	int status = root_status(err, &why);
+
+	return pl_http_answer_error(a, status, why);
 }
 
 int pl_http_serve_file(const pl_http_site_t *site, pl_http_answer_t *a)
@@ -249,8 +331,9 @@ int pl_http_serve_file(const pl_http_site_t *site, pl_http_answer_t *a)
 	char rel[PATH_MAX + sizeof "/" INDEX_NAME];
 	pl_http_str_t path, query;
 	const char *why = NULL;
+	lookup_t l = {site, -1, a->now};
 	bool dir_slash;
-	int root_fd, ret;
+	int ret;
 
 	pl_http_target_split(a->req->target, a->req->target_form, &path, &query,
 			     NULL);
@@ -263,12 +346,20 @@ int pl_http_serve_file(const pl_http_site_t *site, pl_http_answer_t *a)
 				     &dir_slash, &why) != PL_OK)
 		return pl_http_answer_error(a, 404, why);
 
+	if (site->files != NULL) {
+		/* kept open, re-checked once a second (files.c) */
+		l.root_fd = pl_http_files_root(site->files, site->root, a->now,
+					       NULL);
+		if (l.root_fd < 0)
+			return root_error(a, -l.root_fd);
+		return serve_relative(&l, a, path, rel, dir_slash);
+	}
 	/* opened for each request: a root swapped for a new one (a deploy
 	 * that renames a symlink) is seen at once */
-	root_fd = open(site->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root_fd < 0)
+	l.root_fd = open(site->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (l.root_fd < 0)
 		return root_error(a, errno);
-	ret = serve_relative(site, a, root_fd, path, rel, dir_slash);
-	close(root_fd);
+	ret = serve_relative(&l, a, path, rel, dir_slash);
+	close(l.root_fd);
 	return ret;
 }

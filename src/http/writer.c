@@ -181,7 +181,36 @@ static void put2(char *p, int v)
 	p[1] = (char)('0' + v % 10);
 }
 
+static int format_date(time_t t, char out[PL_HTTP_DATE_LEN + 1]);
+
+/* Every response carries the current second as its Date, and a file its
+ * Last-Modified: the last few are kept, per thread, by second. */
+#define DATE_MEMO 4
+
 int pl_http_format_date(time_t t, char out[PL_HTTP_DATE_LEN + 1])
+{
+	static _Thread_local struct {
+		time_t t;
+		bool set;
+		char text[PL_HTTP_DATE_LEN + 1];
+	} memo[DATE_MEMO];
+	size_t i = (size_t)t % DATE_MEMO;
+	int ret;
+
+	if (memo[i].set && memo[i].t == t) {
+		memcpy(out, memo[i].text, PL_HTTP_DATE_LEN + 1);
+		return PL_OK;
+	}
+	ret = format_date(t, out);
+	if (ret == PL_OK) {
+		memo[i].t = t;
+		memo[i].set = true;
+		memcpy(memo[i].text, out, PL_HTTP_DATE_LEN + 1);
+	}
+	return ret;
+}
+
+static int format_date(time_t t, char out[PL_HTTP_DATE_LEN + 1])
 {
 	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu",
 					"Fri", "Sat"};
@@ -254,14 +283,16 @@ static bool reason_valid(const char *s)
  * the framing the writer set. */
 static bool field_reserved(const pl_http_str_t *name)
 {
-	static const char *const owned[] = {"content-length",
-					    "transfer-encoding", "connection",
-					    "date", "server"};
-	for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) {
-		if (pl_http_str_ieq(name->ptr, name->len, owned[i]))
-			return true;
+	/* by length first: every response's fields pass here */
+	switch (name->len) {
+	case 4: return pl_http_str_ieq(name->ptr, name->len, "date");
+	case 6: return pl_http_str_ieq(name->ptr, name->len, "server");
+	case 10: return pl_http_str_ieq(name->ptr, name->len, "connection");
+	case 14: return pl_http_str_ieq(name->ptr, name->len, "content-length");
+	case 17:
+		return pl_http_str_ieq(name->ptr, name->len, "transfer-encoding");
+	default: return false;
 	}
-	return false;
 }
 
 static bool fields_valid(const pl_http_field_t *fields, size_t count)

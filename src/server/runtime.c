@@ -287,6 +287,15 @@ int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 		r->http.follow_symlinks = o->follow_symlinks;
 		r->http.hsts_max_age = o->hsts_max_age;
 		r->http.server = "padlock";
+		/* empty here; each worker fills its own copy after fork */
+		if (s->root != NULL &&
+		    (r->http.files = pl_http_files_new(PL_SRV_OPEN_FILES)) == NULL) {
+			pl_x509_store_free(store);
+			rt->n_sites = i + 1;
+			snprintf(err, err_len, "out of memory");
+			pl_srv_runtime_free(rt);
+			return PL_ERR_NOMEM;
+		}
 		for (size_t j = 0; j < s->n_names; j++)
 			r->names[j] = s->names[j];
 		r->n_names = s->n_names;
@@ -323,6 +332,7 @@ void pl_srv_runtime_free(pl_srv_runtime_t *rt)
 {
 	for (size_t i = 0; i < PL_SRV_MAX_SITES; i++) {
 		pl_srv_pool_free(rt->sites[i].pool);
+		pl_http_files_free(rt->sites[i].http.files);
 		for (size_t j = 0; j < rt->sites[i].n_locations; j++)
 			pl_srv_pool_free(rt->sites[i].location_pool[j]);
 	}

@@ -38,6 +38,9 @@ int pl_srv_options_resolve(pl_srv_options_t *out, const pl_srv_options_t *base,
 
 typedef struct pl_srv_pool pl_srv_pool_t;
 
+/* Files a worker keeps open per site (pl_http_files_new). */
+#define PL_SRV_OPEN_FILES 64
+
 typedef struct {
 	pl_http_site_t http;    /* what the http layer needs */
 	char *names[PL_SRV_MAX_NAMES];

@@ -141,7 +141,7 @@ static void check_file(const pl_http_reply_t *reply, bool follow)
 
 static void check_serve(const pl_http_request_t *req, bool follow)
 {
-	pl_http_site_t site = {root, follow, 31536000, "padlock"};
+	pl_http_site_t site = {root, follow, 31536000, "padlock", NULL};
 	pl_http_reply_t reply;
 	const char *hsts = "Strict-Transport-Security: max-age=31536000\r\n";
 

@@ -6,6 +6,7 @@
 #ifndef PADLOCK_TESTS_HTTP_SERVE_TEST_H
 #define PADLOCK_TESTS_HTTP_SERVE_TEST_H
 
+#include <dirent.h>
 #include <strings.h>
 #include <unistd.h>
 
@@ -164,5 +165,19 @@ static inline const char *reply_header(const pl_http_reply_t *reply,
 			  "%s: got \"%s\", want \"%s\"", (name),             \
 			  got_ ? got_ : "(absent)", want_ ? want_ : "(absent)"); \
 	} while (0)
+
+/* How many descriptors this process has open (with the one counting). */
+static inline int open_descriptors(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return n;
+}
 
 #endif

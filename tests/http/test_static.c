@@ -31,7 +31,7 @@ static char outside[128];  /* base/outside: not the site */
 
 static pl_http_site_t site(void)
 {
-	pl_http_site_t s = {root, false, 63072000, "padlock"};
+	pl_http_site_t s = {root, false, 63072000, "padlock", NULL};
 	return s;
 }
 
@@ -1143,19 +1143,6 @@ static void range_parser_edge_cases(void)
 }
 
 /* Descriptors this process has open. */
-static int open_descriptors(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	if (d == NULL)
-		return -1;
-	while (readdir(d) != NULL)
-		n++;
-	closedir(d);
-	return n;
-}
-
 int main(void)
 {
 	int descriptors = open_descriptors();

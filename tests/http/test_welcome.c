@@ -39,7 +39,7 @@ static pl_http_conninfo_t info(void)
 	return c;
 }
 
-static const pl_http_site_t welcome_site = {NULL, false, 63072000, "padlock"};
+static const pl_http_site_t welcome_site = {NULL, false, 63072000, "padlock", NULL};
 
 /* Serves raw on the welcome site; returns the whole response as text (the
  * caller frees it). */

@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from serve_common import (Serve, Suite, expect, expect_equal,  # noqa: E402
@@ -140,6 +141,8 @@ def _():
         expect_equal(get(srv.https_port, "/index.html").status, 200,
                      "status while the root is there")
         shutil.rmtree(root)
+        # A worker re-checks the root it keeps open once a second.
+        time.sleep(1.1)
         # 503: the site is unavailable until the root is back
         # (docs/padlock-serve.md, "Limits and failure modes").
         expect_equal(get(srv.https_port, "/index.html").status, 503,
