@@ -9,7 +9,8 @@ on, so badNonce retries happen. The issued chains are verified against
 pebble's own root, fetched from its management port, with curl --cacert
 and openssl s_client -verify_return_error.
 
-Cases: HTTP-01 for three names (with and without PEBBLE_VA_NOSLEEP),
+Cases: HTTP-01 for three names (with and without PEBBLE_VA_NOSLEEP;
+over h2, which pebble chooses in ALPN, and from a pebble without HTTP/2),
 TLS-ALPN-01 alone (port 80 closed) and as the fallback of HTTP-01, two
 sites from a configuration file, a restart that reuses the stored
 certificate (no new order), a name added by a reload, renewal under a
@@ -101,7 +102,7 @@ class Pebble:
     """pebble + pebble-challtestsrv on fresh ports. http_port and
     tls_port are where pebble validates: padlock's listeners."""
 
-    def __init__(self, name, eab=False, nosleep=True, start=True):
+    def __init__(self, name, eab=False, nosleep=True, start=True, h2=True):
         ca, leaf, key = https_root()
         self.ca_root = ca
         self.http_port = common.free_port()
@@ -124,6 +125,7 @@ class Pebble:
         with open(path, "w") as f:
             json.dump(cfg, f)
         self.name, self.path, self.nosleep = name, path, nosleep
+        self.h2 = h2
         self.directory = "https://127.0.0.1:%d/dir" % self.acme_port
         if start:
             self.start()
@@ -139,6 +141,9 @@ class Pebble:
         env.pop("PEBBLE_VA_NOSLEEP", None)
         if nosleep:
             env["PEBBLE_VA_NOSLEEP"] = "1"
+        if not self.h2:
+            # Go's net/http: no HTTP/2 server, ALPN h2 never chosen
+            env["GODEBUG"] = "http2server=0"
         self.proc = Proc(name, ["pebble", "-config", path, "-dnsserver",
                                 "127.0.0.1:%d" % self.dns_port], env=env)
         keep(self.dns)
@@ -239,6 +244,7 @@ def _():
     for n in names:
         verify(p, p.tls_port, n)
     expect_in("acme: made the account key", srv.err(), "the account key")
+    expect_in("(the CA spoke h2)", srv.err(), "pebble chose h2 in ALPN")
     mode = os.stat(os.path.join(state_dir("three"),
                                 "127.0.0.1-%d" % p.acme_port,
                                 "account-key.pem")).st_mode & 0o777
@@ -355,6 +361,20 @@ def _():
     expect_equal(counts["failed"], 0, "failed requests (%d ok): %s"
                  % (counts["ok"], counts["errors"][:3]))
     expect(counts["ok"] > 10, "requests made: %d" % counts["ok"])
+    srv.stop()
+
+
+@suite.case("ca_answering_in_http1_only")
+def _():
+    p = Pebble("pebble-h1", h2=False)
+    r = common.padlock_get(p.directory, "-v", "--cacert", p.ca_root)
+    expect_in("HTTP/1.1 (the server chose http/1.1", r.err,
+              "pebble without HTTP/2 chooses http/1.1: %s" % r.err[-500:])
+    name = "h1." + DOMAIN
+    srv = serve(p, [name], "--acme-agree-tos")
+    issued(srv)
+    expect_in("(the CA spoke http/1.1)", srv.err(), "the ACME protocol")
+    verify(p, p.tls_port, name)
     srv.stop()
 
 
