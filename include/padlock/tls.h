@@ -140,6 +140,10 @@ const pl_tls_suite_info_t *pl_tls_suite_table(size_t *n);
 /* The entry for id, or NULL when padlock does not know it. */
 const pl_tls_suite_info_t *pl_tls_suite_lookup(uint16_t id);
 
+/* True for a suite the engine speaks (the TLS 1.3 suites and the TLS 1.2
+ * ones above); the rest of the table only a probe offers. */
+bool pl_tls_suite_spoken(uint16_t id);
+
 /* ---- configuration -------------------------------------------------------- */
 
 typedef struct pl_tls_config pl_tls_config_t;

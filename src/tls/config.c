@@ -198,6 +198,11 @@ static bool is_tls12_suite(uint16_t v)
 	return pl_tls12_suite_params(v, NULL, NULL, NULL);
 }
 
+bool pl_tls_suite_spoken(uint16_t id)
+{
+	return is_tls13_suite(id) || is_tls12_suite(id);
+}
+
 /* The suites of one version out of a mixed list, in its order. */
 static size_t pick_suites(const uint16_t *src, size_t n, bool (*ok)(uint16_t),
 			  uint16_t *dst)
