@@ -15,7 +15,9 @@ TLS-ALPN-01 alone (port 80 closed) and as the fallback of HTTP-01, two
 sites from a configuration file, a restart that reuses the stored
 certificate (no new order), a name added by a reload, renewal under a
 client loop with no failed request and a new serial, a CA that is down at
-start and up later (the retry gets the certificate), names for the local CA, and each failure with
+start and up later (the retry gets the certificate), names for the local CA,
+padlock cert --acme (a certificate without serving, its listener on
+pebble's HTTP-01 port), and each failure with
 its one sentence: the CA unreachable, the challenge unreachable, a name
 the CA refuses, the terms not agreed, EAB required and missing (then
 given), and a state directory that cannot be written.
@@ -26,6 +28,7 @@ import json
 import os
 import re
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -376,6 +379,62 @@ def _():
     expect_in("(the CA spoke http/1.1)", srv.err(), "the ACME protocol")
     verify(p, p.tls_port, name)
     srv.stop()
+
+
+def cert_acme(p, names, *extra):
+    return run([padlock_bin(), "cert", "--acme", "--acme-ca", p.directory,
+                "--acme-ca-root", p.ca_root, "--http-port", str(p.http_port),
+                "--listen", "127.0.0.1"] + list(extra) + names,
+               timeout=WAIT * 3, env=test_env())
+
+
+@suite.case("cert_acme_obtains_a_certificate_without_serving")
+def _():
+    p = pebble()
+    names = ["cli." + DOMAIN, "cli2." + DOMAIN]
+    st = state_dir("cli")
+    r = cert_acme(p, names, "--acme-agree-tos", "--state-dir", st)
+    expect_equal(r.rc, 0, "exit (%s)" % r.err)
+    chain = re.search(r"^certificate chain: (.+)$", r.out, re.M).group(1)
+    key = re.search(r"^private key \(0600\): (.+)$", r.out, re.M).group(1)
+    expect(chain.startswith(st) and os.path.exists(chain), "chain %s" % chain)
+    expect_equal(os.stat(key).st_mode & 0o777, 0o600, "the key's mode")
+    v = run(["openssl", "verify", "-CAfile", p.root(), "-untrusted", chain,
+             chain])
+    expect_equal(v.rc, 0, "openssl verify against pebble's root: %s %s"
+                 % (v.out, v.err))
+    t = run(["openssl", "x509", "-in", chain, "-noout", "-ext",
+             "subjectAltName"])
+    for n in names:
+        expect_in("DNS:" + n, t.out, "the certificate's names")
+    m = run(["openssl", "pkey", "-in", key, "-pubout"])
+    c = run(["openssl", "x509", "-in", chain, "-noout", "-pubkey"])
+    expect_equal(m.out, c.out, "the key is the certificate's")
+
+
+@suite.case("cert_acme_failures_in_one_sentence")
+def _():
+    p = pebble()
+    r = cert_acme(p, ["tos." + DOMAIN], "--state-dir", state_dir("cli-tos"))
+    expect_equal(r.rc, 1, "exit without --acme-agree-tos")
+    expect_in("--acme-agree-tos", r.err, "the terms' sentence")
+    busy = socket.socket()
+    # the last listener's connections may linger in TIME_WAIT; a listening
+    # socket still keeps padlock's bind out
+    busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    busy.bind(("127.0.0.1", p.http_port))
+    busy.listen(1)
+    try:
+        r = cert_acme(p, ["busy." + DOMAIN], "--acme-agree-tos",
+                      "--state-dir", state_dir("cli-busy"))
+    finally:
+        busy.close()
+    expect_equal(r.rc, 1, "exit with the port taken")
+    expect_in("cannot listen on 127.0.0.1 port %d for the HTTP-01 "
+              "challenge: Address already in use" % p.http_port, r.err,
+              "the port's sentence")
+    r = run([padlock_bin(), "cert", "--acme", "--http-port", "0", "x"])
+    expect_equal(r.rc, 2, "a bad port is a bad command line")
 
 
 @suite.case("http01_without_nosleep")
