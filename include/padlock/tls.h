@@ -261,6 +261,13 @@ void pl_tls_config_set_status_request(pl_tls_config_t *cfg, bool on);
  * first chain. Off by default. */
 void pl_tls_config_set_strict_sni(pl_tls_config_t *cfg, bool on);
 
+/* Server: a name whose certificate is on its way (ACME's first order). A
+ * ClientHello naming it while no chain covers it gets unrecognized_name
+ * with the reason "no certificate for 'NAME' yet...", never another
+ * site's chain. The name is copied. PL_ERR_ARG past the limit (as many
+ * as chains), PL_ERR_NOMEM. */
+int pl_tls_config_add_pending_name(pl_tls_config_t *cfg, const char *name);
+
 /* Server, TLS-ALPN-01 (RFC 8737): called when a ClientHello's ALPN offers
  * exactly one protocol, "acme-tls/1", with its SNI name (NULL without
  * one). PL_OK with *chain and *key (the connection takes both) answers

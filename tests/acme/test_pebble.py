@@ -17,7 +17,9 @@ certificate (no new order), a name added by a reload, renewal under a
 client loop with no failed request and a new serial, a CA that is down at
 start and up later (the retry gets the certificate), names for the local CA,
 padlock cert --acme (a certificate without serving, its listener on
-pebble's HTTP-01 port), and each failure with
+pebble's HTTP-01 port), a site waiting for its first certificate beside
+a site with one (unrecognized_name and a log line, never the other
+site's certificate, over TLS 1.3 and 1.2), and each failure with
 its one sentence: the CA unreachable, the challenge unreachable, a name
 the CA refuses, the terms not agreed, EAB required and missing (then
 given), and a state directory that cannot be written.
@@ -37,6 +39,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "server"))
+import serve_common  # noqa: E402
 from serve_common import common  # noqa: E402  (tests/interop/common.py)
 from serve_common import (Failure, Proc, Serve, Skip, Suite, WAIT,  # noqa: E402
                           expect, expect_equal, expect_in, padlock_bin, run,
@@ -501,6 +504,48 @@ def _():
                 https_port=p.tls_port, http_port=p.http_port)
     srv.wait_log(r"cannot reach the ACME CA at https://127\.0\.0\.1:%d/dir: "
                  r".*refused" % closed, "the unreachable sentence")
+    srv.stop()
+
+
+@suite.case("a_site_waiting_for_its_certificate_never_gets_anothers")
+def _():
+    p = pebble()
+    closed = common.free_port()
+    leaf = serve_common.localhost_leaf()
+    cfg = tmp_path("waiting.conf")
+    with open(cfg, "w") as f:
+        f.write('acme-ca = "https://127.0.0.1:%d/dir"\nacme-agree-tos = true\n'
+                'state-dir = "%s"\nworkers = 1\n'
+                'site "localhost" {\n  cert = "%s"\n  key = "%s"\n}\n'
+                'site "wait.%s" {\n}\n'
+                % (closed, state_dir("waiting"), leaf.chain, leaf.key,
+                   DOMAIN))
+    srv = Serve(config=cfg, https_port=p.tls_port, http_port=p.http_port)
+    srv.wait_log(r"cannot reach the ACME CA", "the order to fail")
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    try:
+        with ctx.wrap_socket(socket.create_connection(
+                ("127.0.0.1", p.tls_port), timeout=WAIT),
+                server_hostname="wait." + DOMAIN) as s:
+            got = s.getpeercert(binary_form=True)
+        raise Failure("a certificate came for the waiting name: %d bytes"
+                      % len(got))
+    except ssl.SSLError as e:
+        expect_in("UNRECOGNIZED_NAME", str(e), "the alert the client saw")
+    srv.wait_log(r"no certificate for 'wait\.%s' yet: the server is still "
+                 r"obtaining it from its ACME CA" % DOMAIN, "the log line")
+    r = run(["openssl", "s_client", "-tls1_2", "-connect",
+             "127.0.0.1:%d" % p.tls_port, "-servername", "wait." + DOMAIN],
+            input=b"")
+    expect_in("unrecognized name", r.err + r.out, "the alert over TLS 1.2")
+    # the other site still answers with its own certificate
+    r = run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+             "--cacert", common.pki().root, "https://localhost:%d/"
+             % p.tls_port])
+    expect_equal((r.rc, r.out), (0, "200"), "the site with a certificate "
+                 "(%s)" % r.err)
     srv.stop()
 
 
