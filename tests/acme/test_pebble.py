@@ -440,6 +440,31 @@ def _():
     expect_equal(r.rc, 2, "a bad port is a bad command line")
 
 
+@suite.case("cert_acme_listener_goes_with_a_killed_padlock")
+def _():
+    # a CA that accepts TCP and never answers: the order hangs
+    mute = socket.socket()
+    mute.bind(("127.0.0.1", 0))
+    mute.listen(8)
+    port = common.free_port()
+    proc = Proc("padlock cert --acme", [
+        padlock_bin(), "cert", "--acme", "--acme-agree-tos", "--acme-ca",
+        "https://127.0.0.1:%d/dir" % mute.getsockname()[1], "--state-dir",
+        state_dir("cli-killed"), "--http-port", str(port), "--listen",
+        "127.0.0.1", "killed." + DOMAIN], env=test_env())
+
+    def listening():
+        try:
+            socket.create_connection(("127.0.0.1", port), 1).close()
+            return True
+        except OSError:
+            return False
+    wait_until(listening, "the HTTP-01 listener")
+    os.kill(proc.pid, signal.SIGKILL)
+    wait_until(lambda: not listening(), "the listener to go with padlock")
+    mute.close()
+
+
 @suite.case("http01_without_nosleep")
 def _():
     p = pebble(nosleep=False)

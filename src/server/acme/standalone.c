@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -100,11 +101,16 @@ out:
 	pl_http_parser_free(parser);
 }
 
-_Noreturn static void listen_loop(int lfd)
+_Noreturn static void listen_loop(int lfd, pid_t parent)
 {
 	struct timeval tv = { READ_TIMEOUT_S, 0 };
 
 	signal(SIGTERM, SIG_DFL);
+	/* never outlive the order: a killed padlock cert takes the port
+	 * listener with it */
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		_exit(0);
 	for (;;) {
 		int fd = accept(lfd, NULL, NULL);
 		if (fd < 0)
@@ -226,9 +232,10 @@ int pl_srv_acme_certificate(const pl_srv_acme_cert_t *o, char *chain,
 		pl_pkey_free(account);
 		return rc;
 	}
+	pid_t parent = getpid();
 	pid = fork();
 	if (pid == 0)
-		listen_loop(lfd);
+		listen_loop(lfd, parent);
 	close(lfd);
 	if (pid < 0)
 		rc = pl_acme_say(err, err_len, PL_ERR_IO, "fork: %s",
