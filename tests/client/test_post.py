@@ -8,6 +8,7 @@ front of the same app (HTTP/1.1: it offers no h2 on a proxied site), and Python'
 Bodies: empty, small, and one of 3 MiB + 7 bytes (larger than any flow
 control window, so the client waits for WINDOW_UPDATE frames)."""
 
+import atexit
 import hashlib
 import http.server
 import json
@@ -111,10 +112,13 @@ def start_h2o(upstream):
 
 
 def gunicorn():
+    """One gunicorn kept across cases (off the case's stop list), stopped
+    by PID when the run ends."""
     if "g" not in state:
         state["g"] = Gunicorn()
         if state["g"].proc in common._live:
             common._live.remove(state["g"].proc)
+        atexit.register(state["g"].proc.stop)
     return state["g"]
 
 
