@@ -31,7 +31,7 @@ tests=(
   chromium testssl.sh man-db ccache
   nghttp2-client python3-h2
   pebble
-  gunicorn python3-websockets haproxy
+  gunicorn python3-websockets haproxy h2o
 )
 
 which=all

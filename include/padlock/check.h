@@ -86,6 +86,9 @@ typedef struct {
 				   left is not checked and the result says
 				   so (run.incomplete) */
 	time_t now;             /* judge certificates at; 0: time(NULL) */
+	uint16_t tls_min, tls_max; /* the versions the real handshake offers
+				   (PL_TLS_VERSION_12, _13); 0: both. The
+				   probes try every version whatever these */
 	pl_check_progress_fn progress; /* or NULL */
 	void *progress_arg;
 } pl_check_opts_t;

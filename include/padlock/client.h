@@ -156,7 +156,13 @@ typedef void (*pl_client_frame_fn)(void *arg, bool sent, const char *frame,
 
 /* One request: what to send and where the response goes. */
 typedef struct {
-	const char *method;          /* "GET" or "HEAD"; NULL: "GET" */
+	const char *method;          /* "GET", "HEAD", "POST"...: an HTTP
+					token; NULL: "GET" */
+	const char *content_type;    /* with a body (RFC 9110 8.3); NULL:
+					no body, body_len must be 0 */
+	const uint8_t *body;         /* body_len bytes sent as the request's
+					content; the caller's */
+	size_t body_len;
 	pl_client_head_fn on_head;   /* or NULL */
 	pl_client_body_fn on_body;   /* or NULL */
 	void *arg;                   /* for on_head and on_body */
@@ -173,11 +179,13 @@ const char *pl_client_protocol(const pl_client_io_t *io);
  * pl_client_protocol() names, reads the response (interim 1xx responses
  * skipped), calls on_head, then passes the body to on_body as it arrives.
  * HTTP/1.1: "GET /path HTTP/1.1" with Host, User-Agent padlock/0.1,
- * Accept (any type) and Connection: close; the body framed by
+ * Accept (any type) and Connection: close, and with a request body its
+ * Content-Type and Content-Length, then the body; the response's body framed by
  * Transfer-Encoding: chunked, by Content-Length, or by the end of the
  * connection (which must then be a close_notify). HTTP/2 (RFC 9113, on
  * libnghttp2): the connection preface and SETTINGS, one stream with
- * :method, :scheme https, :authority and :path, the response's
+ * :method, :scheme https, :authority and :path (with a request body,
+ * content-type and content-length, the body in DATA frames), the response's
  * :status as resp->status, resp->version "HTTP/2", resp->reason "",
  * the header fields as received (lower case); GOAWAY NO_ERROR once the
  * stream ends. A HEAD response has no body in either. resp is the
@@ -195,29 +203,6 @@ int pl_client_get(pl_client_io_t *io, const pl_client_url_t *url,
 
 /* The value of the first header named name (case-insensitive), or NULL. */
 const char *pl_client_header(const pl_client_response_t *r, const char *name);
-
-/* ---- any request, the response in memory (request.c) -------------------- */
-
-#define PL_CLIENT_REQUEST_MAX 65536 /* bytes of a whole response */
-
-typedef struct {
-	const char *method;       /* "GET", "POST" */
-	const char *content_type; /* with a body; NULL: no body */
-	const uint8_t *body;
-	size_t body_len;
-} pl_client_post_t;
-
-/* Sends req to url->path over io (handshake done) with Host, User-Agent,
- * Connection: close and, with a content type, Content-Type and
- * Content-Length, then reads the response to the end of the connection
- * and parses it as pl_client_get does. resp gets the status and headers;
- * *body a NUL-terminated copy of the body (*body_len bytes without the
- * NUL) that the caller frees. A response over PL_CLIENT_REQUEST_MAX
- * bytes is PL_ERR_DECODE. Errors as pl_client_get, with io->err set. */
-int pl_client_request(pl_client_io_t *io, const pl_client_url_t *url,
-		      const pl_client_post_t *req,
-		      pl_client_response_t *resp, uint8_t **body,
-		      size_t *body_len);
 
 /* ---- probes ---------------------------------------------------------------
  * One ClientHello, one answer: what `padlock check` needs to learn which

@@ -207,4 +207,29 @@ int pl_srv_check(const pl_srv_options_t *o, FILE *out);
  * stderr). */
 int pl_srv_run(const pl_srv_options_t *o);
 
+/* ---- padlock cert --acme ----------------------------------------------------- */
+
+typedef struct {
+	const char *directory;       /* the CA's directory URL */
+	const char *ca_root;         /* --acme-ca-root, or NULL */
+	const char *email, *eab_kid, *eab_hmac_key; /* or NULL */
+	bool agree_tos;
+	const char *state_dir;       /* --state-dir, or NULL: the default */
+	const char *const *names;
+	size_t n_names;
+	const char *listen;          /* the HTTP-01 listener's address;
+					NULL: 0.0.0.0 */
+	uint16_t http_port;          /* where the CA's HTTP-01 requests come */
+	unsigned timeout_ms;         /* the whole order; 0: no bound */
+} pl_srv_acme_cert_t;
+
+/* Obtains a certificate for o->names by HTTP-01, answered by a listener
+ * on o->http_port (a child process) that lives as long as the order, and
+ * stores the chain and key (0600) in the state directory. On PL_OK chain
+ * and key (cap bytes each) hold their paths. Otherwise one sentence in
+ * err: what the CA said, with the fix, or why the port cannot be
+ * listened on. The ACME engine of padlock serve (src/server/acme). */
+int pl_srv_acme_certificate(const pl_srv_acme_cert_t *o, char *chain,
+			     char *key, size_t cap, char *err, size_t err_len);
+
 #endif

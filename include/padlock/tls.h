@@ -140,6 +140,10 @@ const pl_tls_suite_info_t *pl_tls_suite_table(size_t *n);
 /* The entry for id, or NULL when padlock does not know it. */
 const pl_tls_suite_info_t *pl_tls_suite_lookup(uint16_t id);
 
+/* True for a suite the engine speaks (the TLS 1.3 suites and the TLS 1.2
+ * ones above); the rest of the table only a probe offers. */
+bool pl_tls_suite_spoken(uint16_t id);
+
 /* ---- configuration -------------------------------------------------------- */
 
 typedef struct pl_tls_config pl_tls_config_t;
@@ -256,6 +260,13 @@ void pl_tls_config_set_status_request(pl_tls_config_t *cfg, bool on);
  * refuse with unrecognized_name (RFC 6066 3) instead of answering with the
  * first chain. Off by default. */
 void pl_tls_config_set_strict_sni(pl_tls_config_t *cfg, bool on);
+
+/* Server: a name whose certificate is on its way (ACME's first order). A
+ * ClientHello naming it while no chain covers it gets unrecognized_name
+ * with the reason "no certificate for 'NAME' yet...", never another
+ * site's chain. The name is copied. PL_ERR_ARG past the limit (as many
+ * as chains), PL_ERR_NOMEM. */
+int pl_tls_config_add_pending_name(pl_tls_config_t *cfg, const char *name);
 
 /* Server, TLS-ALPN-01 (RFC 8737): called when a ClientHello's ALPN offers
  * exactly one protocol, "acme-tls/1", with its SNI name (NULL without

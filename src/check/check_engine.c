@@ -133,7 +133,7 @@ static void fetch_head(struct check_run *run, pl_client_io_t *io)
 	io->timeout_ms = check_timeout(run);
 	if (io->timeout_ms > 0) {
 		check_progress(run, PL_CHECK_STEP_PROTOCOLS, "GET %s over %s",
-			       url.path, h2 ? "HTTP/2" : "TLS 1.3");
+			       url.path, h2 ? "HTTP/2" : "HTTPS");
 		/* The answer matters, not how the body ends: on_body stops
 		 * the transfer at once. */
 		if (pl_client_get(io, &url, resp, on_head, on_body, run) !=
@@ -145,13 +145,16 @@ static void fetch_head(struct check_run *run, pl_client_io_t *io)
 	free(resp);
 }
 
-static int make_config(pl_tls_config_t **out)
+static int make_config(const pl_check_opts_t *o, pl_tls_config_t **out)
 {
 	pl_tls_config_t *cfg = pl_tls_config_new(false);
 
 	*out = cfg;
 	if (cfg == NULL)
 		return PL_ERR_NOMEM;
+	if (o->tls_min != 0 &&
+	    pl_tls_config_set_versions(cfg, o->tls_min, o->tls_max) != PL_OK)
+		return PL_ERR_ARG;
 	/* Step 5 judges the chain; here it is only received. */
 	pl_tls_config_set_verify(cfg, false);
 	pl_tls_config_set_status_request(cfg, true);
@@ -288,12 +291,12 @@ void check_engine_handshake(struct check_run *run)
 	int fd = -1;
 
 	memset(&io, 0, sizeof io);
-	if (make_config(&cfg) != PL_OK) {
+	if (make_config(&run->opt, &cfg) != PL_OK) {
 		run->nomem = true;
 		goto out;
 	}
 	check_progress(run, PL_CHECK_STEP_PROTOCOLS,
-		       "TLS 1.3 handshake with padlock's engine");
+		       "a handshake with padlock's engine");
 	if (check_connect(r->tested_ip, r->port, check_timeout(run), &fd,
 			  NULL) != PL_CHECK_PORT_OPEN) {
 		snprintf(r->engine_detail, sizeof r->engine_detail,

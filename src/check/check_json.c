@@ -245,7 +245,11 @@ static json_t *handshake(const pl_check_result_t *r, bool *ok)
 		set(o, "signature_scheme", json_null(), ok);
 		return o;
 	}
-	set(o, "version", json_string("TLS 1.3"), ok);
+	/* a TLS 1.2-only site completes in 1.2: the suite says which */
+	set(o, "version", json_string(pl_tls_version_name(
+		pl_tls_suite_spoken(r->engine_suite) &&
+		(pl_tls_suite_lookup(r->engine_suite)->flags & PL_SUITE_TLS13)
+		? PL_TLS_VERSION_13 : PL_TLS_VERSION_12)), ok);
 	set(o, "suite", json_string(pl_tls_suite_name(r->engine_suite)), ok);
 	set(o, "group", json_string(pl_tls_group_name(r->engine_group)), ok);
 	set(o, "signature_scheme",

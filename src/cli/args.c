@@ -91,3 +91,16 @@ int pl_cli_parse_args(const pl_cli_parser_t *p, int argc, char **argv,
 	}
 	return PL_CLI_EXIT_OK;
 }
+
+const char *pl_cli_tls_versions(const char *value, uint16_t *min,
+				uint16_t *max)
+{
+	int rc = pl_tls_versions_parse(value, min, max);
+
+	if (rc == PL_ERR_UNSUPPORTED)
+		return "--tls-versions: padlock never speaks SSL 3.0, TLS 1.0 "
+		       "or TLS 1.1 (RFC 8996); use 1.2, 1.3 or 1.2-1.3";
+	if (rc != PL_OK)
+		return "--tls-versions wants 1.2, 1.3 or 1.2-1.3";
+	return NULL;
+}

@@ -39,6 +39,8 @@ static void print_help(void)
 	       "       padlock cert --install | --uninstall [--system-only | "
 	       "--nss-only]\n"
 	       "       padlock cert --where\n"
+	       "       padlock cert --acme NAME... [options]  (from an ACME CA: "
+	       "padlock cert --acme --help)\n"
 	       "       padlock cert check CHAIN.pem [options]  (padlock cert "
 	       "check --help)\n\n"
 	       "A local certificate authority for development. The first run "
@@ -523,6 +525,9 @@ int pl_cli_cert(int argc, char **argv)
 
 	if (argc >= 2 && strcmp(argv[1], "check") == 0)
 		return run_check(argc - 1, argv + 1);
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--acme") == 0)
+			return pl_cli_cert_acme(argc, argv);
 	o = calloc(1, sizeof *o);
 	if (o == NULL)
 		return failure("out of memory");

@@ -26,4 +26,8 @@ int pl_cli_cert_uninstall(const pl_x509_ca_t *ca, pl_cli_trust_t scope);
 /* Which stores already trust ca (without changing anything). */
 pl_cli_trust_t pl_cli_cert_trusted(const pl_x509_ca_t *ca);
 
+/* `padlock cert --acme [options] NAME...` (cert_acme.c): argv[0] is
+ * "cert". Returns a PL_CLI_EXIT_ code. */
+int pl_cli_cert_acme(int argc, char **argv);
+
 #endif

@@ -24,6 +24,7 @@ struct check_options {
 	unsigned max_depth;         /* --max-chain-depth; 0: the default */
 	int timeout_ms, max_time_ms;
 	long http_port;             /* -1: the default (80) */
+	uint16_t tls_min, tls_max;  /* --tls-versions; 0: both */
 	bool json, no_color, help;
 };
 
@@ -60,6 +61,10 @@ static void print_help(void)
 	       "      --http-port N      where the redirect to https should "
 	       "answer (default 80;\n"
 	       "                         0: do not check it)\n"
+	       "      --tls-versions V   what padlock's own handshake offers: "
+	       "1.2, 1.3 or\n"
+	       "                         1.2-1.3 (default; the probes try "
+	       "every version)\n"
 	       "      --timeout S        each connect and answer (default 5)\n"
 	       "      --max-time S       the whole run (default 120)\n"
 	       "      --min-grade G      exit 1 below this grade (default A): "
@@ -78,6 +83,7 @@ static void print_help(void)
 enum option_id {
 	OPT_IP, OPT_SNI, OPT_CA_FILE, OPT_HTTP_PORT, OPT_TIMEOUT, OPT_MAX_TIME,
 	OPT_MIN_GRADE, OPT_JSON, OPT_NO_COLOR, OPT_HELP, OPT_CRL, OPT_MAX_DEPTH,
+	OPT_VERSIONS,
 };
 
 static const pl_cli_option_t option_specs[] = {
@@ -87,6 +93,7 @@ static const pl_cli_option_t option_specs[] = {
 	{ "crl", 0, true, OPT_CRL },
 	{ "max-chain-depth", 0, true, OPT_MAX_DEPTH },
 	{ "http-port", 0, true, OPT_HTTP_PORT },
+	{ "tls-versions", 0, true, OPT_VERSIONS },
 	{ "timeout", 0, true, OPT_TIMEOUT },
 	{ "max-time", 0, true, OPT_MAX_TIME },
 	{ "min-grade", 0, true, OPT_MIN_GRADE },
@@ -132,6 +139,13 @@ static int apply_option(void *ctx, const pl_cli_option_t *option,
 	case OPT_JSON: o->json = true; break;
 	case OPT_NO_COLOR: o->no_color = true; break;
 	case OPT_HELP: o->help = true; break;
+	case OPT_VERSIONS: {
+		const char *e = pl_cli_tls_versions(value, &o->tls_min,
+						    &o->tls_max);
+		if (e != NULL)
+			return pl_cli_usage_error(&command, e, NULL);
+		break;
+	}
 	case OPT_HTTP_PORT:
 		if (!parse_port(value, &o->http_port))
 			return usage_error("--http-port wants a port from 0 "
@@ -248,6 +262,8 @@ static int run_check(const struct check_options *o,
 		.skip_http = o->http_port == 0,
 		.timeout_ms = o->timeout_ms,
 		.max_time_ms = o->max_time_ms,
+		.tls_min = o->tls_min,
+		.tls_max = o->tls_max,
 		.progress = progress ? show_progress : NULL,
 	};
 	char err[PL_CLIENT_ERR_MAX] = "";

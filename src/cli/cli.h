@@ -46,6 +46,12 @@ bool pl_cli_parse_utc_time(const char *s, time_t *out);
 /* A --max-chain-depth value: 1 to PL_X509_MAX_DEPTH_LIMIT certificates. */
 bool pl_cli_parse_chain_depth(const char *s, unsigned *out);
 
+/* A --tls-versions value (get, check): "1.2", "1.3", "1.2-1.3" into
+ * *min and *max. Returns NULL when taken, else the sentence of the usage
+ * error (a static string). */
+const char *pl_cli_tls_versions(const char *value, uint16_t *min,
+				uint16_t *max);
+
 /* The trust options get, check and cert check share (certcheck.c):
  * --crl FILE when is_crl (appended to crl, at most cap of them), else
  * --max-chain-depth N into *max_depth. Returns NULL when value is taken,

@@ -29,6 +29,7 @@ struct get_options {
 	int connect_timeout_ms, timeout_ms;
 	uint16_t suites[LIST_MAX], groups[LIST_MAX];
 	size_t suite_count, group_count;
+	uint16_t tls_min, tls_max; /* --tls-versions; 0: the default */
 	/* Verification (issue 15): --at, --max-chain-depth, --crl. */
 	time_t at;                 /* 0: now */
 	unsigned max_depth;        /* 0: the default */
@@ -87,8 +88,12 @@ static void print_help(void)
 	       "(default h2,http/1.1;\n"
 	       "                           HTTP/2 is spoken when the server "
 	       "chooses h2)\n"
+	       "      --tls-versions V     TLS versions to offer: 1.2, 1.3 or "
+	       "1.2-1.3 (default)\n"
 	       "      --tls-suites LIST    cipher suites, e.g. "
-	       "TLS_AES_128_GCM_SHA256\n"
+	       "TLS_AES_128_GCM_SHA256,\n"
+	       "                           "
+	       "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (TLS 1.2)\n"
 	       "      --tls-groups LIST    key exchange groups: X25519MLKEM768, "
 	       "x25519, secp256r1,\n"
 	       "                           secp384r1, secp521r1, x448, "
@@ -134,7 +139,7 @@ enum option_id {
 	OPT_VERBOSE, OPT_OUTPUT, OPT_CACERT, OPT_CAPATH, OPT_INSECURE,
 	OPT_ALPN, OPT_SUITES, OPT_GROUPS, OPT_CONNECT_TIMEOUT, OPT_TIMEOUT,
 	OPT_RESOLVE, OPT_AT, OPT_MAX_DEPTH, OPT_CRL, OPT_HELP, OPT_LOCATION,
-	OPT_ALLOW_HTTP, OPT_HEAD, OPT_HTTP11,
+	OPT_ALLOW_HTTP, OPT_HEAD, OPT_HTTP11, OPT_VERSIONS,
 };
 
 static const pl_cli_option_t option_specs[] = {
@@ -146,6 +151,7 @@ static const pl_cli_option_t option_specs[] = {
 	{ "alpn", 0, true, OPT_ALPN },
 	{ "tls-suites", 0, true, OPT_SUITES },
 	{ "tls-groups", 0, true, OPT_GROUPS },
+	{ "tls-versions", 0, true, OPT_VERSIONS },
 	{ "connect-timeout", 0, true, OPT_CONNECT_TIMEOUT },
 	{ "timeout", 0, true, OPT_TIMEOUT },
 	{ "resolve", 0, true, OPT_RESOLVE },
@@ -248,6 +254,13 @@ static int apply_option(void *ctx, const pl_cli_option_t *option,
 					   sizeof err) != PL_OK)
 			return usage_error("--tls-groups", err);
 		break;
+	case OPT_VERSIONS: {
+		const char *e = pl_cli_tls_versions(value, &o->tls_min,
+						    &o->tls_max);
+		if (e != NULL)
+			return usage_error(e, NULL);
+		break;
+	}
 	case OPT_CONNECT_TIMEOUT:
 		if (!parse_seconds(value, &o->connect_timeout_ms))
 			return usage_error("--connect-timeout wants a number of "
@@ -406,11 +419,35 @@ static int configure_trust(struct get_run *run)
 	return PL_CLI_EXIT_OK;
 }
 
-/* ALPN, suites and groups: a refusal is a bad command line. */
+/* Suites for none of the versions offered: a bad command line. */
+static bool speaks_any(const struct get_options *o)
+{
+	uint16_t lo = o->tls_min ? o->tls_min : PL_TLS_VERSION_12;
+	uint16_t hi = o->tls_max ? o->tls_max : PL_TLS_VERSION_13;
+
+	for (size_t i = 0; i < o->suite_count; i++) {
+		const pl_tls_suite_info_t *s = pl_tls_suite_lookup(o->suites[i]);
+		uint16_t v = s != NULL && (s->flags & PL_SUITE_TLS13)
+			     ? PL_TLS_VERSION_13 : PL_TLS_VERSION_12;
+		if (lo <= v && v <= hi)
+			return true;
+	}
+	return o->suite_count == 0;
+}
+
+/* Versions, ALPN, suites and groups: a refusal is a bad command line. */
 static int configure_lists(struct get_run *run)
 {
 	const struct get_options *o = &run->opt;
 	int rc;
+
+	if (o->tls_min != 0 &&
+	    pl_tls_config_set_versions(run->cfg, o->tls_min, o->tls_max) != PL_OK)
+		return usage_error("--tls-versions wants 1.2, 1.3 or 1.2-1.3",
+				   NULL);
+	if (!speaks_any(o))
+		return usage_error("--tls-suites names no suite of the TLS "
+				   "versions offered (see --tls-versions)", NULL);
 
 	rc = pl_tls_config_set_alpn(run->cfg, o->alpn);
 	if (rc != PL_OK)

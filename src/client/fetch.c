@@ -550,10 +550,12 @@ static int read_body(struct reader *r, struct sink *s)
 
 /* ---- the request ------------------------------------------------------------ */
 
+/* RFC 9112 3: the request line and header fields, then the body with its
+ * length (never chunked: padlock sends bodies it holds whole). */
 static int send_request(pl_client_io_t *io, const pl_client_url_t *url,
-			const char *method)
+			const pl_client_request_t *req)
 {
-	char request[sizeof url->path + sizeof url->authority + 128];
+	char request[sizeof url->path + sizeof url->authority + 512];
 	int len;
 
 	if (strpbrk(url->path, " \r\n") != NULL ||
@@ -565,14 +567,22 @@ static int send_request(pl_client_io_t *io, const pl_client_url_t *url,
 		       "Host: %s\r\n"
 		       "User-Agent: padlock/0.1\r\n"
 		       "Accept: */*\r\n"
-		       "Connection: close\r\n"
-		       "\r\n",
-		       method, url->path[0] != '\0' ? url->path : "/",
+		       "Connection: close\r\n",
+		       req->method, url->path[0] != '\0' ? url->path : "/",
 		       url->authority);
-	if (len < 0 || (size_t)len >= sizeof request)
+	if (len > 0 && (size_t)len < sizeof request && req->content_type != NULL)
+		len += snprintf(request + len, sizeof request - (size_t)len,
+				"Content-Type: %s\r\nContent-Length: %zu\r\n",
+				req->content_type, req->body_len);
+	if (len < 0 || (size_t)len + 2 >= sizeof request)
 		return pl_client_fail(io->err, sizeof io->err, PL_ERR_ARG,
 				      "the request is too long");
-	return pl_client_write(io, (const uint8_t *)request, (size_t)len);
+	memcpy(request + len, "\r\n", 2);
+	len += 2;
+	int rc = pl_client_write(io, (const uint8_t *)request, (size_t)len);
+	if (rc == PL_OK && req->body_len > 0)
+		rc = pl_client_write(io, req->body, req->body_len);
+	return rc;
 }
 
 /* Reads heads until a final (non-1xx) one. */
@@ -610,7 +620,7 @@ static int fetch_http1(pl_client_io_t *io, const pl_client_url_t *url,
 	memset(r, 0, sizeof *r);
 	r->io = io;
 	s.head = strcmp(req->method, "HEAD") == 0;
-	rc = send_request(io, url, req->method);
+	rc = send_request(io, url, req);
 	if (rc != PL_OK)
 		goto out;
 	rc = read_final_head(r, resp);
@@ -631,16 +641,40 @@ const char *pl_client_protocol(const pl_client_io_t *io)
 	return alpn != NULL && strcmp(alpn, "h2") == 0 ? "h2" : "http/1.1";
 }
 
+/* The method is a token (RFC 9110 9.1); a body needs its type, and the
+ * type goes in a header line (no control characters). */
+static int check_request(pl_client_io_t *io, const pl_client_request_t *req)
+{
+	const char *m = req->method;
+
+	if (m[0] == '\0' || strspn(m, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(m))
+		return pl_client_fail(io->err, sizeof io->err, PL_ERR_ARG,
+			"the method must be upper-case letters (GET, POST...)");
+	if (req->content_type == NULL && req->body_len > 0)
+		return pl_client_fail(io->err, sizeof io->err, PL_ERR_ARG,
+			"a request body needs a content type");
+	if (req->content_type != NULL && (req->content_type[0] == '\0' ||
+					  has_control(req->content_type)))
+		return pl_client_fail(io->err, sizeof io->err, PL_ERR_ARG,
+			"the content type is empty or contains a control "
+			"character");
+	if (req->content_type != NULL && strcmp(m, "HEAD") == 0)
+		return pl_client_fail(io->err, sizeof io->err, PL_ERR_ARG,
+			"a HEAD request carries no body");
+	return PL_OK;
+}
+
 int pl_client_fetch(pl_client_io_t *io, const pl_client_url_t *url,
 		    const pl_client_request_t *req, pl_client_response_t *resp)
 {
 	pl_client_request_t r = *req;
+	int rc;
 
 	if (r.method == NULL)
 		r.method = "GET";
-	if (strcmp(r.method, "GET") != 0 && strcmp(r.method, "HEAD") != 0)
-		return pl_client_fail(io->err, sizeof io->err, PL_ERR_ARG,
-				      "padlock sends GET and HEAD requests only");
+	rc = check_request(io, &r);
+	if (rc != PL_OK)
+		return rc;
 	memset(resp, 0, sizeof *resp);
 	if (strcmp(pl_client_protocol(io), "h2") == 0)
 		return pl_client_h2_fetch(io, url, &r, resp);

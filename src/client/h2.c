@@ -53,6 +53,7 @@ struct h2_fetch {
 	char first[24];        /* its first bytes, to name a server that
 				  chose h2 but answers in HTTP/1.x */
 	size_t first_len;
+	size_t body_sent;      /* bytes of req->body given to nghttp2 */
 };
 
 /* One sentence into io->err; returns code. */
@@ -314,14 +315,22 @@ static void headers_text(struct h2_fetch *f, bool sent,
 			 r->header_count == 1 ? "" : "s", end_stream(frame));
 }
 
-/* DATA: the first frame and the last; false for those between. */
-static bool data_text(struct h2_fetch *f, const nghttp2_frame *frame,
-		      char *out, size_t cap)
+/* DATA received: the first frame and the last; false for those between
+ * (and for the request body's but its last). */
+static bool data_text(struct h2_fetch *f, bool sent,
+		      const nghttp2_frame *frame, char *out, size_t cap)
 {
 	bool last = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
 
 	if (frame->hd.stream_id != f->stream_id)
 		return false;
+	if (sent) {
+		/* the request body: its end only */
+		snprintf(out, cap, "stream %d: %zu bytes, END_STREAM (the "
+			 "request body: %zu bytes)", frame->hd.stream_id,
+			 frame->hd.length, f->req->body_len);
+		return last;
+	}
 	f->data_frames++;
 	if (f->data_frames == 1 || !last)
 		snprintf(out, cap, "stream %d: %zu bytes%s%s",
@@ -370,7 +379,7 @@ static void trace(struct h2_fetch *f, bool sent, const nghttp2_frame *frame)
 		break;
 	case NGHTTP2_DATA:
 		type = "DATA";
-		if (!data_text(f, frame, text, sizeof text))
+		if (!data_text(f, sent, frame, text, sizeof text))
 			return;
 		break;
 	case NGHTTP2_RST_STREAM:
@@ -506,8 +515,30 @@ static int make_session(struct h2_fetch *f)
 
 /* ---- the exchange ------------------------------------------------------------------ */
 
+/* The request body for DATA frames: copied as nghttp2 asks, END_STREAM
+ * with the last piece (RFC 9113 8.1). */
+static ssize_t read_body(nghttp2_session *session, int32_t stream_id,
+			 uint8_t *buf, size_t length, uint32_t *data_flags,
+			 nghttp2_data_source *source, void *user_data)
+{
+	struct h2_fetch *f = user_data;
+	size_t left = f->req->body_len - f->body_sent;
+	size_t n = left < length ? left : length;
+
+	(void)session;
+	(void)stream_id;
+	(void)source;
+	if (n > 0)
+		memcpy(buf, f->req->body + f->body_sent, n);
+	f->body_sent += n;
+	if (f->body_sent == f->req->body_len)
+		*data_flags |= NGHTTP2_DATA_FLAG_EOF;
+	return (ssize_t)n;
+}
+
 /* RFC 9113 3.4: the preface (nghttp2 writes the magic) and SETTINGS: no
- * server push, a wider window; then the request, END_STREAM at once. */
+ * server push, a wider window; then the request, END_STREAM at once when
+ * it has no body. */
 static int submit(struct h2_fetch *f)
 {
 	const nghttp2_settings_entry settings[] = {
@@ -515,6 +546,11 @@ static int submit(struct h2_fetch *f)
 		{ NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, STREAM_WINDOW },
 	};
 	const char *path = f->url->path[0] != '\0' ? f->url->path : "/";
+	const char *type = f->req->content_type;
+	char length[24];
+	nghttp2_data_provider body = { .read_callback = read_body };
+
+	snprintf(length, sizeof length, "%zu", f->req->body_len);
 #define FIELD(n, v) { (uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, \
 		      strlen(v), NGHTTP2_NV_FLAG_NONE }
 	const nghttp2_nv fields[] = {
@@ -524,8 +560,11 @@ static int submit(struct h2_fetch *f)
 		FIELD(":path", path),
 		FIELD("user-agent", "padlock/0.1"),
 		FIELD("accept", "*/*"),
+		FIELD("content-type", type != NULL ? type : ""),
+		FIELD("content-length", length),
 	};
 #undef FIELD
+	size_t n_fields = sizeof fields / sizeof fields[0] - (type ? 0 : 2);
 
 	if (nghttp2_submit_settings(f->session, NGHTTP2_FLAG_NONE, settings,
 				    sizeof settings / sizeof settings[0]) != 0 ||
@@ -533,7 +572,7 @@ static int submit(struct h2_fetch *f)
 						  0, CONNECTION_WINDOW) != 0)
 		return fail(f, PL_ERR_NOMEM, "out of memory");
 	f->stream_id = nghttp2_submit_request(f->session, NULL, fields,
-		sizeof fields / sizeof fields[0], NULL, f);
+		n_fields, type != NULL ? &body : NULL, f);
 	if (f->stream_id < 0)
 		return fail(f, PL_ERR_ARG, "the HTTP/2 request cannot be sent: "
 			    "%s", nghttp2_strerror(f->stream_id));

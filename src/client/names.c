@@ -1,6 +1,8 @@
 /*
  * Names of TLS parameters as a user types them on a command line, mapped
- * to their code points (RFC 8446 B.4 for suites, 4.2.7 for groups).
+ * to their code points (RFC 8446 4.2.7 for groups). Suite names come from
+ * the engine's one table (pl_tls_suite_table): the IANA names of the
+ * suites it speaks, TLS 1.3 and 1.2.
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,13 +14,6 @@
 struct name_entry {
 	const char *name;
 	uint16_t value;
-};
-
-static const struct name_entry suite_names[] = {
-	{ "TLS_AES_128_GCM_SHA256", PL_TLS_AES_128_GCM_SHA256 },
-	{ "TLS_AES_256_GCM_SHA384", PL_TLS_AES_256_GCM_SHA384 },
-	{ "TLS_CHACHA20_POLY1305_SHA256", PL_TLS_CHACHA20_POLY1305_SHA256 },
-	{ NULL, 0 },
 };
 
 static const struct name_entry group_names[] = {
@@ -65,12 +60,32 @@ static void list_known(const struct name_entry *table, char *out, size_t cap)
 	}
 }
 
+#define SUITES_MAX 64
+
+/* The suites the engine speaks, from its table, TLS 1.3 first as a user
+ * reads them, into names (SUITES_MAX entries, the last { NULL, 0 }). */
+static void suite_names(struct name_entry *names)
+{
+	size_t n_table, k = 0;
+	const pl_tls_suite_info_t *table = pl_tls_suite_table(&n_table);
+
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n_table && k + 1 < SUITES_MAX; i++) {
+			bool tls13 = (table[i].flags & PL_SUITE_TLS13) != 0;
+			if (pl_tls_suite_spoken(table[i].id) &&
+			    tls13 == (pass == 0))
+				names[k++] = (struct name_entry){ table[i].name,
+								  table[i].id };
+		}
+	names[k] = (struct name_entry){ NULL, 0 };
+}
+
 static int parse_list(const struct name_entry *table, const char *what,
 		      const char *list, uint16_t *out, size_t cap, size_t *n,
 		      char *err, size_t err_len)
 {
 	const char *p = list;
-	char known[256], quoted[64];
+	char known[640], quoted[64];
 
 	*n = 0;
 	for (;;) {
@@ -97,7 +112,10 @@ static int parse_list(const struct name_entry *table, const char *what,
 int pl_client_parse_suites(const char *list, uint16_t *out, size_t cap,
 			   size_t *n, char *err, size_t err_len)
 {
-	return parse_list(suite_names, "cipher suite", list, out, cap, n, err,
+	struct name_entry names[SUITES_MAX];
+
+	suite_names(names);
+	return parse_list(names, "cipher suite", list, out, cap, n, err,
 			  err_len);
 }
 

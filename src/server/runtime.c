@@ -276,7 +276,11 @@ int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 		const pl_srv_site_t *s = &o->sites[i];
 		pl_srv_rsite_t *r = &rt->sites[i];
 		/* an ACME site without its first certificate yet is not
-		 * in the TLS config: its handshakes fail until it is */
+		 * in the TLS config: its handshakes fail until it is, with
+		 * their own alert, never another site's certificate */
+		for (size_t j = 0; s->cert_file == NULL && j < s->n_names; j++)
+			(void)pl_tls_config_add_pending_name(rt->tls,
+							     s->names[j]);
 		if (s->cert_file != NULL &&
 		    (ret = load_site(rt, s, store, err, err_len))) {
 			pl_x509_store_free(store);

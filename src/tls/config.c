@@ -96,6 +96,8 @@ void pl_tls_config_free(pl_tls_config_t *cfg)
 		pl_pkey_free(cfg->chains[i].key);
 	}
 	pl_x509_store_free(cfg->store);
+	for (size_t i = 0; i < cfg->n_pending; i++)
+		free(cfg->pending[i]);
 	free(cfg);
 }
 
@@ -196,6 +198,11 @@ static bool is_tls13_suite(uint16_t v)
 static bool is_tls12_suite(uint16_t v)
 {
 	return pl_tls12_suite_params(v, NULL, NULL, NULL);
+}
+
+bool pl_tls_suite_spoken(uint16_t id)
+{
+	return is_tls13_suite(id) || is_tls12_suite(id);
 }
 
 /* The suites of one version out of a mixed list, in its order. */
@@ -322,6 +329,36 @@ int pl_tls_config_set_sigschemes(pl_tls_config_t *cfg,
 void pl_tls_config_set_status_request(pl_tls_config_t *cfg, bool on)
 {
 	cfg->status_request = on;
+}
+
+int pl_tls_config_add_pending_name(pl_tls_config_t *cfg, const char *name)
+{
+	if (cfg->n_pending == PL_TLS_MAX_CHAINS || name == NULL ||
+	    name[0] == '\0')
+		return PL_ERR_ARG;
+	cfg->pending[cfg->n_pending] = strdup(name);
+	if (cfg->pending[cfg->n_pending] == NULL)
+		return PL_ERR_NOMEM;
+	cfg->n_pending++;
+	return PL_OK;
+}
+
+int pl_tls_refuse_pending(pl_tls_conn_t *c)
+{
+	const pl_tls_config_t *cfg = c->cfg;
+	bool pending = false;
+
+	for (size_t i = 0; c->server_name && i < cfg->n_pending; i++)
+		pending |= strcasecmp(cfg->pending[i], c->server_name) == 0;
+	for (size_t i = 0; pending && i < cfg->n_chains; i++)
+		if (pl_x509_chain_covers(cfg->chains[i].chain, c->server_name))
+			return PL_OK;
+	if (!pending || c->challenge_chain.chain != NULL)
+		return PL_OK;
+	/* RFC 6066 3: rather than another site's certificate */
+	return pl_tls_fail(c, PL_ALERT_UNRECOGNIZED_NAME, "no certificate for "
+			   "'%s' yet: the server is still obtaining it from "
+			   "its ACME CA", c->server_name);
 }
 
 void pl_tls_config_set_strict_sni(pl_tls_config_t *cfg, bool on)

@@ -159,6 +159,8 @@ static int choose_suite(pl_tls_conn_t *c, const pl_msg_client_hello_t *ch)
 	for (size_t i = 0; c->server_name && i < cfg->n_chains; i++)
 		covered |= pl_x509_chain_covers(cfg->chains[i].chain,
 						c->server_name);
+	if (pl_tls_refuse_pending(c) != PL_OK)
+		return PL_ERR_TLS;
 	if (cfg->strict_sni && c->server_name && !covered &&
 	    c->challenge_chain.chain == NULL) /* RFC 6066 3 */
 		return pl_tls_fail(c, PL_ALERT_UNRECOGNIZED_NAME,

@@ -162,6 +162,8 @@ static int choose_chain(pl_tls_conn_t *c, hello_t *h)
 			c->scheme = cfg->schemes[j];
 			return PL_OK;
 		}
+	if (pl_tls_refuse_pending(c) != PL_OK)
+		return PL_ERR_TLS;
 	if (cfg->strict_sni && c->server_name) {
 		bool covered = false;
 		for (size_t i = 0; i < cfg->n_chains; i++)

@@ -91,6 +91,9 @@ struct pl_tls_config {
 	bool verify;
 	bool require_cookie;
 	bool strict_sni;
+	char *pending[PL_TLS_MAX_CHAINS]; /* names whose certificate is on
+					     its way (config.c) */
+	size_t n_pending;
 	bool status_request;
 	uint8_t alpn_wire[256]; /* ProtocolNameList body (RFC 7301 3.1) */
 	size_t alpn_len;
@@ -382,6 +385,10 @@ int pl_tls_send_key_update(pl_tls_conn_t *c, bool request);
 int pl_tls_cv_content(pl_tls_conn_t *c, bool server, const uint8_t *th,
 		      uint8_t *out, size_t *len);
 #define PL_TLS_CV_CONTENT_MAX (64 + 34 + PL_HASH_MAX)
+
+/* Server (config.c): PL_OK, or the failure of a ClientHello whose SNI
+ * names a pending name (pl_tls_config_add_pending_name) no chain covers. */
+int pl_tls_refuse_pending(pl_tls_conn_t *c);
 
 /* ---- extensions.c ---------------------------------------------------------- */
 

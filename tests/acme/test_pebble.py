@@ -9,12 +9,17 @@ on, so badNonce retries happen. The issued chains are verified against
 pebble's own root, fetched from its management port, with curl --cacert
 and openssl s_client -verify_return_error.
 
-Cases: HTTP-01 for three names (with and without PEBBLE_VA_NOSLEEP),
+Cases: HTTP-01 for three names (with and without PEBBLE_VA_NOSLEEP;
+over h2, which pebble chooses in ALPN, and from a pebble without HTTP/2),
 TLS-ALPN-01 alone (port 80 closed) and as the fallback of HTTP-01, two
 sites from a configuration file, a restart that reuses the stored
 certificate (no new order), a name added by a reload, renewal under a
 client loop with no failed request and a new serial, a CA that is down at
-start and up later (the retry gets the certificate), names for the local CA, and each failure with
+start and up later (the retry gets the certificate), names for the local CA,
+padlock cert --acme (a certificate without serving, its listener on
+pebble's HTTP-01 port), a site waiting for its first certificate beside
+a site with one (unrecognized_name and a log line, never the other
+site's certificate, over TLS 1.3 and 1.2), and each failure with
 its one sentence: the CA unreachable, the challenge unreachable, a name
 the CA refuses, the terms not agreed, EAB required and missing (then
 given), and a state directory that cannot be written.
@@ -25,6 +30,7 @@ import json
 import os
 import re
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -33,6 +39,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "server"))
+import serve_common  # noqa: E402
 from serve_common import common  # noqa: E402  (tests/interop/common.py)
 from serve_common import (Failure, Proc, Serve, Skip, Suite, WAIT,  # noqa: E402
                           expect, expect_equal, expect_in, padlock_bin, run,
@@ -101,7 +108,7 @@ class Pebble:
     """pebble + pebble-challtestsrv on fresh ports. http_port and
     tls_port are where pebble validates: padlock's listeners."""
 
-    def __init__(self, name, eab=False, nosleep=True, start=True):
+    def __init__(self, name, eab=False, nosleep=True, start=True, h2=True):
         ca, leaf, key = https_root()
         self.ca_root = ca
         self.http_port = common.free_port()
@@ -124,6 +131,7 @@ class Pebble:
         with open(path, "w") as f:
             json.dump(cfg, f)
         self.name, self.path, self.nosleep = name, path, nosleep
+        self.h2 = h2
         self.directory = "https://127.0.0.1:%d/dir" % self.acme_port
         if start:
             self.start()
@@ -139,6 +147,9 @@ class Pebble:
         env.pop("PEBBLE_VA_NOSLEEP", None)
         if nosleep:
             env["PEBBLE_VA_NOSLEEP"] = "1"
+        if not self.h2:
+            # Go's net/http: no HTTP/2 server, ALPN h2 never chosen
+            env["GODEBUG"] = "http2server=0"
         self.proc = Proc(name, ["pebble", "-config", path, "-dnsserver",
                                 "127.0.0.1:%d" % self.dns_port], env=env)
         keep(self.dns)
@@ -239,6 +250,7 @@ def _():
     for n in names:
         verify(p, p.tls_port, n)
     expect_in("acme: made the account key", srv.err(), "the account key")
+    expect_in("(the CA spoke h2)", srv.err(), "pebble chose h2 in ALPN")
     mode = os.stat(os.path.join(state_dir("three"),
                                 "127.0.0.1-%d" % p.acme_port,
                                 "account-key.pem")).st_mode & 0o777
@@ -358,6 +370,101 @@ def _():
     srv.stop()
 
 
+@suite.case("ca_answering_in_http1_only")
+def _():
+    p = Pebble("pebble-h1", h2=False)
+    r = common.padlock_get(p.directory, "-v", "--cacert", p.ca_root)
+    expect_in("HTTP/1.1 (the server chose http/1.1", r.err,
+              "pebble without HTTP/2 chooses http/1.1: %s" % r.err[-500:])
+    name = "h1." + DOMAIN
+    srv = serve(p, [name], "--acme-agree-tos")
+    issued(srv)
+    expect_in("(the CA spoke http/1.1)", srv.err(), "the ACME protocol")
+    verify(p, p.tls_port, name)
+    srv.stop()
+
+
+def cert_acme(p, names, *extra):
+    return run([padlock_bin(), "cert", "--acme", "--acme-ca", p.directory,
+                "--acme-ca-root", p.ca_root, "--http-port", str(p.http_port),
+                "--listen", "127.0.0.1"] + list(extra) + names,
+               timeout=WAIT * 3, env=test_env())
+
+
+@suite.case("cert_acme_obtains_a_certificate_without_serving")
+def _():
+    p = pebble()
+    names = ["cli." + DOMAIN, "cli2." + DOMAIN]
+    st = state_dir("cli")
+    r = cert_acme(p, names, "--acme-agree-tos", "--state-dir", st)
+    expect_equal(r.rc, 0, "exit (%s)" % r.err)
+    chain = re.search(r"^certificate chain: (.+)$", r.out, re.M).group(1)
+    key = re.search(r"^private key \(0600\): (.+)$", r.out, re.M).group(1)
+    expect(chain.startswith(st) and os.path.exists(chain), "chain %s" % chain)
+    expect_equal(os.stat(key).st_mode & 0o777, 0o600, "the key's mode")
+    v = run(["openssl", "verify", "-CAfile", p.root(), "-untrusted", chain,
+             chain])
+    expect_equal(v.rc, 0, "openssl verify against pebble's root: %s %s"
+                 % (v.out, v.err))
+    t = run(["openssl", "x509", "-in", chain, "-noout", "-ext",
+             "subjectAltName"])
+    for n in names:
+        expect_in("DNS:" + n, t.out, "the certificate's names")
+    m = run(["openssl", "pkey", "-in", key, "-pubout"])
+    c = run(["openssl", "x509", "-in", chain, "-noout", "-pubkey"])
+    expect_equal(m.out, c.out, "the key is the certificate's")
+
+
+@suite.case("cert_acme_failures_in_one_sentence")
+def _():
+    p = pebble()
+    r = cert_acme(p, ["tos." + DOMAIN], "--state-dir", state_dir("cli-tos"))
+    expect_equal(r.rc, 1, "exit without --acme-agree-tos")
+    expect_in("--acme-agree-tos", r.err, "the terms' sentence")
+    busy = socket.socket()
+    # the last listener's connections may linger in TIME_WAIT; a listening
+    # socket still keeps padlock's bind out
+    busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    busy.bind(("127.0.0.1", p.http_port))
+    busy.listen(1)
+    try:
+        r = cert_acme(p, ["busy." + DOMAIN], "--acme-agree-tos",
+                      "--state-dir", state_dir("cli-busy"))
+    finally:
+        busy.close()
+    expect_equal(r.rc, 1, "exit with the port taken")
+    expect_in("cannot listen on 127.0.0.1 port %d for the HTTP-01 "
+              "challenge: Address already in use" % p.http_port, r.err,
+              "the port's sentence")
+    r = run([padlock_bin(), "cert", "--acme", "--http-port", "0", "x"])
+    expect_equal(r.rc, 2, "a bad port is a bad command line")
+
+
+@suite.case("cert_acme_listener_goes_with_a_killed_padlock")
+def _():
+    # a CA that accepts TCP and never answers: the order hangs
+    mute = socket.socket()
+    mute.bind(("127.0.0.1", 0))
+    mute.listen(8)
+    port = common.free_port()
+    proc = Proc("padlock cert --acme", [
+        padlock_bin(), "cert", "--acme", "--acme-agree-tos", "--acme-ca",
+        "https://127.0.0.1:%d/dir" % mute.getsockname()[1], "--state-dir",
+        state_dir("cli-killed"), "--http-port", str(port), "--listen",
+        "127.0.0.1", "killed." + DOMAIN], env=test_env())
+
+    def listening():
+        try:
+            socket.create_connection(("127.0.0.1", port), 1).close()
+            return True
+        except OSError:
+            return False
+    wait_until(listening, "the HTTP-01 listener")
+    os.kill(proc.pid, signal.SIGKILL)
+    wait_until(lambda: not listening(), "the listener to go with padlock")
+    mute.close()
+
+
 @suite.case("http01_without_nosleep")
 def _():
     p = pebble(nosleep=False)
@@ -422,6 +529,48 @@ def _():
                 https_port=p.tls_port, http_port=p.http_port)
     srv.wait_log(r"cannot reach the ACME CA at https://127\.0\.0\.1:%d/dir: "
                  r".*refused" % closed, "the unreachable sentence")
+    srv.stop()
+
+
+@suite.case("a_site_waiting_for_its_certificate_never_gets_anothers")
+def _():
+    p = pebble()
+    closed = common.free_port()
+    leaf = serve_common.localhost_leaf()
+    cfg = tmp_path("waiting.conf")
+    with open(cfg, "w") as f:
+        f.write('acme-ca = "https://127.0.0.1:%d/dir"\nacme-agree-tos = true\n'
+                'state-dir = "%s"\nworkers = 1\n'
+                'site "localhost" {\n  cert = "%s"\n  key = "%s"\n}\n'
+                'site "wait.%s" {\n}\n'
+                % (closed, state_dir("waiting"), leaf.chain, leaf.key,
+                   DOMAIN))
+    srv = Serve(config=cfg, https_port=p.tls_port, http_port=p.http_port)
+    srv.wait_log(r"cannot reach the ACME CA", "the order to fail")
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    try:
+        with ctx.wrap_socket(socket.create_connection(
+                ("127.0.0.1", p.tls_port), timeout=WAIT),
+                server_hostname="wait." + DOMAIN) as s:
+            got = s.getpeercert(binary_form=True)
+        raise Failure("a certificate came for the waiting name: %d bytes"
+                      % len(got))
+    except ssl.SSLError as e:
+        expect_in("UNRECOGNIZED_NAME", str(e), "the alert the client saw")
+    srv.wait_log(r"no certificate for 'wait\.%s' yet: the server is still "
+                 r"obtaining it from its ACME CA" % DOMAIN, "the log line")
+    r = run(["openssl", "s_client", "-tls1_2", "-connect",
+             "127.0.0.1:%d" % p.tls_port, "-servername", "wait." + DOMAIN],
+            input=b"")
+    expect_in("unrecognized name", r.err + r.out, "the alert over TLS 1.2")
+    # the other site still answers with its own certificate
+    r = run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+             "--cacert", common.pki().root, "https://localhost:%d/"
+             % p.tls_port])
+    expect_equal((r.rc, r.out), (0, "200"), "the site with a certificate "
+                 "(%s)" % r.err)
     srv.stop()
 
 

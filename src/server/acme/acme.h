@@ -78,6 +78,8 @@ typedef struct {
 /* The transport over padlock's HTTPS client (http.c). */
 typedef struct {
 	pl_tls_config_t *cfg; /* a client config trusting the CA's root */
+	const char *protocol; /* what the CA chose in the last exchange:
+				 "h2" or "http/1.1" (NULL before one) */
 } pl_acme_http_t;
 
 /* Trusts the roots in ca_root (a PEM file: --acme-ca-root), or the

@@ -1,7 +1,8 @@
 /*
  * The ACME transport over padlock's own HTTPS client: one TLS connection
  * per request (ACME asks a handful of times a day), the CA's certificate
- * verified against the system's roots or --acme-ca-root.
+ * verified against the system's roots or --acme-ca-root. It offers h2 and
+ * http/1.1 in ALPN and speaks what the CA chooses (pl_client_fetch).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,14 @@
 
 #define CONNECT_TIMEOUT_MS 10000
 #define IO_TIMEOUT_MS 30000
+/* The largest body kept: a certificate chain or a JSON object is a few
+ * KiB; a CA sending more is broken. */
+#define BODY_MAX (1 << 20)
+
+struct body {
+	char *data; /* NUL-terminated */
+	size_t len;
+};
 
 int pl_acme_http_init(pl_acme_http_t *h, const char *ca_root, char *err,
 		      size_t err_len)
@@ -26,7 +35,7 @@ int pl_acme_http_init(pl_acme_http_t *h, const char *ca_root, char *err,
 	if (store == NULL)
 		return PL_ERR_IO;
 	h->cfg = pl_tls_config_new(false);
-	if (h->cfg == NULL || pl_tls_config_set_alpn(h->cfg, "http/1.1") != PL_OK) {
+	if (h->cfg == NULL || pl_tls_config_set_alpn(h->cfg, "h2,http/1.1") != PL_OK) {
 		pl_x509_store_free(store);
 		pl_acme_http_free(h);
 		snprintf(err, err_len, "out of memory");
@@ -50,30 +59,58 @@ static void copy_header(const pl_client_response_t *r, const char *name,
 	snprintf(out, cap, "%s", v != NULL ? v : "");
 }
 
+static int keep_body(void *arg, const uint8_t *data, size_t len, char *err,
+		     size_t err_len)
+{
+	struct body *b = arg;
+	char *more;
+
+	if (len > BODY_MAX - b->len)
+		return pl_acme_say(err, err_len, PL_ERR_DECODE, "the CA's "
+				   "response is larger than %d bytes", BODY_MAX);
+	more = realloc(b->data, b->len + len + 1);
+	if (more == NULL)
+		return pl_acme_say(err, err_len, PL_ERR_NOMEM, "out of memory");
+	memcpy(more + b->len, data, len);
+	b->data = more;
+	b->len += len;
+	b->data[b->len] = '\0';
+	return PL_OK;
+}
+
 static int exchange(pl_acme_http_t *h, pl_client_io_t *io,
-		    const pl_client_url_t *url, const pl_client_post_t *req,
+		    const pl_client_url_t *url, pl_client_request_t *req,
 		    pl_acme_response_t *out)
 {
 	pl_client_response_t *r = malloc(sizeof *r);
-	uint8_t *body = NULL;
-	size_t body_len = 0;
+	struct body b = { NULL, 0 };
 	int rc;
 
 	if (r == NULL)
 		return PL_ERR_NOMEM;
+	req->on_body = keep_body;
+	req->arg = &b;
 	rc = pl_client_handshake(io);
-	if (rc == PL_OK)
-		rc = pl_client_request(io, url, req, r, &body, &body_len);
+	if (rc == PL_OK) {
+		h->protocol = pl_client_protocol(io);
+		rc = pl_client_fetch(io, url, req, r);
+	}
+	if (rc == PL_OK && b.data == NULL)
+		b.data = calloc(1, 1);
+	if (rc == PL_OK && b.data == NULL)
+		rc = PL_ERR_NOMEM;
 	if (rc == PL_OK) {
 		out->status = r->status;
-		out->body = (char *)body;
-		out->body_len = body_len;
+		out->body = b.data;
+		out->body_len = b.len;
 		copy_header(r, "Content-Type", out->content_type,
 			    sizeof out->content_type);
 		copy_header(r, "Location", out->location, sizeof out->location);
 		copy_header(r, "Replay-Nonce", out->nonce, sizeof out->nonce);
 		copy_header(r, "Retry-After", out->retry_after,
 			    sizeof out->retry_after);
+	} else {
+		free(b.data);
 	}
 	free(r);
 	return rc;
@@ -85,8 +122,10 @@ static int request(void *arg, const char *method, const char *url_text,
 {
 	pl_acme_http_t *h = arg;
 	pl_client_connect_opts_t copts = { .timeout_ms = CONNECT_TIMEOUT_MS };
-	pl_client_post_t req = { method, content_type,
-				    (const uint8_t *)body, body_len };
+	pl_client_request_t req = { .method = method,
+				    .content_type = content_type,
+				    .body = (const uint8_t *)body,
+				    .body_len = body_len };
 	pl_client_io_t io = { .fd = -1, .timeout_ms = IO_TIMEOUT_MS };
 	pl_client_url_t url;
 	int rc;

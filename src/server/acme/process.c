@@ -170,8 +170,10 @@ static void order(acme_t *m, acme_site_t *a, time_t now)
 	a->failures = 0;
 	a->next = 0;
 	look(m, a, time(NULL), true);
-	pl_srv_log(PL_SRV_LOG_INFO, "acme: site %s: new certificate in %s; "
-		   "reloading to check and serve it", a->site->names[0], a->chain);
+	pl_srv_log(PL_SRV_LOG_INFO, "acme: site %s: new certificate in %s "
+		   "(the CA spoke %s); reloading to check and serve it",
+		   a->site->names[0], a->chain,
+		   m->http.protocol != NULL ? m->http.protocol : "-");
 	kill(getppid(), SIGHUP);
 }
 
