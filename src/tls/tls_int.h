@@ -105,9 +105,42 @@ struct pl_tls_config {
 	void *kex_arg;
 	pl_tls_hello_fn client_hello;
 	void *client_hello_arg;
+	pl_tls_ticket_keys_t *ticket_keys; /* server: owned */
+	unsigned tickets;                 /* NewSessionTickets per handshake */
+	uint32_t ticket_lifetime;
+	bool psk_ke;
 	pl_tls_challenge_fn challenge; /* RFC 8737, server */
 	void *challenge_arg;
 };
+
+/* ---- ticket_keys.c: the state a ticket seals ------------------------------ */
+
+typedef struct {
+	uint16_t version;
+	uint16_t suite;
+	uint64_t created;  /* seconds since the epoch */
+	uint32_t lifetime; /* seconds */
+	uint32_t age_add;
+	bool ems;
+	uint8_t secret[PL_HASH_MAX]; /* 1.3: the PSK; 1.2: the master secret */
+	size_t secret_len;
+	char sni[256];  /* "" without one */
+	char alpn[256]; /* "" without one */
+} pl_tls_session_state_t;
+
+#define PL_TLS_TICKET_STATE_MAX (1 + 2 + 2 + 8 + 4 + 4 + 1 + 1 + PL_HASH_MAX + \
+				 2 * (1 + 255))
+
+/* Appends to out a ticket sealing s under the first key of k with nonce.
+ * PL_ERR_STATE without keys. */
+int pl_tls_ticket_seal(const pl_tls_ticket_keys_t *k,
+		       const pl_tls_session_state_t *s,
+		       const uint8_t nonce[PL_AEAD_NONCE_LEN], pl_buf_t *out);
+/* Opens a ticket into *s: PL_ERR_DECRYPT for an unknown key id or a
+ * forged or damaged ticket, PL_ERR_DECODE for a malformed one. *s is
+ * wiped on failure. */
+int pl_tls_ticket_open(const pl_tls_ticket_keys_t *k, const uint8_t *ticket,
+		       size_t len, pl_tls_session_state_t *s);
 
 /* ---- connection --------------------------------------------------------- */
 
