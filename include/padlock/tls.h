@@ -472,6 +472,21 @@ size_t pl_tls_ticket_count(const pl_tls_conn_t *c);
 bool pl_tls_ticket_info(const pl_tls_conn_t *c, uint32_t *lifetime,
 			uint32_t *max_early_data);
 
+/* The handshake resumed a session with a ticket (RFC 8446 2.2): no
+ * certificate was sent, so pl_tls_peer_chain() is NULL on a client. */
+bool pl_tls_resumed(const pl_tls_conn_t *c);
+
+/* Client: the newest ticket as a session to keep (with its PSK: a
+ * secret, store it as one), in *out (malloc'd, the caller frees it after
+ * wiping) of *len bytes. PL_ERR_STATE when no ticket came. */
+int pl_tls_session_save(const pl_tls_conn_t *c, uint8_t **out, size_t *len);
+/* Client, before the first pl_tls_output(): offers the saved session
+ * (TLS 1.3, psk_dhe_ke). PL_ERR_DECODE for bytes that are no saved
+ * session, PL_ERR_ARG for a session of another server name,
+ * PL_ERR_STATE once the handshake started. An expired one is not
+ * offered (PL_OK). */
+int pl_tls_session_load(pl_tls_conn_t *c, const uint8_t *data, size_t len);
+
 /* After a failure: the alert sent (or received, see pl_tls_alert_received)
  * and one sentence that says what went wrong. "" / -1 while all is well. */
 int pl_tls_alert(const pl_tls_conn_t *c);
