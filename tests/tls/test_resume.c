@@ -93,6 +93,29 @@ out:
 	world_free(&w);
 }
 
+/* RFC 8446 4.1.2: after a HelloRetryRequest the second ClientHello
+ * offers the ticket again, its binder over the new transcript. */
+static void resumes_after_a_hello_retry(void)
+{
+	static const uint16_t p384[] = {PL_GROUP_SECP384R1};
+	world_t w;
+	ep_pair_t p;
+	if (!world_new(&w, "h2"))
+		goto out;
+	pl_tls_config_t *other = ep_server_config(chains);
+	CHECK(pl_tls_config_set_alpn(other, "h2") == PL_OK);
+	CHECK(pl_tls_config_set_groups(other, p384, 1) == PL_OK);
+	pl_tls_config_set_ticket_keys(
+		other, pl_tls_ticket_keys_dup(pl_tls_config_ticket_keys(w.scfg)));
+	second(&w, &p, other, T0 + 10, T0 + 10);
+	CHECK(ep_handshake(&p) && pl_tls_did_hello_retry(p.client));
+	CHECK(pl_tls_resumed(p.client) && pl_tls_resumed(p.server));
+	ep_pair_free(&p);
+	pl_tls_config_free(other);
+out:
+	world_free(&w);
+}
+
 static void expired_ticket_gets_a_full_handshake(void)
 {
 	world_t w;
@@ -254,6 +277,7 @@ int main(void)
 	ep_setup();
 	T0 = time(NULL);
 	RUN(client_resumes_with_a_ticket);
+	RUN(resumes_after_a_hello_retry);
 	RUN(expired_ticket_gets_a_full_handshake);
 	RUN(age_out_of_window_gets_a_full_handshake);
 	RUN(rotated_out_key_gets_a_full_handshake);
