@@ -373,6 +373,7 @@ void pl_srv_options_free(pl_srv_options_t *o)
 	free(o->listen);
 	free(o->tls_groups);
 	free(o->tls_versions);
+	free(o->ticket_key_file);
 	free(o->user);
 	free(o->access_log);
 	free(o->error_log);
@@ -421,6 +422,7 @@ int pl_srv_options_dup(pl_srv_options_t *dst, const pl_srv_options_t *src)
 	ret |= dup_str(&dst->listen, src->listen);
 	ret |= dup_str(&dst->tls_groups, src->tls_groups);
 	ret |= dup_str(&dst->tls_versions, src->tls_versions);
+	ret |= dup_str(&dst->ticket_key_file, src->ticket_key_file);
 	ret |= dup_str(&dst->user, src->user);
 	ret |= dup_str(&dst->access_log, src->access_log);
 	ret |= dup_str(&dst->error_log, src->error_log);

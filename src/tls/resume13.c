@@ -77,8 +77,8 @@ int pl_tls_psk_binder(pl_hash_alg_t hash, const uint8_t *psk,
 
 static bool offers_mode(const pl_msg_client_hello_t *ch, uint8_t mode)
 {
-	return memchr(ch->ext.psk_modes.p, mode,
-		      pl_reader_left(&ch->ext.psk_modes)) != NULL;
+	size_t n = pl_reader_left(&ch->ext.psk_modes);
+	return n > 0 && memchr(ch->ext.psk_modes.p, mode, n) != NULL;
 }
 
 /* Why the ticket in s does not fit this connection, or NULL. */
