@@ -92,6 +92,10 @@ typedef struct {
 				    preference order; NULL: the engine's */
 	char *tls_versions;      /* "1.2-1.3" (NULL), "1.3" or "1.2" */
 	bool tls12_require_ems;  /* refuse TLS 1.2 without RFC 7627 */
+	unsigned tickets;        /* TLS 1.3 NewSessionTickets; 0: off */
+	unsigned ticket_lifetime; /* seconds */
+	unsigned ticket_rotation; /* seconds per ticket key */
+	char *ticket_key_file;   /* shared keys (a fleet); NULL: rotating */
 	char *listen;            /* address to bind; NULL: every address */
 	int https_port;          /* 443 */
 	int http_port;           /* 80; 0: no redirect listener */

@@ -288,6 +288,71 @@ void pl_tls_config_set_trace(pl_tls_config_t *cfg, pl_tls_trace_fn fn,
 void pl_tls_config_set_keylog(pl_tls_config_t *cfg, pl_tls_keylog_fn fn,
 			      void *arg);
 
+/* ---- session tickets (RFC 8446 2.2, 4.6.1) ----------------------------------
+ * A server seals each ticket (the state to resume: version, suite,
+ * resumption secret, SNI, ALPN, creation time, EMS flag; never the
+ * certificate) with AES-256-GCM under a key named by an 8-byte key id;
+ * the client gives it back and the server needs no session cache. */
+
+typedef struct pl_tls_ticket_keys pl_tls_ticket_keys_t;
+
+#define PL_TLS_TICKET_KEYS_MAX 16
+#define PL_TLS_TICKET_LIFETIME_MAX 604800 /* RFC 8446 4.6.1: seven days */
+
+/* Rotating keys for one server or for the processes forked from the one
+ * that makes them: a fresh random secret ratcheted forward every rotation
+ * seconds (state' = HKDF-Expand(state, "padlock ticket ratchet"); the key
+ * of an epoch derives from its state), the epoch being now / rotation.
+ * Keys of the epochs within keep seconds still open tickets; older ones,
+ * and every earlier state, are wiped. Every process that inherits the
+ * object and calls pl_tls_ticket_keys_advance() with the same clock holds
+ * the same keys. NULL when out of memory, rotation is 0 or the CSPRNG
+ * fails. Free with pl_tls_ticket_keys_free(). */
+pl_tls_ticket_keys_t *pl_tls_ticket_keys_new(uint32_t rotation, uint32_t keep,
+					     time_t now);
+/* Moves rotating keys to the epoch of now (a no-op for a key list and
+ * when now is not in a later epoch). Not thread-safe: call it where no
+ * handshake uses the keys at the same time (a worker's timer). */
+int pl_tls_ticket_keys_advance(pl_tls_ticket_keys_t *k, time_t now);
+/* An explicit list of n 32-byte secrets (1..PL_TLS_TICKET_KEYS_MAX): the
+ * first seals, all open. Copied. NULL on a bad n or out of memory. */
+pl_tls_ticket_keys_t *pl_tls_ticket_keys_list(const uint8_t (*secrets)[32],
+					      size_t n);
+/* Reads a ticket key file (--ticket-key-file): text, one key per line as
+ * 64 hex digits (32 random bytes: `openssl rand -hex 32`), blank lines and
+ * lines starting with '#' ignored, spaces around a key allowed; the first
+ * key seals, every key opens; 1..PL_TLS_TICKET_KEYS_MAX keys. *out gets
+ * the list. PL_ERR_DECODE with one sentence in why (naming the line) for
+ * a malformed file, PL_ERR_NOMEM. */
+int pl_tls_ticket_keys_parse(const uint8_t *text, size_t len,
+			     pl_tls_ticket_keys_t **out, char *why,
+			     size_t why_cap);
+/* A copy of k (what a forked worker holds), to hand to a config that
+ * takes ownership while the maker keeps its own. NULL when out of memory. */
+pl_tls_ticket_keys_t *pl_tls_ticket_keys_dup(const pl_tls_ticket_keys_t *k);
+/* Keys held now (0 for NULL). */
+size_t pl_tls_ticket_keys_count(const pl_tls_ticket_keys_t *k);
+/* Wipes and frees. NULL is ignored. */
+void pl_tls_ticket_keys_free(pl_tls_ticket_keys_t *k);
+
+/* Server: the keys tickets are sealed with (the config takes ownership and
+ * frees the keys it held). Without keys no ticket is sent. NULL removes
+ * them. */
+void pl_tls_config_set_ticket_keys(pl_tls_config_t *cfg,
+				   pl_tls_ticket_keys_t *keys);
+/* The config's ticket keys (to advance them), or NULL. */
+pl_tls_ticket_keys_t *pl_tls_config_ticket_keys(pl_tls_config_t *cfg);
+/* Server: NewSessionTickets sent after each TLS 1.3 handshake (default 2,
+ * as browsers open parallel connections; 0 sends none and resumes none)
+ * and their lifetime in seconds (default 86400, 1..
+ * PL_TLS_TICKET_LIFETIME_MAX). PL_ERR_ARG out of range (count above 8). */
+int pl_tls_config_set_tickets(pl_tls_config_t *cfg, unsigned count,
+			      uint32_t lifetime);
+/* Server: also resume with psk_ke (RFC 8446 4.2.9: no new key exchange,
+ * so no forward secrecy for the resumed session). Off by default: only
+ * psk_dhe_ke. */
+void pl_tls_config_set_psk_ke(pl_tls_config_t *cfg, bool on);
+
 /* ---- injection -------------------------------------------------------------
  * What is normally random, supplied by the caller instead: tests replay
  * published traces (RFC 8448) and fuzzers make a handshake the same bytes
@@ -300,6 +365,7 @@ typedef enum {
 	PL_TLS_RANDOM_HELLO,      /* ClientHello.random / ServerHello.random */
 	PL_TLS_RANDOM_SESSION_ID, /* a client's legacy_session_id */
 	PL_TLS_RANDOM_COOKIE,     /* a server's HelloRetryRequest cookie */
+	PL_TLS_RANDOM_TICKET,     /* a ticket's nonce and ticket_age_add */
 } pl_tls_random_use_t;
 
 /* Fills buf with len bytes for use; PL_OK or a negative PL_ERR_ code
@@ -416,6 +482,21 @@ size_t pl_tls_ticket_count(const pl_tls_conn_t *c);
  * data). false when no ticket came. */
 bool pl_tls_ticket_info(const pl_tls_conn_t *c, uint32_t *lifetime,
 			uint32_t *max_early_data);
+
+/* The handshake resumed a session with a ticket (RFC 8446 2.2): no
+ * certificate was sent, so pl_tls_peer_chain() is NULL on a client. */
+bool pl_tls_resumed(const pl_tls_conn_t *c);
+
+/* Client: the newest ticket as a session to keep (with its PSK: a
+ * secret, store it as one), in *out (malloc'd, the caller frees it after
+ * wiping) of *len bytes. PL_ERR_STATE when no ticket came. */
+int pl_tls_session_save(const pl_tls_conn_t *c, uint8_t **out, size_t *len);
+/* Client, before the first pl_tls_output(): offers the saved session
+ * (TLS 1.3, psk_dhe_ke). PL_ERR_DECODE for bytes that are no saved
+ * session, PL_ERR_ARG for a session of another server name,
+ * PL_ERR_STATE once the handshake started. An expired one is not
+ * offered (PL_OK). */
+int pl_tls_session_load(pl_tls_conn_t *c, const uint8_t *data, size_t len);
 
 /* After a failure: the alert sent (or received, see pl_tls_alert_received)
  * and one sentence that says what went wrong. "" / -1 while all is well. */

@@ -369,6 +369,9 @@ static int sniff(pl_srv_conn_t *c, uint8_t first)
 		}
 		pl_tls_conn_set_user(c->tls, c);
 		pl_tls_conn_set_time(c->tls, time(NULL));
+		/* the worker's ticket keys follow the clock (single thread) */
+		(void)pl_tls_ticket_keys_advance(
+			pl_tls_config_ticket_keys(rt->tls), time(NULL));
 		c->transport = &pl_srv_transport_tls;
 		pl_srv_conn_set_phase(c, PL_SRV_PHASE_HANDSHAKE);
 		return PL_OK;

@@ -50,6 +50,20 @@ static const pl_srv_opt_t table[] = {
 	{"tls12-require-ems", NULL, PL_SRV_OPT_FLAG, BOTH, 0, 0, 0, NULL, NULL,
 	 FIELD(tls12_require_ems), NULL,
 	 "refuse TLS 1.2 clients without the extended master secret"},
+	{"tickets", NULL, PL_SRV_OPT_NUMBER, BOTH, 0, 8, 1, NULL, "2",
+	 FIELD(tickets), "N",
+	 "TLS 1.3 session tickets sent per handshake; 0: no resumption"},
+	{"ticket-lifetime", NULL, PL_SRV_OPT_NUMBER, BOTH, 1, 604800, 1, NULL,
+	 "86400", FIELD(ticket_lifetime), "S",
+	 "seconds a session ticket resumes (at most 7 days)"},
+	{"ticket-rotation", NULL, PL_SRV_OPT_NUMBER, BOTH, 60, 604800, 1, NULL,
+	 "43200", FIELD(ticket_rotation), "S",
+	 "seconds between ticket keys; an old key opens tickets for one "
+	 "lifetime more, then is wiped"},
+	{"ticket-key-file", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
+	 FIELD(ticket_key_file), "FILE",
+	 "ticket keys shared by a fleet: one 64-hex-digit key per line, the "
+	 "first seals, all open (mode 600; re-read on SIGHUP)"},
 	{"workers", NULL, PL_SRV_OPT_NUMBER, BOTH, 1, 256, 1, NULL, NULL,
 	 FIELD(workers), "N", "worker processes (default: one per core)"},
 	{"user", NULL, PL_SRV_OPT_STRING, BOTH, 0, 0, 0, NULL, NULL,
@@ -359,6 +373,7 @@ void pl_srv_options_free(pl_srv_options_t *o)
 	free(o->listen);
 	free(o->tls_groups);
 	free(o->tls_versions);
+	free(o->ticket_key_file);
 	free(o->user);
 	free(o->access_log);
 	free(o->error_log);
@@ -407,6 +422,7 @@ int pl_srv_options_dup(pl_srv_options_t *dst, const pl_srv_options_t *src)
 	ret |= dup_str(&dst->listen, src->listen);
 	ret |= dup_str(&dst->tls_groups, src->tls_groups);
 	ret |= dup_str(&dst->tls_versions, src->tls_versions);
+	ret |= dup_str(&dst->ticket_key_file, src->ticket_key_file);
 	ret |= dup_str(&dst->user, src->user);
 	ret |= dup_str(&dst->access_log, src->access_log);
 	ret |= dup_str(&dst->error_log, src->error_log);

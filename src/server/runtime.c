@@ -1,10 +1,13 @@
 /* The runtime a worker serves with: one TLS configuration holding every
  * site's chain (the engine picks by SNI), and the sites by name. */
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "padlock/x509.h"
@@ -223,6 +226,71 @@ static int make_pool(const pl_srv_options_t *o, const char *urls,
 	return ret;
 }
 
+/* The ticket keys: from --ticket-key-file (refused when others may read
+ * it), else rotating keys the master makes once and keeps across reloads
+ * (each runtime, and so each worker forked with it, gets a copy that
+ * ratchets with the clock). */
+static int set_tickets(pl_tls_config_t *cfg, const pl_srv_options_t *o,
+		       char *err, size_t err_len)
+{
+	static pl_tls_ticket_keys_t *master_keys;
+	static uint32_t master_rotation, master_keep;
+	pl_tls_ticket_keys_t *keys = NULL;
+	char why[160];
+	if (pl_tls_config_set_tickets(cfg, o->tickets, o->ticket_lifetime)) {
+		snprintf(err, err_len, "tickets: out of range");
+		return PL_ERR_ARG;
+	}
+	if (o->ticket_key_file != NULL) {
+		struct stat st;
+		uint8_t text[PL_TLS_TICKET_KEYS_MAX * 80 + 4096];
+		int fd = open(o->ticket_key_file, O_RDONLY | O_CLOEXEC);
+		ssize_t len = -1;
+		if (fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & 077)) {
+			snprintf(err, err_len, "ticket-key-file: %s may be read "
+				 "by others (mode %03o); chmod 600 it",
+				 o->ticket_key_file, (unsigned)(st.st_mode & 0777));
+			close(fd);
+			return PL_ERR_ARG;
+		}
+		if (fd >= 0)
+			len = read(fd, text, sizeof(text));
+		if (fd >= 0)
+			close(fd);
+		if (len < 0 || (size_t)len == sizeof(text)) {
+			snprintf(err, err_len, "ticket-key-file: cannot read %s%s",
+				 o->ticket_key_file,
+				 len > 0 ? " (too long)" : "");
+			return PL_ERR_IO;
+		}
+		int ret = pl_tls_ticket_keys_parse(text, (size_t)len, &keys,
+						   why, sizeof(why));
+		pl_cleanse(text, sizeof(text));
+		if (ret) {
+			snprintf(err, err_len, "ticket-key-file: %s: %s",
+				 o->ticket_key_file, why);
+			return ret;
+		}
+	} else {
+		if (master_keys == NULL || master_rotation != o->ticket_rotation ||
+		    master_keep != o->ticket_lifetime) {
+			pl_tls_ticket_keys_free(master_keys);
+			master_rotation = o->ticket_rotation;
+			master_keep = o->ticket_lifetime;
+			master_keys = pl_tls_ticket_keys_new(
+				o->ticket_rotation, o->ticket_lifetime,
+				time(NULL));
+		}
+		if (pl_tls_ticket_keys_advance(master_keys, time(NULL)) ||
+		    (keys = pl_tls_ticket_keys_dup(master_keys)) == NULL) {
+			snprintf(err, err_len, "out of memory");
+			return PL_ERR_NOMEM;
+		}
+	}
+	pl_tls_config_set_ticket_keys(cfg, keys);
+	return PL_OK;
+}
+
 int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 			char *err, size_t err_len)
 {
@@ -262,8 +330,9 @@ int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 		pl_srv_runtime_free(rt);
 		return PL_ERR_ARG;
 	}
-	if (o->tls_groups != NULL &&
-	    (ret = set_groups(rt->tls, o->tls_groups, err, err_len))) {
+	if ((ret = set_tickets(rt->tls, o, err, err_len)) ||
+	    (o->tls_groups != NULL &&
+	     (ret = set_groups(rt->tls, o->tls_groups, err, err_len)))) {
 		pl_srv_runtime_free(rt);
 		return ret;
 	}

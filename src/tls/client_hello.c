@@ -122,6 +122,10 @@ int pl_tls_send_client_hello(pl_tls_conn_t *c)
 	ch.suites = pl_u16_list(suites, n_suites);
 	ch.has_extensions = true;
 	hello_extensions(c, &ch.ext, shares);
+	/* RFC 8446 4.2.11: pre_shared_key comes last */
+	if (offers(c, PL_TLS_VERSION_13) &&
+	    (ret = pl_tls13_client_psk_ext(c, &ch.ext)))
+		return ret;
 	pl_tls_hs_begin(c, PL_HS_CLIENT_HELLO);
 	pl_msg_client_hello_write(&c->hs_out, &ch);
 	pl_push_close(&c->hs_out);
@@ -129,6 +133,9 @@ int pl_tls_send_client_hello(pl_tls_conn_t *c)
 		return ret;
 	const uint8_t *msg = c->hs_out.data + c->hs_msg_start;
 	size_t len = c->hs_out.len - c->hs_msg_start;
+	if ((ret = pl_tls13_client_binder(c, c->hs_out.data + c->hs_msg_start,
+					  ch.binders_offset)))
+		return ret;
 	if (c->cfg->client_hello) {
 		const uint8_t *mine = msg;
 		if ((ret = c->cfg->client_hello(c->cfg->client_hello_arg, c,

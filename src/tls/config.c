@@ -84,6 +84,21 @@ pl_tls_config_t *pl_tls_config_new(bool is_server)
 	cfg->n_schemes = sizeof(default_schemes) / sizeof(default_schemes[0]);
 	cfg->verify = true;
 	cfg->record_size_limit = PL_TLS_MAX_PLAINTEXT + 1;
+	cfg->tickets = 2;
+	cfg->ticket_lifetime = 86400;
+	/* A server seals its tickets under one random key of its own until
+	 * the caller sets rotating or shared keys. */
+	if (is_server) {
+		uint8_t secret[1][32];
+		if (pl_random(secret[0], 32) == PL_OK)
+			cfg->ticket_keys = pl_tls_ticket_keys_list(
+				(const uint8_t(*)[32])secret, 1);
+		pl_cleanse(secret, sizeof(secret));
+		if (cfg->ticket_keys == NULL) {
+			pl_tls_config_free(cfg);
+			return NULL;
+		}
+	}
 	return cfg;
 }
 
@@ -98,7 +113,35 @@ void pl_tls_config_free(pl_tls_config_t *cfg)
 	pl_x509_store_free(cfg->store);
 	for (size_t i = 0; i < cfg->n_pending; i++)
 		free(cfg->pending[i]);
+	pl_tls_ticket_keys_free(cfg->ticket_keys);
 	free(cfg);
+}
+
+void pl_tls_config_set_ticket_keys(pl_tls_config_t *cfg,
+				   pl_tls_ticket_keys_t *keys)
+{
+	pl_tls_ticket_keys_free(cfg->ticket_keys);
+	cfg->ticket_keys = keys;
+}
+
+pl_tls_ticket_keys_t *pl_tls_config_ticket_keys(pl_tls_config_t *cfg)
+{
+	return cfg->ticket_keys;
+}
+
+int pl_tls_config_set_tickets(pl_tls_config_t *cfg, unsigned count,
+			      uint32_t lifetime)
+{
+	if (count > 8 || lifetime == 0 || lifetime > PL_TLS_TICKET_LIFETIME_MAX)
+		return PL_ERR_ARG;
+	cfg->tickets = count;
+	cfg->ticket_lifetime = lifetime;
+	return PL_OK;
+}
+
+void pl_tls_config_set_psk_ke(pl_tls_config_t *cfg, bool on)
+{
+	cfg->psk_ke = on;
 }
 
 int pl_tls_config_add_chain(pl_tls_config_t *cfg, pl_x509_chain_t *chain,

@@ -53,6 +53,7 @@ void pl_tls_handshake_cleanup(pl_tls_conn_t *c)
 		return;
 	pl_hash_free(hs->transcript);
 	pl_buf_free(&hs->transcript_raw);
+	pl_buf_free(&hs->psk_identity);
 	for (size_t i = 0; i < hs->n_shares; i++)
 		pl_tls_share_free(&hs->shares[i]);
 	free(hs->cert_request_context);
@@ -77,7 +78,8 @@ void pl_tls_conn_free(pl_tls_conn_t *c)
 	pl_x509_chain_free(c->challenge_chain.chain);
 	pl_pkey_free(c->challenge_chain.key);
 	for (size_t i = 0; i < c->n_tickets; i++)
-		free(c->tickets[i].ticket);
+		pl_tls_ticket_clear(&c->tickets[i]);
+	pl_tls_ticket_clear(&c->offer);
 	free(c->server_name);
 	free(c->alpn);
 	free(c->trusted_root);

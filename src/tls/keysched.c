@@ -60,8 +60,9 @@ int pl_tls_ks_handshake(pl_tls_conn_t *c, const uint8_t *dhe, size_t dhe_len)
 	uint8_t early[PL_HASH_MAX], derived[PL_HASH_MAX], th[PL_HASH_MAX];
 	size_t hl = c->hash_len;
 	int ret;
-	/* No PSK: Early Secret = HKDF-Extract(0, 0). */
-	if ((ret = pl_hkdf_extract(c->hash, NULL, 0, zeros, hl, early)) ||
+	/* Early Secret = HKDF-Extract(0, PSK), zeros without a PSK. */
+	const uint8_t *psk = c->hs->psk_len ? c->hs->psk : zeros;
+	if ((ret = pl_hkdf_extract(c->hash, NULL, 0, psk, hl, early)) ||
 	    (ret = derive_empty(c->hash, early, derived)) ||
 	    (ret = pl_hkdf_extract(c->hash, derived, hl, dhe, dhe_len,
 				   c->hs->handshake_secret)) ||

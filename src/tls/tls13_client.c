@@ -304,13 +304,17 @@ static int check_hello(pl_tls_conn_t *c, const pl_msg_server_hello_t *sh)
 static int handle_server_hello(pl_tls_conn_t *c, pl_tls_msg_t *m)
 {
 	static const uint16_t allowed[] = {PL_EXT_SUPPORTED_VERSIONS,
-					   PL_EXT_KEY_SHARE};
+					   PL_EXT_KEY_SHARE,
+					   PL_EXT_PRE_SHARED_KEY};
 	const pl_msg_server_hello_t *sh = &m->u.server_hello;
 	int ret;
 	char hex[80];
 	if ((ret = check_hello(c, sh)))
 		return ret;
-	if ((ret = pl_tls_exts_check(c, &sh->ext, allowed, 2, "ServerHello")))
+	if ((ret = pl_tls_exts_check(c, &sh->ext, allowed,
+				     c->hs->psk_offered ? 3 : 2,
+				     "ServerHello")) ||
+	    (ret = pl_tls13_client_take_psk(c, sh)))
 		return ret;
 	memcpy(c->hs->server_random, sh->random, 32);
 	if ((!c->hrr && (ret = pl_tls_transcript_start(c, false))) ||
@@ -374,6 +378,13 @@ static int handle_encrypted_extensions(pl_tls_conn_t *c, pl_tls_msg_t *m)
 		     pl_exts_has(e, PL_EXT_SERVER_NAME)
 			     ? "; the server used our server name"
 			     : "");
+	/* RFC 8446 2.2: a resumed handshake has no certificate */
+	if (c->resumed) {
+		pl_tls_trace(c, PL_STEP_CERT_TRUSTED,
+			     "resumed with a ticket: the server proved it "
+			     "holds the session's key");
+		return PL_TLS_ALT;
+	}
 	return PL_OK;
 }
 
@@ -574,8 +585,13 @@ static int handle_ticket(pl_tls_conn_t *c, pl_tls_msg_t *m)
 	pl_tls_ticket_t *t = &c->tickets[c->tickets_seen % PL_TLS_MAX_TICKETS];
 	if (c->n_tickets < PL_TLS_MAX_TICKETS)
 		c->n_tickets++;
-	free(t->ticket);
-	pl_cleanse(t, sizeof(*t));
+	pl_tls_ticket_clear(t);
+	t->suite = c->suite;
+	t->received = c->now > 0 ? (uint64_t)c->now : 0;
+	if (c->server_name &&
+	    pl_tls_set_string(&t->server_name, c->server_name,
+			      strlen(c->server_name)))
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "out of memory");
 	t->ticket = malloc(pl_reader_left(ticket));
 	if (t->ticket == NULL)
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "out of memory");
@@ -607,7 +623,7 @@ static const pl_tls_row_t rows[] = {
 	{CL13_WAIT_SH_AFTER_HRR, PL_HS_SERVER_HELLO, 0, handle_server_hello,
 	 CL13_WAIT_EE, CL13_WAIT_EE},
 	{CL13_WAIT_EE, PL_HS_ENCRYPTED_EXTENSIONS, -1,
-	 handle_encrypted_extensions, CL13_WAIT_CERT_CR, CL13_WAIT_CERT_CR},
+	 handle_encrypted_extensions, CL13_WAIT_CERT_CR, CL13_WAIT_FINISHED},
 	{CL13_WAIT_CERT_CR, PL_HS_CERTIFICATE_REQUEST, -1,
 	 handle_certificate_request, CL13_WAIT_CERT, CL13_WAIT_CERT},
 	{CL13_WAIT_CERT_CR, PL_HS_CERTIFICATE, -1, handle_certificate,

@@ -319,9 +319,17 @@ static int send_server_hello(pl_tls_conn_t *c, hello_t *h)
 				 32)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "no randomness");
 	pl_reader_t *key = &h->share_key;
-	ret = pl_tls_share_respond(c, c->group, key->p, pl_reader_left(key),
-				   pub, sizeof(pub), &pub_len, secret,
-				   sizeof(secret), &secret_len);
+	if (c->hs->psk_ke) { /* RFC 8446 7.1: no (EC)DHE, zeros instead */
+		memset(secret, 0, c->hash_len);
+		secret_len = c->hash_len;
+		pub_len = 0;
+		ret = PL_OK;
+	} else {
+		ret = pl_tls_share_respond(c, c->group, key->p,
+					   pl_reader_left(key), pub, sizeof(pub),
+					   &pub_len, secret, sizeof(secret),
+					   &secret_len);
+	}
 	if (ret == PL_ERR_DECODE)
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 				   "the client's %s key share is not a valid "
@@ -333,11 +341,17 @@ static int send_server_hello(pl_tls_conn_t *c, hello_t *h)
 				   pl_tls_group_name(c->group));
 	hello_start(c, &sh);
 	memcpy(sh.random, c->hs->server_random, 32);
-	sh.ext.share_group = c->group;
-	pl_reader_init(&sh.ext.share_key, pub, pub_len);
-	pl_exts_add(&sh.ext, PL_EXT_KEY_SHARE);
+	if (!c->hs->psk_ke) {
+		sh.ext.share_group = c->group;
+		pl_reader_init(&sh.ext.share_key, pub, pub_len);
+		pl_exts_add(&sh.ext, PL_EXT_KEY_SHARE);
+	}
 	sh.ext.version = PL_TLS_VERSION_13;
 	pl_exts_add(&sh.ext, PL_EXT_SUPPORTED_VERSIONS);
+	if (c->resumed) { /* RFC 8446 4.2.11 */
+		sh.ext.psk_selected = c->hs->psk_index;
+		pl_exts_add(&sh.ext, PL_EXT_PRE_SHARED_KEY);
+	}
 	pl_tls_hs_begin(c, PL_HS_SERVER_HELLO);
 	pl_msg_server_hello_write(&c->hs_out, &sh);
 	if ((ret = pl_tls_hs_end(c)) || (ret = pl_tls_hs_flush(c)) ||
@@ -383,10 +397,13 @@ static int send_server_flight(pl_tls_conn_t *c, hello_t *h)
 {
 	uint8_t server_ap[PL_HASH_MAX];
 	int ret;
-	if ((ret = send_encrypted_extensions(c, h)) ||
-	    (ret = pl_tls_send_certificate(c)) ||
-	    (ret = pl_tls_send_certificate_verify(c)) ||
-	    (ret = pl_tls_send_finished(c, c->hs->server_hs)))
+	if ((ret = send_encrypted_extensions(c, h)))
+		return ret;
+	/* RFC 8446 2.2: a resumed handshake authenticates with the PSK */
+	if (!c->resumed && ((ret = pl_tls_send_certificate(c)) ||
+			    (ret = pl_tls_send_certificate_verify(c))))
+		return ret;
+	if ((ret = pl_tls_send_finished(c, c->hs->server_hs)))
 		return ret;
 	if ((ret = pl_tls_ks_application(c, c->hs->client_ap_pending, server_ap))) {
 		ret = pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
@@ -460,6 +477,8 @@ static int handle_client_hello(pl_tls_conn_t *c, pl_tls_msg_t *msg)
 			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 					   "second ClientHello drops the cipher "
 					   "suite chosen");
+		if ((ret = pl_tls13_server_psk(c, &h.m, raw)))
+			return ret;
 		if ((ret = pl_tls_transcript_add(c, raw, len)))
 			return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 					   "transcript hash failed");
@@ -472,6 +491,10 @@ static int handle_client_hello(pl_tls_conn_t *c, pl_tls_msg_t *msg)
 		if ((ret = choose_suite(c, &h)) ||
 		    (ret = choose_group(c, &h, &share)) ||
 		    (ret = choose_chain(c, &h)))
+			return ret;
+		/* A HelloRetryRequest leaves the PSK to the second hello. */
+		if (share && !c->cfg->require_cookie &&
+		    (ret = pl_tls13_server_psk(c, &h.m, raw)))
 			return ret;
 		if ((ret = pl_tls_transcript_add(c, raw, len)))
 			return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
@@ -491,10 +514,16 @@ static int handle_client_hello(pl_tls_conn_t *c, pl_tls_msg_t *msg)
 		     pl_tls_suite_name(c->suite), pl_tls_group_name(c->group));
 	if ((ret = send_server_flight(c, &h)))
 		return ret;
-	pl_tls_trace(c, PL_STEP_SERVER_FINISHED,
-		     "EncryptedExtensions, Certificate, CertificateVerify (%s) "
-		     "and Finished sent",
-		     pl_tls_sigscheme_name(c->scheme));
+	if (c->resumed)
+		pl_tls_trace(c, PL_STEP_SERVER_FINISHED,
+			     "resumed with a ticket (%s): EncryptedExtensions "
+			     "and Finished sent, no certificate",
+			     c->hs->psk_ke ? "psk_ke" : "psk_dhe_ke");
+	else
+		pl_tls_trace(c, PL_STEP_SERVER_FINISHED,
+			     "EncryptedExtensions, Certificate, "
+			     "CertificateVerify (%s) and Finished sent",
+			     pl_tls_sigscheme_name(c->scheme));
 	/* RFC 8446 4.2.10: 0-RTT is never accepted; skip the client's
 	 * early data records (bounded). */
 	if (c->hs->early_data_offered && !c->hrr)
@@ -514,8 +543,10 @@ static int handle_client_finished(pl_tls_conn_t *c, pl_tls_msg_t *m)
 	pl_cleanse(c->hs->client_ap_pending, sizeof(c->hs->client_ap_pending));
 	c->ccs_allowed = false;
 	c->early_skip = 0;
-	pl_tls_handshake_cleanup(c);
 	c->state = ST_CONNECTED;
+	if ((ret = pl_tls13_send_tickets(c)))
+		return ret;
+	pl_tls_handshake_cleanup(c);
 	pl_tls_trace(c, PL_STEP_CLIENT_FINISHED,
 		     "client Finished verified: the handshake is complete");
 	return PL_OK;

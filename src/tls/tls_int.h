@@ -108,9 +108,42 @@ struct pl_tls_config {
 	void *kex_arg;
 	pl_tls_hello_fn client_hello;
 	void *client_hello_arg;
+	pl_tls_ticket_keys_t *ticket_keys; /* server: owned */
+	unsigned tickets;                 /* NewSessionTickets per handshake */
+	uint32_t ticket_lifetime;
+	bool psk_ke;
 	pl_tls_challenge_fn challenge; /* RFC 8737, server */
 	void *challenge_arg;
 };
+
+/* ---- ticket_keys.c: the state a ticket seals ------------------------------ */
+
+typedef struct {
+	uint16_t version;
+	uint16_t suite;
+	uint64_t created;  /* seconds since the epoch */
+	uint32_t lifetime; /* seconds */
+	uint32_t age_add;
+	bool ems;
+	uint8_t secret[PL_HASH_MAX]; /* 1.3: the PSK; 1.2: the master secret */
+	size_t secret_len;
+	char sni[256];  /* "" without one */
+	char alpn[256]; /* "" without one */
+} pl_tls_session_state_t;
+
+#define PL_TLS_TICKET_STATE_MAX (1 + 2 + 2 + 8 + 4 + 4 + 1 + 1 + PL_HASH_MAX + \
+				 2 * (1 + 255))
+
+/* Appends to out a ticket sealing s under the first key of k with nonce.
+ * PL_ERR_STATE without keys. */
+int pl_tls_ticket_seal(const pl_tls_ticket_keys_t *k,
+		       const pl_tls_session_state_t *s,
+		       const uint8_t nonce[PL_AEAD_NONCE_LEN], pl_buf_t *out);
+/* Opens a ticket into *s: PL_ERR_DECRYPT for an unknown key id or a
+ * forged or damaged ticket, PL_ERR_DECODE for a malformed one. *s is
+ * wiped on failure. */
+int pl_tls_ticket_open(const pl_tls_ticket_keys_t *k, const uint8_t *ticket,
+		       size_t len, pl_tls_session_state_t *s);
 
 /* ---- connection --------------------------------------------------------- */
 
@@ -147,6 +180,9 @@ typedef struct {
 	uint32_t age_add;
 	uint32_t max_early_data; /* its early_data extension; 0: none */
 	uint8_t psk[PL_HASH_MAX];
+	uint16_t suite;    /* of the connection that got it */
+	uint64_t received; /* the connection's time when it came */
+	char *server_name; /* the name it was for (NULL: none) */
 } pl_tls_ticket_t;
 
 /* What only the handshake needs: allocated with the connection, wiped and
@@ -174,6 +210,15 @@ typedef struct {
 	uint8_t client_hs[PL_HASH_MAX];
 	uint8_t server_hs[PL_HASH_MAX];
 	uint8_t client_ap_pending[PL_HASH_MAX]; /* server: until client Finished */
+	/* resumption (resume13.c) */
+	uint8_t psk[PL_HASH_MAX]; /* the PSK in use; psk_len 0: none */
+	size_t psk_len;
+	bool psk_ke;           /* server: resumed without a key exchange */
+	uint16_t psk_index;    /* server: the identity chosen */
+	bool tickets_wanted;   /* server: the client takes a mode we use */
+	bool psk_offered;      /* client: the ClientHello offers c->offer */
+	pl_buf_t psk_identity; /* client: the identities list body */
+	uint8_t psk_binders[1 + PL_HASH_MAX];
 	int hellos_sent; /* client: ClientHellos so far */
 	/* TLS 1.2 */
 	bool ems;                /* the extended master secret (RFC 7627) */
@@ -237,6 +282,8 @@ struct pl_tls_conn {
 	pl_tls_ticket_t tickets[PL_TLS_MAX_TICKETS];
 	size_t n_tickets;
 	size_t tickets_seen;
+	pl_tls_ticket_t offer; /* client: the session to resume (ticket set) */
+	bool resumed;          /* the handshake used a ticket's PSK */
 
 	/* failure */
 	int alert;
@@ -400,6 +447,36 @@ int pl_tls_fail_msg(pl_tls_conn_t *c, int ret, const pl_msg_err_t *err);
 int pl_tls_exts_check(pl_tls_conn_t *c, const pl_tls_exts_t *e,
 		      const uint16_t *accepted, size_t n_accepted,
 		      const char *what);
+
+/* ---- resume13.c: TLS 1.3 tickets and PSK resumption ------------------------ */
+
+/* Transcript-Hash of the transcript so far followed by prefix (a
+ * ClientHello cut before its binders), under hash, into out. */
+int pl_tls_binder_hash(pl_tls_conn_t *c, pl_hash_alg_t hash,
+		       const uint8_t *prefix, size_t len, uint8_t *out);
+/* The binder of psk over transcript hash th (RFC 8446 4.2.11.2). */
+int pl_tls_psk_binder(pl_hash_alg_t hash, const uint8_t *psk,
+		      const uint8_t *th, uint8_t *out);
+/* Server: judges the ClientHello's pre_shared_key (raw is the message,
+ * header included). A ticket that opens, fits this connection (suite
+ * hash, SNI, ALPN, lifetime, age window) and whose binder verifies sets
+ * hs->psk; any ticket that does not fit leaves a full handshake; a wrong
+ * binder fails with decrypt_error. */
+int pl_tls13_server_psk(pl_tls_conn_t *c, const pl_msg_client_hello_t *ch,
+			const uint8_t *raw);
+/* Server: the NewSessionTickets after the client's Finished. */
+int pl_tls13_send_tickets(pl_tls_conn_t *c);
+/* Client: sets e's pre_shared_key (last) when a session is to be offered. */
+int pl_tls13_client_psk_ext(pl_tls_conn_t *c, pl_tls_exts_t *e);
+/* Client: fills the binder into the ClientHello just written (msg, with
+ * binders_offset from its codec). */
+int pl_tls13_client_binder(pl_tls_conn_t *c, uint8_t *msg,
+			   size_t binders_offset);
+/* Client: the ServerHello's pre_shared_key (RFC 8446 4.2.11). */
+int pl_tls13_client_take_psk(pl_tls_conn_t *c,
+			     const pl_msg_server_hello_t *sh);
+/* Frees what a ticket holds. */
+void pl_tls_ticket_clear(pl_tls_ticket_t *t);
 
 /* ---- machine.c: the state machines' driver --------------------------------
  * A machine is a table: state -> accepted message -> handler -> next

@@ -138,6 +138,10 @@ pl_tls_config_t *fuzz_server_config(int variant)
 	add_chain(cfg, "p256-cert.pem", "p256-key.pem");
 	add_chain(cfg, "ed25519-cert.pem", "ed25519-key.pem");
 	add_chain(cfg, "rsa-cert.pem", "rsa-key.pem");
+	/* a fixed ticket key: a recorded ticket opens in every run */
+	static const uint8_t ticket_secret[1][32] = {{0x7e, 0x7e, 0x7e}};
+	pl_tls_config_set_ticket_keys(cfg,
+				      pl_tls_ticket_keys_list(ticket_secret, 1));
 	switch (variant) {
 	case 1:
 		check(pl_tls_config_set_groups(cfg, two_groups, 2), "groups");
@@ -227,6 +231,10 @@ static int fixed_random(void *arg, const pl_tls_conn_t *c,
 	(void)arg;
 	if (use == PL_TLS_RANDOM_COOKIE)
 		return pl_random(buf, len);
+	if (use == PL_TLS_RANDOM_TICKET) { /* a nonce, ticket_age_add */
+		memset(buf, 0x7a, len);
+		return PL_OK;
+	}
 	if (use == PL_TLS_RANDOM_SESSION_ID)
 		memset(buf, SESSION_ID_BYTE, len);
 	else if (len == 32)

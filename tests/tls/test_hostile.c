@@ -879,6 +879,8 @@ static void session_new(session_t *s)
 	memset(s, 0, sizeof(*s));
 	s->ccfg = ep_client_config();
 	s->scfg = ep_server_config(chains);
+	/* records are forged from the server's sequence 0: no tickets first */
+	CHECK(pl_tls_config_set_tickets(s->scfg, 0, 86400) == PL_OK);
 	pl_tls_config_set_keylog(s->ccfg, ep_keylog, &s->clog);
 	pl_tls_config_set_keylog(s->scfg, ep_keylog, &s->slog);
 	ep_pair_new(&s->p, s->ccfg, s->scfg, "localhost");

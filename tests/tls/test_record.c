@@ -526,6 +526,8 @@ static void conn_new(conn_t *t)
 	memset(t, 0, sizeof(*t));
 	t->ccfg = ep_client_config();
 	t->scfg = ep_server_config(chains);
+	/* records are forged from the server's sequence 0: no tickets first */
+	CHECK(pl_tls_config_set_tickets(t->scfg, 0, 86400) == PL_OK);
 	pl_tls_config_set_keylog(t->ccfg, ep_keylog, &t->clog);
 	pl_tls_config_set_keylog(t->scfg, ep_keylog, &t->slog);
 	ep_pair_new(&t->p, t->ccfg, t->scfg, "localhost");

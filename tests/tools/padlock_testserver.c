@@ -617,6 +617,8 @@ static void accept_one(struct server *s, int fd,
 	describe_peer(ss, c->peer, sizeof c->peer);
 	c->deadline = now_ms() + s->opt.timeout_ms;
 	c->tls = pl_tls_conn_new(s->cfg, NULL);
+	if (c->tls != NULL) /* certificates and tickets are judged by it */
+		pl_tls_conn_set_time(c->tls, time(NULL));
 	if (c->tls == NULL || add_conn(s, c) != 0) {
 		fprintf(stderr, PROG ": conn=%lu: out of memory\n", c->id);
 		conn_free(c);
