@@ -589,6 +589,12 @@ void pl_srv_conn_timeout(pl_srv_conn_t *c)
 		return;
 	case PL_SRV_PHASE_FIRST:
 	case PL_SRV_PHASE_IDLE:
+		if (c->proto->drain) {
+			/* a multiplexing protocol says goodbye (GOAWAY) */
+			c->proto->timed_out(c);
+			progress(c);
+			return;
+		}
 		begin_close(c); /* nothing was asked: no answer owed */
 		return;
 	case PL_SRV_PHASE_HEAD:
@@ -605,6 +611,12 @@ void pl_srv_conn_timeout(pl_srv_conn_t *c)
 		pl_srv_conn_close_now(c);
 		return;
 	}
+}
+
+void pl_srv_conn_drain_grace(pl_srv_conn_t *c)
+{
+	unsigned idle = opts(c)->idle_timeout_ms;
+	deadline(c, idle < DRAIN_GRACE_MS ? idle : DRAIN_GRACE_MS);
 }
 
 void pl_srv_conn_drain(pl_srv_conn_t *c)

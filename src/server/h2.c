@@ -77,7 +77,9 @@ struct pl_srv_h2 {
 	h2_stream_t *streams;
 	bucket_t resets, control;
 	size_t header_block;     /* compressed bytes of the block being read */
-	bool goaway;
+	bool goaway;             /* the final GOAWAY is queued */
+	bool notice;             /* the shutdown notice is queued */
+	bool terminated;         /* the session ends after its GOAWAY */
 };
 
 /* ---- rates ------------------------------------------------------------------- */
@@ -579,7 +581,7 @@ static void h2_init(pl_srv_conn_t *c)
 
 /* GOAWAY naming the last stream we took: those finish, newer ones the
  * client may retry elsewhere (RFC 9113 6.8). */
-static void goaway(struct pl_srv_h2 *h)
+static void final_goaway(struct pl_srv_h2 *h)
 {
 	if (h->goaway)
 		return;
@@ -588,6 +590,24 @@ static void goaway(struct pl_srv_h2 *h)
 		h->session, NGHTTP2_FLAG_NONE,
 		nghttp2_session_get_last_proc_stream_id(h->session),
 		NGHTTP2_NO_ERROR, NULL, 0);
+}
+
+/* A graceful stop in two steps (RFC 9113 6.8): a GOAWAY naming stream
+ * 2^31-1 at once, which tells the client to open no more streams here,
+ * then the final GOAWAY naming the last stream we took, once the
+ * connection has been quiet for the drain grace (timed_out()). The RFC's
+ * least wait is one round trip; waiting for quiet also covers a client
+ * that reads the first GOAWAY late or keeps opening streams anyway. A
+ * stream it sent before it saw the final GOAWAY would be refused, and
+ * curl reports that as a failed transfer ("Error in the HTTP2 framing
+ * layer", which a single GOAWAY at once caused across a reload). */
+static void goaway(struct pl_srv_h2 *h)
+{
+	if (h->goaway || h->notice)
+		return;
+	h->notice = true;
+	if (nghttp2_submit_shutdown_notice(h->session) != 0)
+		final_goaway(h);
 }
 
 /* nghttp2's fatal errors, as the GOAWAY code that says why. */
@@ -673,11 +693,35 @@ static void on_data(pl_srv_conn_t *c)
 		c->close_after = true;
 	else if (pl_buf_size(&c->in) == 0)
 		pl_buf_free(&c->in);
+	/* Stopping: the final GOAWAY after a quiet grace, not the idle
+	 * timeout (every byte that moves re-arms it). */
+	if (c->draining && !h->goaway && !c->close_after)
+		pl_srv_conn_drain_grace(c);
 }
 
 static bool wants_write(pl_srv_conn_t *c)
 {
 	return c->h2 && nghttp2_session_want_write(c->h2->session);
+}
+
+/* FIRST/IDLE timed out. Stopping, after the drain grace: the final
+ * GOAWAY; the streams it names may still finish. Otherwise nothing moved
+ * for the idle timeout (a zero-window stall included): GOAWAY and close,
+ * cutting the streams still open. Once more (the GOAWAY could not even be
+ * sent): close at once. */
+static void timed_out(pl_srv_conn_t *c)
+{
+	struct pl_srv_h2 *h = c->h2;
+	if (h == NULL || h->terminated) {
+		pl_srv_conn_close_now(c);
+		return;
+	}
+	if (c->draining && !h->goaway) {
+			final_goaway(h);
+		return;
+	}
+	h->goaway = h->terminated = true;
+	(void)nghttp2_session_terminate_session(h->session, NGHTTP2_NO_ERROR);
 }
 
 static void drain(pl_srv_conn_t *c)
@@ -702,7 +746,7 @@ const pl_srv_protocol_t pl_srv_h2 = {
 	.on_data = on_data,
 	.produce = produce,
 	.reply_sent = nothing,
-	.timed_out = nothing,
+	.timed_out = timed_out,
 	.cut_short = nothing,
 	.free = h2_free,
 	.wants_write = wants_write,
