@@ -413,8 +413,10 @@ static void proxy_header(pl_srv_conn_t *c, const uint8_t *p, size_t n)
 	}
 	if (len == 0)
 		return;
-	if (!h.local)
+	if (!h.local) {
 		snprintf(c->peer, sizeof(c->peer), "%s", h.source);
+		c->peer_port = h.source_port;
+	}
 	/* the bytes after the header: from the buffer, then from p */
 	size_t after = c->pp_len - (size_t)len;
 	uint8_t *pp = c->pp;

@@ -139,6 +139,7 @@ struct pl_srv_conn {
 	pl_srv_listen_kind_t kind;
 	int port;
 	char peer[46];          /* the client (a PROXY header's, if any) */
+	unsigned peer_port;     /* its TCP port (the access log's peer_port) */
 	pl_srv_phase_t phase;
 	/* PROXY_HEADER: the header's bytes so far (bounded) */
 	uint8_t *pp;
