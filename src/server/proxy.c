@@ -61,6 +61,7 @@ struct pl_srv_exchange {
 	bool body_done;         /* the whole request is in uc->out */
 	bool got_bytes;         /* the upstream has sent something */
 	bool head_ready;        /* the owner's reply holds the answer */
+	bool reply_given;       /* ... and the owner has been told */
 	bool resp_done;
 	bool answered;          /* an error reply replaced the exchange */
 	bool upgrade;           /* a WebSocket handshake: Upgrade goes on */
@@ -742,7 +743,8 @@ static void read_head(exchange_t *x)
 			}
 			x->head_ready = true;
 			finish_if_done(x);
-			if (x->body_done) {
+			if (x->body_done || x->o.duplex) {
+				x->reply_given = true;
 				x->o.reply_ready(x->o.arg);
 				kick(x);
 			}
@@ -855,7 +857,10 @@ static void sink_end(void *arg)
 		send_request(x);
 	if (x->head_ready && !x->answered) {
 		finish_if_done(x);
-		x->o.reply_ready(x->o.arg);
+		if (!x->reply_given) {
+			x->reply_given = true;
+			x->o.reply_ready(x->o.arg);
+		}
 	}
 	x->nested--;
 }
@@ -992,7 +997,7 @@ void pl_srv_proxy_start(pl_srv_conn_t *c, const pl_http_request_t *req,
 			const pl_srv_rsite_t *site, pl_srv_pool_t *pool)
 {
 	(void)site;
-	pl_srv_proxy_owner_t o = {c, &c->reply, &c->sink, &c->body_blocked,
+	pl_srv_proxy_owner_t o = {c, false, &c->reply, &c->sink, &c->body_blocked,
 				  &c->px, conn_reply_ready, conn_wake,
 				  conn_cut, c};
 	pl_srv_proxy_start_for(&o, req, pool);

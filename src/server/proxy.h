@@ -125,14 +125,17 @@ void pl_srv_upstream_reap(void);
  * calls, with arg: reply_ready (reply holds the head, or a 502/504, and
  * the request is all in), wake (room in the sink, bytes for the reply's
  * source; never from inside the owner's own calls), cut (the response
- * cannot be finished). */
+ * cannot be finished). duplex: the reply may go out while the request
+ * body still comes (HTTP/2's streams; an HTTP/1 connection answers once
+ * the request is all in). */
 typedef struct {
 	pl_srv_conn_t *c;
+	bool duplex;
 	pl_http_reply_t *reply;
 	pl_http_body_sink_t *sink;
 	bool *body_blocked;
 	struct pl_srv_exchange **px;
-	void (*reply_ready)(void *arg);
+	void (*reply_ready)(void *arg); /* once */
 	void (*wake)(void *arg);
 	void (*cut)(void *arg);
 	void *arg;
