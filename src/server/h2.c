@@ -538,6 +538,48 @@ static void body_end(h2_stream_t *st)
 		sink.end(sink.arg);
 }
 
+/* RFC 9113 8.2.3: a client may split its Cookie into crumbs (one field
+ * each, for HPACK); an HTTP/1.1 upstream gets them joined with "; " in
+ * one field. fields is req's own array. *joined: the joined value, for
+ * the caller to free. */
+static int join_cookies(pl_http_request_t *req, pl_http_field_t *fields,
+			char **joined)
+{
+	size_t n = 0, len = 1, first = 0, kept = 0, at = 0;
+	*joined = NULL;
+	for (size_t i = 0; i < req->field_count; i++) {
+		if (strcmp(req->fields[i].name.ptr, "cookie") != 0)
+			continue;
+		if (n++ == 0)
+			first = i;
+		len += req->fields[i].value.len + 2;
+	}
+	if (n < 2)
+		return PL_OK;
+	char *p = malloc(len);
+	if (p == NULL)
+		return PL_ERR_NOMEM;
+	for (size_t i = 0; i < req->field_count; i++) {
+		pl_http_field_t f = req->fields[i];
+		if (strcmp(f.name.ptr, "cookie") == 0) {
+			if (at > 0) {
+				memcpy(p + at, "; ", 2);
+				at += 2;
+			}
+			memcpy(p + at, f.value.ptr, f.value.len);
+			at += f.value.len;
+			if (i != first)
+				continue;
+		}
+		fields[kept++] = f;
+	}
+	p[at] = 0;
+	fields[first].value = (pl_http_str_t){p, at};
+	req->field_count = kept;
+	*joined = p;
+	return PL_OK;
+}
+
 /* req goes to pool; the stream is the exchange's owner. */
 static void proxy_stream(struct pl_srv_h2 *h, h2_stream_t *st,
 			 pl_http_request_t *req, pl_srv_pool_t *pool)
@@ -601,9 +643,13 @@ static int answer(struct pl_srv_h2 *h, h2_stream_t *st)
 	bool head = strcmp(req.method.ptr, "HEAD") == 0;
 	pl_srv_pool_t *pool = flaw ? NULL : pool_of(c, &req, &info);
 	if (pool) {
-		proxy_stream(h, st, &req, pool);
+		char *cookies;
+		ret = join_cookies(&req, fields, &cookies);
+		if (ret == PL_OK)
+			proxy_stream(h, st, &req, pool);
+		free(cookies);
 		free(fields);
-		return PL_OK;
+		return ret;
 	}
 	ret = flaw ? refuse(c, st, 400, flaw, head)
 		   : pl_srv_serve_https(c, &req, &info, &st->reply);

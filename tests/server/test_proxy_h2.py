@@ -11,7 +11,8 @@ upstream that does not read it is held back by flow control (padlock
 stops acknowledging DATA, so the client's window closes, far below the
 body's size); a client that never opens its window is closed after the
 idle timeout; and RFC 8441's extended CONNECT (WebSocket over h2) is not
-offered and refused with RST_STREAM PROTOCOL_ERROR.
+offered and refused with RST_STREAM PROTOCOL_ERROR. Cookie crumbs reach
+the upstream joined in one Cookie (RFC 9113 8.2.3).
 """
 
 import hashlib
@@ -189,6 +190,22 @@ def _():
           % (sent, size))
     expect(sent < 64 << 20, "the client sent %d bytes of %d into an upstream "
            "that reads nothing: not held back" % (sent, size))
+
+
+@suite.case("cookie_crumbs_reach_the_upstream_joined")
+def _():
+    """RFC 9113 8.2.3: cookie fields split into crumbs are joined with
+    "; " into one Cookie for the HTTP/1.1 upstream (two Cookie lines
+    would reach the application joined with ", ")."""
+    c = RawH2(server().https_port)
+    c.send(c.headers(1, path="/echo", extra=[("cookie", "a=1"),
+                                              ("accept", "*/*"),
+                                              ("cookie", "b=2")]))
+    fields, body = c.response(1)
+    c.close()
+    e = json.loads(body)
+    cookies = [v for n, v in e["headers"] if n == "cookie"]
+    expect_equal(cookies, ["a=1; b=2"], "the Cookie the upstream got")
 
 
 @suite.case("zero_window_client_is_closed_after_the_idle_timeout")
