@@ -742,6 +742,10 @@ static int on_stream_close(nghttp2_session *session, int32_t id,
 		return 0;
 	if (st->px && st->replied && pl_srv_log_access_enabled())
 		log_proxied(user, st);
+	/* DATA held back from a full sink still counts against the
+	 * connection's window: give it back, or the window shrinks for good */
+	if (st->withheld > 0)
+		(void)nghttp2_session_consume_connection(session, st->withheld);
 	(void)nghttp2_session_set_stream_user_data(session, id, NULL);
 	stream_free(user, st);
 	return 0;

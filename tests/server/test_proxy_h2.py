@@ -147,49 +147,97 @@ def _():
                      "the path the upstream saw for stream %d" % sid)
 
 
+class Uploader:
+    """Sends request bodies on a RawH2 connection as the server's
+    flow-control windows allow, counting what it acknowledges."""
+
+    def __init__(self, c):
+        self.c = c
+        self.conn_window = 65535
+        self.windows = {}
+        self.frames = []
+
+    def pump(self, wait=1.0):
+        """One frame from the server (False after wait seconds of none)."""
+        c = self.c
+        if not c.buf and not c.sock.pending():
+            ready, _, _ = select.select([c.sock], [], [], wait)
+            if not ready:
+                return False
+        f = c._frame()
+        if f is None:
+            raise Failure("the connection ended")
+        if isinstance(f, hf.WindowUpdateFrame):
+            if f.stream_id == 0:
+                self.conn_window += f.window_increment
+            else:
+                self.windows[f.stream_id] = (self.windows.get(f.stream_id, 0)
+                                             + f.window_increment)
+        if isinstance(f, hf.GoAwayFrame):
+            raise Failure("GOAWAY error %d" % f.error_code)
+        if isinstance(f, hf.SettingsFrame) and "ACK" not in f.flags:
+            c.send(hf.SettingsFrame(0, flags=["ACK"]))
+        if isinstance(f, hf.HeadersFrame):
+            f.fields = dict((k.decode(), v.decode())
+                            for k, v in c.dec.decode(f.data, raw=True))
+        self.frames.append(f)
+        return True
+
+    def send(self, sid, size, until_quiet=False):
+        """Sends size bytes on sid (END_STREAM with the last); with
+        until_quiet, stops once the server has been silent 3 times a
+        second with the windows shut. Returns the bytes sent."""
+        self.windows.setdefault(sid, 65535)
+        sent, quiet = 0, 0
+        while sent < size:
+            n = min(16384, size - sent, self.conn_window, self.windows[sid])
+            if n > 0:
+                last = sent + n == size
+                self.c.send(hf.DataFrame(sid, data=b"\0" * n,
+                                         flags=["END_STREAM"] if last else []))
+                sent += n
+                self.conn_window -= n
+                self.windows[sid] -= n
+                continue
+            if self.pump():
+                quiet = 0
+            elif until_quiet:
+                quiet += 1
+                if quiet == 3:
+                    break
+        return sent
+
+
 @suite.case("body_into_a_stalled_upstream_is_held_back_by_flow_control")
 def _():
     """The upstream sleeps without reading: padlock's buffer toward it
     fills, and then padlock stops acknowledging DATA, so the client
-    cannot send more than a bounded part of its 256 MiB body."""
+    cannot send more than a bounded part of its 256 MiB body. When the
+    client resets that stream, the DATA held back is given back to the
+    connection's window: a second upload on the connection goes through."""
     size = 256 << 20
     c = RawH2(server().https_port)
+    up = Uploader(c)
     c.send(c.headers(1, path="/slow?20", method="POST",
                      extra=[("content-length", str(size))], end_stream=False))
-    conn_window = stream_window = 65535
-    sent = 0
-    chunk = b"\0" * 16384
-    quiet = 0
-    while sent < size and quiet < 3:
-        while min(conn_window, stream_window) >= len(chunk) and sent < size:
-            c.send(hf.DataFrame(1, data=chunk))
-            sent += len(chunk)
-            conn_window -= len(chunk)
-            stream_window -= len(chunk)
-        # what the server acknowledges (a second without news: quiet)
-        ready, _, _ = select.select([c.sock], [], [], 1.0) if not c.sock.pending() else ([c.sock], [], [])
-        if not ready:
-            quiet += 1
-            continue
-        f = c._frame()
-        if f is None:
-            raise Failure("the connection ended after %d bytes" % sent)
-        if isinstance(f, hf.WindowUpdateFrame):
-            quiet = 0
-            if f.stream_id == 0:
-                conn_window += f.window_increment
-            else:
-                stream_window += f.window_increment
-        if isinstance(f, (hf.RstStreamFrame, hf.GoAwayFrame)):
-            raise Failure("%s error %d after %d bytes"
-                          % (type(f).__name__, f.error_code, sent))
-        if isinstance(f, hf.SettingsFrame) and "ACK" not in f.flags:
-            c.send(hf.SettingsFrame(0, flags=["ACK"]))
-    c.close()
+    sent = up.send(1, size, until_quiet=True)
     print("# the client could send %d of %d bytes before its window closed"
           % (sent, size))
     expect(sent < 64 << 20, "the client sent %d bytes of %d into an upstream "
            "that reads nothing: not held back" % (sent, size))
+    c.send(hf.RstStreamFrame(1, error_code=0x8))
+    n = 1 << 20
+    c.send(c.headers(3, path="/echo", method="POST",
+                     extra=[("content-length", str(n))], end_stream=False))
+    expect_equal(up.send(3, n), n, "the second upload's bytes sent")
+    while not any(f.stream_id == 3 and "END_STREAM" in f.flags
+                  for f in up.frames):
+        if not up.pump(wait=WAIT):
+            raise Failure("no answer to the second upload")
+    body = b"".join(f.data for f in up.frames
+                    if isinstance(f, hf.DataFrame) and f.stream_id == 3)
+    expect_equal(json.loads(body)["length"], n, "what the upstream received")
+    c.close()
 
 
 @suite.case("cookie_crumbs_reach_the_upstream_joined")
