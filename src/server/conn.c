@@ -416,8 +416,10 @@ static void proxy_header(pl_srv_conn_t *c, const uint8_t *p, size_t n)
 	}
 	if (len == 0)
 		return;
-	if (!h.local)
+	if (!h.local) {
 		snprintf(c->peer, sizeof(c->peer), "%s", h.source);
+		c->peer_port = h.source_port;
+	}
 	/* the bytes after the header: from the buffer, then from p */
 	size_t after = c->pp_len - (size_t)len;
 	uint8_t *pp = c->pp;
@@ -592,6 +594,12 @@ void pl_srv_conn_timeout(pl_srv_conn_t *c)
 		return;
 	case PL_SRV_PHASE_FIRST:
 	case PL_SRV_PHASE_IDLE:
+		if (c->proto->drain) {
+			/* a multiplexing protocol says goodbye (GOAWAY) */
+			c->proto->timed_out(c);
+			progress(c);
+			return;
+		}
 		begin_close(c); /* nothing was asked: no answer owed */
 		return;
 	case PL_SRV_PHASE_HEAD:
@@ -608,6 +616,12 @@ void pl_srv_conn_timeout(pl_srv_conn_t *c)
 		pl_srv_conn_close_now(c);
 		return;
 	}
+}
+
+void pl_srv_conn_drain_grace(pl_srv_conn_t *c)
+{
+	unsigned idle = opts(c)->idle_timeout_ms;
+	deadline(c, idle < DRAIN_GRACE_MS ? idle : DRAIN_GRACE_MS);
 }
 
 void pl_srv_conn_drain(pl_srv_conn_t *c)

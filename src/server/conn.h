@@ -104,7 +104,8 @@ typedef struct {
 	bool (*produce)(pl_srv_conn_t *c);
 	/* REPLY: every byte of the reply is on the wire. */
 	void (*reply_sent)(pl_srv_conn_t *c);
-	/* HEAD or BODY: the request did not arrive in time (408). */
+	/* HEAD or BODY: the request did not arrive in time (408); for a
+	 * protocol with drain (HTTP/2), FIRST or IDLE timed out (GOAWAY). */
 	void (*timed_out)(pl_srv_conn_t *c);
 	/* BODY: the peer's stream ended inside the body (400, then close). */
 	void (*cut_short)(pl_srv_conn_t *c);
@@ -138,6 +139,7 @@ struct pl_srv_conn {
 	pl_srv_listen_kind_t kind;
 	int port;
 	char peer[46];          /* the client (a PROXY header's, if any) */
+	unsigned peer_port;     /* its TCP port (the access log's peer_port) */
 	pl_srv_phase_t phase;
 	/* PROXY_HEADER: the header's bytes so far (bounded) */
 	uint8_t *pp;
@@ -210,6 +212,9 @@ void pl_srv_conn_wake(pl_srv_conn_t *c);
  * socket takes it now, then the connection closes without close_notify
  * (so a body delimited by the close is not taken for complete). */
 void pl_srv_conn_cut(pl_srv_conn_t *c);
+/* Stopping: the phase's timeout becomes the drain grace (1 s, or the
+ * idle timeout if shorter), for a connection between requests. */
+void pl_srv_conn_drain_grace(pl_srv_conn_t *c);
 /* Bytes the transport still has to put on the wire. */
 size_t pl_srv_conn_pending(pl_srv_conn_t *c);
 const pl_srv_runtime_t *pl_srv_conn_runtime(pl_srv_conn_t *c);

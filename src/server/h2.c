@@ -23,6 +23,12 @@
  * --h2-max-header-list (an HPACK bomb) is not kept: its stream gets 431.
  * A body longer than its content-length is nghttp2's to refuse
  * (RST_STREAM PROTOCOL_ERROR, RFC 9113 8.1.1).
+ *
+ * A request for a proxied site makes its stream the owner of an exchange
+ * (proxy.c): DATA goes into the exchange's sink and is acknowledged
+ * (WINDOW_UPDATE) only while the sink has room, and the upstream's body
+ * comes through the data provider, deferred while the upstream has sent
+ * nothing and resumed when the exchange wakes the stream.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,7 +40,7 @@
 
 #include <nghttp2/nghttp2.h>
 
-#include "server/conn.h"
+#include "server/proxy.h"
 
 #define OUTPUT_HIGH_WATER (64 * 1024)
 /* Token buckets: up to BURST events at once, then RATE a second. */
@@ -59,6 +65,7 @@ typedef struct {
 
 typedef struct h2_stream {
 	struct h2_stream *prev, *next; /* the connection's open streams */
+	struct pl_srv_h2 *h;
 	int32_t id;
 	pl_http_buf_t text;      /* names and values, each NUL-terminated */
 	span_t *spans;
@@ -69,6 +76,13 @@ typedef struct h2_stream {
 	pl_http_reply_t reply;
 	size_t body_off;         /* how much of reply.body has been sent */
 	uint64_t start_us;
+	/* a proxied request (proxy.c's exchange, this stream its owner) */
+	struct pl_srv_exchange *px;
+	pl_http_body_sink_t sink; /* where its body goes */
+	bool body_blocked;       /* the sink is full: DATA is not acknowledged */
+	size_t withheld;         /* DATA bytes taken but not acknowledged */
+	bool deferred;           /* the reply's source had nothing: resume */
+	bool replied;            /* the reply is submitted */
 } h2_stream_t;
 
 struct pl_srv_h2 {
@@ -77,7 +91,10 @@ struct pl_srv_h2 {
 	h2_stream_t *streams;
 	bucket_t resets, control;
 	size_t header_block;     /* compressed bytes of the block being read */
-	bool goaway;
+	bool goaway;             /* the final GOAWAY is queued */
+	bool notice;             /* the shutdown notice is queued */
+	bool terminated;         /* the session ends after its GOAWAY */
+	bool busy;               /* inside on_data(): it sends what is due */
 };
 
 /* ---- rates ------------------------------------------------------------------- */
@@ -119,6 +136,7 @@ static h2_stream_t *stream_new(struct pl_srv_h2 *h, int32_t id)
 	if (h->streams)
 		h->streams->prev = st;
 	h->streams = st;
+	st->h = h;
 	st->id = id;
 	pl_http_reply_init(&st->reply);
 	st->start_us = pl_srv_now_us();
@@ -127,6 +145,7 @@ static h2_stream_t *stream_new(struct pl_srv_h2 *h, int32_t id)
 
 static void stream_free(struct pl_srv_h2 *h, h2_stream_t *st)
 {
+	pl_srv_proxy_end(st->px); /* before the reply it points into */
 	if (st->prev)
 		st->prev->next = st->next;
 	else
@@ -222,7 +241,8 @@ static int on_header(nghttp2_session *session, const nghttp2_frame *frame,
 	struct pl_srv_h2 *h = user;
 	h2_stream_t *st = nghttp2_session_get_stream_user_data(
 		session, frame->hd.stream_id);
-	if (st == NULL || frame->hd.type != NGHTTP2_HEADERS)
+	if (st == NULL || frame->hd.type != NGHTTP2_HEADERS ||
+	    frame->headers.cat != NGHTTP2_HCAT_REQUEST)
 		return 0; /* trailers are not kept */
 	/* Counted even once over: the block must still be decoded to keep
 	 * HPACK's table in step (RFC 7541 2.2), but nothing more is kept. */
@@ -278,10 +298,15 @@ static void build_request(const h2_stream_t *st, pl_http_field_t *fields,
 	req->target_form = req->target.len == 1 && req->target.ptr[0] == '*'
 				   ? PL_HTTP_TARGET_ASTERISK
 				   : PL_HTTP_TARGET_ORIGIN;
+	/* A body without content-length is as long as its DATA frames: it
+	 * goes on chunked (nghttp2 holds a stream to its content-length,
+	 * RFC 9113 8.1.1). */
 	const pl_http_str_t *length = pl_http_header(req, "content-length");
-	if (!st->end_stream) {
+	if (!st->end_stream && length) {
 		req->framing = PL_HTTP_BODY_LENGTH;
-		req->content_length = length ? strtoull(length->ptr, NULL, 10) : 0;
+		req->content_length = strtoull(length->ptr, NULL, 10);
+	} else if (!st->end_stream) {
+		req->framing = PL_HTTP_BODY_CHUNKED;
 	}
 }
 
@@ -290,10 +315,11 @@ static void build_request(const h2_stream_t *st, pl_http_field_t *fields,
  * names lowercased (RFC 9113 8.2.1) into lower[]. PL_ERR_ARG when they do
  * not fit. */
 typedef struct {
-	nghttp2_nv nv[PL_HTTP_REPLY_MAX_FIELDS + 4];
+	nghttp2_nv *nv;          /* room for the reply's fields + 4 */
 	size_t n;
 	char status[4], length[24], date[PL_HTTP_DATE_LEN + 1];
-	char lower[2048];
+	char *lower;             /* the names, lowercased */
+	size_t lower_cap;
 } h2_head_t;
 
 static void head_add(h2_head_t *hd, const char *name, size_t name_len,
@@ -304,14 +330,31 @@ static void head_add(h2_head_t *hd, const char *name, size_t name_len,
 				       NGHTTP2_NV_FLAG_NONE};
 }
 
+static void head_free(h2_head_t *hd)
+{
+	free(hd->nv);
+	free(hd->lower);
+}
+
+/* A proxied reply has the upstream's fields besides its own: the
+ * arrays are as large as they need. */
 static int head_fields(const pl_http_reply_t *r, h2_head_t *hd)
 {
-	pl_http_field_t fields[PL_HTTP_REPLY_MAX_FIELDS];
-	size_t n = pl_http_reply_fields(r, fields, PL_HTTP_REPLY_MAX_FIELDS);
-	size_t used = 0;
-	if (n > PL_HTTP_REPLY_MAX_FIELDS) /* extra fields: not for h2 yet */
-		return PL_ERR_ARG;
-	hd->n = 0;
+	size_t n = pl_http_reply_fields(r, NULL, 0), used = 0;
+	pl_http_field_t *fields = calloc(n + 1, sizeof(*fields));
+	memset(hd, 0, sizeof(*hd));
+	hd->nv = calloc(n + 4, sizeof(*hd->nv));
+	if (fields == NULL || hd->nv == NULL) {
+		free(fields);
+		return PL_ERR_NOMEM;
+	}
+	(void)pl_http_reply_fields(r, fields, n);
+	for (size_t i = 0; i < n; i++)
+		hd->lower_cap += fields[i].name.len;
+	if ((hd->lower = malloc(hd->lower_cap + 1)) == NULL) {
+		free(fields);
+		return PL_ERR_NOMEM;
+	}
 	snprintf(hd->status, sizeof(hd->status), "%03d", r->status);
 	head_add(hd, ":status", 7, hd->status, 3);
 	if (r->framing == PL_HTTP_BODY_LENGTH) {
@@ -326,8 +369,6 @@ static int head_fields(const pl_http_reply_t *r, h2_head_t *hd)
 		head_add(hd, "server", 6, r->server, strlen(r->server));
 	for (size_t i = 0; i < n; i++) {
 		const pl_http_str_t *name = &fields[i].name;
-		if (name->len > sizeof(hd->lower) - used)
-			return PL_ERR_ARG;
 		char *lower = hd->lower + used;
 		for (size_t j = 0; j < name->len; j++) {
 			char ch = name->ptr[j];
@@ -337,6 +378,7 @@ static int head_fields(const pl_http_reply_t *r, h2_head_t *hd)
 		head_add(hd, lower, name->len, fields[i].value.ptr,
 			 fields[i].value.len);
 	}
+	free(fields);
 	return PL_OK;
 }
 
@@ -350,6 +392,22 @@ static ssize_t read_body(nghttp2_session *session, int32_t id, uint8_t *buf,
 	h2_stream_t *st = source->ptr;
 	pl_http_reply_t *r = &st->reply;
 	size_t n = 0;
+	if (r->source.read) {
+		/* a proxied body: what the upstream has sent, as it comes */
+		bool end = false;
+		long got = r->source.read(r->source.arg, buf, length, &end);
+		if (got < 0)
+			return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+		r->body_bytes += (uint64_t)got;
+		if (end) {
+			r->source.read = NULL;
+			*flags |= NGHTTP2_DATA_FLAG_EOF;
+		} else if (got == 0) {
+			st->deferred = true; /* stream_wake() resumes it */
+			return NGHTTP2_ERR_DEFERRED;
+		}
+		return got;
+	}
 	if (st->body_off < r->body.len) {
 		n = r->body.len - st->body_off;
 		if (n > length)
@@ -380,15 +438,22 @@ static int submit_reply(struct pl_srv_h2 *h, h2_stream_t *st)
 {
 	h2_head_t hd;
 	pl_http_reply_t *r = &st->reply;
-	if (head_fields(r, &hd) != PL_OK)
-		return PL_ERR_ARG;
+	int ret = head_fields(r, &hd);
+	if (ret != PL_OK) {
+		head_free(&hd);
+		return ret;
+	}
 	st->body_off = 0;
-	bool body = r->body.len > 0 || (r->file_fd >= 0 && r->file_len);
+	st->replied = true;
+	bool body = r->body.len > 0 || (r->file_fd >= 0 && r->file_len) ||
+		    r->source.read;
 	nghttp2_data_provider provider = {.source.ptr = st,
 					  .read_callback = read_body};
-	return nghttp2_submit_response(h->session, st->id, hd.nv, hd.n,
-				       body ? &provider : NULL) == 0
-		       ? PL_OK : PL_ERR_NOMEM;
+	ret = nghttp2_submit_response(h->session, st->id, hd.nv, hd.n,
+				      body ? &provider : NULL) == 0
+		      ? PL_OK : PL_ERR_NOMEM;
+	head_free(&hd);
+	return ret;
 }
 
 /* What HTTP/1.1's parser guarantees of its request, checked here too:
@@ -422,6 +487,139 @@ static int refuse(pl_srv_conn_t *c, h2_stream_t *st, int status,
 				   "padlock");
 }
 
+/* ---- a proxied stream: this stream owns an exchange (proxy.c) ----------------- */
+
+/* The exchange's reply (the upstream's head, or its 502/504) is ready. */
+static void stream_reply_ready(void *arg)
+{
+	h2_stream_t *st = arg;
+	if (submit_reply(st->h, st) != PL_OK)
+		(void)nghttp2_submit_rst_stream(st->h->session, NGHTTP2_FLAG_NONE,
+						st->id, NGHTTP2_INTERNAL_ERROR);
+}
+
+/* Room in the sink: the DATA held back is acknowledged (WINDOW_UPDATE),
+ * so the client sends more. Bytes for the source: the data provider
+ * runs again. Then the connection sends. */
+static void stream_wake(void *arg)
+{
+	h2_stream_t *st = arg;
+	struct pl_srv_h2 *h = st->h;
+	if (!st->body_blocked && st->withheld > 0) {
+		(void)nghttp2_session_consume(h->session, st->id, st->withheld);
+		st->withheld = 0;
+	}
+	if (st->deferred) {
+		st->deferred = false;
+		(void)nghttp2_session_resume_data(h->session, st->id);
+	}
+	if (!h->busy)
+		pl_srv_conn_wake(h->c);
+}
+
+/* The response cannot be finished: only this stream ends
+ * (RST_STREAM INTERNAL_ERROR), the connection goes on. */
+static void stream_cut(void *arg)
+{
+	h2_stream_t *st = arg;
+	struct pl_srv_h2 *h = st->h;
+	(void)nghttp2_submit_rst_stream(h->session, NGHTTP2_FLAG_NONE, st->id,
+					NGHTTP2_INTERNAL_ERROR);
+	if (!h->busy)
+		pl_srv_conn_wake(h->c);
+}
+
+/* The request's body is all in (END_STREAM): the exchange sends it on. */
+static void body_end(h2_stream_t *st)
+{
+	pl_http_body_sink_t sink = st->sink;
+	st->sink = (pl_http_body_sink_t){0};
+	if (sink.end)
+		sink.end(sink.arg);
+}
+
+/* RFC 9113 8.2.3: a client may split its Cookie into crumbs (one field
+ * each, for HPACK); an HTTP/1.1 upstream gets them joined with "; " in
+ * one field. fields is req's own array. *joined: the joined value, for
+ * the caller to free. */
+static int join_cookies(pl_http_request_t *req, pl_http_field_t *fields,
+			char **joined)
+{
+	size_t n = 0, len = 1, first = 0, kept = 0, at = 0;
+	*joined = NULL;
+	for (size_t i = 0; i < req->field_count; i++) {
+		if (strcmp(req->fields[i].name.ptr, "cookie") != 0)
+			continue;
+		if (n++ == 0)
+			first = i;
+		len += req->fields[i].value.len + 2;
+	}
+	if (n < 2)
+		return PL_OK;
+	char *p = malloc(len);
+	if (p == NULL)
+		return PL_ERR_NOMEM;
+	for (size_t i = 0; i < req->field_count; i++) {
+		pl_http_field_t f = req->fields[i];
+		if (strcmp(f.name.ptr, "cookie") == 0) {
+			if (at > 0) {
+				memcpy(p + at, "; ", 2);
+				at += 2;
+			}
+			memcpy(p + at, f.value.ptr, f.value.len);
+			at += f.value.len;
+			if (i != first)
+				continue;
+		}
+		fields[kept++] = f;
+	}
+	p[at] = 0;
+	fields[first].value = (pl_http_str_t){p, at};
+	req->field_count = kept;
+	*joined = p;
+	return PL_OK;
+}
+
+/* req goes to pool; the stream is the exchange's owner. */
+static void proxy_stream(struct pl_srv_h2 *h, h2_stream_t *st,
+			 pl_http_request_t *req, pl_srv_pool_t *pool)
+{
+	pl_srv_proxy_owner_t o = {h->c, true, &st->reply, &st->sink,
+				  &st->body_blocked, &st->px,
+				  stream_reply_ready, stream_wake, stream_cut,
+				  st};
+	pl_srv_proxy_start_for(&o, req, pool);
+	if (st->end_stream)
+		body_end(st);
+}
+
+/* The access log's line of a proxied stream, once it is over. */
+static void log_proxied(struct pl_srv_h2 *h, h2_stream_t *st)
+{
+	pl_http_conninfo_t info;
+	pl_http_request_t req;
+	pl_srv_access_t extra;
+	pl_http_field_t *fields = calloc(st->n_spans + 1, sizeof(*fields));
+	if (fields == NULL)
+		return;
+	build_request(st, fields, &req);
+	h->c->transport->describe(h->c, &info);
+	memset(&extra, 0, sizeof(extra));
+	extra.upstream = pl_srv_proxy_upstream_of(st->px, &extra.upstream_us);
+	pl_srv_log_reply_with(h->c, &req, PL_SRV_HTTP_20, &info, &st->reply,
+			      st->start_us, &extra);
+	free(fields);
+}
+
+/* The pool of the site req names, or NULL (files answer it). */
+static pl_srv_pool_t *pool_of(pl_srv_conn_t *c, const pl_http_request_t *req,
+			      const pl_http_conninfo_t *info)
+{
+	const pl_srv_rsite_t *site =
+		pl_srv_site_of_request(pl_srv_conn_runtime(c), req, info->sni);
+	return pl_srv_proxy_pool_for(site, req);
+}
+
 static int answer(struct pl_srv_h2 *h, h2_stream_t *st)
 {
 	pl_srv_conn_t *c = h->c;
@@ -443,6 +641,16 @@ static int answer(struct pl_srv_h2 *h, h2_stream_t *st)
 	build_request(st, fields, &req);
 	const char *flaw = request_flaw(&req);
 	bool head = strcmp(req.method.ptr, "HEAD") == 0;
+	pl_srv_pool_t *pool = flaw ? NULL : pool_of(c, &req, &info);
+	if (pool) {
+		char *cookies;
+		ret = join_cookies(&req, fields, &cookies);
+		if (ret == PL_OK)
+			proxy_stream(h, st, &req, pool);
+		free(cookies);
+		free(fields);
+		return ret;
+	}
 	ret = flaw ? refuse(c, st, 400, flaw, head)
 		   : pl_srv_serve_https(c, &req, &info, &st->reply);
 	if (ret == PL_OK) {
@@ -465,6 +673,17 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame,
 			 void *user)
 {
 	struct pl_srv_h2 *h = user;
+	if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) &&
+	    (frame->hd.type == NGHTTP2_DATA ||
+	     (frame->hd.type == NGHTTP2_HEADERS &&
+	      frame->headers.cat == NGHTTP2_HCAT_HEADERS))) {
+		/* the end of a request body (after DATA, or trailers) */
+		h2_stream_t *st = nghttp2_session_get_stream_user_data(
+			session, frame->hd.stream_id);
+		if (st)
+			body_end(st);
+		return 0;
+	}
 	switch (frame->hd.type) {
 	case NGHTTP2_HEADERS: {
 		h2_stream_t *st = nghttp2_session_get_stream_user_data(
@@ -494,12 +713,39 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame,
 	}
 }
 
+/* Request body bytes: into the stream's sink (a proxied request), else
+ * dropped. Flow control is the backpressure (RFC 9113 5.2): bytes are
+ * acknowledged (WINDOW_UPDATE) as they are taken, but not while the sink
+ * is full, so a client can have at most its window in flight beyond the
+ * sink's bound. */
+static int on_data_chunk(nghttp2_session *session, uint8_t flags, int32_t id,
+			 const uint8_t *data, size_t len, void *user)
+{
+	(void)flags;
+	(void)user;
+	h2_stream_t *st = nghttp2_session_get_stream_user_data(session, id);
+	if (st && st->sink.write && !st->sink.write(st->sink.arg, data, len))
+		st->body_blocked = true;
+	if (st && st->body_blocked) {
+		st->withheld += len;
+		return 0;
+	}
+	(void)nghttp2_session_consume(session, id, len);
+	return 0;
+}
+
 static int on_stream_close(nghttp2_session *session, int32_t id,
 			   uint32_t error_code, void *user)
 {
 	h2_stream_t *st = nghttp2_session_get_stream_user_data(session, id);
 	if (st == NULL)
 		return 0;
+	if (st->px && st->replied && pl_srv_log_access_enabled())
+		log_proxied(user, st);
+	/* DATA held back from a full sink still counts against the
+	 * connection's window: give it back, or the window shrinks for good */
+	if (st->withheld > 0)
+		(void)nghttp2_session_consume_connection(session, st->withheld);
 	(void)nghttp2_session_set_stream_user_data(session, id, NULL);
 	stream_free(user, st);
 	return 0;
@@ -538,10 +784,14 @@ static nghttp2_session *session_new(struct pl_srv_h2 *h)
 	nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv);
 	nghttp2_session_callbacks_set_on_stream_close_callback(cb,
 							       on_stream_close);
+	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb,
+								  on_data_chunk);
 	const pl_srv_options_t *o = pl_srv_conn_runtime(h->c)->opts;
 	/* nghttp2 refuses streams over the limit itself (RST_STREAM
 	 * REFUSED_STREAM) even before the peer has our SETTINGS. */
 	nghttp2_option_set_max_settings(opt, 32);
+	/* on_data_chunk() acknowledges DATA itself (backpressure) */
+	nghttp2_option_set_no_auto_window_update(opt, 1);
 	if (nghttp2_session_server_new2(&s, cb, h, opt) != 0)
 		s = NULL;
 	nghttp2_option_del(opt);
@@ -579,7 +829,7 @@ static void h2_init(pl_srv_conn_t *c)
 
 /* GOAWAY naming the last stream we took: those finish, newer ones the
  * client may retry elsewhere (RFC 9113 6.8). */
-static void goaway(struct pl_srv_h2 *h)
+static void final_goaway(struct pl_srv_h2 *h)
 {
 	if (h->goaway)
 		return;
@@ -588,6 +838,24 @@ static void goaway(struct pl_srv_h2 *h)
 		h->session, NGHTTP2_FLAG_NONE,
 		nghttp2_session_get_last_proc_stream_id(h->session),
 		NGHTTP2_NO_ERROR, NULL, 0);
+}
+
+/* A graceful stop in two steps (RFC 9113 6.8): a GOAWAY naming stream
+ * 2^31-1 at once, which tells the client to open no more streams here,
+ * then the final GOAWAY naming the last stream we took, once the
+ * connection has been quiet for the drain grace (timed_out()). The RFC's
+ * least wait is one round trip; waiting for quiet also covers a client
+ * that reads the first GOAWAY late or keeps opening streams anyway. A
+ * stream it sent before it saw the final GOAWAY would be refused, and
+ * curl reports that as a failed transfer ("Error in the HTTP2 framing
+ * layer", which a single GOAWAY at once caused across a reload). */
+static void goaway(struct pl_srv_h2 *h)
+{
+	if (h->goaway || h->notice)
+		return;
+	h->notice = true;
+	if (nghttp2_submit_shutdown_notice(h->session) != 0)
+		final_goaway(h);
 }
 
 /* nghttp2's fatal errors, as the GOAWAY code that says why. */
@@ -661,10 +929,12 @@ static void on_data(pl_srv_conn_t *c)
 		pl_srv_conn_close_now(c);
 		return;
 	}
+	h->busy = true;
 	receive(c, h);
 	if (c->draining)
 		goaway(h);
 	send_frames(c, h);
+	h->busy = false;
 	if (c->phase == PL_SRV_PHASE_DEAD)
 		return;
 	/* Both sides are done (GOAWAY and no stream left): close. */
@@ -673,11 +943,35 @@ static void on_data(pl_srv_conn_t *c)
 		c->close_after = true;
 	else if (pl_buf_size(&c->in) == 0)
 		pl_buf_free(&c->in);
+	/* Stopping: the final GOAWAY after a quiet grace, not the idle
+	 * timeout (every byte that moves re-arms it). */
+	if (c->draining && !h->goaway && !c->close_after)
+		pl_srv_conn_drain_grace(c);
 }
 
 static bool wants_write(pl_srv_conn_t *c)
 {
 	return c->h2 && nghttp2_session_want_write(c->h2->session);
+}
+
+/* FIRST/IDLE timed out. Stopping, after the drain grace: the final
+ * GOAWAY; the streams it names may still finish. Otherwise nothing moved
+ * for the idle timeout (a zero-window stall included): GOAWAY and close,
+ * cutting the streams still open. Once more (the GOAWAY could not even be
+ * sent): close at once. */
+static void timed_out(pl_srv_conn_t *c)
+{
+	struct pl_srv_h2 *h = c->h2;
+	if (h == NULL || h->terminated) {
+		pl_srv_conn_close_now(c);
+		return;
+	}
+	if (c->draining && !h->goaway) {
+			final_goaway(h);
+		return;
+	}
+	h->goaway = h->terminated = true;
+	(void)nghttp2_session_terminate_session(h->session, NGHTTP2_NO_ERROR);
 }
 
 static void drain(pl_srv_conn_t *c)
@@ -702,7 +996,7 @@ const pl_srv_protocol_t pl_srv_h2 = {
 	.on_data = on_data,
 	.produce = produce,
 	.reply_sent = nothing,
-	.timed_out = nothing,
+	.timed_out = timed_out,
 	.cut_short = nothing,
 	.free = h2_free,
 	.wants_write = wants_write,

@@ -342,7 +342,7 @@ static void log_json(const pl_srv_access_t *a)
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	json_t *o = json_pack(
 		"{s:s, s:s, s:s?, s:s?, s:s, s:i, s:I, s:s?, s:s?, s:s?, s:s?, "
-		"s:s?, s:s?, s:I, s:s?, s:o?}",
+		"s:s?, s:s?, s:I, s:s?, s:o?, s:i}",
 		"time", date, "peer", a->peer, "method", a->method, "target",
 		a->target, "protocol", protocol_name(a->version),
 		"status", a->status, "bytes", (json_int_t)a->bytes, "host",
@@ -353,7 +353,8 @@ static void log_json(const pl_srv_access_t *a)
 		"duration_us", (json_int_t)a->duration_us,
 		"upstream", a->upstream,
 		"upstream_us", a->upstream ? json_integer((json_int_t)a->upstream_us)
-					   : NULL);
+					   : NULL,
+		"peer_port", (int)a->peer_port);
 	if (o == NULL)
 		return;
 	char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);

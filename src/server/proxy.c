@@ -44,6 +44,10 @@
 
 struct pl_srv_exchange {
 	pl_srv_conn_t *c;
+	pl_srv_proxy_owner_t o; /* the connection or stream it answers */
+	bool req_head;          /* the request: HEAD, its version, keep-alive */
+	int req_version;
+	bool req_keep_alive;
 	pl_srv_pool_t *pool;
 	pl_srv_upstream_t *up;  /* counted in up->active while set */
 	pl_srv_uconn_t *uc;
@@ -56,7 +60,8 @@ struct pl_srv_exchange {
 	bool retried;
 	bool body_done;         /* the whole request is in uc->out */
 	bool got_bytes;         /* the upstream has sent something */
-	bool head_ready;        /* c->reply holds the answer */
+	bool head_ready;        /* the owner's reply holds the answer */
+	bool reply_given;       /* ... and the owner has been told */
 	bool resp_done;
 	bool answered;          /* an error reply replaced the exchange */
 	bool upgrade;           /* a WebSocket handshake: Upgrade goes on */
@@ -310,7 +315,7 @@ static int build_head(exchange_t *x, const pl_http_request_t *req)
 static void kick(exchange_t *x)
 {
 	if (x->nested == 0)
-		pl_srv_conn_wake(x->c);
+		x->o.wake(x->o.arg);
 }
 
 static void release_upstream(exchange_t *x, bool reusable)
@@ -331,29 +336,27 @@ static void release_upstream(exchange_t *x, bool reusable)
 static void answer(exchange_t *x, int status, const char *why)
 {
 	pl_srv_conn_t *c = x->c;
+	pl_http_reply_t *r = x->o.reply;
 	release_upstream(x, false);
 	if (x->head_ready || x->answered) {
-		pl_srv_conn_cut(c);
+		x->o.cut(x->o.arg);
 		return;
 	}
 	x->answered = true;
-	const pl_http_request_t *req = pl_http_parser_request(c->http);
-	bool head = req && req->method.len == 4 &&
-		    memcmp(req->method.ptr, "HEAD", 4) == 0;
 	const pl_srv_rsite_t *site = pl_srv_site_for(pl_srv_conn_runtime(c),
 						     NULL, 0);
-	int ret = pl_http_reply_error(&c->reply, status, NULL,
-				      site->http.hsts_max_age, head,
+	int ret = pl_http_reply_error(r, status, NULL,
+				      site->http.hsts_max_age, x->req_head,
 				      time(NULL), "padlock");
 	if (ret != PL_OK) {
-		pl_srv_conn_close_now(c);
+		x->o.cut(x->o.arg);
 		return;
 	}
-	c->reply.why = why;
-	c->reply.version = req ? req->version : PL_HTTP_11;
-	c->sink = (pl_http_body_sink_t){0};
-	c->body_blocked = false;
-	c->proto->reply_ready(c);
+	r->why = why;
+	r->version = x->req_version;
+	*x->o.sink = (pl_http_body_sink_t){0};
+	*x->o.body_blocked = false;
+	x->o.reply_ready(x->o.arg);
 	kick(x);
 }
 
@@ -399,8 +402,8 @@ static void send_request(exchange_t *x)
 	/* a long upload that moves is not a silent upstream */
 	if (pl_buf_size(&x->uc->out) < before)
 		pl_srv_uconn_deadline(x->uc, opts_of(x)->proxy_timeout_ms);
-	if (x->c->body_blocked && pl_buf_size(&x->uc->out) < SINK_LOW) {
-		x->c->body_blocked = false;
+	if (*x->o.body_blocked && pl_buf_size(&x->uc->out) < SINK_LOW) {
+		*x->o.body_blocked = false;
 		kick(x);
 	}
 }
@@ -502,30 +505,30 @@ static int response_fields(exchange_t *x, const pl_http_request_t *resp,
 		x->fields[n].name = (pl_http_str_t){"Strict-Transport-Security", 25};
 		x->fields[n++].value = (pl_http_str_t){x->hsts, strlen(x->hsts)};
 	}
-	x->c->reply.extra = x->fields;
-	x->c->reply.extra_count = n;
+	x->o.reply->extra = x->fields;
+	x->o.reply->extra_count = n;
 	return PL_OK;
 }
 
 static long source_read(void *arg, uint8_t *buf, size_t cap, bool *end);
 
-/* The upstream's final head: c->reply for the client, its framing
+/* The upstream's final head: the owner's reply, its framing
  * rebuilt for the client's version. */
 static int make_reply(exchange_t *x, const pl_http_request_t *resp)
 {
 	pl_srv_conn_t *c = x->c;
-	const pl_http_request_t *req = pl_http_parser_request(c->http);
-	pl_http_reply_t *r = &c->reply;
+	pl_http_reply_t *r = x->o.reply;
 	const pl_srv_rsite_t *site = pl_srv_site_for(pl_srv_conn_runtime(c),
 						     NULL, 0);
-	bool head = req->method.len == 4 && memcmp(req->method.ptr, "HEAD", 4) == 0;
+	bool head = x->req_head;
+	int version = x->req_version;
 	pl_http_reply_free(r);
 	r->status = resp->status;
-	r->version = req->version;
+	r->version = version;
 	r->date = time(NULL);
 	const pl_http_str_t *server = pl_http_header(resp, "Server");
 	r->server = server ? server->ptr : NULL;
-	r->close = !req->keep_alive || c->draining;
+	r->close = !x->req_keep_alive || c->draining;
 	if (resp->framing == PL_HTTP_BODY_NONE) {
 		/* 1xx, 204, 304, or the answer to HEAD: a length the
 		 * upstream gave goes on (a HEAD's is the GET's) */
@@ -536,14 +539,14 @@ static int make_reply(exchange_t *x, const pl_http_request_t *resp)
 			r->framing = PL_HTTP_BODY_LENGTH;
 			r->content_length = strtoull(cl->ptr, NULL, 10);
 		} else if (!bodyless && resp->status != 304) {
-			r->framing = req->version == PL_HTTP_11
+			r->framing = version == PL_HTTP_11
 					     ? PL_HTTP_BODY_CHUNKED
 					     : PL_HTTP_BODY_CLOSE;
 		}
 	} else if (resp->framing == PL_HTTP_BODY_LENGTH) {
 		r->framing = PL_HTTP_BODY_LENGTH;
 		r->content_length = resp->content_length;
-	} else if (req->version == PL_HTTP_11) {
+	} else if (version == PL_HTTP_11) {
 		r->framing = PL_HTTP_BODY_CHUNKED;
 	} else {
 		/* RFC 9112 6.1: no chunked to a 1.0 client; the close ends it */
@@ -740,8 +743,9 @@ static void read_head(exchange_t *x)
 			}
 			x->head_ready = true;
 			finish_if_done(x);
-			if (x->body_done) {
-				x->c->proto->reply_ready(x->c);
+			if (x->body_done || x->o.duplex) {
+				x->reply_given = true;
+				x->o.reply_ready(x->o.arg);
 				kick(x);
 			}
 			return;
@@ -853,7 +857,10 @@ static void sink_end(void *arg)
 		send_request(x);
 	if (x->head_ready && !x->answered) {
 		finish_if_done(x);
-		x->c->proto->reply_ready(x->c);
+		if (!x->reply_given) {
+			x->reply_given = true;
+			x->o.reply_ready(x->o.arg);
+		}
 	}
 	x->nested--;
 }
@@ -929,22 +936,26 @@ static long source_read(void *arg, uint8_t *buf, size_t cap, bool *end)
 
 /* ---- life ------------------------------------------------------------------------- */
 
-void pl_srv_proxy_start(pl_srv_conn_t *c, const pl_http_request_t *req,
-			const pl_srv_rsite_t *site, pl_srv_pool_t *pool)
+void pl_srv_proxy_start_for(const pl_srv_proxy_owner_t *owner,
+			    const pl_http_request_t *req, pl_srv_pool_t *pool)
 {
-	(void)site;
 	exchange_t *x = calloc(1, sizeof(*x));
 	if (x == NULL) {
 		PL_SRV_LOG_LIMITED(PL_SRV_LOG_ERROR, "%s: out of memory for a "
-				   "proxied request", c->peer);
-		pl_srv_conn_close_now(c);
+				   "proxied request", owner->c->peer);
+		owner->cut(owner->arg);
 		return;
 	}
-	x->c = c;
+	x->c = owner->c;
+	x->o = *owner;
 	x->pool = pool;
 	x->nested = 1;
-	c->px = x;
-	c->sink = (pl_http_body_sink_t){sink_write, sink_end, x};
+	x->req_head = req->method.len == 4 &&
+		      memcmp(req->method.ptr, "HEAD", 4) == 0;
+	x->req_version = req->version;
+	x->req_keep_alive = req->keep_alive;
+	*x->o.px = x;
+	*x->o.sink = (pl_http_body_sink_t){sink_write, sink_end, x};
 	x->retryable = idempotent(req) && req->framing == PL_HTTP_BODY_NONE;
 	x->upgrade = websocket_handshake(req);
 	if (req->target_form == PL_HTTP_TARGET_AUTHORITY) {
@@ -965,9 +976,40 @@ void pl_srv_proxy_start(pl_srv_conn_t *c, const pl_http_request_t *req,
 	x->nested--;
 }
 
+/* HTTP/1's owner: the connection itself. */
+static void conn_reply_ready(void *arg)
+{
+	pl_srv_conn_t *c = arg;
+	c->proto->reply_ready(c);
+}
+
+static void conn_wake(void *arg)
+{
+	pl_srv_conn_wake(arg);
+}
+
+static void conn_cut(void *arg)
+{
+	pl_srv_conn_cut(arg);
+}
+
+void pl_srv_proxy_start(pl_srv_conn_t *c, const pl_http_request_t *req,
+			const pl_srv_rsite_t *site, pl_srv_pool_t *pool)
+{
+	(void)site;
+	pl_srv_proxy_owner_t o = {c, false, &c->reply, &c->sink, &c->body_blocked,
+				  &c->px, conn_reply_ready, conn_wake,
+				  conn_cut, c};
+	pl_srv_proxy_start_for(&o, req, pool);
+}
+
 const char *pl_srv_proxy_upstream(const pl_srv_conn_t *c, uint64_t *us)
 {
-	exchange_t *x = c->px;
+	return pl_srv_proxy_upstream_of(c->px, us);
+}
+
+const char *pl_srv_proxy_upstream_of(const exchange_t *x, uint64_t *us)
+{
 	if (x == NULL || x->up_name[0] == 0)
 		return NULL;
 	*us = x->up ? pl_srv_now_us() - x->up_start_us : x->up_us;
@@ -976,20 +1018,27 @@ const char *pl_srv_proxy_upstream(const pl_srv_conn_t *c, uint64_t *us)
 
 void pl_srv_proxy_free(pl_srv_conn_t *c)
 {
-	exchange_t *x = c->px;
+	if (c->px == NULL)
+		return;
+	pl_srv_proxy_end(c->px);
+	c->reply_waiting = false;
+}
+
+void pl_srv_proxy_end(exchange_t *x)
+{
 	if (x == NULL)
 		return;
 	release_upstream(x, false);
 	/* the reply may point at the fields and the source */
-	c->reply.extra = NULL;
-	c->reply.extra_count = 0;
+	pl_http_reply_t *r = x->o.reply;
+	r->extra = NULL;
+	r->extra_count = 0;
 	if (x->head_ready && !x->answered)
-		c->reply.server = NULL; /* it was the upstream's */
-	c->reply.source = (pl_http_body_source_t){0};
-	c->sink = (pl_http_body_sink_t){0};
-	c->body_blocked = false;
-	c->reply_waiting = false;
-	c->px = NULL;
+		r->server = NULL; /* it was the upstream's */
+	r->source = (pl_http_body_source_t){0};
+	*x->o.sink = (pl_http_body_sink_t){0};
+	*x->o.body_blocked = false;
+	*x->o.px = NULL;
 	pl_http_parser_free(x->rp);
 	pl_buf_free(&x->head);
 	free(x->fields);

@@ -118,6 +118,29 @@ void pl_srv_upstream_reap(void);
 
 /* ---- an exchange (proxy.c) ------------------------------------------------ */
 
+/* Who an exchange answers: an HTTP/1 connection, or one HTTP/2 stream.
+ * The exchange fills *reply, feeds on nothing but what arrives through
+ * *sink (which it sets), and sets *body_blocked while its buffer toward
+ * the upstream is full; *px points back at it while it lives. The owner's
+ * calls, with arg: reply_ready (reply holds the head, or a 502/504, and
+ * the request is all in), wake (room in the sink, bytes for the reply's
+ * source; never from inside the owner's own calls), cut (the response
+ * cannot be finished). duplex: the reply may go out while the request
+ * body still comes (HTTP/2's streams; an HTTP/1 connection answers once
+ * the request is all in). */
+typedef struct {
+	pl_srv_conn_t *c;
+	bool duplex;
+	pl_http_reply_t *reply;
+	pl_http_body_sink_t *sink;
+	bool *body_blocked;
+	struct pl_srv_exchange **px;
+	void (*reply_ready)(void *arg); /* once */
+	void (*wake)(void *arg);
+	void (*cut)(void *arg);
+	void *arg;
+} pl_srv_proxy_owner_t;
+
 /* The pool that answers req on site, or NULL (files answer it). */
 pl_srv_pool_t *pl_srv_proxy_pool_for(const pl_srv_rsite_t *site,
 				     const pl_http_request_t *req);
@@ -126,11 +149,19 @@ pl_srv_pool_t *pl_srv_proxy_pool_for(const pl_srv_rsite_t *site,
  * start (502, or 400 for a request it will not forward). */
 void pl_srv_proxy_start(pl_srv_conn_t *c, const pl_http_request_t *req,
 			const pl_srv_rsite_t *site, pl_srv_pool_t *pool);
+/* The same for any owner (an HTTP/2 stream): *owner is copied. */
+void pl_srv_proxy_start_for(const pl_srv_proxy_owner_t *owner,
+			    const pl_http_request_t *req, pl_srv_pool_t *pool);
 /* The client's reply is all sent (or the connection is going): frees the
  * exchange. */
 void pl_srv_proxy_free(pl_srv_conn_t *c);
+/* The same for any owner's exchange x (NULL: nothing). */
+void pl_srv_proxy_end(struct pl_srv_exchange *x);
 /* The access log's upstream fields for c's exchange (NULL when none). */
 const char *pl_srv_proxy_upstream(const pl_srv_conn_t *c, uint64_t *us);
+/* The same for an exchange (NULL: none). */
+const char *pl_srv_proxy_upstream_of(const struct pl_srv_exchange *x,
+				     uint64_t *us);
 
 /* upstream.c's calls into the exchange that owns a busy connection
  * (connected's err: an errno; EPROTO when TLS failed, uc->why says why). */

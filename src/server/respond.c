@@ -51,6 +51,7 @@ void pl_srv_log_reply_with(pl_srv_conn_t *c, const pl_http_request_t *req,
 		a.upstream_us = extra->upstream_us;
 	}
 	a.peer = c->peer;
+	a.peer_port = c->peer_port;
 	a.version = version;
 	if (req) {
 		const pl_http_str_t *ref = pl_http_header(req, "Referer");

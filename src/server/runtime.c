@@ -301,18 +301,10 @@ int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 		snprintf(err, err_len, "no site is configured");
 		return PL_ERR_ARG;
 	}
-	/* HTTP/2 streams do not feed the proxy yet: a server that proxies
-	 * offers HTTP/1.1 only, so no client lands on a path that cannot
-	 * forward it. */
-	bool proxies = o->proxy != NULL;
-	for (size_t i = 0; i < o->n_sites; i++)
-		proxies |= o->sites[i].proxy != NULL ||
-			   o->sites[i].n_locations > 0;
 	rt->tls = pl_tls_config_new(true);
 	if (rt->tls == NULL ||
-	    pl_tls_config_set_alpn(rt->tls, o->http2 && !proxies
-						    ? "h2,http/1.1"
-						    : "http/1.1") != PL_OK) {
+	    pl_tls_config_set_alpn(rt->tls, o->http2 ? "h2,http/1.1"
+						     : "http/1.1") != PL_OK) {
 		snprintf(err, err_len, "out of memory");
 		pl_srv_runtime_free(rt);
 		return PL_ERR_NOMEM;

@@ -249,6 +249,7 @@ uint64_t pl_srv_log_flush(void);
 
 typedef struct {
 	const char *peer;
+	unsigned peer_port; /* the client's TCP port: one per connection */
 	const char *method;
 	const char *target;
 	int version; /* PL_HTTP_10, PL_HTTP_11 or PL_SRV_HTTP_20 */

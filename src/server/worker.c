@@ -121,6 +121,13 @@ static void peer_name(const struct sockaddr_storage *sa, char *out, size_t cap)
 	}
 }
 
+static unsigned peer_port(const struct sockaddr_storage *sa)
+{
+	if (sa->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)(const void *)sa)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)(const void *)sa)->sin_port);
+}
+
 #define BACKOFF_FIRST_MS 100
 #define BACKOFF_MAX_MS 1000
 
@@ -255,6 +262,8 @@ static void accept_some(pl_srv_worker_t *w, const pl_srv_listener_t *l)
 		pl_srv_conn_t *c = pl_srv_conn_new(w, fd, l->kind, l->port, peer);
 		if (c == NULL)
 			close(fd); /* pl_srv_conn_new() logged why */
+		else
+			c->peer_port = peer_port(&sa);
 	}
 }
 

@@ -580,12 +580,34 @@ def _():
     srv.stop()
 
 
+@suite.case("idle_connection_gets_goaway_then_closes")
+def _():
+    """RFC 9113 6.8: a connection idle past --idle-timeout is told why it
+    closes (GOAWAY NO_ERROR naming the last stream taken), not just cut."""
+    srv = Serve(["--root", make_site(), "--idle-timeout", "1"] +
+                localhost_leaf().args())
+    c = RawH2(srv.https_port)
+    c.send(c.headers(1))
+    c.response(1)
+    c.send(c.headers(3))
+    c.response(3)
+    g = c.goaway()
+    expect_equal((g.error_code, g.last_stream_id), (NO_ERROR, 3),
+                 "GOAWAY's code and last stream")
+    wait_until(lambda: c._frame() is None and c.closed,
+               "the server to close the idle connection", timeout=WAIT)
+    c.close()
+    srv.stop()
+
+
 # ---- graceful stop ---------------------------------------------------------------
 
 def stream_in_flight_finishes_after_goaway(sig):
     """sig (SIGTERM: stop; SIGHUP: reload, the old worker drains) while
-    a 3 MiB stream is in flight, held back by our window: GOAWAY
-    NO_ERROR naming it, and then all of it."""
+    a 3 MiB stream is in flight, held back by our window: first a GOAWAY
+    NO_ERROR naming 2^31-1 (RFC 9113 6.8: open no more streams), then all
+    of the stream, and the final GOAWAY NO_ERROR naming it; then the
+    server closes."""
     srv = Serve(["--root", make_site()] + localhost_leaf().args(), workers=1)
     c = RawH2(srv.https_port)
     c.send(c.headers(1, path="/big.bin"))
@@ -594,12 +616,16 @@ def stream_in_flight_finishes_after_goaway(sig):
     # the window stays shut until the GOAWAY: the stream cannot finish
     # before the worker drains, however fast the reload
     first += c.frames(lambda f: isinstance(f, hf.GoAwayFrame), window=False)
-    goaway = first[-1]
+    notice = first[-1]
+    expect_equal((notice.error_code, notice.last_stream_id),
+                 (NO_ERROR, 2 ** 31 - 1), "the first GOAWAY's code and last stream")
     got = b"".join(f.data for f in first if isinstance(f, hf.DataFrame))
     n = len(got)
     c.send(hf.WindowUpdateFrame(0, window_increment=n),
            hf.WindowUpdateFrame(1, window_increment=n))
-    while True:
+    goaways = []
+    done = False
+    while not (done and goaways):
         frames = c.frames(lambda f: "END_STREAM" in f.flags or
                           isinstance(f, (hf.GoAwayFrame, hf.RstStreamFrame)))
         got += b"".join(f.data for f in frames if isinstance(f, hf.DataFrame))
@@ -607,12 +633,14 @@ def stream_in_flight_finishes_after_goaway(sig):
         if isinstance(last, hf.RstStreamFrame):
             raise Failure("stream reset: %d" % last.error_code)
         if isinstance(last, hf.GoAwayFrame):
-            raise Failure("a second GOAWAY: %d" % last.error_code)
-        break
-    expect_equal((goaway.error_code, goaway.last_stream_id), (NO_ERROR, 1),
-                 "GOAWAY's code and last stream")
+            goaways.append((last.error_code, last.last_stream_id))
+        else:
+            done = True
+    expect_equal(goaways, [(NO_ERROR, 1)], "the final GOAWAY's code and last stream")
     expect_equal((len(got), hashlib.sha256(got).hexdigest()),
                  (BIG, state["big_sha"]), "the stream in flight, whole")
+    wait_until(lambda: c._frame() is None and c.closed,
+               "the server to close the connection", timeout=WAIT)
     c.close()
     if sig == signal.SIGHUP:
         still_serves(srv)   # the new workers
@@ -623,6 +651,57 @@ suite.add("graceful_stop_sends_goaway_and_finishes_the_stream",
           stream_in_flight_finishes_after_goaway, signal.SIGTERM)
 suite.add("reload_sends_goaway_and_finishes_the_stream",
           stream_in_flight_finishes_after_goaway, signal.SIGHUP)
+
+
+def curl_loop(srv, urls, parallel, results, stop):
+    """curl --http2 fetching urls on one connection (multiplexed when
+    parallel), again and again until stop is set: each transfer's status
+    and curl's complaint (if any) go into results."""
+    args = ["curl", "-sS", "--http2", "--cacert", pki().root,
+            "--max-time", "20", "--no-progress-meter", "-w", "\\n@@%{http_code}@@\\n"]
+    if parallel:
+        args += ["--parallel", "--parallel-max", "20", "--parallel-immediate"]
+    while not stop.is_set():
+        r = run(args + urls)
+        codes = re.findall(r"@@(\d+)@@", r.out)
+        results.append((codes, r.err.strip()))
+
+
+@suite.case("reload_under_h2_load_loses_no_request")
+def _():
+    """curl --http2, sequential and multiplexed, fetching over kept
+    connections while the server is reloaded four times: every transfer
+    gets its 200 (RFC 9113 6.8: a first GOAWAY with 2^31-1 and a PING, the
+    final GOAWAY after the round trip, so no stream the client sent in
+    the meantime is dropped)."""
+    import threading
+    srv = Serve(["--root", make_site()] + localhost_leaf().args(), workers=2)
+    urls = [srv.url("/digits.txt?%d" % i) for i in range(40)]
+    results, stop = [], threading.Event()
+    threads = [threading.Thread(target=curl_loop,
+                                args=(srv, urls, i % 2 == 1, results, stop))
+               for i in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(0.5)
+        for i in range(4):
+            mark = len(srv.err())
+            srv.signal(signal.SIGHUP)
+            srv.wait_log(r"\] %d: reloaded: " % srv.pid,
+                         "reload %d to finish" % (i + 1), start=mark)
+            time.sleep(0.4)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    total = sum(len(codes) for codes, _ in results)
+    failed = [(codes, err) for codes, err in results
+              if err or len(codes) != len(urls) or set(codes) != {"200"}]
+    expect(total >= 4 * len(urls), "transfers made: %d" % total)
+    expect(not failed, "%d of %d curl runs had failed transfers: %s"
+           % (len(failed), len(results), [e for _, e in failed][:3]))
+    srv.stop()
 
 
 @suite.case("shared_server_exits_0_on_sigterm")
