@@ -375,7 +375,7 @@ static void failed(exchange_t *x, int status, const char *why)
 	const pl_srv_upstream_t *was = x->up;
 	if (x->retryable && !x->retried && !x->got_bytes && !x->head_ready &&
 	    status == 502 && (stale || x->pool->n > 1)) {
-		pl_srv_log(PL_SRV_LOG_INFO, "%s: upstream %s: %s; trying %s",
+		PL_SRV_LOG_LIMITED(PL_SRV_LOG_INFO, "%s: upstream %s: %s; trying %s",
 			   x->c->peer, x->up_name, why,
 			   stale ? "a new connection" : "another upstream");
 		x->retried = true;
