@@ -722,7 +722,9 @@ def _():
 
 @suite.case("server_sent_events_arrive_before_the_stream_ends")
 def _():
-    up = state_gunicorn()
+    # its own upstream: the shared one may still be busy with an earlier
+    # case's hanging /slow request when this one runs
+    up = Gunicorn("sse")
     srv = serve([up])
     try:
         sock = tls_connect(srv.https_port)
