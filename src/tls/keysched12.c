@@ -8,7 +8,7 @@
 
 #include "tls/tls_int.h"
 
-#define MASTER_LEN 48
+#define MASTER_LEN PL_TLS12_MASTER_LEN
 #define PRF_SEED_MAX (32 + 2 * 32)
 
 bool pl_tls12_suite_params(uint16_t suite, pl_hash_alg_t *hash,
@@ -114,8 +114,15 @@ int pl_tls12_master_secret(pl_tls_conn_t *c, const uint8_t *pms,
 			   c->hs->ems ? "extended master secret"
 				      : "master secret",
 			   seed, seed_len, c->hs->master_secret, MASTER_LEN);
+	pl_cleanse(seed, sizeof(seed));
 	if (ret)
 		return ret;
+	return pl_tls12_key_block(c);
+}
+
+int pl_tls12_key_block(pl_tls_conn_t *c)
+{
+	uint8_t seed[64];
 	pl_tls_keylog_n(c, "CLIENT_RANDOM", c->hs->master_secret, MASTER_LEN);
 	/* RFC 5246 6.3: key_block = PRF(master_secret, "key expansion",
 	 * server_random + client_random). */

@@ -21,7 +21,10 @@
 #define AGE_WINDOW_MS 10000
 /* Identities judged in one ClientHello (clients offer one or two). */
 #define MAX_IDENTITIES 4
-#define SESSION_FORMAT 1
+/* Saved sessions: 1, a TLS 1.3 session; 2 adds the version and the
+ * extended master secret flag (a TLS 1.2 session's). 1 is still read. */
+#define SESSION_FORMAT_13 1
+#define SESSION_FORMAT 2
 
 void pl_tls_ticket_clear(pl_tls_ticket_t *t)
 {
@@ -81,16 +84,11 @@ static bool offers_mode(const pl_msg_client_hello_t *ch, uint8_t mode)
 	return n > 0 && memchr(ch->ext.psk_modes.p, mode, n) != NULL;
 }
 
-/* Why the ticket in s does not fit this connection, or NULL. */
-static const char *misfit(const pl_tls_conn_t *c,
-			  const pl_tls_session_state_t *s, uint32_t obfuscated)
+const char *pl_tls_ticket_misfit(const pl_tls_conn_t *c,
+				const pl_tls_session_state_t *s)
 {
-	pl_hash_alg_t hash;
-	pl_aead_alg_t aead;
+	uint8_t tag[PL_TLS_CHAIN_TAG_LEN];
 	uint64_t now = c->now > 0 ? (uint64_t)c->now : 0;
-	if (s->version != PL_TLS_VERSION_13 ||
-	    !pl_tls_suite_params(s->suite, &hash, &aead) || hash != c->hash)
-		return "it is for another version or suite hash";
 	if (strcmp(s->sni, c->server_name ? c->server_name : "") != 0)
 		return "it is for another server name";
 	if (strcmp(s->alpn, c->alpn ? c->alpn : "") != 0)
@@ -98,6 +96,48 @@ static const char *misfit(const pl_tls_conn_t *c,
 	if (now < s->created || now - s->created > s->lifetime ||
 	    now - s->created > c->cfg->ticket_lifetime)
 		return "it has expired";
+	pl_tls_chain_tag(c, tag);
+	if (!pl_ct_equal(tag, s->cert_tag, sizeof(tag)))
+		return "its certificate is no longer served for this name";
+	return NULL;
+}
+
+pl_tls_ticket_t *pl_tls_keep_ticket(pl_tls_conn_t *c, uint16_t version,
+				    const pl_reader_t *ticket,
+				    uint32_t lifetime)
+{
+	/* the newest PL_TLS_MAX_TICKETS */
+	pl_tls_ticket_t *t = &c->tickets[c->tickets_seen % PL_TLS_MAX_TICKETS];
+	if (c->n_tickets < PL_TLS_MAX_TICKETS)
+		c->n_tickets++;
+	pl_tls_ticket_clear(t);
+	t->version = version;
+	t->suite = c->suite;
+	t->lifetime = lifetime;
+	t->received = c->now > 0 ? (uint64_t)c->now : 0;
+	if ((c->server_name &&
+	     pl_tls_set_string(&t->server_name, c->server_name,
+			       strlen(c->server_name))) ||
+	    (t->ticket = malloc(pl_reader_left(ticket))) == NULL)
+		return NULL;
+	t->ticket_len = pl_reader_left(ticket);
+	memcpy(t->ticket, ticket->p, t->ticket_len);
+	return t;
+}
+
+/* Why the ticket in s does not fit this connection, or NULL. */
+static const char *misfit(const pl_tls_conn_t *c,
+			  const pl_tls_session_state_t *s, uint32_t obfuscated)
+{
+	pl_hash_alg_t hash;
+	pl_aead_alg_t aead;
+	const char *why;
+	uint64_t now = c->now > 0 ? (uint64_t)c->now : 0;
+	if (s->version != PL_TLS_VERSION_13 ||
+	    !pl_tls_suite_params(s->suite, &hash, &aead) || hash != c->hash)
+		return "it is for another version or suite hash";
+	if ((why = pl_tls_ticket_misfit(c, s)) != NULL)
+		return why;
 	/* RFC 8446 4.2.11.1: the client's age of the ticket, in ms */
 	uint32_t client_ms = obfuscated - s->age_add;
 	uint64_t ours_ms = (now - s->created) * 1000;
@@ -242,6 +282,7 @@ static int send_one_ticket(pl_tls_conn_t *c, uint8_t index)
 		strcpy(s.sni, c->server_name);
 	if (c->alpn)
 		strcpy(s.alpn, c->alpn);
+	pl_tls_chain_tag(c, s.cert_tag);
 	if ((ret = pl_tls_random(c, PL_TLS_RANDOM_TICKET,
 				 (uint8_t *)&s.age_add, 4)) ||
 	    (ret = pl_tls_random(c, PL_TLS_RANDOM_TICKET, nonce,
@@ -295,7 +336,8 @@ int pl_tls13_client_psk_ext(pl_tls_conn_t *c, pl_tls_exts_t *e)
 	pl_aead_alg_t aead;
 	bool suite_ok = false;
 	c->hs->psk_offered = false;
-	if (t->ticket == NULL || !pl_tls_suite_params(t->suite, &hash, &aead))
+	if (t->ticket == NULL || t->version != PL_TLS_VERSION_13 ||
+	    !pl_tls_suite_params(t->suite, &hash, &aead))
 		return PL_OK;
 	for (size_t i = 0; i < c->cfg->n_suites; i++)
 		suite_ok |= c->cfg->suites[i] == t->suite;
@@ -381,13 +423,17 @@ int pl_tls_session_save(const pl_tls_conn_t *c, uint8_t **out, size_t *len)
 	t = &c->tickets[(c->tickets_seen - 1) % PL_TLS_MAX_TICKETS];
 	name = t->server_name ? t->server_name : "";
 	pl_push_u8(&b, SESSION_FORMAT);
+	pl_push_u16(&b, t->version);
+	pl_push_u8(&b, t->ems);
 	pl_push_u16(&b, t->suite);
 	pl_push_u32(&b, (uint32_t)(t->received >> 32));
 	pl_push_u32(&b, (uint32_t)t->received);
 	pl_push_u32(&b, t->lifetime);
 	pl_push_u32(&b, t->age_add);
 	pl_push_open(&b, 1);
-	pl_push_bytes(&b, t->psk, pl_hash_len(c->hash));
+	pl_push_bytes(&b, t->psk,
+		      t->version == PL_TLS_VERSION_12 ? PL_TLS12_MASTER_LEN
+						      : pl_hash_len(c->hash));
 	pl_push_close(&b);
 	pl_push_open(&b, 2);
 	pl_push_bytes(&b, t->ticket, t->ticket_len);
@@ -416,19 +462,32 @@ int pl_tls_session_load(pl_tls_conn_t *c, const uint8_t *data, size_t len)
 	pl_hash_alg_t hash;
 	pl_aead_alg_t aead;
 	uint32_t hi, lo;
-	uint8_t format;
+	uint8_t format, ems = 0;
 	if (c->is_server || c->state != ST_CLIENT_START)
 		return PL_ERR_STATE;
 	memset(&t, 0, sizeof(t));
+	t.version = PL_TLS_VERSION_13;
 	pl_reader_init(&r, data, len);
-	if (pl_read_u8(&r, &format) || format != SESSION_FORMAT ||
+	if (pl_read_u8(&r, &format) ||
+	    (format != SESSION_FORMAT && format != SESSION_FORMAT_13) ||
+	    (format == SESSION_FORMAT &&
+	     (pl_read_u16(&r, &t.version) || pl_read_u8(&r, &ems) || ems > 1)) ||
 	    pl_read_u16(&r, &t.suite) || pl_read_u32(&r, &hi) ||
 	    pl_read_u32(&r, &lo) || pl_read_u32(&r, &t.lifetime) ||
 	    pl_read_u32(&r, &t.age_add) || pl_read_vec8(&r, &psk) ||
 	    pl_read_vec16(&r, &ticket) || pl_reader_left(&ticket) == 0 ||
-	    pl_read_vec8(&r, &name) || pl_reader_done(&r) ||
-	    !pl_tls_suite_params(t.suite, &hash, &aead) ||
-	    pl_reader_left(&psk) != pl_hash_len(hash))
+	    pl_read_vec8(&r, &name) || pl_reader_done(&r))
+		return PL_ERR_DECODE;
+	t.ems = ems;
+	bool fits;
+	if (t.version == PL_TLS_VERSION_13)
+		fits = pl_tls_suite_params(t.suite, &hash, &aead) &&
+		       pl_reader_left(&psk) == pl_hash_len(hash);
+	else
+		fits = t.version == PL_TLS_VERSION_12 &&
+		       pl_tls12_suite_params(t.suite, NULL, NULL, NULL) &&
+		       pl_reader_left(&psk) == PL_TLS12_MASTER_LEN;
+	if (!fits)
 		return PL_ERR_DECODE;
 	const char *mine = c->server_name ? c->server_name : "";
 	if (pl_reader_left(&name) != strlen(mine) ||
@@ -436,8 +495,11 @@ int pl_tls_session_load(pl_tls_conn_t *c, const uint8_t *data, size_t len)
 		return PL_ERR_ARG;
 	t.received = (uint64_t)hi << 32 | lo;
 	uint64_t now = c->now > 0 ? (uint64_t)c->now : 0;
-	if (now > t.received && now - t.received > t.lifetime)
-		return PL_OK; /* expired: a full handshake */
+	/* expired: a full handshake (a TLS 1.2 hint of 0 says nothing,
+	 * RFC 5077 3.3: the server judges) */
+	if (now > t.received && now - t.received > t.lifetime &&
+	    (t.version == PL_TLS_VERSION_13 || t.lifetime != 0))
+		return PL_OK;
 	memcpy(t.psk, psk.p, pl_reader_left(&psk));
 	t.ticket_len = pl_reader_left(&ticket);
 	if ((t.ticket = malloc(t.ticket_len)) == NULL)

@@ -10,7 +10,9 @@
  *
  * with the key id as additional data. The state is the minimum to resume:
  * version, suite, creation time, lifetime, ticket_age_add, the EMS flag,
- * the resumption secret, SNI and ALPN; never the certificate.
+ * the resumption secret, SNI, ALPN and an 8-byte hash of the certificate
+ * it was made under (to refuse it once that certificate is no longer
+ * served); never the certificate.
  *
  * Rotating keys (pl_tls_ticket_keys_new): a secret state made from the
  * CSPRNG at epoch e0 = now / rotation; each later epoch's state is
@@ -32,7 +34,9 @@
 
 #define KEY_ID_LEN 8
 #define TICKET_OVERHEAD (KEY_ID_LEN + PL_AEAD_NONCE_LEN + PL_AEAD_TAG_LEN)
-#define STATE_FORMAT 1
+/* 2: the certificate tag follows ALPN. A ticket of another format is
+ * refused (a full handshake). */
+#define STATE_FORMAT 2
 
 typedef struct {
 	uint8_t id[KEY_ID_LEN];
@@ -297,6 +301,7 @@ static void write_state(pl_buf_t *b, const pl_tls_session_state_t *s)
 	pl_push_open(b, 1);
 	pl_push_bytes(b, s->alpn, strlen(s->alpn));
 	pl_push_close(b);
+	pl_push_bytes(b, s->cert_tag, sizeof(s->cert_tag));
 }
 
 static int read_string(pl_reader_t *r, char *out, size_t cap)
@@ -315,6 +320,7 @@ static int read_state(pl_reader_t *r, pl_tls_session_state_t *s)
 	uint8_t format, ems;
 	uint32_t hi, lo;
 	pl_reader_t secret;
+	const uint8_t *tag;
 	if (pl_read_u8(r, &format) || format != STATE_FORMAT ||
 	    pl_read_u16(r, &s->version) || pl_read_u16(r, &s->suite) ||
 	    pl_read_u32(r, &hi) || pl_read_u32(r, &lo) ||
@@ -322,8 +328,10 @@ static int read_state(pl_reader_t *r, pl_tls_session_state_t *s)
 	    pl_read_u8(r, &ems) || ems > 1 || pl_read_vec8(r, &secret) ||
 	    pl_reader_left(&secret) > PL_HASH_MAX ||
 	    read_string(r, s->sni, sizeof(s->sni)) ||
-	    read_string(r, s->alpn, sizeof(s->alpn)) || pl_reader_done(r))
+	    read_string(r, s->alpn, sizeof(s->alpn)) ||
+	    pl_read_bytes(r, sizeof(s->cert_tag), &tag) || pl_reader_done(r))
 		return PL_ERR_DECODE;
+	memcpy(s->cert_tag, tag, sizeof(s->cert_tag));
 	s->created = (uint64_t)hi << 32 | lo;
 	s->ems = ems;
 	s->secret_len = pl_reader_left(&secret);
@@ -390,6 +398,7 @@ int pl_tls_ticket_open(const pl_tls_ticket_keys_t *k, const uint8_t *ticket,
 	if (ret == PL_OK) {
 		pl_reader_init(&r, plain, body - PL_AEAD_TAG_LEN);
 		ret = read_state(&r, s);
+		s->old_key = key != &k->keys[0];
 	}
 	pl_cleanse(plain, sizeof(plain));
 	if (ret)

@@ -12,8 +12,19 @@
  *   CONNECTED --HelloRequest--> (no_renegotiation) CONNECTED
  *
  * The client's version negotiation (client_hello.c) hands the first
- * ServerHello here when it names TLS 1.2. No session is resumed: a
- * server that echoes the session id is refused.
+ * ServerHello here when it names TLS 1.2.
+ *
+ * With a saved 1.2 session (resume12.c, RFC 5077 3.4) the ClientHello
+ * carries its ticket beside a random session id; a ServerHello that
+ * echoes that id resumes (RFC 5246 7.3):
+ *
+ *   WAIT_SH --ServerHello (resumed)--> WAIT_CCS (--NewSessionTicket-->
+ *   WAIT_CCS, when the ServerHello carried session_ticket)
+ *   --change_cipher_spec--> WAIT_FINISHED --Finished--> (change_cipher_spec,
+ *   Finished) CONNECTED
+ *
+ * In a full handshake a NewSessionTicket may come in WAIT_CCS too. A
+ * server that echoes the session id without a ticket offered is refused.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +37,15 @@ static bool listed(const uint16_t *list, size_t n, uint16_t v)
 		if (list[i] == v)
 			return true;
 	return false;
+}
+
+/* The ServerHello echoes our session id: RFC 5077 3.4, it resumes. */
+static bool echoed(const pl_tls_conn_t *c, const pl_msg_server_hello_t *sh)
+{
+	return c->hs->session_id_len > 0 &&
+	       pl_reader_left(&sh->session_id) == c->hs->session_id_len &&
+	       memcmp(sh->session_id.p, c->hs->session_id,
+		      c->hs->session_id_len) == 0;
 }
 
 static int check_hello(pl_tls_conn_t *c, const pl_msg_server_hello_t *sh)
@@ -43,10 +63,7 @@ static int check_hello(pl_tls_conn_t *c, const pl_msg_server_hello_t *sh)
 				   "ServerHello carries the TLS 1.3 downgrade "
 				   "sentinel: a downgrade attack or a broken "
 				   "middlebox");
-	if (c->hs->session_id_len > 0 &&
-	    pl_reader_left(&sh->session_id) == c->hs->session_id_len &&
-	    memcmp(sh->session_id.p, c->hs->session_id,
-		   c->hs->session_id_len) == 0)
+	if (echoed(c, sh) && !c->hs->ticket12_offered)
 		return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 				   "ServerHello resumes a session that was "
 				   "never offered");
@@ -67,7 +84,8 @@ static int check_extensions(pl_tls_conn_t *c, const pl_tls_exts_t *e)
 	static const uint16_t allowed[] = {
 		PL_EXT_SERVER_NAME, PL_EXT_ALPN, PL_EXT_EC_POINT_FORMATS,
 		PL_EXT_EXTENDED_MASTER_SECRET, PL_EXT_RENEGOTIATION_INFO,
-		PL_EXT_RECORD_SIZE_LIMIT, PL_EXT_STATUS_REQUEST};
+		PL_EXT_RECORD_SIZE_LIMIT, PL_EXT_SESSION_TICKET,
+		PL_EXT_STATUS_REQUEST};
 	size_t n = sizeof(allowed) / sizeof(allowed[0]);
 	int ret;
 	/* status_request is an answer only when it was asked. */
@@ -96,6 +114,7 @@ static int check_extensions(pl_tls_conn_t *c, const pl_tls_exts_t *e)
 				   "the server does not use the extended master "
 				   "secret (RFC 7627), which is required here");
 	c->hs->secure_reneg = pl_exts_has(e, PL_EXT_RENEGOTIATION_INFO);
+	c->hs->ticket_ext = pl_exts_has(e, PL_EXT_SESSION_TICKET);
 	c->hs->status_acked = pl_exts_has(e, PL_EXT_STATUS_REQUEST);
 	if (pl_exts_has(e, PL_EXT_RECORD_SIZE_LIMIT)) {
 		uint16_t limit = e->record_size_limit;
@@ -130,6 +149,16 @@ static int handle_server_hello(pl_tls_conn_t *c, pl_tls_msg_t *m)
 	    (ret = pl_tls_transcript_add(c, m->raw, m->raw_len)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				   "transcript hash failed");
+	if (echoed(c, sh)) {
+		if ((ret = pl_tls12_client_resume(c, sh)))
+			return ret;
+		pl_tls_trace(c, PL_STEP_SERVER_HELLO,
+			     "ServerHello received: the server resumes our "
+			     "TLS 1.2 session with its ticket (%s); no "
+			     "certificate, no key exchange",
+			     pl_tls_suite_name(sh->suite));
+		return PL_TLS_ALT;
+	}
 	pl_tls_trace(c, PL_STEP_SERVER_HELLO,
 		     "ServerHello received: the server chose TLS 1.2, %s; "
 		     "server random %s; %s",
@@ -338,6 +367,15 @@ static int handle_finished(pl_tls_conn_t *c, pl_tls_msg_t *m)
 	pl_tls_trace(c, PL_STEP_SERVER_FINISHED,
 		     "ChangeCipherSpec and Finished received and verified: the "
 		     "server saw exactly the handshake we saw");
+	/* RFC 5246 7.3: resuming, the server's Finished comes first */
+	if (c->resumed) {
+		if ((ret = pl_tls12_send_ccs(c)) ||
+		    (ret = pl_tls12_send_finished(c)))
+			return ret;
+		pl_tls_trace(c, PL_STEP_CLIENT_FINISHED,
+			     "ChangeCipherSpec and Finished sent: the session "
+			     "is resumed");
+	}
 	pl_tls_handshake_cleanup(c);
 	c->state = ST_CONNECTED;
 	pl_tls_trace(c, PL_STEP_APPLICATION_KEYS,
@@ -348,7 +386,7 @@ static int handle_finished(pl_tls_conn_t *c, pl_tls_msg_t *m)
 
 static const pl_tls_row_t rows[] = {
 	{CL12_WAIT_SH, PL_HS_SERVER_HELLO, 0, handle_server_hello,
-	 CL12_WAIT_CERT, CL12_WAIT_CERT},
+	 CL12_WAIT_CERT, CL12_WAIT_CCS},
 	{CL12_WAIT_CERT, PL_HS_CERTIFICATE, -1, handle_certificate,
 	 CL12_WAIT_SKE, CL12_WAIT_SKE},
 	{CL12_WAIT_SKE, PL_HS_CERTIFICATE_STATUS, -1, handle_certificate_status,
@@ -360,6 +398,8 @@ static const pl_tls_row_t rows[] = {
 	{CL12_WAIT_SHD_CR, PL_HS_SERVER_HELLO_DONE, -1,
 	 handle_server_hello_done, CL12_WAIT_CCS, CL12_WAIT_CCS},
 	{CL12_WAIT_SHD, PL_HS_SERVER_HELLO_DONE, -1, handle_server_hello_done,
+	 CL12_WAIT_CCS, CL12_WAIT_CCS},
+	{CL12_WAIT_CCS, PL_HS_NEW_SESSION_TICKET, -1, pl_tls12_handle_ticket,
 	 CL12_WAIT_CCS, CL12_WAIT_CCS},
 	{CL12_WAIT_FINISHED, PL_HS_FINISHED, -1, handle_finished,
 	 CL12_CONNECTED, CL12_CONNECTED},

@@ -48,6 +48,12 @@ int pl_tls12_recv_ccs(pl_tls_conn_t *c, const uint8_t *p, size_t len)
 		return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
 				   "change_cipher_spec inside a handshake "
 				   "message split over records");
+	/* RFC 5077 3.3: a ServerHello with session_ticket promised one */
+	if (!c->is_server && c->hs->ticket_ext)
+		return pl_tls_fail(c, PL_ALERT_UNEXPECTED_MESSAGE,
+				   "change_cipher_spec before the "
+				   "NewSessionTicket the ServerHello "
+				   "promised");
 	if ((ret = pl_tls12_set_keys(c, &c->rd, c->is_server)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				   "installing the TLS 1.2 read keys failed");

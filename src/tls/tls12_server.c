@@ -9,8 +9,19 @@
  *
  * START's ClientHello comes from the version negotiation (negotiate.c),
  * already parsed. change_cipher_spec is a record, not a message: the
- * machine's ccs hook takes it (tls12_common.c). No session is cached or
- * resumed, so the session id is empty and no ticket is sent.
+ * machine's ccs hook takes it (tls12_common.c).
+ *
+ * With tickets (resume12.c, RFC 5077): a full handshake with the extended
+ * master secret answers session_ticket and sends a NewSessionTicket
+ * before its change_cipher_spec; a ticket that fits gives the
+ * abbreviated handshake (RFC 5246 7.3):
+ *
+ *   START --ClientHello--> (ServerHello, NewSessionTicket?,
+ *   change_cipher_spec, Finished) WAIT_CCS --change_cipher_spec-->
+ *   WAIT_FINISHED --Finished--> CONNECTED
+ *
+ * No session is cached: the session id of a full handshake is empty, a
+ * resumed one echoes the client's (RFC 5077 3.4).
  */
 #include <stdio.h>
 #include <string.h>
@@ -199,6 +210,9 @@ static int send_server_hello(pl_tls_conn_t *c, const pl_msg_client_hello_t *ch)
 	sh.legacy_version = PL_TLS_VERSION_12;
 	memcpy(sh.random, c->hs->server_random, 32);
 	sh.suite = c->suite;
+	if (c->resumed) /* RFC 5077 3.4 */
+		pl_reader_init(&sh.session_id, c->hs->session_id,
+			       c->hs->session_id_len);
 	if (c->hs->secure_reneg) /* RFC 5746 3.6: empty */
 		pl_exts_add(&sh.ext, PL_EXT_RENEGOTIATION_INFO);
 	if (c->hs->ems) /* RFC 7627 5.2 */
@@ -207,13 +221,16 @@ static int send_server_hello(pl_tls_conn_t *c, const pl_msg_client_hello_t *ch)
 		pl_reader_init(&sh.ext.point_formats, &uncompressed, 1);
 		pl_exts_add(&sh.ext, PL_EXT_EC_POINT_FORMATS);
 	}
-	if (c->server_name) /* RFC 6066 3: the name was used */
+	/* RFC 6066 3: the name was used; never when resuming */
+	if (c->server_name && !c->resumed)
 		pl_exts_add(&sh.ext, PL_EXT_SERVER_NAME);
 	if (c->alpn) {
 		pl_reader_init(&sh.ext.alpn, (const uint8_t *)c->alpn,
 			       strlen(c->alpn));
 		pl_exts_add(&sh.ext, PL_EXT_ALPN);
 	}
+	if (c->hs->ticket_ext) /* RFC 5077 3.2: a NewSessionTicket follows */
+		pl_exts_add(&sh.ext, PL_EXT_SESSION_TICKET);
 	sh.has_extensions = sh.ext.n_order > 0;
 	pl_tls_hs_begin(c, PL_HS_SERVER_HELLO);
 	pl_msg_server_hello_write(&c->hs_out, &sh);
@@ -286,11 +303,36 @@ static int send_first_flight(pl_tls_conn_t *c, const pl_msg_client_hello_t *ch)
 	return PL_OK;
 }
 
+/* RFC 5246 7.3, RFC 5077 3.1: ServerHello, the renewed ticket, then our
+ * change_cipher_spec and Finished first. */
+static int send_abbreviated(pl_tls_conn_t *c, const pl_msg_client_hello_t *ch)
+{
+	int ret;
+	if ((ret = send_server_hello(c, ch)) ||
+	    (ret = pl_tls12_send_ticket(c)))
+		return ret;
+	if (pl_tls12_key_block(c))
+		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
+				   "key schedule failed");
+	if ((ret = pl_tls12_send_ccs(c)) || (ret = pl_tls12_send_finished(c)))
+		return ret;
+	pl_tls_trace(c, PL_STEP_SERVER_HELLO,
+		     "ServerHello sent: TLS 1.2, %s, resuming the session of "
+		     "the client's ticket",
+		     pl_tls_suite_name(c->suite));
+	pl_tls_trace(c, PL_STEP_SERVER_FINISHED,
+		     "resumed with a ticket: ChangeCipherSpec and Finished "
+		     "sent, no certificate");
+	return PL_TLS_ALT;
+}
+
 static int handle_client_hello(pl_tls_conn_t *c, pl_tls_msg_t *m)
 {
 	const pl_msg_client_hello_t *ch = &m->u.client_hello;
 	int ret;
 	memcpy(c->client_random, ch->random, 32);
+	c->hs->session_id_len = (uint8_t)pl_reader_left(&ch->session_id);
+	memcpy(c->hs->session_id, ch->session_id.p, c->hs->session_id_len);
 	c->version = PL_TLS_VERSION_12;
 	if ((ret = check_compression(c, ch)) ||
 	    (ret = check_tls12_exts(c, ch)) || (ret = pl_tls_take_sni(c, ch)) ||
@@ -307,6 +349,10 @@ static int handle_client_hello(pl_tls_conn_t *c, pl_tls_msg_t *m)
 	    (ret = pl_tls_transcript_start(c, false)))
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				   "transcript hash failed");
+	if ((ret = pl_tls12_server_ticket(c, ch)))
+		return ret;
+	if (c->resumed)
+		return send_abbreviated(c, ch);
 	if ((ret = send_first_flight(c, ch)))
 		return ret;
 	pl_tls_trace(c, PL_STEP_SERVER_HELLO,
@@ -358,7 +404,13 @@ static int handle_finished(pl_tls_conn_t *c, pl_tls_msg_t *m)
 		return ret;
 	pl_tls_trace(c, PL_STEP_CLIENT_FINISHED,
 		     "client ChangeCipherSpec and Finished verified");
-	if ((ret = pl_tls12_send_ccs(c)) || (ret = pl_tls12_send_finished(c)))
+	if (c->resumed) { /* our Finished went first */
+		pl_tls_handshake_cleanup(c);
+		c->state = ST_CONNECTED;
+		return PL_OK;
+	}
+	if ((ret = pl_tls12_send_ticket(c)) || (ret = pl_tls12_send_ccs(c)) ||
+	    (ret = pl_tls12_send_finished(c)))
 		return ret;
 	pl_tls_handshake_cleanup(c);
 	c->state = ST_CONNECTED;
@@ -370,7 +422,7 @@ static int handle_finished(pl_tls_conn_t *c, pl_tls_msg_t *m)
 
 static const pl_tls_row_t rows[] = {
 	{SV12_START, PL_HS_CLIENT_HELLO, -1, handle_client_hello,
-	 SV12_WAIT_CKE, SV12_WAIT_CKE},
+	 SV12_WAIT_CKE, SV12_WAIT_CCS},
 	{SV12_WAIT_CKE, PL_HS_CLIENT_KEY_EXCHANGE, -1,
 	 handle_client_key_exchange, SV12_WAIT_CCS, SV12_WAIT_CCS},
 	{SV12_WAIT_FINISHED, PL_HS_FINISHED, -1, handle_finished,

@@ -581,23 +581,10 @@ static int handle_ticket(pl_tls_conn_t *c, pl_tls_msg_t *m)
 				   "NewSessionTicket lifetime %u s exceeds "
 				   "seven days",
 				   lifetime);
-	/* Keep the newest PL_TLS_MAX_TICKETS. */
-	pl_tls_ticket_t *t = &c->tickets[c->tickets_seen % PL_TLS_MAX_TICKETS];
-	if (c->n_tickets < PL_TLS_MAX_TICKETS)
-		c->n_tickets++;
-	pl_tls_ticket_clear(t);
-	t->suite = c->suite;
-	t->received = c->now > 0 ? (uint64_t)c->now : 0;
-	if (c->server_name &&
-	    pl_tls_set_string(&t->server_name, c->server_name,
-			      strlen(c->server_name)))
+	pl_tls_ticket_t *t = pl_tls_keep_ticket(c, PL_TLS_VERSION_13, ticket,
+						lifetime);
+	if (t == NULL)
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "out of memory");
-	t->ticket = malloc(pl_reader_left(ticket));
-	if (t->ticket == NULL)
-		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR, "out of memory");
-	t->ticket_len = pl_reader_left(ticket);
-	memcpy(t->ticket, ticket->p, t->ticket_len);
-	t->lifetime = lifetime;
 	t->age_add = nst->age_add;
 	/* RFC 8446 4.2.10: the ticket allows 0-RTT up to this many bytes */
 	if (pl_exts_has(&nst->ext, PL_EXT_EARLY_DATA))

@@ -118,6 +118,8 @@ struct pl_tls_config {
 
 /* ---- ticket_keys.c: the state a ticket seals ------------------------------ */
 
+#define PL_TLS_CHAIN_TAG_LEN 8
+
 typedef struct {
 	uint16_t version;
 	uint16_t suite;
@@ -129,10 +131,14 @@ typedef struct {
 	size_t secret_len;
 	char sni[256];  /* "" without one */
 	char alpn[256]; /* "" without one */
+	/* The certificate the session was authenticated with, as a short
+	 * hash of its leaf (pl_tls_chain_tag), never the certificate. */
+	uint8_t cert_tag[PL_TLS_CHAIN_TAG_LEN];
+	bool old_key; /* opened: sealed under a key that no longer seals */
 } pl_tls_session_state_t;
 
 #define PL_TLS_TICKET_STATE_MAX (1 + 2 + 2 + 8 + 4 + 4 + 1 + 1 + PL_HASH_MAX + \
-				 2 * (1 + 255))
+				 2 * (1 + 255) + PL_TLS_CHAIN_TAG_LEN)
 
 /* Appends to out a ticket sealing s under the first key of k with nonce.
  * PL_ERR_STATE without keys. */
@@ -180,6 +186,10 @@ typedef struct {
 	uint32_t age_add;
 	uint32_t max_early_data; /* its early_data extension; 0: none */
 	uint8_t psk[PL_HASH_MAX];
+	uint16_t version;  /* PL_TLS_VERSION_13, or _12 (psk: the master
+			    * secret, PL_TLS12_MASTER_LEN bytes) */
+	bool ems;          /* 1.2: the session used the extended master
+			    * secret */
 	uint16_t suite;    /* of the connection that got it */
 	uint64_t received; /* the connection's time when it came */
 	char *server_name; /* the name it was for (NULL: none) */
@@ -228,6 +238,12 @@ typedef struct {
 	size_t pms_len;
 	bool status_acked;       /* client: a CertificateStatus may follow */
 	uint8_t key_block[2 * PL_AEAD_KEY_MAX + 2 * PL_AEAD_NONCE_LEN];
+	/* TLS 1.2 tickets (resume12.c) */
+	bool ticket_ext;         /* the ServerHello's session_ticket: a
+				  * NewSessionTicket is due */
+	bool ticket12_offered;   /* client: c->offer's ticket is offered */
+	uint64_t ticket_created; /* server: a renewed ticket's state */
+	uint32_t ticket_lifetime;
 } pl_tls_hs_t;
 
 struct pl_tls_conn {
@@ -477,6 +493,17 @@ int pl_tls13_client_take_psk(pl_tls_conn_t *c,
 			     const pl_msg_server_hello_t *sh);
 /* Frees what a ticket holds. */
 void pl_tls_ticket_clear(pl_tls_ticket_t *t);
+/* Server, both versions: why the opened ticket s does not fit this
+ * connection (SNI, ALPN, expired by the connection's clock, a
+ * certificate no longer served), or NULL. */
+const char *pl_tls_ticket_misfit(const pl_tls_conn_t *c,
+				 const pl_tls_session_state_t *s);
+/* Client, both versions: keeps a received ticket (the newest
+ * PL_TLS_MAX_TICKETS) with this connection's suite, name and clock;
+ * NULL when out of memory. */
+pl_tls_ticket_t *pl_tls_keep_ticket(pl_tls_conn_t *c, uint16_t version,
+				    const pl_reader_t *ticket,
+				    uint32_t lifetime);
 
 /* ---- machine.c: the state machines' driver --------------------------------
  * A machine is a table: state -> accepted message -> handler -> next
@@ -615,6 +642,11 @@ int pl_tls12_prf(pl_hash_alg_t hash, const uint8_t *secret,
  * line, and the key block. */
 int pl_tls12_master_secret(pl_tls_conn_t *c, const uint8_t *pms,
 			   size_t pms_len);
+/* The key block from hs->master_secret and both randoms (and the
+ * master secret's key-log line): after pl_tls12_master_secret, or for a
+ * resumed session whose master secret is restored. */
+int pl_tls12_key_block(pl_tls_conn_t *c);
+#define PL_TLS12_MASTER_LEN 48
 /* Installs the client's (or the server's) write keys from the key block
  * in dir. */
 int pl_tls12_set_keys(pl_tls_conn_t *c, pl_tls_dir_t *dir, bool client_keys);
@@ -644,6 +676,31 @@ int pl_tls12_ske_content(pl_tls_conn_t *c, const pl_reader_t *params,
 /* RFC 8446 4.1.3 (RFC 9846 4.1.3): the last eight bytes of a TLS 1.2
  * ServerHello.random from a server that also speaks TLS 1.3. */
 extern const uint8_t pl_tls12_downgrade_sentinel[8];
+
+/* ---- resume12.c: TLS 1.2 tickets (RFC 5077, RFC 7627 5.3) ------------------ */
+
+/* Server, after the suite (and so the chain) is chosen: whether a
+ * NewSessionTicket will be sent (hs->ticket_ext), and whether the
+ * ClientHello's ticket resumes (c->resumed, hs->master_secret). A ticket
+ * that does not fit gives a full handshake, never an error. */
+int pl_tls12_server_ticket(pl_tls_conn_t *c, const pl_msg_client_hello_t *ch);
+/* Server: the NewSessionTicket (RFC 5077 3.3) when hs->ticket_ext. */
+int pl_tls12_send_ticket(pl_tls_conn_t *c);
+/* Client: sets e's session_ticket (the saved 1.2 session's ticket, or
+ * empty to ask for one). */
+void pl_tls12_client_ticket_ext(pl_tls_conn_t *c, pl_tls_exts_t *e);
+/* Client: the ServerHello resumes the offered session (its session id
+ * echoed): checks the suite and the extended master secret against the
+ * session (RFC 7627 5.3, handshake_failure) and restores its master
+ * secret and keys. */
+int pl_tls12_client_resume(pl_tls_conn_t *c, const pl_msg_server_hello_t *sh);
+/* Client: a NewSessionTicket row (only after a ServerHello that carried
+ * session_ticket, once). */
+int pl_tls12_handle_ticket(pl_tls_conn_t *c, pl_tls_msg_t *m);
+/* Server: the tag of the chain c->own (the first PL_TLS_CHAIN_TAG_LEN
+ * bytes of the SHA-256 of its leaf), zeros without one. */
+void pl_tls_chain_tag(const pl_tls_conn_t *c,
+		      uint8_t out[PL_TLS_CHAIN_TAG_LEN]);
 
 /* ---- server_common.c / client_common.c ---------------------------------------- */
 

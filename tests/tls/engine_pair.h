@@ -11,6 +11,7 @@
  * subject, and these have no key identifiers):
  *   p256, p384, rsa (2048), ed25519   SAN localhost
  *   a, b                              P-256, SAN a.test / b.test
+ *   a2                                P-256, SAN a.test (another key)
  *   stranger                          P-256, SAN localhost, not in ca.pem
  * Each NAME has NAME.pem and NAME.key.
  */
@@ -55,8 +56,10 @@ static const char ep_script[] =
 	"self ed25519 localhost ed25519\n"
 	"self a a.test ec -pkeyopt ec_paramgen_curve:P-256\n"
 	"self b b.test ec -pkeyopt ec_paramgen_curve:P-256\n"
+	"self a2 a.test ec -pkeyopt ec_paramgen_curve:P-256\n"
 	"self stranger localhost ec -pkeyopt ec_paramgen_curve:P-256\n"
-	"cat p256.pem p384.pem rsa.pem ed25519.pem a.pem b.pem > ca.pem\n";
+	"cat p256.pem p384.pem rsa.pem ed25519.pem a.pem b.pem a2.pem"
+	" > ca.pem\n";
 
 static char ep_dir[64];
 

@@ -626,8 +626,8 @@ static void client_refuses_early_ccs(void)
 }
 
 /* RFC 5246 7.4.9 from the client's side: the server's change_cipher_spec
- * arrives, then a Finished sealed with the server's keys that does not
- * match: decrypt_error. */
+ * arrives (after its NewSessionTicket), then a Finished sealed with the
+ * server's keys that does not match: decrypt_error. */
 static void client_refuses_wrong_server_finished(void)
 {
 	static const uint8_t fin[16] = {PL_HS_FINISHED, 0, 0, 12};
@@ -641,11 +641,11 @@ static void client_refuses_wrong_server_finished(void)
 	CHECK(!pl_tls_failed(p.server));
 	out = pl_tls_output(p.server, &n);
 	total = n;
+	/* the NewSessionTicket and change_cipher_spec, not the Finished */
 	while (next_record(&out, &n, &type, &body, &len)) {
-		if (type != PL_CT_CHANGE_CIPHER_SPEC)
-			continue;
 		feed_record(p.client, type, body, len);
-		break;
+		if (type == PL_CT_CHANGE_CIPHER_SPEC)
+			break;
 	}
 	pl_tls_output_consumed(p.server, total);
 	p.server->wr.prot.seq = 0;

@@ -474,6 +474,30 @@ static int parse_ems(pl_reader_t *r, unsigned msg, pl_tls_exts_t *e,
 	return empty(r, what, "extended_master_secret", err);
 }
 
+/* RFC 5077 3.2: a ClientHello's ticket (opaque, possibly empty); empty in
+ * a ServerHello. */
+static int parse_session_ticket(pl_reader_t *r, unsigned msg,
+				pl_tls_exts_t *e, const char *what,
+				pl_msg_err_t *err)
+{
+	const uint8_t *p;
+	if (msg != PL_MSG_CH)
+		return empty(r, what, "session_ticket", err);
+	size_t n = pl_reader_left(r);
+	pl_read_bytes(r, n, &p);
+	pl_reader_init(&e->session_ticket, p, n);
+	return PL_OK;
+}
+
+static void write_session_ticket(pl_buf_t *b, unsigned msg,
+				 const pl_tls_exts_t *e, size_t *mark)
+{
+	(void)mark;
+	if (msg == PL_MSG_CH)
+		pl_push_bytes(b, e->session_ticket.p,
+			      pl_reader_left(&e->session_ticket));
+}
+
 /* RFC 5746 3.2: renegotiated_connection. */
 static int parse_renegotiation(pl_reader_t *r, unsigned msg, pl_tls_exts_t *e,
 			       const char *what, pl_msg_err_t *err)
@@ -569,8 +593,8 @@ static const row_t rows[] = {
 	 parse_ems, NULL, NULL},
 	{PL_EXT_RECORD_SIZE_LIMIT, "record_size_limit", CH | EE | SH12, 0,
 	 parse_record_size_limit, write_record_size_limit, NULL},
-	{PL_EXT_SESSION_TICKET, "session_ticket", CH | SH12, 0, NULL, NULL,
-	 NULL},
+	{PL_EXT_SESSION_TICKET, "session_ticket", CH | SH12, 0,
+	 parse_session_ticket, write_session_ticket, NULL},
 	{PL_EXT_PRE_SHARED_KEY, "pre_shared_key", CH | SH, 0, parse_psk,
 	 write_psk, NULL},
 	{PL_EXT_EARLY_DATA, "early_data", CH | EE | NST, 0, parse_early_data,

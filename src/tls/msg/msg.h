@@ -198,6 +198,8 @@ typedef struct {
 	uint16_t psk_selected;       /* SH */
 	uint32_t max_early_data;     /* NST */
 	pl_reader_t renegotiation;   /* CH, SH12: renegotiated_connection */
+	pl_reader_t session_ticket;  /* CH: the ticket (RFC 5077 3.2), maybe
+				      * empty; SH12: empty */
 	size_t padding;              /* CH: zero bytes (to write) */
 } pl_tls_exts_t;
 
