@@ -1,5 +1,6 @@
-"""padlock's TLS 1.3 client -> openssl s_server and gnutls-serv: it keeps
-the session of a connection and resumes with it on the next.
+"""padlock's TLS client -> openssl s_server and gnutls-serv: it keeps the
+session of a connection and resumes with it on the next, in TLS 1.3 and
+in TLS 1.2 (RFC 5077 tickets, the abbreviated handshake).
 
 tests/tools/resume_client.c connects three times and prints, per
 connection, whether the handshake resumed and the server's answer;
@@ -24,8 +25,9 @@ def tool():
     return os.path.join(build, "resume_client")
 
 
-def connections(port):
-    r = run([tool(), "127.0.0.1", str(port), "localhost", pki().root, "3"])
+def connections(port, *version):
+    r = run([tool(), "127.0.0.1", str(port), "localhost", pki().root, "3"] +
+            list(version))
     expect(r.rc == 0, "resume_client failed: %s" % (r.out + r.err)[-1500:])
     lines = [l for l in r.out.splitlines() if re.match(r"\d: ", l)]
     expect(len(lines) == 3, "three connections: %r" % lines)
@@ -57,6 +59,34 @@ def gnutls_server():
     expect(lines[0].startswith("0: full TLS 1.3"), lines[0])
     expect(lines[1].startswith("1: resumed TLS 1.3"), lines[1])
     expect(lines[2].startswith("2: resumed TLS 1.3"), lines[2])
+
+
+@suite.case("openssl_s_server_tls12_resumes")
+def openssl_server_tls12():
+    leaf = pki().leaf("ecdsa_p256")
+    srv = start_openssl_server(["-tls1_2", "-no_cache", "-cert", leaf.cert,
+                                "-key", leaf.key,
+                                "-cert_chain", pki().intermediate, "-www"])
+    lines, out = connections(srv.port, "1.2")
+    expect(lines[0].startswith("0: full TLS 1.2"), lines[0])
+    expect(lines[1].startswith("1: resumed TLS 1.2"), lines[1])
+    expect(lines[2].startswith("2: resumed TLS 1.2"), lines[2])
+    # -no_cache: s_server resumes only from the ticket
+    expect(out.count("New, TLSv1.2") == 1 and out.count("Reused, TLSv1.2") == 2,
+           "s_server's pages: %s" % out[-3000:])
+
+
+@suite.case("gnutls_serv_tls12_resumes")
+def gnutls_server_tls12():
+    require_tools("gnutls-serv")
+    leaf = pki().leaf("ecdsa_p256")
+    srv = start_gnutls_server(["--x509certfile", leaf.chain,
+                               "--x509keyfile", leaf.key, "--http",
+                               "--priority", "NORMAL:-VERS-ALL:+VERS-TLS1.2"])
+    lines, _ = connections(srv.port, "1.2")
+    expect(lines[0].startswith("0: full TLS 1.2"), lines[0])
+    expect(lines[1].startswith("1: resumed TLS 1.2"), lines[1])
+    expect(lines[2].startswith("2: resumed TLS 1.2"), lines[2])
 
 
 if __name__ == "__main__":

@@ -1,7 +1,15 @@
-"""`padlock serve` resumes TLS 1.3 sessions, as openssl s_client reports.
+"""`padlock serve` resumes TLS 1.3 and 1.2 sessions, as openssl s_client
+and curl report.
 
 - the default rotating keys, made by the master before fork: a session
-  from one connection resumes on the next, whichever worker takes it;
+  from one connection resumes on the next, whichever worker takes it
+  (TLS 1.3, and TLS 1.2 with RFC 5077 tickets);
+- curl with two URLs on one command line (a new connection for each)
+  says it reuses the session for the second in TLS 1.3. In TLS 1.2 curl
+  on OpenSSL sends no session_ticket extension (SSL_OP_NO_TICKET) and
+  resumes only by session id, which padlock does not cache: both
+  connections are full handshakes and both succeed (against `openssl
+  s_server -tls1_2 -no_cache`, tickets only, curl reuses nothing either);
 - --tickets 0: no ticket, so nothing resumes;
 - --ticket-key-file refused when others may read it;
 - a fleet: two servers with one key file resume each other's sessions;
@@ -20,10 +28,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "server"))
 from common import (converse, expect, free_port, padlock_bin,  # noqa: E402
-                    pki, tmp_path, workdir)
+                    pki, run, tmp_path, workdir)
 from serve_common import Serve, Suite, localhost_leaf, test_env  # noqa: E402
 
-suite = Suite("padlock serve <- openssl s_client: TLS 1.3 resumption")
+suite = Suite("padlock serve <- openssl s_client, curl: TLS 1.3 and 1.2 "
+              "resumption")
 
 PAGE = "resume me"
 
@@ -40,8 +49,8 @@ def request():
     return b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
 
 
-def s_client(srv, sess_flag, sess):
-    argv = ["openssl", "s_client", "-tls1_3",
+def s_client(srv, sess_flag, sess, version="1.3"):
+    argv = ["openssl", "s_client", "-tls" + version.replace(".", "_"),
             "-connect", "127.0.0.1:%d" % srv.https_port,
             "-servername", "localhost", "-verify_hostname", "localhost",
             "-CAfile", pki().root, "-verify_return_error", "-alpn", "http/1.1",
@@ -51,18 +60,19 @@ def s_client(srv, sess_flag, sess):
     return r.out
 
 
-def reused(srv, sess):
-    out = s_client(srv, "-sess_in", sess)
-    if "Reused, TLSv1.3" in out:
+def reused(srv, sess, version="1.3"):
+    out = s_client(srv, "-sess_in", sess, version)
+    if "Reused, TLSv" + version in out:
         return True
-    expect("New, TLSv1.3" in out, "s_client says neither New nor Reused")
+    expect("New, TLSv" + version in out,
+           "s_client says neither New nor Reused")
     return False
 
 
-def new_session(srv, name):
+def new_session(srv, name, version="1.3"):
     sess = tmp_path(name)
-    out = s_client(srv, "-sess_out", sess)
-    expect("New, TLSv1.3" in out, "first handshake not new")
+    out = s_client(srv, "-sess_out", sess, version)
+    expect("New, TLSv" + version in out, "first handshake not new")
     return sess
 
 
@@ -78,14 +88,62 @@ def rotating():
         srv.stop()
 
 
+@suite.case("tls12_tickets_resume_across_workers")
+def rotating_tls12():
+    srv = Serve(site_args(), workers=2)
+    try:
+        sess = new_session(srv, "serve12.sess", "1.2")
+        for i in range(4):
+            expect(reused(srv, sess, "1.2"), "try %d did not resume" % i)
+    finally:
+        srv.stop()
+
+
+def curl_twice(srv, version):
+    """curl -v fetching two URLs, a connection each (Connection: close)."""
+    url = "https://localhost:%d/" % srv.https_port
+    r = run(["curl", "-v", "-sS", "--tlsv" + version,
+             "--tls-max", version, "--http1.1",
+             "--cacert", pki().root, "--max-time", "20",
+             "--resolve", "localhost:%d:127.0.0.1" % srv.https_port,
+             "-H", "Connection: close", url, url])
+    expect(r.rc == 0, "curl failed: " + r.err[-2000:])
+    expect(r.out.count(PAGE) == 2, "two pages: " + r.out[-500:])
+    expect(r.err.count("Connected to localhost") == 2,
+           "curl did not make two connections:\n" + r.err[-3000:])
+    expect("SSL connection using TLSv" + version in r.err,
+           "not TLS " + version + ":\n" + r.err[-3000:])
+    return r.err
+
+
+@suite.case("curl_two_urls_reuses_the_session")
+def curl_reuse():
+    srv = Serve(site_args(), workers=1)
+    try:
+        err = curl_twice(srv, "1.3")
+        # curl (OpenSSL backend) says so when it offers a kept session
+        expect(err.count("SSL re-using session ID") == 1,
+               "curl did not reuse the session:\n" + err[-3000:])
+        expect(err.count("TLS handshake, Certificate (11)") == 1,
+               "the second handshake carried a certificate:\n" + err[-3000:])
+        # no ticket offered: two full handshakes, both served
+        err = curl_twice(srv, "1.2")
+        expect(err.count("TLS handshake, Certificate (11)") == 2,
+               "TLS 1.2: not two full handshakes:\n" + err[-3000:])
+    finally:
+        srv.stop()
+
+
 @suite.case("tickets_0_resumes_nothing")
 def off():
     srv = Serve(site_args() + ["--tickets", "0"], workers=1)
     try:
-        sess = tmp_path("off.sess")
-        s_client(srv, "-sess_out", sess)
-        expect(not os.path.exists(sess) or not reused(srv, sess),
-               "resumed with tickets off")
+        for version in ("1.3", "1.2"):
+            sess = tmp_path("off%s.sess" % version)
+            s_client(srv, "-sess_out", sess, version)
+            expect(not os.path.exists(sess) or os.path.getsize(sess) == 0 or
+                   not reused(srv, sess, version),
+                   "resumed with tickets off (TLS %s)" % version)
     finally:
         srv.stop()
 

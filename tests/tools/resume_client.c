@@ -4,7 +4,8 @@
  * whether the handshake resumed. For the interop tests against openssl
  * s_server and gnutls-serv (tests/interop/test_client_resume.py).
  *
- * usage: resume_client HOST PORT NAME CAFILE COUNT
+ * usage: resume_client HOST PORT NAME CAFILE COUNT [1.2]
+ * (1.2: offer TLS 1.2 only)
  * Prints one line per connection: "N: resumed|full TLS-VERSION SUITE",
  * then what the server answered to "GET / HTTP/1.0" (read until it
  * closes). Exit 1 on any failure (the engine's reason on stderr).
@@ -119,9 +120,9 @@ int main(int argc, char **argv)
 	uint8_t *session = NULL;
 	size_t len = 0;
 	int ret = 0;
-	if (argc != 6) {
+	if (argc != 6 && !(argc == 7 && strcmp(argv[6], "1.2") == 0)) {
 		fprintf(stderr, "usage: resume_client HOST PORT NAME CAFILE "
-			"COUNT\n");
+			"COUNT [1.2]\n");
 		return 2;
 	}
 	pl_tls_config_t *cfg = pl_tls_config_new(false);
@@ -131,6 +132,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	pl_tls_config_set_trust(cfg, store);
+	if (argc == 7 && pl_tls_config_set_versions(cfg, PL_TLS_VERSION_12,
+						    PL_TLS_VERSION_12)) {
+		fprintf(stderr, "resume_client: cannot limit to TLS 1.2\n");
+		return 1;
+	}
 	for (int i = 0; i < atoi(argv[5]) && ret == 0; i++)
 		ret = once(argv[1], argv[2], argv[3], cfg, &session, &len, i);
 	free(session);
