@@ -165,7 +165,7 @@ void pl_tls12_client_ticket_ext(pl_tls_conn_t *c, pl_tls_exts_t *e)
 	if (c->hs->ticket12_offered)
 		pl_reader_init(&e->session_ticket, t->ticket, t->ticket_len);
 	else
-		pl_reader_init(&e->session_ticket, NULL, 0);
+		pl_reader_init(&e->session_ticket, (const uint8_t *)"", 0);
 	pl_exts_add(e, PL_EXT_SESSION_TICKET);
 }
 

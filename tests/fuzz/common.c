@@ -489,9 +489,13 @@ int fuzz_seal(fuzz_sealer_t *s, const pl_tls_conn_t *receiver, uint8_t type,
 		return 0;
 	}
 	if (s->aead == NULL || s->secret_len != pl_hash_len(hash) ||
-	    memcmp(s->secret, secret, s->secret_len) != 0)
+	    memcmp(s->secret, secret, s->secret_len) != 0) {
 		if (rekey(s, hash, alg, secret))
 			return -1;
+		/* records the receiver already read under this key (a
+		 * server's NewSessionTickets) count */
+		s->seq = receiver->rd.prot.seq;
+	}
 	/* The record's length field holds at most 65535. */
 	size_t max_inner = 65535 - PL_AEAD_TAG_LEN;
 	if (len > max_inner - 1)

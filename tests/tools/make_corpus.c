@@ -200,6 +200,7 @@ static void server_epilogue(run_t *r, fuzz_bytes_t *out)
 {
 	fuzz_sealer_t sealer = {0};
 	fuzz_bytes_t b = {0};
+	size_t tickets = pl_tls_ticket_count(r->client);
 	ticket(&b, 7200, false);
 	ticket(&b, 604800, true);
 	seal_feed(&sealer, r->client, PL_CT_HANDSHAKE, b.data, b.len, out);
@@ -212,7 +213,8 @@ static void server_epilogue(run_t *r, fuzz_bytes_t *out)
 		  sizeof(reply) - 1, out);
 	seal_feed(&sealer, r->client, PL_CT_ALERT, close_notify,
 		  sizeof(close_notify), out);
-	if (pl_tls_ticket_count(r->client) != 2 || !pl_tls_peer_closed(r->client)) {
+	if (pl_tls_ticket_count(r->client) != tickets + 2 ||
+	    !pl_tls_peer_closed(r->client)) {
 		fprintf(stderr, "make_corpus: server epilogue not taken\n");
 		exit(1);
 	}
@@ -415,6 +417,17 @@ static void certificate_request(fuzz_bytes_t *b)
 	fuzz_bytes_free(&body);
 }
 
+/* A request and close_notify from a TLS 1.2 client, recorded into c2s. */
+static void client_epilogue12(run_t *r)
+{
+	static const uint8_t get[] =
+		"GET / HTTP/1.1\r\nHost: fuzz.padlock.test\r\n\r\n";
+	if (pl_tls_write(r->client, get, sizeof(get) - 1) ||
+	    pl_tls_close(r->client) ||
+	    fuzz_pump(r->client, r->server, &r->c2s))
+		die("tls12 epilogue", pl_tls_reason(r->server));
+}
+
 /* TLS 1.2. fuzz_server: a 1.2-only client that takes only RSA PKCS#1
  * v1.5 signatures (deterministic, so the session hash and the Finished
  * replay) against the default server, whose RSA chain signs; the flight
@@ -439,7 +452,27 @@ static void tls12_seeds(void)
 	run(&r, cfg, 0, 0, PL_GROUP_X25519);
 	save("fuzz_server", "tls12-rsa-x25519", 0x00, &r.c2s);
 	save("fuzz_server", "tls12-rsa-x25519-bytewise", 0x01, &r.c2s);
+	/* RFC 5077: the session's ticket offered again, the abbreviated
+	 * handshake (the ticket key and the server random are fixed, so
+	 * the client's Finished replays) */
+	uint8_t *session;
+	size_t session_len;
+	if (pl_tls_session_save(r.client, &session, &session_len))
+		die("tls12 ticket", "the client kept no ticket");
 	run_free(&r);
+	memset(&r, 0, sizeof(r));
+	r.client = fuzz_client_new(cfg, 0);
+	r.server = fuzz_server_new(server_cfgs[0], PL_GROUP_X25519);
+	if (pl_tls_session_load(r.client, session, session_len) ||
+	    !fuzz_handshake(r.client, r.server, &r.c2s, &r.s2c) ||
+	    !pl_tls_resumed(r.server))
+		die("tls12 resumed", pl_tls_reason(r.server));
+	client_epilogue12(&r);
+	save("fuzz_server", "tls12-rsa-resumed", 0x00, &r.c2s);
+	save("fuzz_server", "tls12-rsa-resumed-random-chunks", 0x07, &r.c2s);
+	run_free(&r);
+	pl_cleanse(session, session_len);
+	free(session);
 	pl_tls_config_free(cfg);
 
 	cfg = fuzz_client_config(0, true);
