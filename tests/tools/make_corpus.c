@@ -106,6 +106,26 @@ static void run_free(run_t *r)
 	fuzz_bytes_free(&r->s2c);
 }
 
+/* Replaces the finished run *r with a second handshake (client config
+ * ccfg, server variant 0) that offers the session of *r and resumes. */
+static void resume(run_t *r, pl_tls_config_t *ccfg)
+{
+	uint8_t *session;
+	size_t session_len;
+	if (pl_tls_session_save(r->client, &session, &session_len))
+		die("ticket", "the client kept no ticket");
+	run_free(r);
+	memset(r, 0, sizeof(*r));
+	r->client = fuzz_client_new(ccfg, 0);
+	r->server = fuzz_server_new(server_cfgs[0], PL_GROUP_X25519);
+	if (pl_tls_session_load(r->client, session, session_len) ||
+	    !fuzz_handshake(r->client, r->server, &r->c2s, &r->s2c) ||
+	    !pl_tls_resumed(r->server))
+		die("resumed", pl_tls_reason(r->server));
+	pl_cleanse(session, session_len);
+	free(session);
+}
+
 /* The client's application data, a KeyUpdate asking for the server's,
  * more data under the new key and close_notify, recorded into c2s. */
 static void client_epilogue(run_t *r)
@@ -374,26 +394,14 @@ static void server_seeds(void)
 
 	/* Resumption: the first handshake's ticket offered in a second
 	 * (pre_shared_key, binder, the resumed flight). */
-	uint8_t *session;
-	size_t session_len;
 	run(&r, ed[0], 0, 0, PL_GROUP_X25519);
-	if (fuzz_pump(r.server, r.client, &r.s2c) ||
-	    pl_tls_session_save(r.client, &session, &session_len))
+	if (fuzz_pump(r.server, r.client, &r.s2c))
 		die("ticket", "the client kept no ticket");
-	run_free(&r);
-	memset(&r, 0, sizeof(r));
-	r.client = fuzz_client_new(ed[0], 0);
-	r.server = fuzz_server_new(server_cfgs[0], PL_GROUP_X25519);
-	if (pl_tls_session_load(r.client, session, session_len) ||
-	    !fuzz_handshake(r.client, r.server, &r.c2s, &r.s2c) ||
-	    !pl_tls_resumed(r.server))
-		die("resumed", pl_tls_reason(r.server));
+	resume(&r, ed[0]);
 	client_epilogue(&r);
 	save("fuzz_server", "ed25519-resumed", 0x00, &r.c2s);
 	save("fuzz_server", "ed25519-resumed-random-chunks", 0x07, &r.c2s);
 	run_free(&r);
-	pl_cleanse(session, session_len);
-	free(session);
 
 	fuzz_bytes_free(&items);
 	fuzz_bytes_free(&b);
@@ -455,24 +463,11 @@ static void tls12_seeds(void)
 	/* RFC 5077: the session's ticket offered again, the abbreviated
 	 * handshake (the ticket key and the server random are fixed, so
 	 * the client's Finished replays) */
-	uint8_t *session;
-	size_t session_len;
-	if (pl_tls_session_save(r.client, &session, &session_len))
-		die("tls12 ticket", "the client kept no ticket");
-	run_free(&r);
-	memset(&r, 0, sizeof(r));
-	r.client = fuzz_client_new(cfg, 0);
-	r.server = fuzz_server_new(server_cfgs[0], PL_GROUP_X25519);
-	if (pl_tls_session_load(r.client, session, session_len) ||
-	    !fuzz_handshake(r.client, r.server, &r.c2s, &r.s2c) ||
-	    !pl_tls_resumed(r.server))
-		die("tls12 resumed", pl_tls_reason(r.server));
+	resume(&r, cfg);
 	client_epilogue12(&r);
 	save("fuzz_server", "tls12-rsa-resumed", 0x00, &r.c2s);
 	save("fuzz_server", "tls12-rsa-resumed-random-chunks", 0x07, &r.c2s);
 	run_free(&r);
-	pl_cleanse(session, session_len);
-	free(session);
 	pl_tls_config_free(cfg);
 
 	cfg = fuzz_client_config(0, true);
