@@ -18,6 +18,9 @@
  *      each side of the X25519MLKEM768 key exchange beside x25519 alone;
  *   8. TLS 1.2 full handshakes (ECDHE-ECDSA-AES128-GCM-SHA256, x25519,
  *      extended master secret), padlock's and libssl's;
+ *   9. resumed TLS 1.3 handshakes with a ticket (psk_dhe_ke, x25519),
+ *      padlock's and libssl's, and full handshakes issuing the same
+ *      tickets;
  *
  * then prints the ratios the issue sets goals for. It reports; it never
  * passes or fails on a number. bench/README.md says how to read it.
@@ -25,7 +28,7 @@
  * Usage: bench_handshake [-t SECONDS] [-r RUNS] [--only PART]
  *   -t  CPU seconds per run (default 0.3); -r  runs, best kept (default 5)
  *   --only  handshake | libssl | floor | bulk | memory | groups | mlkem |
- *           tls12
+ *           tls12 | resume
  */
 #include <errno.h>
 #include <malloc.h>
@@ -398,6 +401,10 @@ typedef struct {
 	size_t wire_len[2];
 	bool taken[2];
 	size_t sent[2]; /* bytes each side sent in the handshake */
+	/* a saved session (pl_tls_session_save) the client resumes, and
+	 * the server must resume, each handshake; NULL: full handshakes */
+	const uint8_t *session;
+	size_t session_len;
 } pl_pair_t;
 
 static pl_tls_config_t *pl_config(const creds_t *cr, bool server,
@@ -459,6 +466,9 @@ static void pl_turn(pl_pair_t *p, int side)
 			p->cfg[side], side == CLIENT ? HOST : NULL);
 		if (me == NULL)
 			die("pl_tls_conn_new failed");
+		if (side == CLIENT && p->session != NULL &&
+		    pl_tls_session_load(me, p->session, p->session_len) != PL_OK)
+			die("pl_tls_session_load failed");
 	}
 	if (p->wire_len[side] > 0 && p->taken[side]) {
 		pl_tls_output_consumed(me, p->wire_len[side]);
@@ -491,6 +501,8 @@ static void pl_finish(pl_pair_t *p, int side, bool keep)
 	if (p->wire_len[side] > 0)
 		pl_tls_output_consumed(p->conn[side], p->wire_len[side]);
 	p->wire_len[side] = 0;
+	if (p->session != NULL && !pl_tls_resumed(p->conn[side]))
+		die("a padlock handshake offered a session and did not resume");
 	if (!keep) {
 		pl_tls_conn_free(p->conn[side]);
 		p->conn[side] = NULL;
@@ -545,6 +557,14 @@ typedef struct {
 	SSL *ssl[2];
 	BIO *bio[2]; /* the two ends of an in-memory pair, made by the harness */
 	bool done[2];
+	/* a session the client resumes, and the server must resume, each
+	 * handshake; NULL: full handshakes */
+	SSL_SESSION *session;
+	/* with tickets: the client reads the server's NewSessionTickets
+	 * after the handshake, as padlock's client does, and both ends are
+	 * freed as after a clean close (libssl stops resuming a session
+	 * whose connection was freed without one) */
+	bool tickets;
 } ssl_pair_t;
 
 /* TLS 1.3 (TLS_AES_128_GCM_SHA256), or with tls12 TLS 1.2
@@ -584,6 +604,38 @@ static SSL_CTX *ssl_config(const creds_t *cr, bool server)
 	return ssl_config_version(cr, server, false);
 }
 
+/* NewSessionTickets received by libssl clients while ssl_count_ticket
+ * is their message callback. */
+static long ssl_tickets_seen;
+
+static void ssl_count_ticket(int write_p, int version, int content_type,
+			     const void *buf, size_t len, SSL *s, void *arg)
+{
+	(void)version;
+	(void)s;
+	(void)arg;
+	if (!write_p && content_type == SSL3_RT_HANDSHAKE && len > 0 &&
+	    *(const uint8_t *)buf == SSL3_MT_NEWSESSION_TICKET)
+		ssl_tickets_seen++;
+}
+
+/* As ssl_config, with session tickets: a server issues tickets (per
+ * handshake, full or resumed) and resumes with them, keeping no session
+ * cache (stateless tickets need none, as padlock keeps none). A client
+ * has no session cache either: with one, libssl makes a TLS 1.3 session
+ * unresumable once it has been resumed (single-use tickets), and the
+ * harness resumes the same session each time, as padlock's does. */
+static SSL_CTX *ssl_config_tickets(const creds_t *cr, bool server,
+				   size_t tickets)
+{
+	SSL_CTX *ctx = ssl_config(cr, server);
+	SSL_CTX_clear_options(ctx, SSL_OP_NO_TICKET);
+	if (server && (SSL_CTX_set_num_tickets(ctx, tickets) != 1 ||
+		       SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF) < 0))
+		die("libssl ticket configuration failed");
+	return ctx;
+}
+
 static void ssl_turn(ssl_pair_t *p, int side)
 {
 	SSL *s = p->ssl[side];
@@ -594,6 +646,8 @@ static void ssl_turn(ssl_pair_t *p, int side)
 		SSL_set_bio(s, p->bio[side], p->bio[side]);
 		if (side == CLIENT) {
 			SSL_set_connect_state(s);
+			if (p->session != NULL && SSL_set_session(s, p->session) != 1)
+				die("SSL_set_session failed");
 			if (SSL_set_tlsext_host_name(s, HOST) != 1 ||
 			    SSL_set1_host(s, HOST) != 1)
 				die("libssl host name failed");
@@ -640,9 +694,26 @@ static void ssl_handshake(ssl_pair_t *p, int count, meter_t *m, bool keep)
 				side_end(m, s);
 			}
 	}
+	for (int i = 0; i < count; i++) {
+		uint8_t none[1];
+		if (p[i].session != NULL && !SSL_session_reused(p[i].ssl[SERVER]))
+			die("a libssl handshake offered a session and did not "
+			    "resume");
+		if (!p[i].tickets)
+			continue;
+		side_begin(m, CLIENT);
+		int r = SSL_read(p[i].ssl[CLIENT], none, sizeof(none));
+		if (r > 0 ||
+		    SSL_get_error(p[i].ssl[CLIENT], r) != SSL_ERROR_WANT_READ)
+			die("libssl client: reading the tickets failed");
+		side_end(m, CLIENT);
+	}
 	for (int s = CLIENT; s >= SERVER && !keep; s--)
 		for (int i = 0; i < count; i++) {
 			side_begin(m, s);
+			if (p[i].tickets)
+				SSL_set_shutdown(p[i].ssl[s], SSL_SENT_SHUTDOWN |
+							      SSL_RECEIVED_SHUTDOWN);
 			SSL_free(p[i].ssl[s]); /* and its end of the BIO pair */
 			p[i].ssl[s] = NULL;
 			side_end(m, s);
@@ -1051,6 +1122,9 @@ static struct {
 	result_t pl_hs12[2], ssl_hs12[2];
 	long idle12[2];
 	bool have_12;
+	/* resumed handshakes; full handshakes with the same tickets */
+	result_t pl_res[2], ssl_res[2], pl_full_tix, ssl_full_tix;
+	bool have_res;
 	double floor;
 	double bulk_pl[2], bulk_evp[2]; /* seal+open s/record, per suite */
 	long idle[2];                   /* counted heap, per side */
@@ -1162,6 +1236,121 @@ static void part_tls12(const creds_t *cr)
 		pl_tls_conn_free(idle.conn[s]);
 		pl_tls_config_free(idle.cfg[s]);
 	}
+}
+
+/* ---- resumed handshakes (issue 9, section 6) -------------------------------
+ * TLS 1.3 resumption with a ticket, psk_dhe_ke (a new x25519 exchange, no
+ * certificate, no signature), each server issuing RESUME_TICKETS tickets
+ * per handshake. */
+
+/* libssl issues at most one ticket after a resumed handshake, whatever
+ * its setting; padlock issues its configured count (2 by default). Both
+ * issue one here, so both servers do the same work. */
+#define RESUME_TICKETS 1
+
+/* A padlock pair configured for part 9, and the session of a first full
+ * handshake in *session (malloc'd). */
+static void pl_resume_pair(const creds_t *cr, pl_pair_t *p, uint8_t **session,
+			   size_t *len)
+{
+	pl_pair_init(p, cr, PL_TLS_AES_128_GCM_SHA256);
+	if (pl_tls_config_set_tickets(p->cfg[SERVER], RESUME_TICKETS,
+				      86400) != PL_OK)
+		die("pl_tls_config_set_tickets failed");
+	pl_handshake(p, 1, NULL, true);
+	if (pl_tls_session_save(p->conn[CLIENT], session, len) != PL_OK)
+		die("padlock: no session to resume");
+	for (int s = 0; s < 2; s++) {
+		pl_tls_conn_free(p->conn[s]);
+		p->conn[s] = NULL;
+	}
+}
+
+/* The same through libssl: the session from a first full handshake. */
+static SSL_SESSION *ssl_resume_pair(const creds_t *cr, ssl_pair_t *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->ctx[SERVER] = ssl_config_tickets(cr, true, RESUME_TICKETS);
+	p->ctx[CLIENT] = ssl_config_tickets(cr, false, RESUME_TICKETS);
+	p->tickets = true;
+	ssl_handshake(p, 1, NULL, true);
+	SSL_SESSION *session = SSL_get1_session(p->ssl[CLIENT]);
+	for (int s = 0; s < 2; s++) {
+		SSL_set_shutdown(p->ssl[s], SSL_SENT_SHUTDOWN |
+						    SSL_RECEIVED_SHUTDOWN);
+		SSL_free(p->ssl[s]);
+		p->ssl[s] = NULL;
+	}
+	if (session == NULL || !SSL_SESSION_is_resumable(session))
+		die("libssl: no session to resume");
+	return session;
+}
+
+static void part_resume(const creds_t *cr)
+{
+	pl_pair_t p[LOCKSTEP];
+	ssl_pair_t q[LOCKSTEP];
+	uint8_t *session;
+	size_t session_len;
+
+	pl_resume_pair(cr, &p[0], &session, &session_len);
+	for (int i = 1; i < LOCKSTEP; i++)
+		p[i] = p[0];
+	batch_t pl_lock = { p, LOCKSTEP }, pl_one = { p, 1 };
+	R.pl_full_tix = measure(work_pl_handshake, &pl_lock, LOCKSTEP);
+	for (int i = 0; i < LOCKSTEP; i++) {
+		p[i].session = session;
+		p[i].session_len = session_len;
+	}
+	pl_handshake(p, 1, NULL, true); /* warm-up, and a check it resumes */
+	size_t pl_tickets = pl_tls_ticket_count(p[0].conn[CLIENT]);
+	pl_finish(&p[0], SERVER, false);
+	pl_finish(&p[0], CLIENT, false);
+	R.pl_res[0] = measure(work_pl_handshake, &pl_lock, LOCKSTEP);
+	R.pl_res[1] = measure(work_pl_handshake, &pl_one, 1);
+	printf("\n9. Resumed TLS 1.3 handshake with a ticket (issue 9), padlock "
+	       "client <-> padlock server\n"
+	       "   (psk_dhe_ke: x25519 again, no certificate; the session of "
+	       "a first full handshake,\n   offered by every client; %zu "
+	       "ticket(s) issued per handshake; %zu + %zu bytes on the wire)\n",
+	       pl_tickets, p[0].sent[CLIENT], p[0].sent[SERVER]);
+	print_handshakes(R.pl_res);
+	printf("    full handshake with the same tickets, in lockstep: "
+	       "server %.1f us, client %.1f us\n",
+	       R.pl_full_tix.per_op[SERVER] * 1e6,
+	       R.pl_full_tix.per_op[CLIENT] * 1e6);
+	pl_cleanse(session, session_len);
+	free(session);
+	pl_tls_config_free(p[0].cfg[SERVER]);
+	pl_tls_config_free(p[0].cfg[CLIENT]);
+
+	SSL_SESSION *ssl_session = ssl_resume_pair(cr, &q[0]);
+	for (int i = 1; i < LOCKSTEP; i++)
+		q[i] = q[0];
+	batch_t ssl_lock = { q, LOCKSTEP }, ssl_one = { q, 1 };
+	R.ssl_full_tix = measure(work_ssl_handshake, &ssl_lock, LOCKSTEP);
+	for (int i = 0; i < LOCKSTEP; i++)
+		q[i].session = ssl_session;
+	ssl_tickets_seen = 0;
+	SSL_CTX_set_msg_callback(q[0].ctx[CLIENT], ssl_count_ticket);
+	ssl_handshake(q, 1, NULL, false); /* warm-up, and a check */
+	SSL_CTX_set_msg_callback(q[0].ctx[CLIENT], NULL);
+	long ssl_tickets = ssl_tickets_seen;
+	R.ssl_res[0] = measure(work_ssl_handshake, &ssl_lock, LOCKSTEP);
+	R.ssl_res[1] = measure(work_ssl_handshake, &ssl_one, 1);
+	R.have_res = true;
+	printf("   the same resumed handshake through libssl (SSL_set_session "
+	       "with the session of a\n   first full handshake; %ld ticket(s) "
+	       "issued per resumed handshake, read by the client)\n",
+	       ssl_tickets);
+	print_handshakes(R.ssl_res);
+	printf("    full handshake with the same tickets, in lockstep: "
+	       "server %.1f us, client %.1f us\n",
+	       R.ssl_full_tix.per_op[SERVER] * 1e6,
+	       R.ssl_full_tix.per_op[CLIENT] * 1e6);
+	SSL_SESSION_free(ssl_session);
+	SSL_CTX_free(q[0].ctx[SERVER]);
+	SSL_CTX_free(q[0].ctx[CLIENT]);
 }
 
 static void part_floor(const creds_t *cr)
@@ -1533,12 +1722,28 @@ static void ratio_line(const char *name, double value, const char *goal,
 	puts(line);
 }
 
+/* padlock's handshakes against libssl's, server (goal <= 0.6) then
+ * client: in lockstep, one at a time in the note. */
+static void handshake_ratios(const result_t pl[2], const result_t ssl[2],
+			     const char *server_line, const char *client_line)
+{
+	char note[64];
+	for (int s = SERVER; s <= CLIENT; s++) {
+		double r = pl[0].per_op[s] / ssl[0].per_op[s];
+		snprintf(note, sizeof(note), "(one at a time: %.3f)",
+			 pl[1].per_op[s] / ssl[1].per_op[s]);
+		ratio_line(s == SERVER ? server_line : client_line, r,
+			   s == SERVER ? "goal <= 0.60" : "no goal",
+			   s == SERVER ? r <= 0.6 : -1, note);
+	}
+}
+
 static void print_ratios(void)
 {
 	char note[64];
 
-	printf("\nRatios against the goals (issue 2, section 6), all from "
-	       "this run\n");
+	printf("\nRatios against the goals (issue 2, section 6; resumed: "
+	       "issue 9), all from this run\n");
 	if (R.have_hs && R.have_floor) {
 		double r = R.pl_hs[0].per_op[SERVER] / R.floor;
 		snprintf(note, sizeof(note), "(one at a time: %.3f)",
@@ -1546,30 +1751,25 @@ static void print_ratios(void)
 		ratio_line("server handshake / crypto floor", r,
 			   "goal <= 1.15", r <= 1.15, note);
 	}
-	if (R.have_hs && R.have_ssl) {
-		for (int s = SERVER; s <= CLIENT; s++) {
-			double r = R.pl_hs[0].per_op[s] / R.ssl_hs[0].per_op[s];
-			snprintf(note, sizeof(note), "(one at a time: %.3f)",
-				 R.pl_hs[1].per_op[s] / R.ssl_hs[1].per_op[s]);
-			ratio_line(s == SERVER ? "padlock server / libssl server"
-					       : "padlock client / libssl client",
-				   r, s == SERVER ? "goal <= 0.60" : "no goal",
-				   s == SERVER ? r <= 0.6 : -1, note);
-		}
-	}
-	if (R.have_12) {
-		for (int s = SERVER; s <= CLIENT; s++) {
-			double r = R.pl_hs12[0].per_op[s] /
-				   R.ssl_hs12[0].per_op[s];
-			snprintf(note, sizeof(note), "(one at a time: %.3f)",
-				 R.pl_hs12[1].per_op[s] /
-					 R.ssl_hs12[1].per_op[s]);
-			ratio_line(s == SERVER
-					   ? "TLS 1.2 padlock server / libssl"
-					   : "TLS 1.2 padlock client / libssl",
-				   r, s == SERVER ? "goal <= 0.60" : "no goal",
-				   s == SERVER ? r <= 0.6 : -1, note);
-		}
+	if (R.have_hs && R.have_ssl)
+		handshake_ratios(R.pl_hs, R.ssl_hs,
+				 "padlock server / libssl server",
+				 "padlock client / libssl client");
+	if (R.have_12)
+		handshake_ratios(R.pl_hs12, R.ssl_hs12,
+				 "TLS 1.2 padlock server / libssl",
+				 "TLS 1.2 padlock client / libssl");
+	if (R.have_res) {
+		handshake_ratios(R.pl_res, R.ssl_res,
+				 "resumed: padlock server / libssl",
+				 "resumed: padlock client / libssl");
+		snprintf(note, sizeof(note), "(libssl: %.2f)",
+			 R.ssl_full_tix.per_op[SERVER] /
+				 R.ssl_res[0].per_op[SERVER]);
+		ratio_line("padlock server full / resumed",
+			   R.pl_full_tix.per_op[SERVER] /
+				   R.pl_res[0].per_op[SERVER],
+			   "no goal", -1, note);
 	}
 	if (R.have_bulk) {
 		const char *names[2] = { "seal+open / bare EVP, AES-128-GCM",
@@ -1613,7 +1813,7 @@ int main(int argc, char **argv)
 		else {
 			fprintf(stderr, "usage: %s [-t SECONDS] [-r RUNS] "
 				"[--only handshake|libssl|floor|bulk|memory|"
-				"groups|mlkem|tls12]\n",
+				"groups|mlkem|tls12|resume]\n",
 				argv[0]);
 			return 2;
 		}
@@ -1660,6 +1860,8 @@ int main(int argc, char **argv)
 		part_mlkem(&cr);
 	if (want(only, "tls12"))
 		part_tls12(&cr);
+	if (want(only, "resume"))
+		part_resume(&cr);
 	print_ratios();
 	creds_free(&cr);
 	return 0;

@@ -84,6 +84,17 @@ static bool offers_mode(const pl_msg_client_hello_t *ch, uint8_t mode)
 	return n > 0 && memchr(ch->ext.psk_modes.p, mode, n) != NULL;
 }
 
+/* Opens a ticket with the config's keys, or with its ticket_open hook. */
+static int open_ticket(const pl_tls_config_t *cfg, const pl_reader_t *id,
+		       pl_tls_session_state_t *s)
+{
+	if (cfg->ticket_open)
+		return cfg->ticket_open(cfg->ticket_open_arg, id->p,
+					pl_reader_left(id), s);
+	return pl_tls_ticket_open(cfg->ticket_keys, id->p, pl_reader_left(id),
+				  s);
+}
+
 const char *pl_tls_ticket_misfit(const pl_tls_conn_t *c,
 				const pl_tls_session_state_t *s)
 {
@@ -227,8 +238,7 @@ int pl_tls13_server_psk(pl_tls_conn_t *c, const pl_msg_client_hello_t *ch,
 					   "identity");
 		if (!found && n < MAX_IDENTITIES && (dhe || ke) &&
 		    cfg->tickets > 0 &&
-		    pl_tls_ticket_open(cfg->ticket_keys, identity.p,
-				       pl_reader_left(&identity), &s) == PL_OK) {
+		    open_ticket(cfg, &identity, &s) == PL_OK) {
 			why = misfit(c, &s, obfuscated);
 			found = true;
 			chosen = n;

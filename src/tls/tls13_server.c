@@ -341,6 +341,11 @@ static int send_server_hello(pl_tls_conn_t *c, hello_t *h)
 				   pl_tls_group_name(c->group));
 	hello_start(c, &sh);
 	memcpy(sh.random, c->hs->server_random, 32);
+	/* RFC 8446 4.2.11; first, in the order of RFC 8448 section 4 */
+	if (c->resumed) {
+		sh.ext.psk_selected = c->hs->psk_index;
+		pl_exts_add(&sh.ext, PL_EXT_PRE_SHARED_KEY);
+	}
 	if (!c->hs->psk_ke) {
 		sh.ext.share_group = c->group;
 		pl_reader_init(&sh.ext.share_key, pub, pub_len);
@@ -348,10 +353,6 @@ static int send_server_hello(pl_tls_conn_t *c, hello_t *h)
 	}
 	sh.ext.version = PL_TLS_VERSION_13;
 	pl_exts_add(&sh.ext, PL_EXT_SUPPORTED_VERSIONS);
-	if (c->resumed) { /* RFC 8446 4.2.11 */
-		sh.ext.psk_selected = c->hs->psk_index;
-		pl_exts_add(&sh.ext, PL_EXT_PRE_SHARED_KEY);
-	}
 	pl_tls_hs_begin(c, PL_HS_SERVER_HELLO);
 	pl_msg_server_hello_write(&c->hs_out, &sh);
 	if ((ret = pl_tls_hs_end(c)) || (ret = pl_tls_hs_flush(c)) ||

@@ -72,6 +72,8 @@ typedef struct {
 	pl_pkey_t *key;
 } pl_tls_chain_entry_t;
 
+struct pl_tls_session_state; /* ticket_keys.c */
+
 struct pl_tls_config {
 	bool is_server;
 	uint16_t suites[PL_TLS_MAX_SUITES];   /* TLS 1.3 */
@@ -114,13 +116,18 @@ struct pl_tls_config {
 	bool psk_ke;
 	pl_tls_challenge_fn challenge; /* RFC 8737, server */
 	void *challenge_arg;
+	/* Tests replaying a published trace (RFC 8448 section 4): opens
+	 * the tickets another server sealed, in place of ticket_keys. */
+	int (*ticket_open)(void *arg, const uint8_t *ticket, size_t len,
+			   struct pl_tls_session_state *s);
+	void *ticket_open_arg;
 };
 
 /* ---- ticket_keys.c: the state a ticket seals ------------------------------ */
 
 #define PL_TLS_CHAIN_TAG_LEN 8
 
-typedef struct {
+typedef struct pl_tls_session_state {
 	uint16_t version;
 	uint16_t suite;
 	uint64_t created;  /* seconds since the epoch */
