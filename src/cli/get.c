@@ -955,8 +955,7 @@ static int start_url(struct get_run *run, size_t i)
 	run->redirecting = false;
 	if (pl_client_parse_url(run->opt.urls[i], &run->url, err, sizeof err) !=
 	    PL_OK)
-		return usage_error(err, run->opt.url_count > 1
-					    ? run->opt.urls[i] : NULL);
+		return usage_error(err, NULL);
 	format_target(run);
 	return PL_CLI_EXIT_OK;
 }
