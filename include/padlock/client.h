@@ -90,6 +90,11 @@ typedef struct {
 				    the end of TCP ends the data) */
 	int timeout_ms;          /* the longest wait for the peer; <= 0: none */
 	bool tcp_closed;         /* the peer closed TCP (read side) */
+	/* Optional, or NULL: called with the bytes received while the
+	 * handshake runs, before the engine reads them (padlock check reads
+	 * TLS 1.2's plaintext ServerHello for its session ID). */
+	void (*on_handshake_bytes)(void *arg, const uint8_t *data, size_t len);
+	void *bytes_arg;
 	char err[PL_CLIENT_ERR_MAX];
 } pl_client_io_t;
 
@@ -311,6 +316,11 @@ typedef struct {
 	size_t n_key_shares;
 	const char *sni;            /* NULL: no server_name */
 	bool status_request;        /* ask for OCSP stapling */
+	const uint8_t *session_id;  /* TLS <= 1.2: a session ID to offer
+				     * (RFC 5246 7.4.1.2), at most 32
+				     * bytes, to see whether the server
+				     * resumes it; NULL: an empty one */
+	size_t session_id_len;
 } pl_probe_offer_t;
 
 typedef enum {
@@ -362,6 +372,11 @@ typedef struct {
 	uint8_t session_id_len; /* ServerHello's session id (0-32 bytes;
 				 * TLS <= 1.2: non-zero when the server
 				 * keeps the session for resumption by ID) */
+	uint8_t session_id[32]; /* its bytes */
+	bool resumed;      /* TLS <= 1.2: the ServerHello echoes the session
+			    * ID offered: the server resumes that session
+			    * (an abbreviated handshake, RFC 5246 7.3); the
+			    * probe ends at the ServerHello, complete */
 	bool cert_requested;         /* TLS <= 1.2: a CertificateRequest came */
 	bool downgrade_sentinel;     /* RFC 8446 4.1.3: ServerHello.random
 				      * ends with "DOWNGRD" 01 or 00 (a TLS
