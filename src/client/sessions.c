@@ -327,9 +327,14 @@ static void drop_from_file(pl_client_sessions_t *s)
 			remove_at(s, i - 1);
 }
 
-static int parse_file(pl_client_sessions_t *s, const char *path,
-		      const char *text, size_t len, time_t now, char *err,
-		      size_t err_len)
+size_t pl_client_sessions_count(const pl_client_sessions_t *s)
+{
+	return s->n;
+}
+
+int pl_client_sessions_parse(pl_client_sessions_t *s, const char *path,
+			     const char *text, size_t len, time_t now,
+			     char *err, size_t err_len)
 {
 	size_t line_no = 0, at = 0;
 
@@ -450,7 +455,7 @@ int pl_client_sessions_read(pl_client_sessions_t *s, const char *path,
 	close(fd);
 	if (rc != PL_OK)
 		return rc;
-	rc = parse_file(s, path, text, len, now, err, err_len);
+	rc = pl_client_sessions_parse(s, path, text, len, now, err, err_len);
 	pl_cleanse(text, len);
 	free(text);
 	return rc;
