@@ -308,7 +308,8 @@ static bool parse_line(pl_client_sessions_t *s, const char *line, size_t len,
 	for (size_t i = 0; i < n && ok; i++) {
 		int hi = hex_value(f[4][2 * i]), lo = hex_value(f[4][2 * i + 1]);
 		ok = hi >= 0 && lo >= 0;
-		data[i] = (uint8_t)(hi << 4 | lo);
+		if (ok)
+			data[i] = (uint8_t)(hi << 4 | lo);
 	}
 	probe.saved = (time_t)saved;
 	probe.lifetime = (uint32_t)lifetime;
