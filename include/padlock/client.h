@@ -236,6 +236,7 @@ typedef struct {
 	uint8_t *data;      /* the engine's saved session */
 	size_t len;
 	time_t saved;       /* when its ticket came */
+	uint32_t lifetime;  /* seconds it resumes for, from saved */
 	bool from_file;     /* read from the file: an earlier run's */
 } pl_client_session_t;
 

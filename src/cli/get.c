@@ -536,9 +536,20 @@ static void keep_session(struct get_run *run)
 	uint8_t *data = NULL;
 	size_t len = 0;
 
-	if (run->conn == NULL ||
-	    pl_tls_session_save(run->conn, &data, &len) != PL_OK)
+	if (run->conn == NULL)
 		return;
+	if (pl_tls_session_save(run->conn, &data, &len) != PL_OK) {
+		/* RFC 5077 3.3: a TLS 1.2 server that resumes may send no new
+		 * ticket, and the one offered stays good; a TLS 1.3 ticket is
+		 * used once (RFC 8446 C.4). */
+		if (run->offered.data != NULL && pl_tls_resumed(run->conn) &&
+		    pl_tls_version(run->conn) == PL_TLS_VERSION_12)
+			(void)pl_client_sessions_put(run->sessions,
+				run->url.host, run->url.port, sni_of(run),
+				run->offered.saved, run->offered.lifetime,
+				run->offered.data, run->offered.len);
+		return;
+	}
 	if (!pl_tls_ticket_info(run->conn, &lifetime, &early_data))
 		lifetime = 0;
 	(void)pl_client_sessions_put(run->sessions, run->url.host, run->url.port,
@@ -546,6 +557,19 @@ static void keep_session(struct get_run *run)
 				     len);
 	pl_cleanse(data, len);
 	free(data);
+}
+
+/* "3 s ago", "12 min ago", "5 h ago". */
+static void ago(time_t seconds, char *out, size_t cap)
+{
+	long long s = seconds > 0 ? (long long)seconds : 0;
+
+	if (s < 120)
+		snprintf(out, cap, "%lld s ago", s);
+	else if (s < 7200)
+		snprintf(out, cap, "%lld min ago", s / 60);
+	else
+		snprintf(out, cap, "%lld h ago", s / 3600);
 }
 
 /* -v: whether the handshake resumed, and if not, why. */
@@ -563,8 +587,7 @@ static void say_resumption(struct get_run *run)
 			     "%H:%M:%S UTC", &tm) > 0)
 			;
 		else
-			snprintf(when, sizeof when, "%lld s ago",
-				 (long long)(time(NULL) - s->saved));
+			ago(time(NULL) - s->saved, when, sizeof when);
 		snprintf(line, sizeof line, "resumed with a ticket from %s",
 			 when);
 	} else if (s->data != NULL)

@@ -184,6 +184,7 @@ bool pl_client_sessions_take(pl_client_sessions_t *s, const char *host,
 		out->data = e->data;
 		out->len = e->len;
 		out->saved = e->saved;
+		out->lifetime = e->lifetime;
 		out->from_file = e->from_file;
 		e->data = NULL; /* now the caller's */
 		remove_at(s, i);
