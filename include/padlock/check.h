@@ -194,6 +194,20 @@ typedef struct {
 	 * beside a ticket (a server issuing a ticket may leave it empty). Whether the server then
 	 * resumes needs a full TLS 1.2 handshake, which is not made. */
 	pl_check_answer_t tls12_session_id, tls12_session_ticket;
+	/* Resumption proven by reconnecting (check_resume.c): with a TLS
+	 * 1.3 ticket (RFC 8446 2.2), a TLS 1.2 ticket (RFC 5077), a TLS 1.2
+	 * session ID (RFC 5246 7.3). YES a second connection resumed, NO it
+	 * got a full handshake or the server gave nothing to resume with,
+	 * UNCLEAR the second connection failed or the server's answer does
+	 * not tell, NOT_TESTED not tried (the version refused or left out,
+	 * the engine's handshake failed). Each detail is one sentence. */
+	pl_check_answer_t resume13, resume12_ticket, resume12_id;
+	char resume13_detail[400], resume12_ticket_detail[400],
+		resume12_id_detail[400];
+	bool tls12_ticket_received; /* the engine's TLS 1.2 handshake got a
+				       ticket (RFC 5077 3.3) */
+	uint32_t tls12_ticket_lifetime; /* its lifetime hint, seconds; 0:
+					   none given or no ticket */
 
 	/* 4 */
 	uint16_t legacy_version; /* the version TLS <= 1.2 suites were listed

@@ -90,6 +90,11 @@ typedef struct {
 				    the end of TCP ends the data) */
 	int timeout_ms;          /* the longest wait for the peer; <= 0: none */
 	bool tcp_closed;         /* the peer closed TCP (read side) */
+	/* Optional, or NULL: called with the bytes received while the
+	 * handshake runs, before the engine reads them (padlock check reads
+	 * TLS 1.2's plaintext ServerHello for its session ID). */
+	void (*on_handshake_bytes)(void *arg, const uint8_t *data, size_t len);
+	void *bytes_arg;
 	char err[PL_CLIENT_ERR_MAX];
 } pl_client_io_t;
 
@@ -204,6 +209,78 @@ int pl_client_get(pl_client_io_t *io, const pl_client_url_t *url,
 /* The value of the first header named name (case-insensitive), or NULL. */
 const char *pl_client_header(const pl_client_response_t *r, const char *name);
 
+/* ---- saved TLS sessions (padlock get --sessions) ---------------------------
+ * Tickets the engine received (pl_tls_session_save: TLS 1.3 or TLS 1.2,
+ * opaque bytes here), kept per (host, port, SNI) so that the next
+ * connection to the same place resumes, never another host's. The store
+ * is the exception to this layer's rule: it owns heap memory (the
+ * sessions, which hold secrets and are wiped when dropped) until
+ * pl_client_sessions_free().
+ *
+ * The file (--sessions FILE) is text, one session a line:
+ *     HOST:PORT SNI SAVED LIFETIME SESSION
+ * HOST:PORT as in a URL ("example.com:443", "[::1]:4433"), SNI the server
+ * name sent ("-" for none, as for an IP address), SAVED the Unix time the
+ * ticket came, LIFETIME its lifetime in seconds, SESSION the engine's
+ * bytes in lower-case hex. Lines starting with '#' are comments. */
+
+#define PL_CLIENT_SESSIONS_MAX 64      /* sessions kept, the newest */
+#define PL_CLIENT_SESSION_MAX 8192     /* bytes of one session */
+#define PL_CLIENT_SESSION_LIFETIME_MAX (7 * 86400) /* RFC 8446 4.6.1 */
+
+typedef struct pl_client_sessions pl_client_sessions_t;
+
+/* A session taken from the store: the caller's, released with
+ * pl_client_session_clear(). */
+typedef struct {
+	uint8_t *data;      /* the engine's saved session */
+	size_t len;
+	time_t saved;       /* when its ticket came */
+	uint32_t lifetime;  /* seconds it resumes for, from saved */
+	bool from_file;     /* read from the file: an earlier run's */
+} pl_client_session_t;
+
+/* An empty store, or NULL when out of memory. */
+pl_client_sessions_t *pl_client_sessions_new(void);
+/* Wipes and frees every session; NULL is ignored. */
+void pl_client_sessions_free(pl_client_sessions_t *s);
+
+/* Keeps a copy of the session (len bytes at data, at most
+ * PL_CLIENT_SESSION_MAX) for (host, port, sni; sni NULL or "" for none),
+ * replacing the one kept for them; it expires lifetime seconds after
+ * saved (at most PL_CLIENT_SESSION_LIFETIME_MAX; 0 means that maximum).
+ * When the store is full the oldest session goes. Returns PL_OK,
+ * PL_ERR_ARG (a host or SNI that is no name, a session too long) or
+ * PL_ERR_NOMEM. */
+int pl_client_sessions_put(pl_client_sessions_t *s, const char *host,
+			   uint16_t port, const char *sni, time_t saved,
+			   uint32_t lifetime, const uint8_t *data, size_t len);
+
+/* Takes out the session kept for exactly (host, port, sni) if it has not
+ * expired at now: a ticket is offered once (RFC 8446 C.4), the connection
+ * that uses it gets new ones. Returns true with *out filled, else false. */
+bool pl_client_sessions_take(pl_client_sessions_t *s, const char *host,
+			     uint16_t port, const char *sni, time_t now,
+			     pl_client_session_t *out);
+
+/* Wipes and frees what *session holds. */
+void pl_client_session_clear(pl_client_session_t *session);
+
+/* Adds the unexpired sessions of the file at path to s. A missing file is
+ * an empty one (PL_OK). PL_ERR_ARG with one sentence in err when the file
+ * must not be used: not a regular file, readable or writable by group or
+ * others, owned by another user. PL_ERR_DECODE with a sentence when a
+ * line is not a session (nothing of the file is kept); PL_ERR_IO when it
+ * cannot be read. */
+int pl_client_sessions_read(pl_client_sessions_t *s, const char *path,
+			    time_t now, char *err, size_t err_len);
+
+/* Writes the unexpired sessions to path atomically: a new file (mode
+ * 0600) in the same directory, flushed, then renamed over path. Returns
+ * PL_OK, or PL_ERR_IO / PL_ERR_NOMEM with one sentence in err. */
+int pl_client_sessions_write(const pl_client_sessions_t *s, const char *path,
+			     time_t now, char *err, size_t err_len);
+
 /* ---- probes ---------------------------------------------------------------
  * One ClientHello, one answer: what `padlock check` needs to learn which
  * versions, suites and groups a server accepts without ever completing a
@@ -240,6 +317,11 @@ typedef struct {
 	size_t n_key_shares;
 	const char *sni;            /* NULL: no server_name */
 	bool status_request;        /* ask for OCSP stapling */
+	const uint8_t *session_id;  /* TLS <= 1.2: a session ID to offer
+				     * (RFC 5246 7.4.1.2), at most 32
+				     * bytes, to see whether the server
+				     * resumes it; NULL: an empty one */
+	size_t session_id_len;
 } pl_probe_offer_t;
 
 typedef enum {
@@ -291,6 +373,11 @@ typedef struct {
 	uint8_t session_id_len; /* ServerHello's session id (0-32 bytes;
 				 * TLS <= 1.2: non-zero when the server
 				 * keeps the session for resumption by ID) */
+	uint8_t session_id[32]; /* its bytes */
+	bool resumed;      /* TLS <= 1.2: the ServerHello echoes the session
+			    * ID offered: the server resumes that session
+			    * (an abbreviated handshake, RFC 5246 7.3); the
+			    * probe ends at the ServerHello, complete */
 	bool cert_requested;         /* TLS <= 1.2: a CertificateRequest came */
 	bool downgrade_sentinel;     /* RFC 8446 4.1.3: ServerHello.random
 				      * ends with "DOWNGRD" 01 or 00 (a TLS

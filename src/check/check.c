@@ -14,6 +14,7 @@
 
 #include "check/check_internal.h"
 #include "client/client_internal.h"
+#include "padlock/crypto.h"
 
 #define DEFAULT_PORT 443
 #define DEFAULT_HTTP_PORT 80
@@ -447,6 +448,10 @@ int pl_check_run(const pl_check_opts_t *opts, pl_check_result_t **out,
 	run.r = NULL;
 out:
 	check_free_legacy_certs(&run);
+	if (run.session13 != NULL) {
+		pl_cleanse(run.session13, run.session13_len);
+		free(run.session13);
+	}
 	pl_x509_chain_free(run.engine_chain);
 	pl_x509_store_free(run.store);
 	pl_check_result_free(run.r);

@@ -145,7 +145,7 @@ static void fetch_head(struct check_run *run, pl_client_io_t *io)
 	free(resp);
 }
 
-static int make_config(const pl_check_opts_t *o, pl_tls_config_t **out)
+int check_engine_config(const pl_check_opts_t *o, pl_tls_config_t **out)
 {
 	pl_tls_config_t *cfg = pl_tls_config_new(false);
 
@@ -160,70 +160,6 @@ static int make_config(const pl_check_opts_t *o, pl_tls_config_t **out)
 	pl_tls_config_set_status_request(cfg, true);
 	/* As browsers do: HTTP/2 first (step 6 reports which was chosen). */
 	return pl_tls_config_set_alpn(cfg, "h2,http/1.1");
-}
-
-/* "2 hours", "7 days", "90 s": a ticket's lifetime for people. */
-static void lifetime_text(uint32_t s, char *out, size_t cap)
-{
-	if (s >= 86400 && s % 86400 == 0)
-		snprintf(out, cap, "%u day%s", s / 86400, s == 86400 ? "" : "s");
-	else if (s >= 3600 && s % 3600 == 0)
-		snprintf(out, cap, "%u hour%s", s / 3600, s == 3600 ? "" : "s");
-	else if (s >= 60 && s % 60 == 0)
-		snprintf(out, cap, "%u minute%s", s / 60, s == 60 ? "" : "s");
-	else
-		snprintf(out, cap, "%u s", s);
-}
-
-/* 0-RTT (RFC 8446 2.3, 4.2.10, 8): what the tickets allow, and what it
- * costs: early data can be replayed by whoever recorded it. */
-static void report_early_data(struct check_run *run)
-{
-	uint32_t max = run->r->ticket_max_early_data;
-
-	if (max > 0)
-		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_INFO,
-			  "session.early-data", -1,
-			  "accept early data only for requests that are safe to "
-			  "replay (GET without side effects), or turn it off "
-			  "(nginx 'ssl_early_data off;')",
-			  "the server's tickets allow 0-RTT early data (up to %u "
-			  "bytes): a returning client may send its first request "
-			  "before the handshake ends, and an attacker who "
-			  "recorded it can replay it (RFC 8446 8)", max);
-	else
-		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_INFO,
-			  "session.no-early-data", -1, "",
-			  "the server's tickets allow no 0-RTT early data: a "
-			  "resumed connection still waits one round trip, and "
-			  "no request can be replayed");
-}
-
-/* Session resumption as the engine's handshake saw it: TLS 1.3 tickets
- * (RFC 8446 4.6.1), their lifetime hint and early data. TLS 1.2 IDs and
- * tickets: check_protocols.c. */
-static void report_resumption(struct check_run *run)
-{
-	size_t n = run->r->engine_tickets;
-	char life[32];
-
-	if (n > 0) {
-		lifetime_text(run->r->ticket_lifetime, life, sizeof life);
-		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_OK,
-			  "session.tickets", -1, "",
-			  "the server sent %zu TLS 1.3 session ticket%s, valid "
-			  "for %s (lifetime hint %u s): a returning client can "
-			  "resume without a full handshake",
-			  n, n == 1 ? "" : "s", life, run->r->ticket_lifetime);
-		report_early_data(run);
-	} else
-		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_INFO,
-			  "session.no-tickets", -1,
-			  "turn session tickets on (nginx 'ssl_session_tickets on;', "
-			  "OpenSSL's default)",
-			  "the server sent no TLS 1.3 session ticket: every "
-			  "connection of a returning client makes a full "
-			  "handshake (slower, more work for the server)");
 }
 
 /* Whether the engine's handshake (which offers X25519MLKEM768 first)
@@ -261,7 +197,6 @@ static void report(struct check_run *run)
 			  "a full handshake with padlock's engine completed: %s",
 			  r->engine_detail);
 		report_post_quantum(run);
-		report_resumption(run);
 	} else if (tls13)
 		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_FAILURE,
 			  "protocol.engine-failed", -1,
@@ -291,7 +226,7 @@ void check_engine_handshake(struct check_run *run)
 	int fd = -1;
 
 	memset(&io, 0, sizeof io);
-	if (make_config(&run->opt, &cfg) != PL_OK) {
+	if (check_engine_config(&run->opt, &cfg) != PL_OK) {
 		run->nomem = true;
 		goto out;
 	}
@@ -322,6 +257,12 @@ void check_engine_handshake(struct check_run *run)
 		if (!pl_tls_ticket_info(conn, &r->ticket_lifetime,
 					&r->ticket_max_early_data))
 			r->ticket_lifetime = r->ticket_max_early_data = 0;
+		/* kept for check_resumption's second connection */
+		if (r->engine_tickets > 0 &&
+		    run->engine_version == PL_TLS_VERSION_13 &&
+		    pl_tls_session_save(conn, &run->session13,
+					&run->session13_len) != PL_OK)
+			run->session13 = NULL;
 	} else {
 		snprintf(r->engine_detail, sizeof r->engine_detail, "%.300s",
 			 io.err[0] != '\0' ? io.err : "the run's time ran out");

@@ -36,6 +36,9 @@ struct check_run {
 	char hsts[512];              /* the first Strict-Transport-Security */
 	bool hsts_seen;
 	char https_error[320];       /* why the GET got no answer, or "" */
+	uint8_t *session13;          /* its newest TLS 1.3 ticket as the
+					engine saved it (a secret), or NULL */
+	size_t session13_len;
 
 	/* Step 3's first probe got no answer at all: the server accepts TCP
 	 * and says nothing, so what needs an answer is skipped. */
@@ -113,6 +116,16 @@ void check_report_suites(struct check_run *run);
 /* The engine handshake of step 3 (check_engine.c): a TLS 1.3 handshake
  * and a GET of opt.path, whose answer steps 5 and 6 judge. */
 void check_engine_handshake(struct check_run *run);
+
+/* The configuration of the engine's handshakes: the versions of
+ * --tls-versions, no verification (step 5 judges the chain), OCSP asked
+ * for, ALPN h2,http/1.1. *out is the caller's to free, also on failure. */
+int check_engine_config(const pl_check_opts_t *o, pl_tls_config_t **out);
+
+/* After the engine handshake (check_resume.c): reconnects to prove
+ * resumption with TLS 1.3 tickets, TLS 1.2 tickets and TLS 1.2 session
+ * IDs, and reports it with the ticket lifetime and early data. */
+void check_resumption(struct check_run *run);
 
 /* Parses a Strict-Transport-Security value (RFC 6797 6.1) into the
  * result's hsts_ fields; false when it is malformed. */

@@ -217,6 +217,49 @@ static json_t *tls13(const pl_check_result_t *r, bool *ok)
 	return o;
 }
 
+/* {"resumed": true|false|null, "detail": "..."}, and the lifetime hint
+ * of the ticket it tried when known. */
+static json_t *resumption_way(pl_check_answer_t a, const char *detail,
+			      json_t *lifetime, bool *ok)
+{
+	json_t *o = json_object();
+
+	if (o == NULL) {
+		json_decref(lifetime);
+		*ok = false;
+		return NULL;
+	}
+	set(o, "resumed", answer(a), ok);
+	set(o, "detail", str_or_null(detail), ok);
+	if (lifetime != NULL)
+		set(o, "ticket_lifetime", lifetime, ok);
+	return o;
+}
+
+static json_t *resumption(const pl_check_result_t *r, bool *ok)
+{
+	json_t *o = json_object();
+
+	if (o == NULL) {
+		*ok = false;
+		return NULL;
+	}
+	set(o, "tls13_ticket", resumption_way(r->resume13, r->resume13_detail,
+		r->engine_tickets > 0
+			? json_integer((json_int_t)r->ticket_lifetime)
+			: json_null(), ok), ok);
+	set(o, "tls12_ticket", resumption_way(r->resume12_ticket,
+		r->resume12_ticket_detail, r->tls12_ticket_received &&
+		r->tls12_ticket_lifetime > 0
+			? json_integer((json_int_t)r->tls12_ticket_lifetime)
+			: json_null(), ok), ok);
+	set(o, "tls12_session_id", resumption_way(r->resume12_id,
+		r->resume12_id_detail, NULL, ok), ok);
+	set(o, "early_data", r->engine_tickets > 0
+		? json_boolean(r->ticket_max_early_data > 0) : json_null(), ok);
+	return o;
+}
+
 static json_t *handshake(const pl_check_result_t *r, bool *ok)
 {
 	json_t *o = json_object();
@@ -238,6 +281,7 @@ static json_t *handshake(const pl_check_result_t *r, bool *ok)
 		    : json_null(), ok);
 	set(o, "tls12_session_id", answer(r->tls12_session_id), ok);
 	set(o, "tls12_session_ticket", answer(r->tls12_session_ticket), ok);
+	set(o, "resumption", resumption(r, ok), ok);
 	if (!r->engine_handshake) {
 		set(o, "version", json_null(), ok);
 		set(o, "suite", json_null(), ok);

@@ -254,46 +254,6 @@ static void report_silent(struct check_run *run)
 		  (unsigned)run->r->port, run->opt.timeout_ms / 1000.0);
 }
 
-/* RFC 5246 7.4.1.3 session IDs and RFC 5077 tickets, as far as one
- * ServerHello shows them: resumption saves a returning client a full
- * handshake, a matter of speed, not of security. */
-static void report_tls12_resumption(struct check_run *run)
-{
-	const pl_check_result_t *r = run->r;
-	bool id = r->tls12_session_id == PL_CHECK_YES;
-	bool ticket = r->tls12_session_ticket == PL_CHECK_YES;
-
-	if (r->tls12_session_id == PL_CHECK_NOT_TESTED)
-		return;
-	if (id)
-		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_INFO,
-			  "session.tls12-ids", -1, "",
-			  "TLS 1.2: the server names the session with an ID a "
-			  "returning client can offer to resume it (whether it "
-			  "then resumes needs a full TLS 1.2 handshake, which "
-			  "padlock does not make; some servers send IDs "
-			  "without keeping sessions)");
-	if (ticket)
-		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_INFO,
-			  "session.tls12-tickets", -1, "",
-			  "TLS 1.2: the server accepts the session_ticket "
-			  "extension (RFC 5077) and will send a ticket a "
-			  "returning client can resume with%s (padlock does "
-			  "not make the TLS 1.2 handshake that would show it "
-			  "resumes)", id ? "" : "; it left the session ID "
-			  "empty, as servers issuing a ticket may, so whether "
-			  "clients without tickets get an ID is not known");
-	if (!id && !ticket)
-		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_INFO,
-			  "session.tls12-none", -1,
-			  "turn a session cache or tickets on (nginx "
-			  "'ssl_session_cache shared:SSL:10m;' or "
-			  "'ssl_session_tickets on;')",
-			  "TLS 1.2: the server issues neither session IDs nor "
-			  "session tickets: every TLS 1.2 connection of a "
-			  "returning client makes a full handshake");
-}
-
 static void report_summary(struct check_run *run)
 {
 	pl_check_result_t *r = run->r;
@@ -312,7 +272,6 @@ static void report_summary(struct check_run *run)
 			  "the server accepted no version of TLS or SSL on port "
 			  "%u%s", (unsigned)r->port,
 			  run->out_of_time ? " before the run's time ran out" : "");
-	report_tls12_resumption(run);
 	if (r->legacy_version != 0 && !r->secure_renegotiation)
 		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_WARNING,
 			  "protocol.no-secure-renegotiation", -1,
@@ -346,7 +305,9 @@ void check_step_protocols(struct check_run *run)
 		report_version(run, &r->protocols[i]);
 	if (run->silent)
 		report_silent(run);
-	else if (check_timeout(run) > 0)
+	else if (check_timeout(run) > 0) {
 		check_engine_handshake(run);
+		check_resumption(run);
+	}
 	report_summary(run);
 }

@@ -1,7 +1,9 @@
 /*
- * padlock get [options] URL: fetch one HTTPS URL, print the body on stdout,
- * and on failure say in one sentence on stderr why. With -v, show the
- * handshake step by step and what was negotiated (verbose.c).
+ * padlock get [options] URL...: fetch HTTPS URLs one after another, print
+ * the bodies on stdout, and on failure say in one sentence on stderr why.
+ * With -v, show the handshake step by step and what was negotiated
+ * (verbose.c). Session tickets are kept for the run (and with --sessions
+ * across runs), so a second connection to a place resumes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,14 +14,18 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "padlock/crypto.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 10000
 #define DEFAULT_TIMEOUT_MS 30000
 #define LIST_MAX 16
 #define MAX_REDIRECTS 10 /* -L, as curl's default of 50 is more than sites need */
+#define URL_MAX 100      /* URLs on one command line */
 
 struct get_options {
-	const char *url;
+	const char *urls[URL_MAX];
+	size_t url_count;
+	const char *sessions;    /* --sessions FILE, or NULL */
 	const char *cacert, *capath, *output;
 	const char *alpn;
 	bool verbose, insecure, help;
@@ -56,17 +62,22 @@ struct get_run {
 	bool redirecting;        /* -L and a redirect came: its body is not
 				    the one asked for */
 	bool plain;              /* this hop is plain http (--allow-http) */
+	pl_client_sessions_t *sessions; /* tickets kept for this run */
+	pl_client_session_t offered; /* the one offered on this connection */
+	bool use_file;           /* --sessions, and the file may be used */
 };
 
 static const char short_usage[] =
-	"usage: padlock get [options] https://HOST[:PORT][/PATH]  "
+	"usage: padlock get [options] https://HOST[:PORT][/PATH]...  "
 	"(padlock get --help lists the options)\n";
 
 static void print_help(void)
 {
-	printf("usage: padlock get [options] https://HOST[:PORT][/PATH]\n\n"
-	       "Fetches the URL over HTTPS and writes the response body to "
-	       "stdout.\n\n"
+	printf("usage: padlock get [options] https://HOST[:PORT][/PATH]...\n\n"
+	       "Fetches each URL over HTTPS, one after another, and writes "
+	       "the response bodies\nto stdout. A second connection to the "
+	       "same host and port resumes the TLS\nsession with a ticket "
+	       "from the first.\n\n"
 	       "  -v, --verbose            show the handshake step by step, "
 	       "the certificates\n"
 	       "                           and the response headers (on "
@@ -119,6 +130,8 @@ static void print_help(void)
 	       "certificates (default 8)\n"
 	       "      --crl FILE           check revocation against the CRLs "
 	       "in FILE\n"
+	       "      --sessions FILE      keep session tickets in FILE across "
+	       "runs (created 0600)\n"
 	       "  -h, --help               show this help\n\n"
 	       "Exit status: 0 when a response was received (whatever its "
 	       "status), 1 on\nany failure, 2 on a bad command line. "
@@ -139,7 +152,7 @@ enum option_id {
 	OPT_VERBOSE, OPT_OUTPUT, OPT_CACERT, OPT_CAPATH, OPT_INSECURE,
 	OPT_ALPN, OPT_SUITES, OPT_GROUPS, OPT_CONNECT_TIMEOUT, OPT_TIMEOUT,
 	OPT_RESOLVE, OPT_AT, OPT_MAX_DEPTH, OPT_CRL, OPT_HELP, OPT_LOCATION,
-	OPT_ALLOW_HTTP, OPT_HEAD, OPT_HTTP11, OPT_VERSIONS,
+	OPT_ALLOW_HTTP, OPT_HEAD, OPT_HTTP11, OPT_VERSIONS, OPT_SESSIONS,
 };
 
 static const pl_cli_option_t option_specs[] = {
@@ -163,6 +176,7 @@ static const pl_cli_option_t option_specs[] = {
 	{ "allow-http", 0, false, OPT_ALLOW_HTTP },
 	{ "head", 'I', false, OPT_HEAD },
 	{ "http1.1", 0, false, OPT_HTTP11 },
+	{ "sessions", 0, true, OPT_SESSIONS },
 };
 
 /* Seconds (may have decimals) into milliseconds: 0.001 to 86400. */
@@ -241,6 +255,7 @@ static int apply_option(void *ctx, const pl_cli_option_t *option,
 	case OPT_OUTPUT: o->output = value; break;
 	case OPT_CACERT: o->cacert = value; break;
 	case OPT_CAPATH: o->capath = value; break;
+	case OPT_SESSIONS: o->sessions = value; break;
 	case OPT_ALPN: o->alpn = value; break;
 	case OPT_SUITES:
 		if (pl_client_parse_suites(value, o->suites, LIST_MAX,
@@ -293,14 +308,14 @@ static int apply_option(void *ctx, const pl_cli_option_t *option,
 	return PL_CLI_EXIT_OK;
 }
 
-/* A pl_cli_parser_t on_argument: the URL. */
+/* A pl_cli_parser_t on_argument: a URL. */
 static int take_url(void *ctx, const char *arg)
 {
 	struct get_options *o = ctx;
 
-	if (o->url != NULL)
-		return usage_error("give exactly one URL", NULL);
-	o->url = arg;
+	if (o->url_count == URL_MAX)
+		return usage_error("give at most 100 URLs", NULL);
+	o->urls[o->url_count++] = arg;
 	return PL_CLI_EXIT_OK;
 }
 
@@ -323,7 +338,7 @@ static int parse_arguments(int argc, char **argv, struct get_options *o)
 	rc = pl_cli_parse_args(&parser, argc, argv, o);
 	if (rc != PL_CLI_EXIT_OK || o->help)
 		return rc;
-	if (o->url == NULL)
+	if (o->url_count == 0)
 		return usage_error("no URL given", NULL);
 	return PL_CLI_EXIT_OK;
 }
@@ -489,6 +504,150 @@ static int configure(struct get_run *run)
 	return PL_CLI_EXIT_OK;
 }
 
+/* ---- session tickets ------------------------------------------------------------ */
+
+/* The server name sent, part of a ticket's key: none for an address. */
+static const char *sni_of(const struct get_run *run)
+{
+	return run->url.host_is_ip ? "" : run->url.host;
+}
+
+/* Before the handshake: offers the ticket kept for this host, port and
+ * name, if one is. */
+static void offer_session(struct get_run *run)
+{
+	pl_client_session_t *s = &run->offered;
+
+	pl_client_session_clear(s);
+	if (run->plain ||
+	    !pl_client_sessions_take(run->sessions, run->url.host,
+				     run->url.port, sni_of(run), time(NULL), s))
+		return;
+	/* Bytes of another engine version: a full handshake, nothing worse. */
+	if (pl_tls_session_load(run->conn, s->data, s->len) != PL_OK)
+		pl_client_session_clear(s);
+}
+
+/* After the response: the newest ticket the server sent, for the next
+ * connection to the same place. */
+static void keep_session(struct get_run *run)
+{
+	uint32_t lifetime = 0, early_data = 0;
+	uint8_t *data = NULL;
+	size_t len = 0;
+
+	if (run->conn == NULL)
+		return;
+	if (pl_tls_session_save(run->conn, &data, &len) != PL_OK) {
+		/* RFC 5077 3.3: a TLS 1.2 server that resumes may send no new
+		 * ticket, and the one offered stays good; a TLS 1.3 ticket is
+		 * used once (RFC 8446 C.4). */
+		if (run->offered.data != NULL && pl_tls_resumed(run->conn) &&
+		    pl_tls_version(run->conn) == PL_TLS_VERSION_12)
+			(void)pl_client_sessions_put(run->sessions,
+				run->url.host, run->url.port, sni_of(run),
+				run->offered.saved, run->offered.lifetime,
+				run->offered.data, run->offered.len);
+		return;
+	}
+	if (!pl_tls_ticket_info(run->conn, &lifetime, &early_data))
+		lifetime = 0;
+	(void)pl_client_sessions_put(run->sessions, run->url.host, run->url.port,
+				     sni_of(run), time(NULL), lifetime, data,
+				     len);
+	pl_cleanse(data, len);
+	free(data);
+}
+
+/* "3 s ago", "12 min ago", "5 h ago". */
+static void ago(time_t seconds, char *out, size_t cap)
+{
+	long long s = seconds > 0 ? (long long)seconds : 0;
+
+	if (s < 120)
+		snprintf(out, cap, "%lld s ago", s);
+	else if (s < 7200)
+		snprintf(out, cap, "%lld min ago", s / 60);
+	else
+		snprintf(out, cap, "%lld h ago", s / 3600);
+}
+
+/* -v: whether the handshake resumed, and if not, why. */
+static void say_resumption(struct get_run *run)
+{
+	const pl_client_session_t *s = &run->offered;
+	char line[400], when[80];
+	struct tm tm;
+
+	if (!run->verbose.on)
+		return;
+	if (pl_tls_resumed(run->conn)) {
+		if (s->from_file && gmtime_r(&s->saved, &tm) != NULL &&
+		    strftime(when, sizeof when, "a previous run at %Y-%m-%d "
+			     "%H:%M:%S UTC", &tm) > 0)
+			;
+		else
+			ago(time(NULL) - s->saved, when, sizeof when);
+		snprintf(line, sizeof line, "resumed with a ticket from %s",
+			 when);
+	} else if (s->data != NULL)
+		snprintf(line, sizeof line, "full handshake (the server did "
+			 "not accept the ticket)");
+	else
+		snprintf(line, sizeof line, "full handshake (no ticket for %s)",
+			 run->target);
+	pl_cli_verbose_line(&run->verbose, "resumption", line);
+}
+
+/* --sessions FILE: the tickets of earlier runs. A file that must not
+ * hold secrets is refused; one that cannot be read as sessions is
+ * ignored with a warning (and rewritten at the end). */
+static int read_sessions(struct get_run *run)
+{
+	const char *path = run->opt.sessions;
+	char err[PL_CLIENT_ERR_MAX + 200] = "";
+	int rc;
+
+	run->sessions = pl_client_sessions_new();
+	if (run->sessions == NULL) {
+		fprintf(stderr, "padlock: out of memory\n");
+		return PL_CLI_EXIT_FAILED;
+	}
+	if (path == NULL)
+		return PL_CLI_EXIT_OK;
+	if (run->opt.insecure) {
+		fprintf(stderr, "padlock: warning: --sessions is not used with "
+			"--insecure, so that a ticket from an unverified server "
+			"never lets a later run skip verification\n");
+		return PL_CLI_EXIT_OK;
+	}
+	rc = pl_client_sessions_read(run->sessions, path, time(NULL), err,
+				     sizeof err);
+	if (rc == PL_ERR_DECODE)
+		fprintf(stderr, "padlock: warning: --sessions: %s\n", err);
+	else if (rc != PL_OK) {
+		fprintf(stderr, "padlock: --sessions: %s\n",
+			err[0] != '\0' ? err : pl_strerror(rc));
+		return PL_CLI_EXIT_FAILED;
+	}
+	run->use_file = true;
+	return PL_CLI_EXIT_OK;
+}
+
+/* At the end: the tickets for the next run; a failure costs only them. */
+static void write_sessions(struct get_run *run)
+{
+	char err[PL_CLIENT_ERR_MAX + 200] = "";
+
+	if (!run->use_file)
+		return;
+	if (pl_client_sessions_write(run->sessions, run->opt.sessions,
+				     time(NULL), err, sizeof err) != PL_OK)
+		fprintf(stderr, "padlock: warning: --sessions: %s; the tickets "
+			"of this run are not kept\n",
+			err[0] != '\0' ? err : "out of memory");
+}
+
 /* ---- the fetch ---------------------------------------------------------------- */
 
 static void format_target(struct get_run *run);
@@ -552,6 +711,7 @@ static int open_connection(struct get_run *run)
 		return fail(run, "out of memory");
 	pl_tls_conn_set_time(run->conn, o->at != 0 ? o->at : time(NULL));
 	run->io.tls = run->conn;
+	offer_session(run);
 	return PL_CLI_EXIT_OK;
 }
 
@@ -628,10 +788,12 @@ static int fetch(struct get_run *run)
 		rc = pl_client_handshake(&run->io);
 		if (rc != PL_OK)
 			return fail_handshake(run);
+		say_resumption(run);
 		pl_cli_print_summary(&run->verbose, run->conn,
 				     trust_source(&run->opt), run->opt.insecure);
 	}
 	rc = request(run);
+	keep_session(run);
 	pl_cli_verbose_flush(&run->verbose);
 	if (rc != PL_OK)
 		return fail(run, run->io.err);
@@ -700,6 +862,20 @@ static int parse_hop(struct get_run *run, const char *next, char *err,
 	return PL_OK;
 }
 
+/* Frees what one connection held, for the next. */
+static void end_connection(struct get_run *run)
+{
+	pl_tls_conn_free(run->conn);
+	run->conn = NULL;
+	run->io.tls = NULL;
+	if (run->io.fd >= 0)
+		close(run->io.fd);
+	run->io.fd = -1;
+	run->io.tcp_closed = false;
+	run->io.err[0] = '\0';
+	pl_client_session_clear(&run->offered);
+}
+
 /* After a redirect with -L: the next URL in run->url, the connection
  * closed. PL_CLI_EXIT_OK to fetch again, else a failure said. */
 static int next_hop(struct get_run *run, int hops)
@@ -735,12 +911,7 @@ static int next_hop(struct get_run *run, int hops)
 		return fail(run, sentence);
 	}
 	pl_cli_verbose_line(&run->verbose, "redirect →", next);
-	pl_tls_conn_free(run->conn);
-	run->conn = NULL;
-	run->io.tls = NULL;
-	close(run->io.fd);
-	run->io.fd = -1;
-	run->io.tcp_closed = false;
+	end_connection(run);
 	format_target(run);
 	return PL_CLI_EXIT_OK;
 }
@@ -798,23 +969,56 @@ static void format_target(struct get_run *run)
 		 run->url.host, v6 ? "]" : "", (unsigned)run->url.port);
 }
 
-static int prepare(struct get_run *run, int argc, char **argv)
+/* URL i of the command line into run->url (checked by prepare). */
+static int start_url(struct get_run *run, size_t i)
 {
 	char err[PL_CLIENT_ERR_MAX];
+
+	run->plain = false;
+	run->redirecting = false;
+	if (pl_client_parse_url(run->opt.urls[i], &run->url, err, sizeof err) !=
+	    PL_OK)
+		return usage_error(err, NULL);
+	format_target(run);
+	return PL_CLI_EXIT_OK;
+}
+
+static int prepare(struct get_run *run, int argc, char **argv)
+{
 	int rc;
 
 	rc = parse_arguments(argc, argv, &run->opt);
 	if (rc != PL_CLI_EXIT_OK || run->opt.help)
 		return rc;
-	if (pl_client_parse_url(run->opt.url, &run->url, err, sizeof err) !=
-	    PL_OK)
-		return usage_error(err, NULL);
-	format_target(run);
+	/* Every URL is checked before the first fetch: a typo in the third
+	 * is a bad command line, not a failure after two downloads. */
+	for (size_t i = run->opt.url_count; i > 0; i--)
+		if ((rc = start_url(run, i - 1)) != PL_CLI_EXIT_OK)
+			return rc;
 	run->verbose.on = run->opt.verbose;
 	rc = configure(run);
 	if (rc != PL_CLI_EXIT_OK)
 		return rc;
+	rc = read_sessions(run);
+	if (rc != PL_CLI_EXIT_OK)
+		return rc;
 	return open_output(run);
+}
+
+/* Each URL in turn; a failure is said and the next one is still fetched
+ * (as curl does), the exit status says one failed. */
+static int fetch_all(struct get_run *run)
+{
+	int rc = PL_CLI_EXIT_OK;
+
+	for (size_t i = 0; i < run->opt.url_count; i++) {
+		if (start_url(run, i) != PL_CLI_EXIT_OK ||
+		    fetch_following(run) != PL_CLI_EXIT_OK)
+			rc = PL_CLI_EXIT_FAILED;
+		end_connection(run);
+	}
+	write_sessions(run);
+	return rc;
 }
 
 int pl_cli_get(int argc, char **argv)
@@ -834,17 +1038,16 @@ int pl_cli_get(int argc, char **argv)
 			print_help();
 		goto out;
 	}
-	rc = fetch_following(run);
+	rc = fetch_all(run);
 	if (run->out != NULL && close_output(run) != PL_CLI_EXIT_OK)
 		rc = PL_CLI_EXIT_FAILED;
 out:
 	if (run->out != NULL && run->out != stdout && fclose(run->out) != 0)
 		rc = PL_CLI_EXIT_FAILED;
-	pl_tls_conn_free(run->conn);
+	end_connection(run);
+	pl_client_sessions_free(run->sessions);
 	if (run->cfg != NULL)
 		pl_tls_config_free(run->cfg);
-	if (run->io.fd >= 0)
-		close(run->io.fd);
 	if (run->keylog_fd >= 0)
 		close(run->keylog_fd);
 	free(run);

@@ -278,6 +278,13 @@ static void print_chain(const pl_tls_conn_t *conn, const char *trust_source,
 	time_t now = time(NULL);
 	char line[400];
 
+	if (pl_tls_resumed(conn)) {
+		fprintf(stderr, "  certificate chain: none was sent, as the "
+			"session resumed (RFC 8446 2.2): the server proved it "
+			"holds the key of the earlier session, whose certificate "
+			"was verified when the ticket came\n");
+		return;
+	}
 	fprintf(stderr, "  certificate chain as the server sent it (%zu):\n",
 		count);
 	for (size_t i = 0; i < count; i++)
@@ -309,7 +316,9 @@ static void print_parameters(const pl_tls_conn_t *conn)
 		 pl_tls_did_hello_retry(conn) ? ", after a HelloRetryRequest"
 					      : "");
 	field("key exchange", line);
-	field("server signature", pl_tls_sigscheme_name(pl_tls_sigscheme(conn)));
+	field("server signature", pl_tls_resumed(conn)
+		      ? "none (a resumed session needs no signature)"
+		      : pl_tls_sigscheme_name(pl_tls_sigscheme(conn)));
 	field("ALPN", alpn != NULL && alpn[0] != '\0' ? alpn
 		      : "none (the server chose no application protocol)");
 	if (pl_tls_version(conn) == PL_TLS_VERSION_12)

@@ -22,6 +22,17 @@ int pl_client_h2_fetch(pl_client_io_t *io, const pl_client_url_t *url,
 		       const pl_client_request_t *req,
 		       pl_client_response_t *resp);
 
+/* The parser of a --sessions file (sessions.c), apart from the file so
+ * that it can be fuzzed: adds the unexpired sessions of the len bytes of
+ * text to s. Returns PL_OK, or PL_ERR_DECODE with one sentence in err
+ * (naming name and the line) and nothing of the text kept. */
+int pl_client_sessions_parse(pl_client_sessions_t *s, const char *name,
+			     const char *text, size_t len, time_t now,
+			     char *err, size_t err_len);
+
+/* How many sessions s holds. */
+size_t pl_client_sessions_count(const pl_client_sessions_t *s);
+
 /* Milliseconds on the monotonic clock, for deadlines. */
 static inline long long pl_client_now_ms(void)
 {

@@ -163,7 +163,10 @@ static int build_hello(const pl_probe_offer_t *offer, hello_store_t *st,
 	/* RFC 8446 4.1.2: legacy_version 0x0303 for TLS 1.3 */
 	ch->legacy_version = tls13 ? PL_TLS_VERSION_12 : offer->version;
 	/* RFC 8446 D.4: a non-empty session id for middlebox compatibility */
-	pl_reader_init(&ch->session_id, st->session_id, tls13 ? 32 : 0);
+	if (!tls13 && offer->session_id_len > 0)
+		memcpy(st->session_id, offer->session_id, offer->session_id_len);
+	pl_reader_init(&ch->session_id, st->session_id,
+		       tls13 ? 32 : offer->session_id_len);
 	st->suites = malloc((n + 1) * sizeof(*st->suites));
 	if (st->suites == NULL)
 		return pl_client_fail(err, err_len, PL_ERR_NOMEM,
@@ -253,6 +256,11 @@ static int check_offer(const pl_probe_offer_t *offer, char *err,
 		return pl_client_fail(err, err_len, PL_ERR_ARG,
 			"probe offer: the server name is empty or longer than "
 			"255 bytes");
+	/* RFC 5246 7.4.1.2: SessionID is at most 32 bytes */
+	if (offer->session_id_len > 32 ||
+	    (offer->session_id_len > 0 && offer->session_id == NULL))
+		return pl_client_fail(err, err_len, PL_ERR_ARG,
+			"probe offer: a session ID has at most 32 bytes");
 	return PL_OK;
 }
 
@@ -403,6 +411,8 @@ static int exchange(int fd, const pl_probe_offer_t *offer, const pl_buf_t *hello
 
 	pl_probe_parser_init(&parser, offer->version, offer->status_request,
 			     out);
+	parser.offered_id = offer->session_id;
+	parser.offered_id_len = offer->session_id_len;
 	/* The answer has timeout_ms from the moment the hello is sent. */
 	long long deadline = pl_client_now_ms() + timeout_ms;
 	if (send_hello(fd, hello, deadline, &how) != 0)

@@ -44,6 +44,8 @@ typedef struct {
 	pl_buf_t records;        /* bytes not yet a whole record */
 	pl_buf_t messages;       /* handshake bytes not yet a whole message */
 	char hello[160];         /* the ServerHello sentence, for detail */
+	const uint8_t *offered_id; /* the session ID the hello offered */
+	size_t offered_id_len;
 	pl_probe_result_t *out;
 } pl_probe_parser_t;
 

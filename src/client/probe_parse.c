@@ -145,6 +145,17 @@ static void describe_hello(pl_probe_parser_t *p)
 		 suite_name(out->suite), group);
 }
 
+/* RFC 5246 7.4.1.3: a server that resumes echoes the session ID offered;
+ * one that does not gives a new one or none. */
+static bool resumes(const pl_probe_parser_t *p)
+{
+	const pl_probe_result_t *out = p->out;
+
+	return p->offered_id_len > 0 &&
+	       out->session_id_len == p->offered_id_len &&
+	       memcmp(out->session_id, p->offered_id, p->offered_id_len) == 0;
+}
+
 /* RFC 5246 7.4.1.3, RFC 8446 4.1.3 and 4.1.4. */
 static int parse_server_hello(pl_probe_parser_t *p, pl_reader_t *r)
 {
@@ -174,6 +185,7 @@ static int parse_server_hello(pl_probe_parser_t *p, pl_reader_t *r)
 	/* RFC 5246 7.4.1.3: the ID of a session it may resume later (the
 	 * probe's hello sent none, so none is being resumed) */
 	out->session_id_len = (uint8_t)pl_reader_left(&sh.session_id);
+	memcpy(out->session_id, sh.session_id.p, out->session_id_len);
 	out->downgrade_sentinel = pl_msg_downgrade_sentinel(random);
 	const pl_tls_suite_info_t *info = pl_tls_suite_lookup(suite);
 	p->suite_known = info != NULL;
@@ -184,6 +196,15 @@ static int parse_server_hello(pl_probe_parser_t *p, pl_reader_t *r)
 		/* The rest of a TLS 1.3 flight is encrypted: the probe ends. */
 		out->complete = true;
 		set_detail(out, "%s", p->hello);
+		finish(p, PL_PROBE_ACCEPTED);
+		return PL_OK;
+	}
+	if (resumes(p)) {
+		/* RFC 5246 7.3: ChangeCipherSpec and an encrypted Finished
+		 * follow: nothing more the probe can read. */
+		out->resumed = out->complete = true;
+		set_detail(out, "%s, resumes the session offered (an "
+			   "abbreviated handshake)", p->hello);
 		finish(p, PL_PROBE_ACCEPTED);
 		return PL_OK;
 	}

@@ -207,6 +207,10 @@ static int receive(pl_client_io_t *io)
 			return rc;
 		ssize_t n = recv(io->fd, buf, sizeof buf, 0);
 		if (n > 0) {
+			if (io->on_handshake_bytes != NULL &&
+			    !pl_tls_handshake_done(io->tls))
+				io->on_handshake_bytes(io->bytes_arg, buf,
+						       (size_t)n);
 			rc = pl_tls_feed(io->tls, buf, (size_t)n);
 			return rc == PL_OK ? PL_OK : feed_failed(io, rc);
 		}

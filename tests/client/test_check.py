@@ -497,51 +497,126 @@ def _():
     # Issue 14: testssl reports TLS 1.2 resumption; the TLS 1.2 probe's
     # ServerHello shows a session ID and the session_ticket extension.
     # OpenSSL leaves the ID empty when it will send a ticket (so the ID is
-    # unknown: null); -no_cache turns IDs off.
+    # unknown: null); -no_cache turns IDs off. Issue 9: a second connection
+    # proves whether the server resumes (handshake.resumption).
     leaf = pki().leaf("ecdsa_p256")
-    for extra, ids, tickets, codes, absent in (
-            ([], None, True, ["session.tls12-tickets"],
-             ["session.tls12-ids", "session.tls12-none"]),
-            (["-no_ticket"], True, False, ["session.tls12-ids"],
-             ["session.tls12-tickets", "session.tls12-none"]),
-            (["-no_ticket", "-no_cache"], False, False,
-             ["session.tls12-none"],
-             ["session.tls12-ids", "session.tls12-tickets"])):
+    for extra, ids, tickets in (([], None, True),
+                                (["-no_ticket"], True, False),
+                                (["-no_ticket", "-no_cache"], False, False)):
         srv = s_server(leaf, "-no_tls1_3", *extra)
         c = check("localhost:%d" % srv.port, "--http-port", "0")
         srv.proc.stop()
-        c.expect_codes(*codes, level="info")
-        c.expect_no_codes(*absent)
-        if ids is None:
-            expect_in("ID empty", c.finding("session.tls12-tickets")["message"],
-                      "session.tls12-tickets")
         h = c.json["handshake"]
         expect_equal((h["tls12_session_id"], h["tls12_session_ticket"]),
-                     (ids, tickets), "TLS 1.2 resumption with %r" % extra)
-    # GnuTLS sends both an ID and the extension.
-    gnutls = common.start_gnutls_server(["--http", "--x509certfile",
-                                         leaf.chain, "--x509keyfile", leaf.key,
-                                         "--priority", "NORMAL:-VERS-TLS1.3"])
-    c = check("localhost:%d" % gnutls.port, "--http-port", "0")
-    gnutls.proc.stop()
-    c.expect_codes("session.tls12-ids", "session.tls12-tickets", level="info")
-    h = c.json["handshake"]
-    expect_equal((h["tls12_session_id"], h["tls12_session_ticket"]),
-                 (True, True), "TLS 1.2 resumption of gnutls-serv")
-    # Without TLS 1.2 there is nothing to say.
+                     (ids, tickets), "TLS 1.2 announcements with %r" % extra)
+        res = h["resumption"]
+        expect_equal(res["tls13_ticket"]["resumed"], None,
+                     "no TLS 1.3 to resume with %r" % extra)
+        if tickets:
+            t = res["tls12_ticket"]
+            if t["resumed"] is None:
+                # The engine of this branch asks for no TLS 1.2 ticket.
+                expect_in("padlock's engine received no ticket", t["detail"],
+                          "why the ticket was not tried")
+                c.expect_codes("session.tls12-tickets", level="info")
+            else:
+                expect_equal(t["resumed"], True, "resumed with the ticket")
+                c.expect_codes("session.tls12-tickets", level="ok")
+        else:
+            expect_equal(res["tls12_ticket"],
+                         {"resumed": False, "ticket_lifetime": None,
+                          "detail": "the server sent no TLS 1.2 session "
+                                    "ticket"}, "tls12_ticket")
+            c.expect_no_codes("session.tls12-tickets")
+        if ids:
+            expect_equal(res["tls12_session_id"]["resumed"], True,
+                         "resumed by ID with %r" % extra)
+            c.expect_codes("session.tls12-ids", level="ok")
+            expect_in("offered the session ID of the first handshake "
+                      "resumed that session (RFC 5246 7.3)",
+                      c.finding("session.tls12-ids")["message"], "message")
+        if ids is False:
+            expect_equal(res["tls12_session_id"],
+                         {"resumed": False, "detail": "the server named no "
+                          "session ID, so it keeps no sessions to resume by "
+                          "ID"}, "tls12_session_id")
+            c.expect_codes("session.tls12-none", level="info")
+            c.expect_no_codes("session.tls12-ids", "session.tls12-tickets")
+    # GnuTLS sends both an ID and the extension; with --nodb it names
+    # sessions it cannot resume, with --noticket too it sends no ticket.
+    for extra, resumed_by_id, code in (
+            ([], None, None),
+            (["--nodb", "--noticket"], False, "session.tls12-ids-not-resumed"),
+            (["--noticket"], True, "session.tls12-ids")):
+        gnutls = common.start_gnutls_server(
+            ["--http", "--x509certfile", leaf.chain, "--x509keyfile",
+             leaf.key, "--priority", "NORMAL:-VERS-TLS1.3"] + extra)
+        c = check("localhost:%d" % gnutls.port, "--http-port", "0")
+        gnutls.proc.stop()
+        h = c.json["handshake"]
+        expect_equal(h["tls12_session_id"], True, "gnutls-serv names sessions")
+        if code is not None:
+            expect_equal(h["resumption"]["tls12_session_id"]["resumed"],
+                         resumed_by_id, "gnutls-serv %r resumes by ID" % extra)
+            c.expect_codes(code)
+        if not extra:
+            c.expect_codes("session.tls12-tickets", level=None)
+
+
+@suite.case("tls13_resumption_is_proven_by_a_second_connection")
+def _():
+    # OpenSSL resumes with its tickets; with -no_ticket its TLS 1.3 tickets
+    # are stateful (they name a cached session), so with -no_cache too they
+    # cannot resume; -num_tickets 0 sends none. padlock serve resumes. The
+    # grade is the same whatever the resumption.
+    leaf = pki().leaf("ecdsa_p256")
+    grades = set()
+    for extra, resumed, code, level in (
+            ([], True, "session.tickets", "ok"),
+            (["-no_ticket", "-no_cache"], False,
+             "session.tickets-not-resumed", "info"),
+            (["-num_tickets", "0"], False, "session.no-tickets", "info")):
+        srv = s_server(leaf, *extra)
+        c = check("localhost:%d" % srv.port, "--http-port", "0")
+        srv.proc.stop()
+        t = c.json["handshake"]["resumption"]["tls13_ticket"]
+        expect_equal(t["resumed"], resumed, "resumed with %r" % extra)
+        c.expect_codes(code, level=level)
+        grades.add(c.json["grade"])
+    expect_equal(len(grades), 1, "one grade for every resumption: %s" % grades)
+    srv = serve()
+    c = check("localhost:%d" % srv.https_port, "--http-port", "0")
+    srv.stop()
+    res = c.json["handshake"]["resumption"]
+    expect_equal(res["tls13_ticket"], {"resumed": True, "ticket_lifetime":
+                                       86400, "detail": "a second connection "
+                                       "resumed the session of the first"},
+                 "padlock serve's TLS 1.3 tickets")
+    expect_equal(res["early_data"], False, "early data")
+    expect_in("valid for 1 day (lifetime hint 86400 s), and a second "
+              "connection resumed with one (RFC 8446 2.2)",
+              c.finding("session.tickets")["message"], "session.tickets")
+    # padlock serve keeps no session cache (issue 9: a session ID alone
+    # gets a full handshake).
+    expect_equal(res["tls12_session_id"]["resumed"], False,
+                 "padlock serve by session ID")
+    # Without TLS 1.2 there is nothing to say of it.
     srv = s_server(leaf, "-tls1_3")
     c = check("localhost:%d" % srv.port, "--http-port", "0")
     srv.proc.stop()
     c.expect_no_codes("session.tls12-ids", "session.tls12-tickets",
-                      "session.tls12-none")
+                      "session.tls12-none", "session.tls12-ids-not-resumed",
+                      "session.tls12-tickets-not-resumed")
     h = c.json["handshake"]
     expect_equal((h["tls12_session_id"], h["tls12_session_ticket"]),
-                 (None, None), "TLS 1.2 resumption without TLS 1.2")
+                 (None, None), "TLS 1.2 announcements without TLS 1.2")
+    expect_equal(h["resumption"]["tls12_session_id"],
+                 {"resumed": None, "detail": "not tried: the server does "
+                  "not accept TLS 1.2"}, "TLS 1.2 resumption without TLS 1.2")
 
 
 WEAK_PRIORITY = ("NORMAL:+VERS-TLS1.0:+VERS-TLS1.1:+3DES-CBC:+ARCFOUR-128:"
                  "+NULL:+RSA:+SHA1:+MD5")
-
 
 @suite.case("gnutls_rc4_3des_null_is_f")
 def _():

@@ -146,7 +146,8 @@ def command_line_cases():
          "unknown cipher suite"),
         (["get", "--connect-timeout", "soon", "https://x/"],
          "--connect-timeout"),
-        (["get", "https://a/", "https://b/"], "exactly one URL"),
+        # Every URL is checked before the first is fetched.
+        (["get", "https://a/", "http://b/"], "http:// URLs are not supported"),
         (["frobnicate"], "'frobnicate' is not a padlock command"),
     ]
     for args, part in usage:

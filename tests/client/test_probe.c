@@ -828,6 +828,54 @@ static void parser_reads_tls12_session_id_and_ticket(void)
 	pl_buf_free(&wire);
 }
 
+/* RFC 5246 7.4.1.2 and 7.3: the hello carries the session ID to resume;
+ * a ServerHello that echoes it resumes (the probe ends there), one with
+ * another ID does not. */
+static void probe_offers_a_session_id_and_sees_it_resumed(void)
+{
+	uint8_t id[33];
+	pl_probe_offer_t offer = {
+		.version = 0x0303, .suites = ecdhe_suites, .n_suites = 3,
+		.groups = all_groups, .n_groups = 3, .session_id = id,
+		.session_id_len = 32,
+	};
+	pl_buf_t b = PL_BUF_INIT;
+	char err[200];
+
+	for (size_t i = 0; i < sizeof id; i++)
+		id[i] = (uint8_t)(0xa0 + i);
+	CHECK_EQ_INT(write_hello(&offer, &b, err), PL_OK);
+	CHECK_EQ_INT(read_hello(&b), 0);
+	CHECK_EQ_INT(view.session_id_len, 32);
+	offer.session_id_len = 33;
+	CHECK_EQ_INT(write_hello(&offer, &b, err), PL_ERR_ARG);
+	CHECK(strstr(err, "a session ID has at most 32 bytes") != NULL);
+	pl_buf_free(&b);
+
+	for (int same = 0; same < 2; same++) {
+		pl_buf_t m = PL_BUF_INIT, wire = PL_BUF_INIT;
+		id[31] = same ? 0xbf : 0x00;
+		build_resumption_hello(&m, 32, false);
+		to_records(&wire, 22, &m, 16384);
+		pl_probe_result_free(&result);
+		pl_probe_parser_init(&parser, 0x0303, false, &result);
+		parser.offered_id = id;
+		parser.offered_id_len = 32;
+		CHECK_EQ_INT(pl_probe_parser_feed(&parser, pl_buf_head(&wire),
+						  pl_buf_size(&wire)), PL_OK);
+		CHECK(pl_probe_parser_done(&parser));
+		pl_probe_parser_free(&parser);
+		CHECK_EQ_INT(result.outcome, PL_PROBE_ACCEPTED);
+		CHECK_EQ_INT(result.resumed, same);
+		CHECK_EQ_INT(result.complete, true);
+		CHECK_EQ_INT(result.session_id[0], 0xa0);
+		CHECK_EQ_INT(strstr(result.detail, "resumes the session offered")
+				     != NULL, same);
+		pl_buf_free(&m);
+		pl_buf_free(&wire);
+	}
+}
+
 static void parser_ignores_bytes_after_it_is_done(void)
 {
 	pl_buf_t m = PL_BUF_INIT, wire = PL_BUF_INIT;
@@ -860,6 +908,7 @@ int main(void)
 	RUN(parser_calls_malformed_hellos_and_flights_so);
 	RUN(parser_reads_dhe_and_anonymous_key_exchange);
 	RUN(parser_reads_tls12_session_id_and_ticket);
+	RUN(probe_offers_a_session_id_and_sees_it_resumed);
 	RUN(parser_ignores_bytes_after_it_is_done);
 	pl_probe_result_free(&result);
 	return test_finish();

@@ -9,7 +9,9 @@
  * larger n wrap), whether it asked for OCSP (bit 3), how the bytes are cut
  * into pieces (bits 4-6: all at once, pieces of 1, 2, 3, 7 or 64 bytes,
  * pseudo-random pieces of 1-32) and how the answer ends when the parser
- * wants more (bit 7: the server closes, or the timeout).
+ * wants more (bit 7: the server closes, or the timeout). Bits 0-2 of 5 to
+ * 7 (versions that wrap) also make the probe have offered a session ID
+ * (32 bytes of 0x5a), so a ServerHello that echoes it resumes.
  *
  * The same bytes are also parsed in one piece, and both runs must give the
  * same result, byte for byte. Each result must keep the API's promises: a
@@ -35,6 +37,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define ASKED_STATUS(ctl) (((ctl) & 0x08) != 0)
 #define CHUNK_SCHEME(ctl) (((ctl) >> 4) & 7)
 #define ENDS_BY_TIMEOUT(ctl) (((ctl) & 0x80) != 0)
+#define OFFERS_ID(ctl) (((ctl) & 7) >= 5)
+
+static const uint8_t offered_id[32] = {
+	0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a,
+	0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a,
+	0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a, 0x5a,
+};
 
 #define REQUIRE(cond)                                                        \
 	do {                                                                 \
@@ -70,6 +79,10 @@ static void parse(uint8_t ctl, const uint8_t *data, size_t size,
 	uint32_t state = (uint32_t)size;
 
 	pl_probe_parser_init(&parser, VERSION(ctl), ASKED_STATUS(ctl), out);
+	if (OFFERS_ID(ctl)) {
+		parser.offered_id = offered_id;
+		parser.offered_id_len = sizeof offered_id;
+	}
 	while (size > 0 && !pl_probe_parser_done(&parser)) {
 		size_t n = piece(scheme, size, &state);
 		/* The harness never runs out of memory on purpose. */
@@ -104,6 +117,12 @@ static void check_promises(uint8_t ctl, const uint8_t *data, size_t size,
 		REQUIRE(r->outcome == PL_PROBE_ACCEPTED);
 	if (r->hrr)
 		REQUIRE(r->version >= 0x0304);
+	REQUIRE(r->session_id_len <= 32);
+	if (r->resumed)
+		REQUIRE(OFFERS_ID(ctl) && r->outcome == PL_PROBE_ACCEPTED &&
+			r->complete && r->version < 0x0304 && r->n_certs == 0 &&
+			r->session_id_len == sizeof offered_id &&
+			memcmp(r->session_id, offered_id, sizeof offered_id) == 0);
 	if (r->version >= 0x0304)
 		REQUIRE(r->n_certs == 0 && !r->ocsp_stapled);
 	REQUIRE(r->ocsp_stapled == (r->ocsp != NULL));
@@ -130,7 +149,9 @@ static void check_same(const pl_probe_result_t *a, const pl_probe_result_t *b)
 		a->extended_master_secret == b->extended_master_secret &&
 		a->cert_requested == b->cert_requested &&
 		a->downgrade_sentinel == b->downgrade_sentinel &&
-		a->dhe_bits == b->dhe_bits);
+		a->dhe_bits == b->dhe_bits && a->resumed == b->resumed &&
+		a->session_id_len == b->session_id_len &&
+		memcmp(a->session_id, b->session_id, a->session_id_len) == 0);
 	REQUIRE(strcmp(a->detail, b->detail) == 0);
 	if (a->ocsp_len > 0)
 		REQUIRE(memcmp(a->ocsp, b->ocsp, a->ocsp_len) == 0);
