@@ -416,19 +416,16 @@ static ssize_t read_body(nghttp2_session *session, int32_t id, uint8_t *buf,
 		memcpy(buf, r->body.data + st->body_off, n);
 		st->body_off += n;
 	} else if (r->file_fd >= 0 && r->file_len > 0) {
-		size_t want = r->file_len < length ? (size_t)r->file_len : length;
-		ssize_t got = pread(r->file_fd, buf, want, (off_t)r->file_offset);
+		long got = pl_http_reply_read_file(r, buf, length);
 		if (got <= 0) {
 			/* The length is promised: a short file can only be
 			 * cut (RST_STREAM INTERNAL_ERROR). */
 			PL_SRV_LOG_LIMITED(PL_SRV_LOG_ERROR, "%s: file read "
 				   "failed mid-response: %s", h->c->peer,
-				   got < 0 ? strerror(errno) : "file shrank");
+				   got < 0 ? strerror((int)-got) : "file shrank");
 			return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
 		}
 		n = (size_t)got;
-		r->file_offset += n;
-		r->file_len -= n;
 	}
 	if (st->body_off >= r->body.len && (r->file_fd < 0 || r->file_len == 0))
 		*flags |= NGHTTP2_DATA_FLAG_EOF;
