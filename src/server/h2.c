@@ -313,14 +313,22 @@ static void build_request(const h2_stream_t *st, pl_http_field_t *fields,
 
 /* The reply's head as HTTP/2 fields (RFC 9113 8.3.2): ":status", then
  * content-length, date and server as the reply says, then its fields,
- * names lowercased (RFC 9113 8.2.1) into lower[]. PL_ERR_ARG when they do
- * not fit. */
+ * names lowercased (RFC 9113 8.2.1) into lower[]. A head of up to
+ * HEAD_FIELDS fields whose names fit in HEAD_NAMES bytes (every reply of
+ * a file) is built in place; a larger one (a proxied reply with the
+ * upstream's fields) on the heap. */
+#define HEAD_FIELDS 24
+#define HEAD_NAMES 512
+
 typedef struct {
 	nghttp2_nv *nv;          /* room for the reply's fields + 4 */
 	size_t n;
 	char status[4], length[24], date[PL_HTTP_DATE_LEN + 1];
 	char *lower;             /* the names, lowercased */
-	size_t lower_cap;
+	pl_http_field_t *fields; /* the reply's, as pl_http_reply_fields() */
+	nghttp2_nv nv_in_place[HEAD_FIELDS + 4];
+	pl_http_field_t fields_in_place[HEAD_FIELDS];
+	char lower_in_place[HEAD_NAMES];
 } h2_head_t;
 
 static void head_add(h2_head_t *hd, const char *name, size_t name_len,
@@ -333,35 +341,66 @@ static void head_add(h2_head_t *hd, const char *name, size_t name_len,
 
 static void head_free(h2_head_t *hd)
 {
-	free(hd->nv);
-	free(hd->lower);
+	if (hd->nv != hd->nv_in_place)
+		free(hd->nv);
+	if (hd->fields != hd->fields_in_place)
+		free(hd->fields);
+	if (hd->lower != hd->lower_in_place)
+		free(hd->lower);
 }
 
-/* A proxied reply has the upstream's fields besides its own: the
- * arrays are as large as they need. */
+/* v in decimal at the end of out[24]; returns where it starts. */
+static const char *decimal(uint64_t v, char out[24], size_t *len)
+{
+	char *p = out + 23;
+	*p = 0;
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	*len = (size_t)(out + 23 - p);
+	return p;
+}
+
+/* The arrays for n fields: in place when they fit. */
+static int head_arrays(h2_head_t *hd, size_t n)
+{
+	if (n <= HEAD_FIELDS) {
+		hd->nv = hd->nv_in_place;
+		hd->fields = hd->fields_in_place;
+		return PL_OK;
+	}
+	hd->nv = calloc(n + 4, sizeof(*hd->nv));
+	hd->fields = calloc(n, sizeof(*hd->fields));
+	return hd->nv && hd->fields ? PL_OK : PL_ERR_NOMEM;
+}
+
 static int head_fields(const pl_http_reply_t *r, h2_head_t *hd)
 {
-	size_t n = pl_http_reply_fields(r, NULL, 0), used = 0;
-	pl_http_field_t *fields = calloc(n + 1, sizeof(*fields));
-	memset(hd, 0, sizeof(*hd));
-	hd->nv = calloc(n + 4, sizeof(*hd->nv));
-	if (fields == NULL || hd->nv == NULL) {
-		free(fields);
+	size_t n = pl_http_reply_fields(r, NULL, 0), used = 0, names = 0;
+	hd->n = 0;
+	hd->nv = NULL;
+	hd->fields = NULL;
+	hd->lower = NULL;
+	if (head_arrays(hd, n) != PL_OK)
 		return PL_ERR_NOMEM;
-	}
-	(void)pl_http_reply_fields(r, fields, n);
+	(void)pl_http_reply_fields(r, hd->fields, n);
 	for (size_t i = 0; i < n; i++)
-		hd->lower_cap += fields[i].name.len;
-	if ((hd->lower = malloc(hd->lower_cap + 1)) == NULL) {
-		free(fields);
+		names += hd->fields[i].name.len;
+	hd->lower = names <= HEAD_NAMES ? hd->lower_in_place
+					: malloc(names + 1);
+	if (hd->lower == NULL)
 		return PL_ERR_NOMEM;
-	}
-	snprintf(hd->status, sizeof(hd->status), "%03d", r->status);
+	int status = r->status >= 100 && r->status <= 999 ? r->status : 500;
+	hd->status[0] = (char)('0' + status / 100);
+	hd->status[1] = (char)('0' + status / 10 % 10);
+	hd->status[2] = (char)('0' + status % 10);
+	hd->status[3] = 0;
 	head_add(hd, ":status", 7, hd->status, 3);
 	if (r->framing == PL_HTTP_BODY_LENGTH) {
-		int len = snprintf(hd->length, sizeof(hd->length), "%llu",
-				   (unsigned long long)r->content_length);
-		head_add(hd, "content-length", 14, hd->length, (size_t)len);
+		size_t len;
+		const char *v = decimal(r->content_length, hd->length, &len);
+		head_add(hd, "content-length", 14, v, len);
 	}
 	if (r->date != (time_t)-1 && pl_http_format_date(r->date, hd->date) ==
 					     PL_OK)
@@ -369,17 +408,16 @@ static int head_fields(const pl_http_reply_t *r, h2_head_t *hd)
 	if (r->server)
 		head_add(hd, "server", 6, r->server, strlen(r->server));
 	for (size_t i = 0; i < n; i++) {
-		const pl_http_str_t *name = &fields[i].name;
+		const pl_http_str_t *name = &hd->fields[i].name;
 		char *lower = hd->lower + used;
 		for (size_t j = 0; j < name->len; j++) {
 			char ch = name->ptr[j];
 			lower[j] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
 		}
 		used += name->len;
-		head_add(hd, lower, name->len, fields[i].value.ptr,
-			 fields[i].value.len);
+		head_add(hd, lower, name->len, hd->fields[i].value.ptr,
+			 hd->fields[i].value.len);
 	}
-	free(fields);
 	return PL_OK;
 }
 
@@ -618,6 +656,8 @@ static pl_srv_pool_t *pool_of(pl_srv_conn_t *c, const pl_http_request_t *req,
 	return pl_srv_proxy_pool_for(site, req);
 }
 
+#define REQUEST_FIELDS 32
+
 static int answer(struct pl_srv_h2 *h, h2_stream_t *st)
 {
 	pl_srv_conn_t *c = h->c;
@@ -633,7 +673,10 @@ static int answer(struct pl_srv_h2 *h, h2_stream_t *st)
 					 &st->reply, st->start_us);
 		return ret == PL_OK ? submit_reply(h, st) : ret;
 	}
-	pl_http_field_t *fields = calloc(st->n_spans + 1, sizeof(*fields));
+	/* the request's fields: in place for a usual request */
+	pl_http_field_t in_place[REQUEST_FIELDS];
+	pl_http_field_t *fields = st->n_spans < REQUEST_FIELDS
+		? in_place : calloc(st->n_spans + 1, sizeof(*fields));
 	if (fields == NULL)
 		return PL_ERR_NOMEM;
 	build_request(st, fields, &req);
@@ -646,7 +689,8 @@ static int answer(struct pl_srv_h2 *h, h2_stream_t *st)
 		if (ret == PL_OK)
 			proxy_stream(h, st, &req, pool);
 		free(cookies);
-		free(fields);
+		if (fields != in_place)
+			free(fields);
 		return ret;
 	}
 	ret = flaw ? refuse(c, st, 400, flaw, head)
@@ -663,7 +707,8 @@ static int answer(struct pl_srv_h2 *h, h2_stream_t *st)
 					 &st->reply, st->start_us);
 		ret = submit_reply(h, st);
 	}
-	free(fields);
+	if (fields != in_place)
+		free(fields);
 	return ret;
 }
 
