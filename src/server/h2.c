@@ -1052,6 +1052,15 @@ static void timed_out(pl_srv_conn_t *c)
 	(void)nghttp2_session_terminate_session(h->session, NGHTTP2_NO_ERROR);
 }
 
+/* Nothing to send: with no stream open either, the connection is idle
+ * and the transport gives back its empty record buffers (the request
+ * buffer is already gone, on_data()). */
+static void quiet(pl_srv_conn_t *c)
+{
+	if (c->h2 && c->h2->streams == NULL)
+		c->transport->shrink(c);
+}
+
 static void drain(pl_srv_conn_t *c)
 {
 	(void)c; /* on_data() sees c->draining and sends GOAWAY */
@@ -1079,6 +1088,7 @@ const pl_srv_protocol_t pl_srv_h2 = {
 	.free = h2_free,
 	.wants_write = wants_write,
 	.drain = drain,
+	.quiet = quiet,
 };
 
 const pl_srv_protocol_t *pl_srv_protocol_for_alpn(const char *alpn)
