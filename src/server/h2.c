@@ -96,6 +96,7 @@ struct pl_srv_h2 {
 	bool notice;             /* the shutdown notice is queued */
 	bool terminated;         /* the session ends after its GOAWAY */
 	bool busy;               /* inside on_data(): it sends what is due */
+	bool took_request;       /* the last on_data() began a stream */
 };
 
 /* ---- rates ------------------------------------------------------------------- */
@@ -227,6 +228,7 @@ static int on_begin_headers(nghttp2_session *session,
 	h2_stream_t *st = stream_new(user, frame->hd.stream_id);
 	if (st == NULL)
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	((struct pl_srv_h2 *)user)->took_request = true;
 	if (nghttp2_session_set_stream_user_data(session, frame->hd.stream_id,
 						 st) != 0) {
 		stream_free(user, st);
@@ -1008,6 +1010,7 @@ static void on_data(pl_srv_conn_t *c)
 		return;
 	}
 	h->busy = true;
+	h->took_request = false;
 	receive(c, h);
 	if (c->draining)
 		goaway(h);
@@ -1052,12 +1055,15 @@ static void timed_out(pl_srv_conn_t *c)
 	(void)nghttp2_session_terminate_session(h->session, NGHTTP2_NO_ERROR);
 }
 
-/* Nothing to send: with no stream open either, the connection is idle
- * and the transport gives back its empty record buffers (the request
- * buffer is already gone, on_data()). */
+/* Nothing to send and no stream open: the transport gives back its
+ * empty record buffers (the request buffer is already gone, on_data()).
+ * Not after a turn that brought requests, though: more usually follow at
+ * once, and the buffers would be wiped and made again for each batch; a
+ * client that has finished for now sends only control frames last
+ * (SETTINGS ACK, WINDOW_UPDATE, PING), or nothing (the idle timeout). */
 static void quiet(pl_srv_conn_t *c)
 {
-	if (c->h2 && c->h2->streams == NULL)
+	if (c->h2 && c->h2->streams == NULL && !c->h2->took_request)
 		c->transport->shrink(c);
 }
 
