@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include <nghttp2/nghttp2.h>
+#include <openssl/evp.h>
 
 #include "padlock/crypto.h"
 #include "server/proxy.h"
@@ -270,9 +271,11 @@ static pl_http_str_t span_str(const h2_stream_t *st, size_t at, size_t len)
 }
 
 /* The neutral request from the header list (nghttp2 has checked the
- * pseudo-header fields, RFC 9113 8.3.1). fields gets the regular ones. */
+ * pseudo-header fields, RFC 9113 8.3.1). fields gets the regular ones;
+ * *protocol the :protocol of an extended CONNECT (RFC 8441 4), empty
+ * when there is none. */
 static void build_request(const h2_stream_t *st, pl_http_field_t *fields,
-			  pl_http_request_t *req)
+			  pl_http_request_t *req, pl_http_str_t *protocol)
 {
 	static const pl_http_str_t empty = {"", 0};
 	memset(req, 0, sizeof(*req));
@@ -280,6 +283,7 @@ static void build_request(const h2_stream_t *st, pl_http_field_t *fields,
 	req->version = PL_HTTP_11; /* the semantics are HTTP/1.1's */
 	req->keep_alive = true;
 	req->fields = fields;
+	*protocol = empty;
 	for (size_t i = 0; i < st->n_spans; i++) {
 		const span_t *s = &st->spans[i];
 		pl_http_str_t name = span_str(st, s->name, s->name_len);
@@ -290,6 +294,8 @@ static void build_request(const h2_stream_t *st, pl_http_field_t *fields,
 			req->target = value;
 		else if (strcmp(name.ptr, ":authority") == 0)
 			req->host = value;
+		else if (strcmp(name.ptr, ":protocol") == 0)
+			*protocol = value;
 		else if (name.ptr[0] != ':')
 			fields[req->field_count++] =
 				(pl_http_field_t){name, value};
@@ -637,10 +643,11 @@ static void log_proxied(struct pl_srv_h2 *h, h2_stream_t *st)
 	pl_http_conninfo_t info;
 	pl_http_request_t req;
 	pl_srv_access_t extra;
+	pl_http_str_t protocol;
 	pl_http_field_t *fields = calloc(st->n_spans + 1, sizeof(*fields));
 	if (fields == NULL)
 		return;
-	build_request(st, fields, &req);
+	build_request(st, fields, &req, &protocol);
 	h->c->transport->describe(h->c, &info);
 	memset(&extra, 0, sizeof(extra));
 	extra.upstream = pl_srv_proxy_upstream_of(st->px, &extra.upstream_us);
@@ -660,6 +667,60 @@ static pl_srv_pool_t *pool_of(pl_srv_conn_t *c, const pl_http_request_t *req,
 
 #define REQUEST_FIELDS 32
 
+/* ---- a WebSocket over HTTP/2 (RFC 8441) -------------------------------------------
+ * Offered (SETTINGS_ENABLE_CONNECT_PROTOCOL) on a connection whose site
+ * proxies: an extended CONNECT with :protocol websocket to a proxied
+ * path goes to the upstream as the HTTP/1.1 handshake of RFC 6455 4.1
+ * (GET, Upgrade: websocket, Connection: Upgrade, a Sec-WebSocket-Key of
+ * ours), and proxy.c turns the upstream's 101 into this stream's 200 and
+ * its DATA into the tunnel. Another :protocol is refused with 501; a
+ * WebSocket to a site or path that serves files gets what a CONNECT gets
+ * there (405). On a connection that did not offer it, nghttp2 refuses
+ * :protocol as a malformed request (RST_STREAM PROTOCOL_ERROR, RFC 8441
+ * 3). */
+#define WEBSOCKET_FIELDS 3
+#define WEBSOCKET_KEY_LEN 24 /* base64 of 16 bytes (RFC 6455 4.1) */
+
+static bool is_websocket(const pl_http_str_t *protocol)
+{
+	return protocol->len == 9 && strncasecmp(protocol->ptr, "websocket", 9) == 0;
+}
+
+/* Whether the connection's site (by SNI) forwards anything. */
+static bool site_proxies(pl_srv_conn_t *c)
+{
+	const char *sni = c->tls ? pl_tls_sni(c->tls) : NULL;
+	const pl_srv_rsite_t *site = pl_srv_site_for(
+		pl_srv_conn_runtime(c), sni ? sni : "", sni ? strlen(sni) : 0);
+	return site->pool != NULL || site->n_locations > 0;
+}
+
+/* req, an extended CONNECT, as the HTTP/1.1 handshake; fields is its
+ * array, with room for WEBSOCKET_FIELDS more; key[] holds the key.
+ * NULL, or why it cannot be made. */
+static const char *websocket_upgrade(pl_http_request_t *req,
+				     pl_http_field_t *fields,
+				     char key[WEBSOCKET_KEY_LEN + 1])
+{
+	uint8_t nonce[16];
+	if (pl_random(nonce, sizeof(nonce)) != PL_OK)
+		return "no random bytes for a Sec-WebSocket-Key";
+	if (EVP_EncodeBlock((unsigned char *)key, nonce, sizeof(nonce)) !=
+	    WEBSOCKET_KEY_LEN)
+		return "cannot encode a Sec-WebSocket-Key";
+	key[WEBSOCKET_KEY_LEN] = 0;
+	req->method = (pl_http_str_t){"GET", 3};
+	/* the body is the tunnel's bytes, sent as they come */
+	req->framing = PL_HTTP_BODY_NONE;
+	pl_http_field_t *f = fields + req->field_count;
+	f[0] = (pl_http_field_t){{"upgrade", 7}, {"websocket", 9}};
+	f[1] = (pl_http_field_t){{"connection", 10}, {"upgrade", 7}};
+	f[2] = (pl_http_field_t){{"sec-websocket-key", 17},
+				 {key, WEBSOCKET_KEY_LEN}};
+	req->field_count += WEBSOCKET_FIELDS;
+	return NULL;
+}
+
 static int answer(struct pl_srv_h2 *h, h2_stream_t *st)
 {
 	pl_srv_conn_t *c = h->c;
@@ -675,17 +736,30 @@ static int answer(struct pl_srv_h2 *h, h2_stream_t *st)
 					 &st->reply, st->start_us);
 		return ret == PL_OK ? submit_reply(h, st) : ret;
 	}
-	/* the request's fields: in place for a usual request */
+	/* the request's fields: in place for a usual request; room for the
+	 * three a WebSocket's Upgrade adds */
 	pl_http_field_t in_place[REQUEST_FIELDS];
-	pl_http_field_t *fields = st->n_spans < REQUEST_FIELDS
-		? in_place : calloc(st->n_spans + 1, sizeof(*fields));
+	pl_http_field_t *fields = st->n_spans + WEBSOCKET_FIELDS < REQUEST_FIELDS
+		? in_place
+		: calloc(st->n_spans + WEBSOCKET_FIELDS + 1, sizeof(*fields));
+	pl_http_str_t protocol;
+	char key[WEBSOCKET_KEY_LEN + 1];
 	if (fields == NULL)
 		return PL_ERR_NOMEM;
-	build_request(st, fields, &req);
+	build_request(st, fields, &req, &protocol);
 	const char *flaw = request_flaw(&req);
+	int flaw_status = 400;
 	bool head = strcmp(req.method.ptr, "HEAD") == 0;
 	pl_srv_pool_t *pool = flaw ? NULL : pool_of(c, &req, &info);
-	if (pool) {
+	if (!flaw && protocol.len > 0 && !is_websocket(&protocol)) {
+		flaw = "extended CONNECT: padlock tunnels only :protocol "
+		       "websocket";
+		flaw_status = 501;
+	} else if (!flaw && protocol.len > 0 && pool &&
+		   (flaw = websocket_upgrade(&req, fields, key)) != NULL) {
+		flaw_status = 500;
+	}
+	if (pool && !flaw) {
 		char *cookies;
 		ret = join_cookies(&req, fields, &cookies);
 		if (ret == PL_OK)
@@ -695,7 +769,7 @@ static int answer(struct pl_srv_h2 *h, h2_stream_t *st)
 			free(fields);
 		return ret;
 	}
-	ret = flaw ? refuse(c, st, 400, flaw, head)
+	ret = flaw ? refuse(c, st, flaw_status, flaw, head)
 		   : pl_srv_serve_https(c, &req, &info, &st->reply);
 	if (ret == PL_OK) {
 		if (st->reply.why)
@@ -849,9 +923,12 @@ static nghttp2_session *session_new(struct pl_srv_h2 *h)
 		{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, o->h2_window},
 		{NGHTTP2_SETTINGS_MAX_FRAME_SIZE, o->h2_max_frame},
 		{NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
+		{NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL, 1},
 	};
-	if (nghttp2_submit_settings(s, NGHTTP2_FLAG_NONE, settings,
-				    sizeof(settings) / sizeof(settings[0])) != 0) {
+	size_t n = sizeof(settings) / sizeof(settings[0]);
+	if (!site_proxies(h->c))
+		n--; /* RFC 8441 3: not offered where nothing is tunnelled */
+	if (nghttp2_submit_settings(s, NGHTTP2_FLAG_NONE, settings, n) != 0) {
 		nghttp2_session_del(s);
 		return NULL;
 	}
