@@ -531,6 +531,13 @@ void pl_http_reply_init(pl_http_reply_t *r);
 /* Frees the buffer and closes the file; the reply can be used again. */
 void pl_http_reply_free(pl_http_reply_t *r);
 
+/* Reads up to cap bytes of the reply's file (at file_offset, at most
+ * file_len) into buf and moves file_offset and file_len on: from memory
+ * when the file is a small one a pl_http_files_t keeps, else with
+ * pread(). Returns how many bytes, 0 when the file has no more to give
+ * (file_len 0, or the file shrank), or -errno. */
+long pl_http_reply_read_file(pl_http_reply_t *r, void *buf, size_t cap);
+
 /* Answers over HTTPS a request that never reached pl_http_serve(): one
  * the parser refused (400, 413, 414, 431, 501, 505, with its reason as
  * detail), or any other error found before a site answers. Like

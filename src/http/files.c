@@ -15,6 +15,12 @@
  * A reply that sends a cached file holds a reference to it: the cache can
  * drop or replace the file meanwhile, the descriptor stays open until the
  * last reply lets it go.
+ *
+ * A small file's bytes are kept too (up to FILE_BYTES_MAX each, at most
+ * CACHE_BYTES_MAX for the site), read once when the cache takes the file:
+ * a request for it then costs no system call at all. They are the bytes
+ * of the file that the stat describes, so what was said about a changed
+ * file holds for them: the new bytes are served from the next second.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +29,9 @@
 #include <unistd.h>
 
 #include "http/serve_int.h"
+
+#define FILE_BYTES_MAX 16384
+#define CACHE_BYTES_MAX (256 * 1024)
 
 typedef struct {
 	char *rel;                 /* the key: the path beneath the root */
@@ -38,6 +47,7 @@ struct pl_http_files {
 	ino_t root_ino;
 	time_t root_checked;
 	size_t max, count;
+	size_t bytes;              /* of the files' data kept */
 	uint64_t tick;
 	entry_t entries[];
 };
@@ -61,11 +71,39 @@ void pl_http_open_file_release(pl_http_open_file_t *file)
 	if (file == NULL || --file->refs > 0)
 		return;
 	close(file->fd);
+	free(file->data);
 	free(file);
+}
+
+static size_t data_len(const pl_http_open_file_t *file)
+{
+	return file->data ? (size_t)file->st.st_size : 0;
+}
+
+/* Reads a small regular file's bytes into the file, within the site's
+ * budget; nothing is kept when it is larger or the read comes out short
+ * (the file changes under us: it is read at each send instead). */
+static void keep_bytes(pl_http_files_t *f, pl_http_open_file_t *file)
+{
+	size_t len = (size_t)file->st.st_size;
+
+	if (!S_ISREG(file->st.st_mode) || file->data != NULL || len == 0 ||
+	    len > FILE_BYTES_MAX || f->bytes + len > CACHE_BYTES_MAX)
+		return;
+	file->data = malloc(len);
+	if (file->data == NULL)
+		return;
+	if (pread(file->fd, file->data, len, 0) != (ssize_t)len) {
+		free(file->data);
+		file->data = NULL;
+		return;
+	}
+	f->bytes += len;
 }
 
 static void entry_drop(pl_http_files_t *f, size_t i)
 {
+	f->bytes -= data_len(f->entries[i].file);
 	free(f->entries[i].rel);
 	pl_http_open_file_release(f->entries[i].file);
 	f->entries[i] = f->entries[--f->count];
@@ -174,6 +212,7 @@ static int open_new(pl_http_files_t *f, const char *rel, bool follow,
 	}
 	file->fd = fd;
 	file->refs = 1;
+	file->data = NULL;
 	if (fstat(fd, &file->st) != 0) {
 		err = errno;
 		close(fd);
@@ -218,6 +257,7 @@ static void insert(pl_http_files_t *f, const char *rel, uint64_t hash,
 	e->hash = hash;
 	e->file = file;
 	file->refs++;
+	keep_bytes(f, file);
 	e->checked = now;
 	e->used = ++f->tick;
 }
@@ -238,8 +278,10 @@ static int revalidate(pl_http_files_t *f, size_t i, bool follow, time_t now)
 	if (same_file(&fresh->st, &e->file->st)) {
 		pl_http_open_file_release(fresh);
 	} else {
+		f->bytes -= data_len(e->file);
 		pl_http_open_file_release(e->file);
 		e->file = fresh;
+		keep_bytes(f, fresh);
 	}
 	e->checked = now;
 	return 0;

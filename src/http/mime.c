@@ -55,8 +55,10 @@ const char *pl_http_mime_type(const char *name)
 
 	/* "Makefile" and ".profile" have no extension */
 	if (dot != NULL && dot != base) {
+		size_t len = strlen(dot + 1);
+
 		for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
-			if (pl_http_str_ieq(dot + 1, strlen(dot + 1), types[i].ext))
+			if (pl_http_str_ieq(dot + 1, len, types[i].ext))
 				return types[i].type;
 		}
 	}

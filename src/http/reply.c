@@ -4,6 +4,7 @@
  * A reply says what to answer, not how: HTTP/1 writes its head with
  * pl_http_reply_head().
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,28 @@ void pl_http_reply_free(pl_http_reply_t *r)
 	pl_http_buf_free(&r->body);
 	reply_file_close(r);
 	pl_http_reply_init(r);
+}
+
+long pl_http_reply_read_file(pl_http_reply_t *r, void *buf, size_t cap)
+{
+	size_t want = r->file_len < cap ? (size_t)r->file_len : cap;
+	const pl_http_open_file_t *file = r->file_ref;
+	ssize_t got;
+
+	if (r->file_fd < 0 || want == 0)
+		return 0;
+	if (file != NULL && file->data != NULL &&
+	    r->file_offset + want <= (uint64_t)file->st.st_size) {
+		memcpy(buf, file->data + r->file_offset, want);
+		got = (ssize_t)want;
+	} else {
+		got = pread(r->file_fd, buf, want, (off_t)r->file_offset);
+		if (got < 0)
+			return -errno;
+	}
+	r->file_offset += (uint64_t)got;
+	r->file_len -= (uint64_t)got;
+	return (long)got;
 }
 
 /* ---- the answer --------------------------------------------------------- */

@@ -178,6 +178,9 @@ typedef struct pl_http_open_file {
 	int fd;
 	struct stat st;
 	unsigned refs;
+	/* a small file's bytes, read when the cache took it (NULL: read
+	 * from fd as it is sent) */
+	uint8_t *data;
 } pl_http_open_file_t;
 
 /* Lets one reference go (NULL is fine). */

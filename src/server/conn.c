@@ -341,6 +341,8 @@ static void progress(pl_srv_conn_t *c)
 		if (replying && !queued && c->reply_waiting)
 			return;
 		bool more = c->proto->wants_write && c->proto->wants_write(c);
+		if (!replying && !more && f == 0 && c->proto->quiet)
+			c->proto->quiet(c);
 		if ((!replying && !more) || pl_srv_conn_pending(c) > 0)
 			return;
 	}

@@ -118,6 +118,10 @@ typedef struct {
 	 * once the output drains, and how it stops gracefully (GOAWAY). */
 	bool (*wants_write)(pl_srv_conn_t *c);
 	void (*drain)(pl_srv_conn_t *c);
+	/* Optional, with wants_write: all that was queued is on the wire and
+	 * the protocol has nothing more to send; it gives back what it need
+	 * not keep while nothing happens. */
+	void (*quiet)(pl_srv_conn_t *c);
 } pl_srv_protocol_t;
 
 extern const pl_srv_protocol_t pl_srv_http1;

@@ -39,7 +39,9 @@
 #include <unistd.h>
 
 #include <nghttp2/nghttp2.h>
+#include <openssl/evp.h>
 
+#include "padlock/crypto.h"
 #include "server/proxy.h"
 
 #define OUTPUT_HIGH_WATER (64 * 1024)
@@ -95,6 +97,7 @@ struct pl_srv_h2 {
 	bool notice;             /* the shutdown notice is queued */
 	bool terminated;         /* the session ends after its GOAWAY */
 	bool busy;               /* inside on_data(): it sends what is due */
+	bool took_request;       /* the last on_data() began a stream */
 };
 
 /* ---- rates ------------------------------------------------------------------- */
@@ -226,6 +229,7 @@ static int on_begin_headers(nghttp2_session *session,
 	h2_stream_t *st = stream_new(user, frame->hd.stream_id);
 	if (st == NULL)
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	((struct pl_srv_h2 *)user)->took_request = true;
 	if (nghttp2_session_set_stream_user_data(session, frame->hd.stream_id,
 						 st) != 0) {
 		stream_free(user, st);
@@ -267,9 +271,11 @@ static pl_http_str_t span_str(const h2_stream_t *st, size_t at, size_t len)
 }
 
 /* The neutral request from the header list (nghttp2 has checked the
- * pseudo-header fields, RFC 9113 8.3.1). fields gets the regular ones. */
+ * pseudo-header fields, RFC 9113 8.3.1). fields gets the regular ones;
+ * *protocol the :protocol of an extended CONNECT (RFC 8441 4), empty
+ * when there is none. */
 static void build_request(const h2_stream_t *st, pl_http_field_t *fields,
-			  pl_http_request_t *req)
+			  pl_http_request_t *req, pl_http_str_t *protocol)
 {
 	static const pl_http_str_t empty = {"", 0};
 	memset(req, 0, sizeof(*req));
@@ -277,6 +283,7 @@ static void build_request(const h2_stream_t *st, pl_http_field_t *fields,
 	req->version = PL_HTTP_11; /* the semantics are HTTP/1.1's */
 	req->keep_alive = true;
 	req->fields = fields;
+	*protocol = empty;
 	for (size_t i = 0; i < st->n_spans; i++) {
 		const span_t *s = &st->spans[i];
 		pl_http_str_t name = span_str(st, s->name, s->name_len);
@@ -287,6 +294,8 @@ static void build_request(const h2_stream_t *st, pl_http_field_t *fields,
 			req->target = value;
 		else if (strcmp(name.ptr, ":authority") == 0)
 			req->host = value;
+		else if (strcmp(name.ptr, ":protocol") == 0)
+			*protocol = value;
 		else if (name.ptr[0] != ':')
 			fields[req->field_count++] =
 				(pl_http_field_t){name, value};
@@ -312,14 +321,22 @@ static void build_request(const h2_stream_t *st, pl_http_field_t *fields,
 
 /* The reply's head as HTTP/2 fields (RFC 9113 8.3.2): ":status", then
  * content-length, date and server as the reply says, then its fields,
- * names lowercased (RFC 9113 8.2.1) into lower[]. PL_ERR_ARG when they do
- * not fit. */
+ * names lowercased (RFC 9113 8.2.1) into lower[]. A head of up to
+ * HEAD_FIELDS fields whose names fit in HEAD_NAMES bytes (every reply of
+ * a file) is built in place; a larger one (a proxied reply with the
+ * upstream's fields) on the heap. */
+#define HEAD_FIELDS 24
+#define HEAD_NAMES 512
+
 typedef struct {
 	nghttp2_nv *nv;          /* room for the reply's fields + 4 */
 	size_t n;
 	char status[4], length[24], date[PL_HTTP_DATE_LEN + 1];
 	char *lower;             /* the names, lowercased */
-	size_t lower_cap;
+	pl_http_field_t *fields; /* the reply's, as pl_http_reply_fields() */
+	nghttp2_nv nv_in_place[HEAD_FIELDS + 4];
+	pl_http_field_t fields_in_place[HEAD_FIELDS];
+	char lower_in_place[HEAD_NAMES];
 } h2_head_t;
 
 static void head_add(h2_head_t *hd, const char *name, size_t name_len,
@@ -332,35 +349,66 @@ static void head_add(h2_head_t *hd, const char *name, size_t name_len,
 
 static void head_free(h2_head_t *hd)
 {
-	free(hd->nv);
-	free(hd->lower);
+	if (hd->nv != hd->nv_in_place)
+		free(hd->nv);
+	if (hd->fields != hd->fields_in_place)
+		free(hd->fields);
+	if (hd->lower != hd->lower_in_place)
+		free(hd->lower);
 }
 
-/* A proxied reply has the upstream's fields besides its own: the
- * arrays are as large as they need. */
+/* v in decimal at the end of out[24]; returns where it starts. */
+static const char *decimal(uint64_t v, char out[24], size_t *len)
+{
+	char *p = out + 23;
+	*p = 0;
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	*len = (size_t)(out + 23 - p);
+	return p;
+}
+
+/* The arrays for n fields: in place when they fit. */
+static int head_arrays(h2_head_t *hd, size_t n)
+{
+	if (n <= HEAD_FIELDS) {
+		hd->nv = hd->nv_in_place;
+		hd->fields = hd->fields_in_place;
+		return PL_OK;
+	}
+	hd->nv = calloc(n + 4, sizeof(*hd->nv));
+	hd->fields = calloc(n, sizeof(*hd->fields));
+	return hd->nv && hd->fields ? PL_OK : PL_ERR_NOMEM;
+}
+
 static int head_fields(const pl_http_reply_t *r, h2_head_t *hd)
 {
-	size_t n = pl_http_reply_fields(r, NULL, 0), used = 0;
-	pl_http_field_t *fields = calloc(n + 1, sizeof(*fields));
-	memset(hd, 0, sizeof(*hd));
-	hd->nv = calloc(n + 4, sizeof(*hd->nv));
-	if (fields == NULL || hd->nv == NULL) {
-		free(fields);
+	size_t n = pl_http_reply_fields(r, NULL, 0), used = 0, names = 0;
+	hd->n = 0;
+	hd->nv = NULL;
+	hd->fields = NULL;
+	hd->lower = NULL;
+	if (head_arrays(hd, n) != PL_OK)
 		return PL_ERR_NOMEM;
-	}
-	(void)pl_http_reply_fields(r, fields, n);
+	(void)pl_http_reply_fields(r, hd->fields, n);
 	for (size_t i = 0; i < n; i++)
-		hd->lower_cap += fields[i].name.len;
-	if ((hd->lower = malloc(hd->lower_cap + 1)) == NULL) {
-		free(fields);
+		names += hd->fields[i].name.len;
+	hd->lower = names <= HEAD_NAMES ? hd->lower_in_place
+					: malloc(names + 1);
+	if (hd->lower == NULL)
 		return PL_ERR_NOMEM;
-	}
-	snprintf(hd->status, sizeof(hd->status), "%03d", r->status);
+	int status = r->status >= 100 && r->status <= 999 ? r->status : 500;
+	hd->status[0] = (char)('0' + status / 100);
+	hd->status[1] = (char)('0' + status / 10 % 10);
+	hd->status[2] = (char)('0' + status % 10);
+	hd->status[3] = 0;
 	head_add(hd, ":status", 7, hd->status, 3);
 	if (r->framing == PL_HTTP_BODY_LENGTH) {
-		int len = snprintf(hd->length, sizeof(hd->length), "%llu",
-				   (unsigned long long)r->content_length);
-		head_add(hd, "content-length", 14, hd->length, (size_t)len);
+		size_t len;
+		const char *v = decimal(r->content_length, hd->length, &len);
+		head_add(hd, "content-length", 14, v, len);
 	}
 	if (r->date != (time_t)-1 && pl_http_format_date(r->date, hd->date) ==
 					     PL_OK)
@@ -368,17 +416,16 @@ static int head_fields(const pl_http_reply_t *r, h2_head_t *hd)
 	if (r->server)
 		head_add(hd, "server", 6, r->server, strlen(r->server));
 	for (size_t i = 0; i < n; i++) {
-		const pl_http_str_t *name = &fields[i].name;
+		const pl_http_str_t *name = &hd->fields[i].name;
 		char *lower = hd->lower + used;
 		for (size_t j = 0; j < name->len; j++) {
 			char ch = name->ptr[j];
 			lower[j] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
 		}
 		used += name->len;
-		head_add(hd, lower, name->len, fields[i].value.ptr,
-			 fields[i].value.len);
+		head_add(hd, lower, name->len, hd->fields[i].value.ptr,
+			 hd->fields[i].value.len);
 	}
-	free(fields);
 	return PL_OK;
 }
 
@@ -415,19 +462,16 @@ static ssize_t read_body(nghttp2_session *session, int32_t id, uint8_t *buf,
 		memcpy(buf, r->body.data + st->body_off, n);
 		st->body_off += n;
 	} else if (r->file_fd >= 0 && r->file_len > 0) {
-		size_t want = r->file_len < length ? (size_t)r->file_len : length;
-		ssize_t got = pread(r->file_fd, buf, want, (off_t)r->file_offset);
+		long got = pl_http_reply_read_file(r, buf, length);
 		if (got <= 0) {
 			/* The length is promised: a short file can only be
 			 * cut (RST_STREAM INTERNAL_ERROR). */
 			PL_SRV_LOG_LIMITED(PL_SRV_LOG_ERROR, "%s: file read "
 				   "failed mid-response: %s", h->c->peer,
-				   got < 0 ? strerror(errno) : "file shrank");
+				   got < 0 ? strerror((int)-got) : "file shrank");
 			return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
 		}
 		n = (size_t)got;
-		r->file_offset += n;
-		r->file_len -= n;
 	}
 	if (st->body_off >= r->body.len && (r->file_fd < 0 || r->file_len == 0))
 		*flags |= NGHTTP2_DATA_FLAG_EOF;
@@ -599,10 +643,11 @@ static void log_proxied(struct pl_srv_h2 *h, h2_stream_t *st)
 	pl_http_conninfo_t info;
 	pl_http_request_t req;
 	pl_srv_access_t extra;
+	pl_http_str_t protocol;
 	pl_http_field_t *fields = calloc(st->n_spans + 1, sizeof(*fields));
 	if (fields == NULL)
 		return;
-	build_request(st, fields, &req);
+	build_request(st, fields, &req, &protocol);
 	h->c->transport->describe(h->c, &info);
 	memset(&extra, 0, sizeof(extra));
 	extra.upstream = pl_srv_proxy_upstream_of(st->px, &extra.upstream_us);
@@ -620,6 +665,62 @@ static pl_srv_pool_t *pool_of(pl_srv_conn_t *c, const pl_http_request_t *req,
 	return pl_srv_proxy_pool_for(site, req);
 }
 
+#define REQUEST_FIELDS 32
+
+/* ---- a WebSocket over HTTP/2 (RFC 8441) -------------------------------------------
+ * Offered (SETTINGS_ENABLE_CONNECT_PROTOCOL) on a connection whose site
+ * proxies: an extended CONNECT with :protocol websocket to a proxied
+ * path goes to the upstream as the HTTP/1.1 handshake of RFC 6455 4.1
+ * (GET, Upgrade: websocket, Connection: Upgrade, a Sec-WebSocket-Key of
+ * ours), and proxy.c turns the upstream's 101 into this stream's 200 and
+ * its DATA into the tunnel. Another :protocol is refused with 501; a
+ * WebSocket to a site or path that serves files gets what a CONNECT gets
+ * there (405). On a connection that did not offer it, nghttp2 refuses
+ * :protocol as a malformed request (RST_STREAM PROTOCOL_ERROR, RFC 8441
+ * 3). */
+#define WEBSOCKET_FIELDS 3
+#define WEBSOCKET_KEY_LEN 24 /* base64 of 16 bytes (RFC 6455 4.1) */
+
+static bool is_websocket(const pl_http_str_t *protocol)
+{
+	return protocol->len == 9 && strncasecmp(protocol->ptr, "websocket", 9) == 0;
+}
+
+/* Whether the connection's site (by SNI) forwards anything. */
+static bool site_proxies(pl_srv_conn_t *c)
+{
+	const char *sni = c->tls ? pl_tls_sni(c->tls) : NULL;
+	const pl_srv_rsite_t *site = pl_srv_site_for(
+		pl_srv_conn_runtime(c), sni ? sni : "", sni ? strlen(sni) : 0);
+	return site->pool != NULL || site->n_locations > 0;
+}
+
+/* req, an extended CONNECT, as the HTTP/1.1 handshake; fields is its
+ * array, with room for WEBSOCKET_FIELDS more; key[] holds the key.
+ * NULL, or why it cannot be made. */
+static const char *websocket_upgrade(pl_http_request_t *req,
+				     pl_http_field_t *fields,
+				     char key[WEBSOCKET_KEY_LEN + 1])
+{
+	uint8_t nonce[16];
+	if (pl_random(nonce, sizeof(nonce)) != PL_OK)
+		return "no random bytes for a Sec-WebSocket-Key";
+	if (EVP_EncodeBlock((unsigned char *)key, nonce, sizeof(nonce)) !=
+	    WEBSOCKET_KEY_LEN)
+		return "cannot encode a Sec-WebSocket-Key";
+	key[WEBSOCKET_KEY_LEN] = 0;
+	req->method = (pl_http_str_t){"GET", 3};
+	/* the body is the tunnel's bytes, sent as they come */
+	req->framing = PL_HTTP_BODY_NONE;
+	pl_http_field_t *f = fields + req->field_count;
+	f[0] = (pl_http_field_t){{"upgrade", 7}, {"websocket", 9}};
+	f[1] = (pl_http_field_t){{"connection", 10}, {"upgrade", 7}};
+	f[2] = (pl_http_field_t){{"sec-websocket-key", 17},
+				 {key, WEBSOCKET_KEY_LEN}};
+	req->field_count += WEBSOCKET_FIELDS;
+	return NULL;
+}
+
 static int answer(struct pl_srv_h2 *h, h2_stream_t *st)
 {
 	pl_srv_conn_t *c = h->c;
@@ -635,23 +736,40 @@ static int answer(struct pl_srv_h2 *h, h2_stream_t *st)
 					 &st->reply, st->start_us);
 		return ret == PL_OK ? submit_reply(h, st) : ret;
 	}
-	pl_http_field_t *fields = calloc(st->n_spans + 1, sizeof(*fields));
+	/* the request's fields: in place for a usual request; room for the
+	 * three a WebSocket's Upgrade adds */
+	pl_http_field_t in_place[REQUEST_FIELDS];
+	pl_http_field_t *fields = st->n_spans + WEBSOCKET_FIELDS < REQUEST_FIELDS
+		? in_place
+		: calloc(st->n_spans + WEBSOCKET_FIELDS + 1, sizeof(*fields));
+	pl_http_str_t protocol;
+	char key[WEBSOCKET_KEY_LEN + 1];
 	if (fields == NULL)
 		return PL_ERR_NOMEM;
-	build_request(st, fields, &req);
+	build_request(st, fields, &req, &protocol);
 	const char *flaw = request_flaw(&req);
+	int flaw_status = 400;
 	bool head = strcmp(req.method.ptr, "HEAD") == 0;
 	pl_srv_pool_t *pool = flaw ? NULL : pool_of(c, &req, &info);
-	if (pool) {
+	if (!flaw && protocol.len > 0 && !is_websocket(&protocol)) {
+		flaw = "extended CONNECT: padlock tunnels only :protocol "
+		       "websocket";
+		flaw_status = 501;
+	} else if (!flaw && protocol.len > 0 && pool &&
+		   (flaw = websocket_upgrade(&req, fields, key)) != NULL) {
+		flaw_status = 500;
+	}
+	if (pool && !flaw) {
 		char *cookies;
 		ret = join_cookies(&req, fields, &cookies);
 		if (ret == PL_OK)
 			proxy_stream(h, st, &req, pool);
 		free(cookies);
-		free(fields);
+		if (fields != in_place)
+			free(fields);
 		return ret;
 	}
-	ret = flaw ? refuse(c, st, 400, flaw, head)
+	ret = flaw ? refuse(c, st, flaw_status, flaw, head)
 		   : pl_srv_serve_https(c, &req, &info, &st->reply);
 	if (ret == PL_OK) {
 		if (st->reply.why)
@@ -665,7 +783,8 @@ static int answer(struct pl_srv_h2 *h, h2_stream_t *st)
 					 &st->reply, st->start_us);
 		ret = submit_reply(h, st);
 	}
-	free(fields);
+	if (fields != in_place)
+		free(fields);
 	return ret;
 }
 
@@ -804,9 +923,12 @@ static nghttp2_session *session_new(struct pl_srv_h2 *h)
 		{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, o->h2_window},
 		{NGHTTP2_SETTINGS_MAX_FRAME_SIZE, o->h2_max_frame},
 		{NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
+		{NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL, 1},
 	};
-	if (nghttp2_submit_settings(s, NGHTTP2_FLAG_NONE, settings,
-				    sizeof(settings) / sizeof(settings[0])) != 0) {
+	size_t n = sizeof(settings) / sizeof(settings[0]);
+	if (!site_proxies(h->c))
+		n--; /* RFC 8441 3: not offered where nothing is tunnelled */
+	if (nghttp2_submit_settings(s, NGHTTP2_FLAG_NONE, settings, n) != 0) {
 		nghttp2_session_del(s);
 		return NULL;
 	}
@@ -895,26 +1017,61 @@ static void receive(pl_srv_conn_t *c, struct pl_srv_h2 *h)
 	}
 }
 
+/* The frames of one turn are gathered here and go to the transport a
+ * record's worth at a time: nghttp2 hands out each frame on its own (a
+ * HEADERS, then a DATA of 1 KiB), and a record per frame would cost a
+ * nonce set-up, a tag and 22 bytes on the wire each. One buffer serves
+ * every connection of the worker (single-threaded): it is empty between
+ * calls, and wiped after use like a record. */
+#define STAGE_SIZE 16384
+static uint8_t stage[STAGE_SIZE];
+
+static int stage_flush(pl_srv_conn_t *c, size_t *staged)
+{
+	if (*staged == 0)
+		return PL_OK;
+	int ret = c->transport->send(c, stage, *staged);
+	pl_cleanse(stage, *staged);
+	*staged = 0;
+	return ret;
+}
+
 /* Frames out while the transport's output is small. */
 static void send_frames(pl_srv_conn_t *c, struct pl_srv_h2 *h)
 {
+	size_t staged = 0;
 	bool moved = false;
-	while (pl_srv_conn_pending(c) < OUTPUT_HIGH_WATER) {
+	while (pl_srv_conn_pending(c) + staged < OUTPUT_HIGH_WATER) {
 		const uint8_t *p;
 		ssize_t n = nghttp2_session_mem_send(h->session, &p);
 		if (n < 0) {
 			PL_SRV_LOG_LIMITED(PL_SRV_LOG_ERROR, "%s: HTTP/2: %s",
 					   c->peer, nghttp2_strerror((int)n));
+			pl_cleanse(stage, staged);
 			pl_srv_conn_close_now(c);
 			return;
 		}
 		if (n == 0)
 			break;
-		if (c->transport->send(c, p, (size_t)n) != PL_OK) {
-			pl_srv_conn_close_now(c);
-			return;
-		}
 		moved = true;
+		while (n > 0) {
+			size_t take = STAGE_SIZE - staged;
+			if (take > (size_t)n)
+				take = (size_t)n;
+			memcpy(stage + staged, p, take);
+			staged += take;
+			p += take;
+			n -= (ssize_t)take;
+			if (staged == STAGE_SIZE &&
+			    stage_flush(c, &staged) != PL_OK) {
+				pl_srv_conn_close_now(c);
+				return;
+			}
+		}
+	}
+	if (stage_flush(c, &staged) != PL_OK) {
+		pl_srv_conn_close_now(c);
+		return;
 	}
 	if (moved)
 		pl_srv_conn_set_phase(c, PL_SRV_PHASE_IDLE);
@@ -930,6 +1087,7 @@ static void on_data(pl_srv_conn_t *c)
 		return;
 	}
 	h->busy = true;
+	h->took_request = false;
 	receive(c, h);
 	if (c->draining)
 		goaway(h);
@@ -974,6 +1132,18 @@ static void timed_out(pl_srv_conn_t *c)
 	(void)nghttp2_session_terminate_session(h->session, NGHTTP2_NO_ERROR);
 }
 
+/* Nothing to send and no stream open: the transport gives back its
+ * empty record buffers (the request buffer is already gone, on_data()).
+ * Not after a turn that brought requests, though: more usually follow at
+ * once, and the buffers would be wiped and made again for each batch; a
+ * client that has finished for now sends only control frames last
+ * (SETTINGS ACK, WINDOW_UPDATE, PING), or nothing (the idle timeout). */
+static void quiet(pl_srv_conn_t *c)
+{
+	if (c->h2 && c->h2->streams == NULL && !c->h2->took_request)
+		c->transport->shrink(c);
+}
+
 static void drain(pl_srv_conn_t *c)
 {
 	(void)c; /* on_data() sees c->draining and sends GOAWAY */
@@ -1001,6 +1171,7 @@ const pl_srv_protocol_t pl_srv_h2 = {
 	.free = h2_free,
 	.wants_write = wants_write,
 	.drain = drain,
+	.quiet = quiet,
 };
 
 const pl_srv_protocol_t *pl_srv_protocol_for_alpn(const char *alpn)

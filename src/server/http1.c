@@ -59,12 +59,11 @@ static int write_head(pl_srv_conn_t *c)
 	memcpy(buf, head.data, head.len);
 	if (r->body.len)
 		memcpy(buf + head.len, r->body.data, r->body.len);
-	if (r->file_fd >= 0 && r->file_len > 0 && r->file_len <= FILE_CHUNK - len &&
-	    pread(r->file_fd, buf + len, (size_t)r->file_len,
-		  (off_t)r->file_offset) == (ssize_t)r->file_len) {
-		len += (size_t)r->file_len;
-		r->file_offset += r->file_len;
-		r->file_len = 0;
+	if (r->file_fd >= 0 && r->file_len > 0 && r->file_len <= FILE_CHUNK - len) {
+		/* all of it, or produce() takes the rest */
+		long got = pl_http_reply_read_file(r, buf + len, FILE_CHUNK - len);
+		if (got > 0)
+			len += (size_t)got;
 	}
 	ret = c->transport->send(c, buf, len);
 out:
@@ -369,15 +368,13 @@ static bool produce(pl_srv_conn_t *c)
 		return produce_source(c);
 	while (r->file_fd >= 0 && r->file_len > 0 &&
 	       pl_srv_conn_pending(c) < OUTPUT_HIGH_WATER) {
-		size_t want = r->file_len < sizeof(buf) ? (size_t)r->file_len
-							 : sizeof(buf);
-		ssize_t n = pread(r->file_fd, buf, want, (off_t)r->file_offset);
+		long n = pl_http_reply_read_file(r, buf, sizeof(buf));
 		if (n <= 0) {
 			/* The length is promised; a short file cannot be
 			 * finished, only cut. */
 			PL_SRV_LOG_LIMITED(PL_SRV_LOG_ERROR,
 				   "%s: file read failed mid-response: %s",
-				   c->peer, n < 0 ? strerror(errno) : "file shrank");
+				   c->peer, n < 0 ? strerror((int)-n) : "file shrank");
 			pl_srv_conn_close_now(c);
 			return false;
 		}
@@ -385,8 +382,6 @@ static bool produce(pl_srv_conn_t *c)
 			pl_srv_conn_close_now(c);
 			return false;
 		}
-		r->file_offset += (uint64_t)n;
-		r->file_len -= (uint64_t)n;
 	}
 	return r->file_fd < 0 || r->file_len == 0;
 }

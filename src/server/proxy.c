@@ -65,6 +65,8 @@ struct pl_srv_exchange {
 	bool resp_done;
 	bool answered;          /* an error reply replaced the exchange */
 	bool upgrade;           /* a WebSocket handshake: Upgrade goes on */
+	bool tunnel;            /* an HTTP/2 stream's WebSocket (RFC 8441)
+				   after the upstream's 101 */
 	bool cut;               /* the response failed after these bytes */
 	int nested;             /* inside a call from c's protocol */
 	uint64_t up_start_us;   /* the upstream's part began */
@@ -721,6 +723,71 @@ const pl_srv_protocol_t pl_srv_tunnel = {
 	.wants_write = tunnel_wants_write,
 };
 
+/* ---- a WebSocket over an HTTP/2 stream (RFC 8441) ----------------------------
+ * The stream's extended CONNECT went to the upstream as an HTTP/1.1
+ * Upgrade (h2.c made it so); its 101 becomes the stream's 200 (RFC 8441
+ * 5), and then the stream's DATA is the tunnel: the client's through the
+ * sink untouched (no chunking: the request has no framing), the
+ * upstream's through the reply's source until it closes, which ends the
+ * stream (END_STREAM, as a TCP FIN). Flow control is the backpressure
+ * both ways, as for any body. */
+
+static long tunnel_source_read(void *arg, uint8_t *buf, size_t cap, bool *end)
+{
+	exchange_t *x = arg;
+	for (;;) {
+		pl_srv_uconn_t *uc = x->uc;
+		if (uc == NULL) {
+			*end = true;
+			return 0;
+		}
+		size_t n = pl_buf_size(&uc->in);
+		if (n > 0) {
+			if (n > cap)
+				n = cap;
+			memcpy(buf, pl_buf_head(&uc->in), n);
+			pl_buf_consume(&uc->in, n);
+			return (long)n;
+		}
+		int got = upstream_read(x);
+		if (got == 0)
+			return 0;
+		if (got < 0 && pl_buf_size(&uc->in) == 0) {
+			/* the upstream closed (or failed): so does the stream */
+			release_upstream(x, false);
+			*end = true;
+			return 0;
+		}
+	}
+}
+
+static void stream_tunnel_begin(exchange_t *x, const pl_http_request_t *resp)
+{
+	pl_http_reply_t *r = x->o.reply;
+	const pl_srv_rsite_t *site = pl_srv_site_for(pl_srv_conn_runtime(x->c),
+						     NULL, 0);
+	pl_http_reply_free(r);
+	r->status = 200;
+	r->version = x->req_version;
+	r->date = time(NULL);
+	r->framing = PL_HTTP_BODY_CLOSE; /* no length: the stream's end */
+	if (response_fields(x, resp, site->http.hsts_max_age) != PL_OK) {
+		failed(x, 502, "out of memory");
+		return;
+	}
+	/* RFC 8441 5: no Sec-WebSocket-Accept over HTTP/2 (the key was ours) */
+	size_t kept = 0;
+	for (size_t i = 0; i < r->extra_count; i++)
+		if (!name_is(&x->fields[i].name, "sec-websocket-accept"))
+			x->fields[kept++] = x->fields[i];
+	r->extra_count = kept;
+	r->source = (pl_http_body_source_t){tunnel_source_read, x};
+	x->tunnel = x->head_ready = x->reply_given = true;
+	pl_srv_uconn_deadline(x->uc, opts_of(x)->idle_timeout_ms);
+	x->o.reply_ready(x->o.arg);
+	kick(x);
+}
+
 /* Before the head: parse what came until the final head is whole. */
 static void read_head(exchange_t *x)
 {
@@ -755,7 +822,10 @@ static void read_head(exchange_t *x)
 				failed(x, 502, "it switched protocols unasked");
 				return;
 			}
-			tunnel_begin(x, resp);
+			if (x->o.duplex)
+				stream_tunnel_begin(x, resp);
+			else
+				tunnel_begin(x, resp);
 			return;
 		}
 		if (step.event != PL_HTTP_NEED_MORE)
@@ -855,6 +925,11 @@ static void sink_end(void *arg)
 		push_str(&x->uc->out, "0\r\n\r\n");
 	if (x->uc && x->uc->state == PL_SRV_UC_BUSY)
 		send_request(x);
+	/* RFC 8441 5: the client's END_STREAM is its FIN: the upstream
+	 * reads the end of its stream once the bytes before it are out */
+	if (x->tunnel && x->uc && x->uc->tls == NULL &&
+	    pl_buf_size(&x->uc->out) == 0)
+		(void)shutdown(x->uc->fd, SHUT_WR);
 	if (x->head_ready && !x->answered) {
 		finish_if_done(x);
 		if (!x->reply_given) {

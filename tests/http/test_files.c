@@ -102,17 +102,18 @@ static void get_at(pl_http_files_t *files, const char *target, time_t now,
 	request_free(&r);
 }
 
-/* The bytes the reply sends from its file, as a string (static). */
+/* The bytes the reply sends from its file, as a string (static), read
+ * the way the server reads them (from a copy: the reply stays unread). */
 static const char *file_part(const pl_http_reply_t *reply)
 {
 	static char buf[256];
-	ssize_t n;
+	pl_http_reply_t copy = *reply;
+	long n;
 
 	buf[0] = '\0';
 	if (reply->file_fd < 0 || reply->file_len >= sizeof buf)
 		return buf;
-	n = pread(reply->file_fd, buf, (size_t)reply->file_len,
-		  (off_t)reply->file_offset);
+	n = pl_http_reply_read_file(&copy, buf, sizeof buf - 1);
 	buf[n > 0 ? n : 0] = '\0';
 	return buf;
 }
@@ -199,6 +200,49 @@ static void modified_file_is_served_new_the_next_second(void)
 		abort();
 	same_as_uncached(files, "/f.txt", T0 + 2, 200, "TWO, LONGER\n");
 	write_at(dir_a, "f.txt", "one\n");
+	pl_http_files_free(files);
+}
+
+static void small_file_is_sent_from_memory_within_a_second(void)
+{
+	pl_http_files_t *files = pl_http_files_new(8);
+	pl_http_reply_t one, two;
+
+	pl_http_reply_init(&one);
+	pl_http_reply_init(&two);
+	get_at(files, "/f.txt", T0, &one);
+	CHECK(one.file_ref != NULL && one.file_ref->data != NULL);
+	/* rewritten in place within the second: the kept bytes are those of
+	 * the file the stat (and so the ETag and length) describes */
+	write_at(dir_a, "f.txt", "ONE\n");
+	get_at(files, "/f.txt", T0, &two);
+	CHECK(strcmp(file_part(&two), "one\n") == 0);
+	pl_http_reply_free(&one);
+	pl_http_reply_free(&two);
+	write_at(dir_a, "f.txt", "one\n");
+	pl_http_files_free(files);
+}
+
+static void large_file_is_read_as_it_is_sent(void)
+{
+	pl_http_files_t *files = pl_http_files_new(8);
+	static char big[20001], got[20000];
+	pl_http_reply_t r;
+	long n;
+
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 2] = 'y';
+	write_at(dir_a, "big.txt", big);
+	pl_http_reply_init(&r);
+	get_at(files, "/big.txt", T0, &r);
+	CHECK_EQ_INT(r.status, 200);
+	CHECK(r.file_ref != NULL && r.file_ref->data == NULL);
+	n = pl_http_reply_read_file(&r, got, sizeof got);
+	CHECK_EQ_INT(n, 20000);
+	CHECK(memcmp(got, big, sizeof got) == 0);
+	CHECK_EQ_INT(r.file_len, 0);
+	CHECK_EQ_INT(pl_http_reply_read_file(&r, got, sizeof got), 0);
+	pl_http_reply_free(&r);
 	pl_http_files_free(files);
 }
 
@@ -382,6 +426,8 @@ int main(void)
 	fixture_make();
 	RUN(file_is_kept_open_within_a_second);
 	RUN(modified_file_is_served_new_the_next_second);
+	RUN(small_file_is_sent_from_memory_within_a_second);
+	RUN(large_file_is_read_as_it_is_sent);
 	RUN(replaced_file_is_served_new_and_old_replies_keep_theirs);
 	RUN(deleted_file_is_404_the_next_second);
 	RUN(unreadable_file_is_404_the_next_second);

@@ -393,6 +393,32 @@ def _():
 
 # ---- RFC 9113 errors ----------------------------------------------------------
 
+@suite.case("extended_connect_on_a_static_site_is_refused")
+def _():
+    """RFC 8441 3: a site that serves files does not send
+    SETTINGS_ENABLE_CONNECT_PROTOCOL, so :protocol makes a malformed
+    request: RST_STREAM PROTOCOL_ERROR, and the connection goes on."""
+    c = RawH2(server().https_port)
+    settings = c.frames(lambda f: isinstance(f, hf.SettingsFrame) and
+                        "ACK" not in f.flags)[-1]
+    expect(0x8 not in settings.settings,
+           "SETTINGS_ENABLE_CONNECT_PROTOCOL offered: %r" % settings.settings)
+    block = c.enc.encode([(":method", "CONNECT"), (":protocol", "websocket"),
+                          (":scheme", "https"), (":path", "/ws"),
+                          (":authority", "localhost"),
+                          ("sec-websocket-version", "13")])
+    f = hf.HeadersFrame(1, block)
+    f.flags.add("END_HEADERS")
+    c.send(f)
+    r = c.frames(lambda f: isinstance(f, (hf.RstStreamFrame, hf.GoAwayFrame)))[-1]
+    expect_equal((type(r).__name__, r.stream_id, r.error_code),
+                 ("RstStreamFrame", 1, PROTOCOL_ERROR), "the answer")
+    c.send(c.headers(3))
+    fields, body = c.response(3)
+    expect_equal((fields[":status"], body), ("200", DIGITS), "a request after it")
+    c.close()
+
+
 @suite.case("uppercase_field_name_is_stream_protocol_error")
 def _():
     c = RawH2(server().https_port)

@@ -10,9 +10,10 @@ chunked to the upstream. Raw frames (python3-h2's hyperframe and hpack):
 upstream that does not read it is held back by flow control (padlock
 stops acknowledging DATA, so the client's window closes, far below the
 body's size); a client that never opens its window is closed after the
-idle timeout; and RFC 8441's extended CONNECT (WebSocket over h2) is not
-offered and refused with RST_STREAM PROTOCOL_ERROR. Cookie crumbs reach
-the upstream joined in one Cookie (RFC 9113 8.2.3).
+idle timeout; RFC 8441's extended CONNECT carries a WebSocket to a
+python3-websockets echo upstream (messages both ways, a clean close),
+and another :protocol gets 501. Cookie crumbs reach the upstream joined
+in one Cookie (RFC 9113 8.2.3).
 """
 
 import hashlib
@@ -22,13 +23,14 @@ import select
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serve_common import (Failure, Serve, Suite, expect, expect_equal,  # noqa: E402
+from serve_common import (Failure, Serve, Skip, Suite, expect, expect_equal,  # noqa: E402
                           localhost_leaf, pki, run, stop_shared, wait_until,
                           workdir, WAIT)
 import common  # noqa: E402  (tests/interop/common.py, on serve_common's path)
 from test_h2 import (RawH2, NO_ERROR, PROTOCOL_ERROR, hf)  # noqa: E402
 from test_proxy import Gunicorn, pattern_sha  # noqa: E402
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 suite = Suite("padlock serve --proxy: HTTP/2 clients")
 state = {}
 
@@ -273,27 +275,174 @@ def _():
     expect_equal((status, len(body)), ("HTTP/2 200", 10), "a request afterwards")
 
 
-@suite.case("extended_connect_websocket_is_refused")
-def _():
-    """RFC 8441: padlock does not send SETTINGS_ENABLE_CONNECT_PROTOCOL, so
-    a client must not send :protocol; one that does gets RST_STREAM
-    PROTOCOL_ERROR (RFC 9113 8.1.1: a malformed request), and the
-    connection goes on."""
-    c = RawH2(server().https_port)
-    settings = c.frames(lambda f: isinstance(f, hf.SettingsFrame) and
-                        "ACK" not in f.flags)[-1]
-    expect(0x8 not in settings.settings,
-           "SETTINGS_ENABLE_CONNECT_PROTOCOL offered: %r" % settings.settings)
-    block = c.enc.encode([(":method", "CONNECT"), (":protocol", "websocket"),
-                          (":scheme", "https"), (":path", "/ws"),
+def ws_frame(opcode, payload):
+    """A client's WebSocket frame (RFC 6455 5.2: FIN, masked)."""
+    n = len(payload)
+    head = bytes([0x80 | opcode])
+    if n < 126:
+        head += bytes([0x80 | n])
+    elif n < 1 << 16:
+        head += bytes([0x80 | 126]) + n.to_bytes(2, "big")
+    else:
+        head += bytes([0x80 | 127]) + n.to_bytes(8, "big")
+    mask = os.urandom(4)
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+def ws_parse(buf):
+    """(opcode, payload, rest) of the server's first whole frame in buf
+    (unmasked, RFC 6455 5.1), or None."""
+    if len(buf) < 2:
+        return None
+    n, at = buf[1] & 0x7f, 2
+    expect(not buf[1] & 0x80, "the server's frame is not masked")
+    if n == 126:
+        n, at = int.from_bytes(buf[2:4], "big"), 4
+    elif n == 127:
+        n, at = int.from_bytes(buf[2:10], "big"), 10
+    if len(buf) < at + n:
+        return None
+    return buf[0] & 0x0f, buf[at:at + n], buf[at + n:]
+
+
+class WsStream:
+    """A WebSocket on stream sid of a RawH2 connection (RFC 8441)."""
+
+    def __init__(self, c, sid):
+        self.c, self.sid, self.buf, self.ended = c, sid, b"", False
+
+    def send(self, opcode, payload):
+        data = ws_frame(opcode, payload)
+        for at in range(0, len(data), 16384):
+            self.c.send(hf.DataFrame(self.sid, data=data[at:at + 16384]))
+
+    def recv(self):
+        """The next WebSocket frame from the upstream: (opcode, payload),
+        or None once the stream has ended."""
+        while True:
+            got = ws_parse(self.buf)
+            if got:
+                self.buf = got[2]
+                return got[0], got[1]
+            if self.ended:
+                return None
+            f = self.c.frames(lambda f: f.stream_id == self.sid or
+                              isinstance(f, hf.GoAwayFrame))[-1]
+            if isinstance(f, (hf.GoAwayFrame, hf.RstStreamFrame)):
+                raise Failure("the stream ended with %s %d" %
+                              (type(f).__name__, f.error_code))
+            if isinstance(f, hf.DataFrame):
+                self.buf += f.data
+            self.ended = "END_STREAM" in f.flags
+
+
+def ws_echo():
+    """ws_peer.py's echo server (python3-websockets), kept across cases."""
+    if "ws" not in state:
+        system_python = "/usr/bin/python3"
+        if run([system_python, "-c", "import websockets"]).rc != 0:
+            raise Skip("python3-websockets is not installed "
+                       "(scripts/deps.sh --tests)")
+        port = common.free_port()
+        proc = common.Proc("ws-echo", [system_python,
+                                       os.path.join(HERE, "ws_peer.py"),
+                                       "server", port])
+        if proc in common._live:
+            common._live.remove(proc)
+        wait_until(lambda: "listening" in proc.out() or not proc.alive(),
+                   "the WebSocket echo server")
+        state["ws"] = (proc, port)
+    return state["ws"][1]
+
+
+def extended_connect(c, sid, protocol="websocket", path="/chat"):
+    block = c.enc.encode([(":method", "CONNECT"), (":protocol", protocol),
+                          (":scheme", "https"), (":path", path),
                           (":authority", "localhost"),
                           ("sec-websocket-version", "13")])
-    f = hf.HeadersFrame(1, block)
+    f = hf.HeadersFrame(sid, block)
     f.flags.add("END_HEADERS")
     c.send(f)
-    r = c.frames(lambda f: isinstance(f, (hf.RstStreamFrame, hf.GoAwayFrame)))[-1]
-    expect_equal((type(r).__name__, r.stream_id, r.error_code),
-                 ("RstStreamFrame", 1, PROTOCOL_ERROR), "the answer")
+
+
+@suite.case("websocket_over_h2_messages_both_ways_and_a_clean_close")
+def _():
+    """RFC 8441: a proxied site offers SETTINGS_ENABLE_CONNECT_PROTOCOL;
+    an extended CONNECT goes to the upstream (python3-websockets) as an
+    HTTP/1.1 Upgrade, its 101 comes back as 200 without
+    Sec-WebSocket-Accept, and DATA carries WebSocket frames both ways: a
+    text message, a 200 KiB binary one (more than the stream's first
+    window: flow control paces both directions), then the client's Close
+    (1000) is echoed and the upstream's close ends the stream
+    (END_STREAM); the client's END_STREAM closes its side, and the
+    connection goes on."""
+    srv = Serve(["--proxy", "http://127.0.0.1:%d" % ws_echo()] +
+                localhost_leaf().args(), workers=1)
+    try:
+        c = RawH2(srv.https_port)
+        settings = c.frames(lambda f: isinstance(f, hf.SettingsFrame) and
+                            "ACK" not in f.flags)[-1]
+        expect_equal(settings.settings.get(0x8), 1,
+                     "SETTINGS_ENABLE_CONNECT_PROTOCOL")
+        extended_connect(c, 1)
+        head = c.frames(lambda f: f.stream_id == 1 or
+                        isinstance(f, hf.GoAwayFrame))[-1]
+        expect(isinstance(head, hf.HeadersFrame), "the answer: %r" % head)
+        expect_equal(head.fields[":status"], "200", "the CONNECT's status")
+        expect("END_STREAM" not in head.flags, "the tunnel stays open")
+        expect("sec-websocket-accept" not in head.fields,
+               "Sec-WebSocket-Accept over h2: %r" % head.fields)
+        ws = WsStream(c, 1)
+        ws.send(0x1, b"hello")
+        expect_equal(ws.recv(), (0x1, b"echo: hello"), "the text echo")
+        blob = bytes(range(256)) * 800
+        up = Uploader(c)
+        up.windows[1] = 65535
+        data = ws_frame(0x2, blob)
+        at = 0
+        while at < len(data):
+            n = min(16384, len(data) - at, up.conn_window, up.windows[1])
+            if n > 0:
+                c.send(hf.DataFrame(1, data=data[at:at + n]))
+                at += n
+                up.conn_window -= n
+                up.windows[1] -= n
+            elif not up.pump(wait=WAIT):
+                raise Failure("the window stayed shut")
+        for f in up.frames:
+            if isinstance(f, hf.DataFrame) and f.stream_id == 1 and f.data:
+                ws.buf += f.data
+                n = f.flow_controlled_length
+                c.send(hf.WindowUpdateFrame(0, window_increment=n),
+                       hf.WindowUpdateFrame(1, window_increment=n))
+        expect_equal(ws.recv(), (0x2, b"echo: " + blob), "the binary echo")
+        ws.send(0x8, (1000).to_bytes(2, "big"))
+        close = ws.recv()
+        expect_equal((close[0], close[1][:2]), (0x8, (1000).to_bytes(2, "big")),
+                     "the upstream's Close")
+        expect_equal(ws.recv(), None, "the stream's end after the Close")
+        c.send(hf.DataFrame(1, data=b"", flags=["END_STREAM"]))
+        c.send(c.headers(3, path="/plain"))
+        f = c.frames(lambda f: f.stream_id == 3 and
+                     isinstance(f, hf.HeadersFrame) or
+                     isinstance(f, hf.GoAwayFrame))[-1]
+        expect(isinstance(f, hf.HeadersFrame),
+               "a request after the tunnel: %r" % f)
+        c.close()
+        srv.wait_log(r'"CONNECT /chat HTTP/2\.0" 200 .* upstream=127\.0\.0\.1:%d'
+                     % ws_echo(), "the tunnel in the access log")
+    finally:
+        srv.stop()
+
+
+@suite.case("extended_connect_for_another_protocol_is_501")
+def _():
+    """RFC 8441 4 lets :protocol name any upgrade token; padlock tunnels
+    only websocket, and answers another with 501, the stream's alone."""
+    c = RawH2(server().https_port)
+    extended_connect(c, 1, protocol="connect-udp")
+    fields, body = c.response(1)
+    expect_equal(fields[":status"], "501", "the answer")
     c.send(c.headers(3, path="/echo"))
     fields, body = c.response(3)
     expect_equal(fields[":status"], "200", "a request after it")
@@ -305,6 +454,8 @@ def _():
     stop_shared()
     if "up" in state:
         state.pop("up").stop()
+    if "ws" in state:
+        state.pop("ws")[0].stop()
 
 
 if __name__ == "__main__":
