@@ -35,7 +35,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from serve_common import (Failure, Proc, Serve, Skip, Suite, WAIT,  # noqa: E402
                           client_context, expect, expect_equal, expect_in,
                           is_sanitized, localhost_leaf, proc_rss_kib,
-                          read_all, tls_connect, wait_until, workdir)
+                          read_all, read_responses, tls_connect, wait_until,
+                          workdir)
 import common  # noqa: E402
 
 suite = Suite("padlock serve --proxy: a reverse proxy")
@@ -763,6 +764,71 @@ def _():
         conn.close()
     finally:
         srv.stop()
+
+
+@suite.case("bodies_sent_anyway_after_head_204_304_are_dropped_with_the_connection")
+def _():
+    # An upstream that sends body bytes where none may be (gunicorn was
+    # seen doing it for HEAD): the client gets none of them, and the
+    # upstream connection whose framing cannot be trusted is closed, not
+    # reused (the stray bytes would be read as the next response).
+    def respond(req):
+        method, target = req[0], req[1]
+        if method == "HEAD":
+            return (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+        if target == "/204":
+            return b"HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nhello"
+        if target == "/304":
+            return (b"HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: "
+                    b"chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+        if target == "/204bare":
+            return b"HTTP/1.1 204 No Content\r\n\r\nstray"
+        return (b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s"
+                % (len(target), target.encode()))
+    up = RawUpstream(respond)
+    srv = serve([up])
+    try:
+        sock = tls_connect(srv.https_port)
+        with sock:
+            steps = [("HEAD", "/h", 200), ("GET", "/after-head", 200),
+                     ("GET", "/204", 204), ("GET", "/after-204", 200),
+                     ("GET", "/304", 304), ("GET", "/after-304", 200),
+                     ("GET", "/204bare", 204), ("GET", "/after-bare", 200)]
+            for method, path, status in steps:
+                sock.sendall(b"%s %s HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                             % (method.encode(), path.encode()))
+                got, rest = read_responses(sock, 1, methods=[method])
+                r = got[0]
+                expect_equal((len(got), rest), (1, b""),
+                             "one response to %s %s, nothing after it"
+                             % (method, path))
+                expect_equal(r.status, status, "%s %s" % (method, path))
+                want = path.encode() if status == 200 and method == "GET" else b""
+                expect_equal(r.body, want, "the body of %s %s" % (method, path))
+            # nothing more came on the client's connection: no stray bytes
+            sock.settimeout(0.5)
+            try:
+                extra = sock.recv(100)
+            except (socket.timeout, ssl.SSLWantReadError):
+                extra = b""
+            expect_equal(extra, b"", "bytes after the last response")
+        conns = up.received()
+        for path in ("/after-head", "/after-204", "/after-304", "/after-bare"):
+            first = [i for i, r in enumerate(conns)
+                     if (b" %s HTTP/1.1" % path.encode()) in r]
+            expect(first and conns[first[0]].startswith(b"GET %s " % path.encode()),
+                   "%s went on a new upstream connection: %r"
+                   % (path, [r[:40] for r in conns]))
+        # padlock closed each connection that carried a stray body
+        # padlock closed each connection that carried a stray body (the
+        # last one, /after-bare's, is kept alive)
+        expect_equal(len(conns), 5, "upstream connections: %r"
+                     % [r[:30] for r in conns])
+        wait_until(lambda: {0, 1, 2, 3} <= up.closed,
+                   "the untrusted upstream connections to close")
+    finally:
+        srv.stop()
+        up.stop()
 
 
 @suite.case("http10_client_gets_a_response_delimited_by_the_close")
