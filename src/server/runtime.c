@@ -302,9 +302,12 @@ int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 		return PL_ERR_ARG;
 	}
 	rt->tls = pl_tls_config_new(true);
+	/* http/1.0 last: an HTTP/1.0 client that says so (curl --http1.0)
+	 * is answered as HTTP/1.0 is, instead of no_application_protocol */
 	if (rt->tls == NULL ||
-	    pl_tls_config_set_alpn(rt->tls, o->http2 ? "h2,http/1.1"
-						     : "http/1.1") != PL_OK) {
+	    pl_tls_config_set_alpn(rt->tls, o->http2 ? "h2,http/1.1,http/1.0"
+						     : "http/1.1,http/1.0") !=
+		    PL_OK) {
 		snprintf(err, err_len, "out of memory");
 		pl_srv_runtime_free(rt);
 		return PL_ERR_NOMEM;
