@@ -92,6 +92,15 @@ typedef struct {
 	bool proxy_protocol; /* every connection starts with a PROXY header */
 } pl_srv_listen_opts_t;
 
+/* What the configuration file says of one upstream, wherever a proxy list
+ * names it (upstream "URL" { ... }). */
+#define PL_SRV_MAX_UPSTREAM_SECTIONS 32
+typedef struct {
+	char *url;           /* as a proxy list spells it */
+	bool proxy_protocol; /* its connections start with a PROXY v2 header
+				carrying the client's address */
+} pl_srv_upstream_opts_t;
+
 /* Everything `padlock serve` can be told, from flags or a config file. */
 typedef struct {
 	pl_srv_site_t sites[PL_SRV_MAX_SITES];
@@ -157,6 +166,9 @@ typedef struct {
 	unsigned proxy_idle_timeout_ms; /* 30 s: an idle upstream connection */
 	unsigned proxy_keepalive;      /* idle upstream connections kept per
 					  worker (bound of the pool) */
+	pl_srv_upstream_opts_t upstreams[PL_SRV_MAX_UPSTREAM_SECTIONS];
+	size_t n_upstreams;            /* the config file's upstream
+					  sections */
 } pl_srv_options_t;
 
 /* ---- the table of settings --------------------------------------------------

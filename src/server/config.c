@@ -16,6 +16,9 @@
  *   listener "10.0.0.5:8443" {         # more listeners beside the ports
  *       proxy-protocol = true          # behind a load balancer
  *   }
+ *   upstream "http://10.0.0.9:8000" {  # wherever a proxy list names it
+ *       proxy-protocol = true          # send it PROXY v2 headers
+ *   }
  *
  * docs/padlock-serve.md lists every setting. Errors come out as
  * "FILE:LINE: what is wrong".
@@ -98,13 +101,17 @@ static cfg_opt_t listener_opts[] = {
 	CFG_STR("kind", "https", CFGF_NONE),
 	CFG_END()};
 
+static cfg_opt_t upstream_opts[] = {
+	CFG_BOOL("proxy-protocol", cfg_false, CFGF_NONE),
+	CFG_END()};
+
 /* The file's settings: one string per row of the table (its parser reads
  * numbers and words alike), then the sites. */
 static cfg_opt_t *file_opts(void)
 {
 	size_t n, k = 0;
 	const pl_srv_opt_t *t = pl_srv_options_table(&n);
-	cfg_opt_t *opts = calloc(n + 3, sizeof(*opts));
+	cfg_opt_t *opts = calloc(n + 4, sizeof(*opts));
 	if (opts == NULL)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -121,7 +128,11 @@ static cfg_opt_t *file_opts(void)
 	cfg_opt_t listener = CFG_SEC("listener", listener_opts,
 				     CFGF_MULTI | CFGF_TITLE |
 					     CFGF_NO_TITLE_DUPES);
+	cfg_opt_t upstream = CFG_SEC("upstream", upstream_opts,
+				     CFGF_MULTI | CFGF_TITLE |
+					     CFGF_NO_TITLE_DUPES);
 	cfg_opt_t end = CFG_END();
+	opts[k++] = upstream;
 	opts[k++] = listener;
 	opts[k++] = site;
 	opts[k] = end;
@@ -286,6 +297,24 @@ static int load_listener(pl_srv_options_t *o, cfg_t *s, const char *path,
 	return PL_OK;
 }
 
+/* upstream "URL" { proxy-protocol = true }: what one upstream gets,
+ * in whichever pool a proxy list names it (runtime.c matches them). */
+static int load_upstream(pl_srv_options_t *o, cfg_t *s, const char *path,
+			 char *err, size_t err_len)
+{
+	if (o->n_upstreams == PL_SRV_MAX_UPSTREAM_SECTIONS) {
+		snprintf(err, err_len, "%s:%d: more than %d upstream sections",
+			 path, s->line, PL_SRV_MAX_UPSTREAM_SECTIONS);
+		return PL_ERR_DECODE;
+	}
+	pl_srv_upstream_opts_t *u = &o->upstreams[o->n_upstreams];
+	if ((u->url = strdup(cfg_title(s))) == NULL)
+		return PL_ERR_NOMEM;
+	u->proxy_protocol = cfg_getbool(s, "proxy-protocol");
+	o->n_upstreams++;
+	return PL_OK;
+}
+
 static int apply(pl_srv_options_t *o, cfg_t *cfg, const char *path, char *err,
 		 size_t err_len)
 {
@@ -302,6 +331,10 @@ static int apply(pl_srv_options_t *o, cfg_t *cfg, const char *path, char *err,
 					     err_len)))
 			return ret;
 	}
+	for (unsigned i = 0; i < cfg_size(cfg, "upstream"); i++)
+		if ((ret = load_upstream(o, cfg_getnsec(cfg, "upstream", i),
+					 path, err, err_len)))
+			return ret;
 	for (unsigned i = 0; i < cfg_size(cfg, "listener"); i++)
 		if ((ret = load_listener(o, cfg_getnsec(cfg, "listener", i),
 					 path, err, err_len)))

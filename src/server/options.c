@@ -373,6 +373,8 @@ void pl_srv_options_free(pl_srv_options_t *o)
 	free(o->listen);
 	for (size_t i = 0; i < o->n_listeners; i++)
 		free(o->listeners[i].addr);
+	for (size_t i = 0; i < o->n_upstreams; i++)
+		free(o->upstreams[i].url);
 	free(o->tls_groups);
 	free(o->tls_versions);
 	free(o->ticket_key_file);
@@ -424,6 +426,8 @@ int pl_srv_options_dup(pl_srv_options_t *dst, const pl_srv_options_t *src)
 	ret |= dup_str(&dst->listen, src->listen);
 	for (size_t i = 0; i < src->n_listeners; i++)
 		ret |= dup_str(&dst->listeners[i].addr, src->listeners[i].addr);
+	for (size_t i = 0; i < src->n_upstreams; i++)
+		ret |= dup_str(&dst->upstreams[i].url, src->upstreams[i].url);
 	ret |= dup_str(&dst->tls_groups, src->tls_groups);
 	ret |= dup_str(&dst->tls_versions, src->tls_versions);
 	ret |= dup_str(&dst->ticket_key_file, src->ticket_key_file);

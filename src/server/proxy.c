@@ -408,13 +408,42 @@ static void send_request(exchange_t *x)
 	}
 }
 
+/* upstream "URL" { proxy-protocol = true }: the header that says whose
+ * connection it is (the client's address, the one padlock was reached
+ * at), into pp; 0 bytes for other upstreams. */
+static size_t proxy_header_for(exchange_t *x, uint8_t *pp, size_t cap)
+{
+	struct sockaddr_storage local = {0};
+	socklen_t len = sizeof(local);
+	pl_buf_t b = PL_BUF_INIT;
+	size_t n = 0;
+	if (!x->up->proxy_protocol)
+		return 0;
+	if (getsockname(x->c->fd, (struct sockaddr *)&local, &len) != 0)
+		local.ss_family = AF_UNSPEC; /* LOCAL: no address to give */
+	pl_srv_proxyproto_write_v2(&b, x->c->peer, (uint16_t)x->c->peer_port,
+				   &local);
+	if (!pl_buf_error(&b) && pl_buf_size(&b) <= cap) {
+		n = pl_buf_size(&b);
+		memcpy(pp, pl_buf_head(&b), n);
+	}
+	pl_buf_free(&b);
+	return n;
+}
+
 static void connect_to(exchange_t *x, const pl_srv_upstream_t *avoid)
 {
+	uint8_t pp[PL_SRV_PROXYPROTO_V2_OUT];
 	x->up = pl_srv_pool_pick(x->pool, avoid);
 	x->up->active++;
 	snprintf(x->up_name, sizeof(x->up_name), "%s", x->up->name);
 	x->up_start_us = pl_srv_now_us();
-	x->uc = pl_srv_uconn_get(x->c->w, x->up);
+	size_t pp_len = proxy_header_for(x, pp, sizeof(pp));
+	if (x->up->proxy_protocol && pp_len == 0) {
+		failed(x, 502, "out of memory");
+		return;
+	}
+	x->uc = pl_srv_uconn_get(x->c->w, x->up, pp, pp_len);
 	if (x->uc == NULL) {
 		char why[96];
 		snprintf(why, sizeof(why), "connect: %s", strerror(errno));

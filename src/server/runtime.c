@@ -217,9 +217,13 @@ static int make_pool(const pl_srv_options_t *o, const char *urls,
 {
 	int ret = pl_srv_pool_parse(urls, o->proxy_balance,
 				    ca ? ca : o->proxy_ca, out, err, err_len);
-	if (ret == PL_OK && (host || o->proxy_host) &&
-	    (ret = pl_srv_pool_set_host(*out, host ? host : o->proxy_host, err,
-					err_len))) {
+	if (ret != PL_OK)
+		return ret;
+	ret = pl_srv_pool_apply_sections(*out, o, err, err_len);
+	if (ret == PL_OK && (host || o->proxy_host))
+		ret = pl_srv_pool_set_host(*out, host ? host : o->proxy_host, err,
+					   err_len);
+	if (ret != PL_OK) {
 		pl_srv_pool_free(*out);
 		*out = NULL;
 	}

@@ -222,6 +222,31 @@ int pl_srv_pool_parse(const char *urls, int balance, const char *ca_file,
 	return PL_OK;
 }
 
+int pl_srv_pool_apply_sections(pl_srv_pool_t *pool, const pl_srv_options_t *o,
+			       char *err, size_t err_len)
+{
+	for (size_t i = 0; i < o->n_upstreams; i++) {
+		const pl_srv_upstream_opts_t *u = &o->upstreams[i];
+		pl_srv_upstream_t named;
+		bool https = false;
+		char why[200];
+		if (parse_url(&named, u->url, strlen(u->url), &https, why,
+			      sizeof(why)) != PL_OK) {
+			snprintf(err, err_len, "upstream \"%.100s\": %s", u->url,
+				 why);
+			return PL_ERR_ARG;
+		}
+		for (size_t k = 0; k < pool->n; k++) {
+			pl_srv_upstream_t *up = &pool->up[k];
+			if (up->addr_len == named.addr_len &&
+			    memcmp(&up->addr, &named.addr, named.addr_len) == 0 &&
+			    (up->tls != NULL) == https)
+				up->proxy_protocol = u->proxy_protocol;
+		}
+	}
+	return PL_OK;
+}
+
 static bool is_down(const pl_srv_upstream_t *up, uint64_t now)
 {
 	return up->down_until_ms > now;
@@ -343,28 +368,57 @@ static bool still_open(pl_srv_uconn_t *uc)
 	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
-static pl_srv_uconn_t *take_idle(pl_srv_upstream_t *up)
+/* The newest idle connection that began with pp (a PROXY header says
+ * whose connection it is: another client's cannot carry this request). */
+static pl_srv_uconn_t *take_idle(pl_srv_upstream_t *up, const uint8_t *pp,
+				 size_t pp_len)
 {
-	while (up->idle) {
-		pl_srv_uconn_t *uc = up->idle;
+	pl_srv_uconn_t *uc = up->idle;
+	while (uc) {
+		pl_srv_uconn_t *next = uc->next;
+		if (uc->pp_len != pp_len ||
+		    (pp_len && memcmp(uc->pp, pp, pp_len) != 0)) {
+			uc = next;
+			continue;
+		}
 		idle_unlink(uc);
+		uc->state = PL_SRV_UC_BUSY;
 		if (still_open(uc)) {
-			uc->state = PL_SRV_UC_BUSY;
 			uc->reused = true;
 			uc->readable = false;
 			return uc;
 		}
-		uc->state = PL_SRV_UC_BUSY;
 		pl_srv_uconn_close(uc);
+		uc = next;
 	}
 	return NULL;
 }
 
-pl_srv_uconn_t *pl_srv_uconn_get(pl_srv_worker_t *w, pl_srv_upstream_t *up)
+/* The PROXY header, raw on the socket before anything else (the TLS
+ * handshake too): a new connection's buffer always has room for it. */
+static int send_proxy_header(pl_srv_uconn_t *uc)
 {
-	pl_srv_uconn_t *uc = take_idle(up);
+	if (uc->pp_len == 0)
+		return 0;
+	ssize_t n;
+	do
+		n = send(uc->fd, uc->pp, uc->pp_len, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)uc->pp_len)
+		return 0;
+	return n < 0 ? errno : EIO;
+}
+
+pl_srv_uconn_t *pl_srv_uconn_get(pl_srv_worker_t *w, pl_srv_upstream_t *up,
+				 const uint8_t *pp, size_t pp_len)
+{
+	pl_srv_uconn_t *uc = take_idle(up, pp, pp_len);
 	if (uc)
 		return uc;
+	if (pp_len > sizeof(uc->pp)) {
+		errno = EINVAL;
+		return NULL;
+	}
 	int fd = socket(up->addr.ss_family,
 			SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -379,6 +433,8 @@ pl_srv_uconn_t *pl_srv_uconn_get(pl_srv_worker_t *w, pl_srv_upstream_t *up)
 	uc->w = w;
 	uc->fd = fd;
 	uc->up = up;
+	memcpy(uc->pp, pp, pp_len);
+	uc->pp_len = pp_len;
 	if (up->addr.ss_family != AF_UNIX) {
 		int one = 1;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -406,6 +462,13 @@ pl_srv_uconn_t *pl_srv_uconn_get(pl_srv_worker_t *w, pl_srv_upstream_t *up)
 		pl_tls_conn_set_time(uc->tls, time(NULL));
 	}
 	if (connect(fd, (const struct sockaddr *)&up->addr, up->addr_len) == 0) {
+		int e = send_proxy_header(uc);
+		if (e) {
+			uc->state = PL_SRV_UC_BUSY;
+			pl_srv_uconn_close(uc);
+			errno = e;
+			return NULL;
+		}
 		uc->tcp_up = true;
 		if (uc->tls == NULL)
 			uc->state = PL_SRV_UC_BUSY;
@@ -618,6 +681,8 @@ static void connecting(pl_srv_uconn_t *uc, uint32_t events)
 		socklen_t len = sizeof(err);
 		if (getsockopt(uc->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 			err = errno;
+		if (err == 0)
+			err = send_proxy_header(uc);
 		uc->tcp_up = err == 0;
 	}
 	if (err == 0 && uc->tls) {

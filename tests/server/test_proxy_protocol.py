@@ -11,6 +11,7 @@ refused, and one without a header, or with a malformed or oversized one,
 is closed; each with a log line.
 """
 
+import json
 import os
 import re
 import socket
@@ -23,7 +24,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from serve_common import (Failure, Proc, Serve, Skip, Suite, WAIT,  # noqa: E402
                           test_env,
                           client_context, expect, expect_equal, expect_in,
-                          localhost_leaf, read_all, wait_until, workdir)
+                          localhost_leaf, read_all, read_responses,
+                          wait_until, workdir)
 import common  # noqa: E402
 
 suite = Suite("padlock serve --proxy-protocol")
@@ -310,6 +312,166 @@ def _():
         ha.stop()
         a.stop()
         b.stop()
+
+
+class ProxyV2Upstream:
+    """An HTTP upstream that wants a PROXY v2 header first on each
+    connection: it parses it by the spec (section 2.2), records it, and
+    answers each request with what the header said, as JSON. A connection
+    without a valid header is closed (and recorded as None)."""
+
+    def __init__(self):
+        import threading
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.headers = []  # per connection: dict, or None
+        self.requests = []  # per connection: how many requests it carried
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import threading
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+
+    @staticmethod
+    def _exact(c, n):
+        data = b""
+        while len(data) < n:
+            more = c.recv(n - len(data))
+            if not more:
+                raise EOFError
+            data += more
+        return data
+
+    def _serve(self, c):
+        with c:
+            c.settimeout(WAIT)
+            with self.lock:
+                index = len(self.headers)
+                self.headers.append(None)
+                self.requests.append(0)
+            try:
+                fixed = self._exact(c, 16)
+                if fixed[:12] != SIG or fixed[12] != 0x21:
+                    return
+                fam, length = fixed[13], struct.unpack(">H", fixed[14:16])[0]
+                body = self._exact(c, length)
+                if fam == 0x11:
+                    alen, af = 4, socket.AF_INET
+                elif fam == 0x21:
+                    alen, af = 16, socket.AF_INET6
+                else:
+                    return
+                src = socket.inet_ntop(af, body[:alen])
+                dst = socket.inet_ntop(af, body[alen:2 * alen])
+                sport, dport = struct.unpack(">HH", body[2 * alen:2 * alen + 4])
+                h = {"src": src, "sport": sport, "dst": dst, "dport": dport,
+                     "len": length}
+                with self.lock:
+                    self.headers[index] = h
+                pending = b""
+                while True:
+                    while b"\r\n\r\n" not in pending:
+                        more = c.recv(65536)
+                        if not more:
+                            return
+                        pending += more
+                    _, _, pending = pending.partition(b"\r\n\r\n")
+                    with self.lock:
+                        self.requests[index] += 1
+                    answer = json.dumps(h).encode()
+                    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n"
+                              % len(answer) + answer)
+            except (EOFError, OSError):
+                return
+
+    def stop(self):
+        self.sock.close()
+
+
+def get_over(sock, path):
+    sock.sendall(b"GET %s HTTP/1.1\r\nHost: localhost\r\n\r\n" % path)
+    got, _ = read_responses(sock, 1)
+    expect_equal(got[0].status, 200, "GET %s: %r" % (path, got[0].body[:200]))
+    return json.loads(got[0].body)
+
+
+def tls_from(source, port):
+    raw = socket.socket()
+    raw.bind((source, 0))
+    raw.settimeout(WAIT)
+    raw.connect(("127.0.0.1", port))
+    return raw.getsockname()[1], client_context().wrap_socket(
+        raw, server_hostname="localhost")
+
+
+@suite.case("upstreams_with_proxy_protocol_get_a_v2_header_with_the_client")
+def _():
+    up = ProxyV2Upstream()
+    plain = ProxyV2Upstream()  # named in no section: gets no header
+    cert = localhost_leaf()
+    path = os.path.join(workdir(), "pp-upstream.conf")
+    with open(path, "w") as f:
+        f.write('workers = 1\n'
+                'upstream "http://127.0.0.1:%d/" {\n  proxy-protocol = true\n}\n'
+                'site "localhost" {\n  cert = "%s"\n  key = "%s"\n'
+                '  proxy = "http://127.0.0.1:%d"\n'
+                '  location "/plain/" { proxy = "http://127.0.0.1:%d" }\n}\n'
+                % (up.port, cert.chain, cert.key, up.port, plain.port))
+    srv = Serve(config=path)
+    try:
+        port7, a = tls_from("127.0.0.7", srv.https_port)
+        port8, b = tls_from("127.0.0.8", srv.https_port)
+        with a, b:
+            seen = [get_over(a, b"/one"), get_over(b, b"/two"),
+                    get_over(a, b"/three")]
+        expect_equal(seen[0], {"src": "127.0.0.7", "sport": port7,
+                               "dst": "127.0.0.1", "dport": srv.https_port,
+                               "len": 12}, "the header for 127.0.0.7")
+        expect_equal(seen[1]["src"], "127.0.0.8", "the header for 127.0.0.8")
+        expect_equal(seen[2], seen[0], "127.0.0.7's second request")
+        with up.lock:
+            headers, requests = list(up.headers), list(up.requests)
+        # one upstream connection per client connection: a connection
+        # that began with one client's header never carries another's
+        expect_equal(requests, [2, 1], "requests per upstream connection "
+                     "(%r)" % headers)
+        # the upstream no section names gets the plain request
+        port9, c = tls_from("127.0.0.9", srv.https_port)
+        with c:
+            c.sendall(b"GET /plain/x HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            data, _ = read_all(c, 3)
+        expect(data.startswith(b"HTTP/1.1 502"), "an upstream that wants a "
+               "header and gets none closes: %r" % data[:60])
+        with plain.lock:
+            expect_equal(plain.headers, [None], "no header to the "
+                         "upstream without proxy-protocol")
+    finally:
+        srv.stop()
+        up.stop()
+        plain.stop()
+
+
+@suite.case("a_bad_upstream_section_is_a_config_error")
+def _():
+    cert = localhost_leaf()
+    path = os.path.join(workdir(), "pp-bad-upstream.conf")
+    with open(path, "w") as f:
+        f.write('upstream "ftp://127.0.0.1:1" {\n  proxy-protocol = true\n}\n'
+                'site "localhost" {\n  cert = "%s"\n  key = "%s"\n'
+                '  proxy = "http://127.0.0.1:1"\n}\n' % (cert.chain, cert.key))
+    r = common.run([common.padlock_bin(), "serve", "--config", path,
+                    "--check-config"], env=test_env())
+    expect(r.rc != 0, "refused")
+    expect_in('upstream "ftp://127.0.0.1:1": proxy: \'ftp://127.0.0.1:1\' is '
+              'not an upstream URL', r.out, "the error")
 
 
 if __name__ == "__main__":
