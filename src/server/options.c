@@ -193,7 +193,7 @@ static const pl_srv_opt_t table[] = {
 	 NULL, "30", FIELD(proxy_idle_timeout_ms), "S",
 	 "seconds an idle upstream connection is kept for reuse"},
 	{"proxy-keepalive", NULL, PL_SRV_OPT_NUMBER, BOTH, 0, 10000, 1, NULL,
-	 "32", FIELD(proxy_keepalive), "N",
+	 "256", FIELD(proxy_keepalive), "N",
 	 "idle upstream connections a worker keeps for reuse"},
 	{"allow-invalid-cert", NULL, PL_SRV_OPT_FLAG, PL_SRV_OPT_CLI, 0, 0, 0,
 	 NULL, NULL, FIELD(allow_invalid_cert), NULL,

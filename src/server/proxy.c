@@ -259,6 +259,8 @@ static int build_head(exchange_t *x, const pl_http_request_t *req)
 	if (host.len == 0) /* HTTP/1.0 without Host: the upstream's name */
 		host = (pl_http_str_t){x->pool->up[0].name,
 				       strlen(x->pool->up[0].name)};
+	/* room for a usual head at once (its failure is the pushes') */
+	(void)pl_buf_reserve(b, 1024);
 	pl_push_bytes(b, req->method.ptr, req->method.len);
 	push_str(b, " ");
 	if (req->target_form == PL_HTTP_TARGET_ABSOLUTE) {
@@ -443,7 +445,10 @@ static void connect_to(exchange_t *x, const pl_srv_upstream_t *avoid)
 		failed(x, 502, "out of memory");
 		return;
 	}
-	x->uc = pl_srv_uconn_get(x->c->w, x->up, pp, pp_len);
+	/* a request that can still be retried learns of a stale idle
+	 * connection by failing on it, without a recv per request */
+	x->uc = pl_srv_uconn_get(x->c->w, x->up, pp, pp_len,
+				 !x->retryable || x->retried);
 	if (x->uc == NULL) {
 		char why[96];
 		snprintf(why, sizeof(why), "connect: %s", strerror(errno));

@@ -113,13 +113,14 @@ struct pl_srv_uconn {
 	pl_buf_t in;
 };
 
-/* A connection to up for an exchange: an idle one that is still open, or
- * a new one (non-blocking connect; PL_SRV_UC_CONNECTING). NULL with errno
- * when a socket cannot even be made. pp[0..pp_len): the PROXY header a new
+/* A connection to up for an exchange: an idle one, or a new one
+ * (non-blocking connect; PL_SRV_UC_CONNECTING). NULL with errno when a
+ * socket cannot even be made. pp[0..pp_len): the PROXY header a new
  * connection starts with (pp_len 0: none); an idle one is taken only
- * when it began with the same. */
+ * when it began with the same. check: an idle one is first checked to be
+ * still open (for a request that could not be retried if it was not). */
 pl_srv_uconn_t *pl_srv_uconn_get(pl_srv_worker_t *w, pl_srv_upstream_t *up,
-				 const uint8_t *pp, size_t pp_len);
+				 const uint8_t *pp, size_t pp_len, bool check);
 /* The exchange is over: keep uc for reuse (bounded by --proxy-keepalive)
  * or close it. */
 void pl_srv_uconn_done(pl_srv_uconn_t *uc, bool reusable);

@@ -302,6 +302,36 @@ void pl_srv_upstream_ok(pl_srv_upstream_t *up)
 static pl_srv_uconn_t *dead;   /* closed, freed after the event batch */
 static unsigned idle_count;    /* this worker's idle connections */
 
+/* Buffers of connections gone idle, wiped, for the next busy ones: a
+ * kept-alive connection's request and response then cost no malloc and
+ * free of a 16 KiB buffer each. Bounded in number and in size. */
+#define SPARE_BUFS 16
+#define SPARE_MAX_CAP (2 * READ_CHUNK + 1024)
+static pl_buf_t spare[SPARE_BUFS];
+static size_t n_spare;
+
+/* b's memory, wiped, into the spares (or freed). */
+static void buf_retire(pl_buf_t *b)
+{
+	if (b->data == NULL || b->cap > SPARE_MAX_CAP || n_spare == SPARE_BUFS ||
+	    pl_buf_error(b)) {
+		pl_buf_free(b);
+		return;
+	}
+	pl_buf_reset(b);
+	spare[n_spare++] = *b;
+	*b = (pl_buf_t)PL_BUF_INIT;
+}
+
+/* A spare buffer for an empty b. */
+static void buf_take(pl_buf_t *b)
+{
+	if (b->data == NULL && n_spare > 0) {
+		*b = spare[--n_spare];
+		spare[n_spare] = (pl_buf_t)PL_BUF_INIT;
+	}
+}
+
 static pl_srv_uconn_t *uc_of_tag(pl_srv_tag_t *t)
 {
 	return (pl_srv_uconn_t *)((char *)t - offsetof(pl_srv_uconn_t, tag));
@@ -353,8 +383,8 @@ void pl_srv_upstream_reap(void)
 	while (dead) {
 		pl_srv_uconn_t *uc = dead;
 		dead = uc->next;
-		pl_buf_free(&uc->in);
-		pl_buf_free(&uc->out);
+		buf_retire(&uc->in);
+		buf_retire(&uc->out);
 		pl_tls_conn_free(uc->tls);
 		free(uc);
 	}
@@ -369,9 +399,13 @@ static bool still_open(pl_srv_uconn_t *uc)
 }
 
 /* The newest idle connection that began with pp (a PROXY header says
- * whose connection it is: another client's cannot carry this request). */
+ * whose connection it is: another client's cannot carry this request).
+ * An idle connection whose upstream closed it is closed by its event;
+ * one closed by an event not yet read fails its exchange before any
+ * response byte, which is then retried on a new connection: only a
+ * request that cannot be retried (check) pays a recv to be sure first. */
 static pl_srv_uconn_t *take_idle(pl_srv_upstream_t *up, const uint8_t *pp,
-				 size_t pp_len)
+				 size_t pp_len, bool check)
 {
 	pl_srv_uconn_t *uc = up->idle;
 	while (uc) {
@@ -383,9 +417,11 @@ static pl_srv_uconn_t *take_idle(pl_srv_upstream_t *up, const uint8_t *pp,
 		}
 		idle_unlink(uc);
 		uc->state = PL_SRV_UC_BUSY;
-		if (still_open(uc)) {
+		if (!check || still_open(uc)) {
 			uc->reused = true;
 			uc->readable = false;
+			buf_take(&uc->in);
+			buf_take(&uc->out);
 			return uc;
 		}
 		pl_srv_uconn_close(uc);
@@ -410,9 +446,9 @@ static int send_proxy_header(pl_srv_uconn_t *uc)
 }
 
 pl_srv_uconn_t *pl_srv_uconn_get(pl_srv_worker_t *w, pl_srv_upstream_t *up,
-				 const uint8_t *pp, size_t pp_len)
+				 const uint8_t *pp, size_t pp_len, bool check)
 {
-	pl_srv_uconn_t *uc = take_idle(up, pp, pp_len);
+	pl_srv_uconn_t *uc = take_idle(up, pp, pp_len, check);
 	if (uc)
 		return uc;
 	if (pp_len > sizeof(uc->pp)) {
@@ -433,6 +469,8 @@ pl_srv_uconn_t *pl_srv_uconn_get(pl_srv_worker_t *w, pl_srv_upstream_t *up,
 	uc->w = w;
 	uc->fd = fd;
 	uc->up = up;
+	buf_take(&uc->in);
+	buf_take(&uc->out);
 	memcpy(uc->pp, pp, pp_len);
 	uc->pp_len = pp_len;
 	if (up->addr.ss_family != AF_UNIX) {
@@ -494,8 +532,8 @@ void pl_srv_uconn_done(pl_srv_uconn_t *uc, bool reusable)
 		pl_srv_uconn_close(uc);
 		return;
 	}
-	pl_buf_free(&uc->in);
-	pl_buf_free(&uc->out);
+	buf_retire(&uc->in);
+	buf_retire(&uc->out);
 	uc->state = PL_SRV_UC_IDLE;
 	uc->next = uc->up->idle;
 	uc->up->idle = uc;

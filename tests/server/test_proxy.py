@@ -598,6 +598,52 @@ def _():
         good.stop()
 
 
+@suite.case("a_kept_alive_connection_that_drops_a_get_is_retried_on_a_new_one")
+def _():
+    # An upstream that closes a kept-alive connection as the next request
+    # arrives (its own keep-alive timeout, racing ours): padlock reuses
+    # idle connections without a recv to check them first, so the GET
+    # fails on it before any byte of answer and goes again on a new
+    # connection; the client sees one 200.
+    served = []
+
+    def on_accept(c):
+        c.settimeout(WAIT)
+        data = b""
+        answered = 0
+        while True:
+            try:
+                more = c.recv(65536)
+            except OSError:
+                return False
+            if not more:
+                return False
+            data += more
+            while b"\r\n\r\n" in data:
+                head, _, data = data.partition(b"\r\n\r\n")
+                if answered == 1:
+                    return False  # the second request: closed unanswered
+                served.append(head.split(b" ")[1])
+                cl = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
+                data = data[int(cl.group(1)) if cl else 0:]
+                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                answered += 1
+    up = RawUpstream(on_accept=on_accept)
+    srv = serve([up])
+    try:
+        for path in ("/1", "/2", "/3"):
+            status, _, body = request(srv, "GET", path)
+            expect_equal((status, body), (200, b"ok"), "GET %s" % path)
+        expect_equal(served, [b"/1", b"/2", b"/3"], "what the upstream answered")
+        expect_equal(len(up.received()), 3, "one new connection per retry")
+        srv.wait_log(r"upstream 127\.0\.0\.1:%d: it closed the connection "
+                     r"without answering; trying a new connection" % up.port,
+                     "the retry's line", timeout=5)
+    finally:
+        srv.stop()
+        up.stop()
+
+
 @suite.case("unix_socket_upstream")
 def _():
     path = os.path.join(workdir(), "app.sock")
