@@ -135,6 +135,9 @@ int pl_srv_uconn_flush(pl_srv_uconn_t *uc);
 /* Reads what the socket holds (decrypted for https) into uc->in: 1 bytes
  * came, 0 none now, -1 the upstream closed, -2 an error. */
 int pl_srv_uconn_read(pl_srv_uconn_t *uc);
+/* A plain upstream's (not https) bytes straight into buf[0..cap): n > 0
+ * bytes, 0 the upstream closed, -1 none now, -2 an error. */
+long pl_srv_uconn_recv(pl_srv_uconn_t *uc, uint8_t *buf, size_t cap);
 
 /* The worker loop's calls. */
 void pl_srv_upstream_event(pl_srv_tag_t *tag, uint32_t events);

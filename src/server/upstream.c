@@ -621,6 +621,13 @@ static ssize_t recv_some(pl_srv_uconn_t *uc, uint8_t *buf, size_t cap)
 	return -2;
 }
 
+long pl_srv_uconn_recv(pl_srv_uconn_t *uc, uint8_t *buf, size_t cap)
+{
+	if (!uc->readable)
+		return -1;
+	return (long)recv_some(uc, buf, cap);
+}
+
 /* https: what the engine has decrypted, into uc->in. */
 static int drain_tls(pl_srv_uconn_t *uc)
 {
