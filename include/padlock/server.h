@@ -82,6 +82,25 @@ typedef enum {
 	PL_SRV_LOG_DEBUG = 3,
 } pl_srv_log_level_t;
 
+/* A listener of the configuration file (listener "ADDR:PORT" { ... }),
+ * bound beside the https-port and http-port ones. */
+#define PL_SRV_MAX_EXTRA_LISTENERS 6
+typedef struct {
+	char *addr;          /* NULL: every address */
+	int port;
+	bool http;           /* plain HTTP (port 80's redirect), else HTTPS */
+	bool proxy_protocol; /* every connection starts with a PROXY header */
+} pl_srv_listen_opts_t;
+
+/* What the configuration file says of one upstream, wherever a proxy list
+ * names it (upstream "URL" { ... }). */
+#define PL_SRV_MAX_UPSTREAM_SECTIONS 32
+typedef struct {
+	char *url;           /* as a proxy list spells it */
+	bool proxy_protocol; /* its connections start with a PROXY v2 header
+				carrying the client's address */
+} pl_srv_upstream_opts_t;
+
 /* Everything `padlock serve` can be told, from flags or a config file. */
 typedef struct {
 	pl_srv_site_t sites[PL_SRV_MAX_SITES];
@@ -100,6 +119,8 @@ typedef struct {
 	int https_port;          /* 443 */
 	int http_port;           /* 80; 0: no redirect listener */
 	bool ports_given;        /* false: fall back to 8443/8080 if needed */
+	pl_srv_listen_opts_t listeners[PL_SRV_MAX_EXTRA_LISTENERS];
+	size_t n_listeners;      /* the config file's listener sections */
 	int workers;             /* 0: one per core */
 	char *user;              /* workers' user when started as root;
 				    NULL: padlock, else nobody */
@@ -136,13 +157,18 @@ typedef struct {
 	char *trusted_proxies;         /* addresses/prefixes whose
 					  X-Forwarded-* and Forwarded we keep,
 					  and whose PROXY headers we take */
-	bool proxy_protocol;           /* every connection starts with a
-					  PROXY protocol header (v1 or v2) */
+	bool proxy_protocol;           /* every connection to the https-port
+					  and http-port listeners starts
+					  with a PROXY protocol header (v1
+					  or v2); listeners[] say their own */
 	unsigned proxy_connect_timeout_ms; /* 5 s */
 	unsigned proxy_timeout_ms;     /* 60 s: first byte, and silences */
 	unsigned proxy_idle_timeout_ms; /* 30 s: an idle upstream connection */
 	unsigned proxy_keepalive;      /* idle upstream connections kept per
 					  worker (bound of the pool) */
+	pl_srv_upstream_opts_t upstreams[PL_SRV_MAX_UPSTREAM_SECTIONS];
+	size_t n_upstreams;            /* the config file's upstream
+					  sections */
 } pl_srv_options_t;
 
 /* ---- the table of settings --------------------------------------------------

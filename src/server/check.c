@@ -24,6 +24,31 @@ static void print_site(FILE *out, const pl_srv_site_t *s)
 	pl_x509_chain_free(chain);
 }
 
+static void print_listener(FILE *out, const char *addr, int port, bool http,
+			   bool proxy_protocol)
+{
+	bool v6 = addr && strchr(addr, ':');
+	fprintf(out, "ok: listener %s%s%s:%d: %s, %s\n", v6 ? "[" : "",
+		addr ? addr : "*", v6 ? "]" : "", port,
+		http ? "HTTP (redirect)" : "HTTPS",
+		proxy_protocol ? "PROXY protocol header required from "
+				 "trusted-proxies"
+			       : "no PROXY protocol header");
+}
+
+/* Each socket a start would bind, and whether it expects PROXY headers. */
+static void print_listeners(FILE *out, const pl_srv_options_t *o)
+{
+	print_listener(out, o->listen, o->https_port, false, o->proxy_protocol);
+	if (o->http_port)
+		print_listener(out, o->listen, o->http_port, true,
+			       o->proxy_protocol);
+	for (size_t i = 0; i < o->n_listeners; i++)
+		print_listener(out, o->listeners[i].addr, o->listeners[i].port,
+			       o->listeners[i].http,
+			       o->listeners[i].proxy_protocol);
+}
+
 int pl_srv_check(const pl_srv_options_t *o, FILE *out)
 {
 	pl_srv_options_t resolved;
@@ -51,6 +76,7 @@ int pl_srv_check(const pl_srv_options_t *o, FILE *out)
 		else
 			print_site(out, &resolved.sites[i]);
 	}
+	print_listeners(out, &resolved);
 	fprintf(out, "ok: workers run as %s:%s%s\n", id.user, id.group,
 		id.uid == 0 ? " (--unsafe-root-workers)" : "");
 	fprintf(out, "ok: the configuration is valid (%zu site%s, HTTPS port "

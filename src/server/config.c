@@ -13,6 +13,12 @@
  *       key = "/etc/padlock/example-key.pem"
  *       default = true
  *   }
+ *   listener "10.0.0.5:8443" {         # more listeners beside the ports
+ *       proxy-protocol = true          # behind a load balancer
+ *   }
+ *   upstream "http://10.0.0.9:8000" {  # wherever a proxy list names it
+ *       proxy-protocol = true          # send it PROXY v2 headers
+ *   }
  *
  * docs/padlock-serve.md lists every setting. Errors come out as
  * "FILE:LINE: what is wrong".
@@ -90,13 +96,22 @@ static cfg_opt_t site_opts[] = {
 	CFG_BOOL("default", cfg_false, CFGF_NONE),
 	CFG_END()};
 
+static cfg_opt_t listener_opts[] = {
+	CFG_BOOL("proxy-protocol", cfg_false, CFGF_NONE),
+	CFG_STR("kind", "https", CFGF_NONE),
+	CFG_END()};
+
+static cfg_opt_t upstream_opts[] = {
+	CFG_BOOL("proxy-protocol", cfg_false, CFGF_NONE),
+	CFG_END()};
+
 /* The file's settings: one string per row of the table (its parser reads
  * numbers and words alike), then the sites. */
 static cfg_opt_t *file_opts(void)
 {
 	size_t n, k = 0;
 	const pl_srv_opt_t *t = pl_srv_options_table(&n);
-	cfg_opt_t *opts = calloc(n + 2, sizeof(*opts));
+	cfg_opt_t *opts = calloc(n + 4, sizeof(*opts));
 	if (opts == NULL)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
@@ -110,7 +125,15 @@ static cfg_opt_t *file_opts(void)
 	}
 	cfg_opt_t site = CFG_SEC("site", site_opts,
 				 CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES);
+	cfg_opt_t listener = CFG_SEC("listener", listener_opts,
+				     CFGF_MULTI | CFGF_TITLE |
+					     CFGF_NO_TITLE_DUPES);
+	cfg_opt_t upstream = CFG_SEC("upstream", upstream_opts,
+				     CFGF_MULTI | CFGF_TITLE |
+					     CFGF_NO_TITLE_DUPES);
 	cfg_opt_t end = CFG_END();
+	opts[k++] = upstream;
+	opts[k++] = listener;
 	opts[k++] = site;
 	opts[k] = end;
 	return opts;
@@ -213,6 +236,85 @@ static int load_site(pl_srv_options_t *o, cfg_t *s, const char *path,
 	return PL_OK;
 }
 
+/* "ADDR:PORT", "[ADDR6]:PORT" or ":PORT" (every address) into l:
+ * PL_ERR_ARG when it is none of them, PL_ERR_NOMEM. */
+static int parse_listen_address(const char *text, pl_srv_listen_opts_t *l)
+{
+	const char *colon = strrchr(text, ':');
+	char *end;
+	if (colon == NULL || colon[1] == 0)
+		return PL_ERR_ARG;
+	long port = strtol(colon + 1, &end, 10);
+	if (*end != 0 || port < 1 || port > 65535)
+		return PL_ERR_ARG;
+	const char *a = text;
+	size_t len = (size_t)(colon - text);
+	if (len >= 2 && a[0] == '[' && a[len - 1] == ']') {
+		a++;
+		len -= 2;
+	} else if (memchr(a, ':', len) != NULL) {
+		return PL_ERR_ARG; /* an IPv6 address wants its brackets */
+	}
+	l->port = (int)port;
+	l->addr = NULL;
+	if (len > 0 && (l->addr = strndup(a, len)) == NULL)
+		return PL_ERR_NOMEM;
+	return PL_OK;
+}
+
+/* listener "ADDR:PORT" { proxy-protocol = true  kind = "https" }: one
+ * more listening socket, which says whether its connections start with
+ * a PROXY protocol header (the global proxy-protocol says it for the
+ * https-port and http-port listeners). */
+static int load_listener(pl_srv_options_t *o, cfg_t *s, const char *path,
+			 char *err, size_t err_len)
+{
+	pl_srv_listen_opts_t l = {0};
+	int ret;
+	const char *kind = cfg_getstr(s, "kind");
+	if (o->n_listeners == PL_SRV_MAX_EXTRA_LISTENERS) {
+		snprintf(err, err_len, "%s:%d: more than %d listeners", path,
+			 s->line, PL_SRV_MAX_EXTRA_LISTENERS);
+		return PL_ERR_DECODE;
+	}
+	if (strcmp(kind, "https") != 0 && strcmp(kind, "http") != 0) {
+		snprintf(err, err_len, "%s:%d: listener kind wants \"https\" "
+			 "or \"http\" (the redirect), not \"%s\"", path,
+			 s->line, kind);
+		return PL_ERR_DECODE;
+	}
+	if ((ret = parse_listen_address(cfg_title(s), &l)) == PL_ERR_NOMEM)
+		return ret;
+	if (ret != PL_OK) {
+		snprintf(err, err_len, "%s:%d: listener \"%s\" wants "
+			 "ADDR:PORT, [IPV6]:PORT or :PORT", path, s->line,
+			 cfg_title(s));
+		return PL_ERR_DECODE;
+	}
+	l.http = strcmp(kind, "http") == 0;
+	l.proxy_protocol = cfg_getbool(s, "proxy-protocol");
+	o->listeners[o->n_listeners++] = l;
+	return PL_OK;
+}
+
+/* upstream "URL" { proxy-protocol = true }: what one upstream gets,
+ * in whichever pool a proxy list names it (runtime.c matches them). */
+static int load_upstream(pl_srv_options_t *o, cfg_t *s, const char *path,
+			 char *err, size_t err_len)
+{
+	if (o->n_upstreams == PL_SRV_MAX_UPSTREAM_SECTIONS) {
+		snprintf(err, err_len, "%s:%d: more than %d upstream sections",
+			 path, s->line, PL_SRV_MAX_UPSTREAM_SECTIONS);
+		return PL_ERR_DECODE;
+	}
+	pl_srv_upstream_opts_t *u = &o->upstreams[o->n_upstreams];
+	if ((u->url = strdup(cfg_title(s))) == NULL)
+		return PL_ERR_NOMEM;
+	u->proxy_protocol = cfg_getbool(s, "proxy-protocol");
+	o->n_upstreams++;
+	return PL_OK;
+}
+
 static int apply(pl_srv_options_t *o, cfg_t *cfg, const char *path, char *err,
 		 size_t err_len)
 {
@@ -229,6 +331,14 @@ static int apply(pl_srv_options_t *o, cfg_t *cfg, const char *path, char *err,
 					     err_len)))
 			return ret;
 	}
+	for (unsigned i = 0; i < cfg_size(cfg, "upstream"); i++)
+		if ((ret = load_upstream(o, cfg_getnsec(cfg, "upstream", i),
+					 path, err, err_len)))
+			return ret;
+	for (unsigned i = 0; i < cfg_size(cfg, "listener"); i++)
+		if ((ret = load_listener(o, cfg_getnsec(cfg, "listener", i),
+					 path, err, err_len)))
+			return ret;
 	for (unsigned i = 0; i < cfg_size(cfg, "site"); i++)
 		if ((ret = load_site(o, cfg_getnsec(cfg, "site", i), path, err,
 				     err_len)))

@@ -144,9 +144,9 @@ void pl_srv_conn_set_phase(pl_srv_conn_t *c, pl_srv_phase_t phase)
 }
 
 pl_srv_conn_t *pl_srv_conn_new(pl_srv_worker_t *w, int fd,
-			       pl_srv_listen_kind_t kind, int port,
-			       const char *peer)
+			       const pl_srv_listener_t *l, const char *peer)
 {
+	pl_srv_listen_kind_t kind = l->kind;
 	pl_srv_conn_t *c = calloc(1, sizeof(*c));
 	if (c == NULL) {
 		PL_SRV_LOG_LIMITED(PL_SRV_LOG_ERROR, "%s: out of memory for a "
@@ -157,13 +157,14 @@ pl_srv_conn_t *pl_srv_conn_new(pl_srv_worker_t *w, int fd,
 	c->w = w;
 	c->fd = fd;
 	c->kind = kind;
-	c->port = port;
+	c->port = l->port;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	c->accepted_us = pl_srv_now_us();
 	const pl_srv_options_t *o = pl_srv_worker_runtime(w)->opts;
 	/* Section 2 of the spec: a header from anyone would let anyone
 	 * choose the address we log and forward. */
-	if (o->proxy_protocol && !pl_srv_addr_trusted(o->trusted_proxies, peer)) {
+	if (l->proxy_protocol &&
+	    !pl_srv_addr_trusted(o->trusted_proxies, peer)) {
 		PL_SRV_LOG_LIMITED(PL_SRV_LOG_WARN, "%s: refused: --proxy-protocol "
 				   "takes connections only from --trusted-proxies",
 				   peer);
@@ -183,7 +184,7 @@ pl_srv_conn_t *pl_srv_conn_new(pl_srv_worker_t *w, int fd,
 		return NULL;
 	}
 	pl_srv_worker_link(w, c);
-	pl_srv_conn_set_phase(c, o->proxy_protocol ? PL_SRV_PHASE_PROXY_HEADER
+	pl_srv_conn_set_phase(c, l->proxy_protocol ? PL_SRV_PHASE_PROXY_HEADER
 				 : kind == PL_LISTEN_HTTPS ? PL_SRV_PHASE_SNIFF
 							   : PL_SRV_PHASE_FIRST);
 	if (pl_srv_worker_draining(w))

@@ -198,6 +198,8 @@ int pl_srv_listen(pl_srv_listeners_t *ls, const char *addr, int port,
 	l->fd = fd;
 	l->kind = kind;
 	l->port = port;
+	l->extra = -1;
+	l->proxy_protocol = false;
 	snprintf(l->addr, sizeof(l->addr), "%s", addr ? addr : "*");
 	return PL_OK;
 }

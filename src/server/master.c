@@ -227,11 +227,38 @@ static void cap_connections(master_t *m)
 	m->opts.max_conns = allowed;
 }
 
+static bool same_addr(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Whether a and b bind the same sockets (what each expects of its
+ * connections may differ: a reload changes that). */
 static bool same_listeners(const pl_srv_options_t *a, const pl_srv_options_t *b)
 {
-	return a->https_port == b->https_port && a->http_port == b->http_port &&
-	       ((a->listen == NULL && b->listen == NULL) ||
-		(a->listen && b->listen && strcmp(a->listen, b->listen) == 0));
+	if (a->https_port != b->https_port || a->http_port != b->http_port ||
+	    !same_addr(a->listen, b->listen) || a->n_listeners != b->n_listeners)
+		return false;
+	for (size_t i = 0; i < a->n_listeners; i++)
+		if (a->listeners[i].port != b->listeners[i].port ||
+		    a->listeners[i].http != b->listeners[i].http ||
+		    !same_addr(a->listeners[i].addr, b->listeners[i].addr))
+			return false;
+	return true;
+}
+
+/* Which listeners expect a PROXY protocol header: the global option for
+ * the https-port and http-port ones, each config listener its own. The
+ * workers forked next inherit it. */
+static void mark_proxy_protocol(master_t *m)
+{
+	for (size_t i = 0; i < m->ls.n; i++) {
+		pl_srv_listener_t *l = &m->ls.l[i];
+		l->proxy_protocol =
+			l->extra < 0 ? m->opts.proxy_protocol
+			: (size_t)l->extra < m->opts.n_listeners &&
+				  m->opts.listeners[l->extra].proxy_protocol;
+	}
 }
 
 static void reload(master_t *m)
@@ -256,7 +283,10 @@ static void reload(master_t *m)
 		pl_srv_options_free(&opts);
 		goto out;
 	}
-	if (!same_listeners(&opts, &m->opts)) {
+	bool same = same_listeners(&opts, &m->opts);
+	if (!same) {
+		/* the bound listeners keep what they expected, PROXY headers
+		 * included */
 		pl_srv_log(PL_SRV_LOG_WARN,
 			   "the new configuration changes ports or addresses; "
 			   "that needs a restart (keeping the current ones)");
@@ -270,6 +300,8 @@ static void reload(master_t *m)
 	m->opts = opts;
 	m->rt = rt;
 	m->rt.opts = &m->opts;
+	if (same)
+		mark_proxy_protocol(m);
 	cap_connections(m);
 	check_roots(m);
 	if (m->rt.capture_steps)
@@ -375,6 +407,26 @@ static int bind_all(master_t *m)
 	return PL_OK;
 }
 
+/* The config file's listener sections, after the ports. */
+static int bind_extra(master_t *m)
+{
+	char err[512];
+	int e;
+	for (size_t i = 0; i < m->opts.n_listeners; i++) {
+		const pl_srv_listen_opts_t *x = &m->opts.listeners[i];
+		if (pl_srv_listen(&m->ls, x->addr, x->port,
+				  x->http ? PL_LISTEN_HTTP : PL_LISTEN_HTTPS,
+				  err, sizeof(err), &e) != PL_OK) {
+			fprintf(stderr, "padlock: listener %s:%d: %s\n",
+				x->addr ? x->addr : "*", x->port, err);
+			return PL_ERR_IO;
+		}
+		m->ls.l[m->ls.n - 1].extra = (int)i;
+	}
+	mark_proxy_protocol(m);
+	return PL_OK;
+}
+
 static int write_pid_file(const char *path)
 {
 	char buf[32];
@@ -403,7 +455,7 @@ static int start(master_t *m)
 		return PL_ERR_ARG;
 	}
 	m->rt.opts = &m->opts;
-	if (resolve_user(m) || bind_all(m))
+	if (resolve_user(m) || bind_all(m) || bind_extra(m))
 		return PL_ERR_IO;
 	if (open_logs(m, err, sizeof(err)) != PL_OK) {
 		fprintf(stderr, "padlock: %s\n", err);

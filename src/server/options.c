@@ -193,7 +193,7 @@ static const pl_srv_opt_t table[] = {
 	 NULL, "30", FIELD(proxy_idle_timeout_ms), "S",
 	 "seconds an idle upstream connection is kept for reuse"},
 	{"proxy-keepalive", NULL, PL_SRV_OPT_NUMBER, BOTH, 0, 10000, 1, NULL,
-	 "32", FIELD(proxy_keepalive), "N",
+	 "256", FIELD(proxy_keepalive), "N",
 	 "idle upstream connections a worker keeps for reuse"},
 	{"allow-invalid-cert", NULL, PL_SRV_OPT_FLAG, PL_SRV_OPT_CLI, 0, 0, 0,
 	 NULL, NULL, FIELD(allow_invalid_cert), NULL,
@@ -371,6 +371,10 @@ void pl_srv_options_free(pl_srv_options_t *o)
 	free(o->proxy_host);
 	free(o->trusted_proxies);
 	free(o->listen);
+	for (size_t i = 0; i < o->n_listeners; i++)
+		free(o->listeners[i].addr);
+	for (size_t i = 0; i < o->n_upstreams; i++)
+		free(o->upstreams[i].url);
 	free(o->tls_groups);
 	free(o->tls_versions);
 	free(o->ticket_key_file);
@@ -420,6 +424,10 @@ int pl_srv_options_dup(pl_srv_options_t *dst, const pl_srv_options_t *src)
 	ret |= dup_str(&dst->proxy_host, src->proxy_host);
 	ret |= dup_str(&dst->trusted_proxies, src->trusted_proxies);
 	ret |= dup_str(&dst->listen, src->listen);
+	for (size_t i = 0; i < src->n_listeners; i++)
+		ret |= dup_str(&dst->listeners[i].addr, src->listeners[i].addr);
+	for (size_t i = 0; i < src->n_upstreams; i++)
+		ret |= dup_str(&dst->upstreams[i].url, src->upstreams[i].url);
 	ret |= dup_str(&dst->tls_groups, src->tls_groups);
 	ret |= dup_str(&dst->tls_versions, src->tls_versions);
 	ret |= dup_str(&dst->ticket_key_file, src->ticket_key_file);
@@ -446,7 +454,10 @@ static int check_places(const pl_srv_options_t *o, char *err, size_t err_len)
 		return ret;
 	/* a PROXY header is believed only from a trusted address: with none,
 	 * every connection would be refused */
-	if (o->proxy_protocol && o->trusted_proxies == NULL) {
+	bool pp = o->proxy_protocol;
+	for (size_t i = 0; i < o->n_listeners; i++)
+		pp = pp || o->listeners[i].proxy_protocol;
+	if (pp && o->trusted_proxies == NULL) {
 		snprintf(err, err_len, "proxy-protocol needs trusted-proxies: "
 			 "the load balancers' addresses");
 		return PL_ERR_ARG;

@@ -261,6 +261,8 @@ static int build_head(exchange_t *x, const pl_http_request_t *req)
 	if (host.len == 0) /* HTTP/1.0 without Host: the upstream's name */
 		host = (pl_http_str_t){x->pool->up[0].name,
 				       strlen(x->pool->up[0].name)};
+	/* room for a usual head at once (its failure is the pushes') */
+	(void)pl_buf_reserve(b, 1024);
 	pl_push_bytes(b, req->method.ptr, req->method.len);
 	push_str(b, " ");
 	if (req->target_form == PL_HTTP_TARGET_ABSOLUTE) {
@@ -410,13 +412,45 @@ static void send_request(exchange_t *x)
 	}
 }
 
+/* upstream "URL" { proxy-protocol = true }: the header that says whose
+ * connection it is (the client's address, the one padlock was reached
+ * at), into pp; 0 bytes for other upstreams. */
+static size_t proxy_header_for(exchange_t *x, uint8_t *pp, size_t cap)
+{
+	struct sockaddr_storage local = {0};
+	socklen_t len = sizeof(local);
+	pl_buf_t b = PL_BUF_INIT;
+	size_t n = 0;
+	if (!x->up->proxy_protocol)
+		return 0;
+	if (getsockname(x->c->fd, (struct sockaddr *)&local, &len) != 0)
+		local.ss_family = AF_UNSPEC; /* LOCAL: no address to give */
+	pl_srv_proxyproto_write_v2(&b, x->c->peer, (uint16_t)x->c->peer_port,
+				   &local);
+	if (!pl_buf_error(&b) && pl_buf_size(&b) <= cap) {
+		n = pl_buf_size(&b);
+		memcpy(pp, pl_buf_head(&b), n);
+	}
+	pl_buf_free(&b);
+	return n;
+}
+
 static void connect_to(exchange_t *x, const pl_srv_upstream_t *avoid)
 {
+	uint8_t pp[PL_SRV_PROXYPROTO_V2_OUT];
 	x->up = pl_srv_pool_pick(x->pool, avoid);
 	x->up->active++;
 	snprintf(x->up_name, sizeof(x->up_name), "%s", x->up->name);
 	x->up_start_us = pl_srv_now_us();
-	x->uc = pl_srv_uconn_get(x->c->w, x->up);
+	size_t pp_len = proxy_header_for(x, pp, sizeof(pp));
+	if (x->up->proxy_protocol && pp_len == 0) {
+		failed(x, 502, "out of memory");
+		return;
+	}
+	/* a request that can still be retried learns of a stale idle
+	 * connection by failing on it, without a recv per request */
+	x->uc = pl_srv_uconn_get(x->c->w, x->up, pp, pp_len,
+				 !x->retryable || x->retried);
 	if (x->uc == NULL) {
 		char why[96];
 		snprintf(why, sizeof(why), "connect: %s", strerror(errno));
@@ -949,6 +983,55 @@ static long source_failed(exchange_t *x, size_t filled)
 	return filled ? (long)filled : -1;
 }
 
+/* The upstream's response is whole: its connection goes back to the
+ * pool when nothing of the exchange is left on it. */
+static void response_done(exchange_t *x, bool *end)
+{
+	bool reuse = pl_http_parser_request(x->rp)->keep_alive &&
+		     x->body_done && pl_buf_size(&x->uc->out) == 0;
+	pl_srv_upstream_ok(x->up);
+	release_upstream(x, reuse);
+	x->resp_done = true;
+	*end = true;
+}
+
+/* A plain upstream's bytes read straight into the client's buffer
+ * buf[*filled..cap) and parsed where they lie: body bytes move down over
+ * the framing before them (never up), so a body is copied once, by the
+ * kernel, instead of twice. Bytes the parser leaves (a chunk line's
+ * start, bytes after the response) go to uc->in for the usual path.
+ * Returns upstream_read's 1, 0, -1, -2, or -3 when the response is not
+ * valid HTTP; *done at the response's end. */
+static int read_direct(exchange_t *x, uint8_t *buf, size_t cap,
+		       size_t *filled, bool *done)
+{
+	pl_srv_uconn_t *uc = x->uc;
+	uint8_t *in = buf + *filled;
+	long n = pl_srv_uconn_recv(uc, in, cap - *filled);
+	if (n <= 0)
+		return n == 0 ? -1 : n == -1 ? 0 : -2;
+	x->got_bytes = true;
+	pl_srv_uconn_deadline(uc, opts_of(x)->proxy_timeout_ms);
+	size_t off = 0;
+	while (off < (size_t)n && !*done) {
+		pl_http_step_t step;
+		if (pl_http_parse(x->rp, in + off, (size_t)n - off, &step) !=
+		    PL_OK)
+			return -3;
+		off += step.consumed;
+		if (step.event == PL_HTTP_BODY) {
+			memmove(buf + *filled, step.body, step.body_len);
+			*filled += step.body_len;
+		} else if (step.event == PL_HTTP_DONE) {
+			*done = true;
+		} else if (step.consumed == 0) {
+			break;
+		}
+	}
+	pl_push_bytes(&uc->in, in + off, (size_t)n - off);
+	return pl_buf_error(&uc->in) ? -2 : 1;
+}
+
 static long source_read(void *arg, uint8_t *buf, size_t cap, bool *end)
 {
 	exchange_t *x = arg;
@@ -964,30 +1047,32 @@ static long source_read(void *arg, uint8_t *buf, size_t cap, bool *end)
 		int ret = pl_http_parse(x->rp, pl_buf_head(&uc->in), feed,
 					&step);
 		pl_buf_consume(&uc->in, step.consumed);
-		if (ret != PL_OK) {
-			PL_SRV_LOG_LIMITED(PL_SRV_LOG_ERROR, "%s: upstream %s: "
-					   "%s (response cut)", x->c->peer,
-					   x->up_name,
-					   pl_http_parser_reason(x->rp));
-			return source_failed(x, filled);
-		}
+		if (ret != PL_OK)
+			goto invalid;
 		if (step.event == PL_HTTP_BODY) {
 			memcpy(buf + filled, step.body, step.body_len);
 			filled += step.body_len;
 			continue;
 		}
 		if (step.event == PL_HTTP_DONE) {
-			bool reuse = pl_http_parser_request(x->rp)->keep_alive &&
-				     x->body_done && pl_buf_size(&uc->out) == 0;
-			pl_srv_upstream_ok(x->up);
-			release_upstream(x, reuse);
-			x->resp_done = true;
-			*end = true;
+			response_done(x, end);
 			return (long)filled;
 		}
 		if (step.consumed > 0)
 			continue;
-		int got = upstream_read(x);
+		int got;
+		if (uc->tls == NULL && pl_buf_size(&uc->in) == 0) {
+			bool done = false;
+			got = read_direct(x, buf, cap, &filled, &done);
+			if (got == -3)
+				goto invalid;
+			if (done) {
+				response_done(x, end);
+				return (long)filled;
+			}
+		} else {
+			got = upstream_read(x);
+		}
 		if (got == 0)
 			break;
 		if (got == -1) {
@@ -1007,6 +1092,11 @@ static long source_read(void *arg, uint8_t *buf, size_t cap, bool *end)
 			return source_failed(x, filled);
 	}
 	return (long)filled;
+invalid:
+	PL_SRV_LOG_LIMITED(PL_SRV_LOG_ERROR, "%s: upstream %s: %s (response "
+			   "cut)", x->c->peer, x->up_name,
+			   pl_http_parser_reason(x->rp));
+	return source_failed(x, filled);
 }
 
 /* ---- life ------------------------------------------------------------------------- */

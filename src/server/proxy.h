@@ -26,6 +26,8 @@ typedef struct {
 	unsigned active;        /* exchanges on it now */
 	unsigned fails;         /* failures in a row */
 	uint64_t down_until_ms; /* passive health: not picked before then */
+	bool proxy_protocol;    /* each connection starts with a PROXY v2
+				   header: the client's address */
 	pl_srv_uconn_t *idle;   /* kept-alive connections, newest first */
 } pl_srv_upstream_t;
 
@@ -48,6 +50,11 @@ struct pl_srv_pool {
  * pl_srv_pool_free(). */
 int pl_srv_pool_parse(const char *urls, int balance, const char *ca_file,
 		      pl_srv_pool_t **out, char *err, size_t err_len);
+/* Marks the pool's upstreams that a config file's upstream section names
+ * (by the address its URL resolves to) with what the section says.
+ * PL_ERR_ARG with a sentence in err for a section's URL that is not one. */
+int pl_srv_pool_apply_sections(pl_srv_pool_t *pool, const pl_srv_options_t *o,
+			       char *err, size_t err_len);
 /* The Host the pool's upstreams get instead of the client's (checked as
  * host[:port]). PL_ERR_ARG with a sentence in err. */
 int pl_srv_pool_set_host(pl_srv_pool_t *pool, const char *host, char *err,
@@ -62,6 +69,16 @@ pl_srv_upstream_t *pl_srv_pool_pick(pl_srv_pool_t *pool,
  * or one succeeded. */
 void pl_srv_upstream_failed(pl_srv_upstream_t *up);
 void pl_srv_upstream_ok(pl_srv_upstream_t *up);
+
+/* Pushes onto b a version 2 PROXY header (section 2.2) for a TCP
+ * connection from source (text) port source_port to dest: TCP over IPv4
+ * or IPv6 (an IPv4 address mapped into IPv6 when the two differ), or
+ * LOCAL when either address is neither. At most PL_SRV_PROXYPROTO_V2_OUT
+ * bytes; errors are b's (pl_buf_error). proxyproto.c. */
+#define PL_SRV_PROXYPROTO_V2_OUT 52
+void pl_srv_proxyproto_write_v2(pl_buf_t *b, const char *source,
+				uint16_t source_port,
+				const struct sockaddr_storage *dest);
 
 /* ---- upstream connections (upstream.c) ---------------------------------- */
 
@@ -85,6 +102,10 @@ struct pl_srv_uconn {
 	bool tcp_up;          /* connected; a TLS handshake may follow */
 	pl_tls_conn_t *tls;   /* https: padlock's own TLS client */
 	char why[300];        /* why the TLS handshake failed */
+	/* the PROXY v2 header it began with (up->proxy_protocol): reused
+	 * only for the same client connection */
+	uint8_t pp[PL_SRV_PROXYPROTO_V2_OUT];
+	size_t pp_len;
 	struct pl_srv_exchange *x;
 	/* bytes to the upstream (the request), bytes from it (the response)
 	 * not yet parsed: both bounded, both wiped */
@@ -92,10 +113,14 @@ struct pl_srv_uconn {
 	pl_buf_t in;
 };
 
-/* A connection to up for an exchange: an idle one that is still open, or
- * a new one (non-blocking connect; PL_SRV_UC_CONNECTING). NULL with errno
- * when a socket cannot even be made. */
-pl_srv_uconn_t *pl_srv_uconn_get(pl_srv_worker_t *w, pl_srv_upstream_t *up);
+/* A connection to up for an exchange: an idle one, or a new one
+ * (non-blocking connect; PL_SRV_UC_CONNECTING). NULL with errno when a
+ * socket cannot even be made. pp[0..pp_len): the PROXY header a new
+ * connection starts with (pp_len 0: none); an idle one is taken only
+ * when it began with the same. check: an idle one is first checked to be
+ * still open (for a request that could not be retried if it was not). */
+pl_srv_uconn_t *pl_srv_uconn_get(pl_srv_worker_t *w, pl_srv_upstream_t *up,
+				 const uint8_t *pp, size_t pp_len, bool check);
 /* The exchange is over: keep uc for reuse (bounded by --proxy-keepalive)
  * or close it. */
 void pl_srv_uconn_done(pl_srv_uconn_t *uc, bool reusable);
@@ -110,6 +135,9 @@ int pl_srv_uconn_flush(pl_srv_uconn_t *uc);
 /* Reads what the socket holds (decrypted for https) into uc->in: 1 bytes
  * came, 0 none now, -1 the upstream closed, -2 an error. */
 int pl_srv_uconn_read(pl_srv_uconn_t *uc);
+/* A plain upstream's (not https) bytes straight into buf[0..cap): n > 0
+ * bytes, 0 the upstream closed, -1 none now, -2 an error. */
+long pl_srv_uconn_recv(pl_srv_uconn_t *uc, uint8_t *buf, size_t cap);
 
 /* The worker loop's calls. */
 void pl_srv_upstream_event(pl_srv_tag_t *tag, uint32_t events);

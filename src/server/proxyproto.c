@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/proxy.h"
 #include "server/server_int.h"
 #include "tls/buf.h"
 
@@ -301,4 +302,80 @@ bool pl_srv_addr_trusted(const char *list, const char *addr)
 		return true;
 	}
 	return false;
+}
+
+/* ---- writing a version 2 header (to upstreams) ---------------------------- */
+
+/* addr as 16 bytes of IPv6: an IPv4 address mapped (::ffff:a.b.c.d). */
+static void as_v6(const uint8_t *v4, uint8_t out[16])
+{
+	memset(out, 0, 10);
+	out[10] = out[11] = 0xff;
+	memcpy(out + 12, v4, 4);
+}
+
+static bool v4_mapped(const uint8_t *v6)
+{
+	static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+					   0xff, 0xff};
+	return memcmp(v6, prefix, 12) == 0;
+}
+
+void pl_srv_proxyproto_write_v2(pl_buf_t *b, const char *source,
+				uint16_t source_port,
+				const struct sockaddr_storage *dest)
+{
+	uint8_t src[16], dst[16];
+	int src_af = AF_INET, dst_af = dest->ss_family;
+	uint16_t dst_port = 0;
+	if (inet_pton(AF_INET, source, src) != 1) {
+		src_af = AF_INET6;
+		if (inet_pton(AF_INET6, source, src) != 1)
+			src_af = AF_UNSPEC;
+	}
+	if (dst_af == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)dest;
+		memcpy(dst, &s4->sin_addr, 4);
+		dst_port = ntohs(s4->sin_port);
+	} else if (dst_af == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)dest;
+		memcpy(dst, &s6->sin6_addr, 16);
+		dst_port = ntohs(s6->sin6_port);
+	}
+	pl_push_bytes(b, v2_signature, sizeof(v2_signature));
+	if (src_af == AF_UNSPEC ||
+	    (dst_af != AF_INET && dst_af != AF_INET6)) {
+		/* section 2.2: LOCAL, no address: the upstream keeps its own */
+		pl_push_u8(b, 0x20);
+		pl_push_u8(b, 0x00);
+		pl_push_u16(b, 0);
+		return;
+	}
+	/* one family for both: a dual-stack listener's IPv4 client arrives
+	 * as ::ffff:a.b.c.d on one side only */
+	if (src_af != dst_af) {
+		const uint8_t *v6 = src_af == AF_INET6 ? src : dst;
+		if (v4_mapped(v6)) {
+			memmove(src_af == AF_INET6 ? src : dst, v6 + 12, 4);
+			src_af = dst_af = AF_INET;
+		} else if (src_af == AF_INET) {
+			uint8_t v4[4];
+			memcpy(v4, src, 4);
+			as_v6(v4, src);
+			src_af = AF_INET6;
+		} else {
+			uint8_t v4[4];
+			memcpy(v4, dst, 4);
+			as_v6(v4, dst);
+			dst_af = AF_INET6;
+		}
+	}
+	size_t alen = src_af == AF_INET ? 4 : 16;
+	pl_push_u8(b, 0x21); /* version 2, PROXY */
+	pl_push_u8(b, src_af == AF_INET ? 0x11 : 0x21); /* TCP over it */
+	pl_push_u16(b, (uint16_t)(2 * alen + 4));
+	pl_push_bytes(b, src, alen);
+	pl_push_bytes(b, dst, alen);
+	pl_push_u16(b, source_port);
+	pl_push_u16(b, dst_port);
 }

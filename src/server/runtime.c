@@ -217,9 +217,13 @@ static int make_pool(const pl_srv_options_t *o, const char *urls,
 {
 	int ret = pl_srv_pool_parse(urls, o->proxy_balance,
 				    ca ? ca : o->proxy_ca, out, err, err_len);
-	if (ret == PL_OK && (host || o->proxy_host) &&
-	    (ret = pl_srv_pool_set_host(*out, host ? host : o->proxy_host, err,
-					err_len))) {
+	if (ret != PL_OK)
+		return ret;
+	ret = pl_srv_pool_apply_sections(*out, o, err, err_len);
+	if (ret == PL_OK && (host || o->proxy_host))
+		ret = pl_srv_pool_set_host(*out, host ? host : o->proxy_host, err,
+					   err_len);
+	if (ret != PL_OK) {
 		pl_srv_pool_free(*out);
 		*out = NULL;
 	}
@@ -302,9 +306,12 @@ int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 		return PL_ERR_ARG;
 	}
 	rt->tls = pl_tls_config_new(true);
+	/* http/1.0 last: an HTTP/1.0 client that says so (curl --http1.0)
+	 * is answered as HTTP/1.0 is, instead of no_application_protocol */
 	if (rt->tls == NULL ||
-	    pl_tls_config_set_alpn(rt->tls, o->http2 ? "h2,http/1.1"
-						     : "http/1.1") != PL_OK) {
+	    pl_tls_config_set_alpn(rt->tls, o->http2 ? "h2,http/1.1,http/1.0"
+						     : "http/1.1,http/1.0") !=
+		    PL_OK) {
 		snprintf(err, err_len, "out of memory");
 		pl_srv_runtime_free(rt);
 		return PL_ERR_NOMEM;

@@ -136,6 +136,9 @@ typedef struct {
 	pl_srv_listen_kind_t kind;
 	int port;
 	char addr[64];
+	int extra;           /* its index in options' listeners[]; -1: the
+				https-port or http-port listener */
+	bool proxy_protocol; /* its connections start with a PROXY header */
 } pl_srv_listener_t;
 
 typedef struct {
@@ -314,10 +317,9 @@ int pl_srv_worker_run(const pl_srv_runtime_t *rt,
 		      const pl_srv_listeners_t *ls);
 
 /* Connection life, called by the worker loop. pl_srv_conn_new() logs why
- * it fails (NULL); the caller closes fd. */
+ * it fails (NULL); the caller closes fd. l: the listener it came from. */
 pl_srv_conn_t *pl_srv_conn_new(pl_srv_worker_t *w, int fd,
-			       pl_srv_listen_kind_t kind, int port,
-			       const char *peer);
+			       const pl_srv_listener_t *l, const char *peer);
 void pl_srv_conn_event(pl_srv_conn_t *c, uint32_t events);
 void pl_srv_conn_timeout(pl_srv_conn_t *c);
 /* Graceful stop: close if idle, else finish the current response and

@@ -222,6 +222,31 @@ int pl_srv_pool_parse(const char *urls, int balance, const char *ca_file,
 	return PL_OK;
 }
 
+int pl_srv_pool_apply_sections(pl_srv_pool_t *pool, const pl_srv_options_t *o,
+			       char *err, size_t err_len)
+{
+	for (size_t i = 0; i < o->n_upstreams; i++) {
+		const pl_srv_upstream_opts_t *u = &o->upstreams[i];
+		pl_srv_upstream_t named;
+		bool https = false;
+		char why[200];
+		if (parse_url(&named, u->url, strlen(u->url), &https, why,
+			      sizeof(why)) != PL_OK) {
+			snprintf(err, err_len, "upstream \"%.100s\": %s", u->url,
+				 why);
+			return PL_ERR_ARG;
+		}
+		for (size_t k = 0; k < pool->n; k++) {
+			pl_srv_upstream_t *up = &pool->up[k];
+			if (up->addr_len == named.addr_len &&
+			    memcmp(&up->addr, &named.addr, named.addr_len) == 0 &&
+			    (up->tls != NULL) == https)
+				up->proxy_protocol = u->proxy_protocol;
+		}
+	}
+	return PL_OK;
+}
+
 static bool is_down(const pl_srv_upstream_t *up, uint64_t now)
 {
 	return up->down_until_ms > now;
@@ -277,6 +302,36 @@ void pl_srv_upstream_ok(pl_srv_upstream_t *up)
 static pl_srv_uconn_t *dead;   /* closed, freed after the event batch */
 static unsigned idle_count;    /* this worker's idle connections */
 
+/* Buffers of connections gone idle, wiped, for the next busy ones: a
+ * kept-alive connection's request and response then cost no malloc and
+ * free of a 16 KiB buffer each. Bounded in number and in size. */
+#define SPARE_BUFS 16
+#define SPARE_MAX_CAP (2 * READ_CHUNK + 1024)
+static pl_buf_t spare[SPARE_BUFS];
+static size_t n_spare;
+
+/* b's memory, wiped, into the spares (or freed). */
+static void buf_retire(pl_buf_t *b)
+{
+	if (b->data == NULL || b->cap > SPARE_MAX_CAP || n_spare == SPARE_BUFS ||
+	    pl_buf_error(b)) {
+		pl_buf_free(b);
+		return;
+	}
+	pl_buf_reset(b);
+	spare[n_spare++] = *b;
+	*b = (pl_buf_t)PL_BUF_INIT;
+}
+
+/* A spare buffer for an empty b. */
+static void buf_take(pl_buf_t *b)
+{
+	if (b->data == NULL && n_spare > 0) {
+		*b = spare[--n_spare];
+		spare[n_spare] = (pl_buf_t)PL_BUF_INIT;
+	}
+}
+
 static pl_srv_uconn_t *uc_of_tag(pl_srv_tag_t *t)
 {
 	return (pl_srv_uconn_t *)((char *)t - offsetof(pl_srv_uconn_t, tag));
@@ -328,8 +383,8 @@ void pl_srv_upstream_reap(void)
 	while (dead) {
 		pl_srv_uconn_t *uc = dead;
 		dead = uc->next;
-		pl_buf_free(&uc->in);
-		pl_buf_free(&uc->out);
+		buf_retire(&uc->in);
+		buf_retire(&uc->out);
 		pl_tls_conn_free(uc->tls);
 		free(uc);
 	}
@@ -343,28 +398,63 @@ static bool still_open(pl_srv_uconn_t *uc)
 	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
-static pl_srv_uconn_t *take_idle(pl_srv_upstream_t *up)
+/* The newest idle connection that began with pp (a PROXY header says
+ * whose connection it is: another client's cannot carry this request).
+ * An idle connection whose upstream closed it is closed by its event;
+ * one closed by an event not yet read fails its exchange before any
+ * response byte, which is then retried on a new connection: only a
+ * request that cannot be retried (check) pays a recv to be sure first. */
+static pl_srv_uconn_t *take_idle(pl_srv_upstream_t *up, const uint8_t *pp,
+				 size_t pp_len, bool check)
 {
-	while (up->idle) {
-		pl_srv_uconn_t *uc = up->idle;
+	pl_srv_uconn_t *uc = up->idle;
+	while (uc) {
+		pl_srv_uconn_t *next = uc->next;
+		if (uc->pp_len != pp_len ||
+		    (pp_len && memcmp(uc->pp, pp, pp_len) != 0)) {
+			uc = next;
+			continue;
+		}
 		idle_unlink(uc);
-		if (still_open(uc)) {
-			uc->state = PL_SRV_UC_BUSY;
+		uc->state = PL_SRV_UC_BUSY;
+		if (!check || still_open(uc)) {
 			uc->reused = true;
 			uc->readable = false;
+			buf_take(&uc->in);
+			buf_take(&uc->out);
 			return uc;
 		}
-		uc->state = PL_SRV_UC_BUSY;
 		pl_srv_uconn_close(uc);
+		uc = next;
 	}
 	return NULL;
 }
 
-pl_srv_uconn_t *pl_srv_uconn_get(pl_srv_worker_t *w, pl_srv_upstream_t *up)
+/* The PROXY header, raw on the socket before anything else (the TLS
+ * handshake too): a new connection's buffer always has room for it. */
+static int send_proxy_header(pl_srv_uconn_t *uc)
 {
-	pl_srv_uconn_t *uc = take_idle(up);
+	if (uc->pp_len == 0)
+		return 0;
+	ssize_t n;
+	do
+		n = send(uc->fd, uc->pp, uc->pp_len, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)uc->pp_len)
+		return 0;
+	return n < 0 ? errno : EIO;
+}
+
+pl_srv_uconn_t *pl_srv_uconn_get(pl_srv_worker_t *w, pl_srv_upstream_t *up,
+				 const uint8_t *pp, size_t pp_len, bool check)
+{
+	pl_srv_uconn_t *uc = take_idle(up, pp, pp_len, check);
 	if (uc)
 		return uc;
+	if (pp_len > sizeof(uc->pp)) {
+		errno = EINVAL;
+		return NULL;
+	}
 	int fd = socket(up->addr.ss_family,
 			SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -379,6 +469,10 @@ pl_srv_uconn_t *pl_srv_uconn_get(pl_srv_worker_t *w, pl_srv_upstream_t *up)
 	uc->w = w;
 	uc->fd = fd;
 	uc->up = up;
+	buf_take(&uc->in);
+	buf_take(&uc->out);
+	memcpy(uc->pp, pp, pp_len);
+	uc->pp_len = pp_len;
 	if (up->addr.ss_family != AF_UNIX) {
 		int one = 1;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -406,6 +500,13 @@ pl_srv_uconn_t *pl_srv_uconn_get(pl_srv_worker_t *w, pl_srv_upstream_t *up)
 		pl_tls_conn_set_time(uc->tls, time(NULL));
 	}
 	if (connect(fd, (const struct sockaddr *)&up->addr, up->addr_len) == 0) {
+		int e = send_proxy_header(uc);
+		if (e) {
+			uc->state = PL_SRV_UC_BUSY;
+			pl_srv_uconn_close(uc);
+			errno = e;
+			return NULL;
+		}
 		uc->tcp_up = true;
 		if (uc->tls == NULL)
 			uc->state = PL_SRV_UC_BUSY;
@@ -431,8 +532,8 @@ void pl_srv_uconn_done(pl_srv_uconn_t *uc, bool reusable)
 		pl_srv_uconn_close(uc);
 		return;
 	}
-	pl_buf_free(&uc->in);
-	pl_buf_free(&uc->out);
+	buf_retire(&uc->in);
+	buf_retire(&uc->out);
 	uc->state = PL_SRV_UC_IDLE;
 	uc->next = uc->up->idle;
 	uc->up->idle = uc;
@@ -518,6 +619,13 @@ static ssize_t recv_some(pl_srv_uconn_t *uc, uint8_t *buf, size_t cap)
 		return -1;
 	}
 	return -2;
+}
+
+long pl_srv_uconn_recv(pl_srv_uconn_t *uc, uint8_t *buf, size_t cap)
+{
+	if (!uc->readable)
+		return -1;
+	return (long)recv_some(uc, buf, cap);
 }
 
 /* https: what the engine has decrypted, into uc->in. */
@@ -618,6 +726,8 @@ static void connecting(pl_srv_uconn_t *uc, uint32_t events)
 		socklen_t len = sizeof(err);
 		if (getsockopt(uc->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 			err = errno;
+		if (err == 0)
+			err = send_proxy_header(uc);
 		uc->tcp_up = err == 0;
 	}
 	if (err == 0 && uc->tls) {

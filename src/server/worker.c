@@ -259,7 +259,7 @@ static void accept_some(pl_srv_worker_t *w, const pl_srv_listener_t *l)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		char peer[INET6_ADDRSTRLEN];
 		peer_name(&sa, peer, sizeof(peer));
-		pl_srv_conn_t *c = pl_srv_conn_new(w, fd, l->kind, l->port, peer);
+		pl_srv_conn_t *c = pl_srv_conn_new(w, fd, l, peer);
 		if (c == NULL)
 			close(fd); /* pl_srv_conn_new() logged why */
 		else

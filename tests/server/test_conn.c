@@ -167,8 +167,9 @@ static pl_srv_conn_t *connect_pair(fixture_t *f, pl_srv_listen_kind_t kind,
 		CHECK_MSG(0, "socketpair: %s", strerror(errno));
 		return NULL;
 	}
-	pl_srv_conn_t *c = pl_srv_conn_new(&f->w, sv[0], kind, 8443,
-					   "192.0.2.1");
+	pl_srv_listener_t l = {.fd = -1, .kind = kind, .port = 8443,
+			       .extra = -1};
+	pl_srv_conn_t *c = pl_srv_conn_new(&f->w, sv[0], &l, "192.0.2.1");
 	CHECK(c != NULL);
 	*client = sv[1];
 	return c;

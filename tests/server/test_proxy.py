@@ -35,7 +35,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from serve_common import (Failure, Proc, Serve, Skip, Suite, WAIT,  # noqa: E402
                           client_context, expect, expect_equal, expect_in,
                           is_sanitized, localhost_leaf, proc_rss_kib,
-                          read_all, tls_connect, wait_until, workdir)
+                          read_all, read_responses, tls_connect, wait_until,
+                          workdir)
 import common  # noqa: E402
 
 suite = Suite("padlock serve --proxy: a reverse proxy")
@@ -597,6 +598,52 @@ def _():
         good.stop()
 
 
+@suite.case("a_kept_alive_connection_that_drops_a_get_is_retried_on_a_new_one")
+def _():
+    # An upstream that closes a kept-alive connection as the next request
+    # arrives (its own keep-alive timeout, racing ours): padlock reuses
+    # idle connections without a recv to check them first, so the GET
+    # fails on it before any byte of answer and goes again on a new
+    # connection; the client sees one 200.
+    served = []
+
+    def on_accept(c):
+        c.settimeout(WAIT)
+        data = b""
+        answered = 0
+        while True:
+            try:
+                more = c.recv(65536)
+            except OSError:
+                return False
+            if not more:
+                return False
+            data += more
+            while b"\r\n\r\n" in data:
+                head, _, data = data.partition(b"\r\n\r\n")
+                if answered == 1:
+                    return False  # the second request: closed unanswered
+                served.append(head.split(b" ")[1])
+                cl = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
+                data = data[int(cl.group(1)) if cl else 0:]
+                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                answered += 1
+    up = RawUpstream(on_accept=on_accept)
+    srv = serve([up])
+    try:
+        for path in ("/1", "/2", "/3"):
+            status, _, body = request(srv, "GET", path)
+            expect_equal((status, body), (200, b"ok"), "GET %s" % path)
+        expect_equal(served, [b"/1", b"/2", b"/3"], "what the upstream answered")
+        expect_equal(len(up.received()), 3, "one new connection per retry")
+        srv.wait_log(r"upstream 127\.0\.0\.1:%d: it closed the connection "
+                     r"without answering; trying a new connection" % up.port,
+                     "the retry's line", timeout=5)
+    finally:
+        srv.stop()
+        up.stop()
+
+
 @suite.case("unix_socket_upstream")
 def _():
     path = os.path.join(workdir(), "app.sock")
@@ -763,6 +810,71 @@ def _():
         conn.close()
     finally:
         srv.stop()
+
+
+@suite.case("bodies_sent_anyway_after_head_204_304_are_dropped_with_the_connection")
+def _():
+    # An upstream that sends body bytes where none may be (gunicorn was
+    # seen doing it for HEAD): the client gets none of them, and the
+    # upstream connection whose framing cannot be trusted is closed, not
+    # reused (the stray bytes would be read as the next response).
+    def respond(req):
+        method, target = req[0], req[1]
+        if method == "HEAD":
+            return (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+        if target == "/204":
+            return b"HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nhello"
+        if target == "/304":
+            return (b"HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: "
+                    b"chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+        if target == "/204bare":
+            return b"HTTP/1.1 204 No Content\r\n\r\nstray"
+        return (b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s"
+                % (len(target), target.encode()))
+    up = RawUpstream(respond)
+    srv = serve([up])
+    try:
+        sock = tls_connect(srv.https_port)
+        with sock:
+            steps = [("HEAD", "/h", 200), ("GET", "/after-head", 200),
+                     ("GET", "/204", 204), ("GET", "/after-204", 200),
+                     ("GET", "/304", 304), ("GET", "/after-304", 200),
+                     ("GET", "/204bare", 204), ("GET", "/after-bare", 200)]
+            for method, path, status in steps:
+                sock.sendall(b"%s %s HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                             % (method.encode(), path.encode()))
+                got, rest = read_responses(sock, 1, methods=[method])
+                r = got[0]
+                expect_equal((len(got), rest), (1, b""),
+                             "one response to %s %s, nothing after it"
+                             % (method, path))
+                expect_equal(r.status, status, "%s %s" % (method, path))
+                want = path.encode() if status == 200 and method == "GET" else b""
+                expect_equal(r.body, want, "the body of %s %s" % (method, path))
+            # nothing more came on the client's connection: no stray bytes
+            sock.settimeout(0.5)
+            try:
+                extra = sock.recv(100)
+            except (socket.timeout, ssl.SSLWantReadError):
+                extra = b""
+            expect_equal(extra, b"", "bytes after the last response")
+        conns = up.received()
+        for path in ("/after-head", "/after-204", "/after-304", "/after-bare"):
+            first = [i for i, r in enumerate(conns)
+                     if (b" %s HTTP/1.1" % path.encode()) in r]
+            expect(first and conns[first[0]].startswith(b"GET %s " % path.encode()),
+                   "%s went on a new upstream connection: %r"
+                   % (path, [r[:40] for r in conns]))
+        # padlock closed each connection that carried a stray body
+        # padlock closed each connection that carried a stray body (the
+        # last one, /after-bare's, is kept alive)
+        expect_equal(len(conns), 5, "upstream connections: %r"
+                     % [r[:30] for r in conns])
+        wait_until(lambda: {0, 1, 2, 3} <= up.closed,
+                   "the untrusted upstream connections to close")
+    finally:
+        srv.stop()
+        up.stop()
 
 
 @suite.case("http10_client_gets_a_response_delimited_by_the_close")

@@ -25,6 +25,7 @@ from serve_common import (Failure, Serve, Suite, client_context,  # noqa: E402
                           parse_responses, read_all,
                           read_responses, stop_shared, tls_connect, tmp_path,
                           wait_until, workdir, write_file)
+from common import pki, run  # noqa: E402
 
 suite = Suite("padlock serve: requests, limits, keep-alive, smuggling")
 state = {}
@@ -224,6 +225,39 @@ def _():
     expect_equal([(r.status, r.body) for r in responses], [(200, b"file b\n")],
                  "the second HTTP/1.0 request on the connection")
     expect_equal(how, "eof", "an HTTP/1.0 request without keep-alive closes")
+
+
+@suite.case("http10_client_offering_alpn_http10_is_answered_as_http10")
+def _():
+    # curl --http1.0 offers ALPN "http/1.0" alone: the handshake succeeds
+    # (not no_application_protocol) and the request is answered as an
+    # HTTP/1.0 one: its status line says HTTP/1.1 (RFC 9110 2.5: the
+    # highest version the server conforms to with the request's major
+    # version, as nginx and Apache answer), no chunked framing, and the
+    # connection closes after it
+    port = server().https_port
+    r = run(["curl", "-sS", "-i", "--http1.0", "--cacert", pki().root,
+             "--max-time", "20", "--resolve", "localhost:%d:127.0.0.1" % port,
+             "https://localhost:%d/a.txt" % port])
+    expect_equal(r.rc, 0, "curl --http1.0 (%s)" % r.err.strip())
+    head, _, body = r.out_bytes.partition(b"\r\n\r\n")
+    expect(head.startswith(b"HTTP/1.1 200 OK\r\n"), "the status line: %r"
+           % head[:40])
+    expect(b"\r\nContent-Length: 7" in head and b"chunked" not in head and
+           b"\r\nConnection: close" in head, "the framing for 1.0: %r" % head)
+    expect_equal(body, b"file a\n", "the body")
+    ctx = client_context()
+    ctx.set_alpn_protocols(["http/1.0"])
+    raw = socket.create_connection(("127.0.0.1", port), timeout=20)
+    with ctx.wrap_socket(raw, server_hostname="localhost") as sock:
+        expect_equal(sock.selected_alpn_protocol(), "http/1.0",
+                     "the protocol chosen for an http/1.0 offer")
+    ctx = client_context()
+    ctx.set_alpn_protocols(["http/1.0", "http/1.1"])
+    raw = socket.create_connection(("127.0.0.1", port), timeout=20)
+    with ctx.wrap_socket(raw, server_hostname="localhost") as sock:
+        expect_equal(sock.selected_alpn_protocol(), "http/1.1",
+                     "the server's preference: http/1.1 before http/1.0")
 
 
 @suite.case("pipelined_three_requests_in_one_write_answered_in_order")
