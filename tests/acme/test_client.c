@@ -30,6 +30,8 @@ struct fake {
 	const char *poll_retry_after;
 	bool rate_limit_orders;
 	bool unreachable;
+	bool ari;                 /* the directory offers renewalInfo */
+	bool already_replaced;    /* a newOrder with "replaces" gets 409 */
 	/* what it saw */
 	bool used[4096];
 	unsigned next_nonce;
@@ -43,6 +45,7 @@ struct fake {
 	char type_started[MAX_NAMES][16];
 	int polls[MAX_NAMES];
 	char order_status[16];
+	char replaces[MAX_NAMES][128]; /* per order: its "replaces", or "" */
 	bool csr_ok;
 	pl_pkey_t *csr_key;
 	unsigned slept[64];
@@ -177,6 +180,8 @@ static json_t *directory(const struct fake *f)
 		json_object_set_new(meta, "termsOfService", json_string(f->terms));
 	if (f->eab_required)
 		json_object_set_new(meta, "externalAccountRequired", json_true());
+	if (f->ari)
+		json_object_set_new(d, "renewalInfo", json_string(CA "/renewal-info"));
 	json_object_set_new(d, "meta", meta);
 	return d;
 }
@@ -250,11 +255,21 @@ static void new_order(struct fake *f, json_t *pay, pl_acme_response_t *r)
 	json_t *ids = json_object_get(pay, "identifiers"), *id;
 	size_t i;
 
+	const char *replaces = json_string_value(json_object_get(pay, "replaces"));
+
 	if (f->rate_limit_orders) {
 		problem(r, 429, "rateLimited", "too many new orders recently");
 		snprintf(r->retry_after, sizeof r->retry_after, "3600");
 		return;
 	}
+	if (replaces != NULL && f->already_replaced) {
+		problem(r, 409, "alreadyReplaced", "the certificate was replaced "
+			"by another order");
+		return;
+	}
+	if (f->orders < MAX_NAMES)
+		snprintf(f->replaces[f->orders], sizeof f->replaces[0], "%s",
+			 replaces ? replaces : "");
 	f->orders++;
 	CHECK_EQ_INT(json_array_size(ids), f->n_names);
 	json_array_foreach(ids, i, id) {
@@ -713,6 +728,45 @@ static void unreachable_ca_is_one_sentence(void)
 	teardown(&r);
 }
 
+static void renewal_sends_replaces_to_a_ca_with_renewal_info(void)
+{
+	struct run r;
+
+	setup(&r, 1);
+	r.f.ari = true;
+	r.o.replaces = "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE";
+	go(&r);
+	CHECK_EQ_INT(r.rc, PL_OK);
+	CHECK_EQ_INT(r.f.orders, 1);
+	CHECK_MSG(strcmp(r.f.replaces[0], "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE") == 0,
+		  "replaces: %s", r.f.replaces[0]);
+	teardown(&r);
+
+	/* RFC 9773 5: not to a CA that does not offer renewal information */
+	setup(&r, 1);
+	r.o.replaces = "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE";
+	go(&r);
+	CHECK_EQ_INT(r.rc, PL_OK);
+	CHECK(strcmp(r.f.replaces[0], "") == 0);
+	teardown(&r);
+}
+
+static void already_replaced_orders_again_without_replaces(void)
+{
+	struct run r;
+
+	setup(&r, 1);
+	r.f.ari = true;
+	r.f.already_replaced = true;
+	r.o.replaces = "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE";
+	go(&r);
+	CHECK_MSG(r.rc == PL_OK, "err: %s", r.err);
+	CHECK_EQ_INT(r.f.orders, 1);
+	CHECK(strcmp(r.f.replaces[0], "") == 0);
+	CHECK(r.res.chain_pem != NULL);
+	teardown(&r);
+}
+
 int main(void)
 {
 	RUN(order_for_three_names_completes_with_http01);
@@ -727,5 +781,7 @@ int main(void)
 	RUN(polling_backs_off_and_honours_retry_after);
 	RUN(a_name_that_never_validates_times_out);
 	RUN(unreachable_ca_is_one_sentence);
+	RUN(renewal_sends_replaces_to_a_ca_with_renewal_info);
+	RUN(already_replaced_orders_again_without_replaces);
 	return test_finish();
 }

@@ -145,6 +145,7 @@ static int st_directory(order_t *o, state_t *next)
 	snprintf(o->s.terms, sizeof o->s.terms, "%s", terms ? terms : "");
 	o->s.eab_required =
 		json_is_true(json_object_get(meta, "externalAccountRequired"));
+	o->s.renewal_info = json_is_string(json_object_get(dir, "renewalInfo"));
 	json_decref(dir);
 	*next = ST_ACCOUNT;
 	return rc;
@@ -269,7 +270,7 @@ static bool is_ip(const char *name)
 	return inet_pton(AF_INET, name, a) == 1 || inet_pton(AF_INET6, name, a) == 1;
 }
 
-static char *order_payload(const order_t *o)
+static char *order_payload(const order_t *o, bool replaces)
 {
 	json_t *ids = json_array(), *pay;
 	char *text;
@@ -283,6 +284,9 @@ static char *order_payload(const order_t *o)
 						     "value", n));
 	}
 	pay = json_pack("{s:o}", "identifiers", ids);
+	/* RFC 9773 5: only to a CA that offers renewal information */
+	if (pay != NULL && replaces)
+		json_object_set_new(pay, "replaces", json_string(o->o->replaces));
 	text = pay != NULL ? json_dumps(pay, JSON_COMPACT) : NULL;
 	json_decref(pay);
 	return text;
@@ -306,19 +310,49 @@ static int order_next(order_t *o, json_t *doc, state_t *next)
 	return PL_OK;
 }
 
-static int st_order(order_t *o, state_t *next)
+/* RFC 9773 5: 409 alreadyReplaced says another order already renews the
+ * certificate (an earlier try of ours that the CA kept): ordering without
+ * "replaces" is still a renewal. */
+static bool already_replaced(const pl_acme_response_t *resp)
 {
-	pl_acme_response_t resp = {0};
-	char *pay = order_payload(o);
-	json_t *doc = NULL;
+	char type[64];
+
+	return resp->status == 409 &&
+	       strcmp(pl_acme_problem_type(resp->body, type, sizeof type),
+		      "alreadyReplaced") == 0;
+}
+
+static int post_order(order_t *o, pl_acme_response_t *resp, json_t **doc)
+{
+	bool replaces = o->o->replaces != NULL && o->o->replaces[0] &&
+			o->s.renewal_info;
+	char *pay = order_payload(o, replaces);
 	int rc;
 
 	if (pay == NULL)
 		return PL_ERR_NOMEM;
+	rc = pl_acme_post_json(&o->s, o->s.new_order, pay, false, resp, doc);
+	free(pay);
+	if (rc != PL_OK && replaces && already_replaced(resp)) {
+		pay = order_payload(o, false);
+		if (pay == NULL)
+			return PL_ERR_NOMEM;
+		rc = pl_acme_post_json(&o->s, o->s.new_order, pay, false, resp,
+				       doc);
+		free(pay);
+	}
+	return rc;
+}
+
+static int st_order(order_t *o, state_t *next)
+{
+	pl_acme_response_t resp = {0};
+	json_t *doc = NULL;
+	int rc;
+
 	o->s.problem.name = o->o->n_names ? o->o->names[0] : NULL;
 	o->s.problem.token = NULL;
-	rc = pl_acme_post_json(&o->s, o->s.new_order, pay, false, &resp, &doc);
-	free(pay);
+	rc = post_order(o, &resp, &doc);
 	if (rc == PL_OK) {
 		o->out->orders++;
 		snprintf(o->order, sizeof o->order, "%s", resp.location);

@@ -24,6 +24,7 @@ typedef struct {
 	char new_order[PL_ACME_URL_MAX];
 	char terms[PL_ACME_URL_MAX];      /* meta.termsOfService, or "" */
 	bool eab_required;                /* meta.externalAccountRequired */
+	bool renewal_info;                /* the directory has renewalInfo */
 	unsigned bad_nonces;
 	long retry_after;                 /* of the last failure */
 	pl_acme_problem_ctx_t problem;    /* what the sentence names */
