@@ -32,6 +32,10 @@ struct fake {
 	bool unreachable;
 	bool ari;                 /* the directory offers renewalInfo */
 	bool already_replaced;    /* a newOrder with "replaces" gets 409 */
+	bool restart_at_challenge; /* the CA forgets everything once, when a
+				      challenge is started ... */
+	int down_after_restart;   /* ... and is unreachable for N requests */
+	bool forgot;              /* accounts unknown until a newAccount */
 	/* what it saw */
 	bool used[4096];
 	unsigned next_nonce;
@@ -54,6 +58,8 @@ struct fake {
 	char published[MAX_NAMES][600];
 	int published_type[MAX_NAMES];
 	int withdrawn;
+	int notes;
+	char note[PL_ACME_ERR_MAX + 200];
 };
 
 static const uint8_t eab_key[] = "a MAC key the CA gave the account";
@@ -147,6 +153,11 @@ static bool check_jws(struct fake *f, const char *url, const char *body,
 	} else {
 		CHECK(strcmp(json_string_value(json_object_get(prot, "kid")),
 			     CA "/acct/1") == 0);
+		if (f->forgot) {
+			problem(r, 400, "accountDoesNotExist", "no such account");
+			new_nonce(f, r);
+			goto out;
+		}
 	}
 	snprintf(input, sizeof input, "%s.%s", p64, pay64);
 	CHECK(key != NULL && b64dec(s64, sig, 64) == 64 &&
@@ -231,6 +242,7 @@ static void new_account(struct fake *f, json_t *pay, pl_acme_response_t *r)
 		problem(r, 403, "externalAccountRequired", "no binding");
 		return;
 	}
+	f->forgot = false;
 	snprintf(r->location, sizeof r->location, CA "/acct/1");
 	reply_json(r, 201, json_pack("{s:s}", "status", "valid"));
 }
@@ -397,6 +409,10 @@ static void route_post(struct fake *f, const char *url, json_t *pay,
 		 i < f->n_names) {
 		snprintf(f->type_started[i], sizeof f->type_started[i], "%s", type);
 		reply_json(r, 200, json_pack("{s:s}", "status", "processing"));
+		if (f->restart_at_challenge) {
+			f->restart_at_challenge = false;
+			f->forgot = true;
+		}
 	} else if (sscanf(url, CA "/order/%d", &order) == 1) {
 		/* issuing takes one poll */
 		json_t *doc = order_doc(f);
@@ -420,6 +436,11 @@ static int fake_request(void *arg, const char *method, const char *url,
 	struct fake *f = arg;
 	json_t *pay = NULL;
 
+	if (f->forgot && f->down_after_restart > 0) {
+		f->down_after_restart--;
+		snprintf(err, err_len, "connection refused");
+		return PL_ERR_IO;
+	}
 	if (f->unreachable) {
 		snprintf(err, err_len, "connection refused (nothing listens on "
 			 "127.0.0.1:14000)");
@@ -767,6 +788,61 @@ static void already_replaced_orders_again_without_replaces(void)
 	teardown(&r);
 }
 
+static void note(void *arg, const char *line)
+{
+	struct fake *f = arg;
+
+	f->notes++;
+	snprintf(f->note, sizeof f->note, "%s", line);
+}
+
+static void order_lost_by_a_restarted_ca_is_placed_again(void)
+{
+	struct run r;
+
+	/* the CA restarts without its database as the challenge starts */
+	setup(&r, 1);
+	r.f.restart_at_challenge = true;
+	r.o.note = note;
+	r.o.note_arg = &r.f;
+	go(&r);
+	CHECK_MSG(r.rc == PL_OK, "err: %s", r.err);
+	CHECK(r.err[0] == '\0');
+	CHECK_EQ_INT(r.res.orders, 2);
+	CHECK_EQ_INT(r.res.restarts, 1);
+	CHECK(r.res.chain_pem != NULL);
+	CHECK_EQ_INT(r.f.notes, 1);
+	CHECK_MSG(strstr(r.f.note, "the ACME CA lost the order https://ca.test/"
+			 "order/1 (") && strstr(r.f.note, "): placing a new one"),
+		  "note: %s", r.f.note);
+	teardown(&r);
+
+	/* ... and is unreachable for a while first: still one line */
+	setup(&r, 1);
+	r.f.restart_at_challenge = true;
+	r.f.down_after_restart = 3;
+	r.o.note = note;
+	r.o.note_arg = &r.f;
+	go(&r);
+	CHECK_MSG(r.rc == PL_OK, "err: %s", r.err);
+	CHECK_EQ_INT(r.res.orders, 2);
+	CHECK_EQ_INT(r.f.notes, 1);
+	CHECK_MSG(strstr(r.f.note, "cannot reach the ACME CA"), "note: %s", r.f.note);
+	/* waits of 1, 2 and 4 seconds before the directory answered */
+	teardown(&r);
+
+	/* a CA that never comes back: the failure, after a few tries */
+	setup(&r, 1);
+	r.f.restart_at_challenge = true;
+	r.f.down_after_restart = 1000;
+	go(&r);
+	CHECK_EQ_INT(r.rc, PL_ERR_IO);
+	CHECK_MSG(strstr(r.err, "cannot reach the ACME CA at https://ca.test/dir"),
+		  "err: %s", r.err);
+	CHECK_EQ_INT(r.res.restarts, 5);
+	teardown(&r);
+}
+
 int main(void)
 {
 	RUN(order_for_three_names_completes_with_http01);
@@ -783,5 +859,6 @@ int main(void)
 	RUN(unreachable_ca_is_one_sentence);
 	RUN(renewal_sends_replaces_to_a_ca_with_renewal_info);
 	RUN(already_replaced_orders_again_without_replaces);
+	RUN(order_lost_by_a_restarted_ca_is_placed_again);
 	return test_finish();
 }

@@ -20,8 +20,10 @@ padlock cert --acme (a certificate without serving, its listener on
 pebble's HTTP-01 port), a site waiting for its first certificate beside
 a site with one (unrecognized_name and a log line, never the other
 site's certificate, over TLS 1.3 and 1.2), and each failure with
-its one sentence: the CA unreachable, the challenge unreachable, a name
-the CA refuses, the terms not agreed, EAB required and missing (then
+its one sentence: the CA unreachable, the challenge unreachable, pebble
+restarted mid-order (killed while it validates, a new one on the same
+port: padlock says so in one line and a new order gets the certificate),
+a name the CA refuses, the terms not agreed, EAB required and missing (then
 given), and a state directory that cannot be written.
 """
 
@@ -108,13 +110,14 @@ class Pebble:
     """pebble + pebble-challtestsrv on fresh ports. http_port and
     tls_port are where pebble validates: padlock's listeners."""
 
-    def __init__(self, name, eab=False, nosleep=True, start=True, h2=True):
+    def __init__(self, name, eab=False, nosleep=True, start=True, h2=True,
+                 acme_port=None, http_port=None, tls_port=None):
         ca, leaf, key = https_root()
         self.ca_root = ca
-        self.http_port = common.free_port()
-        self.tls_port = common.free_port()
+        self.http_port = http_port or common.free_port()
+        self.tls_port = tls_port or common.free_port()
         self.dns_port = common.free_port()
-        self.acme_port = common.free_port()
+        self.acme_port = acme_port or common.free_port()
         self.mgmt_port = common.free_port()
         cfg = {"pebble": {
             "listenAddress": "127.0.0.1:%d" % self.acme_port,
@@ -595,6 +598,51 @@ def _():
             r"acme-challenge/[-_A-Za-z0-9]+ \(.*\) — is port 80 open\? try "
             r"`padlock check nolistener\.%s`" % (DOMAIN, DOMAIN),
             "--acme-agree-tos", "--acme-challenges", "http-01", http=False)
+
+
+@suite.case("pebble_restarted_mid_order_a_new_order_gets_the_certificate")
+def _():
+    # the first pebble validates HTTP-01 on a port that accepts and never
+    # answers: the order is in flight when that connection arrives
+    gate = socket.socket()
+    gate.bind(("127.0.0.1", 0))
+    gate.listen(8)
+    held = []
+
+    def hold():
+        try:
+            held.append(gate.accept()[0])
+        except OSError:
+            pass
+    threading.Thread(target=hold, daemon=True).start()
+    first = Pebble("pebble-restart-1", http_port=gate.getsockname()[1])
+    http_port = common.free_port()
+    name = "restart." + DOMAIN
+    srv = Serve(["--domain", name, "--acme-ca", first.directory,
+                 "--acme-ca-root", first.ca_root, "--acme-agree-tos",
+                 "--acme-challenges", "http-01",
+                 "--state-dir", state_dir("restart")],
+                https_port=first.tls_port, http_port=http_port)
+    try:
+        wait_until(lambda: held, "pebble to validate the first order",
+                   timeout=WAIT * 2)
+        os.kill(first.proc.pid, signal.SIGKILL)
+        wait_until(lambda: not first.proc.alive(), "pebble to die")
+        # a new pebble on the same port, with none of the first's state
+        second = Pebble("pebble-restart-2", acme_port=first.acme_port,
+                        http_port=http_port, tls_port=first.tls_port)
+        srv.wait_log(r"acme: site %s: the ACME CA lost the order "
+                     r"https://127\.0\.0\.1:%d/\S+ \(.+\): placing a new one$"
+                     % (re.escape(name), first.acme_port), "the line")
+        issued(srv, "the certificate from the new order")
+        verify(second, second.tls_port, name)
+        expect_equal(len(re.findall("lost the order", srv.err())), 1,
+                     "one line for the lost order")
+    finally:
+        gate.close()
+        for c in held:
+            c.close()
+    srv.stop()
 
 
 @suite.case("failure_name_refused")

@@ -129,6 +129,10 @@ typedef struct {
 					(pl_x509_acme_cert_id), sent as
 					"replaces" when the CA offers renewal
 					information (RFC 9773 5); or NULL */
+	/* One line for the operator while the order runs (an order the CA
+	 * lost, placed again), or NULL. */
+	void (*note)(void *arg, const char *line);
+	void *note_arg;
 } pl_acme_order_opts_t;
 
 /* What an order gives: the chain as the CA sent it (PEM, leaf first) and
@@ -140,6 +144,7 @@ typedef struct {
 	char account_url[PL_ACME_URL_MAX];
 	unsigned orders;             /* new orders created (1, 2 on fallback) */
 	unsigned bad_nonces;         /* badNonce answers retried */
+	unsigned restarts;           /* orders the CA lost, placed again */
 	long retry_after;            /* on failure: seconds the CA asked to
 					wait (Retry-After), 0 when none */
 } pl_acme_result_t;
@@ -156,7 +161,10 @@ void pl_acme_result_free(pl_acme_result_t *r);
  * terms of service not agreed). out->retry_after is set on failure too;
  * pl_acme_result_free is called in every case. When the preferred
  * challenge failed and the fallback succeeded, PL_OK comes with the
- * first failure's sentence left in err (for a warning). */
+ * first failure's sentence left in err (for a warning). An order the CA
+ * loses on the way (it becomes unreachable, or forgets the account or
+ * the order: a restarted CA) is placed again from the directory, a few
+ * times, said through opts->note. */
 int pl_acme_obtain(const pl_acme_transport_t *t, const pl_acme_responder_t *resp,
 		   const pl_acme_order_opts_t *opts, pl_pkey_t *account,
 		   pl_acme_result_t *out, char *err, size_t err_len);

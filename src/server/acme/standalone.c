@@ -180,6 +180,12 @@ static int paths(const pl_srv_acme_cert_t *o, char *ca_dir, size_t ca_cap,
 	return rc;
 }
 
+static void note(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "padlock cert: %s\n", line);
+}
+
 static int order(const pl_srv_acme_cert_t *o, pl_pkey_t *account,
 		 const char *chain, const char *key, char *err, size_t err_len)
 {
@@ -188,7 +194,7 @@ static int order(const pl_srv_acme_cert_t *o, pl_pkey_t *account,
 		.agree_tos = o->agree_tos, .eab_kid = o->eab_kid,
 		.eab_hmac_key = o->eab_hmac_key, .names = o->names,
 		.n_names = o->n_names, .prefer = { PL_ACME_HTTP01 },
-		.n_prefer = 1, .timeout_ms = o->timeout_ms,
+		.n_prefer = 1, .timeout_ms = o->timeout_ms, .note = note,
 	};
 	pl_acme_responder_t r = { publish, withdraw, NULL };
 	pl_acme_transport_t t;
