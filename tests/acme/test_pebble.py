@@ -17,10 +17,10 @@ certificate (no new order), a name added by a reload, renewal under a
 client loop with no failed request and a new serial, a CA that is down at
 start and up later (the retry gets the certificate), names for the local CA,
 padlock cert --acme (a certificate without serving, its listener on
-pebble's HTTP-01 port), a site waiting for its first certificate beside
-a site with one (unrecognized_name and a log line, never the other
-site's certificate, over TLS 1.3 and 1.2), and each failure with
-its one sentence: the CA unreachable, the challenge unreachable, pebble
+pebble's HTTP-01 port, or by TLS-ALPN-01 on its TLS port), a site
+waiting for its first certificate beside a site with one
+(unrecognized_name and a log line, never the other site's certificate,
+over TLS 1.3 and 1.2), and each failure with its one sentence: the CA unreachable, the challenge unreachable, pebble
 restarted mid-order (killed while it validates, a new one on the same
 port: padlock says so in one line and a new order gets the certificate),
 a name the CA refuses, the terms not agreed, EAB required and missing (then
@@ -416,6 +416,50 @@ def _():
     m = run(["openssl", "pkey", "-in", key, "-pubout"])
     c = run(["openssl", "x509", "-in", chain, "-noout", "-pubkey"])
     expect_equal(m.out, c.out, "the key is the certificate's")
+
+
+@suite.case("cert_acme_by_tlsalpn01_on_the_tls_port")
+def _():
+    p = pebble()
+    name = "cli-alpn." + DOMAIN
+    st = state_dir("cli-alpn")
+    # no HTTP-01 listener: the http port stays closed, pebble validates
+    # by a TLS handshake offering only acme-tls/1 on the tls port
+    r = run([padlock_bin(), "cert", "--acme", "--acme-ca", p.directory,
+             "--acme-ca-root", p.ca_root, "--challenge", "tls-alpn-01",
+             "--tls-port", str(p.tls_port), "--listen", "127.0.0.1",
+             "--acme-agree-tos", "--state-dir", st, name],
+            timeout=WAIT * 3, env=test_env())
+    expect_equal(r.rc, 0, "exit (%s)" % r.err)
+    chain = re.search(r"^certificate chain: (.+)$", r.out, re.M).group(1)
+    v = run(["openssl", "verify", "-CAfile", p.root(), "-untrusted", chain,
+             chain])
+    expect_equal(v.rc, 0, "openssl verify against pebble's root: %s %s"
+                 % (v.out, v.err))
+    t = run(["openssl", "x509", "-in", chain, "-noout", "-ext",
+             "subjectAltName"])
+    expect_in("DNS:" + name, t.out, "the certificate's name")
+    # the port is the order's only: closed again
+    s = socket.socket()
+    expect(s.connect_ex(("127.0.0.1", p.tls_port)) != 0,
+           "the TLS-ALPN-01 listener outlived the order")
+    s.close()
+    busy = socket.socket()
+    busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    busy.bind(("127.0.0.1", p.tls_port))
+    busy.listen(1)
+    try:
+        r = run([padlock_bin(), "cert", "--acme", "--acme-ca", p.directory,
+                 "--acme-ca-root", p.ca_root, "--challenge", "tls-alpn-01",
+                 "--tls-port", str(p.tls_port), "--listen", "127.0.0.1",
+                 "--acme-agree-tos", "--state-dir", st, "busy-" + name],
+                timeout=WAIT, env=test_env())
+    finally:
+        busy.close()
+    expect_equal(r.rc, 1, "exit with the port taken")
+    expect_in("cannot listen on 127.0.0.1 port %d for the TLS-ALPN-01 "
+              "challenge: Address already in use" % p.tls_port, r.err,
+              "the port's sentence")
 
 
 @suite.case("cert_acme_failures_in_one_sentence")
