@@ -387,24 +387,19 @@ def _():
     srv.stop()
 
 
-def cert_acme(p, names, *extra):
+def cert_acme(p, names, *extra, tls_alpn=False):
+    port = (["--challenge", "tls-alpn-01", "--tls-port", str(p.tls_port)]
+            if tls_alpn else ["--http-port", str(p.http_port)])
     return run([padlock_bin(), "cert", "--acme", "--acme-ca", p.directory,
-                "--acme-ca-root", p.ca_root, "--http-port", str(p.http_port),
-                "--listen", "127.0.0.1"] + list(extra) + names,
-               timeout=WAIT * 3, env=test_env())
+                "--acme-ca-root", p.ca_root, "--listen", "127.0.0.1"] + port
+               + list(extra) + names, timeout=WAIT * 3, env=test_env())
 
 
-@suite.case("cert_acme_obtains_a_certificate_without_serving")
-def _():
-    p = pebble()
-    names = ["cli." + DOMAIN, "cli2." + DOMAIN]
-    st = state_dir("cli")
-    r = cert_acme(p, names, "--acme-agree-tos", "--state-dir", st)
+def cert_acme_chain(p, r, names):
+    """padlock cert --acme succeeded, its chain verifies against pebble's
+    root and names names: the chain's path."""
     expect_equal(r.rc, 0, "exit (%s)" % r.err)
     chain = re.search(r"^certificate chain: (.+)$", r.out, re.M).group(1)
-    key = re.search(r"^private key \(0600\): (.+)$", r.out, re.M).group(1)
-    expect(chain.startswith(st) and os.path.exists(chain), "chain %s" % chain)
-    expect_equal(os.stat(key).st_mode & 0o777, 0o600, "the key's mode")
     v = run(["openssl", "verify", "-CAfile", p.root(), "-untrusted", chain,
              chain])
     expect_equal(v.rc, 0, "openssl verify against pebble's root: %s %s"
@@ -413,6 +408,19 @@ def _():
              "subjectAltName"])
     for n in names:
         expect_in("DNS:" + n, t.out, "the certificate's names")
+    return chain
+
+
+@suite.case("cert_acme_obtains_a_certificate_without_serving")
+def _():
+    p = pebble()
+    names = ["cli." + DOMAIN, "cli2." + DOMAIN]
+    st = state_dir("cli")
+    r = cert_acme(p, names, "--acme-agree-tos", "--state-dir", st)
+    chain = cert_acme_chain(p, r, names)
+    key = re.search(r"^private key \(0600\): (.+)$", r.out, re.M).group(1)
+    expect(chain.startswith(st) and os.path.exists(chain), "chain %s" % chain)
+    expect_equal(os.stat(key).st_mode & 0o777, 0o600, "the key's mode")
     m = run(["openssl", "pkey", "-in", key, "-pubout"])
     c = run(["openssl", "x509", "-in", chain, "-noout", "-pubkey"])
     expect_equal(m.out, c.out, "the key is the certificate's")
@@ -425,20 +433,9 @@ def _():
     st = state_dir("cli-alpn")
     # no HTTP-01 listener: the http port stays closed, pebble validates
     # by a TLS handshake offering only acme-tls/1 on the tls port
-    r = run([padlock_bin(), "cert", "--acme", "--acme-ca", p.directory,
-             "--acme-ca-root", p.ca_root, "--challenge", "tls-alpn-01",
-             "--tls-port", str(p.tls_port), "--listen", "127.0.0.1",
-             "--acme-agree-tos", "--state-dir", st, name],
-            timeout=WAIT * 3, env=test_env())
-    expect_equal(r.rc, 0, "exit (%s)" % r.err)
-    chain = re.search(r"^certificate chain: (.+)$", r.out, re.M).group(1)
-    v = run(["openssl", "verify", "-CAfile", p.root(), "-untrusted", chain,
-             chain])
-    expect_equal(v.rc, 0, "openssl verify against pebble's root: %s %s"
-                 % (v.out, v.err))
-    t = run(["openssl", "x509", "-in", chain, "-noout", "-ext",
-             "subjectAltName"])
-    expect_in("DNS:" + name, t.out, "the certificate's name")
+    r = cert_acme(p, [name], "--acme-agree-tos", "--state-dir", st,
+                  tls_alpn=True)
+    cert_acme_chain(p, r, [name])
     # the port is the order's only: closed again
     s = socket.socket()
     expect(s.connect_ex(("127.0.0.1", p.tls_port)) != 0,
@@ -449,11 +446,8 @@ def _():
     busy.bind(("127.0.0.1", p.tls_port))
     busy.listen(1)
     try:
-        r = run([padlock_bin(), "cert", "--acme", "--acme-ca", p.directory,
-                 "--acme-ca-root", p.ca_root, "--challenge", "tls-alpn-01",
-                 "--tls-port", str(p.tls_port), "--listen", "127.0.0.1",
-                 "--acme-agree-tos", "--state-dir", st, "busy-" + name],
-                timeout=WAIT, env=test_env())
+        r = cert_acme(p, ["busy-" + name], "--acme-agree-tos",
+                      "--state-dir", st, tls_alpn=True)
     finally:
         busy.close()
     expect_equal(r.rc, 1, "exit with the port taken")
