@@ -4,8 +4,8 @@
  * keeps a certificate: obtained when there is none, renewed inside the
  * CA's renewal window when the CA offers renewal information (RFC 9773,
  * ari.c), else once --acme-renew-at of its lifetime has passed, retried
- * with exponential
- * backoff when the CA fails (warnings, then errors in the last 7 days).
+ * with exponential backoff when the CA fails (warnings, then errors in
+ * the last 7 days).
  * A new certificate is written to the state directory and the master
  * told (SIGHUP): the reload path checks it with the certificate
  * diagnostics and swaps it in without dropping a connection.
