@@ -6,8 +6,9 @@ Cases: the CA's renewal window decides when padlock renews (not before
 the window opens), the new order's "replaces" names the old certificate
 (its identifier computed here from the certificate), the window is asked
 for again for the new certificate and named in the log, also in the
-status line at the next start (which orders nothing); a CA without
-renewalInfo is never asked for it and gets no "replaces"; and the
+status line at the next start (which orders nothing); padlock cert
+--acme run again sends the stored certificate as "replaces"; a CA
+without renewalInfo is never asked for it and gets no "replaces"; and the
 TLS-ALPN-01 challenge certificate served on a TLS 1.2 acme-tls/1
 handshake (openssl s_client -tls1_2 and Python's ssl, acmeIdentifier
 checked).
@@ -25,7 +26,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "server"))
 sys.path.insert(0, HERE)
 from serve_common import common  # noqa: E402
 from serve_common import (Serve, Skip, Suite, WAIT, expect,  # noqa: E402
-                          expect_equal, expect_in, run, tmp_path, wait_until)
+                          expect_equal, padlock_bin, run, test_env, tmp_path,
+                          wait_until)
 
 suite = Suite("padlock serve: ACME renewal information and TLS 1.2 "
               "validation against a fake CA")
@@ -160,6 +162,28 @@ def _():
     srv.stop()
     expect_equal(len(ca.seen_orders), 2, "no order at the next start")
     expect("ordering a certificate" not in srv.err(), "no order in the log")
+
+
+@suite.case("cert_acme_run_again_replaces_the_stored_certificate")
+def _():
+    import fake_ca
+    ca = new_ca(window=lambda ident, issued: (issued + 86400,
+                                              issued + 2 * 86400, 3600))
+    name = "cli-ari." + DOMAIN
+    state = tmp_path("state-cli-ari")
+
+    def cert_acme():
+        r = run([padlock_bin(), "cert", "--acme", "--acme-ca", ca.directory,
+                 "--acme-ca-root", ca.ca_root, "--acme-agree-tos",
+                 "--http-port", str(ca.http_port), "--listen", "127.0.0.1",
+                 "--state-dir", state, name], timeout=WAIT * 3,
+                env=test_env())
+        expect_equal(r.rc, 0, "padlock cert --acme: %s" % r.err)
+    cert_acme()
+    cert_acme()
+    expect_equal([o[2] for o in ca.seen_orders],
+                 [None, fake_ca.cert_id(ca.orders["1"]["cert"])],
+                 "the orders' replaces")
 
 
 @suite.case("without_renewal_info_no_ari_request_and_no_replaces")

@@ -264,10 +264,16 @@ static int order(const pl_srv_acme_cert_t *o, pl_pkey_t *account,
 	pl_acme_transport_t t;
 	pl_acme_http_t http;
 	pl_acme_result_t res;
+	pl_acme_stored_t before;
 	int rc = pl_acme_http_init(&http, o->ca_root, err, err_len);
 
 	if (rc != PL_OK)
 		return rc;
+	/* run again to renew: the stored certificate is the one replaced
+	 * (RFC 9773 5), when the CA offers renewal information */
+	(void)pl_acme_stored(chain, key, o->names, o->n_names, 100, time(NULL),
+			     &before);
+	opts.replaces = before.cert_id[0] ? before.cert_id : NULL;
 	pl_acme_http_transport(&http, &t);
 	rc = pl_acme_obtain(&t, &r, &opts, account, &res, err, err_len);
 	if (rc == PL_OK)
