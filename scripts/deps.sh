@@ -23,14 +23,15 @@ runtime=(
 # What the tests add: real peers (openssl, gnutls, Python's ssl, Chromium,
 # testssl.sh), the fuzzing toolchain, packet decryption, fake time,
 # valgrind, network namespaces and firewalls, man(1) for the installed
-# pages, ccache, pebble and pebble-challtestsrv (a real ACME CA and its DNS).
+# pages, ccache, pebble and pebble-challtestsrv (a real ACME CA and its DNS),
+# python3-cryptography (tests/acme/fake_ca.py: a CA that offers ARI).
 tests=(
   openssl gnutls-bin nghttp2-server tshark faketime valgrind gdb
   clang libclang-rt-14-dev llvm
   iproute2 nftables iptables
   chromium testssl.sh man-db ccache
   nghttp2-client python3-h2
-  pebble
+  pebble python3-cryptography
   gunicorn python3-websockets haproxy h2o
 )
 

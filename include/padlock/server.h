@@ -247,14 +247,18 @@ typedef struct {
 	const char *state_dir;       /* --state-dir, or NULL: the default */
 	const char *const *names;
 	size_t n_names;
-	const char *listen;          /* the HTTP-01 listener's address;
+	const char *listen;          /* the challenge listener's address;
 					NULL: 0.0.0.0 */
 	uint16_t http_port;          /* where the CA's HTTP-01 requests come */
+	bool tls_alpn;               /* TLS-ALPN-01 on tls_port instead */
+	uint16_t tls_port;           /* where the CA's TLS-ALPN-01
+					handshakes come */
 	unsigned timeout_ms;         /* the whole order; 0: no bound */
 } pl_srv_acme_cert_t;
 
-/* Obtains a certificate for o->names by HTTP-01, answered by a listener
- * on o->http_port (a child process) that lives as long as the order, and
+/* Obtains a certificate for o->names by HTTP-01 (or TLS-ALPN-01 with
+ * o->tls_alpn), answered by a listener on o->http_port (o->tls_port)
+ * (a child process) that lives as long as the order, and
  * stores the chain and key (0600) in the state directory. On PL_OK chain
  * and key (cap bytes each) hold their paths. Otherwise one sentence in
  * err: what the CA said, with the fix, or why the port cannot be

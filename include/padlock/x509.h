@@ -243,6 +243,13 @@ int pl_x509_csr_der(const pl_pkey_t *key, const pl_x509_san_t *sans,
 		    size_t count, uint8_t **der, size_t *len);
 void pl_x509_der_free(uint8_t *der);
 
+/* The ACME renewal-information identifier of the chain's leaf (RFC 9773
+ * 4.1): base64url of its Authority Key Identifier's keyIdentifier, ".",
+ * base64url of its serial number's DER content octets, unpadded. Also the
+ * "replaces" value of a renewal's order (RFC 9773 5). PL_ERR_ARG when the
+ * leaf has no AKI keyIdentifier or out is too small. */
+int pl_x509_acme_cert_id(const pl_x509_chain_t *c, char *out, size_t cap);
+
 /* Writes key (PKCS#8 PEM, mode 0600) to key_path and, unless chain_path is
  * NULL, chain_pem (mode 0644) to chain_path: each through a temporary
  * file renamed into place, both or neither, so that a reader sees the old

@@ -1,8 +1,9 @@
 /*
  * padlock cert --acme NAME...: a certificate from an ACME CA (Let's
  * Encrypt by default) without serving, for other servers: the engine of
- * padlock serve --domain, HTTP-01 answered by a listener that lives as
- * long as the order. Prints where it wrote the chain and the key.
+ * padlock serve --domain, HTTP-01 (port 80) or TLS-ALPN-01 (port 443)
+ * answered by a listener that lives as long as the order. Prints where it
+ * wrote the chain and the key.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -33,9 +34,10 @@ static void print_help(void)
 {
 	printf("usage: padlock cert --acme [options] NAME...\n\n"
 	       "Obtains a certificate for the NAMEs from an ACME CA without "
-	       "serving (for\nanother server), answering the CA's HTTP-01 "
-	       "challenge on --http-port while\nthe order runs, and prints "
-	       "where it wrote the chain and the key (0600).\n\n"
+	       "serving (for\nanother server), answering the CA's challenge "
+	       "while the order runs (HTTP-01 on\n--http-port, or TLS-ALPN-01 "
+	       "on --tls-port), and prints where it wrote the\nchain and the "
+	       "key (0600).\n\n"
 	       "      --acme-ca URL         the CA's directory (default: Let's "
 	       "Encrypt)\n"
 	       "      --acme-ca-root FILE   trust this root for the CA's "
@@ -46,8 +48,11 @@ static void print_help(void)
 	       "account binding\n"
 	       "      --state-dir DIR       the account key and certificates "
 	       "(as padlock serve)\n"
+	       "      --challenge TYPE      http-01 (default) or tls-alpn-01\n"
 	       "      --http-port N         where the CA's HTTP-01 requests "
 	       "arrive (default 80)\n"
+	       "      --tls-port N          where its TLS-ALPN-01 handshakes "
+	       "arrive (default 443)\n"
 	       "      --listen ADDR         the address to listen on (default "
 	       "0.0.0.0)\n"
 	       "      --acme-timeout S      give up the order after S seconds "
@@ -60,6 +65,7 @@ static void print_help(void)
 enum option_id {
 	OPT_ACME, OPT_CA, OPT_CA_ROOT, OPT_EMAIL, OPT_AGREE, OPT_EAB_KID,
 	OPT_EAB_KEY, OPT_STATE, OPT_HTTP_PORT, OPT_LISTEN, OPT_TIMEOUT, OPT_HELP,
+	OPT_CHALLENGE, OPT_TLS_PORT,
 };
 
 static const pl_cli_option_t option_specs[] = {
@@ -72,6 +78,8 @@ static const pl_cli_option_t option_specs[] = {
 	{ "acme-eab-hmac-key", 0, true, OPT_EAB_KEY },
 	{ "state-dir", 0, true, OPT_STATE },
 	{ "http-port", 0, true, OPT_HTTP_PORT },
+	{ "challenge", 0, true, OPT_CHALLENGE },
+	{ "tls-port", 0, true, OPT_TLS_PORT },
 	{ "listen", 0, true, OPT_LISTEN },
 	{ "acme-timeout", 0, true, OPT_TIMEOUT },
 	{ "help", 'h', false, OPT_HELP },
@@ -111,6 +119,19 @@ static int apply_option(void *ctx, const pl_cli_option_t *option,
 			return pl_cli_usage_error(&command, "--http-port wants "
 						  "a port from 1 to 65535", NULL);
 		c->http_port = (uint16_t)n;
+		break;
+	case OPT_TLS_PORT:
+		if (!parse_number(value, 1, 65535, &n))
+			return pl_cli_usage_error(&command, "--tls-port wants "
+						  "a port from 1 to 65535", NULL);
+		c->tls_port = (uint16_t)n;
+		break;
+	case OPT_CHALLENGE:
+		if (strcmp(value, "tls-alpn-01") != 0 &&
+		    strcmp(value, "http-01") != 0)
+			return pl_cli_usage_error(&command, "--challenge is "
+						  "http-01 or tls-alpn-01", value);
+		c->tls_alpn = strcmp(value, "tls-alpn-01") == 0;
 		break;
 	case OPT_TIMEOUT:
 		if (!parse_number(value, 1, 86400, &n))
@@ -154,6 +175,7 @@ int pl_cli_cert_acme(int argc, char **argv)
 	}
 	o->cert.directory = DEFAULT_CA;
 	o->cert.http_port = 80;
+	o->cert.tls_port = 443;
 	o->cert.timeout_ms = 300000;
 	o->cert.names = o->names;
 	rc = pl_cli_parse_args(&p, argc, argv, o);

@@ -74,6 +74,41 @@ void pl_x509_der_free(uint8_t *der)
 	OPENSSL_free(der);
 }
 
+int pl_x509_acme_cert_id(const pl_x509_chain_t *c, char *out, size_t cap)
+{
+	X509 *leaf = c != NULL && c->count > 0 ? c->entries[0].x509 : NULL;
+	const ASN1_OCTET_STRING *aki = leaf ? X509_get0_authority_key_id(leaf) : NULL;
+	const ASN1_INTEGER *serial = leaf ? X509_get0_serialNumber(leaf) : NULL;
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	long content = 0;
+	int tag, class, n, rc = PL_ERR_ARG;
+	size_t used;
+
+	if (aki == NULL || serial == NULL ||
+	    (n = i2d_ASN1_INTEGER(serial, &der)) <= 0)
+		goto out;
+	/* RFC 9773 4.1: the serial's DER without its tag and length */
+	p = der;
+	if (ASN1_get_object(&p, &content, &tag, &class, n) & 0x80 ||
+	    tag != V_ASN1_INTEGER || content <= 0 || p + content != der + n)
+		goto out;
+	if (pl_base64url_encode(ASN1_STRING_get0_data(aki),
+				(size_t)ASN1_STRING_length(aki), out, cap) != PL_OK)
+		goto out;
+	used = strlen(out);
+	if (used + 1 >= cap)
+		goto out;
+	out[used++] = '.';
+	rc = pl_base64url_encode(p, (size_t)content, out + used, cap - used);
+out:
+	OPENSSL_free(der);
+	ERR_clear_error();
+	if (rc != PL_OK && cap > 0)
+		out[0] = '\0';
+	return rc == PL_OK ? PL_OK : PL_ERR_ARG;
+}
+
 static int write_key(BIO *bio, void *arg)
 {
 	return PEM_write_bio_PrivateKey(bio, arg, NULL, NULL, 0, NULL, NULL) == 1

@@ -30,6 +30,12 @@ struct fake {
 	const char *poll_retry_after;
 	bool rate_limit_orders;
 	bool unreachable;
+	bool ari;                 /* the directory offers renewalInfo */
+	bool already_replaced;    /* a newOrder with "replaces" gets 409 */
+	bool restart_at_challenge; /* the CA forgets everything once, when a
+				      challenge is started ... */
+	int down_after_restart;   /* ... and is unreachable for N requests */
+	bool forgot;              /* accounts unknown until a newAccount */
 	/* what it saw */
 	bool used[4096];
 	unsigned next_nonce;
@@ -43,6 +49,7 @@ struct fake {
 	char type_started[MAX_NAMES][16];
 	int polls[MAX_NAMES];
 	char order_status[16];
+	char replaces[MAX_NAMES][128]; /* per order: its "replaces", or "" */
 	bool csr_ok;
 	pl_pkey_t *csr_key;
 	unsigned slept[64];
@@ -51,6 +58,8 @@ struct fake {
 	char published[MAX_NAMES][600];
 	int published_type[MAX_NAMES];
 	int withdrawn;
+	int notes;
+	char note[PL_ACME_ERR_MAX + 200];
 };
 
 static const uint8_t eab_key[] = "a MAC key the CA gave the account";
@@ -144,6 +153,11 @@ static bool check_jws(struct fake *f, const char *url, const char *body,
 	} else {
 		CHECK(strcmp(json_string_value(json_object_get(prot, "kid")),
 			     CA "/acct/1") == 0);
+		if (f->forgot) {
+			problem(r, 400, "accountDoesNotExist", "no such account");
+			new_nonce(f, r);
+			goto out;
+		}
 	}
 	snprintf(input, sizeof input, "%s.%s", p64, pay64);
 	CHECK(key != NULL && b64dec(s64, sig, 64) == 64 &&
@@ -177,6 +191,8 @@ static json_t *directory(const struct fake *f)
 		json_object_set_new(meta, "termsOfService", json_string(f->terms));
 	if (f->eab_required)
 		json_object_set_new(meta, "externalAccountRequired", json_true());
+	if (f->ari)
+		json_object_set_new(d, "renewalInfo", json_string(CA "/renewal-info"));
 	json_object_set_new(d, "meta", meta);
 	return d;
 }
@@ -226,6 +242,7 @@ static void new_account(struct fake *f, json_t *pay, pl_acme_response_t *r)
 		problem(r, 403, "externalAccountRequired", "no binding");
 		return;
 	}
+	f->forgot = false;
 	snprintf(r->location, sizeof r->location, CA "/acct/1");
 	reply_json(r, 201, json_pack("{s:s}", "status", "valid"));
 }
@@ -250,11 +267,21 @@ static void new_order(struct fake *f, json_t *pay, pl_acme_response_t *r)
 	json_t *ids = json_object_get(pay, "identifiers"), *id;
 	size_t i;
 
+	const char *replaces = json_string_value(json_object_get(pay, "replaces"));
+
 	if (f->rate_limit_orders) {
 		problem(r, 429, "rateLimited", "too many new orders recently");
 		snprintf(r->retry_after, sizeof r->retry_after, "3600");
 		return;
 	}
+	if (replaces != NULL && f->already_replaced) {
+		problem(r, 409, "alreadyReplaced", "the certificate was replaced "
+			"by another order");
+		return;
+	}
+	if (f->orders < MAX_NAMES)
+		snprintf(f->replaces[f->orders], sizeof f->replaces[0], "%s",
+			 replaces ? replaces : "");
 	f->orders++;
 	CHECK_EQ_INT(json_array_size(ids), f->n_names);
 	json_array_foreach(ids, i, id) {
@@ -382,6 +409,10 @@ static void route_post(struct fake *f, const char *url, json_t *pay,
 		 i < f->n_names) {
 		snprintf(f->type_started[i], sizeof f->type_started[i], "%s", type);
 		reply_json(r, 200, json_pack("{s:s}", "status", "processing"));
+		if (f->restart_at_challenge) {
+			f->restart_at_challenge = false;
+			f->forgot = true;
+		}
 	} else if (sscanf(url, CA "/order/%d", &order) == 1) {
 		/* issuing takes one poll */
 		json_t *doc = order_doc(f);
@@ -405,6 +436,11 @@ static int fake_request(void *arg, const char *method, const char *url,
 	struct fake *f = arg;
 	json_t *pay = NULL;
 
+	if (f->forgot && f->down_after_restart > 0) {
+		f->down_after_restart--;
+		snprintf(err, err_len, "connection refused");
+		return PL_ERR_IO;
+	}
 	if (f->unreachable) {
 		snprintf(err, err_len, "connection refused (nothing listens on "
 			 "127.0.0.1:14000)");
@@ -713,6 +749,100 @@ static void unreachable_ca_is_one_sentence(void)
 	teardown(&r);
 }
 
+static void renewal_sends_replaces_to_a_ca_with_renewal_info(void)
+{
+	struct run r;
+
+	setup(&r, 1);
+	r.f.ari = true;
+	r.o.replaces = "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE";
+	go(&r);
+	CHECK_EQ_INT(r.rc, PL_OK);
+	CHECK_EQ_INT(r.f.orders, 1);
+	CHECK_MSG(strcmp(r.f.replaces[0], "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE") == 0,
+		  "replaces: %s", r.f.replaces[0]);
+	teardown(&r);
+
+	/* RFC 9773 5: not to a CA that does not offer renewal information */
+	setup(&r, 1);
+	r.o.replaces = "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE";
+	go(&r);
+	CHECK_EQ_INT(r.rc, PL_OK);
+	CHECK(strcmp(r.f.replaces[0], "") == 0);
+	teardown(&r);
+}
+
+static void already_replaced_orders_again_without_replaces(void)
+{
+	struct run r;
+
+	setup(&r, 1);
+	r.f.ari = true;
+	r.f.already_replaced = true;
+	r.o.replaces = "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE";
+	go(&r);
+	CHECK_MSG(r.rc == PL_OK, "err: %s", r.err);
+	CHECK_EQ_INT(r.f.orders, 1);
+	CHECK(strcmp(r.f.replaces[0], "") == 0);
+	CHECK(r.res.chain_pem != NULL);
+	teardown(&r);
+}
+
+static void note(void *arg, const char *line)
+{
+	struct fake *f = arg;
+
+	f->notes++;
+	snprintf(f->note, sizeof f->note, "%s", line);
+}
+
+static void order_lost_by_a_restarted_ca_is_placed_again(void)
+{
+	struct run r;
+
+	/* the CA restarts without its database as the challenge starts */
+	setup(&r, 1);
+	r.f.restart_at_challenge = true;
+	r.o.note = note;
+	r.o.note_arg = &r.f;
+	go(&r);
+	CHECK_MSG(r.rc == PL_OK, "err: %s", r.err);
+	CHECK(r.err[0] == '\0');
+	CHECK_EQ_INT(r.res.orders, 2);
+	CHECK_EQ_INT(r.res.restarts, 1);
+	CHECK(r.res.chain_pem != NULL);
+	CHECK_EQ_INT(r.f.notes, 1);
+	CHECK_MSG(strstr(r.f.note, "the ACME CA lost the order https://ca.test/"
+			 "order/1 (") && strstr(r.f.note, "): placing a new one"),
+		  "note: %s", r.f.note);
+	teardown(&r);
+
+	/* ... and is unreachable for a while first: still one line */
+	setup(&r, 1);
+	r.f.restart_at_challenge = true;
+	r.f.down_after_restart = 3;
+	r.o.note = note;
+	r.o.note_arg = &r.f;
+	go(&r);
+	CHECK_MSG(r.rc == PL_OK, "err: %s", r.err);
+	CHECK_EQ_INT(r.res.orders, 2);
+	CHECK_EQ_INT(r.f.notes, 1);
+	CHECK_MSG(strstr(r.f.note, "cannot reach the ACME CA"), "note: %s", r.f.note);
+	/* waits of 1, 2 and 4 seconds before the directory answered */
+	teardown(&r);
+
+	/* a CA that never comes back: the failure, after a few tries */
+	setup(&r, 1);
+	r.f.restart_at_challenge = true;
+	r.f.down_after_restart = 1000;
+	go(&r);
+	CHECK_EQ_INT(r.rc, PL_ERR_IO);
+	CHECK_MSG(strstr(r.err, "cannot reach the ACME CA at https://ca.test/dir"),
+		  "err: %s", r.err);
+	CHECK_EQ_INT(r.res.restarts, 5);
+	teardown(&r);
+}
+
 int main(void)
 {
 	RUN(order_for_three_names_completes_with_http01);
@@ -727,5 +857,8 @@ int main(void)
 	RUN(polling_backs_off_and_honours_retry_after);
 	RUN(a_name_that_never_validates_times_out);
 	RUN(unreachable_ca_is_one_sentence);
+	RUN(renewal_sends_replaces_to_a_ca_with_renewal_info);
+	RUN(already_replaced_orders_again_without_replaces);
+	RUN(order_lost_by_a_restarted_ca_is_placed_again);
 	return test_finish();
 }

@@ -17,11 +17,13 @@ certificate (no new order), a name added by a reload, renewal under a
 client loop with no failed request and a new serial, a CA that is down at
 start and up later (the retry gets the certificate), names for the local CA,
 padlock cert --acme (a certificate without serving, its listener on
-pebble's HTTP-01 port), a site waiting for its first certificate beside
-a site with one (unrecognized_name and a log line, never the other
-site's certificate, over TLS 1.3 and 1.2), and each failure with
-its one sentence: the CA unreachable, the challenge unreachable, a name
-the CA refuses, the terms not agreed, EAB required and missing (then
+pebble's HTTP-01 port, or by TLS-ALPN-01 on its TLS port), a site
+waiting for its first certificate beside a site with one
+(unrecognized_name and a log line, never the other site's certificate,
+over TLS 1.3 and 1.2), and each failure with its one sentence: the CA unreachable, the challenge unreachable, pebble
+restarted mid-order (killed while it validates, a new one on the same
+port: padlock says so in one line and a new order gets the certificate),
+a name the CA refuses, the terms not agreed, EAB required and missing (then
 given), and a state directory that cannot be written.
 """
 
@@ -108,13 +110,14 @@ class Pebble:
     """pebble + pebble-challtestsrv on fresh ports. http_port and
     tls_port are where pebble validates: padlock's listeners."""
 
-    def __init__(self, name, eab=False, nosleep=True, start=True, h2=True):
+    def __init__(self, name, eab=False, nosleep=True, start=True, h2=True,
+                 acme_port=None, http_port=None, tls_port=None):
         ca, leaf, key = https_root()
         self.ca_root = ca
-        self.http_port = common.free_port()
-        self.tls_port = common.free_port()
+        self.http_port = http_port or common.free_port()
+        self.tls_port = tls_port or common.free_port()
         self.dns_port = common.free_port()
-        self.acme_port = common.free_port()
+        self.acme_port = acme_port or common.free_port()
         self.mgmt_port = common.free_port()
         cfg = {"pebble": {
             "listenAddress": "127.0.0.1:%d" % self.acme_port,
@@ -384,24 +387,19 @@ def _():
     srv.stop()
 
 
-def cert_acme(p, names, *extra):
+def cert_acme(p, names, *extra, tls_alpn=False):
+    port = (["--challenge", "tls-alpn-01", "--tls-port", str(p.tls_port)]
+            if tls_alpn else ["--http-port", str(p.http_port)])
     return run([padlock_bin(), "cert", "--acme", "--acme-ca", p.directory,
-                "--acme-ca-root", p.ca_root, "--http-port", str(p.http_port),
-                "--listen", "127.0.0.1"] + list(extra) + names,
-               timeout=WAIT * 3, env=test_env())
+                "--acme-ca-root", p.ca_root, "--listen", "127.0.0.1"] + port
+               + list(extra) + names, timeout=WAIT * 3, env=test_env())
 
 
-@suite.case("cert_acme_obtains_a_certificate_without_serving")
-def _():
-    p = pebble()
-    names = ["cli." + DOMAIN, "cli2." + DOMAIN]
-    st = state_dir("cli")
-    r = cert_acme(p, names, "--acme-agree-tos", "--state-dir", st)
+def cert_acme_chain(p, r, names):
+    """padlock cert --acme succeeded, its chain verifies against pebble's
+    root and names names: the chain's path."""
     expect_equal(r.rc, 0, "exit (%s)" % r.err)
     chain = re.search(r"^certificate chain: (.+)$", r.out, re.M).group(1)
-    key = re.search(r"^private key \(0600\): (.+)$", r.out, re.M).group(1)
-    expect(chain.startswith(st) and os.path.exists(chain), "chain %s" % chain)
-    expect_equal(os.stat(key).st_mode & 0o777, 0o600, "the key's mode")
     v = run(["openssl", "verify", "-CAfile", p.root(), "-untrusted", chain,
              chain])
     expect_equal(v.rc, 0, "openssl verify against pebble's root: %s %s"
@@ -410,9 +408,52 @@ def _():
              "subjectAltName"])
     for n in names:
         expect_in("DNS:" + n, t.out, "the certificate's names")
+    return chain
+
+
+@suite.case("cert_acme_obtains_a_certificate_without_serving")
+def _():
+    p = pebble()
+    names = ["cli." + DOMAIN, "cli2." + DOMAIN]
+    st = state_dir("cli")
+    r = cert_acme(p, names, "--acme-agree-tos", "--state-dir", st)
+    chain = cert_acme_chain(p, r, names)
+    key = re.search(r"^private key \(0600\): (.+)$", r.out, re.M).group(1)
+    expect(chain.startswith(st) and os.path.exists(chain), "chain %s" % chain)
+    expect_equal(os.stat(key).st_mode & 0o777, 0o600, "the key's mode")
     m = run(["openssl", "pkey", "-in", key, "-pubout"])
     c = run(["openssl", "x509", "-in", chain, "-noout", "-pubkey"])
     expect_equal(m.out, c.out, "the key is the certificate's")
+
+
+@suite.case("cert_acme_by_tlsalpn01_on_the_tls_port")
+def _():
+    p = pebble()
+    name = "cli-alpn." + DOMAIN
+    st = state_dir("cli-alpn")
+    # no HTTP-01 listener: the http port stays closed, pebble validates
+    # by a TLS handshake offering only acme-tls/1 on the tls port
+    r = cert_acme(p, [name], "--acme-agree-tos", "--state-dir", st,
+                  tls_alpn=True)
+    cert_acme_chain(p, r, [name])
+    # the port is the order's only: closed again
+    s = socket.socket()
+    expect(s.connect_ex(("127.0.0.1", p.tls_port)) != 0,
+           "the TLS-ALPN-01 listener outlived the order")
+    s.close()
+    busy = socket.socket()
+    busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    busy.bind(("127.0.0.1", p.tls_port))
+    busy.listen(1)
+    try:
+        r = cert_acme(p, ["busy-" + name], "--acme-agree-tos",
+                      "--state-dir", st, tls_alpn=True)
+    finally:
+        busy.close()
+    expect_equal(r.rc, 1, "exit with the port taken")
+    expect_in("cannot listen on 127.0.0.1 port %d for the TLS-ALPN-01 "
+              "challenge: Address already in use" % p.tls_port, r.err,
+              "the port's sentence")
 
 
 @suite.case("cert_acme_failures_in_one_sentence")
@@ -595,6 +636,51 @@ def _():
             r"acme-challenge/[-_A-Za-z0-9]+ \(.*\) — is port 80 open\? try "
             r"`padlock check nolistener\.%s`" % (DOMAIN, DOMAIN),
             "--acme-agree-tos", "--acme-challenges", "http-01", http=False)
+
+
+@suite.case("pebble_restarted_mid_order_a_new_order_gets_the_certificate")
+def _():
+    # the first pebble validates HTTP-01 on a port that accepts and never
+    # answers: the order is in flight when that connection arrives
+    gate = socket.socket()
+    gate.bind(("127.0.0.1", 0))
+    gate.listen(8)
+    held = []
+
+    def hold():
+        try:
+            held.append(gate.accept()[0])
+        except OSError:
+            pass
+    threading.Thread(target=hold, daemon=True).start()
+    first = Pebble("pebble-restart-1", http_port=gate.getsockname()[1])
+    http_port = common.free_port()
+    name = "restart." + DOMAIN
+    srv = Serve(["--domain", name, "--acme-ca", first.directory,
+                 "--acme-ca-root", first.ca_root, "--acme-agree-tos",
+                 "--acme-challenges", "http-01",
+                 "--state-dir", state_dir("restart")],
+                https_port=first.tls_port, http_port=http_port)
+    try:
+        wait_until(lambda: held, "pebble to validate the first order",
+                   timeout=WAIT * 2)
+        os.kill(first.proc.pid, signal.SIGKILL)
+        wait_until(lambda: not first.proc.alive(), "pebble to die")
+        # a new pebble on the same port, with none of the first's state
+        second = Pebble("pebble-restart-2", acme_port=first.acme_port,
+                        http_port=http_port, tls_port=first.tls_port)
+        srv.wait_log(r"acme: site %s: the ACME CA lost the order "
+                     r"https://127\.0\.0\.1:%d/\S+ \(.+\): placing a new one$"
+                     % (re.escape(name), first.acme_port), "the line")
+        issued(srv, "the certificate from the new order")
+        verify(second, second.tls_port, name)
+        expect_equal(len(re.findall("lost the order", srv.err())), 1,
+                     "one line for the lost order")
+    finally:
+        gate.close()
+        for c in held:
+            c.close()
+    srv.stop()
 
 
 @suite.case("failure_name_refused")

@@ -6,12 +6,14 @@
  *   control % 3 == 0: data is base64url: decoded, and when it decodes,
  *                     encoding the bytes must give data back.
  *   control % 3 == 1: data is a problem document: its sentence and type,
- *                     and data as a Retry-After value.
+ *                     and data as a Retry-After value and as an RFC 3339
+ *                     timestamp.
  *   control % 3 == 2: data is a whole conversation: the CA's answers,
  *                     separated by 0xff bytes, each a status selector
  *                     byte, a content-type byte and a body, played to the
  *                     order state machine (client.c, request.c) through
- *                     a transport. Any answer must end in PL_OK or an
+ *                     a transport, then again to the renewal information
+ *                     request (ari.c). Any answer must end in PL_OK or an
  *                     error with a sentence, never a crash.
  *
  * Seeds (corpus/fuzz_acme/): a base64url string, a problem document and
@@ -114,15 +116,24 @@ static void conversation(const uint8_t *data, size_t size)
 		.directory = "https://ca.test/dir", .agree_tos = true,
 		.names = names, .n_names = 1,
 		.prefer = { PL_ACME_HTTP01, PL_ACME_TLSALPN01 }, .n_prefer = 2,
-		.timeout_ms = 60000,
+		.timeout_ms = 60000, .replaces = "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE",
 	};
 	pl_acme_result_t res;
+	pl_acme_ari_t ari;
 	char err[PL_ACME_ERR_MAX];
 	int rc = pl_acme_obtain(&t, &r, &o, account, &res, err, sizeof err);
 
 	if (rc != PL_OK && err[0] == '\0')
 		abort(); /* every failure says why */
 	pl_acme_result_free(&res);
+	s = (struct script){ data, data + size, 0 };
+	rc = pl_acme_renewal_info(&t, o.directory, o.replaces, &ari, err,
+				  sizeof err);
+	if ((rc != PL_OK && err[0] == '\0') ||
+	    (rc == PL_OK && ari.offered &&
+	     (ari.end <= ari.start || ari.retry_after < 60 ||
+	      ari.retry_after > 86400)))
+		abort(); /* a window is a window; the next look is bounded */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -132,6 +143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				      .now = 1800000000 };
 	uint8_t out[4096];
 	char back[8192];
+	time_t when;
 	size_t n;
 
 	if (size < 1 || size > 16384)
@@ -156,6 +168,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pl_acme_problem_type(text, type, sizeof type);
 		ctx.retry_after = text;
 		(void)pl_acme_retry_after_seconds(text, ctx.now);
+		(void)pl_acme_rfc3339(text, &when);
 		free(text);
 		break;
 	default:

@@ -4,6 +4,7 @@
  *
  *   client.c     the order as a state machine: directory, nonce, account,
  *                order, authorizations, challenges, finalize, download
+ *   ari.c        renewal information (RFC 9773): the CA's renewal window
  *   request.c    signed requests: JWS headers, nonces, badNonce retries
  *   problem.c    problem documents (RFC 7807) turned into one sentence
  *                with the fix
@@ -124,6 +125,14 @@ typedef struct {
 	size_t n_prefer;             /* 1 or 2: the second is the fallback */
 	unsigned poll_max_ms;        /* the longest wait between polls */
 	unsigned timeout_ms;         /* the whole order; 0: no bound */
+	const char *replaces;        /* the certificate this order renews
+					(pl_x509_acme_cert_id), sent as
+					"replaces" when the CA offers renewal
+					information (RFC 9773 5); or NULL */
+	/* One line for the operator while the order runs (an order the CA
+	 * lost, placed again), or NULL. */
+	void (*note)(void *arg, const char *line);
+	void *note_arg;
 } pl_acme_order_opts_t;
 
 /* What an order gives: the chain as the CA sent it (PEM, leaf first) and
@@ -135,6 +144,7 @@ typedef struct {
 	char account_url[PL_ACME_URL_MAX];
 	unsigned orders;             /* new orders created (1, 2 on fallback) */
 	unsigned bad_nonces;         /* badNonce answers retried */
+	unsigned restarts;           /* orders the CA lost, placed again */
 	long retry_after;            /* on failure: seconds the CA asked to
 					wait (Retry-After), 0 when none */
 } pl_acme_result_t;
@@ -151,10 +161,45 @@ void pl_acme_result_free(pl_acme_result_t *r);
  * terms of service not agreed). out->retry_after is set on failure too;
  * pl_acme_result_free is called in every case. When the preferred
  * challenge failed and the fallback succeeded, PL_OK comes with the
- * first failure's sentence left in err (for a warning). */
+ * first failure's sentence left in err (for a warning). An order the CA
+ * loses on the way (it becomes unreachable, or forgets the account or
+ * the order: a restarted CA) is placed again from the directory, a few
+ * times, said through opts->note. */
 int pl_acme_obtain(const pl_acme_transport_t *t, const pl_acme_responder_t *resp,
 		   const pl_acme_order_opts_t *opts, pl_pkey_t *account,
 		   pl_acme_result_t *out, char *err, size_t err_len);
+
+/* ---- renewal information (ari.c, RFC 9773) ---------------------------------- */
+
+typedef struct {
+	bool offered;        /* the directory names a renewalInfo URL */
+	time_t start, end;   /* the suggested window (start < end) */
+	long retry_after;    /* seconds until the next look: the CA's
+				Retry-After within a minute and a day; six
+				hours when it sent none or on a long-term
+				error (RFC 9773 4.3) */
+	bool temporary;      /* on failure: the CA was unreachable or
+				answered 5xx, so back off and ask sooner */
+	char explanation[PL_ACME_URL_MAX]; /* explanationURL, or "" */
+} pl_acme_ari_t;
+
+/* Asks the CA at directory for the renewal window of cert_id (from
+ * pl_x509_acme_cert_id). PL_OK with out->offered false when the CA offers
+ * no renewal information; PL_OK with the window; or a negative code with
+ * one sentence in err (unreachable, an HTTP error, a window that ends
+ * before it starts), out->retry_after and out->temporary saying when to
+ * ask again. */
+int pl_acme_renewal_info(const pl_acme_transport_t *t, const char *directory,
+			 const char *cert_id, pl_acme_ari_t *out, char *err,
+			 size_t err_len);
+
+/* When to renew inside a's window (RFC 9773 4.2): start plus random/2^32
+ * of the window, or now when that time has passed. */
+time_t pl_acme_ari_renew_at(const pl_acme_ari_t *a, uint32_t random, time_t now);
+
+/* An RFC 3339 date-time ("2025-01-02T04:00:00Z", with an optional
+ * fraction and a Z or +hh:mm offset) as seconds since the epoch. */
+bool pl_acme_rfc3339(const char *text, time_t *out);
 
 /* ---- problem documents (problem.c) ------------------------------------------ */
 
@@ -304,6 +349,8 @@ typedef struct {
 	bool usable;           /* loads, key matches, valid now, covers
 				  every name */
 	time_t renew_at;       /* not_before + renew_percent of the lifetime */
+	char cert_id[192];     /* the leaf's RFC 9773 identifier, "" when
+				  it has no Authority Key Identifier */
 	pl_x509_info_t leaf;
 	pl_x509_info_t issuer; /* the first intermediate; zero when none */
 } pl_acme_stored_t;

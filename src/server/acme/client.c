@@ -13,7 +13,9 @@
  *   DOWNLOAD   fetch the chain (7.4.2)
  *
  * A challenge that fails makes its authorization invalid for good, so
- * falling back to the other challenge type means a new order.
+ * falling back to the other challenge type means a new order. So does an
+ * order the CA lost (it restarted without its database, or could not be
+ * reached for a while): the machine starts again from DIRECTORY.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,10 @@
 
 #define POLL_FIRST_MS 250
 #define POLL_MAX_MS 8000
+/* an order the CA lost is placed again at most this often, waiting
+ * 1, 2, 4, 8, 8 seconds for the CA to come back */
+#define RESTARTS_MAX 5
+#define RESTART_FIRST_MS 1000
 
 typedef enum {
 	ST_DIRECTORY,
@@ -58,6 +64,7 @@ typedef struct {
 	published_t published[PL_ACME_MAX_NAMES];
 	size_t n_published;
 	unsigned waited_ms;                /* slept so far, against timeout_ms */
+	unsigned restart_delay;            /* the next wait before a restart */
 } order_t;
 
 typedef int (*handler_t)(order_t *o, state_t *next);
@@ -145,6 +152,7 @@ static int st_directory(order_t *o, state_t *next)
 	snprintf(o->s.terms, sizeof o->s.terms, "%s", terms ? terms : "");
 	o->s.eab_required =
 		json_is_true(json_object_get(meta, "externalAccountRequired"));
+	o->s.renewal_info = json_is_string(json_object_get(dir, "renewalInfo"));
 	json_decref(dir);
 	*next = ST_ACCOUNT;
 	return rc;
@@ -269,7 +277,7 @@ static bool is_ip(const char *name)
 	return inet_pton(AF_INET, name, a) == 1 || inet_pton(AF_INET6, name, a) == 1;
 }
 
-static char *order_payload(const order_t *o)
+static char *order_payload(const order_t *o, bool replaces)
 {
 	json_t *ids = json_array(), *pay;
 	char *text;
@@ -283,6 +291,9 @@ static char *order_payload(const order_t *o)
 						     "value", n));
 	}
 	pay = json_pack("{s:o}", "identifiers", ids);
+	/* RFC 9773 5: only to a CA that offers renewal information */
+	if (pay != NULL && replaces)
+		json_object_set_new(pay, "replaces", json_string(o->o->replaces));
 	text = pay != NULL ? json_dumps(pay, JSON_COMPACT) : NULL;
 	json_decref(pay);
 	return text;
@@ -306,19 +317,49 @@ static int order_next(order_t *o, json_t *doc, state_t *next)
 	return PL_OK;
 }
 
-static int st_order(order_t *o, state_t *next)
+/* RFC 9773 5: 409 alreadyReplaced says another order already renews the
+ * certificate (an earlier try of ours that the CA kept): ordering without
+ * "replaces" is still a renewal. */
+static bool already_replaced(const pl_acme_response_t *resp)
 {
-	pl_acme_response_t resp = {0};
-	char *pay = order_payload(o);
-	json_t *doc = NULL;
+	char type[64];
+
+	return resp->status == 409 &&
+	       strcmp(pl_acme_problem_type(resp->body, type, sizeof type),
+		      "alreadyReplaced") == 0;
+}
+
+static int post_order(order_t *o, pl_acme_response_t *resp, json_t **doc)
+{
+	bool replaces = o->o->replaces != NULL && o->o->replaces[0] &&
+			o->s.renewal_info;
+	char *pay = order_payload(o, replaces);
 	int rc;
 
 	if (pay == NULL)
 		return PL_ERR_NOMEM;
+	rc = pl_acme_post_json(&o->s, o->s.new_order, pay, false, resp, doc);
+	free(pay);
+	if (rc != PL_OK && replaces && already_replaced(resp)) {
+		pay = order_payload(o, false);
+		if (pay == NULL)
+			return PL_ERR_NOMEM;
+		rc = pl_acme_post_json(&o->s, o->s.new_order, pay, false, resp,
+				       doc);
+		free(pay);
+	}
+	return rc;
+}
+
+static int st_order(order_t *o, state_t *next)
+{
+	pl_acme_response_t resp = {0};
+	json_t *doc = NULL;
+	int rc;
+
 	o->s.problem.name = o->o->n_names ? o->o->names[0] : NULL;
 	o->s.problem.token = NULL;
-	rc = pl_acme_post_json(&o->s, o->s.new_order, pay, false, &resp, &doc);
-	free(pay);
+	rc = post_order(o, &resp, &doc);
 	if (rc == PL_OK) {
 		o->out->orders++;
 		snprintf(o->order, sizeof o->order, "%s", resp.location);
@@ -626,6 +667,38 @@ static int st_download(order_t *o, state_t *next)
 	return rc;
 }
 
+/* RFC 8555 leaves a lost order to the client: when the CA became
+ * unreachable or forgot the account or the order after this call placed
+ * one, say so once and start again from the directory (a new account
+ * URL, a new order), waiting a little longer each time. A failure in
+ * DIRECTORY during such a restart (the CA still down) waits again
+ * without a new line. */
+static bool restart_lost(order_t *o, state_t failed_in, state_t *next)
+{
+	char line[PL_ACME_ERR_MAX + PL_ACME_URL_MAX + 64];
+	pl_acme_response_t none = { 0 };
+
+	if (!o->s.lost || o->out->orders == 0 || o->out->restarts >= RESTARTS_MAX)
+		return false;
+	if (failed_in != ST_DIRECTORY && o->o->note != NULL) {
+		snprintf(line, sizeof line, "the ACME CA lost the order %s (%s): "
+			 "placing a new one", o->order[0] ? o->order : "in flight",
+			 o->s.err);
+		o->o->note(o->o->note_arg, line);
+	}
+	o->out->restarts++;
+	withdraw_all(o);
+	if (o->restart_delay == 0)
+		o->restart_delay = RESTART_FIRST_MS;
+	if (wait_turn(o, &none, &o->restart_delay, "to come back") != PL_OK)
+		return false;
+	o->s.kid[0] = '\0';
+	o->s.nonce[0] = '\0';
+	o->order[0] = '\0';
+	*next = ST_DIRECTORY;
+	return true;
+}
+
 static const handler_t handlers[] = {
 	[ST_DIRECTORY] = st_directory, [ST_ACCOUNT] = st_account,
 	[ST_ORDER] = st_order,         [ST_AUTHORIZE] = st_authorize,
@@ -651,19 +724,29 @@ int pl_acme_obtain(const pl_acme_transport_t *t, const pl_acme_responder_t *resp
 	    opts->n_prefer < 1 || opts->n_prefer > 2)
 		rc = pl_acme_fail(&o.s, PL_ERR_ARG, "an ACME order needs 1 to %d "
 				  "names and a challenge type", PL_ACME_MAX_NAMES);
-	while (rc == PL_OK && st != ST_DONE)
-		rc = handlers[st](&o, &st);
+	while (rc == PL_OK && st != ST_DONE) {
+		state_t at = st;
+
+		o.s.lost = false;
+		rc = handlers[at](&o, &st);
+		if (rc != PL_OK && restart_lost(&o, at, &st)) {
+			err[0] = '\0';
+			rc = PL_OK;
+		}
+	}
 	withdraw_all(&o);
 	json_decref(o.authzs);
 	out->bad_nonces = o.s.bad_nonces;
 	if (rc != PL_OK) {
 		long after = o.s.retry_after;
 		unsigned orders = out->orders, bad = out->bad_nonces;
+		unsigned restarts = out->restarts;
 
 		pl_acme_result_free(out);
 		out->retry_after = after;
 		out->orders = orders;
 		out->bad_nonces = bad;
+		out->restarts = restarts;
 	}
 	return rc;
 }

@@ -1,9 +1,11 @@
 /*
  * The ACME process: forked by the master before its workers, it holds the
  * account key and nothing else of the server's. For each ACME site it
- * keeps a certificate: obtained when there is none, renewed once
- * --acme-renew-at of its lifetime has passed, retried with exponential
- * backoff when the CA fails (warnings, then errors in the last 7 days).
+ * keeps a certificate: obtained when there is none, renewed inside the
+ * CA's renewal window when the CA offers renewal information (RFC 9773,
+ * ari.c), else once --acme-renew-at of its lifetime has passed, retried
+ * with exponential backoff when the CA fails (warnings, then errors in
+ * the last 7 days).
  * A new certificate is written to the state directory and the master
  * told (SIGHUP): the reload path checks it with the certificate
  * diagnostics and swaps it in without dropping a connection.
@@ -24,6 +26,9 @@
 #define RETRY_MAX_S 3600
 #define URGENT_S (7 * 86400)
 #define JITTER_MAX_S (12 * 3600)
+#define ARI_RETRY_FIRST_S 60
+#define ARI_RETRY_MAX_S (6 * 3600)
+#define ARI_NONE_S 86400 /* a CA without ARI is asked again daily */
 
 typedef struct {
 	const pl_srv_site_t *site;
@@ -34,6 +39,13 @@ typedef struct {
 	time_t expires;     /* of what is stored, 0: nothing */
 	unsigned failures;
 	unsigned jitter;    /* 0..65535: this site's share of the jitter */
+	pl_acme_stored_t have;  /* what is stored, when expires != 0 */
+	time_t renew;       /* when what is stored is renewed */
+	/* renewal information (RFC 9773) for what is stored */
+	char cert_id[192];
+	time_t ari_next;    /* when to ask the CA again, 0: not at all */
+	time_t ari_start, ari_end; /* the window in use, 0: none */
+	unsigned ari_failures;
 } acme_site_t;
 
 typedef struct {
@@ -75,44 +87,133 @@ static void date(time_t t, char *out, size_t cap)
 	strftime(out, cap, "%Y-%m-%d %H:%M UTC", &tm);
 }
 
-/* One status line per certificate: names, issuer, expiry, renewal. */
-static void say_status(const acme_site_t *a, const pl_acme_stored_t *have)
+/* One status line per certificate: names, issuer, expiry, renewal, and
+ * the CA's renewal window when it gave one. */
+static void say_status(const acme_site_t *a)
 {
-	char expires[32], renew[32];
+	const pl_acme_stored_t *have = &a->have;
+	char expires[32], renew[32], from[32], to[32], window[128] = "";
 
 	date(have->leaf.not_after, expires, sizeof expires);
-	date(have->renew_at, renew, sizeof renew);
+	date(a->renew, renew, sizeof renew);
+	if (a->ari_start != 0) {
+		date(a->ari_start, from, sizeof from);
+		date(a->ari_end, to, sizeof to);
+		snprintf(window, sizeof window, " (inside the CA's ARI window "
+			 "%s to %s)", from, to);
+	}
 	pl_srv_log(PL_SRV_LOG_INFO,
 		   "acme: site %s: certificate for %s from %s, expires %s, "
-		   "renewal from %s", a->site->names[0], have->leaf.names,
+		   "renewal from %s%s", a->site->names[0], have->leaf.names,
 		   have->issuer.subject[0] ? have->issuer.subject
 					   : have->leaf.issuer,
-		   expires, renew);
+		   expires, renew, window);
 }
 
 /* Looks at what is stored: when it needs renewing, a.next is now. */
-static void look(acme_t *m, acme_site_t *a, time_t now, bool say)
+static void look(acme_t *m, acme_site_t *a, time_t now)
 {
-	pl_acme_stored_t have;
+	pl_acme_stored_t *have = &a->have;
 	time_t span, renew_at;
 
 	if (pl_acme_stored(a->chain, a->key, a->names, a->n_names,
-			   (int)m->o->acme.renew_percent, now, &have) != PL_OK) {
+			   (int)m->o->acme.renew_percent, now, have) != PL_OK) {
 		a->expires = 0;
 		a->next = now;
+		a->ari_next = 0;
 		return;
 	}
-	a->expires = have.leaf.not_after;
-	if (say)
-		say_status(a, &have);
+	a->expires = have->leaf.not_after;
+	if (strcmp(a->cert_id, have->cert_id) != 0) {
+		/* RFC 9773 4.3: ask for a new certificate's window at once */
+		memcpy(a->cert_id, have->cert_id, sizeof a->cert_id);
+		a->ari_next = a->cert_id[0] ? now : 0;
+		a->ari_start = a->ari_end = 0;
+		a->ari_failures = 0;
+	}
 	/* jitter: up to 2% of the time to renewal, at most 12 hours, so that
 	 * a fleet started together does not renew together */
-	span = (have.renew_at - have.leaf.not_before) / 50;
+	span = (have->renew_at - have->leaf.not_before) / 50;
 	if (span > JITTER_MAX_S)
 		span = JITTER_MAX_S;
-	renew_at = have.renew_at + (time_t)((long long)span * a->jitter / 65536);
+	renew_at = have->renew_at + (time_t)((long long)span * a->jitter / 65536);
+	a->renew = renew_at;
 	if (renew_at > a->next)
 		a->next = renew_at;
+}
+
+/* RFC 9773 4.3.3: a temporary error backs off from a minute; a long-term
+ * one waits what the CA's answer said (six hours). */
+static void ari_failed(acme_site_t *a, time_t now, const pl_acme_ari_t *ari,
+		       const char *why)
+{
+	long wait = ari->temporary
+			    ? ARI_RETRY_FIRST_S << (a->ari_failures < 9 ? a->ari_failures : 9)
+			    : ari->retry_after;
+	char at[32], renew[32];
+
+	if (wait > ARI_RETRY_MAX_S)
+		wait = ARI_RETRY_MAX_S;
+	a->ari_failures++;
+	a->ari_next = now + wait;
+	date(a->ari_next, at, sizeof at);
+	date(a->renew, renew, sizeof renew);
+	pl_srv_log(PL_SRV_LOG_WARN, "acme: site %s: %s; renewal stays at %s "
+		   "(asking again at %s)", a->site->names[0], why, renew, at);
+}
+
+/* Asks the CA for the renewal window of what is stored (RFC 9773 4.2):
+ * renewal moves to a random time inside it, and the next question waits
+ * what the CA's Retry-After said. Without ARI the two-thirds rule stays. */
+static void ari_look(acme_t *m, acme_site_t *a, time_t now)
+{
+	char err[PL_ACME_ERR_MAX], from[32], to[32], renew[32], why[PL_ACME_URL_MAX + 16] = "";
+	pl_acme_ari_t ari;
+	uint8_t r[4] = { 0 };
+
+	/* RFC 9773 4.3: never for an expired certificate */
+	if (a->expires == 0 || now >= a->expires || a->cert_id[0] == '\0') {
+		a->ari_next = 0;
+		return;
+	}
+	if (pl_acme_renewal_info(&m->t, pl_srv_acme_ca(m->o), a->cert_id, &ari,
+				 err, sizeof err) != PL_OK) {
+		ari_failed(a, now, &ari, err);
+		return;
+	}
+	a->ari_failures = 0;
+	a->ari_next = now + (ari.offered ? ari.retry_after : ARI_NONE_S);
+	if (!ari.offered)
+		return;
+	if (ari.start != a->ari_start || ari.end != a->ari_end) {
+		a->ari_start = ari.start;
+		a->ari_end = ari.end;
+		(void)pl_random(r, sizeof r);
+		a->renew = pl_acme_ari_renew_at(&ari, (uint32_t)r[0] << 24 |
+						(uint32_t)r[1] << 16 |
+						(uint32_t)r[2] << 8 | r[3], now);
+		date(ari.start, from, sizeof from);
+		date(ari.end, to, sizeof to);
+		date(a->renew, renew, sizeof renew);
+		if (ari.explanation[0])
+			snprintf(why, sizeof why, " (%s)", ari.explanation);
+		pl_srv_log(PL_SRV_LOG_INFO, "acme: site %s: the CA's renewal "
+			   "window (ARI) is %s to %s%s: renewal at %s",
+			   a->site->names[0], from, to, why, renew);
+	}
+	/* renewal attempts keep their error backoff (RFC 9773 4.2) */
+	if (a->failures == 0 || a->renew > a->next)
+		a->next = a->renew;
+}
+
+/* What is stored, its renewal window, and (say) its status line. */
+static void refresh(acme_t *m, acme_site_t *a, time_t now, bool say)
+{
+	look(m, a, now);
+	if (a->ari_next != 0 && a->ari_next <= now)
+		ari_look(m, a, now);
+	if (say && a->expires != 0)
+		say_status(a);
 }
 
 static void failed(acme_t *m, acme_site_t *a, time_t now, long retry_after,
@@ -134,6 +235,14 @@ static void failed(acme_t *m, acme_site_t *a, time_t now, long retry_after,
 		   at);
 }
 
+/* A line from the order while it runs (pl_acme_order_opts_t.note). */
+static void note(void *arg, const char *line)
+{
+	const acme_site_t *a = arg;
+
+	pl_srv_log(PL_SRV_LOG_WARN, "acme: site %s: %s", a->site->names[0], line);
+}
+
 static void order(acme_t *m, acme_site_t *a, time_t now)
 {
 	const pl_srv_acme_options_t *ao = &m->o->acme;
@@ -143,6 +252,8 @@ static void order(acme_t *m, acme_site_t *a, time_t now)
 		.eab_hmac_key = ao->eab_hmac_key, .names = a->names,
 		.n_names = a->n_names, .n_prefer = m->n_prefer,
 		.timeout_ms = ao->timeout_ms,
+		.replaces = a->expires != 0 && a->cert_id[0] ? a->cert_id : NULL,
+		.note = note, .note_arg = a,
 	};
 	pl_acme_responder_t r = { publish, withdraw, NULL };
 	pl_acme_result_t res;
@@ -169,7 +280,7 @@ static void order(acme_t *m, acme_site_t *a, time_t now)
 	}
 	a->failures = 0;
 	a->next = 0;
-	look(m, a, time(NULL), true);
+	refresh(m, a, time(NULL), true);
 	pl_srv_log(PL_SRV_LOG_INFO, "acme: site %s: new certificate in %s "
 		   "(the CA spoke %s); reloading to check and serve it",
 		   a->site->names[0], a->chain,
@@ -226,7 +337,7 @@ static void run(acme_t *m)
 	time_t now = time(NULL);
 
 	for (size_t i = 0; i < m->n_sites; i++)
-		look(m, &m->sites[i], now, true);
+		refresh(m, &m->sites[i], now, true);
 	for (;;) {
 		time_t wake;
 
@@ -235,6 +346,8 @@ static void run(acme_t *m)
 		for (size_t i = 0; i < m->n_sites; i++) {
 			acme_site_t *a = &m->sites[i];
 
+			if (a->ari_next != 0 && a->ari_next <= now)
+				ari_look(m, a, now);
 			if (a->next <= now) {
 				order(m, a, now);
 				/* after a success, at most one order per check
@@ -245,6 +358,8 @@ static void run(acme_t *m)
 			}
 			if (a->next < wake)
 				wake = a->next;
+			if (a->ari_next != 0 && a->ari_next < wake)
+				wake = a->ari_next;
 		}
 		now = time(NULL);
 		if (wake > now)

@@ -47,9 +47,11 @@ static int send(pl_acme_session_t *s, const char *method, const char *url,
 	rc = s->t->request(s->t->arg, method, url,
 			   body ? "application/jose+json" : NULL, body,
 			   body ? strlen(body) : 0, resp, why, sizeof why);
-	if (rc != PL_OK)
+	if (rc != PL_OK) {
+		s->lost = true;
 		return pl_acme_fail(s, PL_ERR_IO, "cannot reach the ACME CA at %s: %s",
 				    url, why);
+	}
 	/* RFC 8555 6.5: every answer may carry the next nonce */
 	if (resp->nonce[0] != '\0')
 		memcpy(s->nonce, resp->nonce, sizeof s->nonce);
@@ -158,7 +160,13 @@ static int problem(pl_acme_session_t *s, const char *url,
 		   const pl_acme_response_t *r)
 {
 	pl_acme_problem_ctx_t ctx = s->problem;
+	char type[64];
 
+	/* a CA that restarted without its database (pebble) knows neither
+	 * the account nor the order */
+	s->lost = r->status == 404 ||
+		  strcmp(pl_acme_problem_type(r->body, type, sizeof type),
+			 "accountDoesNotExist") == 0;
 	ctx.retry_after = r->retry_after;
 	ctx.terms = s->terms[0] ? s->terms : NULL;
 	s->retry_after = pl_acme_retry_after_seconds(r->retry_after, ctx.now);

@@ -24,6 +24,10 @@ typedef struct {
 	char new_order[PL_ACME_URL_MAX];
 	char terms[PL_ACME_URL_MAX];      /* meta.termsOfService, or "" */
 	bool eab_required;                /* meta.externalAccountRequired */
+	bool renewal_info;                /* the directory has renewalInfo */
+	bool lost;                        /* the last failure: the CA was
+					     unreachable or no longer knows
+					     the account or the resource */
 	unsigned bad_nonces;
 	long retry_after;                 /* of the last failure */
 	pl_acme_problem_ctx_t problem;    /* what the sentence names */

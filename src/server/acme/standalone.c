@@ -1,11 +1,13 @@
 /*
  * padlock cert --acme: one certificate from an ACME CA without serving,
  * for other servers. The same engine as the server's ACME process
- * (pl_acme_obtain, the state directory's account key and store). HTTP-01
- * is answered by a listener on the given port that lives as long as the
- * order: a child process that reads the board (shared memory) the order
- * publishes its answers on, and answers with the server's own
- * pl_srv_acme_http01.
+ * (pl_acme_obtain, the state directory's account key and store). The
+ * challenge is answered by a listener on the given port that lives as
+ * long as the order: a child process that reads the board (shared
+ * memory) the order publishes its answers on, and answers HTTP-01 with
+ * the server's own pl_srv_acme_http01, or TLS-ALPN-01 with the engine
+ * and pl_srv_acme_tlsalpn01 (RFC 8737: the challenge certificate to a
+ * ClientHello that offers only acme-tls/1, an alert to any other).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,6 +28,7 @@
 
 #define REQUEST_MAX 8192
 #define READ_TIMEOUT_S 5
+#define HANDSHAKE_BYTES_MAX (64 * 1024)
 
 static int publish(void *arg, pl_acme_challenge_t type, const char *name,
 		   const char *token, const char *keyauth, char *err,
@@ -101,22 +104,80 @@ out:
 	pl_http_parser_free(parser);
 }
 
-_Noreturn static void listen_loop(int lfd, pid_t parent)
+/* Sends what the engine has queued. */
+static bool flush(int fd, pl_tls_conn_t *tls)
 {
+	const uint8_t *out;
+	size_t len;
+
+	while ((out = pl_tls_output(tls, &len)) != NULL && len > 0) {
+		ssize_t n = send(fd, out, len, MSG_NOSIGNAL);
+
+		if (n <= 0)
+			return false;
+		pl_tls_output_consumed(tls, (size_t)n);
+	}
+	return true;
+}
+
+/* One TLS handshake on fd (RFC 8737 3): the CA validates by completing
+ * it and looking at the certificate; nothing is read after. */
+static void handshake(int fd, const pl_tls_config_t *cfg)
+{
+	pl_tls_conn_t *tls = pl_tls_conn_new(cfg, NULL);
+	uint8_t buf[16384];
+	size_t total = 0;
+
+	if (tls == NULL)
+		return;
+	while (!pl_tls_handshake_done(tls) && !pl_tls_failed(tls) &&
+	       total < HANDSHAKE_BYTES_MAX) {
+		ssize_t n = recv(fd, buf, sizeof buf, 0);
+
+		if (n <= 0)
+			break;
+		total += (size_t)n;
+		if (pl_tls_feed(tls, buf, (size_t)n) != PL_OK || !flush(fd, tls))
+			break;
+	}
+	if (pl_tls_handshake_done(tls))
+		(void)pl_tls_close(tls);
+	(void)flush(fd, tls); /* close_notify, or the alert */
+	pl_tls_conn_free(tls);
+}
+
+/* A server config without certificates: the board's challenge
+ * certificates are all it has to give. */
+static pl_tls_config_t *challenge_config(void)
+{
+	pl_tls_config_t *cfg = pl_tls_config_new(true);
+
+	if (cfg != NULL)
+		pl_tls_config_set_challenge(cfg, pl_srv_acme_tlsalpn01, NULL);
+	return cfg;
+}
+
+_Noreturn static void listen_loop(int lfd, pid_t parent, bool tls_alpn)
+{
+	pl_tls_config_t *cfg = tls_alpn ? challenge_config() : NULL;
+
 	struct timeval tv = { READ_TIMEOUT_S, 0 };
 
 	signal(SIGTERM, SIG_DFL);
 	/* never outlive the order: a killed padlock cert takes the port
 	 * listener with it */
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() != parent)
+	if (getppid() != parent || (tls_alpn && cfg == NULL))
 		_exit(0);
 	for (;;) {
 		int fd = accept(lfd, NULL, NULL);
 		if (fd < 0)
 			continue;
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-		answer(fd);
+		if (tls_alpn)
+			handshake(fd, cfg);
+		else
+			answer(fd);
 		close(fd);
 	}
 }
@@ -124,10 +185,11 @@ _Noreturn static void listen_loop(int lfd, pid_t parent)
 static int bind_listener(const pl_srv_acme_cert_t *o, int *out, char *err,
 			 size_t err_len)
 {
+	uint16_t port = o->tls_alpn ? o->tls_port : o->http_port;
 	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
-				   .sin6_port = htons(o->http_port) };
+				   .sin6_port = htons(port) };
 	struct sockaddr_in a4 = { .sin_family = AF_INET,
-				  .sin_port = htons(o->http_port) };
+				  .sin_port = htons(port) };
 	const char *addr = o->listen != NULL ? o->listen : "0.0.0.0";
 	bool v6 = strchr(addr, ':') != NULL;
 	int one = 1, fd;
@@ -147,8 +209,9 @@ static int bind_listener(const pl_srv_acme_cert_t *o, int *out, char *err,
 		int e = errno;
 		close(fd);
 		return pl_acme_say(err, err_len, PL_ERR_IO, "cannot listen on "
-			"%s port %u for the HTTP-01 challenge: %s%s", addr,
-			(unsigned)o->http_port, strerror(e),
+			"%s port %u for the %s challenge: %s%s", addr,
+			(unsigned)port, o->tls_alpn ? "TLS-ALPN-01" : "HTTP-01",
+			strerror(e),
 			e == EACCES ? " (ports below 1024 need root or "
 			"CAP_NET_BIND_SERVICE)" : e == EADDRINUSE ? " (stop "
 			"the server on it, or let it answer: padlock serve "
@@ -180,6 +243,12 @@ static int paths(const pl_srv_acme_cert_t *o, char *ca_dir, size_t ca_cap,
 	return rc;
 }
 
+static void note(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "padlock cert: %s\n", line);
+}
+
 static int order(const pl_srv_acme_cert_t *o, pl_pkey_t *account,
 		 const char *chain, const char *key, char *err, size_t err_len)
 {
@@ -187,17 +256,24 @@ static int order(const pl_srv_acme_cert_t *o, pl_pkey_t *account,
 		.directory = o->directory, .email = o->email,
 		.agree_tos = o->agree_tos, .eab_kid = o->eab_kid,
 		.eab_hmac_key = o->eab_hmac_key, .names = o->names,
-		.n_names = o->n_names, .prefer = { PL_ACME_HTTP01 },
-		.n_prefer = 1, .timeout_ms = o->timeout_ms,
+		.n_names = o->n_names,
+		.prefer = { o->tls_alpn ? PL_ACME_TLSALPN01 : PL_ACME_HTTP01 },
+		.n_prefer = 1, .timeout_ms = o->timeout_ms, .note = note,
 	};
 	pl_acme_responder_t r = { publish, withdraw, NULL };
 	pl_acme_transport_t t;
 	pl_acme_http_t http;
 	pl_acme_result_t res;
+	pl_acme_stored_t before;
 	int rc = pl_acme_http_init(&http, o->ca_root, err, err_len);
 
 	if (rc != PL_OK)
 		return rc;
+	/* run again to renew: the stored certificate is the one replaced
+	 * (RFC 9773 5), when the CA offers renewal information */
+	(void)pl_acme_stored(chain, key, o->names, o->n_names, 100, time(NULL),
+			     &before);
+	opts.replaces = before.cert_id[0] ? before.cert_id : NULL;
 	pl_acme_http_transport(&http, &t);
 	rc = pl_acme_obtain(&t, &r, &opts, account, &res, err, err_len);
 	if (rc == PL_OK)
@@ -235,7 +311,7 @@ int pl_srv_acme_certificate(const pl_srv_acme_cert_t *o, char *chain,
 	pid_t parent = getpid();
 	pid = fork();
 	if (pid == 0)
-		listen_loop(lfd, parent);
+		listen_loop(lfd, parent, o->tls_alpn);
 	close(lfd);
 	if (pid < 0)
 		rc = pl_acme_say(err, err_len, PL_ERR_IO, "fork: %s",

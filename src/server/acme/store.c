@@ -204,6 +204,8 @@ int pl_acme_stored(const char *chain_path, const char *key_path,
 	out->renew_at = out->leaf.not_before +
 			(time_t)((double)(out->leaf.not_after - out->leaf.not_before) *
 				 renew_percent / 100.0);
+	if (pl_x509_acme_cert_id(chain, out->cert_id, sizeof out->cert_id) != PL_OK)
+		out->cert_id[0] = '\0';
 	if (pl_x509_chain_count(chain) > 1 &&
 	    pl_x509_chain_info(chain, 1, &out->issuer) != PL_OK)
 		memset(&out->issuer, 0, sizeof out->issuer);
