@@ -948,6 +948,151 @@ def print_report(summary, names):
         log(line.rstrip())
 
 
+# The rows of docs/benchmarks.md's "Where padlock stands": label, metric,
+# unit, goals as (peer: "best" or a name, limit on padlock / peer, issue).
+STANDING = [
+    ("server CPU per full handshake", "hs_us", "µs",
+     [("best", 0.8, "4")]),
+    ("server CPU per resumed handshake", "rs_us", "µs",
+     [("best", 0.6, "9")]),
+    ("server CPU per keep-alive request (1 KiB, HTTP/1.1)", "ka_us", "µs",
+     [("best", 1.0, "4: rate ≥ 1×")]),
+    ("server CPU per byte (100 MiB)", "bulk_ns", "ns",
+     [("best", 1.0, "4: rate ≥ 1×")]),
+    ("memory per idle TLS connection", "idle_kib", "KiB",
+     [("best", 0.25, "4")]),
+    ("server CPU per h2 request, 1 KiB, 100 streams", "h2_us", "µs",
+     [("h2o", 1.0, "11"), ("nginx", 0.7, "11")]),
+    ("server CPU per h2 request, 100 KiB", "h2big_us", "µs",
+     [("h2o", 1.0, "11"), ("nginx", 0.7, "11")]),
+    ("memory per idle h2 connection", "h2idle_kib", "KiB", []),
+    ("proxy CPU per keep-alive request (1 KiB)", "px_us", "µs",
+     [("best", 0.8, "10")]),
+    ("proxy CPU per byte (100 MiB)", "pxbulk_ns", "ns",
+     [("best", 0.8, "10")]),
+]
+
+DOC_BEGIN = "<!-- bench/server.py --doc: from here -->"
+DOC_END = "<!-- bench/server.py --doc: to here -->"
+
+
+def metric_runs(data, name, key):
+    """Every run's value of one metric for one server."""
+    part, field = [(m[1], m[2]) for m in METRICS if m[0] == key][0]
+    return [r[part][field] for r in data["runs"].get(name, [])
+            if part in r]
+
+
+def standing(data):
+    """The markdown of "Where padlock stands" from a run's JSON: the
+    figures, padlock against the best peer and the goals, the
+    resumption table, the load and how much the runs moved."""
+    m, sm = data["machine"], data["summary"]
+    p = sm.get("padlock", {})
+    names = [n for n in ("padlock", "nginx", "h2o", "haproxy") if n in sm]
+    nruns = max((len(v) for v in data["runs"].values()), default=0)
+    out = []
+    out.append("From one run of `bench/server.py` (written by its `--doc`): "
+               "commit %s, %s, %d run%s of each measurement (%s s each), "
+               "load average %s at the start, %s at the end%s, on %s." % (
+                   m.get("commit", "?"), m.get("date", "?"), nruns,
+                   "" if nruns == 1 else "s", m.get("seconds", "?"),
+                   m.get("load_start", "?").split()[0],
+                   m.get("load_end", "?").split()[0],
+                   " and %.1f to %.1f as each measurement began" % (
+                       min(m["loads"]), max(m["loads"]))
+                   if m.get("loads") else "", m.get("cpu", "?")))
+    out.append("Each figure is the best of the runs (memory: the median); "
+               "the ratio of the medians is beside it, and the last column "
+               "is how far padlock's own runs moved (slowest / fastest).")
+    out.append("")
+    out.append("| figure | %s | padlock / best peer | same, medians | "
+               "padlock's runs moved | goal |" % " | ".join(names))
+    out.append("|---|%s---|---:|---:|---|" % ("---:|" * len(names)))
+    for label, key, unit, goals in STANDING:
+        if not any(key in sm.get(n, {}) for n in names):
+            continue
+        cells = [("%s %s" % (fmt(sm[n][key]), unit) if n == "padlock"
+                  else fmt(sm[n][key])) if key in sm.get(n, {}) else "-"
+                 for n in names]
+        peer, pv = best_peer(sm, key)
+        _, pmv = best_peer(sm, key, "median_")
+        if key in p and pv:
+            ratio = "%.2f (%s)" % (p[key] / pv, peer)
+            mratio = "%.2f" % (p["median_" + key] / pmv)
+        else:
+            ratio = mratio = "-"
+        vals = metric_runs(data, "padlock", key)
+        if len(vals) > 1 and min(vals) > 0:
+            moved = "%.2f× (%s–%s)" % (max(vals) / min(vals),
+                                      fmt(min(vals)), fmt(max(vals)))
+        else:
+            moved = "-"
+        gtext = []
+        for gpeer, limit, issue in goals:
+            gv = pv if gpeer == "best" else sm.get(gpeer, {}).get(key)
+            if key not in p or not gv:
+                gtext.append("≤ %.2g× %s (issue %s): not measured" % (
+                    limit, gpeer if gpeer != "best" else "best", issue))
+                continue
+            r = p[key] / gv
+            gtext.append("≤ %.2g× %s (issue %s): %s%s" % (
+                limit, gpeer if gpeer != "best" else "best", issue,
+                "met" if r <= limit else "**not met**",
+                "" if gpeer == "best" else " (%.2f)" % r))
+        out.append("| %s | %s | %s | %s | %s | %s |" % (
+            label, " | ".join(cells), ratio, mratio, moved,
+            "; ".join(gtext) or "(reported)"))
+    rows = [n for n in names if "hs_us" in sm.get(n, {})
+            and "rs_us" in sm.get(n, {})]
+    if rows:
+        out.append("")
+        out.append("Resumption (issue 9): server CPU per full and per "
+                   "resumed TLS 1.3 handshake (best runs), and the tickets "
+                   "each server sent (part of the cost it measures).")
+        out.append("")
+        out.append("| server | full | resumed | full / resumed | tickets "
+                   "per full handshake | tickets per resumed handshake |")
+        out.append("|---|---:|---:|---:|---:|---:|")
+        for n in rows:
+            v = sm[n]
+            out.append("| %s | %s µs | %s µs | %.2f | %.1f | %.1f |" % (
+                n, fmt(v["hs_us"]), fmt(v["rs_us"]),
+                v["hs_us"] / v["rs_us"], v.get("hs_tickets", 0),
+                v.get("rs_tickets", 0)))
+    busy = []
+    for n in names:
+        for r in data["runs"].get(n, []):
+            for part, res in r.items():
+                if "busy" in res:
+                    busy.append(res["busy"])
+    if busy:
+        out.append("")
+        out.append("The servers used %.0f to %.0f%% of their core in the "
+                   "timed measurements (median %.0f%%): below 100%% the "
+                   "scheduler gave the rest to other processes, so the "
+                   "rates say little and the CPU costs are the figures "
+                   "to read." % (100 * min(busy), 100 * max(busy),
+                                 100 * statistics.median(busy)))
+    return "\n".join(out) + "\n"
+
+
+def write_doc(path, data):
+    """Replaces the block between DOC_BEGIN and DOC_END in path with
+    standing(data)."""
+    with open(path) as f:
+        text = f.read()
+    a, b = text.find(DOC_BEGIN), text.find(DOC_END)
+    if a < 0 or b < a:
+        sys.exit("bench/server.py: %s has no %s ... %s block" % (
+            path, DOC_BEGIN, DOC_END))
+    text = (text[:a + len(DOC_BEGIN)] + "\n" + standing(data) +
+            text[b:])
+    with open(path, "w") as f:
+        f.write(text)
+    log("%s: \"Where padlock stands\" rewritten" % path)
+
+
 def chart(summary, path, nginx="nginx"):
     import matplotlib
     matplotlib.use("Agg")
@@ -1069,7 +1214,18 @@ def main():
                     "(needs python3-matplotlib)")
     ap.add_argument("--chart-from", metavar="JSON",
                     help="only draw --chart from a file written by --json")
+    ap.add_argument("--doc", metavar="MD",
+                    help="rewrite the generated block of this file "
+                    "(docs/benchmarks.md) from the run")
+    ap.add_argument("--doc-from", metavar="JSON",
+                    help="only rewrite --doc from a file written by --json")
     args = ap.parse_args()
+    if args.doc_from:
+        if not args.doc:
+            sys.exit("bench/server.py: --doc-from needs --doc FILE.md")
+        with open(args.doc_from) as f:
+            write_doc(args.doc, json.load(f))
+        return 0
     if args.chart_from:
         with open(args.chart_from) as f:
             data = json.load(f)
@@ -1116,6 +1272,9 @@ def main():
     for k, v in m.items():
         log("    %-8s %s" % (k, v))
     m["load_start"] = loadavg()
+    m["commit"] = git_commit()
+    m["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    m["seconds"] = args.seconds
     log("    load average at start: %s" % m["load_start"])
     log("    servers on CPU %s, load generators (and the proxies' "
         "upstream) on CPU %s; %d runs of %d s"
@@ -1139,6 +1298,8 @@ def main():
                                     upstream.port if upstream else None)
                     if s is None:
                         continue
+                    m.setdefault("loads", []).append(
+                        float(loadavg().split()[0]))
                     s.start()
                     try:
                         res = globals()["measure_" + part](s, args)
@@ -1166,7 +1327,23 @@ def main():
                       indent=1)
     if args.chart:
         draw(args.chart, {"machine": m, "runs": runs, "summary": summary})
+    if args.doc:
+        write_doc(args.doc, {"machine": m, "runs": runs,
+                             "summary": summary})
     return 0
+
+
+def git_commit():
+    """The commit of the tree this script is in (with "+changes" when it
+    has uncommitted edits)."""
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        c = run(["git", "-C", top, "rev-parse", "--short", "HEAD"]).strip()
+        dirty = run(["git", "-C", top, "status", "--porcelain",
+                     "--untracked-files=no"]).strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+    return c + ("+changes" if dirty else "")
 
 
 def peers_title(m):
