@@ -4,13 +4,18 @@
 Issues 4 (section 10), 10 (section 6) and 11 (section 3). The servers get
 the same files, the same ECDSA P-256 certificate (made here with the
 openssl CLI), one worker each, TLS 1.3 only with TLS_AES_128_GCM_SHA256,
-no session resumption, no access log, HTTP/2 offered by all. Each server
-is pinned to one CPU (taskset), the load generators to the other. The
-measurements, each run against a freshly started server:
+session tickets on (each server's default: two per full handshake), no
+access log, HTTP/2 offered by all. Each server is pinned to one CPU
+(taskset), the load generators to the other. The measurements, each run
+against a freshly started server:
 
-  1. handshakes: new connections, each a full TLS 1.3 handshake and one
-     tiny request (bench/tls_load.c); handshakes per second and the
-     server worker's CPU (utime + stime from /proc/PID/stat) per handshake;
+  1. handshakes: new connections, each a full TLS 1.3 handshake (no
+     session offered; the tickets the server sends are part of the cost)
+     and one tiny request (bench/tls_load.c); handshakes per second and
+     the server worker's CPU (utime + stime from /proc/PID/stat) per
+     handshake; resumed: the same, each connection offering the newest
+     ticket the server sent (psk_dhe_ke), every one checked to have been
+     resumed;
   2. keep-alive: wrk -t1 -c50 on a 1 KiB file; requests per second and the
      worker's CPU per request;
   3. bulk: wrk -t1 -c4 on a 100 MiB file; MB/s and the worker's CPU per
@@ -65,7 +70,7 @@ NEEDS = {"nginx": "nginx-light", "wrk": "wrk", "openssl": "openssl",
 # the servers padlock is set beside; any other name is a padlock binary
 PEERS = ("nginx", "h2o")
 PROXY_PEERS = ("nginx", "haproxy")
-STATIC_PARTS = ["handshakes", "keepalive", "bulk", "idle", "h2", "h2big",
+STATIC_PARTS = ["handshakes", "resumed", "keepalive", "bulk", "idle", "h2", "h2big",
                 "h2idle"]
 PROXY_PARTS = ["proxy", "proxybulk"]
 H2_CONNS, H2_STREAMS = 10, 10
@@ -116,19 +121,20 @@ http {{
 }}
 """
 
-# The server under test: TLS 1.3 only, every handshake a full one, h2
-# offered beside HTTP/1.1.
+# The server under test: TLS 1.3 only, session tickets on, h2 offered
+# beside HTTP/1.1.
 NGINX_TLS = """\
         listen 127.0.0.1:{port} ssl http2;
         server_name localhost;
         ssl_certificate {dir}/cert.pem;
         ssl_certificate_key {dir}/key.pem;
         ssl_protocols TLSv1.3;
-        ssl_session_tickets off;
-        ssl_session_cache off;
-        # OpenSSL sends two TLS 1.3 tickets per connection even so; none
-        # is wanted (padlock sends none).
-        ssl_conf_command NumTickets 0;
+        # Session tickets on, as padlock has them by default: nginx's own
+        # default (ssl_session_tickets on, a random ticket key made at
+        # start, no session cache), so OpenSSL sends its default two TLS
+        # 1.3 tickets per handshake.
+        ssl_session_tickets on;
+        ssl_session_cache none;
         # The suite padlock picks (nginx would follow the client's order,
         # AES-256-GCM first for OpenSSL clients such as wrk).
         ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256;
@@ -183,9 +189,10 @@ def nginx_conf(d, name, port, upstream=None):
 
 # h2o 2.2: one thread; its private-key process (neverbleed, always on in
 # 2.2) signs the handshakes, and its CPU is counted with the server's.
-# TLS 1.3 only, the suite and no tickets come from OPENSSL_CONF (h2o 2.2
-# has no directive for TLS 1.3 suites; libssl reads that file for every
-# SSL_CTX), the same settings nginx gets in its own configuration.
+# TLS 1.3 only and the suite come from OPENSSL_CONF (h2o 2.2 has no
+# directive for TLS 1.3 suites; libssl reads that file for every SSL_CTX),
+# the same settings nginx gets in its own configuration. Session tickets
+# on (h2o's ticket mode, its keys made in memory), no session cache.
 H2O_CONF = """\
 {user}error-log: {dir}/h2o-error.log
 num-threads: 1
@@ -193,7 +200,7 @@ max-connections: 16384
 http1-request-timeout: 300
 http2-idle-timeout: 300
 ssl-session-resumption:
-  mode: off
+  mode: ticket
 listen:
   host: 127.0.0.1
   port: {port}
@@ -221,7 +228,6 @@ system_default = bench_tls
 [bench_tls]
 MinProtocol = TLSv1.3
 Ciphersuites = TLS_AES_128_GCM_SHA256
-NumTickets = 0
 """
 
 # HAProxy 2.6 in HTTP mode, one thread, TLS 1.3 with the same suite, the
@@ -232,7 +238,7 @@ global
     maxconn 8000
     tune.ssl.cachesize 0
     ssl-default-bind-ciphersuites TLS_AES_128_GCM_SHA256
-    ssl-default-bind-options ssl-min-ver TLSv1.3 no-tls-tickets
+    ssl-default-bind-options ssl-min-ver TLSv1.3
 defaults
     mode http
     option http-keep-alive
@@ -584,21 +590,42 @@ def children_cpu():
     return ru.ru_utime + ru.ru_stime
 
 
-def measure_handshakes(s, args):
-    out = load([args.tool, "handshakes", "127.0.0.1", str(s.port),
-                "/tiny.txt", "-s", str(args.seconds), "-w", "1",
-                "-c", str(args.hs_concurrency),
-                "-p", ",".join(str(p) for p in s.cpu_pids)])
+def measure_handshakes(s, args, mode="handshakes"):
+    """New connections, each a handshake and one tiny request: in mode
+    "handshakes" each a full handshake (no session offered, the server's
+    tickets counted and dropped), in mode "resumed" each offering the
+    newest ticket the server sent. bench_tls_load fails (and so does this
+    run) when a "resumed" handshake was a full one or a "full" one was
+    resumed."""
+    p = subprocess.Popen(["taskset", "-c", LOAD_CPU, args.tool, mode,
+                          "127.0.0.1", str(s.port), "/tiny.txt",
+                          "-s", str(args.seconds), "-w", "1",
+                          "-c", str(args.hs_concurrency),
+                          "-p", ",".join(str(p) for p in s.cpu_pids)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, preexec_fn=raise_nofile)
+    out, err = p.communicate()
+    if p.returncode != 0:
+        raise RuntimeError("%s: bench_tls_load %s failed (%d): %s %s" % (
+            s.name, mode, p.returncode, err.strip()[-500:], out.strip()))
     kv = keyvals(out)
     if kv.get("failed", 0):
         log("    %s: %d failed handshakes: %s" % (s.name, kv["failed"],
                                                   kv.get("first_error")))
+    n = kv["handshakes"]
     return {"rate": kv["rate"], "us": kv["server_us_per_handshake"],
             "busy": kv["server_cpu_s"] / kv["seconds"],
             "load_busy": kv["client_cpu_s"] / kv["seconds"],
-            "tickets": kv["tickets"], "failed": kv["failed"],
+            "resumed": kv["resumed"], "full": kv["full"],
+            "tickets": kv["tickets"],
+            "tickets_per_hs": kv["tickets"] / n if n else 0.0,
+            "ticket_reuse": kv["ticket_reuse"], "failed": kv["failed"],
             "tls": "%s %s %s" % (kv.get("version"), kv.get("suite"),
                                  kv.get("group"))}
+
+
+def measure_resumed(s, args):
+    return measure_handshakes(s, args, "resumed")
 
 
 def wrk(s, args, conns, path):
@@ -727,6 +754,10 @@ METRICS = [
     ("hs_rate", "handshakes", "rate", "full handshakes per second", "/s",
      "high"),
     ("hs_us", "handshakes", "us", "server CPU per handshake", "us", "low"),
+    ("rs_rate", "resumed", "rate", "resumed handshakes per second", "/s",
+     "high"),
+    ("rs_us", "resumed", "us", "server CPU per resumed handshake", "us",
+     "low"),
     ("ka_rate", "keepalive", "rate", "keep-alive requests/s, 1 KiB file",
      "/s", "high"),
     ("ka_us", "keepalive", "us", "server CPU per request", "us", "low"),
@@ -756,6 +787,8 @@ GOALS = [
     # text, test on the ratio padlock / peer
     ("CPU per handshake (issue 4)", "hs_us", "best", "<= 0.80",
      lambda r: r <= 0.8),
+    ("CPU per resumed handshake (issue 9)", "rs_us", "best", "<= 0.60",
+     lambda r: r <= 0.6),
     ("keep-alive requests/s (issue 4)", "ka_rate", "best", ">= 1.00",
      lambda r: r >= 1.0),
     ("bulk MB/s (issue 4)", "bulk_mbps", "best", ">= 1.00",
@@ -799,7 +832,35 @@ def summarize(runs):
             else:
                 out[name][key] = statistics.median(vals)
             out[name]["median_" + key] = statistics.median(vals)
+        # the tickets each server sent per handshake (not a figure to
+        # rank: what a full and a resumed handshake cost includes them)
+        for key, part in (("hs_tickets", "handshakes"),
+                          ("rs_tickets", "resumed")):
+            vals = [r[part]["tickets_per_hs"] for r in rs
+                    if part in r and "tickets_per_hs" in r[part]]
+            if vals:
+                out[name][key] = statistics.median(vals)
     return out
+
+
+def print_resumption(summary, cols):
+    """Per server: CPU per full and per resumed handshake, their ratio,
+    and the tickets sent (issue 9, section 6)."""
+    rows = [n for n in cols if "hs_us" in summary.get(n, {})
+            and "rs_us" in summary.get(n, {})]
+    if not rows:
+        return
+    log("")
+    log("Resumption (issue 9): server CPU per handshake, best runs")
+    log("")
+    log("| server | full, us | resumed, us | full / resumed | "
+        "tickets per full handshake | per resumed |")
+    log("|---|---:|---:|---:|---:|---:|")
+    for n in rows:
+        v = summary[n]
+        log("| %s | %s | %s | %.2f | %.2f | %.2f |" % (
+            n, fmt(v["hs_us"]), fmt(v["rs_us"]), v["hs_us"] / v["rs_us"],
+            v.get("hs_tickets", 0), v.get("rs_tickets", 0)))
 
 
 def better_of(key):
@@ -858,6 +919,7 @@ def print_report(summary, names):
             else:
                 row += ["-", "-"]
         log("| %s |" % " | ".join(row))
+    print_resumption(summary, cols)
     if "padlock" not in summary:
         return
     p = summary["padlock"]
@@ -886,6 +948,151 @@ def print_report(summary, names):
         log(line.rstrip())
 
 
+# The rows of docs/benchmarks.md's "Where padlock stands": label, metric,
+# unit, goals as (peer: "best" or a name, limit on padlock / peer, issue).
+STANDING = [
+    ("server CPU per full handshake", "hs_us", "µs",
+     [("best", 0.8, "4")]),
+    ("server CPU per resumed handshake", "rs_us", "µs",
+     [("best", 0.6, "9")]),
+    ("server CPU per keep-alive request (1 KiB, HTTP/1.1)", "ka_us", "µs",
+     [("best", 1.0, "4: rate ≥ 1×")]),
+    ("server CPU per byte (100 MiB)", "bulk_ns", "ns",
+     [("best", 1.0, "4: rate ≥ 1×")]),
+    ("memory per idle TLS connection", "idle_kib", "KiB",
+     [("best", 0.25, "4")]),
+    ("server CPU per h2 request, 1 KiB, 100 streams", "h2_us", "µs",
+     [("h2o", 1.0, "11"), ("nginx", 0.7, "11")]),
+    ("server CPU per h2 request, 100 KiB", "h2big_us", "µs",
+     [("h2o", 1.0, "11"), ("nginx", 0.7, "11")]),
+    ("memory per idle h2 connection", "h2idle_kib", "KiB", []),
+    ("proxy CPU per keep-alive request (1 KiB)", "px_us", "µs",
+     [("best", 0.8, "10")]),
+    ("proxy CPU per byte (100 MiB)", "pxbulk_ns", "ns",
+     [("best", 0.8, "10")]),
+]
+
+DOC_BEGIN = "<!-- bench/server.py --doc: from here -->"
+DOC_END = "<!-- bench/server.py --doc: to here -->"
+
+
+def metric_runs(data, name, key):
+    """Every run's value of one metric for one server."""
+    part, field = [(m[1], m[2]) for m in METRICS if m[0] == key][0]
+    return [r[part][field] for r in data["runs"].get(name, [])
+            if part in r]
+
+
+def standing(data):
+    """The markdown of "Where padlock stands" from a run's JSON: the
+    figures, padlock against the best peer and the goals, the
+    resumption table, the load and how much the runs moved."""
+    m, sm = data["machine"], data["summary"]
+    p = sm.get("padlock", {})
+    names = [n for n in ("padlock", "nginx", "h2o", "haproxy") if n in sm]
+    nruns = max((len(v) for v in data["runs"].values()), default=0)
+    out = []
+    out.append("From one run of `bench/server.py` (written by its `--doc`): "
+               "commit %s, %s, %d run%s of each measurement (%s s each), "
+               "load average %s at the start, %s at the end%s, on %s." % (
+                   m.get("commit", "?"), m.get("date", "?"), nruns,
+                   "" if nruns == 1 else "s", m.get("seconds", "?"),
+                   m.get("load_start", "?").split()[0],
+                   m.get("load_end", "?").split()[0],
+                   " and %.1f to %.1f as each measurement began" % (
+                       min(m["loads"]), max(m["loads"]))
+                   if m.get("loads") else "", m.get("cpu", "?")))
+    out.append("Each figure is the best of the runs (memory: the median); "
+               "the ratio of the medians is beside it, and the last column "
+               "is how far padlock's own runs moved (slowest / fastest).")
+    out.append("")
+    out.append("| figure | %s | padlock / best peer | same, medians | "
+               "padlock's runs moved | goal |" % " | ".join(names))
+    out.append("|---|%s---|---:|---:|---|" % ("---:|" * len(names)))
+    for label, key, unit, goals in STANDING:
+        if not any(key in sm.get(n, {}) for n in names):
+            continue
+        cells = [("%s %s" % (fmt(sm[n][key]), unit) if n == "padlock"
+                  else fmt(sm[n][key])) if key in sm.get(n, {}) else "-"
+                 for n in names]
+        peer, pv = best_peer(sm, key)
+        _, pmv = best_peer(sm, key, "median_")
+        if key in p and pv:
+            ratio = "%.2f (%s)" % (p[key] / pv, peer)
+            mratio = "%.2f" % (p["median_" + key] / pmv)
+        else:
+            ratio = mratio = "-"
+        vals = metric_runs(data, "padlock", key)
+        if len(vals) > 1 and min(vals) > 0:
+            moved = "%.2f× (%s–%s)" % (max(vals) / min(vals),
+                                      fmt(min(vals)), fmt(max(vals)))
+        else:
+            moved = "-"
+        gtext = []
+        for gpeer, limit, issue in goals:
+            gv = pv if gpeer == "best" else sm.get(gpeer, {}).get(key)
+            if key not in p or not gv:
+                gtext.append("≤ %.2g× %s (issue %s): not measured" % (
+                    limit, gpeer if gpeer != "best" else "best", issue))
+                continue
+            r = p[key] / gv
+            gtext.append("≤ %.2g× %s (issue %s): %s%s" % (
+                limit, gpeer if gpeer != "best" else "best", issue,
+                "met" if r <= limit else "**not met**",
+                "" if gpeer == "best" else " (%.2f)" % r))
+        out.append("| %s | %s | %s | %s | %s | %s |" % (
+            label, " | ".join(cells), ratio, mratio, moved,
+            "; ".join(gtext) or "(reported)"))
+    rows = [n for n in names if "hs_us" in sm.get(n, {})
+            and "rs_us" in sm.get(n, {})]
+    if rows:
+        out.append("")
+        out.append("Resumption (issue 9): server CPU per full and per "
+                   "resumed TLS 1.3 handshake (best runs), and the tickets "
+                   "each server sent (part of the cost it measures).")
+        out.append("")
+        out.append("| server | full | resumed | full / resumed | tickets "
+                   "per full handshake | tickets per resumed handshake |")
+        out.append("|---|---:|---:|---:|---:|---:|")
+        for n in rows:
+            v = sm[n]
+            out.append("| %s | %s µs | %s µs | %.2f | %.1f | %.1f |" % (
+                n, fmt(v["hs_us"]), fmt(v["rs_us"]),
+                v["hs_us"] / v["rs_us"], v.get("hs_tickets", 0),
+                v.get("rs_tickets", 0)))
+    busy = []
+    for n in names:
+        for r in data["runs"].get(n, []):
+            for part, res in r.items():
+                if "busy" in res:
+                    busy.append(res["busy"])
+    if busy:
+        out.append("")
+        out.append("The servers used %.0f to %.0f%% of their core in the "
+                   "timed measurements (median %.0f%%): below 100%% the "
+                   "scheduler gave the rest to other processes, so the "
+                   "rates say little and the CPU costs are the figures "
+                   "to read." % (100 * min(busy), 100 * max(busy),
+                                 100 * statistics.median(busy)))
+    return "\n".join(out) + "\n"
+
+
+def write_doc(path, data):
+    """Replaces the block between DOC_BEGIN and DOC_END in path with
+    standing(data)."""
+    with open(path) as f:
+        text = f.read()
+    a, b = text.find(DOC_BEGIN), text.find(DOC_END)
+    if a < 0 or b < a:
+        sys.exit("bench/server.py: %s has no %s ... %s block" % (
+            path, DOC_BEGIN, DOC_END))
+    text = (text[:a + len(DOC_BEGIN)] + "\n" + standing(data) +
+            text[b:])
+    with open(path, "w") as f:
+        f.write(text)
+    log("%s: \"Where padlock stands\" rewritten" % path)
+
+
 def chart(summary, path, nginx="nginx"):
     import matplotlib
     matplotlib.use("Agg")
@@ -893,6 +1100,7 @@ def chart(summary, path, nginx="nginx"):
     # CPU costs, not rates: on a shared machine a rate measures the share
     # of a core the scheduler gave; a cost is what a whole core would do.
     panels = [("hs_us", "server CPU per full handshake, µs"),
+              ("rs_us", "server CPU per resumed handshake, µs"),
               ("ka_us", "server CPU per keep-alive request (1 KiB), µs"),
               ("bulk_ns", "server CPU per byte (100 MiB file), ns"),
               ("idle_kib", "KiB per idle TLS connection"),
@@ -1006,7 +1214,18 @@ def main():
                     "(needs python3-matplotlib)")
     ap.add_argument("--chart-from", metavar="JSON",
                     help="only draw --chart from a file written by --json")
+    ap.add_argument("--doc", metavar="MD",
+                    help="rewrite the generated block of this file "
+                    "(docs/benchmarks.md) from the run")
+    ap.add_argument("--doc-from", metavar="JSON",
+                    help="only rewrite --doc from a file written by --json")
     args = ap.parse_args()
+    if args.doc_from:
+        if not args.doc:
+            sys.exit("bench/server.py: --doc-from needs --doc FILE.md")
+        with open(args.doc_from) as f:
+            write_doc(args.doc, json.load(f))
+        return 0
     if args.chart_from:
         with open(args.chart_from) as f:
             data = json.load(f)
@@ -1053,6 +1272,9 @@ def main():
     for k, v in m.items():
         log("    %-8s %s" % (k, v))
     m["load_start"] = loadavg()
+    m["commit"] = git_commit()
+    m["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    m["seconds"] = args.seconds
     log("    load average at start: %s" % m["load_start"])
     log("    servers on CPU %s, load generators (and the proxies' "
         "upstream) on CPU %s; %d runs of %d s"
@@ -1076,6 +1298,8 @@ def main():
                                     upstream.port if upstream else None)
                     if s is None:
                         continue
+                    m.setdefault("loads", []).append(
+                        float(loadavg().split()[0]))
                     s.start()
                     try:
                         res = globals()["measure_" + part](s, args)
@@ -1103,7 +1327,23 @@ def main():
                       indent=1)
     if args.chart:
         draw(args.chart, {"machine": m, "runs": runs, "summary": summary})
+    if args.doc:
+        write_doc(args.doc, {"machine": m, "runs": runs,
+                             "summary": summary})
     return 0
+
+
+def git_commit():
+    """The commit of the tree this script is in (with "+changes" when it
+    has uncommitted edits)."""
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        c = run(["git", "-C", top, "rev-parse", "--short", "HEAD"]).strip()
+        dirty = run(["git", "-C", top, "status", "--porcelain",
+                     "--untracked-files=no"]).strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+    return c + ("+changes" if dirty else "")
 
 
 def peers_title(m):

@@ -3,14 +3,24 @@
  * `padlock serve` beside nginx (docs/benchmarks.md).
  *
  * A TLS 1.3 client on OpenSSL's libssl, non-blocking, on one epoll loop, so
- * that one core keeps many connections in flight. Two modes:
+ * that one core keeps many connections in flight. Three modes:
  *
  *   handshakes: new connections, each a full handshake (no session is ever
- *     resumed), one tiny request with "Connection: close", its response
- *     read whole, then an abortive close (RST, so no TIME_WAIT piles up on
- *     either side). A warm-up, then a timed window: handshakes completed
- *     in the window, and the CPU the server processes (-p PID,...) and
- *     this process used in it.
+ *     offered: the tickets a server sends are counted and dropped), one
+ *     tiny request with "Connection: close", its response read whole, then
+ *     an abortive close (RST, so no TIME_WAIT piles up on either side). A
+ *     warm-up, then a timed window: handshakes completed in the window, and
+ *     the CPU the server processes (-p PID,...) and this process used in
+ *     it. A handshake the server reports as resumed is a failure.
+ *   resumed: the same, but every connection offers a TLS 1.3 ticket, as a
+ *     browser does: one connection makes a full handshake first, then each
+ *     new connection takes the newest ticket not yet used (a ticket is used
+ *     once while there are unused ones; when none is left, as with a server
+ *     that sends no ticket after a resumed handshake, the newest is used
+ *     again and counted in ticket_reuse). Every handshake in the
+ *     timed window must be resumed (SSL_session_reused): one that is not
+ *     is counted in not_resumed, and the run fails (exit 3) with a
+ *     message, so that full handshakes are never reported as resumed.
  *   idle: N connections, each a full handshake and one keep-alive request
  *     with its response read whole, then left open and silent. Prints
  *     "ready N" once all are idle, waits for its standard input to close,
@@ -26,8 +36,8 @@
  * for bench/server.py to read.
  *
  * Usage:
- *   bench_tls_load handshakes HOST PORT PATH [-s SECONDS] [-w WARMUP]
- *                  [-c CONCURRENCY] [-p SERVER_PID[,PID...]] [-2]
+ *   bench_tls_load handshakes|resumed HOST PORT PATH [-s SECONDS]
+ *                  [-w WARMUP] [-c CONCURRENCY] [-p SERVER_PID[,PID...]] [-2]
  *   bench_tls_load idle HOST PORT PATH -n CONNECTIONS [-c CONCURRENCY] [-2]
  */
 #include <arpa/inet.h>
@@ -74,6 +84,8 @@ typedef struct {
 	long long body_want; /* -1 until the head is parsed */
 	long long body_got;
 	int status;
+	bool offered;  /* resumed mode: a ticket was offered */
+	bool reused;   /* the server resumed the session */
 } slot_t;
 
 static struct {
@@ -89,7 +101,15 @@ static struct {
 	long failed;
 	char first_error[256];
 	long tickets;   /* NewSessionTickets seen (all connections) */
+	long resumed;   /* handshakes the server resumed */
+	long not_resumed; /* resumed mode: a ticket offered, a full handshake */
 	char negotiated[160];
+	/* resumed mode: the tickets not yet offered, newest last */
+	bool resume;
+	SSL_SESSION *unused[64];
+	int n_unused;
+	SSL_SESSION *newest; /* the newest ticket, kept for reuse */
+	long ticket_reuse;   /* connections that offered a used ticket */
 } g;
 
 static void die(const char *what)
@@ -174,9 +194,49 @@ static void fail(slot_t *s, const char *why)
 static int new_ticket(SSL *ssl, SSL_SESSION *sess)
 {
 	(void)ssl;
-	(void)sess;
 	g.tickets++;
-	return 0; /* not kept: every handshake is a full one */
+	if (!g.resume)
+		return 0; /* not kept: every handshake is a full one */
+	/* kept (the callback's reference): the stack of unused tickets,
+	 * the oldest dropped when it is full, and the newest on its own */
+	if (g.n_unused == (int)(sizeof(g.unused) / sizeof(g.unused[0]))) {
+		SSL_SESSION_free(g.unused[0]);
+		memmove(g.unused, g.unused + 1,
+			sizeof(g.unused) - sizeof(g.unused[0]));
+		g.n_unused--;
+	}
+	g.unused[g.n_unused++] = sess;
+	/* the newest kept as a copy that is never offered itself: libssl
+	 * marks a TLS 1.3 session it has resumed not resumable (it wants a
+	 * ticket used once), and reuse offers copies of this one */
+	SSL_SESSION *copy = SSL_SESSION_dup(sess);
+	if (copy == NULL)
+		die("SSL_SESSION_dup failed");
+	if (g.newest)
+		SSL_SESSION_free(g.newest);
+	g.newest = copy;
+	return 1;
+}
+
+/* Resumed mode: the ticket the next connection offers (the newest unused
+ * one, else the newest again); NULL before the first has come. */
+static bool offer_ticket(SSL *ssl)
+{
+	SSL_SESSION *sess = NULL;
+	if (g.n_unused > 0) {
+		sess = g.unused[--g.n_unused];
+	} else if (g.newest) {
+		sess = SSL_SESSION_dup(g.newest);
+		if (sess == NULL)
+			die("SSL_SESSION_dup failed");
+		g.ticket_reuse++;
+	}
+	if (sess == NULL)
+		return false;
+	if (SSL_set_session(ssl, sess) != 1)
+		die("SSL_set_session failed");
+	SSL_SESSION_free(sess);
+	return true;
 }
 
 /* Closes the slot's connection with a RST (SO_LINGER 0). */
@@ -201,6 +261,8 @@ static void slot_open(slot_t *s)
 	s->body_want = -1;
 	s->body_got = 0;
 	s->status = 0;
+	s->offered = false;
+	s->reused = false;
 	s->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd < 0)
 		die("socket() failed (out of descriptors?)");
@@ -377,6 +439,8 @@ static bool slot_step(slot_t *s)
 		if (s->ssl == NULL || SSL_set_fd(s->ssl, s->fd) != 1)
 			die("SSL_new failed");
 		SSL_set_tlsext_host_name(s->ssl, SNI);
+		if (g.resume)
+			s->offered = offer_ticket(s->ssl);
 		s->state = S_HANDSHAKE;
 	}
 	if (s->state == S_HANDSHAKE) {
@@ -389,6 +453,7 @@ static bool slot_step(slot_t *s)
 			slot_close(s);
 			return false;
 		}
+		s->reused = SSL_session_reused(s->ssl) == 1;
 		if (g.negotiated[0] == 0) {
 			int nid = SSL_get_negotiated_group(s->ssl);
 			snprintf(g.negotiated, sizeof(g.negotiated),
@@ -489,6 +554,10 @@ static bool slot_step(slot_t *s)
 			return false;
 		}
 		g.done++;
+		if (s->reused)
+			g.resumed++;
+		else if (s->offered)
+			g.not_resumed++;
 		return true;
 	}
 	if (s->state == S_IDLE) {
@@ -513,7 +582,7 @@ static SSL_CTX *client_ctx(void)
 	/* The chain is not verified (that is the client's cost, not the
 	 * server's); the CertificateVerify signature still is, by libssl. */
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-	/* Tickets are counted, never kept: each handshake is a full one. */
+	/* Tickets are counted, and kept only in resumed mode. */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT |
 						    SSL_SESS_CACHE_NO_INTERNAL_STORE);
 	SSL_CTX_sess_set_new_cb(ctx, new_ticket);
@@ -529,8 +598,9 @@ static SSL_CTX *client_ctx(void)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: bench_tls_load handshakes HOST PORT PATH [-s SECONDS] "
-		"[-w WARMUP] [-c CONCURRENCY] [-p SERVER_PID[,PID...]] [-2]\n"
+		"usage: bench_tls_load handshakes|resumed HOST PORT PATH "
+		"[-s SECONDS] [-w WARMUP] [-c CONCURRENCY] "
+		"[-p SERVER_PID[,PID...]] [-2]\n"
 		"       bench_tls_load idle HOST PORT PATH -n CONNECTIONS "
 		"[-c CONCURRENCY] [-2]\n");
 	exit(2);
@@ -557,6 +627,10 @@ static bool hs_running = true;
 
 static void hs_done(slot_t *s)
 {
+	/* The connection ends with a RST, no close_notify; marked as shut
+	 * down, so that SSL_free does not take its session for a bad one
+	 * (libssl would make the newest ticket not resumable). */
+	SSL_set_shutdown(s->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
 	slot_close(s);
 	if (hs_running)
 		slot_open(s);
@@ -576,16 +650,33 @@ static int run_handshakes(int conc, double seconds, double warmup,
 	slot_t *slots = calloc((size_t)conc, sizeof(*slots));
 	if (slots == NULL)
 		die("out of memory");
-	for (int i = 0; i < conc; i++) {
+	for (int i = 0; i < conc; i++)
 		slots[i].fd = -1;
-		slot_open(&slots[i]);
-	}
 	double start = mono_now();
+	if (g.resume) {
+		/* one full handshake first, for the first ticket */
+		while (g.newest == NULL) {
+			if (mono_now() - start > 10) {
+				fprintf(stderr, "bench_tls_load: no session ticket "
+					"from the server in 10 s%s%s\n",
+					g.first_error[0] ? ": " : "",
+					g.first_error);
+				return 3;
+			}
+			pump(100, hs_done);
+			refill(slots, 1);
+		}
+	}
+	for (int i = 0; i < conc; i++)
+		if (slots[i].state == S_FREE)
+			slot_open(&slots[i]);
 	while (mono_now() - start < warmup) {
 		pump(100, hs_done);
 		refill(slots, conc);
 	}
 	long done0 = g.done, failed0 = g.failed, tickets0 = g.tickets;
+	long resumed0 = g.resumed, not_resumed0 = g.not_resumed;
+	long reuse0 = g.ticket_reuse;
 	double srv0 = pid ? proc_cpu(pid) : 0, me0 = self_cpu();
 	double t0 = mono_now();
 	while (mono_now() - t0 < seconds) {
@@ -601,17 +692,38 @@ static int run_handshakes(int conc, double seconds, double warmup,
 			slot_close(&slots[i]);
 	free(slots);
 	double wall = t1 - t0;
-	printf("mode=handshakes handshakes=%ld seconds=%.3f rate=%.1f "
+	long resumed = g.resumed - resumed0;
+	printf("mode=%s handshakes=%ld seconds=%.3f rate=%.1f "
 	       "server_cpu_s=%.3f server_us_per_handshake=%.2f "
-	       "client_cpu_s=%.3f failed=%ld tickets=%ld concurrency=%d %s",
-	       done, wall, done / wall, srv1 - srv0,
-	       done ? (srv1 - srv0) / done * 1e6 : 0, me1 - me0,
-	       g.failed - failed0, g.tickets - tickets0, conc,
+	       "client_cpu_s=%.3f failed=%ld tickets=%ld resumed=%ld full=%ld "
+	       "not_resumed=%ld ticket_reuse=%ld concurrency=%d %s",
+	       g.resume ? "resumed" : "handshakes", done, wall, done / wall,
+	       srv1 - srv0, done ? (srv1 - srv0) / done * 1e6 : 0, me1 - me0,
+	       g.failed - failed0, g.tickets - tickets0, resumed,
+	       done - resumed, g.not_resumed - not_resumed0,
+	       g.ticket_reuse - reuse0, conc,
 	       g.negotiated[0] ? g.negotiated : "version=none");
 	if (g.first_error[0])
 		printf(" first_error=\"%s\"", g.first_error);
 	printf("\n");
-	return done > 0 ? 0 : 1;
+	fflush(stdout);
+	if (done == 0)
+		return 1;
+	/* a figure labelled "full" or "resumed" must be what it says */
+	if (g.resume && resumed != done) {
+		fprintf(stderr, "bench_tls_load: the server resumed only %ld of "
+			"%ld handshakes (%ld offered a ticket and got a full "
+			"handshake)\n", resumed, done,
+			g.not_resumed - not_resumed0);
+		return 3;
+	}
+	if (!g.resume && resumed != 0) {
+		fprintf(stderr, "bench_tls_load: %ld of %ld handshakes were "
+			"resumed, though none offered a session\n", resumed,
+			done);
+		return 3;
+	}
+	return 0;
 }
 
 /* ---- idle ------------------------------------------------------------------ */
@@ -713,7 +825,8 @@ int main(int argc, char **argv)
 			usage();
 	}
 	g.idle_mode = strcmp(mode, "idle") == 0;
-	if (!g.idle_mode && strcmp(mode, "handshakes") != 0)
+	g.resume = strcmp(mode, "resumed") == 0;
+	if (!g.idle_mode && !g.resume && strcmp(mode, "handshakes") != 0)
 		usage();
 	g.addr.sin_family = AF_INET;
 	g.addr.sin_port = htons((uint16_t)atoi(argv[3]));
