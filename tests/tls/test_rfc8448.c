@@ -249,7 +249,8 @@ static void transcript_hash(const trace_t *t, size_t n, uint8_t out[HL])
 	if (all == NULL)
 		abort();
 	for (size_t i = 0, at = 0; i < n; at += msgs[i].len, i++)
-		memcpy(all + at, msgs[i].p, msgs[i].len);
+		if (msgs[i].len) /* a resumed handshake has no certificate */
+			memcpy(all + at, msgs[i].p, msgs[i].len);
 	CHECK(pl_hash_once(SHA256, all, total, out) == PL_OK);
 	free(all);
 }
