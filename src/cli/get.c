@@ -582,11 +582,9 @@ static void say_resumption(struct get_run *run)
 	if (!run->verbose.on)
 		return;
 	if (pl_tls_resumed(run->conn)) {
-		if (s->from_file && gmtime_r(&s->saved, &tm) != NULL &&
+		if (!s->from_file || gmtime_r(&s->saved, &tm) == NULL ||
 		    strftime(when, sizeof when, "a previous run at %Y-%m-%d "
-			     "%H:%M:%S UTC", &tm) > 0)
-			;
-		else
+			     "%H:%M:%S UTC", &tm) == 0)
 			ago(time(NULL) - s->saved, when, sizeof when);
 		snprintf(line, sizeof line, "resumed with a ticket from %s",
 			 when);

@@ -23,6 +23,7 @@
 /* The longest line: host:port, SNI, two numbers, the session in hex. */
 #define LINE_MAX_LEN (NAME_MAX_LEN * 2 + 16 + 48 + PL_CLIENT_SESSION_MAX * 2)
 #define WRITE_BUFFER 16384
+#define TEMPLATE_LEN 6   /* mkstemp's trailing characters */
 #define FILE_MAX_LEN ((size_t)PL_CLIENT_SESSIONS_MAX * (LINE_MAX_LEN + 1) + 4096)
 
 struct entry {
@@ -494,7 +495,8 @@ int pl_client_sessions_write(const pl_client_sessions_t *s, const char *path,
 			     time_t now, char *err, size_t err_len)
 {
 	size_t len = strlen(path);
-	char *tmp = malloc(len + sizeof ".XXXXXX");
+	/* path, '.', then the six template characters mkstemp replaces */
+	char *tmp = malloc(len + 1 + TEMPLATE_LEN + 1);
 	/* stdio's buffer would keep the secrets unwiped: lend it ours */
 	char *buf = malloc(WRITE_BUFFER);
 	FILE *f = NULL;
@@ -506,7 +508,9 @@ int pl_client_sessions_write(const pl_client_sessions_t *s, const char *path,
 		return PL_ERR_NOMEM;
 	}
 	memcpy(tmp, path, len);
-	memcpy(tmp + len, ".XXXXXX", sizeof ".XXXXXX");
+	tmp[len] = '.';
+	memset(tmp + len + 1, 'X', TEMPLATE_LEN);
+	tmp[len + 1 + TEMPLATE_LEN] = '\0';
 	/* mkstemp creates the file 0600 whatever the umask */
 	fd = mkstemp(tmp);
 	if (fd < 0) {
