@@ -84,8 +84,11 @@ static void client_resumes_with_a_ticket(void)
 	second(&w, &p, w.scfg, T0 + 60, T0 + 61);
 	CHECK(ep_handshake(&p) && pl_tls_resumed(p.client));
 	CHECK(strcmp(pl_tls_alpn(p.client), "h2") == 0);
-	/* the resumed connection gets tickets of its own */
+	/* the resumed connection gets tickets of its own, each with its
+	 * own nonce (RFC 8446 4.6.1), so their PSKs differ */
 	CHECK_EQ_INT(pl_tls_ticket_count(p.client), 2);
+	CHECK(memcmp(p.client->tickets[0].psk, p.client->tickets[1].psk,
+		     PL_HASH_MAX) != 0);
 	ep_pair_free(&p);
 	second(&w, &p, w.scfg, T0 + 3600, T0 + 3600);
 	expect(&p, true);
