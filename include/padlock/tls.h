@@ -288,11 +288,13 @@ void pl_tls_config_set_trace(pl_tls_config_t *cfg, pl_tls_trace_fn fn,
 void pl_tls_config_set_keylog(pl_tls_config_t *cfg, pl_tls_keylog_fn fn,
 			      void *arg);
 
-/* ---- session tickets (RFC 8446 2.2, 4.6.1) ----------------------------------
+/* ---- session tickets (RFC 8446 2.2, 4.6.1; RFC 5077 for TLS 1.2) -----------
  * A server seals each ticket (the state to resume: version, suite,
- * resumption secret, SNI, ALPN, creation time, EMS flag; never the
+ * resumption secret or TLS 1.2 master secret, SNI, ALPN, creation time,
+ * EMS flag, a short hash of the certificate served; never the
  * certificate) with AES-256-GCM under a key named by an 8-byte key id;
- * the client gives it back and the server needs no session cache. */
+ * the client gives it back and the server needs no session cache (a TLS
+ * 1.2 session id alone gets a full handshake). */
 
 typedef struct pl_tls_ticket_keys pl_tls_ticket_keys_t;
 
@@ -343,9 +345,11 @@ void pl_tls_config_set_ticket_keys(pl_tls_config_t *cfg,
 /* The config's ticket keys (to advance them), or NULL. */
 pl_tls_ticket_keys_t *pl_tls_config_ticket_keys(pl_tls_config_t *cfg);
 /* Server: NewSessionTickets sent after each TLS 1.3 handshake (default 2,
- * as browsers open parallel connections; 0 sends none and resumes none)
- * and their lifetime in seconds (default 86400, 1..
- * PL_TLS_TICKET_LIFETIME_MAX). PL_ERR_ARG out of range (count above 8). */
+ * as browsers open parallel connections; 0 sends none and resumes none,
+ * in TLS 1.2 too, where any other count sends one RFC 5077 ticket to a
+ * session with the extended master secret) and their lifetime in seconds
+ * (default 86400, 1..PL_TLS_TICKET_LIFETIME_MAX; TLS 1.2's lifetime
+ * hint). PL_ERR_ARG out of range (count above 8). */
 int pl_tls_config_set_tickets(pl_tls_config_t *cfg, unsigned count,
 			      uint32_t lifetime);
 /* Server: also resume with psk_ke (RFC 8446 4.2.9: no new key exchange,
@@ -478,7 +482,8 @@ const char *pl_tls_trusted_root(const pl_tls_conn_t *c);
 /* Client: NewSessionTickets received and kept (for resumption). */
 size_t pl_tls_ticket_count(const pl_tls_conn_t *c);
 /* Client: the newest NewSessionTicket's lifetime in seconds (RFC 8446
- * 4.6.1) and its max_early_data_size (4.2.10; 0 when it allows no 0-RTT
+ * 4.6.1; TLS 1.2: the lifetime hint, RFC 5077 3.3, 0 when unspecified)
+ * and its max_early_data_size (4.2.10; 0 when it allows no 0-RTT
  * data). false when no ticket came. */
 bool pl_tls_ticket_info(const pl_tls_conn_t *c, uint32_t *lifetime,
 			uint32_t *max_early_data);
@@ -492,7 +497,10 @@ bool pl_tls_resumed(const pl_tls_conn_t *c);
  * wiping) of *len bytes. PL_ERR_STATE when no ticket came. */
 int pl_tls_session_save(const pl_tls_conn_t *c, uint8_t **out, size_t *len);
 /* Client, before the first pl_tls_output(): offers the saved session
- * (TLS 1.3, psk_dhe_ke). PL_ERR_DECODE for bytes that are no saved
+ * (TLS 1.3: psk_dhe_ke; TLS 1.2: its ticket in session_ticket beside a
+ * random session id, RFC 5077 3.4). A server that resumes a 1.2 session
+ * with another suite or extended master secret state is refused with
+ * handshake_failure (RFC 7627 5.3). PL_ERR_DECODE for bytes that are no saved
  * session, PL_ERR_ARG for a session of another server name,
  * PL_ERR_STATE once the handshake started. An expired one is not
  * offered (PL_OK). */

@@ -210,7 +210,9 @@ int pl_tls13_server_psk(pl_tls_conn_t *c, const pl_msg_client_hello_t *ch,
 	const pl_tls_config_t *cfg = c->cfg;
 	pl_reader_t it = ch->ext.psk_identities, identity, binder = {NULL, NULL};
 	pl_tls_session_state_t s;
-	bool dhe = offers_mode(ch, PSK_DHE_KE);
+	/* RFC 8446 4.2.9: psk_dhe_ke needs the client's key share */
+	bool dhe = offers_mode(ch, PSK_DHE_KE) &&
+		   pl_exts_has(&ch->ext, PL_EXT_KEY_SHARE);
 	bool ke = cfg->psk_ke && offers_mode(ch, PSK_KE);
 	size_t n = 0, chosen = 0;
 	const char *why = "no ticket opens";

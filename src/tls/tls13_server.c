@@ -62,11 +62,26 @@ static int check_versions(pl_tls_conn_t *c, hello_t *h, bool second)
 	return PL_OK;
 }
 
+/* RFC 8446 9.2, 4.2.9: a ClientHello with a PSK may leave out both
+ * supported_groups and key_share, asking for psk_ke alone (resumption
+ * without a key exchange). */
+static bool without_kex(const hello_t *h)
+{
+	return pl_exts_has(&h->m.ext, PL_EXT_PRE_SHARED_KEY) &&
+	       !pl_exts_has(&h->m.ext, PL_EXT_SUPPORTED_GROUPS) &&
+	       !pl_exts_has(&h->m.ext, PL_EXT_KEY_SHARE);
+}
+
 /* RFC 8446 9.2: without a PSK, supported_groups and key_share; with a
- * certificate, signature_algorithms (4.2.3). */
+ * certificate, signature_algorithms (4.2.3, which padlock asks of every
+ * ClientHello: its chain choice needs it). */
 static int check_required(pl_tls_conn_t *c, hello_t *h)
 {
 	int missing = pl_exts_missing(PL_MSG_CH, &h->m.ext);
+	if (missing == PL_EXT_SUPPORTED_GROUPS && without_kex(h))
+		missing = pl_exts_has(&h->m.ext, PL_EXT_SIGNATURE_ALGORITHMS)
+				  ? -1
+				  : PL_EXT_SIGNATURE_ALGORITHMS;
 	if (missing >= 0)
 		return pl_tls_fail(c, PL_ALERT_MISSING_EXTENSION,
 				   "ClientHello has no %s (%s)",
@@ -218,6 +233,11 @@ static int choose_group(pl_tls_conn_t *c, hello_t *h, bool *share)
 {
 	const pl_tls_config_t *cfg = c->cfg;
 	*share = false;
+	if (without_kex(h)) { /* psk_ke or nothing (resumed_without_kex) */
+		c->group = 0;
+		*share = true;
+		return PL_OK;
+	}
 	/* Prefer a group the client sent a share for: no round trip. */
 	for (size_t i = 0; i < cfg->n_groups; i++)
 		if (find_share(h, cfg->groups[i], &h->share_key)) {
@@ -441,6 +461,20 @@ static void trace_hello(pl_tls_conn_t *c, hello_t *h)
 		     c->server_name ? c->server_name : "");
 }
 
+/* A ClientHello without a key share can only resume with psk_ke (RFC
+ * 8446 4.2.9): when its PSK does not resume, no handshake can follow. */
+static int resumed_without_kex(pl_tls_conn_t *c, const hello_t *h)
+{
+	if (!without_kex(h) || c->resumed)
+		return PL_OK;
+	return pl_tls_fail(c, PL_ALERT_HANDSHAKE_FAILURE,
+			   "the ClientHello offers no key share, so only a "
+			   "psk_ke resumption could follow, and %s",
+			   c->cfg->psk_ke ? "its ticket does not resume"
+					  : "this server does not allow psk_ke "
+					    "(no forward secrecy)");
+}
+
 static int handle_client_hello(pl_tls_conn_t *c, pl_tls_msg_t *msg)
 {
 	bool second = c->machine_state == SV13_WAIT_CH2;
@@ -468,7 +502,7 @@ static int handle_client_hello(pl_tls_conn_t *c, pl_tls_msg_t *msg)
 		/* After a key_share request, exactly that one share
 		 * (RFC 8446 4.2.8); after a cookie-only HRR, the same
 		 * shares as before. */
-		share = find_share(&h, c->group, &h.share_key);
+		share = without_kex(&h) || find_share(&h, c->group, &h.share_key);
 		if (!share || (c->hs->hrr_asked_share && h.n_shares != 1))
 			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 					   "second ClientHello lacks the single "
@@ -478,7 +512,8 @@ static int handle_client_hello(pl_tls_conn_t *c, pl_tls_msg_t *msg)
 			return pl_tls_fail(c, PL_ALERT_ILLEGAL_PARAMETER,
 					   "second ClientHello drops the cipher "
 					   "suite chosen");
-		if ((ret = pl_tls13_server_psk(c, &h.m, raw)))
+		if ((ret = pl_tls13_server_psk(c, &h.m, raw)) ||
+		    (ret = resumed_without_kex(c, &h)))
 			return ret;
 		if ((ret = pl_tls_transcript_add(c, raw, len)))
 			return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
@@ -495,7 +530,8 @@ static int handle_client_hello(pl_tls_conn_t *c, pl_tls_msg_t *msg)
 			return ret;
 		/* A HelloRetryRequest leaves the PSK to the second hello. */
 		if (share && !c->cfg->require_cookie &&
-		    (ret = pl_tls13_server_psk(c, &h.m, raw)))
+		    ((ret = pl_tls13_server_psk(c, &h.m, raw)) ||
+		     (ret = resumed_without_kex(c, &h))))
 			return ret;
 		if ((ret = pl_tls_transcript_add(c, raw, len)))
 			return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,

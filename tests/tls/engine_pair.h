@@ -265,6 +265,72 @@ static inline bool ep_send(ep_pair_t *p, bool from_client, const void *data,
 	       pl_tls_read(to, buf, sizeof(buf), &n) == PL_OK && n == 0;
 }
 
+/* ---- ClientHello surgery --------------------------------------------------- */
+
+/* The offset in the ClientHello m (header included, n bytes) of its
+ * extensions block's 2-byte length; 0 when it has none. */
+static inline size_t ep_hello_exts(const uint8_t *m, size_t n)
+{
+	size_t at = 4 + 2 + 32;
+	if (at >= n)
+		return 0;
+	at += 1 + m[at];                            /* session id */
+	if (at + 2 > n)
+		return 0;
+	at += 2 + ((size_t)m[at] << 8 | m[at + 1]); /* suites */
+	if (at >= n)
+		return 0;
+	at += 1 + m[at];                            /* compression */
+	return at + 2 <= n ? at : 0;
+}
+
+/* Removes the extension type from the ClientHello m (*n bytes, header
+ * included, in place), fixing the lengths; false when it is not there. */
+static inline bool ep_drop_ext(uint8_t *m, size_t *n, uint16_t type)
+{
+	size_t ext_at = ep_hello_exts(m, *n);
+	if (ext_at == 0)
+		return false;
+	size_t end = ext_at + 2 + ((size_t)m[ext_at] << 8 | m[ext_at + 1]);
+	for (size_t at = ext_at + 2; at + 4 <= end && end <= *n;) {
+		size_t elen = (size_t)m[at + 2] << 8 | m[at + 3];
+		if (((size_t)m[at] << 8 | m[at + 1]) == type) {
+			size_t cut = 4 + elen;
+			memmove(m + at, m + at + cut, *n - at - cut);
+			*n -= cut;
+			size_t body = *n - 4, exts = end - ext_at - 2 - cut;
+			m[1] = (uint8_t)(body >> 16);
+			m[2] = (uint8_t)(body >> 8);
+			m[3] = (uint8_t)body;
+			m[ext_at] = (uint8_t)(exts >> 8);
+			m[ext_at + 1] = (uint8_t)exts;
+			return true;
+		}
+		at += 4 + elen;
+	}
+	return false;
+}
+
+/* The body of extension type in the ClientHello m, NULL when absent;
+ * *len gets its length. */
+static inline uint8_t *ep_find_ext(uint8_t *m, size_t n, uint16_t type,
+				   size_t *len)
+{
+	size_t ext_at = ep_hello_exts(m, n);
+	if (ext_at == 0)
+		return NULL;
+	size_t end = ext_at + 2 + ((size_t)m[ext_at] << 8 | m[ext_at + 1]);
+	for (size_t at = ext_at + 2; at + 4 <= end && end <= n;) {
+		size_t elen = (size_t)m[at + 2] << 8 | m[at + 3];
+		if (((size_t)m[at] << 8 | m[at + 1]) == type) {
+			*len = elen;
+			return m + at + 4;
+		}
+		at += 4 + elen;
+	}
+	return NULL;
+}
+
 /* ---- the key log --------------------------------------------------------- */
 
 typedef struct {

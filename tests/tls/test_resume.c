@@ -84,8 +84,11 @@ static void client_resumes_with_a_ticket(void)
 	second(&w, &p, w.scfg, T0 + 60, T0 + 61);
 	CHECK(ep_handshake(&p) && pl_tls_resumed(p.client));
 	CHECK(strcmp(pl_tls_alpn(p.client), "h2") == 0);
-	/* the resumed connection gets tickets of its own */
+	/* the resumed connection gets tickets of its own, each with its
+	 * own nonce (RFC 8446 4.6.1), so their PSKs differ */
 	CHECK_EQ_INT(pl_tls_ticket_count(p.client), 2);
+	CHECK(memcmp(p.client->tickets[0].psk, p.client->tickets[1].psk,
+		     PL_HASH_MAX) != 0);
 	ep_pair_free(&p);
 	second(&w, &p, w.scfg, T0 + 3600, T0 + 3600);
 	expect(&p, true);
@@ -257,6 +260,73 @@ out:
 	world_free(&w);
 }
 
+/* The ClientHello offering the saved session for psk_ke alone, without
+ * supported_groups and key_share (RFC 8446 4.2.9, 9.2), its binder made
+ * again over the new bytes (4.2.11.2). */
+static int psk_ke_only(void *arg, const pl_tls_conn_t *conn, int index,
+		       const uint8_t **msg, size_t *len)
+{
+	static uint8_t out[4096];
+	uint8_t th[PL_HASH_MAX];
+	size_t n = *len, modes_len;
+	pl_hash_alg_t hash;
+	pl_aead_alg_t aead;
+	(void)arg, (void)index;
+	if (n > sizeof(out) ||
+	    !pl_tls_suite_params(conn->offer.suite, &hash, &aead))
+		return PL_ERR_ARG;
+	memcpy(out, *msg, n);
+	if (!ep_drop_ext(out, &n, PL_EXT_SUPPORTED_GROUPS) ||
+	    !ep_drop_ext(out, &n, PL_EXT_KEY_SHARE))
+		return PL_ERR_ARG;
+	uint8_t *modes = ep_find_ext(out, n, PL_EXT_PSK_KEY_EXCHANGE_MODES,
+				     &modes_len);
+	if (modes == NULL || modes_len != 2)
+		return PL_ERR_ARG;
+	modes[1] = 0; /* psk_ke */
+	size_t hl = pl_hash_len(hash);
+	if (pl_hash_once(hash, out, n - 3 - hl, th) ||
+	    pl_tls_psk_binder(hash, conn->offer.psk, th, out + n - hl))
+		return PL_ERR_ARG;
+	*msg = out;
+	*len = n;
+	return PL_OK;
+}
+
+/* RFC 8446 4.2.9: a ClientHello with no key share can only resume with
+ * psk_ke. Not configured: handshake_failure (no mode in common, and no
+ * full handshake possible). Configured: resumed, the ServerHello without
+ * key_share. A ticket that does not resume: handshake_failure. */
+static void psk_ke_without_key_share(void)
+{
+	world_t w;
+	ep_pair_t p;
+	if (!world_new(&w, "h2"))
+		goto out;
+	pl_tls_config_set_client_hello(w.ccfg, psk_ke_only, NULL);
+	second(&w, &p, w.scfg, T0 + 10, T0 + 10);
+	ep_move(p.client, p.server);
+	CHECK(pl_tls_failed(p.server));
+	CHECK_EQ_INT(pl_tls_alert(p.server), PL_ALERT_HANDSHAKE_FAILURE);
+	CHECK(strstr(pl_tls_reason(p.server), "does not allow psk_ke") != NULL);
+	ep_pair_free(&p);
+	pl_tls_config_set_psk_ke(w.scfg, true);
+	second(&w, &p, w.scfg, T0 + 10, T0 + 10);
+	ep_move(p.client, p.server);
+	CHECK(!pl_tls_failed(p.server) && pl_tls_resumed(p.server));
+	CHECK(p.server->hs != NULL && p.server->hs->psk_ke);
+	ep_pair_free(&p);
+	second(&w, &p, w.scfg, T0 + 10, T0 + 10);
+	p.client->offer.ticket[20] ^= 0x80;
+	ep_move(p.client, p.server);
+	CHECK(pl_tls_failed(p.server));
+	CHECK_EQ_INT(pl_tls_alert(p.server), PL_ALERT_HANDSHAKE_FAILURE);
+	CHECK(strstr(pl_tls_reason(p.server), "does not resume") != NULL);
+	ep_pair_free(&p);
+out:
+	world_free(&w);
+}
+
 static void saved_session_bytes_are_checked(void)
 {
 	world_t w;
@@ -286,6 +356,7 @@ int main(void)
 	RUN(wrong_binder_is_decrypt_error);
 	RUN(damaged_ticket_gets_a_full_handshake);
 	RUN(tickets_off_sends_and_resumes_none);
+	RUN(psk_ke_without_key_share);
 	RUN(saved_session_bytes_are_checked);
 	return test_finish();
 }

@@ -334,33 +334,14 @@ static int drop_ems(void *arg, const pl_tls_conn_t *conn, int index,
 		    const uint8_t **msg, size_t *len)
 {
 	static uint8_t out[4096];
-	const uint8_t *m = *msg;
-	size_t n = *len, at = 4 + 2 + 32;
 	(void)arg, (void)conn, (void)index;
-	if (n > sizeof(out))
+	if (*len > sizeof(out))
 		return PL_ERR_ARG;
-	at += 1 + m[at];                            /* session id */
-	at += 2 + ((size_t)m[at] << 8 | m[at + 1]); /* suites */
-	at += 1 + m[at];                            /* compression */
-	size_t ext_len_at = at, end = at + 2 + ((size_t)m[at] << 8 | m[at + 1]);
-	for (at += 2; at + 4 <= end;) {
-		size_t elen = (size_t)m[at + 2] << 8 | m[at + 3];
-		if (m[at] == 0 && m[at + 1] == 23 && elen == 0) {
-			memcpy(out, m, at);
-			memcpy(out + at, m + at + 4, n - at - 4);
-			size_t body = n - 4 - 4, exts = end - ext_len_at - 2 - 4;
-			out[1] = (uint8_t)(body >> 16);
-			out[2] = (uint8_t)(body >> 8);
-			out[3] = (uint8_t)body;
-			out[ext_len_at] = (uint8_t)(exts >> 8);
-			out[ext_len_at + 1] = (uint8_t)exts;
-			*msg = out;
-			*len = n - 4;
-			return PL_OK;
-		}
-		at += 4 + elen;
-	}
-	return PL_ERR_ARG;
+	memcpy(out, *msg, *len);
+	if (!ep_drop_ext(out, len, PL_EXT_EXTENDED_MASTER_SECRET))
+		return PL_ERR_ARG;
+	*msg = out;
+	return PL_OK;
 }
 
 /* RFC 7627 5.3: a ClientHello without the extended master secret does
