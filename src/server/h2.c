@@ -1020,10 +1020,13 @@ static void receive(pl_srv_conn_t *c, struct pl_srv_h2 *h)
 /* The frames of one turn are gathered here and go to the transport a
  * record's worth at a time: nghttp2 hands out each frame on its own (a
  * HEADERS, then a DATA of 1 KiB), and a record per frame would cost a
- * nonce set-up, a tag and 22 bytes on the wire each. One buffer serves
- * every connection of the worker (single-threaded): it is empty between
- * calls, and wiped after use like a record. */
+ * nonce set-up, a tag and 22 bytes on the wire each; a large frame (a
+ * file's DATA) goes to the transport as it is, without the copy. One
+ * buffer serves every connection of the worker (single-threaded): it is
+ * empty between calls, and wiped after use like a record. */
 #define STAGE_SIZE 16384
+/* A chunk at least this large fills records well on its own. */
+#define DIRECT_MIN 4096
 static uint8_t stage[STAGE_SIZE];
 
 static int stage_flush(pl_srv_conn_t *c, size_t *staged)
@@ -1054,6 +1057,16 @@ static void send_frames(pl_srv_conn_t *c, struct pl_srv_h2 *h)
 		if (n == 0)
 			break;
 		moved = true;
+		if ((size_t)n >= DIRECT_MIN) {
+			/* a large DATA frame: its own records, not copied
+			 * (what is staged goes first, to keep the order) */
+			if (stage_flush(c, &staged) != PL_OK ||
+			    c->transport->send(c, p, (size_t)n) != PL_OK) {
+				pl_srv_conn_close_now(c);
+				return;
+			}
+			continue;
+		}
 		while (n > 0) {
 			size_t take = STAGE_SIZE - staged;
 			if (take > (size_t)n)
