@@ -178,8 +178,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int sv[2];
 	REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			   0, sv) == 0);
-	pl_srv_conn_t *c = pl_srv_conn_new(&worker, sv[0], PL_LISTEN_HTTP, 8443,
-					   "192.0.2.1");
+	pl_srv_listener_t l = {.fd = -1, .kind = PL_LISTEN_HTTP, .port = 8443,
+			       .extra = -1};
+	pl_srv_conn_t *c = pl_srv_conn_new(&worker, sv[0], &l, "192.0.2.1");
 	REQUIRE(c != NULL);
 	c->proto->free(c);
 	c->proto = &pl_srv_h2;
