@@ -344,12 +344,13 @@ void pl_tls_config_set_ticket_keys(pl_tls_config_t *cfg,
 				   pl_tls_ticket_keys_t *keys);
 /* The config's ticket keys (to advance them), or NULL. */
 pl_tls_ticket_keys_t *pl_tls_config_ticket_keys(pl_tls_config_t *cfg);
-/* Server: NewSessionTickets sent after each TLS 1.3 handshake (default 2,
- * as browsers open parallel connections; 0 sends none and resumes none,
- * in TLS 1.2 too, where any other count sends one RFC 5077 ticket to a
- * session with the extended master secret) and their lifetime in seconds
- * (default 86400, 1..PL_TLS_TICKET_LIFETIME_MAX; TLS 1.2's lifetime
- * hint). PL_ERR_ARG out of range (count above 8). */
+/* Server: NewSessionTickets sent after each full TLS 1.3 handshake
+ * (default 2, as browsers open parallel connections; at most 1 after a
+ * resumed one, which replaces the ticket used; 0 sends none and resumes
+ * none, in TLS 1.2 too, where any other count sends one RFC 5077 ticket
+ * to a session with the extended master secret) and their lifetime in
+ * seconds (default 86400, 1..PL_TLS_TICKET_LIFETIME_MAX; TLS 1.2's
+ * lifetime hint). PL_ERR_ARG out of range (count above 8). */
 int pl_tls_config_set_tickets(pl_tls_config_t *cfg, unsigned count,
 			      uint32_t lifetime);
 /* Server: also resume with psk_ke (RFC 8446 4.2.9: no new key exchange,

@@ -323,10 +323,13 @@ out:
 
 int pl_tls13_send_tickets(pl_tls_conn_t *c)
 {
+	/* After a resumption the client holds its other tickets still: one
+	 * new ticket replaces the one it used. */
+	unsigned n = c->resumed && c->cfg->tickets > 1 ? 1 : c->cfg->tickets;
 	int ret = PL_OK;
 	if (!c->hs->tickets_wanted)
 		return PL_OK;
-	for (unsigned i = 0; i < c->cfg->tickets && ret == PL_OK; i++)
+	for (unsigned i = 0; i < n && ret == PL_OK; i++)
 		ret = send_one_ticket(c, (uint8_t)i);
 	if (ret == PL_OK)
 		ret = pl_tls_hs_flush(c);
@@ -334,8 +337,8 @@ int pl_tls13_send_tickets(pl_tls_conn_t *c)
 		return pl_tls_fail(c, PL_ALERT_INTERNAL_ERROR,
 				   "could not make a session ticket");
 	pl_tls_trace(c, PL_STEP_SESSION_TICKET,
-		     "%u NewSessionTicket%s sent (valid %u s)", c->cfg->tickets,
-		     c->cfg->tickets > 1 ? "s" : "", c->cfg->ticket_lifetime);
+		     "%u NewSessionTicket%s sent (valid %u s)", n,
+		     n > 1 ? "s" : "", c->cfg->ticket_lifetime);
 	return PL_OK;
 }
 
