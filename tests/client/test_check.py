@@ -403,6 +403,9 @@ def _():
               c.finding("suite.no-forward-secrecy")["message"], "why")
     c.expect_codes("protocol.tls12-refused", "protocol.engine-failed",
                    level="info")
+    expect_in("padlock's engine speaks TLS 1.2 and 1.3, which the server "
+              "refuses", c.finding("protocol.engine-failed")["message"],
+              "why the engine could not finish")
     expect_in("protocol.tls12-refused", {cap["code"] for cap in c.json["caps"]},
               "grade caps")
     expect_equal(c.json["suites"]["version"], "TLS 1.1", "suites listed at")
