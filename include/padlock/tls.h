@@ -357,6 +357,12 @@ int pl_tls_config_set_tickets(pl_tls_config_t *cfg, unsigned count,
  * so no forward secrecy for the resumed session). Off by default: only
  * psk_dhe_ke. */
 void pl_tls_config_set_psk_ke(pl_tls_config_t *cfg, bool on);
+/* Client: offer the session_ticket extension in a ClientHello that offers
+ * TLS 1.2 (RFC 5077 3.2: empty, or a saved session's ticket). On by
+ * default; off, the ClientHello asks for no ticket and offers none, so a
+ * server names the session with an ID (RFC 5077 3.4 lets a server that
+ * sends a ticket leave it empty). TLS 1.3 is unchanged. */
+void pl_tls_config_set_client_tickets12(pl_tls_config_t *cfg, bool on);
 
 /* ---- injection -------------------------------------------------------------
  * What is normally random, supplied by the caller instead: tests replay

@@ -205,16 +205,18 @@ static void report(struct check_run *run)
 			  "the server answers a TLS 1.3 ClientHello, but a full "
 			  "handshake with padlock's engine failed: %s",
 			  r->engine_detail);
-	else if (r->protocols[4].accepted == PL_CHECK_NO)
+	else if (r->protocols[4].accepted == PL_CHECK_NO &&
+		 r->protocols[3].accepted == PL_CHECK_NO)
 		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_INFO,
 			  "protocol.engine-failed", -1, "",
-			  "padlock's engine speaks TLS 1.3 only, so it could not "
-			  "complete a handshake: %s", r->engine_detail);
+			  "padlock's engine speaks TLS 1.2 and 1.3, which the "
+			  "server refuses, so it could not complete a "
+			  "handshake: %s", r->engine_detail);
 	else
 		check_add(run, PL_CHECK_STEP_PROTOCOLS, PL_CHECK_INFO,
 			  "protocol.engine-failed", -1, "",
-			  "a full TLS 1.3 handshake with padlock's engine failed "
-			  "too: %s", r->engine_detail);
+			  "a full handshake with padlock's engine (TLS 1.2 and "
+			  "1.3) failed: %s", r->engine_detail);
 }
 
 void check_engine_handshake(struct check_run *run)

@@ -142,7 +142,7 @@ static void report_hsts(struct check_run *run)
 	if (!run->https_answered) {
 		check_add(run, PL_CHECK_STEP_HTTP, PL_CHECK_INFO, "hsts.unchecked",
 			  -1, "", "HSTS was not checked: no HTTPS response could "
-			  "be read (padlock reads it over TLS 1.3)");
+			  "be read (padlock reads it over TLS 1.2 or 1.3)");
 		return;
 	}
 	if (!run->hsts_seen) {

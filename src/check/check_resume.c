@@ -7,7 +7,9 @@
  *    alone, then a second one that offers its ticket.
  *  - TLS 1.2 session IDs (RFC 5246 7.3): the plaintext ServerHello of that
  *    handshake names the session; a probe offers that ID and reads whether
- *    the ServerHello echoes it (an abbreviated handshake).
+ *    the ServerHello echoes it (an abbreviated handshake). When the
+ *    server sent a ticket, the session named by a handshake whose
+ *    ClientHello leaves session_ticket out (a client without tickets).
  * Resumption is a matter of speed, not of security: its findings are ok
  * or info and never change the grade.
  */
@@ -231,15 +233,9 @@ static void resume_by_id12(struct check_run *run, const struct first12 *f)
 		return;
 	}
 	if (f->hello.session_id_len == 0) {
-		/* RFC 5077 3.4: a server sending a ticket may leave it empty */
-		r->resume12_id = f->session != NULL || f->hello.session_ticket
-					 ? PL_CHECK_UNCLEAR : PL_CHECK_NO;
-		snprintf(detail, cap, "%s", r->resume12_id == PL_CHECK_NO
-			 ? "the server named no session ID, so it keeps no "
-			   "sessions to resume by ID"
-			 : "the server named no session ID because it issued a "
-			   "ticket (RFC 5077 3.4 allows it), so whether clients "
-			   "without tickets resume by ID is not known");
+		r->resume12_id = PL_CHECK_NO;
+		snprintf(detail, cap, "the server named no session ID, so it "
+			 "keeps no sessions to resume by ID");
 		return;
 	}
 	check_progress(run, PL_CHECK_STEP_PROTOCOLS,
@@ -262,6 +258,54 @@ static void resume_by_id12(struct check_run *run, const struct first12 *f)
 			 "ID of the first handshake got a full handshake");
 	}
 	pl_probe_result_free(&res);
+}
+
+/* A TLS 1.2 handshake of the engine whose ServerHello tap reads into f;
+ * false (why says why) when it failed. */
+static bool first_handshake12(struct check_run *run, pl_tls_config_t *cfg,
+			      struct first12 *f, struct attempt *a)
+{
+	pl_probe_parser_init(&f->parser, PL_TLS_VERSION_12, false, &f->hello);
+	return attempt_handshake(run, cfg, NULL, 0, a, tap, f);
+}
+
+static void first12_free(struct first12 *f)
+{
+	pl_probe_parser_free(&f->parser);
+	pl_probe_result_free(&f->hello);
+	if (f->session != NULL) {
+		pl_cleanse(f->session, f->session_len);
+		free(f->session);
+	}
+}
+
+/* RFC 5077 3.4: a server that sends a ticket may leave the session ID
+ * empty (OpenSSL does), or name one it keeps no session for (GnuTLS). A
+ * ClientHello without the extension gets the session a client without
+ * tickets would, so the session-ID proof starts from that handshake. */
+static void resume_by_id12_without_tickets(struct check_run *run,
+					   pl_tls_config_t *cfg)
+{
+	pl_check_result_t *r = run->r;
+	struct first12 g;
+	struct attempt a;
+
+	memset(&g, 0, sizeof g);
+	pl_tls_config_set_client_tickets12(cfg, false);
+	check_progress(run, PL_CHECK_STEP_PROTOCOLS,
+		       "a TLS 1.2 handshake without session_ticket");
+	if (!first_handshake12(run, cfg, &g, &a)) {
+		r->resume12_id = PL_CHECK_UNCLEAR;
+		snprintf(r->resume12_id_detail, sizeof r->resume12_id_detail,
+			 "not tried: a TLS 1.2 handshake without the "
+			 "session_ticket extension failed: %.200s", a.why);
+	} else {
+		g.suite = pl_tls_suite(a.conn);
+		attempt_end(&a);
+		resume_by_id12(run, &g);
+	}
+	attempt_end(&a);
+	first12_free(&g);
 }
 
 static bool tls12_left_out(const struct check_run *run)
@@ -299,10 +343,9 @@ static void resume_tls12(struct check_run *run)
 	if ((cfg = config_for(run, PL_TLS_VERSION_12)) == NULL)
 		return;
 	memset(&f, 0, sizeof f);
-	pl_probe_parser_init(&f.parser, PL_TLS_VERSION_12, false, &f.hello);
 	check_progress(run, PL_CHECK_STEP_PROTOCOLS,
 		       "a TLS 1.2 handshake with padlock's engine");
-	if (!attempt_handshake(run, cfg, NULL, 0, &a, tap, &f)) {
+	if (!first_handshake12(run, cfg, &f, &a)) {
 		char why[400];
 		snprintf(why, sizeof why, "a TLS 1.2 handshake with padlock's "
 			 "engine failed: %.300s", a.why);
@@ -318,15 +361,14 @@ static void resume_tls12(struct check_run *run)
 	r->tls12_ticket_received = f.session != NULL;
 	attempt_end(&a);
 	resume_by_ticket12(run, cfg, &f);
-	resume_by_id12(run, &f);
+	if (f.hello.outcome == PL_PROBE_ACCEPTED &&
+	    (f.session != NULL || f.hello.session_ticket))
+		resume_by_id12_without_tickets(run, cfg);
+	else
+		resume_by_id12(run, &f);
 out:
 	attempt_end(&a);
-	pl_probe_parser_free(&f.parser);
-	pl_probe_result_free(&f.hello);
-	if (f.session != NULL) {
-		pl_cleanse(f.session, f.session_len);
-		free(f.session);
-	}
+	first12_free(&f);
 	pl_tls_config_free(cfg);
 }
 

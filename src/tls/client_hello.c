@@ -70,7 +70,8 @@ static void hello_extensions(pl_tls_conn_t *c, pl_tls_exts_t *e,
 		pl_exts_add(e, PL_EXT_EXTENDED_MASTER_SECRET);
 		pl_exts_add(e, PL_EXT_RENEGOTIATION_INFO);
 		/* RFC 5077 3.2: a saved session's ticket, or empty */
-		pl_tls12_client_ticket_ext(c, e);
+		if (!cfg->no_tickets12)
+			pl_tls12_client_ticket_ext(c, e);
 	}
 }
 

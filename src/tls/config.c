@@ -144,6 +144,11 @@ void pl_tls_config_set_psk_ke(pl_tls_config_t *cfg, bool on)
 	cfg->psk_ke = on;
 }
 
+void pl_tls_config_set_client_tickets12(pl_tls_config_t *cfg, bool on)
+{
+	cfg->no_tickets12 = !on;
+}
+
 int pl_tls_config_add_chain(pl_tls_config_t *cfg, pl_x509_chain_t *chain,
 			    pl_pkey_t *key)
 {

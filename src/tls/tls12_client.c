@@ -96,6 +96,9 @@ static int check_extensions(pl_tls_conn_t *c, const pl_tls_exts_t *e)
 	if (pl_exts_has(e, PL_EXT_SERVER_NAME) && !c->send_sni)
 		return pl_tls_fail(c, PL_ALERT_UNSUPPORTED_EXTENSION,
 				   "ServerHello: server_name was not offered");
+	if (pl_exts_has(e, PL_EXT_SESSION_TICKET) && c->cfg->no_tickets12)
+		return pl_tls_fail(c, PL_ALERT_UNSUPPORTED_EXTENSION,
+				   "ServerHello: session_ticket was not offered");
 	/* RFC 5746 3.4: empty in a first handshake. */
 	if (pl_exts_has(e, PL_EXT_RENEGOTIATION_INFO) &&
 	    pl_reader_left(&e->renegotiation) != 0)

@@ -114,6 +114,7 @@ struct pl_tls_config {
 	unsigned tickets;                 /* NewSessionTickets per handshake */
 	uint32_t ticket_lifetime;
 	bool psk_ke;
+	bool no_tickets12; /* client: no session_ticket in the ClientHello */
 	pl_tls_challenge_fn challenge; /* RFC 8737, server */
 	void *challenge_arg;
 	/* Tests replaying a published trace (RFC 8448 section 4): opens

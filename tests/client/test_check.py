@@ -403,6 +403,9 @@ def _():
               c.finding("suite.no-forward-secrecy")["message"], "why")
     c.expect_codes("protocol.tls12-refused", "protocol.engine-failed",
                    level="info")
+    expect_in("padlock's engine speaks TLS 1.2 and 1.3, which the server "
+              "refuses", c.finding("protocol.engine-failed")["message"],
+              "why the engine could not finish")
     expect_in("protocol.tls12-refused", {cap["code"] for cap in c.json["caps"]},
               "grade caps")
     expect_equal(c.json["suites"]["version"], "TLS 1.1", "suites listed at")
@@ -496,13 +499,16 @@ def _():
 def _():
     # Issue 14: testssl reports TLS 1.2 resumption; the TLS 1.2 probe's
     # ServerHello shows a session ID and the session_ticket extension.
-    # OpenSSL leaves the ID empty when it will send a ticket (so the ID is
-    # unknown: null); -no_cache turns IDs off. Issue 9: a second connection
-    # proves whether the server resumes (handshake.resumption).
+    # OpenSSL leaves the ID empty when it will send a ticket (so the
+    # probe's ID is unknown: null); -no_cache turns IDs off. Issue 9: a
+    # second connection proves whether the server resumes
+    # (handshake.resumption); by ID from a handshake whose ClientHello has
+    # no session_ticket, which OpenSSL answers with an ID it resumes.
     leaf = pki().leaf("ecdsa_p256")
-    for extra, ids, tickets in (([], None, True),
-                                (["-no_ticket"], True, False),
-                                (["-no_ticket", "-no_cache"], False, False)):
+    for extra, ids, tickets, by_id in (
+            ([], None, True, True),
+            (["-no_ticket"], True, False, True),
+            (["-no_ticket", "-no_cache"], False, False, False)):
         srv = s_server(leaf, "-no_tls1_3", *extra)
         c = check("localhost:%d" % srv.port, "--http-port", "0")
         srv.proc.stop()
@@ -512,6 +518,9 @@ def _():
         res = h["resumption"]
         expect_equal(res["tls13_ticket"]["resumed"], None,
                      "no TLS 1.3 to resume with %r" % extra)
+        expect_equal(res["tls12_session_id"]["resumed"], by_id,
+                     "resumed by ID with %r: %s" % (extra,
+                                                   res["tls12_session_id"]))
         if tickets:
             t = res["tls12_ticket"]
             if t["resumed"] is None:
@@ -528,9 +537,7 @@ def _():
                           "detail": "the server sent no TLS 1.2 session "
                                     "ticket"}, "tls12_ticket")
             c.expect_no_codes("session.tls12-tickets")
-        if ids:
-            expect_equal(res["tls12_session_id"]["resumed"], True,
-                         "resumed by ID with %r" % extra)
+        if by_id:
             c.expect_codes("session.tls12-ids", level="ok")
             expect_in("offered the session ID of the first handshake "
                       "resumed that session (RFC 5246 7.3)",
@@ -543,9 +550,10 @@ def _():
             c.expect_codes("session.tls12-none", level="info")
             c.expect_no_codes("session.tls12-ids", "session.tls12-tickets")
     # GnuTLS sends both an ID and the extension; with --nodb it names
-    # sessions it cannot resume, with --noticket too it sends no ticket.
+    # sessions it cannot resume, with --noticket it sends no ticket.
     for extra, resumed_by_id, code in (
-            ([], None, None),
+            ([], True, "session.tls12-ids"),
+            (["--nodb"], False, "session.tls12-ids-not-resumed"),
             (["--nodb", "--noticket"], False, "session.tls12-ids-not-resumed"),
             (["--noticket"], True, "session.tls12-ids")):
         gnutls = common.start_gnutls_server(
@@ -555,11 +563,11 @@ def _():
         gnutls.proc.stop()
         h = c.json["handshake"]
         expect_equal(h["tls12_session_id"], True, "gnutls-serv names sessions")
-        if code is not None:
-            expect_equal(h["resumption"]["tls12_session_id"]["resumed"],
-                         resumed_by_id, "gnutls-serv %r resumes by ID" % extra)
-            c.expect_codes(code)
-        if not extra:
+        expect_equal(h["resumption"]["tls12_session_id"]["resumed"],
+                     resumed_by_id, "gnutls-serv %r resumes by ID: %s" % (
+                         extra, h["resumption"]["tls12_session_id"]))
+        c.expect_codes(code)
+        if "--noticket" not in extra:
             c.expect_codes("session.tls12-tickets", level=None)
 
 
@@ -597,14 +605,13 @@ def _():
               "connection resumed with one (RFC 8446 2.2)",
               c.finding("session.tickets")["message"], "session.tickets")
     # padlock serve keeps no session cache (issue 9: a session ID alone
-    # gets a full handshake): it names no session ID, or, once it issues
-    # TLS 1.2 tickets, leaves the ID empty beside its ticket (unknown).
+    # gets a full handshake), whether or not it names a session ID to a
+    # ClientHello without session_ticket.
     expect(res["tls12_session_id"] in (
         {"resumed": False, "detail": "the server named no session ID, so "
          "it keeps no sessions to resume by ID"},
-        {"resumed": None, "detail": "the server named no session ID "
-         "because it issued a ticket (RFC 5077 3.4 allows it), so whether "
-         "clients without tickets resume by ID is not known"}),
+        {"resumed": False, "detail": "a second ClientHello offering the "
+         "session ID of the first handshake got a full handshake"}),
         "padlock serve by session ID: %s" % res["tls12_session_id"])
     expect(res["tls12_ticket"]["resumed"] in (False, True),
            "padlock serve's TLS 1.2 ticket: %s" % res["tls12_ticket"])

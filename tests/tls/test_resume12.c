@@ -407,6 +407,77 @@ out:
 	world_free(&w);
 }
 
+/* What a ClientHello carried: its session_ticket extension's length (-1
+ * without one); with replay set, the recorded ClientHello goes instead. */
+typedef struct {
+	uint8_t hello[4096];
+	size_t len;
+	long ticket_len;
+	bool replay;
+} hello_tap_t;
+
+static int tap_hello(void *arg, const pl_tls_conn_t *conn, int index,
+		     const uint8_t **msg, size_t *len)
+{
+	hello_tap_t *t = arg;
+	size_t ext_len = 0;
+	(void)conn, (void)index;
+	if (t->replay) {
+		*msg = t->hello, *len = t->len;
+		return PL_OK;
+	}
+	if (*len > sizeof(t->hello))
+		return PL_ERR_ARG;
+	memcpy(t->hello, *msg, *len);
+	t->len = *len;
+	t->ticket_len = ep_find_ext(t->hello, t->len, PL_EXT_SESSION_TICKET,
+				    &ext_len) != NULL ? (long)ext_len : -1;
+	return PL_OK;
+}
+
+/* pl_tls_config_set_client_tickets12 (tls12tix's area, a getsess2
+ * addition): off, the ClientHello has no session_ticket (RFC 5077 3.2),
+ * offers no saved ticket and gets none; a server answering with the
+ * extension all the same is refused with unsupported_extension. */
+static void client_tickets_off_leaves_the_extension_out(void)
+{
+	world_t w;
+	ep_pair_t p;
+	hello_tap_t tap = {.ticket_len = -2};
+	if (!world_new(&w, false))
+		goto out;
+	pl_tls_config_set_client_hello(w.ccfg, tap_hello, &tap);
+	pl_tls_config_set_client_tickets12(w.ccfg, false);
+	second(&w, &p, w.scfg, T0 + 10);
+	CHECK(ep_handshake(&p) && !pl_tls_resumed(p.client) &&
+	      !pl_tls_resumed(p.server));
+	CHECK_EQ_INT(tap.ticket_len, -1);
+	CHECK_EQ_INT(pl_tls_ticket_count(p.client), 0);
+	ep_pair_free(&p);
+	/* on again (the default): the saved ticket is offered, resumed */
+	pl_tls_config_set_client_tickets12(w.ccfg, true);
+	second(&w, &p, w.scfg, T0 + 10);
+	expect(&p, true);
+	CHECK(tap.ticket_len > 0);
+	/* a ClientHello of a client with tickets on (an empty extension),
+	 * sent by one with them off: the server's session_ticket is refused */
+	ep_pair_new(&p, w.ccfg, w.scfg, "a.test");
+	CHECK(ep_handshake(&p));
+	CHECK_EQ_INT(tap.ticket_len, 0);
+	ep_pair_free(&p);
+	tap.replay = true;
+	pl_tls_config_set_client_tickets12(w.ccfg, false);
+	ep_pair_new(&p, w.ccfg, w.scfg, "a.test");
+	ep_pump(&p);
+	CHECK(pl_tls_failed(p.client));
+	CHECK_EQ_INT(pl_tls_alert(p.client), PL_ALERT_UNSUPPORTED_EXTENSION);
+	CHECK(strstr(pl_tls_reason(p.client), "session_ticket was not "
+		     "offered") != NULL);
+	ep_pair_free(&p);
+out:
+	world_free(&w);
+}
+
 /* The certificate the session was made under is no longer served for
  * the name: a full handshake, in TLS 1.2 and 1.3. */
 static void certificate_no_longer_served_gets_a_full_handshake(void)
@@ -462,6 +533,7 @@ int main(void)
 	RUN(no_ems_now_gets_a_full_handshake);
 	RUN(client_refuses_a_changed_resumption);
 	RUN(tickets_off_sends_and_resumes_none);
+	RUN(client_tickets_off_leaves_the_extension_out);
 	RUN(certificate_no_longer_served_gets_a_full_handshake);
 	RUN(saved_session_bytes_are_checked);
 	return test_finish();
