@@ -60,6 +60,8 @@ struct fake {
 	int withdrawn;
 	int notes;
 	char note[PL_ACME_ERR_MAX + 200];
+	int infos;
+	char info[PL_ACME_URL_MAX + 100];
 };
 
 static const uint8_t eab_key[] = "a MAC key the CA gave the account";
@@ -547,6 +549,14 @@ static void teardown(struct run *r)
 	pl_pkey_free(r->f.csr_key);
 }
 
+static void info(void *arg, const char *line)
+{
+	struct fake *f = arg;
+
+	f->infos++;
+	snprintf(f->info, sizeof f->info, "%s", line);
+}
+
 static bool same_public_key(pl_pkey_t *a, pl_pkey_t *b)
 {
 	char ja[400], jb[400];
@@ -561,9 +571,15 @@ static void order_for_three_names_completes_with_http01(void)
 
 	setup(&r, 3);
 	r.f.terms = CA "/terms";
+	r.o.info = info;
+	r.o.note_arg = &r.f;
 	go(&r);
 	CHECK_EQ_INT(r.rc, PL_OK);
 	CHECK_MSG(r.err[0] == '\0', "err: %s", r.err);
+	/* the agreement is said once, with the terms' URL */
+	CHECK_EQ_INT(r.f.infos, 1);
+	CHECK_MSG(strcmp(r.f.info, "agreed to the terms of service at " CA
+			 "/terms (--acme-agree-tos)") == 0, "info: %s", r.f.info);
 	CHECK_EQ_INT(r.res.orders, 1);
 	CHECK(r.res.chain_pem && strstr(r.res.chain_pem, "BEGIN CERTIFICATE"));
 	CHECK(strcmp(r.res.account_url, CA "/acct/1") == 0);

@@ -253,6 +253,10 @@ def _():
     for n in names:
         verify(p, p.tls_port, n)
     expect_in("acme: made the account key", srv.err(), "the account key")
+    expect(re.search(r"acme: site one\.%s: agreed to the terms of service "
+                     r"at \S+ \(--acme-agree-tos\)" % re.escape(DOMAIN),
+                     srv.err()), "the terms' agreement in the log: %s"
+           % srv.err()[-800:])
     expect_in("(the CA spoke h2)", srv.err(), "pebble chose h2 in ALPN")
     mode = os.stat(os.path.join(state_dir("three"),
                                 "127.0.0.1-%d" % p.acme_port,

@@ -132,6 +132,9 @@ typedef struct {
 	/* One line for the operator while the order runs (an order the CA
 	 * lost, placed again), or NULL. */
 	void (*note)(void *arg, const char *line);
+	/* One line of information with note_arg (the terms of service
+	 * agreed), or NULL. */
+	void (*info)(void *arg, const char *line);
 	void *note_arg;
 } pl_acme_order_opts_t;
 

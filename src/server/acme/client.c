@@ -257,6 +257,13 @@ static int st_account(order_t *o, state_t *next)
 				  "the ACME account is %s, not valid: move the "
 				  "account key out of the state directory to "
 				  "make a new one", status_of(acct));
+	if (rc == PL_OK && o->s.terms[0] && o->o->info != NULL) {
+		char line[PL_ACME_URL_MAX + 64];
+
+		snprintf(line, sizeof line, "agreed to the terms of service at "
+			 "%s (--acme-agree-tos)", o->s.terms);
+		o->o->info(o->o->note_arg, line);
+	}
 	if (rc == PL_OK) {
 		memcpy(o->s.kid, resp.location, sizeof o->s.kid);
 		memcpy(o->out->account_url, resp.location,

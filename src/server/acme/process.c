@@ -243,6 +243,14 @@ static void note(void *arg, const char *line)
 	pl_srv_log(PL_SRV_LOG_WARN, "acme: site %s: %s", a->site->names[0], line);
 }
 
+/* An informational line from the order (pl_acme_order_opts_t.info). */
+static void info(void *arg, const char *line)
+{
+	const acme_site_t *a = arg;
+
+	pl_srv_log(PL_SRV_LOG_INFO, "acme: site %s: %s", a->site->names[0], line);
+}
+
 static void order(acme_t *m, acme_site_t *a, time_t now)
 {
 	const pl_srv_acme_options_t *ao = &m->o->acme;
@@ -253,7 +261,7 @@ static void order(acme_t *m, acme_site_t *a, time_t now)
 		.n_names = a->n_names, .n_prefer = m->n_prefer,
 		.timeout_ms = ao->timeout_ms,
 		.replaces = a->expires != 0 && a->cert_id[0] ? a->cert_id : NULL,
-		.note = note, .note_arg = a,
+		.note = note, .info = info, .note_arg = a,
 	};
 	pl_acme_responder_t r = { publish, withdraw, NULL };
 	pl_acme_result_t res;
