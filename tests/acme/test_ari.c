@@ -163,7 +163,7 @@ static time_t fake_now(void *arg)
 
 static int ask(struct fake *f, pl_acme_ari_t *a, char *err, size_t cap)
 {
-	pl_acme_transport_t t = { fake_request, fake_sleep, fake_now, f };
+	pl_acme_transport_t t = { fake_request, fake_sleep, fake_now, f, NULL };
 
 	return pl_acme_renewal_info(&t, "https://ca.test/dir",
 				    "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE", a, err, cap);

@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 #include <time.h>
@@ -74,6 +75,9 @@ typedef struct {
 	/* Seconds since the epoch (Retry-After dates). */
 	time_t (*now)(void *arg);
 	void *arg;
+	/* Milliseconds on a clock that only goes forward (the order's
+	 * --acme-timeout deadline), or NULL to count only the sleeps. */
+	uint64_t (*monotonic_ms)(void *arg);
 } pl_acme_transport_t;
 
 /* The transport over padlock's HTTPS client (http.c). */
