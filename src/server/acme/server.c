@@ -184,6 +184,18 @@ static int acme_site(const pl_srv_options_t *o, pl_srv_site_t *s,
 	if (pl_acme_stored(chain, key, names, n, o->acme.renew_percent,
 			   time(NULL), &have) == PL_OK)
 		return set_files(s, chain, key) ? PL_OK : PL_ERR_NOMEM;
+	/* a name added to the site: the stored certificate keeps serving
+	 * the names it covers while the ACME process orders one for all */
+	if (pl_acme_stored(chain, key, names, 1, o->acme.renew_percent,
+			   time(NULL), &have) == PL_OK) {
+		pl_srv_log(PL_SRV_LOG_WARN,
+			   "site %s: the stored certificate covers %s, not all "
+			   "of %s: it serves those names while the ACME process "
+			   "gets a new one from %s; HTTPS for the others is "
+			   "refused until then", s->names[0], have.leaf.names,
+			   list, pl_srv_acme_ca(o));
+		return set_files(s, chain, key) ? PL_OK : PL_ERR_NOMEM;
+	}
 	pl_srv_log(PL_SRV_LOG_WARN,
 		   "site %s: no certificate yet; the ACME process is getting "
 		   "one for %s from %s, and HTTPS for it is refused until then",
