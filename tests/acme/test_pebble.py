@@ -345,6 +345,22 @@ def _():
     srv.stop()
 
 
+@suite.case("a_site_mixing_public_and_local_names_says_which_are_left_out")
+def _():
+    p = pebble()
+    name = "mixed." + DOMAIN
+    srv = serve(p, [name, "localhost", "10.1.2.3"], "--acme-agree-tos")
+    srv.wait_log(r"site %s: localhost, 10\.1\.2\.3 will not be covered: a "
+                 r"public CA cannot issue for them, and the local CA serves "
+                 r"only sites whose names are all local, so only %s go on "
+                 r"its ACME certificate\. Fix: give localhost, 10\.1\.2\.3 a "
+                 r"site block of its own" % ((re.escape(name),) * 2),
+                 "the start-up warning")
+    issued(srv)
+    verify(p, p.tls_port, name)
+    srv.stop()
+
+
 @suite.case("two_sites_from_a_configuration_file")
 def _():
     p = pebble()
