@@ -204,6 +204,14 @@ int pl_acme_renewal_info(const pl_acme_transport_t *t, const char *directory,
  * of the window, or now when that time has passed. */
 time_t pl_acme_ari_renew_at(const pl_acme_ari_t *a, uint32_t random, time_t now);
 
+/* After a failed order (the failures-th in a row, from 0): the seconds to
+ * wait before the next try (15 s doubling to an hour, or the CA's
+ * retry_after when longer) and whether the failure is logged as an error
+ * rather than a warning: when the certificate served expires (expires,
+ * 0 when there is none) within 7 days of now. */
+long pl_acme_retry_wait(unsigned failures, long retry_after);
+bool pl_acme_failure_urgent(time_t expires, time_t now);
+
 /* An RFC 3339 date-time ("2025-01-02T04:00:00Z", with an optional
  * fraction and a Z or +hh:mm offset) as seconds since the epoch. */
 bool pl_acme_rfc3339(const char *text, time_t *out);
