@@ -349,6 +349,13 @@ int pl_srv_runtime_load(pl_srv_runtime_t *rt, const pl_srv_options_t *o,
 		for (size_t j = 0; s->cert_file == NULL && j < s->n_names; j++)
 			(void)pl_tls_config_add_pending_name(rt->tls,
 							     s->names[j]);
+		/* and a name added to a live ACME site, while the stored
+		 * certificate serves the names it covers */
+		const char *pub[PL_SRV_MAX_NAMES];
+		size_t n_pub = s->acme && s->cert_file != NULL
+				       ? pl_acme_public_names(s, pub) : 0;
+		for (size_t j = 0; j < n_pub; j++)
+			(void)pl_tls_config_add_pending_name(rt->tls, pub[j]);
 		if (s->cert_file != NULL &&
 		    (ret = load_site(rt, s, store, err, err_len))) {
 			pl_x509_store_free(store);

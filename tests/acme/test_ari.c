@@ -163,7 +163,7 @@ static time_t fake_now(void *arg)
 
 static int ask(struct fake *f, pl_acme_ari_t *a, char *err, size_t cap)
 {
-	pl_acme_transport_t t = { fake_request, fake_sleep, fake_now, f };
+	pl_acme_transport_t t = { fake_request, fake_sleep, fake_now, f, NULL };
 
 	return pl_acme_renewal_info(&t, "https://ca.test/dir",
 				    "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE", a, err, cap);
@@ -252,6 +252,28 @@ static void errors_say_when_to_ask_again(void)
 		  "err: %s", err);
 }
 
+/* Failed renewals: warnings while the served certificate has more than
+ * 7 days left, errors from then on (and when there is none), retried
+ * 15 s doubling to an hour unless the CA asked for longer. */
+static void failures_escalate_to_errors_a_week_before_expiry(void)
+{
+	const time_t now = 1800000000, day = 86400;
+
+	CHECK(!pl_acme_failure_urgent(now + 30 * day, now));
+	CHECK(!pl_acme_failure_urgent(now + 7 * day, now));
+	CHECK(pl_acme_failure_urgent(now + 7 * day - 1, now));
+	CHECK(pl_acme_failure_urgent(now + day, now));
+	CHECK(pl_acme_failure_urgent(now - day, now));
+	CHECK(pl_acme_failure_urgent(0, now));
+	CHECK_EQ_INT(pl_acme_retry_wait(0, 0), 15);
+	CHECK_EQ_INT(pl_acme_retry_wait(1, 0), 30);
+	CHECK_EQ_INT(pl_acme_retry_wait(7, 0), 1920);
+	CHECK_EQ_INT(pl_acme_retry_wait(8, 0), 3600);
+	CHECK_EQ_INT(pl_acme_retry_wait(100, 0), 3600);
+	CHECK_EQ_INT(pl_acme_retry_wait(0, 7200), 7200);
+	CHECK_EQ_INT(pl_acme_retry_wait(3, 60), 120);
+}
+
 int main(void)
 {
 	RUN(cert_id_of_the_rfc_example);
@@ -261,5 +283,6 @@ int main(void)
 	RUN(window_and_retry_after_from_the_ca);
 	RUN(a_ca_without_renewal_info_is_not_asked);
 	RUN(errors_say_when_to_ask_again);
+	RUN(failures_escalate_to_errors_a_week_before_expiry);
 	return test_finish();
 }

@@ -60,6 +60,12 @@ struct fake {
 	int withdrawn;
 	int notes;
 	char note[PL_ACME_ERR_MAX + 200];
+	int infos;
+	char info[PL_ACME_URL_MAX + 100];
+	uint64_t clock_ms;        /* the monotonic clock: sleeps and requests */
+	unsigned request_ms;      /* what each request takes on it */
+	int requests_after_deadline;
+	uint64_t deadline_ms;     /* for the count above, 0: none */
 };
 
 static const uint8_t eab_key[] = "a MAC key the CA gave the account";
@@ -436,6 +442,9 @@ static int fake_request(void *arg, const char *method, const char *url,
 	struct fake *f = arg;
 	json_t *pay = NULL;
 
+	if (f->deadline_ms && f->clock_ms >= f->deadline_ms)
+		f->requests_after_deadline++;
+	f->clock_ms += f->request_ms;
 	if (f->forgot && f->down_after_restart > 0) {
 		f->down_after_restart--;
 		snprintf(err, err_len, "connection refused");
@@ -472,7 +481,13 @@ static bool fake_sleep(void *arg, unsigned ms)
 
 	if (f->n_slept < 64)
 		f->slept[f->n_slept++] = ms;
+	f->clock_ms += ms;
 	return true;
+}
+
+static uint64_t fake_monotonic(void *arg)
+{
+	return ((struct fake *)arg)->clock_ms;
 }
 
 static time_t fake_now(void *arg)
@@ -518,7 +533,9 @@ static void setup(struct run *r, size_t n_names)
 					     "api.example.com" };
 
 	memset(r, 0, sizeof *r);
-	r->t = (pl_acme_transport_t){ fake_request, fake_sleep, fake_now, &r->f };
+	r->t = (pl_acme_transport_t){ fake_request, fake_sleep, fake_now, &r->f,
+				      fake_monotonic };
+	r->f.clock_ms = 5000000;
 	r->resp = (pl_acme_responder_t){ fake_publish, fake_withdraw, &r->f };
 	r->o.directory = CA "/dir";
 	r->o.names = names;
@@ -547,6 +564,14 @@ static void teardown(struct run *r)
 	pl_pkey_free(r->f.csr_key);
 }
 
+static void info(void *arg, const char *line)
+{
+	struct fake *f = arg;
+
+	f->infos++;
+	snprintf(f->info, sizeof f->info, "%s", line);
+}
+
 static bool same_public_key(pl_pkey_t *a, pl_pkey_t *b)
 {
 	char ja[400], jb[400];
@@ -561,9 +586,15 @@ static void order_for_three_names_completes_with_http01(void)
 
 	setup(&r, 3);
 	r.f.terms = CA "/terms";
+	r.o.info = info;
+	r.o.note_arg = &r.f;
 	go(&r);
 	CHECK_EQ_INT(r.rc, PL_OK);
 	CHECK_MSG(r.err[0] == '\0', "err: %s", r.err);
+	/* the agreement is said once, with the terms' URL */
+	CHECK_EQ_INT(r.f.infos, 1);
+	CHECK_MSG(strcmp(r.f.info, "agreed to the terms of service at " CA
+			 "/terms (--acme-agree-tos)") == 0, "info: %s", r.f.info);
 	CHECK_EQ_INT(r.res.orders, 1);
 	CHECK(r.res.chain_pem && strstr(r.res.chain_pem, "BEGIN CERTIFICATE"));
 	CHECK(strcmp(r.res.account_url, CA "/acct/1") == 0);
@@ -735,6 +766,47 @@ static void a_name_that_never_validates_times_out(void)
 	teardown(&r);
 }
 
+/* --acme-timeout bounds the whole order: a CA that answers every poll
+ * slowly, without asking to wait, still ends it at the deadline, and no
+ * request is sent after it. */
+static void slow_requests_count_against_the_timeout(void)
+{
+	struct run r;
+
+	setup(&r, 1);
+	r.f.pending_polls = 1000000;
+	r.f.request_ms = 4000;
+	r.o.timeout_ms = 20000;
+	r.f.deadline_ms = r.f.clock_ms + 20000;
+	go(&r);
+	CHECK_EQ_INT(r.rc, PL_ERR_IO);
+	CHECK_MSG(strstr(r.err, "gave up after 20 seconds waiting for the ACME "
+			 "CA to validate a name (--acme-timeout)") != NULL,
+		  "err: %s", r.err);
+	CHECK_EQ_INT(r.f.requests_after_deadline, 0);
+	/* the sleeps alone were far below the bound: requests counted */
+	{
+		unsigned slept = 0;
+
+		for (size_t i = 0; i < r.f.n_slept; i++)
+			slept += r.f.slept[i];
+		CHECK_MSG(slept < 20000, "slept %u ms", slept);
+	}
+	teardown(&r);
+
+	/* a CA that takes the whole bound for its directory: the order is
+	 * never placed, and the sentence says what was awaited */
+	setup(&r, 1);
+	r.f.request_ms = 25000;
+	r.o.timeout_ms = 20000;
+	go(&r);
+	CHECK_EQ_INT(r.rc, PL_ERR_IO);
+	CHECK_MSG(strstr(r.err, "waiting for the ACME CA to create the "
+			 "account") != NULL, "err: %s", r.err);
+	CHECK_EQ_INT(r.f.orders, 0);
+	teardown(&r);
+}
+
 static void unreachable_ca_is_one_sentence(void)
 {
 	struct run r;
@@ -856,6 +928,7 @@ int main(void)
 	RUN(rate_limit_says_when_to_retry);
 	RUN(polling_backs_off_and_honours_retry_after);
 	RUN(a_name_that_never_validates_times_out);
+	RUN(slow_requests_count_against_the_timeout);
 	RUN(unreachable_ca_is_one_sentence);
 	RUN(renewal_sends_replaces_to_a_ca_with_renewal_info);
 	RUN(already_replaced_orders_again_without_replaces);

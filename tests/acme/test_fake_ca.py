@@ -78,7 +78,9 @@ def served_serial(ca, name):
     if r.rc != 0:
         return None
     x = run(["openssl", "x509", "-noout", "-serial"], input=r.out.encode())
-    return x.out.strip().split("=")[-1].lower() if x.rc == 0 else None
+    # openssl prints whole bytes ("070E..."): compare as numbers do
+    return (x.out.strip().split("=")[-1].lower().lstrip("0") or "0"
+            if x.rc == 0 else None)
 
 
 def utc(cert, field):

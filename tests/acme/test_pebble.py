@@ -253,6 +253,10 @@ def _():
     for n in names:
         verify(p, p.tls_port, n)
     expect_in("acme: made the account key", srv.err(), "the account key")
+    expect(re.search(r"acme: site one\.%s: agreed to the terms of service "
+                     r"at \S+ \(--acme-agree-tos\)" % re.escape(DOMAIN),
+                     srv.err()), "the terms' agreement in the log: %s"
+           % srv.err()[-800:])
     expect_in("(the CA spoke h2)", srv.err(), "pebble chose h2 in ALPN")
     mode = os.stat(os.path.join(state_dir("three"),
                                 "127.0.0.1-%d" % p.acme_port,
@@ -292,6 +296,69 @@ def _():
                      r"CA \w+, expires \d{4}-\d\d-\d\d, renewal from "
                      % ((re.escape(DOMAIN),) * 4), r.out),
            "the status line of --check-config: %s" % r.out)
+
+
+@suite.case("a_name_added_to_a_live_site_keeps_the_old_certificate_meanwhile")
+def _():
+    p = pebble()
+    a, b = "a.live." + DOMAIN, "b.live." + DOMAIN
+    cfg = tmp_path("live.conf")
+    body = ('acme-ca = "%s"\nacme-ca-root = "%s"\nacme-agree-tos = true\n'
+            'state-dir = "%s"\nworkers = 1\nsite "%s" {\n%s}\n')
+    with open(cfg, "w") as f:
+        f.write(body % (p.directory, p.ca_root, state_dir("live"), a, ""))
+    srv = Serve(config=cfg, https_port=p.tls_port, http_port=p.http_port)
+    issued(srv)
+    wait_served(p, p.tls_port, a)
+    old = served_serial(p.tls_port, a, p.root())
+    with open(cfg, "w") as f:
+        f.write(body % (p.directory, p.ca_root, state_dir("live"), a,
+                        '  names = {"%s"}\n' % b))
+    start = len(srv.err())
+    srv.signal(signal.SIGHUP)
+    srv.wait_log(r"site %s: the stored certificate covers %s, not all of "
+                 r"%s, %s: it serves those names while the ACME process "
+                 r"gets a new one" % tuple(map(re.escape, (a, a, a, b))),
+                 "the line for the stored certificate", start=start)
+    srv.wait_log(r"reloaded: ", "the reload", start=start)
+    during = served_serial(p.tls_port, a, p.root())
+    try:
+        ctx = ssl.create_default_context(cafile=p.root())
+        with ctx.wrap_socket(socket.create_connection(
+                ("127.0.0.1", p.tls_port), timeout=WAIT),
+                server_hostname=b):
+            refused = None
+    except ssl.SSLError as e:
+        refused = str(e)
+    if "new certificate" not in srv.err()[start:]:
+        # the order is still running: the old chain answers for a, and
+        # b gets the waiting alert, never a certificate without its name
+        expect_equal(during, old, "the serial served for %s meanwhile" % a)
+        expect_in("UNRECOGNIZED_NAME", refused or "", "the alert for %s" % b)
+    srv.wait_log(r"new certificate", "the certificate for both",
+                 timeout=WAIT * 3, start=start)
+    wait_served(p, p.tls_port, b)
+    verify(p, p.tls_port, a)
+    verify(p, p.tls_port, b)
+    expect(served_serial(p.tls_port, a, p.root()) != old,
+           "a new serial for %s after the swap" % a)
+    srv.stop()
+
+
+@suite.case("a_site_mixing_public_and_local_names_says_which_are_left_out")
+def _():
+    p = pebble()
+    name = "mixed." + DOMAIN
+    srv = serve(p, [name, "localhost", "10.1.2.3"], "--acme-agree-tos")
+    srv.wait_log(r"site %s: localhost, 10\.1\.2\.3 will not be covered: a "
+                 r"public CA cannot issue for them, and the local CA serves "
+                 r"only sites whose names are all local, so only %s go on "
+                 r"its ACME certificate\. Fix: give localhost, 10\.1\.2\.3 a "
+                 r"site block of its own" % ((re.escape(name),) * 2),
+                 "the start-up warning")
+    issued(srv)
+    verify(p, p.tls_port, name)
+    srv.stop()
 
 
 @suite.case("two_sites_from_a_configuration_file")

@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 #include <time.h>
@@ -74,6 +75,9 @@ typedef struct {
 	/* Seconds since the epoch (Retry-After dates). */
 	time_t (*now)(void *arg);
 	void *arg;
+	/* Milliseconds on a clock that only goes forward (the order's
+	 * --acme-timeout deadline), or NULL to count only the sleeps. */
+	uint64_t (*monotonic_ms)(void *arg);
 } pl_acme_transport_t;
 
 /* The transport over padlock's HTTPS client (http.c). */
@@ -132,6 +136,9 @@ typedef struct {
 	/* One line for the operator while the order runs (an order the CA
 	 * lost, placed again), or NULL. */
 	void (*note)(void *arg, const char *line);
+	/* One line of information with note_arg (the terms of service
+	 * agreed), or NULL. */
+	void (*info)(void *arg, const char *line);
 	void *note_arg;
 } pl_acme_order_opts_t;
 
@@ -196,6 +203,14 @@ int pl_acme_renewal_info(const pl_acme_transport_t *t, const char *directory,
 /* When to renew inside a's window (RFC 9773 4.2): start plus random/2^32
  * of the window, or now when that time has passed. */
 time_t pl_acme_ari_renew_at(const pl_acme_ari_t *a, uint32_t random, time_t now);
+
+/* After a failed order (the failures-th in a row, from 0): the seconds to
+ * wait before the next try (15 s doubling to an hour, or the CA's
+ * retry_after when longer) and whether the failure is logged as an error
+ * rather than a warning: when the certificate served expires (expires,
+ * 0 when there is none) within 7 days of now. */
+long pl_acme_retry_wait(unsigned failures, long retry_after);
+bool pl_acme_failure_urgent(time_t expires, time_t now);
 
 /* An RFC 3339 date-time ("2025-01-02T04:00:00Z", with an optional
  * fraction and a Z or +hh:mm offset) as seconds since the epoch. */

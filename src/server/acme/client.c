@@ -63,7 +63,9 @@ typedef struct {
 	char authz_name[256];              /* the identifier being validated */
 	published_t published[PL_ACME_MAX_NAMES];
 	size_t n_published;
-	unsigned waited_ms;                /* slept so far, against timeout_ms */
+	unsigned waited_ms;                /* slept so far, against timeout_ms
+					      (a transport without a
+					      monotonic clock) */
 	unsigned restart_delay;            /* the next wait before a restart */
 } order_t;
 
@@ -99,7 +101,10 @@ static int wait_turn(order_t *o, const pl_acme_response_t *resp,
 	unsigned ms = after > 0 ? (unsigned)(after > 3600 ? 3600000 : after * 1000)
 				: *delay;
 
-	if (o->o->timeout_ms && o->waited_ms + ms > o->o->timeout_ms)
+	if (o->s.deadline_ms != 0) {
+		if (pl_acme_in_time(&o->s, ms, what) != PL_OK)
+			return PL_ERR_IO;
+	} else if (o->o->timeout_ms && o->waited_ms + ms > o->o->timeout_ms)
 		return pl_acme_fail(&o->s, PL_ERR_IO,
 				    "gave up after %u seconds waiting for the "
 				    "ACME CA %s (--acme-timeout)",
@@ -257,6 +262,13 @@ static int st_account(order_t *o, state_t *next)
 				  "the ACME account is %s, not valid: move the "
 				  "account key out of the state directory to "
 				  "make a new one", status_of(acct));
+	if (rc == PL_OK && o->s.terms[0] && o->o->info != NULL) {
+		char line[PL_ACME_URL_MAX + 64];
+
+		snprintf(line, sizeof line, "agreed to the terms of service at "
+			 "%s (--acme-agree-tos)", o->s.terms);
+		o->o->info(o->o->note_arg, line);
+	}
 	if (rc == PL_OK) {
 		memcpy(o->s.kid, resp.location, sizeof o->s.kid);
 		memcpy(o->out->account_url, resp.location,
@@ -706,6 +718,18 @@ static const handler_t handlers[] = {
 	[ST_DOWNLOAD] = st_download,
 };
 
+/* What the CA is asked for in each state, for the --acme-timeout
+ * sentence. */
+static const char *const waiting_for[] = {
+	[ST_DIRECTORY] = "to send its directory",
+	[ST_ACCOUNT] = "to create the account",
+	[ST_ORDER] = "to place the order",
+	[ST_AUTHORIZE] = "to validate a name",
+	[ST_FINALIZE] = "to mark the order ready",
+	[ST_ISSUE] = "to issue the certificate",
+	[ST_DOWNLOAD] = "to send the certificate",
+};
+
 int pl_acme_obtain(const pl_acme_transport_t *t, const pl_acme_responder_t *resp,
 		   const pl_acme_order_opts_t *opts, pl_pkey_t *account,
 		   pl_acme_result_t *out, char *err, size_t err_len)
@@ -719,6 +743,11 @@ int pl_acme_obtain(const pl_acme_transport_t *t, const pl_acme_responder_t *resp
 	o.s.account = account;
 	o.s.err = err;
 	o.s.err_len = err_len;
+	/* one deadline for the whole order: requests, waits and orders
+	 * placed again all count */
+	o.s.timeout_ms = opts->timeout_ms;
+	if (opts->timeout_ms && t->monotonic_ms != NULL)
+		o.s.deadline_ms = t->monotonic_ms(t->arg) + opts->timeout_ms;
 	err[0] = '\0';
 	if (opts->n_names == 0 || opts->n_names > PL_ACME_MAX_NAMES ||
 	    opts->n_prefer < 1 || opts->n_prefer > 2)
@@ -728,6 +757,7 @@ int pl_acme_obtain(const pl_acme_transport_t *t, const pl_acme_responder_t *resp
 		state_t at = st;
 
 		o.s.lost = false;
+		o.s.waiting = waiting_for[at];
 		rc = handlers[at](&o, &st);
 		if (rc != PL_OK && restart_lost(&o, at, &st)) {
 			err[0] = '\0';

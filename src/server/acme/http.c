@@ -166,10 +166,19 @@ static time_t now(void *arg)
 	return time(NULL);
 }
 
+static uint64_t monotonic_ms(void *arg)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 void pl_acme_http_transport(pl_acme_http_t *h, pl_acme_transport_t *t)
 {
 	t->request = request;
 	t->sleep_ms = sleep_ms;
 	t->now = now;
 	t->arg = h;
+	t->monotonic_ms = monotonic_ms;
 }

@@ -216,17 +216,27 @@ static void refresh(acme_t *m, acme_site_t *a, time_t now, bool say)
 		say_status(a);
 }
 
-static void failed(acme_t *m, acme_site_t *a, time_t now, long retry_after,
-		   const char *why)
+long pl_acme_retry_wait(unsigned failures, long retry_after)
 {
-	long wait = RETRY_FIRST_S << (a->failures < 8 ? a->failures : 8);
-	bool urgent = a->expires == 0 || a->expires - now < URGENT_S;
-	char at[32];
+	long wait = RETRY_FIRST_S << (failures < 8 ? failures : 8);
 
 	if (wait > RETRY_MAX_S)
 		wait = RETRY_MAX_S;
-	if (retry_after > wait)
-		wait = retry_after;
+	return retry_after > wait ? retry_after : wait;
+}
+
+bool pl_acme_failure_urgent(time_t expires, time_t now)
+{
+	return expires == 0 || expires - now < URGENT_S;
+}
+
+static void failed(acme_t *m, acme_site_t *a, time_t now, long retry_after,
+		   const char *why)
+{
+	long wait = pl_acme_retry_wait(a->failures, retry_after);
+	bool urgent = pl_acme_failure_urgent(a->expires, now);
+	char at[32];
+
 	a->failures++;
 	a->next = now + wait;
 	date(a->next, at, sizeof at);
@@ -243,6 +253,14 @@ static void note(void *arg, const char *line)
 	pl_srv_log(PL_SRV_LOG_WARN, "acme: site %s: %s", a->site->names[0], line);
 }
 
+/* An informational line from the order (pl_acme_order_opts_t.info). */
+static void info(void *arg, const char *line)
+{
+	const acme_site_t *a = arg;
+
+	pl_srv_log(PL_SRV_LOG_INFO, "acme: site %s: %s", a->site->names[0], line);
+}
+
 static void order(acme_t *m, acme_site_t *a, time_t now)
 {
 	const pl_srv_acme_options_t *ao = &m->o->acme;
@@ -253,7 +271,7 @@ static void order(acme_t *m, acme_site_t *a, time_t now)
 		.n_names = a->n_names, .n_prefer = m->n_prefer,
 		.timeout_ms = ao->timeout_ms,
 		.replaces = a->expires != 0 && a->cert_id[0] ? a->cert_id : NULL,
-		.note = note, .note_arg = a,
+		.note = note, .info = info, .note_arg = a,
 	};
 	pl_acme_responder_t r = { publish, withdraw, NULL };
 	pl_acme_result_t res;

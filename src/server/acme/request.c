@@ -37,6 +37,16 @@ int pl_acme_fail(pl_acme_session_t *s, int code, const char *fmt, ...)
 	return code;
 }
 
+int pl_acme_in_time(pl_acme_session_t *s, unsigned ms, const char *what)
+{
+	if (s->deadline_ms == 0 || s->t->monotonic_ms == NULL ||
+	    s->t->monotonic_ms(s->t->arg) + ms <= s->deadline_ms)
+		return PL_OK;
+	return pl_acme_fail(s, PL_ERR_IO, "gave up after %u seconds waiting "
+			    "for the ACME CA %s (--acme-timeout)",
+			    s->timeout_ms / 1000, what ? what : "to answer");
+}
+
 static int send(pl_acme_session_t *s, const char *method, const char *url,
 		const char *body, pl_acme_response_t *resp)
 {
@@ -44,6 +54,10 @@ static int send(pl_acme_session_t *s, const char *method, const char *url,
 	int rc;
 
 	pl_acme_response_clear(resp);
+	/* the deadline counts the requests too, not only the waits */
+	rc = pl_acme_in_time(s, 0, s->waiting);
+	if (rc != PL_OK)
+		return rc;
 	rc = s->t->request(s->t->arg, method, url,
 			   body ? "application/jose+json" : NULL, body,
 			   body ? strlen(body) : 0, resp, why, sizeof why);

@@ -171,11 +171,22 @@ static int acme_site(const pl_srv_options_t *o, pl_srv_site_t *s,
 	int rc;
 
 	join(names, n, list, sizeof list);
-	if (n < s->n_names)
+	if (n < s->n_names) {
+		const char *local[PL_SRV_MAX_NAMES];
+		char left[512];
+		size_t n_local = 0;
+
+		for (size_t i = 0; i < s->n_names; i++)
+			if (!pl_acme_publicly_issuable(s->names[i]))
+				local[n_local++] = s->names[i];
+		join(local, n_local, left, sizeof left);
 		pl_srv_log(PL_SRV_LOG_WARN,
-			   "site %s: only %s go on its ACME certificate: a "
-			   "public CA cannot issue for its other names",
-			   s->names[0], list);
+			   "site %s: %s will not be covered: a public CA "
+			   "cannot issue for them, and the local CA serves "
+			   "only sites whose names are all local, so only %s "
+			   "go on its ACME certificate. Fix: give %s a site "
+			   "block of its own", s->names[0], left, list, left);
+	}
 	rc = pl_acme_cert_paths(ca_dir, names[0], chain, key, sizeof chain);
 	if (rc != PL_OK)
 		return pl_acme_say(err, err_len, rc, "site %s: its name cannot "
@@ -184,6 +195,18 @@ static int acme_site(const pl_srv_options_t *o, pl_srv_site_t *s,
 	if (pl_acme_stored(chain, key, names, n, o->acme.renew_percent,
 			   time(NULL), &have) == PL_OK)
 		return set_files(s, chain, key) ? PL_OK : PL_ERR_NOMEM;
+	/* a name added to the site: the stored certificate keeps serving
+	 * the names it covers while the ACME process orders one for all */
+	if (pl_acme_stored(chain, key, names, 1, o->acme.renew_percent,
+			   time(NULL), &have) == PL_OK) {
+		pl_srv_log(PL_SRV_LOG_WARN,
+			   "site %s: the stored certificate covers %s, not all "
+			   "of %s: it serves those names while the ACME process "
+			   "gets a new one from %s; HTTPS for the others is "
+			   "refused until then", s->names[0], have.leaf.names,
+			   list, pl_srv_acme_ca(o));
+		return set_files(s, chain, key) ? PL_OK : PL_ERR_NOMEM;
+	}
 	pl_srv_log(PL_SRV_LOG_WARN,
 		   "site %s: no certificate yet; the ACME process is getting "
 		   "one for %s from %s, and HTTPS for it is refused until then",

@@ -31,6 +31,11 @@ typedef struct {
 	unsigned bad_nonces;
 	long retry_after;                 /* of the last failure */
 	pl_acme_problem_ctx_t problem;    /* what the sentence names */
+	uint64_t deadline_ms;             /* on t->monotonic_ms: the order
+					     gives up then; 0: no bound */
+	unsigned timeout_ms;              /* what the deadline came from */
+	const char *waiting;              /* what the CA is being asked
+					     for ("to place the order") */
 	char *err;
 	size_t err_len;
 } pl_acme_session_t;
@@ -38,6 +43,11 @@ typedef struct {
 /* Sets s->err to one sentence (printf format) and returns code. */
 int pl_acme_fail(pl_acme_session_t *s, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* PL_OK while the order's deadline has not passed (nor would after ms
+ * more milliseconds); else the --acme-timeout sentence naming what it was
+ * waiting for, PL_ERR_IO. */
+int pl_acme_in_time(pl_acme_session_t *s, unsigned ms, const char *what);
 
 /* GET url (the directory). The body must be JSON: *doc gets it (the
  * caller decrefs). */

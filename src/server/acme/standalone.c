@@ -259,6 +259,7 @@ static int order(const pl_srv_acme_cert_t *o, pl_pkey_t *account,
 		.n_names = o->n_names,
 		.prefer = { o->tls_alpn ? PL_ACME_TLSALPN01 : PL_ACME_HTTP01 },
 		.n_prefer = 1, .timeout_ms = o->timeout_ms, .note = note,
+		.info = note,
 	};
 	pl_acme_responder_t r = { publish, withdraw, NULL };
 	pl_acme_transport_t t;
