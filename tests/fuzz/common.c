@@ -196,10 +196,23 @@ pl_kex_t *fuzz_kex(uint16_t group, bool is_server)
 {
 	/* Any scalar below the group order will do; 0x11.. for the server,
 	 * 0x21.. for the client. */
-	uint8_t priv[48];
-	size_t len = group == PL_GROUP_SECP384R1 ? 48 : 32;
+	uint8_t priv[512];
+	size_t len;
+	switch (group) {
+	case PL_GROUP_SECP384R1: len = 48; break;
+	case PL_GROUP_SECP521R1: len = 66; break;
+	case PL_GROUP_X448: len = 56; break;
+	case PL_GROUP_FFDHE2048: len = 256; break;
+	case PL_GROUP_FFDHE3072: len = 384; break;
+	case PL_GROUP_FFDHE4096: len = 512; break;
+	default: len = 32; break;
+	}
 	for (size_t i = 0; i < len; i++)
 		priv[i] = (uint8_t)((is_server ? 0x11 : 0x21) + i);
+	/* P-521's order and the ffdhe groups' q are below 2^(8 len - 7):
+	 * a zero first byte keeps the scalar under them */
+	if (group == PL_GROUP_SECP521R1 || len > 66)
+		priv[0] = 0;
 	pl_kex_t *k = pl_kex_new_from_private(group, priv, len);
 	if (k == NULL)
 		die("kex", pl_tls_group_name(group));
